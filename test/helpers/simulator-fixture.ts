@@ -104,7 +104,9 @@ export class TestSimulator {
     let pages = 0;
     while (next) {
       if (++pages > maxPages) throw new Error('too many pages');
-      const { status, body } = await this.getJson<{ value: Record<string, unknown>[]; '@odata.nextLink'?: string }>(next);
+      const page: { status: number; body: { value: Record<string, unknown>[]; '@odata.nextLink'?: string } } =
+        await this.getJson(next);
+      const { status, body } = page;
       if (status !== 200) throw new Error(`page ${pages} answered ${status}: ${JSON.stringify(body)}`);
       rows.push(...body.value);
       next = body['@odata.nextLink'];

@@ -112,7 +112,10 @@ function targetsOf(keys: readonly string[], spec: KeySpec): string[] {
   const targets: string[] = [];
   for (const key of keys) {
     const canonical = resolveKey(spec, key);
-    const target = canonical === null || canonical === key || present.has(canonical) || taken.has(canonical) ? key : canonical;
+    const target =
+      canonical === null || canonical === key || present.has(canonical) || taken.has(canonical)
+        ? key
+        : canonical;
     taken.add(target);
     targets.push(target);
   }
@@ -129,7 +132,9 @@ function findPlan(spec: KeySpec, keys: readonly string[]): KeyPlan | undefined {
   }
   if (spec.plans.length >= MAX_PLANS) return undefined;
   const targets = targetsOf(keys, spec);
-  const nested = targets.map((target, i) => (target !== keys[i] || spec.lookup.get(target) === target ? spec.nested.get(target) : undefined));
+  const nested = targets.map((target) =>
+    spec.lookup.get(target) === target ? spec.nested.get(target) : undefined,
+  );
   const plan: KeyPlan = {
     keys,
     targets,
@@ -151,7 +156,8 @@ function applyPlan(record: Record<string, unknown>, plan: KeyPlan): Record<strin
     for (let i = 0; i < keys.length && !changed; i++) {
       const inner = nested[i];
       const value = record[keys[i]!];
-      if (inner !== undefined && typeof value === 'object' && value !== null) changed = normalizeNested(value, inner) !== value;
+      if (inner !== undefined && typeof value === 'object' && value !== null)
+        changed = normalizeNested(value, inner) !== value;
     }
     if (!changed) return record;
   }
@@ -159,14 +165,19 @@ function applyPlan(record: Record<string, unknown>, plan: KeyPlan): Record<strin
   for (let i = 0; i < keys.length; i++) {
     let value = record[keys[i]!];
     const inner = nested[i];
-    if (inner !== undefined && typeof value === 'object' && value !== null) value = normalizeNested(value, inner);
+    if (inner !== undefined && typeof value === 'object' && value !== null)
+      value = normalizeNested(value, inner);
     out[targets[i]!] = value;
   }
   return out;
 }
 
 /** The general path, used only once a spec holds {@link MAX_PLANS} plans (e.g. hostile, ever-changing keys). */
-function normalizeSlow(record: Record<string, unknown>, keys: readonly string[], spec: KeySpec): Record<string, unknown> {
+function normalizeSlow(
+  record: Record<string, unknown>,
+  keys: readonly string[],
+  spec: KeySpec,
+): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;

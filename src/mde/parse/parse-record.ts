@@ -3,10 +3,25 @@
  * schema. Never throws: a bad record becomes a counted rejection with a reason, never a crash of the
  * run (design.md 5).
  */
-import type * as z from 'zod';
+import * as z from 'zod';
 import { describeValue, issueReason } from './issue-reason.js';
 import { keySpecFromSchema } from './key-spec-from-schema.js';
 import { normalizeKeys } from './normalize-keys.js';
+
+/**
+ * Compiled clones of the schemas parsed so far. `z.compile` generates a parser for the success path
+ * (about twice as fast on export rows, which matters at 3 million rows: design.md 7) and falls back to
+ * the runtime parser, with its usual issues, whenever the fast path does not accept the input.
+ */
+const compiled = new WeakMap<z.ZodType, z.ZodType>();
+
+function compiledSchema<S extends z.ZodType>(schema: S): S {
+  const cached = compiled.get(schema);
+  if (cached !== undefined) return cached as S;
+  const fast = z.compile(schema);
+  compiled.set(schema, fast);
+  return fast;
+}
 
 /** The outcome of {@link parseRecord}. */
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -40,11 +55,14 @@ export function parseRecord<S extends z.ZodType>(
       options?.normalizeKeys === false
         ? raw
         : normalizeKeys(raw as Record<string, unknown>, keySpecFromSchema(schema));
-    const result = schema.safeParse(input);
+    const result = compiledSchema(schema).safeParse(input);
     if (result.success) return { ok: true, value: result.data };
     return { ok: false, reason: issueReason(result.error.issues, input) };
   } catch (error) {
     // Only a bug in a transform could get here; still a rejection, not a crash of the run.
-    return { ok: false, reason: `record: parser error: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ok: false,
+      reason: `record: parser error: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }

@@ -72,13 +72,23 @@ function parseZone(s: string, i: number): number | null {
 
 /** Splits a timestamp into validated parts; null for anything that is not a real calendar instant. */
 function parseParts(raw: string): TimestampParts | null {
-  const s = raw.length > 0 && (raw.charCodeAt(0) <= 32 || raw.charCodeAt(raw.length - 1) <= 32) ? raw.trim() : raw;
+  const s =
+    raw.length > 0 && (raw.charCodeAt(0) <= 32 || raw.charCodeAt(raw.length - 1) <= 32) ? raw.trim() : raw;
   if (s.length < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return null;
   const year = digits(s, 0, 4);
   const month = digits(s, 5, 2);
   const day = digits(s, 8, 2);
   if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
-  const parts: TimestampParts = { year, month, day, hour: 0, minute: 0, second: 0, millisecond: 0, offsetMinutes: 0 };
+  const parts: TimestampParts = {
+    year,
+    month,
+    day,
+    hour: 0,
+    minute: 0,
+    second: 0,
+    millisecond: 0,
+    offsetMinutes: 0,
+  };
   if (s.length === 10) return parts;
   let i = 10;
   const sep = s.charCodeAt(i);
@@ -133,26 +143,29 @@ function epochMs(p: TimestampParts): number {
   );
 }
 
-function pad(n: number, width: number): string {
-  return n.toString().padStart(width, '0');
-}
-
 /** Bounds of the fixed-width `YYYY-MM-DDTHH:MM:SS.sssZ` form (years 0000 to 9999). */
 const MIN_ISO_MS = daysFromCivil(0, 1, 1) * MS_PER_DAY;
 const MAX_ISO_MS = daysFromCivil(10_000, 1, 1) * MS_PER_DAY - 1;
+
+function pad(n: number, width: number): string {
+  return n.toString().padStart(width, '0');
+}
 
 /**
  * Parses an MDE timestamp to epoch milliseconds (UTC).
  *
  * Accepts `YYYY-MM-DD`, optionally followed by `T`, `t` or a space and `HH:MM[:SS[.fraction]]`, and an
  * optional zone `Z`, `±HH:MM`, `±HHMM` or `±HH`. A value without a zone is UTC (mde-api.md 12.13).
- * Fractions beyond milliseconds are truncated.
+ * Fractions beyond milliseconds are truncated. Instants outside the years 0000 to 9999 UTC (reachable
+ * only through an offset) are rejected, as by {@link toIsoUtc}.
  *
  * @returns epoch milliseconds, or null when the value is not a valid timestamp.
  */
 export function parseTimestampMs(value: string): number | null {
   const parts = parseParts(value);
-  return parts === null ? null : epochMs(parts);
+  if (parts === null) return null;
+  const ms = epochMs(parts);
+  return ms < MIN_ISO_MS || ms > MAX_ISO_MS ? null : ms;
 }
 
 /**

@@ -12,7 +12,11 @@ export const ALERT_SEVERITIES = ['UnSpecified', 'Informational', 'Low', 'Medium'
 export const ALERT_STATUSES = ['Unknown', 'New', 'InProgress', 'Resolved'] as const;
 
 /** Alert `classification` values; the middle one's wire form is inferred (7). */
-export const ALERT_CLASSIFICATIONS = ['TruePositive', 'InformationalExpectedActivity', 'FalsePositive'] as const;
+export const ALERT_CLASSIFICATIONS = [
+  'TruePositive',
+  'InformationalExpectedActivity',
+  'FalsePositive',
+] as const;
 
 /** Alert `determination` values over all classifications; `Apt` and `SecurityPersonnel` are deprecated (7). */
 export const ALERT_DETERMINATIONS = [

@@ -32,7 +32,7 @@ export const CveSchema = z.looseObject({
   exploitUris: texts(),
   /** "String collection" in the doc table, a plain string on the wire (12.12): a list is joined. */
   cveSupportability: z
-    .union([z.string(), z.array(z.string())])
+    .union([z.string(), z.array(z.string())], { error: 'expected a string or a list of strings' })
     .transform((value) => (typeof value === 'string' ? value : value.join(', ')))
     .nullish(),
   /** Probability 0 to 1 (the doc table writes `EPSS`). */

@@ -60,7 +60,11 @@ function lenientNumber(integer: boolean) {
         if (isBlank(value)) return null;
         const trimmed = value.trim();
         if (!NUMERIC_TEXT.test(trimmed)) {
-          ctx.issues.push({ code: 'custom', message: `expected a number, got ${preview(value)}`, input: value });
+          ctx.issues.push({
+            code: 'custom',
+            message: `expected a number, got ${preview(value)}`,
+            input: value,
+          });
           return z.NEVER;
         }
         n = Number(trimmed);
@@ -102,7 +106,9 @@ function rejectTimestamp(ctx: z.core.ParsePayload<string>, value: string): never
 export function timestamp() {
   return z
     .string()
-    .transform((value, ctx): string | null => toIsoUtc(value) ?? (isBlank(value) ? null : rejectTimestamp(ctx, value)))
+    .transform(
+      (value, ctx): string | null => toIsoUtc(value) ?? (isBlank(value) ? null : rejectTimestamp(ctx, value)),
+    )
     .nullish();
 }
 

@@ -19,7 +19,14 @@ export const MACHINE_ACTION_TYPES = [
 ] as const;
 
 /** Documented machine-action `status` values (8.2). */
-export const MACHINE_ACTION_STATUSES = ['Pending', 'InProgress', 'Succeeded', 'Failed', 'TimeOut', 'Cancelled'] as const;
+export const MACHINE_ACTION_STATUSES = [
+  'Pending',
+  'InProgress',
+  'Succeeded',
+  'Failed',
+  'TimeOut',
+  'Cancelled',
+] as const;
 
 /** The statuses after which an action never changes again; poll until one of these (8.3). */
 export const MACHINE_ACTION_FINAL_STATUSES = ['Succeeded', 'Failed', 'TimeOut', 'Cancelled'] as const;

@@ -25,7 +25,12 @@ export const EXPOSURE_LEVELS = ['None', 'Low', 'Medium', 'High'] as const;
 export const DEVICE_VALUES = ['Normal', 'Low', 'High'] as const;
 
 /** `onboardingStatus` values: the docs write `onboarded`, the wire sends `Onboarded` (12.3). */
-export const ONBOARDING_STATUSES = ['Onboarded', 'CanBeOnboarded', 'Unsupported', 'InsufficientInfo'] as const;
+export const ONBOARDING_STATUSES = [
+  'Onboarded',
+  'CanBeOnboarded',
+  'Unsupported',
+  'InsufficientInfo',
+] as const;
 
 /** `osArchitecture` on the machine entity; TVM rows say `x64` instead (12.11). */
 export const MACHINE_OS_ARCHITECTURES = ['32-bit', '64-bit'] as const;

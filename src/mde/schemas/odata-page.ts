@@ -20,4 +20,8 @@ export function odataPageSchema<T extends z.ZodType>(item: T) {
 export const OdataPageEnvelopeSchema = odataPageSchema(z.unknown());
 
 /** A parsed page of `T` (the output type of the item schema). */
-export type OdataPage<T> = { '@odata.context'?: string | null; value: T[]; '@odata.nextLink'?: string | null };
+export type OdataPage<T> = {
+  '@odata.context'?: string | null;
+  value: T[];
+  '@odata.nextLink'?: string | null;
+};

@@ -6,7 +6,13 @@ import * as z from 'zod';
 import { flag, identity, numeric, text, texts } from './fields.js';
 
 /** Documented `recommendationCategory` values (6); `Security controls` with a space is also observed. */
-export const RECOMMENDATION_CATEGORIES = ['Accounts', 'Application', 'Network', 'OS', 'SecurityControls'] as const;
+export const RECOMMENDATION_CATEGORIES = [
+  'Accounts',
+  'Application',
+  'Network',
+  'OS',
+  'SecurityControls',
+] as const;
 
 /** Documented `remediationType` values (6). */
 export const REMEDIATION_TYPES = ['ConfigurationChange', 'Update', 'Upgrade', 'Uninstall'] as const;

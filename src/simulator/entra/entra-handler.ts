@@ -52,7 +52,7 @@ export async function handleEntraRequest(
     tenantSegment: path.tenantSegment,
     endpoint: path.endpoint,
     form,
-    tokenUrl: `${url.origin}${url.pathname}`,
+    tokenUrl: postedUrl(req, url),
     correlationId,
   });
   sendJson(res, result.status, result.body, correlationId);
@@ -101,6 +101,23 @@ function readBody(req: IncomingMessage): Promise<string | 'too-large' | 'aborted
       if (!req.complete) resolve('aborted');
     });
   });
+}
+
+/**
+ * The URL as the client addressed it (Host header), which is what it puts in an assertion's `aud`;
+ * the caller's `url` may carry a configured base such as 127.0.0.1 while the client used localhost.
+ */
+function postedUrl(req: IncomingMessage, url: URL): string {
+  const host = req.headers.host;
+  if (host) {
+    try {
+      const posted = new URL(url.pathname, `${url.protocol}//${host}`);
+      if (posted.pathname === url.pathname) return `${posted.origin}${posted.pathname}`;
+    } catch {
+      // A malformed Host header: fall back to the caller's view.
+    }
+  }
+  return `${url.origin}${url.pathname}`;
 }
 
 function isFormEncoded(contentType: string | undefined): boolean {

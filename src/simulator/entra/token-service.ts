@@ -133,8 +133,9 @@ export class TokenService {
         ? createPrivateKey(options.signingKey)
         : (options.signingKey ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
     if (this.privateKey.type !== 'private') throw new Error('the token signing key must be a private key');
-    if (this.privateKey.asymmetricKeyType !== 'rsa')
+    if (this.privateKey.asymmetricKeyType !== 'rsa') {
       throw new Error('the token signing key must be RSA (RS256)');
+    }
     this.publicKey = createPublicKey(this.privateKey);
     // Entra's kid/x5t is the signing certificate's thumbprint; we have no certificate, so hash the key.
     this.keyId = createHash('sha1')

@@ -96,9 +96,8 @@ export async function handleBlobRequest(
   }
   const slow = faults.find((f) => f.kind === 'slow');
   const source = createReadStream(path, { start: 0, end: length - 1 });
-  const steps: NodeJS.ReadableStream[] = [source];
-  if (slow) steps.push(throttle(length, slow.param ?? 2000));
-  await pipeline([...steps, res] as unknown as Parameters<typeof pipeline>).catch(() => res.destroy());
+  const done = slow ? pipeline(source, throttle(length, slow.param ?? 2000), res) : pipeline(source, res);
+  await done.catch(() => res.destroy());
 }
 
 /** Spreads a body over `totalMs`, for the slow-body fault. */

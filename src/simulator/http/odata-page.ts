@@ -1,4 +1,4 @@
-import { compareForOrderBy, parseQueryOptions, type EntitySetSpec } from '../odata/index.js';
+import { applySelect, compareForOrderBy, parseQueryOptions, type EntitySetSpec } from '../odata/index.js';
 import { hasFault, type RouteContext } from './route.js';
 import { corruptRecord } from './corrupt-record.js';
 import { sendBody } from './send-body.js';
@@ -38,7 +38,8 @@ export function sendODataPage(
       more = true;
       break;
     }
-    page.push(project(r, q.expandEvidence));
+    const projected = project(r, q.expandEvidence);
+    page.push(q.select ? applySelect(projected, q.select) : projected);
   }
   if (hasFault(ctx, 'malformed-records') && page.length > 0) page[0] = corruptRecord(page[0]!);
   const body: Record<string, unknown> = {

@@ -145,12 +145,12 @@ function bindComparison(node: FilterNode & { kind: 'compare' }, scope: Scope): B
     [left, right, op] = [right, left, MIRRORED[op]];
   }
   // `startswith(x,'a') eq true`: a boolean expression compared with a boolean literal.
-  if (left.kind === 'call' || left.kind === 'lambda') {
-    const inner = left.kind === 'call' ? bindFunction(left, scope) : bindLambda(left, scope);
+  if (left.kind !== 'member' && left.kind !== 'literal') {
+    const inner = bindBoolean(left, scope, () => invalidQuery('A boolean expression was expected.'));
     if (right.kind === 'literal' && right.literal.type === 'bool' && (op === 'eq' || op === 'ne')) {
       return right.literal.value === (op === 'eq') ? inner : { kind: 'not', operand: inner };
     }
-    throw invalidQuery('A function result can only be compared with true or false using eq or ne.');
+    throw invalidQuery('A boolean expression can only be compared with true or false using eq or ne.');
   }
   if (left.kind !== 'member' || right.kind !== 'literal') {
     throw invalidQuery('Only comparisons between a property and a literal value are supported.');

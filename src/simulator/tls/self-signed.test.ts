@@ -3,7 +3,11 @@ import { once } from 'node:events';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { certificateThumbprints, generateSelfSignedCertificate, type SelfSignedCertificate } from './self-signed.js';
+import {
+  certificateThumbprints,
+  generateSelfSignedCertificate,
+  type SelfSignedCertificate,
+} from './self-signed.js';
 
 let pems: SelfSignedCertificate;
 const notBefore = new Date(Date.UTC(2025, 0, 1));
@@ -67,7 +71,8 @@ describe('generateSelfSignedCertificate', () => {
 describe('certificateThumbprints', () => {
   it('gives base64url SHA-1 and SHA-256 of the DER certificate', () => {
     const cert = new X509Certificate(pems.certPem);
-    const fromFingerprint = (colonHex: string) => Buffer.from(colonHex.replaceAll(':', ''), 'hex').toString('base64url');
+    const fromFingerprint = (colonHex: string) =>
+      Buffer.from(colonHex.replaceAll(':', ''), 'hex').toString('base64url');
     expect(certificateThumbprints(pems.certPem)).toEqual({
       x5t: fromFingerprint(cert.fingerprint),
       x5tS256: fromFingerprint(cert.fingerprint256),
