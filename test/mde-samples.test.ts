@@ -7,6 +7,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type * as z from 'zod';
+import { keySpecFromSchema } from '../src/mde/parse/key-spec-from-schema.js';
+import { normalizeKeys } from '../src/mde/parse/normalize-keys.js';
 import { parseRecord } from '../src/mde/parse/parse-record.js';
 import {
   AdvancedQueryResponseSchema,
@@ -149,12 +151,16 @@ describe('MDE doc samples', () => {
   it.each(Object.keys(SAMPLES))('%s parses', (file) => {
     const value = parseSample(file);
     const entry = SAMPLES[file]!;
+    const schema = entry.kind === 'page' ? odataPageSchema(entry.item) : entry.schema;
     if (entry.kind === 'page') {
       expect((value as Page).value.length).toBeGreaterThan(0);
       // The whole-page schema agrees with the per-item parse.
-      const whole = parseRecord(odataPageSchema(entry.item), loadSample(file));
-      expect(whole).toEqual({ ok: true, value });
+      expect(parseRecord(schema, loadSample(file))).toEqual({ ok: true, value });
     }
+    // parseRecord's compiled schema agrees with zod's runtime parser.
+    const raw = loadSample(file) as Row;
+    const input = entry.kind === 'request' ? raw : normalizeKeys(raw, keySpecFromSchema(schema));
+    expect(schema.parse(input)).toEqual(value);
   });
 
   it('machines: rbacGroupId is a number, timestamps are ISO UTC with milliseconds', () => {
@@ -213,6 +219,30 @@ describe('MDE doc samples', () => {
       expect(parseRecord(VulnerabilityRowSchema, pascal)).toEqual(parseRecord(VulnerabilityRowSchema, row));
     }
   });
+
+  it.each([
+    ['alert-single.json', AlertSchema],
+    ['alert-related-machine.json', MachineSchema],
+    ['machineaction-get.json', MachineActionSchema],
+    ['isolate-201-response-legacy-2017.json', MachineActionSchema],
+  ] as const)(
+    '%s: a deep PascalCase copy (nested evidence, ipAddresses, ...) parses the same',
+    (file, schema) => {
+      const upper = (key: string) => key[0]!.toUpperCase() + key.slice(1);
+      const pascal = (value: unknown): unknown => {
+        if (Array.isArray(value)) return value.map(pascal);
+        if (typeof value !== 'object' || value === null) return value;
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [upper(k), pascal(v)]));
+      };
+      const raw = loadSample(file) as Row;
+      // Unknown keys (`@odata.context`, the 2017 `error`) are kept as sent, so only their spelling differs.
+      const unknown = new Set(['@odata.context', 'error']);
+      const expected = Object.fromEntries(
+        Object.entries(parsed(file)).map(([k, v]) => [unknown.has(k) ? upper(k) : k, v]),
+      );
+      expect(parseRecord(schema, pascal(raw))).toEqual({ ok: true, value: expected });
+    },
+  );
 
   it('vulnerability rows: numbers as strings and blanks are normalised (12.4)', () => {
     const [row] = (loadSample('machine-vulns-by-machine.json') as Page).value;

@@ -8,7 +8,7 @@
 /** How many distinct raw spellings one spec memoises; bounded so hostile input cannot grow it forever. */
 const MAX_MEMO_ENTRIES = 4096;
 
-/** How many distinct key sequences one spec keeps a plan for; an endpoint or export file yields one or two. */
+/** How many distinct key sequences one spec keeps a plan for; one endpoint or export yields one or two. */
 const MAX_PLANS = 32;
 
 /**
@@ -36,7 +36,7 @@ interface KeyPlan {
  * Create it with {@link createKeySpec}; treat it as opaque.
  */
 export interface KeySpec {
-  /** Raw spelling → canonical name, or null for a key the shape does not know. Pre-filled, then memoised. */
+  /** Raw spelling → canonical name, or null for a key the shape lacks. Pre-filled, then memoised. */
   readonly lookup: Map<string, string | null>;
   /** Canonical name → spec of the object (or array of objects) found under that key. */
   readonly nested: ReadonlyMap<string, KeySpec>;
@@ -172,7 +172,7 @@ function applyPlan(record: Record<string, unknown>, plan: KeyPlan): Record<strin
   return out;
 }
 
-/** The general path, used only once a spec holds {@link MAX_PLANS} plans (e.g. hostile, ever-changing keys). */
+/** The general path, used once a spec holds {@link MAX_PLANS} plans (e.g. hostile, ever-changing keys). */
 function normalizeSlow(
   record: Record<string, unknown>,
   keys: readonly string[],

@@ -111,7 +111,7 @@ function parseParts(raw: string): TimestampParts | null {
     i += 3;
     const dot = s.charCodeAt(i);
     if (dot === 46 /* . */ || dot === 44 /* , */) {
-      // Up to 7 digits (.NET ticks) on the wire; keep milliseconds, truncating like toISOString would.
+      // Up to 7 digits (.NET ticks) on the wire; keep milliseconds, truncated (never rounded up).
       let n = 0;
       let count = 0;
       i++;

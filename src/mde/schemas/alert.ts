@@ -18,7 +18,7 @@ export const ALERT_CLASSIFICATIONS = [
   'FalsePositive',
 ] as const;
 
-/** Alert `determination` values over all classifications; `Apt` and `SecurityPersonnel` are deprecated (7). */
+/** Alert `determination` values of all classifications; `Apt` and `SecurityPersonnel` are deprecated (7). */
 export const ALERT_DETERMINATIONS = [
   'MultiStagedAttack',
   'MaliciousUserActivity',

@@ -6,6 +6,8 @@ import * as z from 'zod';
  *
  * Parsing a whole page with this fails on the first bad item. Connectors that must reject bad records
  * one by one (design.md 5) parse the page with {@link OdataPageEnvelopeSchema} and each item on its own.
+ * Build a page schema once and reuse it: `parseRecord` caches its key lookup and compiled parser per
+ * schema instance.
  */
 export function odataPageSchema<T extends z.ZodType>(item: T) {
   return z.looseObject({

@@ -1,0 +1,192 @@
+/**
+ * The errors of the MDE client (design.md 9): a few `Error` subclasses, each with a literal `code`
+ * callers switch on, a `retryable` flag and the underlying `cause`. Messages never carry secrets,
+ * tokens or SAS signatures: URLs are redacted before they get here.
+ */
+
+/** Every `code` an {@link MdeError} can carry. */
+export const MDE_ERROR_CODES = [
+  'auth',
+  'api',
+  'not-licensed',
+  'network',
+  'paging',
+  'export-file',
+  'config',
+] as const;
+
+/** The `code` of an {@link MdeError}. */
+export type MdeErrorCode = (typeof MDE_ERROR_CODES)[number];
+
+/** Base class of the client's errors. */
+export abstract class MdeError extends Error {
+  abstract readonly code: MdeErrorCode;
+  /** Whether trying the same thing again later may succeed. */
+  readonly retryable: boolean;
+
+  protected constructor(message: string, options: { retryable: boolean; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.retryable = options.retryable;
+  }
+}
+
+/** True for any error of this module. */
+export function isMdeError(error: unknown): error is MdeError {
+  return error instanceof MdeError;
+}
+
+/** A configuration value that cannot work; the message names the field and what is allowed. */
+export class ConfigError extends MdeError {
+  readonly code = 'config' as const;
+
+  constructor(
+    /** The option at fault, e.g. `apiUrl`. */
+    readonly field: string,
+    message: string,
+  ) {
+    super(message, { retryable: false });
+  }
+}
+
+/** Details of an Entra ID sign-in failure. */
+export interface AuthErrorDetails {
+  /** HTTP status of the token endpoint, when it answered. */
+  status?: number;
+  /** Entra's number, e.g. `AADSTS7000215` (invalid client secret), when it gave one. */
+  aadsts?: string;
+  /** The OAuth `error`, e.g. `invalid_client`. */
+  oauthError?: string;
+  /** Entra's `error_description`: it names the problem, never the secret. */
+  description?: string;
+  retryable?: boolean;
+  cause?: unknown;
+}
+
+/** Sign-in failed (mde-api.md 1): wrong tenant, client, secret, certificate, scope or no consent. */
+export class AuthError extends MdeError {
+  readonly code = 'auth' as const;
+  readonly status: number | undefined;
+  readonly aadsts: string | undefined;
+  readonly oauthError: string | undefined;
+  readonly description: string | undefined;
+
+  constructor(message: string, details: AuthErrorDetails = {}) {
+    super(message, { retryable: details.retryable ?? false, cause: details.cause });
+    this.status = details.status;
+    this.aadsts = details.aadsts;
+    this.oauthError = details.oauthError;
+    this.description = details.description;
+  }
+}
+
+/** Details of an MDE API failure. */
+export interface ApiErrorDetails {
+  status: number;
+  /** MDE's `error.code` (mde-api.md 2.4), e.g. `ResourceNotFound`; match on it, not on the message. */
+  mdeCode?: string;
+  /** MDE's `error.target`: a correlation request id to quote to Microsoft support. */
+  target?: string;
+  method?: string;
+  /** The request URL, already redacted. */
+  url?: string;
+  retryable?: boolean;
+  cause?: unknown;
+}
+
+/** The MDE API answered with an error status (mde-api.md 2.4). */
+export class ApiError extends MdeError {
+  readonly code: 'api' | 'not-licensed' = 'api';
+  readonly status: number;
+  readonly mdeCode: string | undefined;
+  readonly target: string | undefined;
+  readonly method: string | undefined;
+  readonly url: string | undefined;
+
+  constructor(message: string, details: ApiErrorDetails) {
+    super(message, { retryable: details.retryable ?? false, cause: details.cause });
+    this.status = details.status;
+    this.mdeCode = details.mdeCode;
+    this.target = details.target;
+    this.method = details.method;
+    this.url = details.url;
+  }
+}
+
+/**
+ * A 403 from a vulnerability-management endpoint: no Defender Vulnerability Management licence, or the
+ * app lacks a consented TVM permission (peer-lessons.md 3.11). Callers must report the data as
+ * unknown, never as "zero vulnerabilities" (design.md 5).
+ */
+export class NotLicensedError extends ApiError {
+  override readonly code = 'not-licensed' as const;
+}
+
+/** The connection failed: refused, reset, timed out, or the body stopped half-way. */
+export class NetworkError extends MdeError {
+  readonly code = 'network' as const;
+  /** The system or undici error code, e.g. `ECONNRESET`, `UND_ERR_HEADERS_TIMEOUT`. */
+  readonly errorCode: string;
+  readonly url: string | undefined;
+
+  constructor(message: string, details: { errorCode: string; url?: string; retryable?: boolean; cause?: unknown }) {
+    super(message, { retryable: details.retryable ?? true, cause: details.cause });
+    this.errorCode = details.errorCode;
+    this.url = details.url;
+  }
+}
+
+/** Why paging stopped (design.md 5: paging that refuses to loop or to truncate silently). */
+export const PAGING_FAILURES = ['loop', 'repeated-id', 'malformed-link', 'incomplete', 'bad-page'] as const;
+
+/** The `reason` of a {@link PagingError}. */
+export type PagingFailure = (typeof PAGING_FAILURES)[number];
+
+/**
+ * Paging cannot go on safely: a nextLink that loops or is malformed, ids seen on an earlier page, a
+ * full page with no way to the next one, or a page that is not an OData collection. The pull is
+ * incomplete; a sync must treat the run as partial and close nothing.
+ */
+export class PagingError extends MdeError {
+  readonly code = 'paging' as const;
+
+  constructor(
+    readonly reason: PagingFailure,
+    message: string,
+    /** The request path (no query) of the page that failed. */
+    readonly path?: string,
+  ) {
+    super(message, { retryable: false });
+  }
+}
+
+/** Why an export file failed. */
+export const EXPORT_FILE_FAILURES = ['expired', 'truncated', 'http'] as const;
+
+/** The `reason` of an {@link ExportFileError}. */
+export type ExportFileFailure = (typeof EXPORT_FILE_FAILURES)[number];
+
+/**
+ * One export file could not be read (mde-api.md 4.2). `expired`: the blob answered 403
+ * AuthenticationFailed, the SAS link is no longer valid, so request the export again. `truncated`:
+ * the gzip stream ended early or is corrupt; that file fails, the process goes on.
+ */
+export class ExportFileError extends MdeError {
+  readonly code = 'export-file' as const;
+  readonly expired: boolean;
+  readonly status: number | undefined;
+  /** The file URL with its SAS signature redacted. */
+  readonly url: string | undefined;
+
+  constructor(
+    readonly reason: ExportFileFailure,
+    message: string,
+    details: { status?: number; url?: string; cause?: unknown } = {},
+  ) {
+    // Both an expired link (re-request) and a cut file (download again) can work the next time.
+    super(message, { retryable: reason !== 'http', cause: details.cause });
+    this.expired = reason === 'expired';
+    this.status = details.status;
+    this.url = details.url;
+  }
+}

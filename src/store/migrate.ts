@@ -1,0 +1,40 @@
+import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
+import { initialSchema } from './migrations/0001-initial.js';
+import type { Store } from './open-store.js';
+import type { SqlDialect } from './sql-dialect.js';
+
+/** Ordered migrations; names sort in the order they must run. Never edit one that has shipped. */
+function migrations(dialect: SqlDialect): Record<string, Migration> {
+  return {
+    '0001-initial': initialSchema(dialect),
+  };
+}
+
+class StaticProvider implements MigrationProvider {
+  constructor(private readonly dialect: SqlDialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations(this.dialect);
+  }
+}
+
+export class MigrationError extends Error {
+  readonly code = 'migration' as const;
+}
+
+/** Brings the schema up to date; a failed migration rolls back and throws with its name. */
+export async function migrateToLatest(store: Pick<Store, 'db' | 'dialect'>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db: store.db.withoutPlugins(),
+    provider: new StaticProvider(store.dialect),
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new MigrationError(`migration ${failed} failed: ${String((result.error as Error).message ?? result.error)}`, {
+      cause: result.error,
+    });
+  }
+  return result;
+}
