@@ -58,6 +58,8 @@ export interface SyncCheckpointTable {
 
 export interface HostTable {
   id: Generated<number>;
+  /** The source identity that created the host (e.g. `mde:<connector>:<machine id>`), unique. */
+  identityKey: string;
   name: string;
   fqdn: string | null;
   hostname: string | null;
@@ -141,6 +143,8 @@ export interface FindingTable {
   firstFound: string;
   lastFound: string;
   lastFixed: string | null;
+  /** Time of the snapshot or change event that last set this finding's state (delta ordering). */
+  stateTime: string;
   securityUpdateAvailable: number | null;
   recommendedSecurityUpdate: string | null;
   recommendedSecurityUpdateId: string | null;

@@ -59,3 +59,15 @@ export function eventAt(epoch: number, period: number, seed: number, a: number, 
   const block = Math.floor((epoch - 1) / period);
   return 1 + block * period + (hash4(seed, a, b, block) % period) === epoch;
 }
+
+/** The epoch of the latest event at or before `epoch`, or 0 when there was none. */
+export function lastEventAt(epoch: number, period: number, seed: number, a: number, b: number): number {
+  if (epoch < 1) return 0;
+  let block = Math.floor((epoch - 1) / period);
+  while (block >= 0) {
+    const at = 1 + block * period + (hash4(seed, a, b, block) % period);
+    if (at <= epoch) return at;
+    block--;
+  }
+  return 0;
+}

@@ -69,6 +69,7 @@ export function initialSchema(dialect: SqlDialect) {
         .execute();
 
       t = id(db.schema.createTable('hosts'));
+      t = text(t, 'identity_key', (c) => c.notNull().unique());
       t = text(t, 'name', (c) => c.notNull());
       for (const c of ['fqdn', 'hostname']) t = text(t, c);
       t = json(t, 'ip_addresses');
@@ -138,6 +139,7 @@ export function initialSchema(dialect: SqlDialect) {
       t = text(t, 'first_found', (c) => c.notNull());
       t = text(t, 'last_found', (c) => c.notNull());
       t = text(t, 'last_fixed');
+      t = text(t, 'state_time', (c) => c.notNull());
       t = bool(t, 'security_update_available');
       for (const c of ['recommended_security_update', 'recommended_security_update_id', 'recommended_security_update_url']) {
         t = text(t, c);

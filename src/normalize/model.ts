@@ -1,0 +1,85 @@
+/**
+ * Our model (design.md 3) as plain values, produced by the pure normalizers from parsed MDE records
+ * and written by the store. Lists are arrays here; the store turns them into JSON text.
+ */
+export interface NormalizedHost {
+  name: string;
+  fqdn: string | null;
+  hostname: string | null;
+  ipAddresses: string[];
+  macAddresses: string[];
+  osPlatform: string | null;
+  osVersion: string | null;
+  osBuild: string | null;
+  osArchitecture: string | null;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  tags: string[];
+}
+
+export interface NormalizedHostSource {
+  machineId: string;
+  aadDeviceId: string | null;
+  computerDnsName: string | null;
+  lastIpAddress: string | null;
+  lastExternalIpAddress: string | null;
+  agentVersion: string | null;
+  healthStatus: string | null;
+  deviceValue: string | null;
+  rbacGroupId: number | null;
+  rbacGroupName: string | null;
+  riskScore: string | null;
+  exposureLevel: string | null;
+  isAadJoined: boolean | null;
+  onboardingStatus: string | null;
+  machineTags: string[];
+  managedBy: string | null;
+  isPotentialDuplication: boolean | null;
+  mergedIntoMachineId: string | null;
+  isExcluded: boolean | null;
+  exclusionReason: string | null;
+  defenderAvStatus: string | null;
+  osPlatform: string | null;
+  osVersion: string | null;
+  osBuild: string | null;
+  osArchitecture: string | null;
+  ipAddresses: Array<{ ipAddress: string | null; macAddress: string | null; type: string | null; operationalStatus: string | null }>;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  /** Fields MDE sent that we do not model, kept rather than lost (design.md 5). */
+  extra: Record<string, unknown>;
+  contentHash: string;
+}
+
+export interface NormalizedMachine {
+  host: NormalizedHost;
+  source: NormalizedHostSource;
+}
+
+export interface NormalizedFinding {
+  machineId: string;
+  findingKey: string;
+  cveId: string;
+  softwareVendor: string;
+  softwareName: string;
+  softwareVersion: string;
+  name: string;
+  sourceSeverity: string | null;
+  severity: number;
+  score: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  securityUpdateAvailable: boolean | null;
+  recommendedSecurityUpdate: string | null;
+  recommendedSecurityUpdateId: string | null;
+  recommendedSecurityUpdateUrl: string | null;
+  diskPaths: string[];
+  registryPaths: string[];
+  exploitabilityLevel: string | null;
+  recommendationReference: string | null;
+  rbacGroupId: number | null;
+  rbacGroupName: string | null;
+  cvssScore: number | null;
+  extra: Record<string, unknown>;
+  contentHash: string;
+}

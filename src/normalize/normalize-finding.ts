@@ -1,0 +1,74 @@
+import type { VulnerabilityRow } from '../mde/schemas/vulnerability-row.js';
+import { contentHash } from './content-hash.js';
+import { defaultScore } from './default-scoring.js';
+import { findingKey } from './finding-key.js';
+import type { NormalizedFinding } from './model.js';
+import { pickExtra } from './pick-extra.js';
+
+const KNOWN = new Set([
+  'id', 'deviceId', 'deviceName', 'osPlatform', 'osVersion', 'osArchitecture', 'rbacGroupName', 'rbacGroupId',
+  'softwareVendor', 'softwareName', 'softwareVersion', 'cveId', 'cvssScore', 'vulnerabilitySeverityLevel',
+  'recommendedSecurityUpdate', 'recommendedSecurityUpdateId', 'recommendedSecurityUpdateUrl', 'diskPaths',
+  'registryPaths', 'lastSeenTimestamp', 'firstSeenTimestamp', 'exploitabilityLevel', 'recommendationReference',
+  'securityUpdateAvailable', 'eventTimestamp', 'status', 'isOnboarded',
+]);
+
+/**
+ * One vulnerability row (mde-api.md 4.1, also a delta row of 4.3) as a finding, or null for a row
+ * without a CVE: those rows say "this software is installed", which is not a vulnerability.
+ */
+export function normalizeFinding(row: VulnerabilityRow): NormalizedFinding | null {
+  const cveId = row.cveId?.trim();
+  if (!cveId) return null;
+  const machineId = row.deviceId.toLowerCase();
+  const vendor = row.softwareVendor;
+  const name = row.softwareName;
+  const version = row.softwareVersion;
+  const { severity, score } = defaultScore(row.vulnerabilitySeverityLevel, row.cvssScore);
+  const finding: NormalizedFinding = {
+    machineId,
+    findingKey: findingKey(machineId, cveId, vendor, name, version),
+    cveId,
+    softwareVendor: vendor,
+    softwareName: name,
+    softwareVersion: version,
+    // Seed 004: the finding's name is vendor + product + version + CVE.
+    name: `${vendor} ${name} ${version} ${cveId}`,
+    sourceSeverity: row.vulnerabilitySeverityLevel ?? null,
+    severity,
+    score,
+    firstSeen: row.firstSeenTimestamp ?? null,
+    lastSeen: row.lastSeenTimestamp ?? null,
+    securityUpdateAvailable: row.securityUpdateAvailable ?? null,
+    recommendedSecurityUpdate: row.recommendedSecurityUpdate ?? null,
+    recommendedSecurityUpdateId: row.recommendedSecurityUpdateId ?? null,
+    recommendedSecurityUpdateUrl: row.recommendedSecurityUpdateUrl ?? null,
+    diskPaths: row.diskPaths ?? [],
+    registryPaths: row.registryPaths ?? [],
+    exploitabilityLevel: row.exploitabilityLevel ?? null,
+    recommendationReference: row.recommendationReference ?? null,
+    rbacGroupId: row.rbacGroupId ?? null,
+    rbacGroupName: row.rbacGroupName ?? null,
+    cvssScore: row.cvssScore ?? null,
+    extra: pickExtra(row, KNOWN),
+    contentHash: '',
+  };
+  // Everything but the volatile last-seen time decides whether a stored finding must be rewritten.
+  finding.contentHash = contentHash([
+    finding.sourceSeverity,
+    finding.cvssScore,
+    finding.securityUpdateAvailable,
+    finding.recommendedSecurityUpdate,
+    finding.recommendedSecurityUpdateId,
+    finding.recommendedSecurityUpdateUrl,
+    finding.diskPaths,
+    finding.registryPaths,
+    finding.exploitabilityLevel,
+    finding.recommendationReference,
+    finding.rbacGroupId,
+    finding.rbacGroupName,
+    finding.firstSeen,
+    finding.extra,
+  ]);
+  return finding;
+}

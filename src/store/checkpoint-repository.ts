@@ -1,0 +1,48 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Store } from './open-store.js';
+import type { Database } from './schema.js';
+
+/**
+ * Stream checkpoints: where a stream got to, written in the same transaction as the batch it
+ * describes, so a run that dies resumes exactly after the last stored batch (design.md 2).
+ */
+export class CheckpointRepository {
+  constructor(private readonly store: Store) {}
+
+  async get<T>(connectorId: number, stream: string): Promise<T | undefined> {
+    const row = await this.store.db
+      .selectFrom('syncCheckpoints')
+      .select('value')
+      .where('connectorId', '=', connectorId)
+      .where('stream', '=', stream)
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  /** Saves a checkpoint inside the caller's transaction. */
+  static async put(
+    trx: Kysely<Database> | Transaction<Database>,
+    connectorId: number,
+    stream: string,
+    value: unknown,
+    at: string,
+  ): Promise<void> {
+    await trx
+      .insertInto('syncCheckpoints')
+      .values({ connectorId, stream, value: JSON.stringify(value), updatedAt: at })
+      .onConflict((oc) => oc.columns(['connectorId', 'stream']).doUpdateSet({ value: JSON.stringify(value), updatedAt: at }))
+      .execute();
+  }
+
+  async put(connectorId: number, stream: string, value: unknown, at: string): Promise<void> {
+    await CheckpointRepository.put(this.store.db, connectorId, stream, value, at);
+  }
+
+  async clear(connectorId: number, stream: string): Promise<void> {
+    await this.store.db
+      .deleteFrom('syncCheckpoints')
+      .where('connectorId', '=', connectorId)
+      .where('stream', '=', stream)
+      .execute();
+  }
+}

@@ -1,0 +1,309 @@
+import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { NormalizedFinding } from '../normalize/model.js';
+import {
+  type ChangeEvent,
+  decideForChange,
+  decideForSnapshot,
+  type FindingState,
+  type FindingStatus,
+} from '../sync/finding-lifecycle.js';
+import { CheckpointRepository } from './checkpoint-repository.js';
+import { chunk } from './chunk.js';
+import type { Store } from './open-store.js';
+import type { Database, FindingTable } from './schema.js';
+
+/** Where a batch of findings belongs and how to find each machine's host. */
+export interface FindingBatchContext {
+  connectorId: number;
+  /** Marks findings seen by this pass of a full snapshot; the sweep closes the ones it did not mark. */
+  seenToken: number;
+  /** ISO time of this write. */
+  at: string;
+  hostIdOf(machineId: string): number | null;
+}
+
+export interface Checkpoint {
+  stream: string;
+  value: unknown;
+}
+
+export interface SnapshotBatchResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  reopened: number;
+}
+
+export interface ChangeBatchResult {
+  inserted: number;
+  updated: number;
+  closed: number;
+  skipped: number;
+  reopened: number;
+}
+
+interface StoredRow extends FindingState {
+  id: number;
+  findingKey: string;
+}
+
+/** Rows per multi-row INSERT: 40 columns × 200 rows stays under every parameter limit. */
+const INSERT_CHUNK = 200;
+/** Keys per `IN (...)` lookup. */
+const LOOKUP_CHUNK = 500;
+
+/**
+ * Writes findings in batches, each batch and its stream checkpoint in one transaction, so a run that
+ * dies loses at most the batch in flight and resumes after the last one stored (design.md 2).
+ */
+export class FindingWriter {
+  constructor(private readonly store: Store) {}
+
+  /** A batch from a full snapshot (the export files or the paged JSON export). */
+  async writeSnapshotBatch(
+    ctx: FindingBatchContext,
+    findings: NormalizedFinding[],
+    snapshotTime: string,
+    checkpoint: Checkpoint,
+  ): Promise<SnapshotBatchResult> {
+    const batch = dedupe(findings);
+    const result: SnapshotBatchResult = { inserted: 0, updated: 0, unchanged: 0, reopened: 0 };
+    await this.store.db.transaction().execute(async (trx) => {
+      const stored = await this.lookup(trx, ctx.connectorId, batch.map((f) => f.findingKey));
+      const inserts: Insertable<FindingTable>[] = [];
+      const touches: number[] = [];
+      for (const f of batch) {
+        const existing = stored.get(f.findingKey);
+        const decision = decideForSnapshot(existing, f.contentHash);
+        if (decision === 'insert') {
+          inserts.push(newRow(ctx, f, snapshotTime));
+          result.inserted++;
+        } else if (decision === 'touch') {
+          touches.push(existing!.id);
+          result.unchanged++;
+        } else {
+          const reopened = decision === 'reopen';
+          await trx
+            .updateTable('findings')
+            .set({
+              ...contentColumns(f),
+              hostId: ctx.hostIdOf(f.machineId),
+              status: 'open',
+              reopenedCount: existing!.reopenedCount + (reopened ? 1 : 0),
+              lastFound: snapshotTime,
+              stateTime: snapshotTime,
+              seenRunId: ctx.seenToken,
+              updatedAt: ctx.at,
+            })
+            .where('id', '=', existing!.id)
+            .execute();
+          result.updated++;
+          if (reopened) result.reopened++;
+        }
+      }
+      for (const part of chunk(inserts, INSERT_CHUNK)) await trx.insertInto('findings').values(part).execute();
+      for (const ids of chunk(touches, LOOKUP_CHUNK)) {
+        await trx
+          .updateTable('findings')
+          .set({ seenRunId: ctx.seenToken, lastFound: snapshotTime, stateTime: snapshotTime })
+          .where('id', 'in', ids)
+          .execute();
+      }
+      await CheckpointRepository.put(trx, ctx.connectorId, checkpoint.stream, checkpoint.value, ctx.at);
+    });
+    return result;
+  }
+
+  /** A batch of the change feed, applied in order (mde-api.md 4.3, design.md 5). */
+  async applyChangeBatch(
+    ctx: FindingBatchContext,
+    changes: Array<{ finding: NormalizedFinding; event: ChangeEvent }>,
+    checkpoint: Checkpoint,
+  ): Promise<ChangeBatchResult> {
+    const result: ChangeBatchResult = { inserted: 0, updated: 0, closed: 0, skipped: 0, reopened: 0 };
+    await this.store.db.transaction().execute(async (trx) => {
+      const stored = await this.lookup(trx, ctx.connectorId, [...new Set(changes.map((c) => c.finding.findingKey))]);
+      // Decide event by event against the state the previous events left, then write once per key.
+      const pending = new Map<string, { row: StoredRow | undefined; finding: NormalizedFinding; changed: boolean; fresh: boolean }>();
+      for (const { finding, event } of changes) {
+        const entry = pending.get(finding.findingKey) ?? {
+          row: stored.get(finding.findingKey),
+          finding,
+          changed: false,
+          fresh: false,
+        };
+        const decision = decideForChange(entry.row, event);
+        if (decision.action === 'skip') {
+          result.skipped++;
+        } else if (decision.action === 'insert') {
+          entry.row = stateOf(finding, event, 'open', null, 0);
+          entry.fresh = true;
+          entry.changed = true;
+          entry.finding = finding;
+          result.inserted++;
+        } else if (decision.action === 'close') {
+          entry.row = { ...entry.row!, status: 'fixed', lastFixed: event.time, stateTime: event.time };
+          entry.changed = true;
+          result.closed++;
+        } else {
+          const count = entry.row!.reopenedCount + (decision.reopened ? 1 : 0);
+          entry.row = { ...stateOf(finding, event, 'open', entry.row!.lastFixed, count), id: entry.row!.id };
+          entry.finding = finding;
+          entry.changed = true;
+          result.updated++;
+          if (decision.reopened) result.reopened++;
+        }
+        pending.set(finding.findingKey, entry);
+      }
+      const inserts: Insertable<FindingTable>[] = [];
+      for (const { row, finding, changed, fresh } of pending.values()) {
+        if (!changed || !row) continue;
+        if (fresh && !row.id) {
+          inserts.push({
+            ...newRow(ctx, finding, row.stateTime),
+            status: row.status,
+            lastFixed: row.lastFixed,
+            reopenedCount: row.reopenedCount,
+          });
+          continue;
+        }
+        await trx
+          .updateTable('findings')
+          .set({
+            ...(row.status === 'open' ? contentColumns(finding) : {}),
+            ...(row.status === 'open' ? { hostId: ctx.hostIdOf(finding.machineId), lastFound: row.stateTime } : {}),
+            status: row.status,
+            lastFixed: row.lastFixed,
+            reopenedCount: row.reopenedCount,
+            stateTime: row.stateTime,
+            updatedAt: ctx.at,
+          })
+          .where('id', '=', row.id)
+          .execute();
+      }
+      for (const part of chunk(inserts, INSERT_CHUNK)) await trx.insertInto('findings').values(part).execute();
+      await CheckpointRepository.put(trx, ctx.connectorId, checkpoint.stream, checkpoint.value, ctx.at);
+    });
+    return result;
+  }
+
+  /**
+   * Closes the open findings a complete full snapshot did not contain. Only the sync engine calls
+   * this, and only after it read every page and every file of that snapshot (design.md 5).
+   */
+  async sweep(ctx: FindingBatchContext, snapshotTime: string, machineIds?: ReadonlySet<string>): Promise<number> {
+    let q = this.store.db
+      .updateTable('findings')
+      .set({ status: 'fixed', lastFixed: snapshotTime, stateTime: snapshotTime, updatedAt: ctx.at })
+      .where('connectorId', '=', ctx.connectorId)
+      .where('status', '=', 'open')
+      .where('seenRunId', '!=', ctx.seenToken)
+      .where('stateTime', '<', snapshotTime);
+    if (machineIds) q = q.where('machineId', 'in', [...machineIds]);
+    const result = await q.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  private async lookup(
+    trx: Kysely<Database> | Transaction<Database>,
+    connectorId: number,
+    keys: string[],
+  ): Promise<Map<string, StoredRow>> {
+    const map = new Map<string, StoredRow>();
+    for (const part of chunk(keys, LOOKUP_CHUNK)) {
+      const rows = await trx
+        .selectFrom('findings')
+        .select(['id', 'findingKey', 'status', 'stateTime', 'rbacGroupId', 'lastFixed', 'reopenedCount', 'contentHash'])
+        .where('connectorId', '=', connectorId)
+        .where('findingKey', 'in', part)
+        .execute();
+      for (const r of rows) {
+        map.set(r.findingKey, {
+          id: Number(r.id),
+          findingKey: r.findingKey,
+          status: r.status as FindingStatus,
+          stateTime: r.stateTime,
+          rbacGroupId: r.rbacGroupId === null ? null : Number(r.rbacGroupId),
+          lastFixed: r.lastFixed,
+          reopenedCount: Number(r.reopenedCount),
+          contentHash: r.contentHash,
+        });
+      }
+    }
+    return map;
+  }
+}
+
+function stateOf(
+  finding: NormalizedFinding,
+  event: ChangeEvent,
+  status: FindingStatus,
+  lastFixed: string | null,
+  reopenedCount: number,
+): StoredRow {
+  return {
+    id: 0,
+    findingKey: finding.findingKey,
+    status,
+    stateTime: event.time,
+    rbacGroupId: event.rbacGroupId,
+    lastFixed,
+    reopenedCount,
+    contentHash: finding.contentHash,
+  };
+}
+
+function dedupe(findings: NormalizedFinding[]): NormalizedFinding[] {
+  const byKey = new Map<string, NormalizedFinding>();
+  for (const f of findings) byKey.set(f.findingKey, f);
+  return byKey.size === findings.length ? findings : [...byKey.values()];
+}
+
+/** The columns that come from MDE's row, rewritten when its content changes. */
+function contentColumns(f: NormalizedFinding) {
+  return {
+    name: f.name,
+    sourceSeverity: f.sourceSeverity,
+    severity: f.severity,
+    score: f.score,
+    securityUpdateAvailable: f.securityUpdateAvailable === null ? null : f.securityUpdateAvailable ? 1 : 0,
+    recommendedSecurityUpdate: f.recommendedSecurityUpdate,
+    recommendedSecurityUpdateId: f.recommendedSecurityUpdateId,
+    recommendedSecurityUpdateUrl: f.recommendedSecurityUpdateUrl,
+    diskPaths: JSON.stringify(f.diskPaths),
+    registryPaths: JSON.stringify(f.registryPaths),
+    exploitabilityLevel: f.exploitabilityLevel,
+    recommendationReference: f.recommendationReference,
+    rbacGroupId: f.rbacGroupId,
+    rbacGroupName: f.rbacGroupName,
+    cvssScore: f.cvssScore,
+    contentHash: f.contentHash,
+    extra: JSON.stringify(f.extra),
+  };
+}
+
+function newRow(ctx: FindingBatchContext, f: NormalizedFinding, stateTime: string): Insertable<FindingTable> {
+  return {
+    connectorId: ctx.connectorId,
+    hostId: ctx.hostIdOf(f.machineId),
+    machineId: f.machineId,
+    findingKey: f.findingKey,
+    cveId: f.cveId,
+    softwareVendor: f.softwareVendor,
+    softwareName: f.softwareName,
+    softwareVersion: f.softwareVersion,
+    ...contentColumns(f),
+    status: 'open',
+    reopenedCount: 0,
+    // MDE's own first-seen time when it has one: the finding existed before we looked.
+    firstFound: f.firstSeen ?? stateTime,
+    lastFound: stateTime,
+    lastFixed: null,
+    stateTime,
+    endOfSupportStatus: null,
+    endOfSupportDate: null,
+    seenRunId: ctx.seenToken,
+    customAttributes: '{}',
+    updatedAt: ctx.at,
+  };
+}
