@@ -1,7 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { OptionError, simulatorOptionsFromFlags, type SimulatorFlags } from '../simulator/simulator-options.js';
+import {
+  OptionError,
+  type SimulatorFlags,
+  simulatorOptionsFromFlags,
+} from '../simulator/simulator-options.js';
 import { startSimulator } from '../simulator/start-simulator.js';
 import { UsageError } from './usage-error.js';
 
@@ -17,7 +21,7 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--tenant-id <guid>', 'Entra tenant id')
     .option('--client-id <guid>', 'client id of the registered app')
     .option('--client-secret <secret>', 'client secret of the registered app')
-    .option('--rate-limits <mode>', 'real: MDE\'s documented budgets; off: none', 'real')
+    .option('--rate-limits <mode>', "real: MDE's documented budgets; off: none", 'real')
     .option('--faults <spec>', 'faults to inject, e.g. "5xx:503@/api/machines*3,429~0.05"')
     .option('--token-lifetime <seconds>', 'access token lifetime', '3600')
     .option('--start-time <iso>', 'simulated time zero (default: the current hour)')

@@ -242,13 +242,18 @@ export class MdeClient {
       });
       if (!decision.retry) throw failure(attempt > 1 ? decision.reason : '');
       this.stats.retries++;
-      this.log('warn', 'retry', `${method} ${safeUrl}: ${decision.reason}; retry ${attempt} in ${decision.delayMs} ms`, {
-        family,
-        attempt,
-        status,
-        errorCode,
-        delayMs: decision.delayMs,
-      });
+      this.log(
+        'warn',
+        'retry',
+        `${method} ${safeUrl}: ${decision.reason}; retry ${attempt} in ${decision.delayMs} ms`,
+        {
+          family,
+          attempt,
+          status,
+          errorCode,
+          delayMs: decision.delayMs,
+        },
+      );
       if (status === 429) {
         // design.md 5: a 429 pauses the whole family for this tenant; the next acquire waits it out.
         limiter.pause(family, decision.delayMs);

@@ -12,6 +12,7 @@ export const MDE_ERROR_CODES = [
   'network',
   'paging',
   'export-file',
+  'action-timeout',
   'config',
 ] as const;
 
@@ -129,7 +130,10 @@ export class NetworkError extends MdeError {
   readonly errorCode: string;
   readonly url: string | undefined;
 
-  constructor(message: string, details: { errorCode: string; url?: string; retryable?: boolean; cause?: unknown }) {
+  constructor(
+    message: string,
+    details: { errorCode: string; url?: string; retryable?: boolean; cause?: unknown },
+  ) {
     super(message, { retryable: details.retryable ?? true, cause: details.cause });
     this.errorCode = details.errorCode;
     this.url = details.url;
@@ -188,5 +192,22 @@ export class ExportFileError extends MdeError {
     this.expired = reason === 'expired';
     this.status = details.status;
     this.url = details.url;
+  }
+}
+
+/**
+ * A machine action did not reach a final status in time (mde-api.md 8.3). The action may still
+ * finish later; poll again before sending the opposite action (8.1: serialize per device).
+ */
+export class ActionTimeoutError extends MdeError {
+  readonly code = 'action-timeout' as const;
+
+  constructor(
+    readonly actionId: string,
+    /** The last status seen, e.g. `Pending`. */
+    readonly lastStatus: string | undefined,
+    message: string,
+  ) {
+    super(message, { retryable: true });
   }
 }

@@ -20,7 +20,10 @@ export interface DefaultScore {
   score: number;
 }
 
-export function defaultScore(sourceSeverity: string | null | undefined, cvssScore: number | null | undefined): DefaultScore {
+export function defaultScore(
+  sourceSeverity: string | null | undefined,
+  cvssScore: number | null | undefined,
+): DefaultScore {
   const severity = SEVERITY_BY_SOURCE[(sourceSeverity ?? '').trim().toLowerCase()] ?? 1;
   const score =
     typeof cvssScore === 'number' && cvssScore >= 0 && cvssScore <= 10

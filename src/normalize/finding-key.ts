@@ -2,7 +2,13 @@
  * The finding key of design.md 3 and peer-lessons 3.6: machine + CVE (or TVM id) + vendor + product +
  * version. Never the CVE alone, which merges different software on one device.
  */
-export function findingKey(machineId: string, cveId: string, vendor: string, name: string, version: string): string {
+export function findingKey(
+  machineId: string,
+  cveId: string,
+  vendor: string,
+  name: string,
+  version: string,
+): string {
   return `${machineId}|${cveId}|${vendor}|${name}|${version}`;
 }
 

@@ -43,7 +43,12 @@ export interface NormalizedHostSource {
   osVersion: string | null;
   osBuild: string | null;
   osArchitecture: string | null;
-  ipAddresses: Array<{ ipAddress: string | null; macAddress: string | null; type: string | null; operationalStatus: string | null }>;
+  ipAddresses: Array<{
+    ipAddress: string | null;
+    macAddress: string | null;
+    type: string | null;
+    operationalStatus: string | null;
+  }>;
   firstSeen: string | null;
   lastSeen: string | null;
   /** Fields MDE sent that we do not model, kept rather than lost (design.md 5). */
@@ -82,4 +87,13 @@ export interface NormalizedFinding {
   cvssScore: number | null;
   extra: Record<string, unknown>;
   contentHash: string;
+}
+
+/** A catalog row keyed by its MDE id (or install key), with a hash of what it holds. */
+export interface KeyedRecord {
+  /** The key value (the MDE id, or the install key). */
+  key: string;
+  contentHash: string;
+  /** Column values in camelCase, lists already JSON text. */
+  values: Record<string, unknown>;
 }

@@ -4,9 +4,9 @@ import type { InventoryRow } from '../mde/schemas/inventory-row.js';
 import type { NonCpeInventoryRow } from '../mde/schemas/non-cpe-inventory-row.js';
 import type { Recommendation } from '../mde/schemas/recommendation.js';
 import type { Software } from '../mde/schemas/software.js';
-import type { KeyedRow } from '../store/keyed-writer.js';
 import { contentHash } from './content-hash.js';
 import { installKey } from './finding-key.js';
+import type { KeyedRecord } from './model.js';
 import { pickExtra } from './pick-extra.js';
 
 const b = (v: boolean | null | undefined) => (v === null || v === undefined ? null : v ? 1 : 0);
@@ -14,13 +14,13 @@ const j = (v: unknown) => JSON.stringify(v ?? []);
 const n = <T>(v: T | undefined) => v ?? null;
 
 /** Builds a keyed row whose hash covers every stored value except the volatile ones named. */
-function keyed(key: string, values: Record<string, unknown>, volatile: readonly string[] = []): KeyedRow {
+function keyed(key: string, values: Record<string, unknown>, volatile: readonly string[] = []): KeyedRecord {
   const hashed = Object.entries(values).filter(([k]) => !volatile.includes(k));
   return { key, values, contentHash: contentHash(hashed) };
 }
 
 /** mde-api.md 4.5: one CVE of the catalog. */
-export function normalizeCve(c: Cve): KeyedRow {
+export function normalizeCve(c: Cve): KeyedRecord {
   const known = new Set(Object.keys(c).filter((k) => k !== 'firstDetected'));
   return keyed(c.id, {
     name: n(c.name),
@@ -45,7 +45,7 @@ export function normalizeCve(c: Cve): KeyedRow {
 }
 
 /** mde-api.md 5: a software entity. */
-export function normalizeSoftware(s: Software): KeyedRow {
+export function normalizeSoftware(s: Software): KeyedRecord {
   return keyed(s.id, {
     name: s.name ?? s.id,
     vendor: s.vendor ?? '',
@@ -59,7 +59,7 @@ export function normalizeSoftware(s: Software): KeyedRow {
 }
 
 /** mde-api.md 6: a security recommendation. */
-export function normalizeRecommendation(r: Recommendation): KeyedRow {
+export function normalizeRecommendation(r: Recommendation): KeyedRecord {
   return keyed(r.id, {
     productName: n(r.productName),
     recommendationName: n(r.recommendationName),
@@ -90,7 +90,7 @@ export function normalizeRecommendation(r: Recommendation): KeyedRow {
 }
 
 /** mde-api.md 7: an alert, with its evidence when it was expanded. */
-export function normalizeAlert(a: Alert, hostIdOf: (machineId: string) => number | null): KeyedRow {
+export function normalizeAlert(a: Alert, hostIdOf: (machineId: string) => number | null): KeyedRecord {
   const machineId = a.machineId ? a.machineId.toLowerCase() : null;
   return keyed(a.id, {
     hostId: machineId ? hostIdOf(machineId) : null,
@@ -126,7 +126,10 @@ export function normalizeAlert(a: Alert, hostIdOf: (machineId: string) => number
 }
 
 /** mde-api.md 5: one installed piece of software on one device (CPE inventory). */
-export function normalizeInstalledSoftware(r: InventoryRow, hostIdOf: (machineId: string) => number | null): KeyedRow {
+export function normalizeInstalledSoftware(
+  r: InventoryRow,
+  hostIdOf: (machineId: string) => number | null,
+): KeyedRecord {
   const machineId = r.deviceId.toLowerCase();
   return keyed(
     installKey(machineId, r.softwareVendor, r.softwareName, r.softwareVersion),
@@ -153,7 +156,10 @@ export function normalizeInstalledSoftware(r: InventoryRow, hostIdOf: (machineId
 }
 
 /** mde-api.md 5: non-CPE software (no product code) on one device. */
-export function normalizeNonCpeSoftware(r: NonCpeInventoryRow, hostIdOf: (machineId: string) => number | null): KeyedRow {
+export function normalizeNonCpeSoftware(
+  r: NonCpeInventoryRow,
+  hostIdOf: (machineId: string) => number | null,
+): KeyedRecord {
   const machineId = r.deviceId.toLowerCase();
   return keyed(
     installKey(machineId, r.softwareVendor ?? '', r.softwareName, r.softwareVersion ?? ''),

@@ -6,11 +6,33 @@ import type { NormalizedFinding } from './model.js';
 import { pickExtra } from './pick-extra.js';
 
 const KNOWN = new Set([
-  'id', 'deviceId', 'deviceName', 'osPlatform', 'osVersion', 'osArchitecture', 'rbacGroupName', 'rbacGroupId',
-  'softwareVendor', 'softwareName', 'softwareVersion', 'cveId', 'cvssScore', 'vulnerabilitySeverityLevel',
-  'recommendedSecurityUpdate', 'recommendedSecurityUpdateId', 'recommendedSecurityUpdateUrl', 'diskPaths',
-  'registryPaths', 'lastSeenTimestamp', 'firstSeenTimestamp', 'exploitabilityLevel', 'recommendationReference',
-  'securityUpdateAvailable', 'eventTimestamp', 'status', 'isOnboarded',
+  'id',
+  'deviceId',
+  'deviceName',
+  'osPlatform',
+  'osVersion',
+  'osArchitecture',
+  'rbacGroupName',
+  'rbacGroupId',
+  'softwareVendor',
+  'softwareName',
+  'softwareVersion',
+  'cveId',
+  'cvssScore',
+  'vulnerabilitySeverityLevel',
+  'recommendedSecurityUpdate',
+  'recommendedSecurityUpdateId',
+  'recommendedSecurityUpdateUrl',
+  'diskPaths',
+  'registryPaths',
+  'lastSeenTimestamp',
+  'firstSeenTimestamp',
+  'exploitabilityLevel',
+  'recommendationReference',
+  'securityUpdateAvailable',
+  'eventTimestamp',
+  'status',
+  'isOnboarded',
 ]);
 
 /**

@@ -5,11 +5,38 @@ import type { NormalizedMachine } from './model.js';
 import { pickExtra } from './pick-extra.js';
 
 const KNOWN = new Set([
-  'id', 'computerDnsName', 'firstSeen', 'lastSeen', 'osPlatform', 'osVersion', 'osProcessor', 'version', 'osBuild',
-  'lastIpAddress', 'lastExternalIpAddress', 'agentVersion', 'healthStatus', 'deviceValue', 'rbacGroupId',
-  'rbacGroupName', 'riskScore', 'exposureLevel', 'isAadJoined', 'aadDeviceId', 'machineTags', 'defenderAvStatus',
-  'onboardingStatus', 'osArchitecture', 'managedBy', 'managedByStatus', 'ipAddresses', 'vmMetadata',
-  'isPotentialDuplication', 'mergedIntoMachineId', 'isExcluded', 'exclusionReason',
+  'id',
+  'computerDnsName',
+  'firstSeen',
+  'lastSeen',
+  'osPlatform',
+  'osVersion',
+  'osProcessor',
+  'version',
+  'osBuild',
+  'lastIpAddress',
+  'lastExternalIpAddress',
+  'agentVersion',
+  'healthStatus',
+  'deviceValue',
+  'rbacGroupId',
+  'rbacGroupName',
+  'riskScore',
+  'exposureLevel',
+  'isAadJoined',
+  'aadDeviceId',
+  'machineTags',
+  'defenderAvStatus',
+  'onboardingStatus',
+  'osArchitecture',
+  'managedBy',
+  'managedByStatus',
+  'ipAddresses',
+  'vmMetadata',
+  'isPotentialDuplication',
+  'mergedIntoMachineId',
+  'isExcluded',
+  'exclusionReason',
 ]);
 
 /** A parsed MDE machine (mde-api.md 3.2) as a host and what Defender says about it. Pure. */
@@ -22,7 +49,9 @@ export function normalizeMachine(m: Machine): NormalizedMachine {
     operationalStatus: i.operationalStatus ?? null,
   }));
   // Loopback interfaces say nothing about the device; leave them out of the host's addresses.
-  const real = interfaces.filter((i) => i.type !== 'SoftwareLoopback' && i.ipAddress && !i.ipAddress.startsWith('127.'));
+  const real = interfaces.filter(
+    (i) => i.type !== 'SoftwareLoopback' && i.ipAddress && !i.ipAddress.startsWith('127.'),
+  );
   const ipAddresses = unique([m.lastIpAddress ?? null, ...real.map((i) => i.ipAddress)]);
   const macAddresses = unique(real.map((i) => normalizeMac(i.macAddress)));
   // osVersion is often null on machines; `version` (e.g. 22H2) is the release.
@@ -58,7 +87,11 @@ export function normalizeMachine(m: Machine): NormalizedMachine {
     ipAddresses: interfaces,
     firstSeen: m.firstSeen ?? null,
     lastSeen: m.lastSeen ?? null,
-    extra: { ...pickExtra(m, KNOWN), ...(m.vmMetadata ? { vmMetadata: m.vmMetadata } : {}), ...(m.version ? { version: m.version } : {}) },
+    extra: {
+      ...pickExtra(m, KNOWN),
+      ...(m.vmMetadata ? { vmMetadata: m.vmMetadata } : {}),
+      ...(m.version ? { version: m.version } : {}),
+    },
     contentHash: '',
   };
   // lastSeen moves every day on every device; it is compared on its own, not through the hash.
@@ -66,7 +99,12 @@ export function normalizeMachine(m: Machine): NormalizedMachine {
   source.contentHash = contentHash(Object.values(stable));
   return {
     host: {
-      name: hostName({ computerDnsName: m.computerDnsName, lastIpAddress: m.lastIpAddress, aadDeviceId, machineId: source.machineId }),
+      name: hostName({
+        computerDnsName: m.computerDnsName,
+        lastIpAddress: m.lastIpAddress,
+        aadDeviceId,
+        machineId: source.machineId,
+      }),
       fqdn: m.computerDnsName?.includes('.') ? m.computerDnsName.toLowerCase() : null,
       hostname: shortHostname(m.computerDnsName),
       ipAddresses,

@@ -65,7 +65,10 @@ export class MachineActionStore {
       );
     }
     const pending = this.actions.find(
-      (a) => a.machineId === machine.id && this.isIsolationFamily(a.type) === this.isIsolationFamily(input.type) && !this.isFinal(a),
+      (a) =>
+        a.machineId === machine.id &&
+        this.isIsolationFamily(a.type) === this.isIsolationFamily(input.type) &&
+        !this.isFinal(a),
     );
     if (pending) {
       throw new ActionRequestError(400, 'ActiveRequestAlreadyExists', 'Action is already in progress');

@@ -1,11 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ODataError, oDataErrorBody } from './odata/index.js';
 import { handleEntraRequest } from './entra/entra-handler.js';
 import { ADMIN_PREFIX, handleAdminRequest } from './http/admin-handler.js';
 import { handleBlobRequest } from './http/blob-handler.js';
-import { IMMEDIATE_FAULTS, type FaultKind, type FaultRule } from './http/faults.js';
+import { type FaultKind, type FaultRule, IMMEDIATE_FAULTS } from './http/faults.js';
 import { MdeHttpError, sendJson, sendMdeError } from './http/respond.js';
 import type { Route, RouteContext } from './http/route.js';
+import { ODataError, oDataErrorBody } from './odata/index.js';
 import { actionRoutes } from './routes/action-routes.js';
 import { alertRoutes } from './routes/alert-routes.js';
 import { assessmentRoutes } from './routes/assessment-routes.js';
@@ -14,7 +15,13 @@ import { machineRoutes } from './routes/machine-routes.js';
 import type { SimulatorState } from './simulator-state.js';
 
 /** Order matters: the fixed assessment paths must win over `/machines/{id}`. */
-const ROUTES: Route[] = [...assessmentRoutes, ...actionRoutes, ...machineRoutes, ...alertRoutes, ...catalogRoutes];
+const ROUTES: Route[] = [
+  ...assessmentRoutes,
+  ...actionRoutes,
+  ...machineRoutes,
+  ...alertRoutes,
+  ...catalogRoutes,
+];
 
 /** `/api/...` and the versioned `/api/v1.0/...` are the same API (mde-api.md 0). */
 const API_PREFIX = /^\/api(?:\/v1\.0)?(?=\/)/i;
@@ -63,12 +70,21 @@ async function handleApiRequest(
   url: URL,
   path: string,
 ): Promise<void> {
-  const faults = sim.faults.draw(url.pathname, () => true);
-  if (answerImmediateFault(sim, res, faults)) return;
+  // Network-level faults strike before anything else; faults that shape an answer only strike
+  // requests that get one, so a refused request does not use them up.
+  if (
+    answerImmediateFault(
+      sim,
+      res,
+      sim.faults.draw(url.pathname, (k) => IMMEDIATE_FAULTS.has(k)),
+    )
+  )
+    return;
   const verdict = sim.tokens.verifyAccessToken(req.headers.authorization);
   if (!verdict.ok) return sendMdeError(res, 401, 'Unauthorized', verdict.message);
   const found = matchRoute(req.method ?? 'GET', path);
-  if (found === 'method') return sendMdeError(res, 405, 'MethodNotAllowed', `${req.method} is not allowed here`);
+  if (found === 'method')
+    return sendMdeError(res, 405, 'MethodNotAllowed', `${req.method} is not allowed here`);
   if (!found) return sendMdeError(res, 404, 'ResourceNotFound', `Resource ${path} was not found`);
   const { route, params } = found;
   const roles = verdict.claims.roles;
@@ -96,6 +112,7 @@ async function handleApiRequest(
     }
   }
   sim.stats.byBucket[route.bucket] = (sim.stats.byBucket[route.bucket] ?? 0) + 1;
+  const faults = sim.faults.draw(url.pathname, (k) => !IMMEDIATE_FAULTS.has(k));
   const ctx: RouteContext = {
     req,
     res,
@@ -108,7 +125,10 @@ async function handleApiRequest(
   await route.handle(ctx);
 }
 
-function matchRoute(method: string, path: string): { route: Route; params: Record<string, string> } | 'method' | undefined {
+function matchRoute(
+  method: string,
+  path: string,
+): { route: Route; params: Record<string, string> } | 'method' | undefined {
   let pathMatched = false;
   for (const route of ROUTES) {
     const m = route.pattern.exec(path);
@@ -135,7 +155,9 @@ function answerImmediateFault(sim: SimulatorState, res: ServerResponse, faults: 
         continue;
       case '429': {
         const seconds = String(fault.param ?? 1);
-        sendMdeError(res, 429, 'TooManyRequests', 'Too many requests (injected fault).', { 'retry-after': seconds });
+        sendMdeError(res, 429, 'TooManyRequests', 'Too many requests (injected fault).', {
+          'retry-after': seconds,
+        });
         return true;
       }
       case '5xx': {
@@ -156,8 +178,14 @@ function answerError(res: ServerResponse, err: unknown): void {
     res.destroy();
     return;
   }
-  if (err instanceof MdeHttpError) return sendMdeError(res, err.status, err.code, err.message);
-  if (err instanceof ODataError) return sendJson(res, 400, oDataErrorBody(err, crypto.randomUUID()));
+  if (err instanceof MdeHttpError) {
+    sendMdeError(res, err.status, err.code, err.message);
+    return;
+  }
+  if (err instanceof ODataError) {
+    sendJson(res, 400, oDataErrorBody(err, randomUUID()));
+    return;
+  }
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`simulator: internal error: ${message}\n`);
   sendMdeError(res, 500, 'InternalServerError', '');

@@ -1,4 +1,4 @@
-import { FaultSpecError, parseFaultSpec, type FaultRule } from './http/faults.js';
+import { type FaultRule, FaultSpecError, parseFaultSpec } from './http/faults.js';
 import type { RateLimitMode } from './http/rate-limiter.js';
 
 /** Every permission the connector may need (mde-api.md 9); the default app is granted all of them. */
@@ -140,15 +140,19 @@ export function simulatorOptionsFromFlags(
       throw err;
     }
   }
-  if (flags.tokenLifetime !== undefined) o.tokenLifetimeSeconds = int('token-lifetime', flags.tokenLifetime, 5, 86_400);
+  if (flags.tokenLifetime !== undefined)
+    o.tokenLifetimeSeconds = int('token-lifetime', flags.tokenLifetime, 5, 86_400);
   if (flags.startTime !== undefined) {
     const t = Date.parse(flags.startTime);
-    if (Number.isNaN(t)) throw new OptionError(`--start-time must be an ISO-8601 date time (got "${flags.startTime}")`);
+    if (Number.isNaN(t))
+      throw new OptionError(`--start-time must be an ISO-8601 date time (got "${flags.startTime}")`);
     o.originMs = t;
   }
-  if (flags.devicesPerFile !== undefined) o.devicesPerFile = int('devices-per-file', flags.devicesPerFile, 1, 1_000_000);
+  if (flags.devicesPerFile !== undefined)
+    o.devicesPerFile = int('devices-per-file', flags.devicesPerFile, 1, 1_000_000);
   if (flags.tlsCert !== undefined || flags.tlsKey !== undefined) {
-    if (!flags.tlsCert || !flags.tlsKey) throw new OptionError('--tls-cert and --tls-key must be given together');
+    if (!flags.tlsCert || !flags.tlsKey)
+      throw new OptionError('--tls-cert and --tls-key must be given together');
     o.tls = { certPem: readFile(flags.tlsCert), keyPem: readFile(flags.tlsKey) };
   } else if (flags.tls) {
     o.tls = 'generate';

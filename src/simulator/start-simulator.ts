@@ -89,7 +89,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   } else {
     const pair =
       options.tls === 'generate'
-        ? await generateSelfSignedCertificate({ commonName: 'localhost', altNames: ['localhost', options.host], days: 30 })
+        ? await generateSelfSignedCertificate({
+            commonName: 'localhost',
+            altNames: ['localhost', options.host],
+            days: 30,
+          })
         : options.tls;
     caCertPem = pair.certPem;
     server = createHttpsServer({ cert: pair.certPem, key: pair.keyPem }, dispatch);

@@ -30,7 +30,9 @@ export class CheckpointRepository {
     await trx
       .insertInto('syncCheckpoints')
       .values({ connectorId, stream, value: JSON.stringify(value), updatedAt: at })
-      .onConflict((oc) => oc.columns(['connectorId', 'stream']).doUpdateSet({ value: JSON.stringify(value), updatedAt: at }))
+      .onConflict((oc) =>
+        oc.columns(['connectorId', 'stream']).doUpdateSet({ value: JSON.stringify(value), updatedAt: at }),
+      )
       .execute();
   }
 

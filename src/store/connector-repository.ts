@@ -1,7 +1,7 @@
+import type { Updateable } from 'kysely';
 import type { SecretBox } from '../security/secret-box.js';
 import { type Cloud, type ConnectorOptions, parseConnectorOptions } from '../sync/connector-options.js';
 import type { Store } from './open-store.js';
-import type { Updateable } from 'kysely';
 import type { ConnectorTable } from './schema.js';
 
 /** Connector states of design.md 3. */
@@ -91,12 +91,20 @@ export class ConnectorRepository {
   }
 
   async byName(name: string): Promise<Connector | undefined> {
-    const row = await this.store.db.selectFrom('connectors').selectAll().where('name', '=', name).executeTakeFirst();
+    const row = await this.store.db
+      .selectFrom('connectors')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
     return row && toConnector(row as Row);
   }
 
   async byId(id: number): Promise<Connector | undefined> {
-    const row = await this.store.db.selectFrom('connectors').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.store.db
+      .selectFrom('connectors')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row && toConnector(row as Row);
   }
 
@@ -110,7 +118,9 @@ export class ConnectorRepository {
         network: input.network,
         tenantId: input.tenantId,
         clientId: input.clientId,
-        secretEncrypted: input.credentials.clientSecret ? this.secrets.seal(input.credentials.clientSecret) : null,
+        secretEncrypted: input.credentials.clientSecret
+          ? this.secrets.seal(input.credentials.clientSecret)
+          : null,
         certificateEncrypted: input.credentials.certificate
           ? this.secrets.seal(JSON.stringify(input.credentials.certificate))
           : null,
@@ -136,12 +146,23 @@ export class ConnectorRepository {
     patch: Partial<Omit<NewConnector, 'credentials'>> & { credentials?: ConnectorCredentials },
   ): Promise<Connector> {
     const values: Updateable<ConnectorTable> = { updatedAt: this.now().toISOString() };
-    for (const key of ['name', 'network', 'tenantId', 'clientId', 'cloud', 'apiUrl', 'loginUrl', 'scope', 'schedule'] as const) {
+    for (const key of [
+      'name',
+      'network',
+      'tenantId',
+      'clientId',
+      'cloud',
+      'apiUrl',
+      'loginUrl',
+      'scope',
+      'schedule',
+    ] as const) {
       if (patch[key] !== undefined) (values as Record<string, unknown>)[key] = patch[key];
     }
     if (patch.active !== undefined) values.active = patch.active ? 1 : 0;
     if (patch.options !== undefined) values.options = JSON.stringify(patch.options);
-    if (patch.credentials?.clientSecret) values.secretEncrypted = this.secrets.seal(patch.credentials.clientSecret);
+    if (patch.credentials?.clientSecret)
+      values.secretEncrypted = this.secrets.seal(patch.credentials.clientSecret);
     if (patch.credentials?.certificate) {
       values.certificateEncrypted = this.secrets.seal(JSON.stringify(patch.credentials.certificate));
     }
@@ -169,7 +190,11 @@ export class ConnectorRepository {
     return {
       ...(row.secretEncrypted ? { clientSecret: this.secrets.open(row.secretEncrypted) } : {}),
       ...(row.certificateEncrypted
-        ? { certificate: JSON.parse(this.secrets.open(row.certificateEncrypted)) as ConnectorCredentials['certificate'] }
+        ? {
+            certificate: JSON.parse(
+              this.secrets.open(row.certificateEncrypted),
+            ) as ConnectorCredentials['certificate'],
+          }
         : {}),
     };
   }
@@ -181,7 +206,13 @@ export class ConnectorRepository {
     await this.store.db
       .deleteFrom('hosts')
       .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('hostSources').select('hostSources.id').whereRef('hostSources.hostId', '=', 'hosts.id'))),
+        not(
+          exists(
+            selectFrom('hostSources')
+              .select('hostSources.id')
+              .whereRef('hostSources.hostId', '=', 'hosts.id'),
+          ),
+        ),
       )
       .execute();
   }

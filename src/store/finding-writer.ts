@@ -69,7 +69,11 @@ export class FindingWriter {
     const batch = dedupe(findings);
     const result: SnapshotBatchResult = { inserted: 0, updated: 0, unchanged: 0, reopened: 0 };
     await this.store.db.transaction().execute(async (trx) => {
-      const stored = await this.lookup(trx, ctx.connectorId, batch.map((f) => f.findingKey));
+      const stored = await this.lookup(
+        trx,
+        ctx.connectorId,
+        batch.map((f) => f.findingKey),
+      );
       const inserts: Insertable<FindingTable>[] = [];
       const touches: number[] = [];
       for (const f of batch) {
@@ -101,7 +105,8 @@ export class FindingWriter {
           if (reopened) result.reopened++;
         }
       }
-      for (const part of chunk(inserts, INSERT_CHUNK)) await trx.insertInto('findings').values(part).execute();
+      for (const part of chunk(inserts, INSERT_CHUNK))
+        await trx.insertInto('findings').values(part).execute();
       for (const ids of chunk(touches, LOOKUP_CHUNK)) {
         await trx
           .updateTable('findings')
@@ -122,9 +127,14 @@ export class FindingWriter {
   ): Promise<ChangeBatchResult> {
     const result: ChangeBatchResult = { inserted: 0, updated: 0, closed: 0, skipped: 0, reopened: 0 };
     await this.store.db.transaction().execute(async (trx) => {
-      const stored = await this.lookup(trx, ctx.connectorId, [...new Set(changes.map((c) => c.finding.findingKey))]);
+      const stored = await this.lookup(trx, ctx.connectorId, [
+        ...new Set(changes.map((c) => c.finding.findingKey)),
+      ]);
       // Decide event by event against the state the previous events left, then write once per key.
-      const pending = new Map<string, { row: StoredRow | undefined; finding: NormalizedFinding; changed: boolean; fresh: boolean }>();
+      const pending = new Map<
+        string,
+        { row: StoredRow | undefined; finding: NormalizedFinding; changed: boolean; fresh: boolean }
+      >();
       for (const { finding, event } of changes) {
         const entry = pending.get(finding.findingKey) ?? {
           row: stored.get(finding.findingKey),
@@ -171,7 +181,9 @@ export class FindingWriter {
           .updateTable('findings')
           .set({
             ...(row.status === 'open' ? contentColumns(finding) : {}),
-            ...(row.status === 'open' ? { hostId: ctx.hostIdOf(finding.machineId), lastFound: row.stateTime } : {}),
+            ...(row.status === 'open'
+              ? { hostId: ctx.hostIdOf(finding.machineId), lastFound: row.stateTime }
+              : {}),
             status: row.status,
             lastFixed: row.lastFixed,
             reopenedCount: row.reopenedCount,
@@ -181,7 +193,8 @@ export class FindingWriter {
           .where('id', '=', row.id)
           .execute();
       }
-      for (const part of chunk(inserts, INSERT_CHUNK)) await trx.insertInto('findings').values(part).execute();
+      for (const part of chunk(inserts, INSERT_CHUNK))
+        await trx.insertInto('findings').values(part).execute();
       await CheckpointRepository.put(trx, ctx.connectorId, checkpoint.stream, checkpoint.value, ctx.at);
     });
     return result;
@@ -191,16 +204,37 @@ export class FindingWriter {
    * Closes the open findings a complete full snapshot did not contain. Only the sync engine calls
    * this, and only after it read every page and every file of that snapshot (design.md 5).
    */
-  async sweep(ctx: FindingBatchContext, snapshotTime: string, machineIds?: ReadonlySet<string>): Promise<number> {
-    let q = this.store.db
+  async sweep(ctx: FindingBatchContext, snapshotTime: string, machinesSeenInRun: number): Promise<number> {
+    const result = await this.store.db
       .updateTable('findings')
       .set({ status: 'fixed', lastFixed: snapshotTime, stateTime: snapshotTime, updatedAt: ctx.at })
       .where('connectorId', '=', ctx.connectorId)
       .where('status', '=', 'open')
       .where('seenRunId', '!=', ctx.seenToken)
-      .where('stateTime', '<', snapshotTime);
-    if (machineIds) q = q.where('machineId', 'in', [...machineIds]);
-    const result = await q.executeTakeFirst();
+      .where('stateTime', '<', snapshotTime)
+      // Only devices this run listed, or devices it never knew: a device a filter now leaves out
+      // keeps its findings as they were instead of having them all "fixed".
+      .where(({ or, eb, exists, not, selectFrom }) =>
+        or([
+          eb(
+            'machineId',
+            'in',
+            selectFrom('hostSources')
+              .select('hostSources.machineId')
+              .where('hostSources.connectorId', '=', ctx.connectorId)
+              .where('hostSources.seenRunId', '=', machinesSeenInRun),
+          ),
+          not(
+            exists(
+              selectFrom('hostSources')
+                .select('hostSources.id')
+                .where('hostSources.connectorId', '=', ctx.connectorId)
+                .whereRef('hostSources.machineId', '=', 'findings.machineId'),
+            ),
+          ),
+        ]),
+      )
+      .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
 
@@ -213,7 +247,16 @@ export class FindingWriter {
     for (const part of chunk(keys, LOOKUP_CHUNK)) {
       const rows = await trx
         .selectFrom('findings')
-        .select(['id', 'findingKey', 'status', 'stateTime', 'rbacGroupId', 'lastFixed', 'reopenedCount', 'contentHash'])
+        .select([
+          'id',
+          'findingKey',
+          'status',
+          'stateTime',
+          'rbacGroupId',
+          'lastFixed',
+          'reopenedCount',
+          'contentHash',
+        ])
         .where('connectorId', '=', connectorId)
         .where('findingKey', 'in', part)
         .execute();

@@ -23,7 +23,11 @@ export interface HostBatchResult {
 }
 
 /** Host status from what Defender says (design.md 3): excluded, stale or active. */
-export function hostStatus(m: NormalizedMachine, staleDays: number, now: number): 'active' | 'stale' | 'excluded' {
+export function hostStatus(
+  m: NormalizedMachine,
+  staleDays: number,
+  now: number,
+): 'active' | 'stale' | 'excluded' {
   if (m.source.isExcluded) return 'excluded';
   if (staleDays > 0) {
     const seen = m.source.lastSeen ? Date.parse(m.source.lastSeen) : Number.NaN;
@@ -98,11 +102,18 @@ function sourceColumns(m: NormalizedMachine, ctx: HostBatchContext) {
 export class HostWriter {
   constructor(private readonly store: Store) {}
 
-  async writeBatch(ctx: HostBatchContext, machines: NormalizedMachine[], checkpoint: Checkpoint): Promise<HostBatchResult> {
+  async writeBatch(
+    ctx: HostBatchContext,
+    machines: NormalizedMachine[],
+    checkpoint: Checkpoint,
+  ): Promise<HostBatchResult> {
     const result: HostBatchResult = { inserted: 0, updated: 0, unchanged: 0 };
     const byId = new Map(machines.map((m) => [m.source.machineId, m]));
     await this.store.db.transaction().execute(async (trx) => {
-      const existing = new Map<string, { id: number; hostId: number; contentHash: string; lastSeen: string | null }>();
+      const existing = new Map<
+        string,
+        { id: number; hostId: number; contentHash: string; lastSeen: string | null }
+      >();
       for (const ids of chunk([...byId.keys()], 500)) {
         const rows = await trx
           .selectFrom('hostSources')
@@ -111,7 +122,12 @@ export class HostWriter {
           .where('machineId', 'in', ids)
           .execute();
         for (const r of rows) {
-          existing.set(r.machineId, { id: Number(r.id), hostId: Number(r.hostId), contentHash: r.contentHash, lastSeen: r.lastSeen });
+          existing.set(r.machineId, {
+            id: Number(r.id),
+            hostId: Number(r.hostId),
+            contentHash: r.contentHash,
+            lastSeen: r.lastSeen,
+          });
         }
       }
       const fresh: NormalizedMachine[] = [];
@@ -123,8 +139,17 @@ export class HostWriter {
         }
         const status = hostStatus(m, ctx.staleDays, ctx.now);
         if (old.contentHash === m.source.contentHash && old.lastSeen === m.source.lastSeen) {
-          await trx.updateTable('hostSources').set({ seenRunId: ctx.runId }).where('id', '=', old.id).execute();
-          await trx.updateTable('hosts').set({ status }).where('id', '=', old.hostId).where('status', '!=', 'merged').execute();
+          await trx
+            .updateTable('hostSources')
+            .set({ seenRunId: ctx.runId })
+            .where('id', '=', old.id)
+            .execute();
+          await trx
+            .updateTable('hosts')
+            .set({ status })
+            .where('id', '=', old.hostId)
+            .where('status', '!=', 'merged')
+            .execute();
           result.unchanged++;
           continue;
         }
@@ -184,21 +209,47 @@ export class HostWriter {
       .execute();
     for (const r of merged) {
       await this.store.db.transaction().execute(async (trx) => {
-        await trx.updateTable('hostSources').set({ hostId: r.survivorHostId, updatedAt: at }).where('id', '=', r.sourceId).execute();
-        await trx.updateTable('findings').set({ hostId: r.survivorHostId }).where('hostId', '=', r.oldHostId).execute();
-        await trx.updateTable('hosts').set({ status: 'merged', updatedAt: at }).where('id', '=', r.oldHostId).execute();
+        await trx
+          .updateTable('hostSources')
+          .set({ hostId: r.survivorHostId, updatedAt: at })
+          .where('id', '=', r.sourceId)
+          .execute();
+        await trx
+          .updateTable('findings')
+          .set({ hostId: r.survivorHostId })
+          .where('hostId', '=', r.oldHostId)
+          .execute();
+        await trx
+          .updateTable('hosts')
+          .set({ status: 'merged', updatedAt: at })
+          .where('id', '=', r.oldHostId)
+          .execute();
       });
     }
     return merged.length;
   }
 
-  /** machine id → host id for a connector, to attach findings, software and alerts to hosts. */
-  async hostIndex(connectorId: number): Promise<Map<string, number>> {
-    const rows = await this.store.db
-      .selectFrom('hostSources')
-      .select(['machineId', 'hostId'])
+  /** Records whether vulnerability data could be read (`ok`) or not (`not-licensed`), design.md 5. */
+  async setVulnerabilityDataState(
+    connectorId: number,
+    state: 'ok' | 'not-licensed' | 'unknown',
+  ): Promise<void> {
+    await this.store.db
+      .updateTable('hostSources')
+      .set({ vulnerabilityDataState: state })
       .where('connectorId', '=', connectorId)
       .execute();
+  }
+
+  /** machine id → host id for a connector, to attach findings, software and alerts to hosts. */
+  async hostIndex(connectorId: number, seenRunId?: number): Promise<Map<string, number>> {
+    let q = this.store.db
+      .selectFrom('hostSources')
+      .select(['machineId', 'hostId'])
+      .where('connectorId', '=', connectorId);
+    // With a device filter, only the machines this run kept count; older ones are out of scope now.
+    if (seenRunId !== undefined) q = q.where('seenRunId', '=', seenRunId);
+    const rows = await q.execute();
     return new Map(rows.map((r) => [r.machineId, Number(r.hostId)]));
   }
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { KeyedRecord } from '../normalize/model.js';
 import { CheckpointRepository } from './checkpoint-repository.js';
 import { chunk } from './chunk.js';
 import type { Checkpoint } from './finding-writer.js';
@@ -6,15 +7,12 @@ import type { Store } from './open-store.js';
 import type { Database } from './schema.js';
 
 /** Tables keyed by (connectorId, id) or (connectorId, installKey) that the catalog streams fill. */
-export type KeyedTable = 'vulnerabilityDefinitions' | 'software' | 'recommendations' | 'alerts' | 'installedSoftware';
-
-export interface KeyedRow {
-  /** The key value (the MDE id, or the install key). */
-  key: string;
-  contentHash: string;
-  /** Column values in camelCase, lists already JSON text. */
-  values: Record<string, unknown>;
-}
+export type KeyedTable =
+  | 'vulnerabilityDefinitions'
+  | 'software'
+  | 'recommendations'
+  | 'alerts'
+  | 'installedSoftware';
 
 export interface KeyedBatchResult {
   inserted: number;
@@ -49,7 +47,7 @@ export class KeyedWriter {
   async writeBatch(
     table: KeyedTable,
     ctx: { connectorId: number; seenToken: number; at: string },
-    rows: KeyedRow[],
+    rows: KeyedRecord[],
     checkpoint?: Checkpoint,
   ): Promise<KeyedBatchResult> {
     const result: KeyedBatchResult = { inserted: 0, updated: 0, unchanged: 0 };
@@ -106,7 +104,11 @@ export class KeyedWriter {
           await trx
             .updateTable(table)
             // Software seen again after a pass marked it removed is present again.
-            .set(table === 'installedSoftware' ? { seenRunId: ctx.seenToken, status: 'present' } : { seenRunId: ctx.seenToken })
+            .set(
+              table === 'installedSoftware'
+                ? { seenRunId: ctx.seenToken, status: 'present' }
+                : { seenRunId: ctx.seenToken },
+            )
             .where('connectorId', '=', ctx.connectorId)
             .where(keyColumn, 'in', keys)
             .execute();
@@ -129,7 +131,12 @@ export class KeyedWriter {
    * After a complete pass: rows of catalogs (definitions, software, recommendations) the source no
    * longer lists are deleted; installed software is marked `removed`. Never called after a partial pass.
    */
-  async sweep(table: Exclude<KeyedTable, 'alerts'>, connectorId: number, seenToken: number, at: string): Promise<number> {
+  async sweep(
+    table: Exclude<KeyedTable, 'alerts'>,
+    connectorId: number,
+    seenToken: number,
+    at: string,
+  ): Promise<number> {
     const db = this.store.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
     if (table === 'installedSoftware') {
       const r = await db

@@ -32,9 +32,12 @@ export async function migrateToLatest(store: Pick<Store, 'db' | 'dialect'>): Pro
   const result = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new MigrationError(`migration ${failed} failed: ${String((result.error as Error).message ?? result.error)}`, {
-      cause: result.error,
-    });
+    throw new MigrationError(
+      `migration ${failed} failed: ${String((result.error as Error).message ?? result.error)}`,
+      {
+        cause: result.error,
+      },
+    );
   }
   return result;
 }

@@ -35,11 +35,17 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 10000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] });
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: sqlite }),
+      plugins: [new CamelCasePlugin()],
+    });
     store = { db, dialect, location, sqlite, close: () => db.destroy() };
   } else {
     const pool = new pg.Pool({ connectionString: location, max: 4 });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool }),
+      plugins: [new CamelCasePlugin()],
+    });
     store = { db, dialect, location: redactUrl(location), close: () => db.destroy() };
   }
   if (options.migrate ?? true) await migrateToLatest(store);

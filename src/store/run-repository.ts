@@ -69,7 +69,10 @@ export class RunRepository {
 
   async finish(
     id: number,
-    result: Pick<SyncRun, 'state' | 'counters' | 'apiCalls' | 'retries' | 'throttledMs' | 'snapshotTime' | 'error'>,
+    result: Pick<
+      SyncRun,
+      'state' | 'counters' | 'apiCalls' | 'retries' | 'throttledMs' | 'snapshotTime' | 'error'
+    >,
     at: Date,
   ): Promise<void> {
     await this.store.db
@@ -89,7 +92,11 @@ export class RunRepository {
   }
 
   async byId(id: number): Promise<SyncRun | undefined> {
-    const row = await this.store.db.selectFrom('syncRuns').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.store.db
+      .selectFrom('syncRuns')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row && toRun(row);
   }
 
@@ -100,7 +107,11 @@ export class RunRepository {
   }
 
   /** The newest run of a connector in one of the given states and modes. */
-  async latest(connectorId: number, states: RunState[], modes: SyncMode[] = ['full', 'delta']): Promise<SyncRun | undefined> {
+  async latest(
+    connectorId: number,
+    states: RunState[],
+    modes: SyncMode[] = ['full', 'delta'],
+  ): Promise<SyncRun | undefined> {
     const row = await this.store.db
       .selectFrom('syncRuns')
       .selectAll()
@@ -117,7 +128,11 @@ export class RunRepository {
   async failAbandoned(connectorId: number, at: Date): Promise<number[]> {
     const rows = await this.store.db
       .updateTable('syncRuns')
-      .set({ state: 'failed', finishedAt: at.toISOString(), error: 'the process running this sync stopped before it finished' })
+      .set({
+        state: 'failed',
+        finishedAt: at.toISOString(),
+        error: 'the process running this sync stopped before it finished',
+      })
       .where('connectorId', '=', connectorId)
       .where('state', '=', 'processing')
       .returning('id')

@@ -34,7 +34,14 @@ export const ConnectorOptionsSchema = z.strictObject({
   dataTypes: z
     .array(z.enum(DATA_TYPES))
     .min(1)
-    .default(['machines', 'vulnerabilities', 'vulnerability-definitions', 'software', 'recommendations', 'alerts'])
+    .default([
+      'machines',
+      'vulnerabilities',
+      'vulnerability-definitions',
+      'software',
+      'recommendations',
+      'alerts',
+    ])
     .transform((types) => [...new Set<DataType>(['machines', ...types])]),
   /** Days without a report after which a device counts as stale; 0 means never. */
   staleDays: z.number().int().min(0).max(3650).default(0),
@@ -68,7 +75,10 @@ export const ConnectorOptionsSchema = z.strictObject({
   softwareName: z.string().min(1).optional(),
   softwareVendor: z.string().min(1).optional(),
   vulnerabilityRbacGroupId: z.number().int().min(0).optional(),
-  vulnerabilitySeverity: z.array(z.enum(['Low', 'Medium', 'High', 'Critical'])).min(1).optional(),
+  vulnerabilitySeverity: z
+    .array(z.enum(['Low', 'Medium', 'High', 'Critical']))
+    .min(1)
+    .optional(),
 });
 
 export type ConnectorOptions = z.output<typeof ConnectorOptionsSchema>;

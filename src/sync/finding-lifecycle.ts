@@ -62,7 +62,12 @@ export function decideForChange(stored: FindingState | undefined, event: ChangeE
   if (event.time < stored.stateTime) return { action: 'skip', reason: 'older' };
   if (event.time === stored.stateTime) {
     // Second half of an RBAC move, New after Fixed: undo the close without counting a reopening.
-    if (event.status !== 'Fixed' && stored.status === 'fixed' && stored.lastFixed === event.time && !sameGroup) {
+    if (
+      event.status !== 'Fixed' &&
+      stored.status === 'fixed' &&
+      stored.lastFixed === event.time &&
+      !sameGroup
+    ) {
       return { action: 'update', reopened: false };
     }
     // Second half of an RBAC move, Fixed after New: the device still has it under its new group.

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { defaultSimulatorOptions, type SimulatorOptions } from '../../src/simulator/simulator-options.js';
-import { startSimulator, type RunningSimulator } from '../../src/simulator/start-simulator.js';
+import { type RunningSimulator, startSimulator } from '../../src/simulator/start-simulator.js';
 
 /** Simulated time zero used by the tests: a fixed instant on a snapshot boundary. */
 export const TEST_ORIGIN = Date.parse('2026-11-01T00:00:00Z');
@@ -45,24 +45,33 @@ export class TestSimulator {
       }),
     });
     const body = (await res.json()) as { access_token?: string };
-    if (!res.ok || !body.access_token) throw new Error(`sign-in failed: ${res.status} ${JSON.stringify(body)}`);
+    if (!res.ok || !body.access_token)
+      throw new Error(`sign-in failed: ${res.status} ${JSON.stringify(body)}`);
     return body.access_token;
   }
 
   /** GET an API path (or a full URL) with the default app's token. */
   async get(pathOrUrl: string, token?: string): Promise<Response> {
-    this.token ??= await this.signIn();
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.url}${pathOrUrl}`;
-    return fetch(url, { headers: { authorization: `Bearer ${token ?? this.token}` } });
+    if (token) return fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    this.token ??= await this.signIn();
+    const res = await fetch(url, { headers: { authorization: `Bearer ${this.token}` } });
+    if (res.status !== 401) return res;
+    // Advancing the simulated clock expires tokens, as it would for a real client: sign in again.
+    this.token = await this.signIn();
+    return fetch(url, { headers: { authorization: `Bearer ${this.token}` } });
   }
 
-  async getJson<T = Record<string, unknown>>(pathOrUrl: string): Promise<{ status: number; body: T; headers: Headers }> {
+  async getJson<T = Record<string, unknown>>(
+    pathOrUrl: string,
+  ): Promise<{ status: number; body: T; headers: Headers }> {
     const res = await this.get(pathOrUrl);
     return { status: res.status, body: (await res.json()) as T, headers: res.headers };
   }
 
   async post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-    this.token ??= await this.signIn();
+    // A fresh token each time: tests advance the clock between actions.
+    this.token = await this.signIn();
     const res = await fetch(`${this.url}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
@@ -74,7 +83,9 @@ export class TestSimulator {
   async admin(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
     const res = await fetch(`${this.url}/_sim${path}`, {
       method,
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      ...(body === undefined
+        ? {}
+        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     });
     if (!res.ok) throw new Error(`admin ${method} ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as Record<string, unknown>;
@@ -129,5 +140,11 @@ export async function downloadExportFile(url: string): Promise<Record<string, un
 /** The finding key of mde-api.md 4.3, from camelCase or PascalCase rows. */
 export function rowKey(row: Record<string, unknown>): string {
   const get = (camel: string) => row[camel] ?? row[camel.charAt(0).toUpperCase() + camel.slice(1)];
-  return [get('deviceId'), get('softwareVendor'), get('softwareName'), get('softwareVersion'), get('cveId')].join('|');
+  return [
+    get('deviceId'),
+    get('softwareVendor'),
+    get('softwareName'),
+    get('softwareVersion'),
+    get('cveId'),
+  ].join('|');
 }

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { downloadExportFile, rowKey, startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
+import {
+  downloadExportFile,
+  rowKey,
+  startTestSimulator,
+  type TestSimulator,
+} from '../helpers/simulator-fixture.js';
 
 type Page = { value: Record<string, unknown>[]; '@odata.nextLink'?: string };
 type ExportAnswer = { exportFiles: string[]; generatedTime: string };
@@ -29,9 +34,13 @@ describe('simulator: assessment JSON and export files (mde-api.md 4.1 to 4.3, 5)
   });
 
   it('refuses pageSize above 200,000 and a forged skiptoken', async () => {
-    const big = await sim.getJson<{ error: { code: string } }>('/api/machines/SoftwareVulnerabilitiesByMachine?pageSize=200001');
+    const big = await sim.getJson<{ error: { code: string } }>(
+      '/api/machines/SoftwareVulnerabilitiesByMachine?pageSize=200001',
+    );
     expect(big.status).toBe(400);
-    const forged = await sim.getJson<{ error: { code: string } }>('/api/machines/SoftwareVulnerabilitiesByMachine?$skiptoken=xyz');
+    const forged = await sim.getJson<{ error: { code: string } }>(
+      '/api/machines/SoftwareVulnerabilitiesByMachine?$skiptoken=xyz',
+    );
     expect(forged.status).toBe(400);
   });
 
@@ -45,7 +54,9 @@ describe('simulator: assessment JSON and export files (mde-api.md 4.1 to 4.3, 5)
   });
 
   it('returns export file links that download without auth as gzip JSON lines in PascalCase, equal to the truth', async () => {
-    const { status, body } = await sim.getJson<ExportAnswer>('/api/machines/SoftwareVulnerabilitiesExport?sasValidHours=2');
+    const { status, body } = await sim.getJson<ExportAnswer>(
+      '/api/machines/SoftwareVulnerabilitiesExport?sasValidHours=2',
+    );
     expect(status).toBe(200);
     expect(body.exportFiles.length).toBe(Math.ceil(250 / 80));
     expect(body.generatedTime).toBe('2026-11-01T00:00:00Z');
@@ -54,7 +65,9 @@ describe('simulator: assessment JSON and export files (mde-api.md 4.1 to 4.3, 5)
     const truth = await sim.truthRows('vulnerabilities');
     expect(rows.map(rowKey)).toEqual(truth.map(rowKey));
     const sample = rows.find((r) => r.CveId)!;
-    expect(Object.keys(sample)).toEqual(expect.arrayContaining(['DeviceId', 'OSPlatform', 'SoftwareVendor', 'CveId']));
+    expect(Object.keys(sample)).toEqual(
+      expect.arrayContaining(['DeviceId', 'OSPlatform', 'SoftwareVendor', 'CveId']),
+    );
     expect(sample.LastSeenTimestamp).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
   });
 
@@ -68,7 +81,9 @@ describe('simulator: assessment JSON and export files (mde-api.md 4.1 to 4.3, 5)
   });
 
   it('refuses sasValidHours above 6 and rejects a tampered link', async () => {
-    const bad = await sim.getJson<{ error: { code: string } }>('/api/machines/SoftwareVulnerabilitiesExport?sasValidHours=7');
+    const bad = await sim.getJson<{ error: { code: string } }>(
+      '/api/machines/SoftwareVulnerabilitiesExport?sasValidHours=7',
+    );
     expect(bad.status).toBe(400);
     const { body } = await sim.getJson<ExportAnswer>('/api/machines/SoftwareVulnerabilitiesExport');
     const tampered = body.exportFiles[0]!.replace(/se=[^&]+/, 'se=2099-01-01T00%3A00%3A00Z');
@@ -80,7 +95,9 @@ describe('simulator: assessment JSON and export files (mde-api.md 4.1 to 4.3, 5)
   it('expires export links after sasValidHours of simulated time, like Azure Blob (403)', async () => {
     const local = await startTestSimulator({ devices: 20 });
     try {
-      const { body } = await local.getJson<ExportAnswer>('/api/machines/SoftwareVulnerabilitiesExport?sasValidHours=1');
+      const { body } = await local.getJson<ExportAnswer>(
+        '/api/machines/SoftwareVulnerabilitiesExport?sasValidHours=1',
+      );
       expect((await fetch(body.exportFiles[0]!)).status).toBe(200);
       await local.advanceHours(1.5);
       const res = await fetch(body.exportFiles[0]!);
@@ -102,7 +119,9 @@ describe('simulator: time, snapshots and the change feed (mde-api.md 4.3)', () =
   it('regenerates the snapshot every 6 hours and the change feed replays snapshot 0 into the latest one', async () => {
     const before = await sim.truthRows('vulnerabilities');
     const sinceTime = '2026-11-01T00:00:00Z';
-    const empty = await sim.allPages(`/api/machines/SoftwareVulnerabilityChangesByMachine?sinceTime=${sinceTime}`);
+    const empty = await sim.allPages(
+      `/api/machines/SoftwareVulnerabilityChangesByMachine?sinceTime=${sinceTime}`,
+    );
     expect(empty.rows).toHaveLength(0);
 
     await sim.advanceHours(24);
@@ -121,21 +140,29 @@ describe('simulator: time, snapshots and the change feed (mde-api.md 4.3)', () =
     const state = new Map(before.filter((r) => r.cveId).map((r) => [rowKey(r), r]));
     // Within one generation window an RBAC move is Fixed (old group) plus New (new group) for one key
     // (mde-api.md 4.3), so apply each window's Fixed rows before its New and Updated rows.
-    const windowOf = (r: Record<string, unknown>) => Math.floor(Date.parse(`${String(r.eventTimestamp).slice(0, 19)}Z`) / 21_600_000);
+    const windowOf = (r: Record<string, unknown>) =>
+      Math.floor(Date.parse(`${String(r.eventTimestamp).slice(0, 19)}Z`) / 21_600_000);
     const rank = (r: Record<string, unknown>) => (r.status === 'Fixed' ? 0 : 1);
-    const ordered = rows.map((r, i) => ({ r, i })).sort((a, b) => windowOf(a.r) - windowOf(b.r) || rank(a.r) - rank(b.r) || a.i - b.i);
+    const ordered = rows
+      .map((r, i) => ({ r, i }))
+      .sort((a, b) => windowOf(a.r) - windowOf(b.r) || rank(a.r) - rank(b.r) || a.i - b.i);
     for (const { r } of ordered) {
       if (!r.cveId) continue;
       if (r.status === 'Fixed') state.delete(rowKey(r));
       else state.set(rowKey(r), r);
     }
-    const expected = after.filter((r) => r.cveId).map(rowKey).sort();
+    const expected = after
+      .filter((r) => r.cveId)
+      .map(rowKey)
+      .sort();
     expect([...state.keys()].sort()).toEqual(expected);
     expect(rows.every((r) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/.test(r.eventTimestamp as string))).toBe(true);
   });
 
   it('requires sinceTime and refuses one older than 14 days', async () => {
-    const missing = await sim.getJson<{ error: { code: string } }>('/api/machines/SoftwareVulnerabilityChangesByMachine');
+    const missing = await sim.getJson<{ error: { code: string } }>(
+      '/api/machines/SoftwareVulnerabilityChangesByMachine',
+    );
     expect(missing.status).toBe(400);
     const old = await sim.getJson<{ error: { code: string } }>(
       '/api/machines/SoftwareVulnerabilityChangesByMachine?sinceTime=2026-10-01T00:00:00Z',

@@ -8,7 +8,11 @@ async function tokenRequest(sim: TestSimulator, tenant: string, form: Record<str
   const res = await fetch(`${sim.url}/${tenant}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'https://api.securitycenter.microsoft.com/.default', ...form }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      scope: 'https://api.securitycenter.microsoft.com/.default',
+      ...form,
+    }),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
@@ -20,8 +24,18 @@ describe('simulator: sign-in and permissions (mde-api.md 1, 9)', () => {
       devices: 30,
       tokenLifetimeSeconds: 60,
       extraApps: [
-        { clientId: LIMITED_APP, clientSecret: 'limited-secret', roles: ['Machine.Read.All'], consented: true },
-        { clientId: UNCONSENTED_APP, clientSecret: 'other-secret', roles: ['Machine.Read.All'], consented: false },
+        {
+          clientId: LIMITED_APP,
+          clientSecret: 'limited-secret',
+          roles: ['Machine.Read.All'],
+          consented: true,
+        },
+        {
+          clientId: UNCONSENTED_APP,
+          clientSecret: 'other-secret',
+          roles: ['Machine.Read.All'],
+          consented: false,
+        },
       ],
     });
   });
@@ -29,7 +43,10 @@ describe('simulator: sign-in and permissions (mde-api.md 1, 9)', () => {
 
   it('issues a JWT whose roles claim lists the granted permissions', async () => {
     const token = await sim.signIn();
-    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { roles: string[]; tid: string };
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as {
+      roles: string[];
+      tid: string;
+    };
     expect(claims.roles).toContain('Vulnerability.Read.All');
     expect(claims.tid).toBe(sim.sim.info.tenantId);
   });
@@ -37,8 +54,18 @@ describe('simulator: sign-in and permissions (mde-api.md 1, 9)', () => {
   it('answers sign-in mistakes with Entra error codes', async () => {
     const { tenantId, clientId } = sim.sim.info;
     const cases: Array<[string, Record<string, string>, number, string]> = [
-      ['00000000-1111-2222-3333-444444444444', { client_id: clientId, client_secret: 'x' }, 400, 'AADSTS90002'],
-      [tenantId, { client_id: '12345678-1234-1234-1234-123456789012', client_secret: 'x' }, 400, 'AADSTS700016'],
+      [
+        '00000000-1111-2222-3333-444444444444',
+        { client_id: clientId, client_secret: 'x' },
+        400,
+        'AADSTS90002',
+      ],
+      [
+        tenantId,
+        { client_id: '12345678-1234-1234-1234-123456789012', client_secret: 'x' },
+        400,
+        'AADSTS700016',
+      ],
       [tenantId, { client_id: clientId, client_secret: 'wrong-secret' }, 401, 'AADSTS7000215'],
       [tenantId, { client_id: UNCONSENTED_APP, client_secret: 'other-secret' }, 400, 'AADSTS65001'],
     ];

@@ -58,7 +58,9 @@ describe('simulator: CVE catalog, software, recommendations (mde-api.md 4.4 to 6
     expect((await sim.getJson<Page>(`/api/recommendations/${id}/machineReferences`)).body.value.length).toBe(
       rec.exposedMachinesCount,
     );
-    expect((await sim.getJson<Page>(`/api/recommendations/${id}/vulnerabilities`)).body.value.length).toBeGreaterThan(0);
+    expect(
+      (await sim.getJson<Page>(`/api/recommendations/${id}/vulnerabilities`)).body.value.length,
+    ).toBeGreaterThan(0);
     expect((await sim.getJson(`/api/recommendations/${id}/software`)).status).toBe(200);
   });
 });
@@ -118,7 +120,9 @@ describe('simulator: machine actions (mde-api.md 8)', () => {
   }
 
   it('isolates: 201 Pending, duplicate refused, then InProgress and Succeeded over simulated time', async () => {
-    const id = await machineWhere((m) => String(m.osPlatform).startsWith('Windows') && m.healthStatus === 'Active');
+    const id = await machineWhere(
+      (m) => String(m.osPlatform).startsWith('Windows') && m.healthStatus === 'Active',
+    );
     const first = await sim.post(`/api/machines/${id}/isolate`, { Comment: 'test', IsolationType: 'Full' });
     expect(first.status).toBe(201);
     expect(first.body.status).toBe('Pending');
@@ -139,24 +143,40 @@ describe('simulator: machine actions (mde-api.md 8)', () => {
 
   it('validates bodies case-sensitively and refuses unsupported platforms', async () => {
     const win = await machineWhere((m) => String(m.osPlatform).startsWith('Windows'));
-    const noComment = await sim.post(`/api/machines/${win}/runAntiVirusScan`, { comment: 'lower', ScanType: 'Quick' });
+    const noComment = await sim.post(`/api/machines/${win}/runAntiVirusScan`, {
+      comment: 'lower',
+      ScanType: 'Quick',
+    });
     expect(noComment.status).toBe(400);
     expect((noComment.body.error as { code: string }).code).toBe('MissingRequiredParameter');
-    const badType = await sim.post(`/api/machines/${win}/runAntiVirusScan`, { Comment: 'x', ScanType: 'Deep' });
+    const badType = await sim.post(`/api/machines/${win}/runAntiVirusScan`, {
+      Comment: 'x',
+      ScanType: 'Deep',
+    });
     expect(badType.status).toBe(400);
     const mobile = await machineWhere((m) => m.osPlatform === 'iOS' || m.osPlatform === 'Android');
-    const unsupported = await sim.post(`/api/machines/${mobile}/runAntiVirusScan`, { Comment: 'x', ScanType: 'Quick' });
+    const unsupported = await sim.post(`/api/machines/${mobile}/runAntiVirusScan`, {
+      Comment: 'x',
+      ScanType: 'Quick',
+    });
     expect((unsupported.body.error as { code: string }).code).toBe('OsPlatformNotSupported');
   });
 
   it('cancels a pending scan', async () => {
-    const win = await machineWhere((m) => String(m.osPlatform).startsWith('Windows') && m.healthStatus === 'Active');
-    const scan = await sim.post(`/api/machines/${win}/runAntiVirusScan`, { Comment: 'scan', ScanType: 'Full' });
+    const win = await machineWhere(
+      (m) => String(m.osPlatform).startsWith('Windows') && m.healthStatus === 'Active',
+    );
+    const scan = await sim.post(`/api/machines/${win}/runAntiVirusScan`, {
+      Comment: 'scan',
+      ScanType: 'Full',
+    });
     expect(scan.status).toBe(201);
     const cancel = await sim.post(`/api/machineactions/${scan.body.id}/cancel`, { Comment: 'never mind' });
     expect(cancel.status).toBe(200);
     expect(cancel.body.status).toBe('Cancelled');
-    const missing = await sim.post('/api/machineactions/00000000-0000-0000-0000-000000000001/cancel', { Comment: 'x' });
+    const missing = await sim.post('/api/machineactions/00000000-0000-0000-0000-000000000001/cancel', {
+      Comment: 'x',
+    });
     expect(missing.status).toBe(404);
   });
 });

@@ -8,7 +8,10 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 
 /** Runs the built CLI (`bin/mdec.js`) as a user would. */
 function runCli(args: string[]) {
-  return spawn(process.execPath, [`${ROOT}bin/mdec.js`, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [`${ROOT}bin/mdec.js`, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 async function firstLine(child: ReturnType<typeof runCli>): Promise<string> {
@@ -25,7 +28,13 @@ describe('mdec simulator (CLI)', () => {
     const child = runCli(['simulator', '--devices', '25', '--seed', '3', '--port', '0']);
     try {
       const info = JSON.parse(await firstLine(child)) as Record<string, string>;
-      expect(Object.keys(info).sort()).toEqual(['apiUrl', 'clientId', 'clientSecret', 'loginUrl', 'tenantId']);
+      expect(Object.keys(info).sort()).toEqual([
+        'apiUrl',
+        'clientId',
+        'clientSecret',
+        'loginUrl',
+        'tenantId',
+      ]);
       const tokenRes = await fetch(`${info.loginUrl}/${info.tenantId}/oauth2/v2.0/token`, {
         method: 'POST',
         body: new URLSearchParams({
@@ -36,7 +45,9 @@ describe('mdec simulator (CLI)', () => {
         }),
       });
       const { access_token } = (await tokenRes.json()) as { access_token: string };
-      const machines = await fetch(`${info.apiUrl}/api/machines`, { headers: { authorization: `Bearer ${access_token}` } });
+      const machines = await fetch(`${info.apiUrl}/api/machines`, {
+        headers: { authorization: `Bearer ${access_token}` },
+      });
       expect(((await machines.json()) as { value: unknown[] }).value).toHaveLength(25);
     } finally {
       child.kill('SIGTERM');
@@ -83,9 +94,11 @@ describe('simulator over HTTPS with a generated certificate', () => {
     });
     expect(tokenRes.status).toBe(200);
     const { access_token } = (await tokenRes.json()) as { access_token: string };
-    const res = await undiciFetch(`${sim.url}/api/machines`, { dispatcher, headers: { authorization: `Bearer ${access_token}` } });
+    const res = await undiciFetch(`${sim.url}/api/machines`, {
+      dispatcher,
+      headers: { authorization: `Bearer ${access_token}` },
+    });
     expect(((await res.json()) as { value: unknown[] }).value).toHaveLength(5);
     await expect(fetch(`${sim.url}/api/machines`)).rejects.toThrow();
   });
 });
-

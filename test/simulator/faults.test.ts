@@ -68,7 +68,9 @@ describe('simulator: faults on demand (issue 2, item 6)', () => {
   it('nextLink faults: looping, malformed and missing links', async () => {
     await sim.fault({ kind: 'loop-nextlink', count: 1 });
     const looped = await sim.getJson<Page>('/api/machines/SoftwareVulnerabilitiesByMachine?pageSize=50');
-    expect(looped.body['@odata.nextLink']).toBe(`${sim.url}/api/machines/SoftwareVulnerabilitiesByMachine?pageSize=50`);
+    expect(looped.body['@odata.nextLink']).toBe(
+      `${sim.url}/api/machines/SoftwareVulnerabilitiesByMachine?pageSize=50`,
+    );
     await sim.fault({ kind: 'malformed-nextlink', count: 1 });
     const malformed = await sim.getJson<Page>('/api/machines/SoftwareVulnerabilitiesByMachine?pageSize=50');
     expect(() => new URL(malformed.body['@odata.nextLink']!)).toThrow();
@@ -86,7 +88,9 @@ describe('simulator: faults on demand (issue 2, item 6)', () => {
   });
 
   it('export file faults: expired link, truncated gzip, empty file', async () => {
-    const { body } = await sim.getJson<{ exportFiles: string[] }>('/api/machines/SoftwareVulnerabilitiesExport');
+    const { body } = await sim.getJson<{ exportFiles: string[] }>(
+      '/api/machines/SoftwareVulnerabilitiesExport',
+    );
     const url = body.exportFiles[0]!;
     await sim.fault({ kind: 'expired-link', path: '/blob/', count: 1 });
     expect((await fetch(url)).status).toBe(403);
@@ -102,7 +106,10 @@ describe('simulator: faults on demand (issue 2, item 6)', () => {
   });
 
   it('refuses a bad fault rule on the admin endpoint', async () => {
-    const res = await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ kind: 'nope' }) });
+    const res = await fetch(`${sim.url}/_sim/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ kind: 'nope' }),
+    });
     expect(res.status).toBe(400);
   });
 });

@@ -45,12 +45,18 @@ describe('simulator: machines (mde-api.md 3)', () => {
     const cases: Array<[string, (m: Record<string, unknown>) => boolean]> = [
       ["healthStatus ne 'Active'", (m) => m.healthStatus !== 'Active'],
       ["riskScore eq 'High'", (m) => m.riskScore === 'High'],
-      ["osPlatform eq 'Windows11' and healthStatus eq 'Active'", (m) => m.osPlatform === 'Windows11' && m.healthStatus === 'Active'],
+      [
+        "osPlatform eq 'Windows11' and healthStatus eq 'Active'",
+        (m) => m.osPlatform === 'Windows11' && m.healthStatus === 'Active',
+      ],
     ];
     for (const [filter, predicate] of cases) {
       const { status, body } = await sim.getJson<Page>(`/api/machines?$filter=${encodeURIComponent(filter)}`);
       expect(status, filter).toBe(200);
-      expect(body.value.map((m) => m.id), filter).toEqual(truth.filter(predicate).map((m) => m.id));
+      expect(
+        body.value.map((m) => m.id),
+        filter,
+      ).toEqual(truth.filter(predicate).map((m) => m.id));
       expect(body.value.length, filter).toBeGreaterThan(0);
     }
   });
@@ -65,14 +71,21 @@ describe('simulator: machines (mde-api.md 3)', () => {
     expect(body.value.length).toBe(truth.filter((m) => (m.machineTags as string[]).includes(tag)).length);
     const cut = '2026-10-25T00:00:00Z';
     const recent = await sim.getJson<Page>(`/api/machines?$filter=lastSeen gt ${cut}`);
-    expect(recent.body.value.length).toBe(truth.filter((m) => Date.parse(m.lastSeen as string) > Date.parse(cut)).length);
+    expect(recent.body.value.length).toBe(
+      truth.filter((m) => Date.parse(m.lastSeen as string) > Date.parse(cut)).length,
+    );
   });
 
   it('answers 400 ODataError for a property MDE does not filter on, and for bad syntax', async () => {
-    for (const filter of ["firstSeen gt 2020-01-01Z", "rbacGroupName eq 'x'", "healthStatus eq 'Active' and", "contains(computerDnsName,'a')"]) {
-      const { status, body } = await sim.getJson<{ error: { code: string; message: string; target: string } }>(
-        `/api/machines?$filter=${encodeURIComponent(filter)}`,
-      );
+    for (const filter of [
+      'firstSeen gt 2020-01-01Z',
+      "rbacGroupName eq 'x'",
+      "healthStatus eq 'Active' and",
+      "contains(computerDnsName,'a')",
+    ]) {
+      const { status, body } = await sim.getJson<{
+        error: { code: string; message: string; target: string };
+      }>(`/api/machines?$filter=${encodeURIComponent(filter)}`);
       expect(status, filter).toBe(400);
       expect(body.error.code, filter).toBe('ODataError');
       expect(body.error.target, filter).toMatch(/^[0-9a-f-]{36}$/);
@@ -93,7 +106,9 @@ describe('simulator: machines (mde-api.md 3)', () => {
     const named = (await sim.truthRows('machines')).find((m) => typeof m.computerDnsName === 'string')!;
     const byName = await sim.getJson(`/api/machines/${encodeURIComponent(named.computerDnsName as string)}`);
     expect(byName.body.id).toBe(named.id);
-    const missing = await sim.getJson<{ error: { code: string } }>('/api/machines/0000000000000000000000000000000000000000');
+    const missing = await sim.getJson<{ error: { code: string } }>(
+      '/api/machines/0000000000000000000000000000000000000000',
+    );
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('ResourceNotFound');
   });

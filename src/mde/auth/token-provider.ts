@@ -4,15 +4,20 @@
  * Tokens are cached, renewed five minutes before expiry (peer-lessons.md 3.10), and one refresh runs
  * at a time however many requests need a token.
  */
-import { parseRecord } from '../parse/parse-record.js';
-import { TokenResponseSchema } from '../schemas/token-response.js';
+
 import { type HttpTransport, toNetworkError } from '../http/http-transport.js';
 import { readBodyText } from '../http/read-body.js';
 import { redactText } from '../http/redact.js';
 import { decideRetry } from '../http/retry-policy.js';
 import { AuthError } from '../mde-errors.js';
 import { createLogSink, type LogSink, type MdeLogger } from '../mde-logger.js';
-import { CLIENT_ASSERTION_TYPE, type ClientAssertionAlgorithm, createClientAssertion } from './client-assertion.js';
+import { parseRecord } from '../parse/parse-record.js';
+import { TokenResponseSchema } from '../schemas/token-response.js';
+import {
+  CLIENT_ASSERTION_TYPE,
+  type ClientAssertionAlgorithm,
+  createClientAssertion,
+} from './client-assertion.js';
 
 /** Gives bearer tokens to the client; `invalidate` drops the cached one after a 401. */
 export interface TokenProvider {
@@ -119,7 +124,12 @@ export class ClientCredentialsTokenProvider implements TokenProvider {
       return fresh.token;
     } catch (error) {
       // A renewal that fails early is not fatal while the old token still works.
-      if (previous && this.cached === previous && this.now() < previous.expiresAt && (error as AuthError).retryable) {
+      if (
+        previous &&
+        this.cached === previous &&
+        this.now() < previous.expiresAt &&
+        (error as AuthError).retryable
+      ) {
         this.log('warn', 'token-renewal-failed', 'token renewal failed; using the current token', { error });
         return previous.token;
       }
@@ -199,7 +209,9 @@ export class ClientCredentialsTokenProvider implements TokenProvider {
         ...(credential.algorithm ? { algorithm: credential.algorithm } : {}),
       });
     } catch (error) {
-      throw new AuthError(`The certificate credential cannot be used: ${(error as Error).message}`, { cause: error });
+      throw new AuthError(`The certificate credential cannot be used: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     form.set('client_assertion_type', CLIENT_ASSERTION_TYPE);
     form.set('client_assertion', assertion);
@@ -228,7 +240,9 @@ export class ClientCredentialsTokenProvider implements TokenProvider {
       typeof body?.error_description === 'string' ? redactText(body.error_description, secrets) : undefined;
     const codes = Array.isArray(body?.error_codes) ? body.error_codes : [];
     const aadsts =
-      typeof codes[0] === 'number' ? `AADSTS${codes[0]}` : (/AADSTS\d+/.exec(description ?? '')?.[0] ?? undefined);
+      typeof codes[0] === 'number'
+        ? `AADSTS${codes[0]}`
+        : (/AADSTS\d+/.exec(description ?? '')?.[0] ?? undefined);
     const oauthError = typeof body?.error === 'string' ? body.error : undefined;
     // The description's tail is Trace ID / Correlation ID / Timestamp: noise in a one-line message.
     const summary = description?.split(/\s+Trace ID:/)[0] ?? `HTTP ${status}`;

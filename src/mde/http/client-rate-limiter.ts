@@ -98,7 +98,8 @@ export class FamilyWindow {
     while (this.grants.length > 0 && this.grants[0]! <= now - HOUR_MS) this.grants.shift();
     let wait = Math.max(0, this.pausedUntil - now);
     const n = this.grants.length;
-    if (n >= this.budget.perHour) wait = Math.max(wait, this.grants[n - this.budget.perHour]! + HOUR_MS - now);
+    if (n >= this.budget.perHour)
+      wait = Math.max(wait, this.grants[n - this.budget.perHour]! + HOUR_MS - now);
     if (n >= this.budget.perMinute) {
       wait = Math.max(wait, this.grants[n - this.budget.perMinute]! + MINUTE_MS - now);
     }

@@ -70,7 +70,8 @@ export interface UndiciTransportOptions {
 const USER_AGENT = 'mde-connector/0.1 (+https://github.com/)';
 
 /** Errors that will not go away by trying again: TLS trust and certificate problems, bad URLs. */
-const PERMANENT_CODES = /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS|ERR_SSL|ERR_INVALID_URL|ENOTFOUND|UND_ERR_INVALID_ARG/;
+const PERMANENT_CODES =
+  /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS|ERR_SSL|ERR_INVALID_URL|ENOTFOUND|UND_ERR_INVALID_ARG/;
 
 /** The undici implementation of {@link HttpTransport}. */
 export class UndiciHttpTransport implements HttpTransport {
@@ -101,7 +102,9 @@ export class UndiciHttpTransport implements HttpTransport {
   }
 
   async request(req: HttpRequest): Promise<HttpResponse> {
-    const headers = req.headers['user-agent'] ? req.headers : { ...req.headers, 'user-agent': this.userAgent };
+    const headers = req.headers['user-agent']
+      ? req.headers
+      : { ...req.headers, 'user-agent': this.userAgent };
     try {
       const res = await request(req.url, {
         method: req.method,

@@ -84,7 +84,8 @@ export function redactValue(value: unknown, knownSecrets: readonly string[] = []
   }
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    out[key] = isSecretKey(key) && v !== undefined && v !== null ? REDACTED : redactValue(v, knownSecrets, depth + 1);
+    out[key] =
+      isSecretKey(key) && v !== undefined && v !== null ? REDACTED : redactValue(v, knownSecrets, depth + 1);
   }
   return out;
 }

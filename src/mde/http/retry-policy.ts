@@ -56,7 +56,9 @@ export interface RetryInput {
 }
 
 /** The decision, with a reason for the log and the run history. */
-export type RetryDecision = { retry: true; delayMs: number; reason: string } | { retry: false; reason: string };
+export type RetryDecision =
+  | { retry: true; delayMs: number; reason: string }
+  | { retry: false; reason: string };
 
 const RETRYABLE_STATUS_SET: ReadonlySet<number> = new Set(RETRYABLE_STATUSES);
 const RETRYABLE_CODE_SET: ReadonlySet<string> = new Set(RETRYABLE_ERROR_CODES);
@@ -82,9 +84,16 @@ export function decideRetry(input: RetryInput): RetryDecision {
   if (retryAfterMs !== undefined) {
     const limit = input.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
     if (retryAfterMs > limit) {
-      return { retry: false, reason: `${what}: Retry-After of ${Math.ceil(retryAfterMs / 1000)} s is too long` };
+      return {
+        retry: false,
+        reason: `${what}: Retry-After of ${Math.ceil(retryAfterMs / 1000)} s is too long`,
+      };
     }
-    return { retry: true, delayMs: retryAfterMs, reason: `${what}: Retry-After ${Math.ceil(retryAfterMs / 1000)} s` };
+    return {
+      retry: true,
+      delayMs: retryAfterMs,
+      reason: `${what}: Retry-After ${Math.ceil(retryAfterMs / 1000)} s`,
+    };
   }
   const base = input.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
   const cap = input.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;

@@ -58,8 +58,10 @@ export async function handleAdminRequest(
         return sendJson(res, 200, clockView(sim));
       case 'POST /clock/advance': {
         const body = (await readJson(req)) as Record<string, unknown>;
-        const ms = Number(body.ms ?? 0) + Number(body.minutes ?? 0) * 60_000 + Number(body.hours ?? 0) * 3600_000;
-        if (!Number.isFinite(ms) || ms <= 0) return adminError(res, 400, 'give a positive "hours", "minutes" or "ms"');
+        const ms =
+          Number(body.ms ?? 0) + Number(body.minutes ?? 0) * 60_000 + Number(body.hours ?? 0) * 3600_000;
+        if (!Number.isFinite(ms) || ms <= 0)
+          return adminError(res, 400, 'give a positive "hours", "minutes" or "ms"');
         sim.clock.advance(ms);
         return sendJson(res, 200, clockView(sim));
       }
@@ -98,7 +100,8 @@ export async function handleAdminRequest(
       case 'POST /exports/prepare': {
         // Builds export files ahead of time, so a benchmark times the connector, not the generator.
         const kind = (url.searchParams.get('kind') ?? 'vulnerabilities') as ExportKind;
-        if (!EXPORT_KINDS.includes(kind)) return adminError(res, 400, `kind must be one of ${EXPORT_KINDS.join(', ')}`);
+        if (!EXPORT_KINDS.includes(kind))
+          return adminError(res, 400, `kind must be one of ${EXPORT_KINDS.join(', ')}`);
         const g = sim.exports.ensure(kind, epoch);
         await g.finished;
         return sendJson(res, 200, { kind, epoch, files: g.fileCount });

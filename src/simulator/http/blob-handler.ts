@@ -43,7 +43,7 @@ export async function handleBlobRequest(
     return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    sendBlobError(res, 405, 'UnsupportedHttpVerb', 'The resource doesn\'t support specified Http Verb.');
+    sendBlobError(res, 405, 'UnsupportedHttpVerb', "The resource doesn't support specified Http Verb.");
     return;
   }
   const expiry = url.searchParams.get('se') ?? '';

@@ -9,7 +9,11 @@ export function blobSignature(secret: Buffer, path: string, expiry: string): str
   return createHmac('sha256', secret).update(`${path.toLowerCase()}\n${expiry}`).digest('base64');
 }
 
-export function signedBlobUrl(sim: Pick<SimulatorState, 'baseUrl' | 'blobSecret'>, path: string, expiry: string): string {
+export function signedBlobUrl(
+  sim: Pick<SimulatorState, 'baseUrl' | 'blobSecret'>,
+  path: string,
+  expiry: string,
+): string {
   const url = new URL(path, sim.baseUrl);
   url.searchParams.set('sv', '2020-08-04');
   url.searchParams.set('se', expiry);
@@ -19,7 +23,12 @@ export function signedBlobUrl(sim: Pick<SimulatorState, 'baseUrl' | 'blobSecret'
   return url.toString();
 }
 
-export function verifyBlobSignature(secret: Buffer, path: string, expiry: string, signature: string): boolean {
+export function verifyBlobSignature(
+  secret: Buffer,
+  path: string,
+  expiry: string,
+  signature: string,
+): boolean {
   const expected = Buffer.from(blobSignature(secret, path, expiry));
   const given = Buffer.from(signature);
   return expected.length === given.length && timingSafeEqual(expected, given);

@@ -75,7 +75,8 @@ export function validateFaultRule(input: unknown): FaultRule {
   }
   const rule: FaultRule = { kind: r.kind as FaultKind };
   if (r.path !== undefined) {
-    if (typeof r.path !== 'string' || !r.path) throw new FaultSpecError('fault "path" must be a non-empty string');
+    if (typeof r.path !== 'string' || !r.path)
+      throw new FaultSpecError('fault "path" must be a non-empty string');
     rule.path = r.path;
   }
   if (r.count !== undefined) {
@@ -85,7 +86,8 @@ export function validateFaultRule(input: unknown): FaultRule {
   }
   if (r.probability !== undefined) {
     const p = r.probability;
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new FaultSpecError('fault "probability" must be 0..1');
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+      throw new FaultSpecError('fault "probability" must be 0..1');
     rule.probability = p;
   }
   if (r.param !== undefined) {

@@ -1,6 +1,7 @@
-import { applySelect, compareForOrderBy, parseQueryOptions, type EntitySetSpec } from '../odata/index.js';
-import { hasFault, type RouteContext } from './route.js';
+import { applySelect, compareForOrderBy, type EntitySetSpec, parseQueryOptions } from '../odata/index.js';
 import { corruptRecord } from './corrupt-record.js';
+import { withQuery } from './odata-url.js';
+import { hasFault, type RouteContext } from './route.js';
 import { sendBody } from './send-body.js';
 
 /**
@@ -13,7 +14,10 @@ export function sendODataPage(
   spec: EntitySetSpec,
   records: Iterable<Record<string, unknown>>,
   contextName: string,
-  project: (record: Record<string, unknown>, expandEvidence: boolean) => Record<string, unknown> = stripEvidence,
+  project: (
+    record: Record<string, unknown>,
+    expandEvidence: boolean,
+  ) => Record<string, unknown> = stripEvidence,
 ): void {
   const q = parseQueryOptions(ctx.url.searchParams, spec);
   const pageSize = q.top ?? spec.maxTop;
@@ -58,9 +62,7 @@ export function nextLinkFor(ctx: RouteContext, nextSkip: number): string | undef
   if (hasFault(ctx, 'missing-nextlink')) return undefined;
   if (hasFault(ctx, 'loop-nextlink')) return ctx.url.toString();
   if (hasFault(ctx, 'malformed-nextlink')) return 'https://%zz/api/machines?$skip=abc';
-  const next = new URL(ctx.url.toString());
-  next.searchParams.set('$skip', String(nextSkip));
-  return next.toString();
+  return withQuery(ctx.url, { $skip: String(nextSkip) });
 }
 
 function stripEvidence(record: Record<string, unknown>, expandEvidence: boolean): Record<string, unknown> {

@@ -17,7 +17,9 @@ interface WindowCount {
   hourCount: number;
 }
 
-export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number; window: 'minute' | 'hour' };
+export type RateDecision =
+  | { allowed: true }
+  | { allowed: false; retryAfterSeconds: number; window: 'minute' | 'hour' };
 
 export class RateLimiter {
   private readonly windows = new Map<string, WindowCount>();

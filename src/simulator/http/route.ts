@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SimulatorState } from '../simulator-state.js';
 import type { FaultRule } from './faults.js';
 import type { RateBudget } from './rate-limiter.js';
-import type { SimulatorState } from '../simulator-state.js';
 
 /** Who called: the claims of a verified access token. */
 export interface Caller {

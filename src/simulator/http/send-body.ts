@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hasFault, type RouteContext } from './route.js';
 import { sendJson } from './respond.js';
+import { hasFault, type RouteContext } from './route.js';
 
 const CHUNKS = 10;
 

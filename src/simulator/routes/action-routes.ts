@@ -1,10 +1,10 @@
-import { ENTITY_SETS } from '../odata/index.js';
 import { BUDGETS, ROLES } from '../http/endpoint-budgets.js';
 import { sendODataPage } from '../http/odata-page.js';
 import { MdeHttpError } from '../http/respond.js';
 import type { Route, RouteContext } from '../http/route.js';
 import { sendBody } from '../http/send-body.js';
 import { ActionRequestError, type ActionType } from '../machine-actions.js';
+import { ENTITY_SETS } from '../odata/index.js';
 import { findMachine, readJsonBody } from './lookups.js';
 
 const ACTION_ROLES = [...ROLES.isolate, ...ROLES.scan];
@@ -34,14 +34,20 @@ async function createAction(ctx: RouteContext, type: ActionType) {
   const comment = requireString(body, 'Comment');
   let scope: string | null = null;
   if (type === 'Isolate') {
-    scope = body.IsolationType === undefined ? 'Full' : requireString(body, 'IsolationType', ['Full', 'Selective', 'UnManagedDevice']);
+    scope =
+      body.IsolationType === undefined
+        ? 'Full'
+        : requireString(body, 'IsolationType', ['Full', 'Selective', 'UnManagedDevice']);
   } else if (type === 'RunAntiVirusScan') {
     scope = requireString(body, 'ScanType', ['Quick', 'Full']);
   }
   const { machine } = findMachine(ctx, ctx.params[1]!);
   try {
     const action = ctx.sim.actions.create({ type, scope, comment, requestor: requestor(ctx), machine });
-    sendBody(ctx, 201, { '@odata.context': `${ctx.sim.baseUrl}/api/$metadata#MachineActions/$entity`, ...action });
+    sendBody(ctx, 201, {
+      '@odata.context': `${ctx.sim.baseUrl}/api/$metadata#MachineActions/$entity`,
+      ...action,
+    });
   } catch (err) {
     if (err instanceof ActionRequestError) throw new MdeHttpError(err.status, err.code, err.message);
     throw err;
@@ -94,7 +100,10 @@ export const actionRoutes: Route[] = [
       const id = decodeURIComponent(ctx.params[1]!);
       const action = ctx.sim.actions.get(id);
       if (!action) throw new MdeHttpError(404, 'NotFound', `Machine action ${id} was not found`);
-      sendBody(ctx, 200, { '@odata.context': `${ctx.sim.baseUrl}/api/$metadata#MachineActions/$entity`, ...action });
+      sendBody(ctx, 200, {
+        '@odata.context': `${ctx.sim.baseUrl}/api/$metadata#MachineActions/$entity`,
+        ...action,
+      });
     },
   },
   {
@@ -108,7 +117,10 @@ export const actionRoutes: Route[] = [
       const comment = requireString(body, 'Comment');
       try {
         const action = ctx.sim.actions.cancel(decodeURIComponent(ctx.params[1]!), requestor(ctx), comment);
-        sendBody(ctx, 200, { '@odata.context': `${ctx.sim.baseUrl}/api/$metadata#MachineActions/$entity`, ...action });
+        sendBody(ctx, 200, {
+          '@odata.context': `${ctx.sim.baseUrl}/api/$metadata#MachineActions/$entity`,
+          ...action,
+        });
       } catch (err) {
         if (err instanceof ActionRequestError) throw new MdeHttpError(err.status, err.code, err.message);
         throw err;

@@ -1,9 +1,9 @@
-import { ENTITY_SETS } from '../odata/index.js';
 import { BUDGETS, ROLES } from '../http/endpoint-budgets.js';
 import { sendODataPage } from '../http/odata-page.js';
 import { MdeHttpError } from '../http/respond.js';
 import type { Route, RouteContext } from '../http/route.js';
 import { sendBody } from '../http/send-body.js';
+import { ENTITY_SETS } from '../odata/index.js';
 import { findMachine } from './lookups.js';
 
 function alertOrThrow(ctx: RouteContext) {
@@ -22,7 +22,9 @@ export const alertRoutes: Route[] = [
     budget: BUDGETS.entity,
     roles: ROLES.alertRead,
     handle(ctx) {
-      const alerts = ctx.sim.tenant.alerts(ctx.sim.clock.now()) as Iterable<unknown> as Iterable<Record<string, unknown>>;
+      const alerts = ctx.sim.tenant.alerts(ctx.sim.clock.now()) as Iterable<unknown> as Iterable<
+        Record<string, unknown>
+      >;
       sendODataPage(ctx, ENTITY_SETS.alerts, alerts, 'Alerts');
     },
   },
@@ -46,7 +48,10 @@ export const alertRoutes: Route[] = [
     handle(ctx) {
       const alert = alertOrThrow(ctx);
       const { machine } = findMachine(ctx, alert.machineId);
-      sendBody(ctx, 200, { '@odata.context': `${ctx.sim.baseUrl}/api/$metadata#Machines/$entity`, ...machine });
+      sendBody(ctx, 200, {
+        '@odata.context': `${ctx.sim.baseUrl}/api/$metadata#Machines/$entity`,
+        ...machine,
+      });
     },
   },
 ];

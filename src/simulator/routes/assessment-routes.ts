@@ -1,6 +1,7 @@
 import { signedBlobUrl } from '../http/blob-signature.js';
-import { BUDGETS, ROLES } from '../http/endpoint-budgets.js';
 import { corruptRecord } from '../http/corrupt-record.js';
+import { BUDGETS, ROLES } from '../http/endpoint-budgets.js';
+import { withQuery } from '../http/odata-url.js';
 import { MdeHttpError } from '../http/respond.js';
 import { hasFault, type Route, type RouteContext } from '../http/route.js';
 import { sendBody } from '../http/send-body.js';
@@ -50,13 +51,15 @@ function nextLink(ctx: RouteContext, position: Record<string, number>): string |
   if (hasFault(ctx, 'missing-nextlink')) return undefined;
   if (hasFault(ctx, 'loop-nextlink')) return ctx.url.toString();
   if (hasFault(ctx, 'malformed-nextlink')) return 'not a link';
-  const next = new URL(ctx.url.toString());
-  next.searchParams.delete('$top');
-  next.searchParams.set('$skiptoken', encodeSkipToken(position));
-  return next.toString();
+  return withQuery(ctx.url, { $skiptoken: encodeSkipToken(position) }, ['$top']);
 }
 
-function sendRows(ctx: RouteContext, contextName: string, rows: object[], position: Record<string, number> | undefined) {
+function sendRows(
+  ctx: RouteContext,
+  contextName: string,
+  rows: object[],
+  position: Record<string, number> | undefined,
+) {
   if (hasFault(ctx, 'malformed-records') && rows.length > 0) {
     rows[0] = corruptRecord(rows[0] as Record<string, unknown>);
   }
@@ -92,14 +95,20 @@ function sendSnapshotPage(ctx: RouteContext, rowsOf: RowsOf, contextName: string
     }
   }
   const more = device < machines;
-  sendRows(ctx, contextName, rows, more && !limits.truncated ? { e: epoch, d: device, r: offset } : undefined);
+  sendRows(
+    ctx,
+    contextName,
+    rows,
+    more && !limits.truncated ? { e: epoch, d: device, r: offset } : undefined,
+  );
 }
 
 function parseSinceTime(ctx: RouteContext): number {
   const raw = ctx.url.searchParams.get('sinceTime');
   if (raw === null) throw new MdeHttpError(400, 'MissingRequiredParameter', 'sinceTime is required');
   const t = Date.parse(raw);
-  if (Number.isNaN(t)) throw new MdeHttpError(400, 'InvalidInput', `sinceTime '${raw}' is not a valid date time`);
+  if (Number.isNaN(t))
+    throw new MdeHttpError(400, 'InvalidInput', `sinceTime '${raw}' is not a valid date time`);
   if (ctx.sim.clock.now() - t > MAX_SINCE_MS) {
     throw new MdeHttpError(400, 'InvalidInput', 'sinceTime must be within the last 14 days');
   }

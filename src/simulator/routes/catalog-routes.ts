@@ -1,9 +1,9 @@
-import { ENTITY_SETS } from '../odata/index.js';
 import { ROLES } from '../http/endpoint-budgets.js';
 import { sendODataPage } from '../http/odata-page.js';
 import { MdeHttpError } from '../http/respond.js';
 import type { Route, RouteContext } from '../http/route.js';
 import { sendBody } from '../http/send-body.js';
+import { ENTITY_SETS } from '../odata/index.js';
 import type { MachineVulnerabilityRecord, VulnerabilityRow } from '../tenant/types.js';
 import { currentEpoch, eachMachine, machineRef } from './lookups.js';
 
@@ -57,7 +57,8 @@ function vulnerabilitiesOf(ctx: RouteContext, match: (row: VulnerabilityRow) => 
   const epoch = currentEpoch(ctx);
   const ids = new Set<string>();
   for (const { index } of eachMachine(ctx)) {
-    for (const row of ctx.sim.tenant.vulnerabilityRows(index, epoch)) if (row.cveId && match(row)) ids.add(row.cveId);
+    for (const row of ctx.sim.tenant.vulnerabilityRows(index, epoch))
+      if (row.cveId && match(row)) ids.add(row.cveId);
   }
   return ctx.sim.tenant.cves(epoch).filter((c) => ids.has(c.id));
 }
@@ -128,7 +129,11 @@ export const catalogRoutes: Route[] = [
     roles: ROLES.vulnerabilityRead,
     handle(ctx) {
       const cve = cveOrThrow(ctx);
-      collection(ctx, 'MachineReferences', referencingMachines(ctx, (r) => r.cveId === cve.id));
+      collection(
+        ctx,
+        'MachineReferences',
+        referencingMachines(ctx, (r) => r.cveId === cve.id),
+      );
     },
   },
   {
@@ -202,7 +207,11 @@ export const catalogRoutes: Route[] = [
     roles: ROLES.recommendationRead,
     handle(ctx) {
       const rec = recommendationOrThrow(ctx);
-      collection(ctx, 'MachineReferences', referencingMachines(ctx, (r) => r.recommendationReference === rec.id));
+      collection(
+        ctx,
+        'MachineReferences',
+        referencingMachines(ctx, (r) => r.recommendationReference === rec.id),
+      );
     },
   },
   {
@@ -212,7 +221,11 @@ export const catalogRoutes: Route[] = [
     roles: ROLES.vulnerabilityRead,
     handle(ctx) {
       const rec = recommendationOrThrow(ctx);
-      collection(ctx, 'Vulnerabilities', vulnerabilitiesOf(ctx, (r) => r.recommendationReference === rec.id));
+      collection(
+        ctx,
+        'Vulnerabilities',
+        vulnerabilitiesOf(ctx, (r) => r.recommendationReference === rec.id),
+      );
     },
   },
   {

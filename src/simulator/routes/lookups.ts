@@ -38,7 +38,12 @@ export function* eachMachine(ctx: RouteContext): Generator<{ index: number; mach
 }
 
 export function machineRef(m: MachineRecord) {
-  return { id: m.id, computerDnsName: m.computerDnsName, osPlatform: m.osPlatform, rbacGroupName: m.rbacGroupName };
+  return {
+    id: m.id,
+    computerDnsName: m.computerDnsName,
+    osPlatform: m.osPlatform,
+    rbacGroupName: m.rbacGroupName,
+  };
 }
 
 /** Reads a JSON request body (limit 64 KB); MDE answers InvalidRequestBody when it is not JSON. */

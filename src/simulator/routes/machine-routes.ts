@@ -1,9 +1,9 @@
-import { ENTITY_SETS } from '../odata/index.js';
 import { BUDGETS, ROLES } from '../http/endpoint-budgets.js';
 import { sendODataPage } from '../http/odata-page.js';
 import { MdeHttpError } from '../http/respond.js';
 import type { Route, RouteContext } from '../http/route.js';
 import { sendBody } from '../http/send-body.js';
+import { ENTITY_SETS } from '../odata/index.js';
 import { currentEpoch, findMachine } from './lookups.js';
 
 const ID = '([^/]+)';
@@ -26,7 +26,12 @@ export const machineRoutes: Route[] = [
       if (ctx.sim.tenant.machineCount(now) === 0) {
         throw new MdeHttpError(404, 'ResourceNotFound', 'No machines found');
       }
-      sendODataPage(ctx, ENTITY_SETS.machines, ctx.sim.tenant.machines(now) as Iterable<Record<string, unknown>>, 'Machines');
+      sendODataPage(
+        ctx,
+        ENTITY_SETS.machines,
+        ctx.sim.tenant.machines(now) as Iterable<Record<string, unknown>>,
+        'Machines',
+      );
     },
   },
   {
@@ -37,7 +42,10 @@ export const machineRoutes: Route[] = [
     roles: ROLES.machineRead,
     handle(ctx) {
       const { machine } = findMachine(ctx, ctx.params[1]!);
-      sendBody(ctx, 200, { '@odata.context': `${ctx.sim.baseUrl}/api/$metadata#Machines/$entity`, ...machine });
+      sendBody(ctx, 200, {
+        '@odata.context': `${ctx.sim.baseUrl}/api/$metadata#Machines/$entity`,
+        ...machine,
+      });
     },
   },
   {
@@ -119,7 +127,9 @@ export const machineRoutes: Route[] = [
     handle(ctx) {
       const { index } = findMachine(ctx, ctx.params[1]!);
       const epoch = currentEpoch(ctx);
-      const refs = new Set(ctx.sim.tenant.vulnerabilityRows(index, epoch).map((r) => r.recommendationReference));
+      const refs = new Set(
+        ctx.sim.tenant.vulnerabilityRows(index, epoch).map((r) => r.recommendationReference),
+      );
       const value = ctx.sim.tenant.recommendations(epoch).filter((r) => refs.has(r.id));
       collection(ctx, 'Recommendations', value);
     },

@@ -70,13 +70,20 @@ export function cvssBaseScore(vector: CvssVector): number {
   const exploitability =
     8.22 * weight('AV', m['AV']) * weight('AC', m['AC']) * (changed ? pr.C : pr.U) * weight('UI', m['UI']);
   if (impact <= 0) return 0;
-  return changed ? roundUp(Math.min(1.08 * (impact + exploitability), 10)) : roundUp(Math.min(impact + exploitability, 10));
+  return changed
+    ? roundUp(Math.min(1.08 * (impact + exploitability), 10))
+    : roundUp(Math.min(impact + exploitability, 10));
 }
 
 /** Temporal score; equals the base score when no temporal metric is present. */
 export function cvssTemporalScore(vector: CvssVector): number {
   const m = vector.metrics;
-  return roundUp(cvssBaseScore(vector) * weight('E', m['E'] ?? 'X') * weight('RL', m['RL'] ?? 'X') * weight('RC', m['RC'] ?? 'X'));
+  return roundUp(
+    cvssBaseScore(vector) *
+      weight('E', m['E'] ?? 'X') *
+      weight('RL', m['RL'] ?? 'X') *
+      weight('RC', m['RC'] ?? 'X'),
+  );
 }
 
 /** Score of a vector string, or undefined when it does not parse. */

@@ -2,8 +2,8 @@ import { OS_SPECS, type OsSpec, osSpecAt } from './os-kinds.js';
 import { below, between, hash2, unit } from './random.js';
 import { groupIndexAt, RBAC_GROUPS, RBAC_MOVE_PERIOD, type RbacGroup } from './rbac-groups.js';
 import type { TenantContext } from './tenant-context.js';
-import { eventsUpTo, snapshotEpochAt } from './timeline.js';
 import { DAY_MS } from './time-format.js';
+import { eventsUpTo, snapshotEpochAt } from './timeline.js';
 
 /**
  * The static facts of one device, from (seed, index) alone: OS, onboarding state, merge and
@@ -73,7 +73,12 @@ function mergeTarget(ctx: TenantContext, index: number): number {
   if (n < 2) return -1;
   let j = below(hash2(ctx.seeds.mergeTarget, index), n);
   for (let probe = 0; probe < 10; probe++, j = (j + 1) % n) {
-    if (j !== index && !mergeCandidate(ctx, j) && onboardingOf(unit(hash2(ctx.seeds.onboarding, j))) === 'Onboarded') return j;
+    if (
+      j !== index &&
+      !mergeCandidate(ctx, j) &&
+      onboardingOf(unit(hash2(ctx.seeds.onboarding, j))) === 'Onboarded'
+    )
+      return j;
   }
   return -1;
 }
@@ -97,7 +102,8 @@ export function deviceCore(ctx: TenantContext, index: number): DeviceCore {
   }
   const onboarding = onboardingOf(unit(hash2(s.onboarding, index)));
   const onboarded = onboarding === 'Onboarded';
-  const mergedInto = !isNew && onboarded && unit(hash2(s.merged, index)) < MERGED_SHARE ? mergeTarget(ctx, index) : -1;
+  const mergedInto =
+    !isNew && onboarded && unit(hash2(s.merged, index)) < MERGED_SHARE ? mergeTarget(ctx, index) : -1;
   const duplicateOf =
     !isNew && mergedInto < 0 && ctx.initialDevices > 1 && unit(hash2(s.duplicate, index)) < DUPLICATE_SHARE
       ? (index + 1 + below(hash2(s.duplicate ^ 1, index), ctx.initialDevices - 1)) % ctx.initialDevices
@@ -112,7 +118,8 @@ export function deviceCore(ctx: TenantContext, index: number): DeviceCore {
     firstSeenMs = ctx.onboarding.timeOf(index - ctx.initialDevices);
     if (stale < STOPPING_SHARE) stopMs = firstSeenMs + between(when, 1, 120 * 24) * 3_600_000;
   } else {
-    firstSeenMs = origin - between(hash2(s.firstSeen, index), 1 * 24, 700 * 24) * 3_600_000 - (when % 3_600_000);
+    firstSeenMs =
+      origin - between(hash2(s.firstSeen, index), 1 * 24, 700 * 24) * 3_600_000 - (when % 3_600_000);
     if (mergedInto >= 0) {
       stopMs = origin - between(when, 2 * 24, 60 * 24) * 3_600_000;
     } else if (stale < STALE_SHARE) {
@@ -120,7 +127,8 @@ export function deviceCore(ctx: TenantContext, index: number): DeviceCore {
     } else if (stale < STALE_SHARE + STOPPING_SHARE) {
       stopMs = origin + between(when, 0, 120 * 24) * 3_600_000;
     }
-    if (firstSeenMs > stopMs - DAY_MS) firstSeenMs = stopMs - between(hash2(s.firstSeen ^ 7, index), 30, 300) * DAY_MS;
+    if (firstSeenMs > stopMs - DAY_MS)
+      firstSeenMs = stopMs - between(hash2(s.firstSeen ^ 7, index), 30, 300) * DAY_MS;
   }
   const frozenEpoch = Number.isFinite(stopMs) ? snapshotEpochAt(origin, stopMs) : Number.POSITIVE_INFINITY;
 

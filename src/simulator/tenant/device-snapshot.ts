@@ -4,8 +4,8 @@ import { deviceName } from './names.js';
 import type { PathFamily } from './os-kinds.js';
 import type { RbacGroup } from './rbac-groups.js';
 import { snapshotDeviceCount, type TenantContext } from './tenant-context.js';
-import { snapshotTimeMs } from './timeline.js';
 import { tvmTime } from './time-format.js';
+import { snapshotTimeMs } from './timeline.js';
 
 /**
  * Everything the TVM rows of one device at one snapshot share: identity, group, OS, last scan time
@@ -29,8 +29,14 @@ export interface DeviceSnapshot {
 }
 
 /** The device as snapshot `epoch` shows it, or undefined when it is not in that snapshot or has no TVM data. */
-export function deviceSnapshot(ctx: TenantContext, index: number, epoch: number): DeviceSnapshot | undefined {
-  if (!Number.isInteger(index) || index < 0 || epoch < 0 || index >= snapshotDeviceCount(ctx, epoch)) return undefined;
+export function deviceSnapshot(
+  ctx: TenantContext,
+  index: number,
+  anyEpoch: number,
+): DeviceSnapshot | undefined {
+  const epoch = Math.floor(anyEpoch);
+  if (!Number.isInteger(index) || index < 0 || epoch < 0 || index >= snapshotDeviceCount(ctx, epoch))
+    return undefined;
   const core = deviceCore(ctx, index);
   if (!core.hasTvm) return undefined;
   ctx.cves.ensureEpoch(epoch);

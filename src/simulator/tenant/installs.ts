@@ -34,7 +34,13 @@ function initialVersion(ctx: TenantContext, core: DeviceCore, product: Product):
   return product.versions.length - 1 - lag;
 }
 
-function installAt(ctx: TenantContext, core: DeviceCore, product: Product, eff: number, refMs: number): Install {
+function installAt(
+  ctx: TenantContext,
+  core: DeviceCore,
+  product: Product,
+  eff: number,
+  refMs: number,
+): Install {
   const s = ctx.seeds;
   const ups = eventsUpTo(eff, UPGRADE_PERIOD, s.upgrade, core.index, product.index);
   const version = Math.min(initialVersion(ctx, core, product) + ups, product.versions.length - 1);
@@ -57,7 +63,8 @@ export function installsOf(ctx: TenantContext, core: DeviceCore, eff: number): I
   const seed = ctx.seeds.install;
   for (let k = 0; k < list.products.length; k++) {
     const p = list.products[k]!;
-    if (hash3(seed, core.index, p) < list.thresholds[k]!) out.push(installAt(ctx, core, products[p]!, eff, refMs));
+    if (hash3(seed, core.index, p) < list.thresholds[k]!)
+      out.push(installAt(ctx, core, products[p]!, eff, refMs));
   }
   return out;
 }
@@ -73,7 +80,12 @@ export function osInstallOf(ctx: TenantContext, core: DeviceCore, epoch: number)
  * its installs, or a CVE published or revised for an installed version. A frozen device (stopped
  * reporting) has no upgrades, but still sees catalog changes, like MDE re-assessing stale inventory.
  */
-export function installsChangeAt(ctx: TenantContext, core: DeviceCore, installs: readonly Install[], epoch: number): boolean {
+export function installsChangeAt(
+  ctx: TenantContext,
+  core: DeviceCore,
+  installs: readonly Install[],
+  epoch: number,
+): boolean {
   if (epoch < 1) return false;
   const s = ctx.seeds;
   const reporting = epoch <= core.frozenEpoch;

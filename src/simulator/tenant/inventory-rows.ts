@@ -3,8 +3,8 @@ import { hash3 } from './random.js';
 import { endOfSupport } from './software-catalog.js';
 import { NON_CPE_SOFTWARE } from './software-products.js';
 import type { TenantContext } from './tenant-context.js';
-import { snapshotTimeMs } from './timeline.js';
 import { isoDateOffset, tvmTime, tvmTimeMillis } from './time-format.js';
+import { snapshotTimeMs } from './timeline.js';
 import type { InventoryRow, NonCpeInventoryRow } from './types.js';
 
 /** SoftwareInventoryByMachine rows (mde-api.md 5): one per install, with end-of-support data. */

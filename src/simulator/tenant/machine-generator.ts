@@ -3,8 +3,8 @@ import { osInstallOf } from './installs.js';
 import { deviceName } from './names.js';
 import { below, guid, hash2, hash3, hex8, pick, unit } from './random.js';
 import { machineCountAt, type TenantContext } from './tenant-context.js';
-import { snapshotEpochAt } from './timeline.js';
 import { DAY_MS, isoTime7 } from './time-format.js';
+import { snapshotEpochAt } from './timeline.js';
 import type { MachineRecord } from './types.js';
 
 /**
@@ -16,7 +16,21 @@ export const ZERO_AAD_DEVICE_ID = '00000000-0000-0000-0000-000000000000';
 /** MDE marks a device Inactive after seven days without signal. */
 const INACTIVE_AFTER_MS = 7 * DAY_MS;
 
-const TAGS = ['Tag1', 'Tag2', 'VIP', 'PCI', 'Kiosk', 'Finance', 'Test Device', 'Decommission', 'BYOD', 'prod', 'dev', 'Windows Pilot', 'test tag 1'] as const;
+const TAGS = [
+  'Tag1',
+  'Tag2',
+  'VIP',
+  'PCI',
+  'Kiosk',
+  'Finance',
+  'Test Device',
+  'Decommission',
+  'BYOD',
+  'prod',
+  'dev',
+  'Windows Pilot',
+  'test tag 1',
+] as const;
 const EXTERNAL_PREFIXES = ['167.220.', '20.190.', '52.114.', '40.126.', '131.107.', '203.0.'] as const;
 const RISK_SCORES = ['None', 'Informational', 'Low', 'Medium', 'High'] as const;
 const EXPOSURE_LEVELS = ['None', 'Low', 'Medium', 'High'] as const;
@@ -58,7 +72,9 @@ function tagsOf(ctx: TenantContext, index: number): string[] {
 }
 
 export function macOf(ctx: TenantContext, index: number, nic: number): string {
-  return (hex8(hash3(ctx.seeds.mac, index, nic)) + hex8(hash3(ctx.seeds.mac, index, nic + 100)).slice(0, 4)).toUpperCase();
+  return (
+    hex8(hash3(ctx.seeds.mac, index, nic)) + hex8(hash3(ctx.seeds.mac, index, nic + 100)).slice(0, 4)
+  ).toUpperCase();
 }
 
 export function lastIpOf(ctx: TenantContext, index: number): string {
@@ -69,7 +85,16 @@ export function lastIpOf(ctx: TenantContext, index: number): string {
 function aadOf(ctx: TenantContext, core: DeviceCore): { joined: boolean; id: string | null } {
   const u = unit(hash2(ctx.seeds.aad, core.index));
   const kind = core.os.kind;
-  const joinShare = kind === 'Windows10' || kind === 'Windows11' ? 0.65 : kind === 'iOS' || kind === 'Android' ? 0.8 : kind === 'macOS' ? 0.2 : kind === 'Linux' ? 0 : 0.1;
+  const joinShare =
+    kind === 'Windows10' || kind === 'Windows11'
+      ? 0.65
+      : kind === 'iOS' || kind === 'Android'
+        ? 0.8
+        : kind === 'macOS'
+          ? 0.2
+          : kind === 'Linux'
+            ? 0
+            : 0.1;
   if (u < joinShare) return { joined: true, id: guid(ctx.seeds.aad, core.index, 10) };
   // The all-zero id appears on devices that are not joined (design.md 5: "the all-zero AAD device id is no id").
   if (u < joinShare + 0.05 && kind !== 'Linux') return { joined: false, id: ZERO_AAD_DEVICE_ID };
@@ -105,15 +130,35 @@ export function machineRecord(ctx: TenantContext, index: number, atMs: number): 
   const ipH = hash2(s.ip, index);
   const lastIp = lastIpOf(ctx, index);
   const mac = macOf(ctx, index, 0);
-  const wireless = core.os.kind === 'Windows10' || core.os.kind === 'Windows11' || core.os.kind === 'macOS' ? (ipH & 1) === 1 : false;
+  const wireless =
+    core.os.kind === 'Windows10' || core.os.kind === 'Windows11' || core.os.kind === 'macOS'
+      ? (ipH & 1) === 1
+      : false;
   const ipAddresses: MachineRecord['ipAddresses'] = [];
   if (core.os.family !== 'mobile') {
-    ipAddresses.push({ ipAddress: lastIp, macAddress: mac, type: wireless ? 'Wireless80211' : 'Ethernet', operationalStatus: 'Up' });
-    ipAddresses.push({ ipAddress: `fe80::${hex8(ipH).slice(0, 4)}:${hex8(ipH).slice(4)}:${hex8(hash3(s.ip, index, 6)).slice(0, 4)}`, macAddress: mac, type: wireless ? 'Wireless80211' : 'Ethernet', operationalStatus: 'Up' });
-    if (core.os.family === 'windows') ipAddresses.push({ ipAddress: '127.0.0.1', macAddress: null, type: 'SoftwareLoopback', operationalStatus: 'Up' });
+    ipAddresses.push({
+      ipAddress: lastIp,
+      macAddress: mac,
+      type: wireless ? 'Wireless80211' : 'Ethernet',
+      operationalStatus: 'Up',
+    });
+    ipAddresses.push({
+      ipAddress: `fe80::${hex8(ipH).slice(0, 4)}:${hex8(ipH).slice(4)}:${hex8(hash3(s.ip, index, 6)).slice(0, 4)}`,
+      macAddress: mac,
+      type: wireless ? 'Wireless80211' : 'Ethernet',
+      operationalStatus: 'Up',
+    });
+    if (core.os.family === 'windows')
+      ipAddresses.push({
+        ipAddress: '127.0.0.1',
+        macAddress: null,
+        type: 'SoftwareLoopback',
+        operationalStatus: 'Up',
+      });
   }
   const vmU = unit(hash2(s.vm, index));
-  const vmShare = core.os.platform === 1 ? 0.4 : core.os.kind === 'Linux' ? 0.5 : core.os.family === 'windows' ? 0.03 : 0;
+  const vmShare =
+    core.os.platform === 1 ? 0.4 : core.os.kind === 'Linux' ? 0.5 : core.os.family === 'windows' ? 0.03 : 0;
   const subscription = guid(ctx.seed, hash2(s.vm, index) % 3, 90);
   const vmMetadata: MachineRecord['vmMetadata'] =
     vmU < vmShare
@@ -150,7 +195,15 @@ export function machineRecord(ctx: TenantContext, index: number, atMs: number): 
     isAadJoined: aad.joined,
     aadDeviceId: aad.id,
     machineTags: tagsOf(ctx, index),
-    defenderAvStatus: !onboarded ? null : avU < 0.85 ? 'Updated' : avU < 0.95 ? 'NotUpdated' : avU < 0.98 ? 'Disabled' : 'NotSupported',
+    defenderAvStatus: !onboarded
+      ? null
+      : avU < 0.85
+        ? 'Updated'
+        : avU < 0.95
+          ? 'NotUpdated'
+          : avU < 0.98
+            ? 'Disabled'
+            : 'NotSupported',
     onboardingStatus: core.onboarding,
     osArchitecture: core.arch === 'x86' ? '32-bit' : '64-bit',
     managedBy: managedU < 0.6 ? 'Intune' : managedU < 0.8 ? 'MicrosoftDefenderForEndpoint' : 'Unknown',

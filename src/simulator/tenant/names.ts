@@ -9,19 +9,68 @@ import type { TenantContext } from './tenant-context.js';
  */
 
 export const FIRST_NAMES = [
-  'Jane', 'John', 'Maria', 'Ahmed', 'Yuki', 'Olga', 'Pierre', 'Chen', 'Fatima', 'Lars', 'Priya', 'Diego',
-  'Aisha', 'Tom', 'Ingrid', 'Kenji', 'Sofia', 'Mateo', 'Hannah', 'Omar', 'Lena', 'Raj', 'Emma', 'Noah',
+  'Jane',
+  'John',
+  'Maria',
+  'Ahmed',
+  'Yuki',
+  'Olga',
+  'Pierre',
+  'Chen',
+  'Fatima',
+  'Lars',
+  'Priya',
+  'Diego',
+  'Aisha',
+  'Tom',
+  'Ingrid',
+  'Kenji',
+  'Sofia',
+  'Mateo',
+  'Hannah',
+  'Omar',
+  'Lena',
+  'Raj',
+  'Emma',
+  'Noah',
 ] as const;
 
 export const LAST_NAMES = [
-  'Smith', 'Garcia', 'Müller', 'Tanaka', 'Ivanova', 'Dubois', 'Wang', 'Khan', 'Nilsson', 'Patel', 'Rossi',
-  'Okafor', 'Novak', 'Kowalski', 'Silva', 'Jensen', 'Haddad', 'Kim', 'Brown', 'Lopez',
+  'Smith',
+  'Garcia',
+  'Müller',
+  'Tanaka',
+  'Ivanova',
+  'Dubois',
+  'Wang',
+  'Khan',
+  'Nilsson',
+  'Patel',
+  'Rossi',
+  'Okafor',
+  'Novak',
+  'Kowalski',
+  'Silva',
+  'Jensen',
+  'Haddad',
+  'Kim',
+  'Brown',
+  'Lopez',
 ] as const;
 
 const DOMAINS = ['corp.contoso.com', 'contoso.local', 'emea.contoso.com', 'fabrikam.net'] as const;
 const SITES = ['LON', 'TYO', 'NYC', 'FRA', 'SYD', 'SEA', 'BLR', 'GRU'] as const;
 const SERVER_ROLES = ['APP', 'SQL', 'WEB', 'FS', 'DC', 'EXCH', 'BKP', 'RDS', 'PRN', 'CA'] as const;
-const LINUX_ROLES = ['web-prod', 'web-dev', 'k8s-node', 'db', 'cache', 'ci-runner', 'bastion', 'etl'] as const;
+const LINUX_ROLES = [
+  'web-prod',
+  'web-dev',
+  'k8s-node',
+  'db',
+  'cache',
+  'ci-runner',
+  'bastion',
+  'etl',
+] as const;
 const ALNUM = 'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789';
 
 function code(h: number, length: number): string {
@@ -54,13 +103,20 @@ function ownName(ctx: TenantContext, core: DeviceCore): DeviceName {
   const domain = pick(DOMAINS, hash3(ctx.seeds.dns, i, 1));
   const joined = unit(hash3(ctx.seeds.dns, i, 2)) < 0.8;
   const noDns = unit(hash3(ctx.seeds.dns, i, 3)) < 0.02;
-  const fqdn = (host: string) => (noDns ? null : joined ? `${host.toLowerCase()}.${domain}` : host.toLowerCase());
+  const fqdn = (host: string) =>
+    noDns ? null : joined ? `${host.toLowerCase()}.${domain}` : host.toLowerCase();
   switch (core.os.kind) {
     case 'Windows10':
     case 'Windows11': {
-      if (q < 0.004) return { hostname: `${first} ${last}'s PC`, dnsName: noDns ? null : `${first} ${last}'s PC` };
-      if (q < 0.008) return { hostname: `WS (old) ${below(h, 90) + 10}`, dnsName: noDns ? null : `ws (old) ${below(h, 90) + 10}` };
-      if (q < 0.01) return { hostname: `${first.toLowerCase()}_Desk `, dnsName: `${first.toLowerCase()}_Desk ` };
+      if (q < 0.004)
+        return { hostname: `${first} ${last}'s PC`, dnsName: noDns ? null : `${first} ${last}'s PC` };
+      if (q < 0.008)
+        return {
+          hostname: `WS (old) ${below(h, 90) + 10}`,
+          dnsName: noDns ? null : `ws (old) ${below(h, 90) + 10}`,
+        };
+      if (q < 0.01)
+        return { hostname: `${first.toLowerCase()}_Desk `, dnsName: `${first.toLowerCase()}_Desk ` };
       const host =
         q < 0.45
           ? `DESKTOP-${code(h, 7)}`
@@ -79,7 +135,10 @@ function ownName(ctx: TenantContext, core: DeviceCore): DeviceName {
         const name = `${first} ${last}'s MacBook Pro (${below(h, 4) + 2})`;
         return { hostname: name, dnsName: noDns ? null : name };
       }
-      const host = q < 0.5 ? `${first}s-MacBook-Pro-${code(h, 3)}` : `${first.toLowerCase()}-mbp-${code(h, 4).toLowerCase()}`;
+      const host =
+        q < 0.5
+          ? `${first}s-MacBook-Pro-${code(h, 3)}`
+          : `${first.toLowerCase()}-mbp-${code(h, 4).toLowerCase()}`;
       return { hostname: host, dnsName: noDns ? null : `${host.toLowerCase()}.local` };
     }
     case 'Linux': {

@@ -1,4 +1,4 @@
-import { OS_SPECS, PLATFORMS, type PathFamily } from './os-kinds.js';
+import { OS_SPECS, type PathFamily, PLATFORMS } from './os-kinds.js';
 import { SeqRandom } from './random.js';
 import { type PathKind, PRODUCT_TUPLES, type ProductOptions } from './software-products.js';
 import { DAY_MS } from './time-format.js';
@@ -97,13 +97,18 @@ function generateLadder(start: string, rng: SeqRandom): string[] {
     const minor = parts.length >= 3 && rng.chance(0.3);
     const at = minor ? 1 : last;
     parts[at] = (parts[at] ?? 0) + rng.int(1, minor ? 1 : 3);
-    for (let j = at + 1; j < parts.length; j++) parts[j] = j === last && parts.length === 4 ? rng.int(1, 999) : 0;
+    for (let j = at + 1; j < parts.length; j++)
+      parts[j] = j === last && parts.length === 4 ? rng.int(1, 999) : 0;
     out.push(parts.join('.'));
   }
   return out;
 }
 
-function buildPaths(name: string, display: string, kind: PathKind): Record<PathFamily, readonly [PathSet, PathSet]> {
+function buildPaths(
+  name: string,
+  display: string,
+  kind: PathKind,
+): Record<PathFamily, readonly [PathSet, PathSet]> {
   const none: readonly [PathSet, PathSet] = [EMPTY, EMPTY];
   if (kind === 'none') return { windows: none, mac: none, linux: none, mobile: none };
   const bare = name.replace(/[^a-z0-9]+/g, '');
@@ -114,7 +119,10 @@ function buildPaths(name: string, display: string, kind: PathKind): Record<PathF
   });
   let windows: readonly [PathSet, PathSet];
   if (kind === 'registry') {
-    windows = [set([], [`SOFTWARE\\Microsoft\\${display}\\Install`]), set([], [`SOFTWARE\\WOW6432Node\\Microsoft\\${display}\\Install`])];
+    windows = [
+      set([], [`SOFTWARE\\Microsoft\\${display}\\Install`]),
+      set([], [`SOFTWARE\\WOW6432Node\\Microsoft\\${display}\\Install`]),
+    ];
   } else {
     const exe = EXE[name] ?? (kind === 'lib' ? `${display}\\bin\\lib${bare}.dll` : `${display}\\${bare}.exe`);
     windows = [
@@ -125,7 +133,10 @@ function buildPaths(name: string, display: string, kind: PathKind): Record<PathF
   const mac: readonly [PathSet, PathSet] =
     kind === 'lib'
       ? [set([`/usr/local/lib/lib${bare}.dylib`], []), set([`/opt/homebrew/lib/lib${bare}.dylib`], [])]
-      : [set([`/Applications/${display}.app`], []), set([`/System/Volumes/Data/Applications/${display}.app`], [])];
+      : [
+          set([`/Applications/${display}.app`], []),
+          set([`/System/Volumes/Data/Applications/${display}.app`], []),
+        ];
   const linux: readonly [PathSet, PathSet] =
     kind === 'lib'
       ? [set([`/usr/lib/x86_64-linux-gnu/lib${bare}.so`], []), set([`/usr/lib64/lib${bare}.so`], [])]
@@ -145,7 +156,10 @@ function lagThresholds(count: number, decay: number): Uint32Array {
   return out;
 }
 
-function eosOf(options: ProductOptions, releaseMs: readonly number[]): { software: number | null; versions: (number | null)[] } {
+function eosOf(
+  options: ProductOptions,
+  releaseMs: readonly number[],
+): { software: number | null; versions: (number | null)[] } {
   const eos = options.eos;
   if (eos?.startsWith('software:')) {
     return { software: Date.parse(`${eos.slice(9)}T00:00:00Z`), versions: releaseMs.map(() => null) };
@@ -153,7 +167,10 @@ function eosOf(options: ProductOptions, releaseMs: readonly number[]): { softwar
   if (eos === 'versions') {
     // A version leaves support a quarter after its third successor ships (mde-api.md 5: EOS Version).
     const n = releaseMs.length;
-    return { software: null, versions: releaseMs.map((_, k) => (k + 3 < n ? releaseMs[k + 3]! + 90 * DAY_MS : null)) };
+    return {
+      software: null,
+      versions: releaseMs.map((_, k) => (k + 3 < n ? releaseMs[k + 3]! + 90 * DAY_MS : null)),
+    };
   }
   return { software: null, versions: releaseMs.map(() => null) };
 }
@@ -166,10 +183,9 @@ export function buildSoftwareCatalog(seed: number, originMs: number): SoftwareCa
   for (const [vendor, name, shareSpec, cves, options = {}] of PRODUCT_TUPLES) {
     if (byName.has(name)) throw new Error(`duplicate product name '${name}'`);
     const spec = options.versions;
-    const versions = (Array.isArray(spec) ? [...spec] : generateLadder((spec as string | undefined) ?? '1.0.0', rng)).slice(
-      0,
-      MAX_VERSIONS,
-    );
+    const versions = (
+      Array.isArray(spec) ? [...spec] : generateLadder((spec as string | undefined) ?? '1.0.0', rng)
+    ).slice(0, MAX_VERSIONS);
     const interval = (options.release ?? rng.int(30, 120)) * DAY_MS;
     const newest = originMs - rng.int(2, 14) * DAY_MS;
     const releaseMs = versions.map((_, k) => {
@@ -204,24 +220,36 @@ export function buildSoftwareCatalog(seed: number, originMs: number): SoftwareCa
     byId.set(product.id, product);
   }
   for (const os of OS_SPECS) {
-    for (const name of os.osProducts) if (!byName.get(name)?.isOs) throw new Error(`missing OS product ${name}`);
+    for (const name of os.osProducts)
+      if (!byName.get(name)?.isOs) throw new Error(`missing OS product ${name}`);
   }
   const platformProducts = PLATFORMS.map((_, platform) => {
     const list = products.filter((p) => !p.isOs && (p.shares[platform] ?? 0) > 0);
     return {
       products: Int32Array.from(list.map((p) => p.index)),
-      thresholds: Uint32Array.from(list.map((p) => Math.min(0xffffffff, Math.floor((p.shares[platform] ?? 0) * 4294967296)))),
+      thresholds: Uint32Array.from(
+        list.map((p) => Math.min(0xffffffff, Math.floor((p.shares[platform] ?? 0) * 4294967296))),
+      ),
     };
   });
   return { products, byName, byId, platformProducts };
 }
 
-export type EndOfSupportStatus = 'None' | 'EOS Version' | 'Upcoming EOS Version' | 'EOS Software' | 'Upcoming EOS Software';
+export type EndOfSupportStatus =
+  | 'None'
+  | 'EOS Version'
+  | 'Upcoming EOS Version'
+  | 'EOS Software'
+  | 'Upcoming EOS Software';
 
 const UPCOMING_MS = 365 * DAY_MS;
 
 /** mde-api.md 5: endOfSupportStatus / endOfSupportDate of one installed version, as of `atMs`. */
-export function endOfSupport(product: Product, version: number, atMs: number): { status: EndOfSupportStatus; dateMs: number | null } {
+export function endOfSupport(
+  product: Product,
+  version: number,
+  atMs: number,
+): { status: EndOfSupportStatus; dateMs: number | null } {
   if (product.eosSoftwareMs !== null) {
     const date = product.eosSoftwareMs;
     if (date <= atMs) return { status: 'EOS Software', dateMs: date };

@@ -25,12 +25,15 @@ export interface TenantContext {
 }
 
 export function createTenantContext(options: TenantOptions): TenantContext {
-  if (!Number.isInteger(options.devices) || options.devices < 0) throw new RangeError('devices must be a non-negative integer');
+  if (!Number.isInteger(options.devices) || options.devices < 0)
+    throw new RangeError('devices must be a non-negative integer');
   if (!Number.isFinite(options.seed)) throw new RangeError('seed must be a number');
   if (!Number.isFinite(options.originMs)) throw new RangeError('originMs must be a number');
   const seed = hash2(Math.floor(options.seed) | 0, Math.floor(options.seed / 4294967296) | 0);
   const originMs = Math.floor(options.originMs);
-  const seeds = Object.fromEntries(Object.entries(Salt).map(([key, salt]) => [key, hash2(seed, salt)])) as Seeds;
+  const seeds = Object.fromEntries(
+    Object.entries(Salt).map(([key, salt]) => [key, hash2(seed, salt)]),
+  ) as Seeds;
   const software = buildSoftwareCatalog(seed, originMs);
   return {
     options,

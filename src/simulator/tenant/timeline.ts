@@ -1,5 +1,5 @@
-import { SNAPSHOT_MS } from './simulated-tenant.js';
 import { hash4 } from './random.js';
+import { SNAPSHOT_MS } from './simulated-tenant.js';
 
 /**
  * Simulated time. MDE regenerates the vulnerability snapshot every six hours (mde-api.md 4), so the

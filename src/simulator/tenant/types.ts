@@ -33,7 +33,12 @@ export interface MachineRecord {
   osArchitecture: string | null;
   managedBy: string | null;
   managedByStatus: string | null;
-  ipAddresses: Array<{ ipAddress: string; macAddress: string | null; type: string; operationalStatus: string }>;
+  ipAddresses: Array<{
+    ipAddress: string;
+    macAddress: string | null;
+    type: string;
+    operationalStatus: string;
+  }>;
   vmMetadata: null | { vmId: string; cloudProvider: string; resourceId: string; subscriptionId: string };
   isPotentialDuplication: boolean;
   mergedIntoMachineId: string | null;

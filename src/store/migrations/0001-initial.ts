@@ -12,13 +12,20 @@ export function initialSchema(dialect: SqlDialect) {
       : t.addColumn('id', 'integer', (c) => c.primaryKey().generatedByDefaultAsIdentity());
   const text = (t: Table, name: string, f?: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder) =>
     t.addColumn(name, 'text', f);
-  const json = (t: Table, name: string, empty = '[]') => t.addColumn(name, 'text', (c) => c.notNull().defaultTo(empty));
+  const json = (t: Table, name: string, empty = '[]') =>
+    t.addColumn(name, 'text', (c) => c.notNull().defaultTo(empty));
   const bool = (t: Table, name: string) => t.addColumn(name, 'integer');
   const int = (t: Table, name: string) => t.addColumn(name, dialect === 'sqlite' ? 'integer' : 'bigint');
-  const real = (t: Table, name: string) => t.addColumn(name, dialect === 'sqlite' ? 'real' : 'double precision');
+  const real = (t: Table, name: string) =>
+    t.addColumn(name, dialect === 'sqlite' ? 'real' : 'double precision');
   const bookkeeping = (t: Table) =>
-    json(t.addColumn('content_hash', 'text', (c) => c.notNull()).addColumn('seen_run_id', 'integer', (c) => c.notNull()), 'extra', '{}')
-      .addColumn('updated_at', 'text', (c) => c.notNull());
+    json(
+      t
+        .addColumn('content_hash', 'text', (c) => c.notNull())
+        .addColumn('seen_run_id', 'integer', (c) => c.notNull()),
+      'extra',
+      '{}',
+    ).addColumn('updated_at', 'text', (c) => c.notNull());
 
   return {
     async up(db: Kysely<unknown>): Promise<void> {
@@ -44,7 +51,9 @@ export function initialSchema(dialect: SqlDialect) {
       await t.execute();
 
       t = id(db.schema.createTable('sync_runs'));
-      t = t.addColumn('connector_id', 'integer', (c) => c.notNull().references('connectors.id').onDelete('cascade'));
+      t = t.addColumn('connector_id', 'integer', (c) =>
+        c.notNull().references('connectors.id').onDelete('cascade'),
+      );
       t = text(t, 'mode', (c) => c.notNull());
       t = text(t, 'trigger', (c) => c.notNull());
       t = text(t, 'state', (c) => c.notNull());
@@ -57,11 +66,17 @@ export function initialSchema(dialect: SqlDialect) {
       t = text(t, 'snapshot_time');
       t = text(t, 'error');
       await t.execute();
-      await db.schema.createIndex('sync_runs_connector').on('sync_runs').columns(['connector_id', 'id']).execute();
+      await db.schema
+        .createIndex('sync_runs_connector')
+        .on('sync_runs')
+        .columns(['connector_id', 'id'])
+        .execute();
 
       await db.schema
         .createTable('sync_checkpoints')
-        .addColumn('connector_id', 'integer', (c) => c.notNull().references('connectors.id').onDelete('cascade'))
+        .addColumn('connector_id', 'integer', (c) =>
+          c.notNull().references('connectors.id').onDelete('cascade'),
+        )
         .addColumn('stream', 'text', (c) => c.notNull())
         .addColumn('value', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
@@ -74,7 +89,15 @@ export function initialSchema(dialect: SqlDialect) {
       for (const c of ['fqdn', 'hostname']) t = text(t, c);
       t = json(t, 'ip_addresses');
       t = json(t, 'mac_addresses');
-      for (const c of ['os_platform', 'os_version', 'os_build', 'os_architecture', 'first_seen', 'last_seen', 'risk_level']) {
+      for (const c of [
+        'os_platform',
+        'os_version',
+        'os_build',
+        'os_architecture',
+        'first_seen',
+        'last_seen',
+        'risk_level',
+      ]) {
         t = text(t, c);
       }
       t = real(t, 'risk_score');
@@ -90,7 +113,9 @@ export function initialSchema(dialect: SqlDialect) {
 
       t = id(db.schema.createTable('host_sources'));
       t = t.addColumn('host_id', 'integer', (c) => c.notNull().references('hosts.id').onDelete('cascade'));
-      t = t.addColumn('connector_id', 'integer', (c) => c.notNull().references('connectors.id').onDelete('cascade'));
+      t = t.addColumn('connector_id', 'integer', (c) =>
+        c.notNull().references('connectors.id').onDelete('cascade'),
+      );
       t = text(t, 'source', (c) => c.notNull().defaultTo('Defender'));
       t = text(t, 'machine_id', (c) => c.notNull());
       for (const c of [
@@ -113,7 +138,14 @@ export function initialSchema(dialect: SqlDialect) {
       t = bool(t, 'is_potential_duplication');
       t = text(t, 'merged_into_machine_id');
       t = bool(t, 'is_excluded');
-      for (const c of ['exclusion_reason', 'defender_av_status', 'os_platform', 'os_version', 'os_build', 'os_architecture']) {
+      for (const c of [
+        'exclusion_reason',
+        'defender_av_status',
+        'os_platform',
+        'os_version',
+        'os_build',
+        'os_architecture',
+      ]) {
         t = text(t, c);
       }
       t = json(t, 'ip_addresses');
@@ -121,14 +153,29 @@ export function initialSchema(dialect: SqlDialect) {
       t = text(t, 'last_seen');
       t = text(t, 'vulnerability_data_state', (c) => c.notNull().defaultTo('unknown'));
       await bookkeeping(t).execute();
-      await db.schema.createIndex('host_sources_machine').unique().on('host_sources').columns(['connector_id', 'machine_id']).execute();
+      await db.schema
+        .createIndex('host_sources_machine')
+        .unique()
+        .on('host_sources')
+        .columns(['connector_id', 'machine_id'])
+        .execute();
       await db.schema.createIndex('host_sources_host').on('host_sources').column('host_id').execute();
       await db.schema.createIndex('host_sources_aad').on('host_sources').column('aad_device_id').execute();
 
       t = id(db.schema.createTable('findings'));
-      t = t.addColumn('connector_id', 'integer', (c) => c.notNull().references('connectors.id').onDelete('cascade'));
+      t = t.addColumn('connector_id', 'integer', (c) =>
+        c.notNull().references('connectors.id').onDelete('cascade'),
+      );
       t = t.addColumn('host_id', 'integer', (c) => c.references('hosts.id').onDelete('set null'));
-      for (const c of ['machine_id', 'finding_key', 'cve_id', 'software_vendor', 'software_name', 'software_version', 'name']) {
+      for (const c of [
+        'machine_id',
+        'finding_key',
+        'cve_id',
+        'software_vendor',
+        'software_name',
+        'software_version',
+        'name',
+      ]) {
         t = text(t, c, (col) => col.notNull());
       }
       t = text(t, 'source_severity');
@@ -141,12 +188,21 @@ export function initialSchema(dialect: SqlDialect) {
       t = text(t, 'last_fixed');
       t = text(t, 'state_time', (c) => c.notNull());
       t = bool(t, 'security_update_available');
-      for (const c of ['recommended_security_update', 'recommended_security_update_id', 'recommended_security_update_url']) {
+      for (const c of [
+        'recommended_security_update',
+        'recommended_security_update_id',
+        'recommended_security_update_url',
+      ]) {
         t = text(t, c);
       }
       t = json(t, 'disk_paths');
       t = json(t, 'registry_paths');
-      for (const c of ['exploitability_level', 'recommendation_reference', 'end_of_support_status', 'end_of_support_date']) {
+      for (const c of [
+        'exploitability_level',
+        'recommendation_reference',
+        'end_of_support_status',
+        'end_of_support_date',
+      ]) {
         t = text(t, c);
       }
       t = t.addColumn('rbac_group_id', 'integer');
@@ -154,13 +210,24 @@ export function initialSchema(dialect: SqlDialect) {
       t = real(t, 'cvss_score');
       t = json(t, 'custom_attributes', '{}');
       await bookkeeping(t).execute();
-      await db.schema.createIndex('findings_key').unique().on('findings').columns(['connector_id', 'finding_key']).execute();
-      await db.schema.createIndex('findings_status').on('findings').columns(['connector_id', 'status', 'severity']).execute();
+      await db.schema
+        .createIndex('findings_key')
+        .unique()
+        .on('findings')
+        .columns(['connector_id', 'finding_key'])
+        .execute();
+      await db.schema
+        .createIndex('findings_status')
+        .on('findings')
+        .columns(['connector_id', 'status', 'severity'])
+        .execute();
       await db.schema.createIndex('findings_host').on('findings').column('host_id').execute();
       await db.schema.createIndex('findings_cve').on('findings').column('cve_id').execute();
 
       t = db.schema.createTable('vulnerability_definitions');
-      t = t.addColumn('connector_id', 'integer', (c) => c.notNull().references('connectors.id').onDelete('cascade'));
+      t = t.addColumn('connector_id', 'integer', (c) =>
+        c.notNull().references('connectors.id').onDelete('cascade'),
+      );
       t = text(t, 'id', (c) => c.notNull());
       for (const c of ['name', 'description', 'severity']) t = text(t, c);
       t = real(t, 'cvss_v3');
@@ -177,7 +244,9 @@ export function initialSchema(dialect: SqlDialect) {
       await bookkeeping(t).execute();
 
       t = db.schema.createTable('software');
-      t = t.addColumn('connector_id', 'integer', (c) => c.notNull().references('connectors.id').onDelete('cascade'));
+      t = t.addColumn('connector_id', 'integer', (c) =>
+        c.notNull().references('connectors.id').onDelete('cascade'),
+      );
       for (const c of ['id', 'name', 'vendor']) t = text(t, c, (col) => col.notNull());
       t = t.addColumn('weaknesses', 'integer');
       t = bool(t, 'public_exploit');
@@ -188,15 +257,26 @@ export function initialSchema(dialect: SqlDialect) {
       await bookkeeping(t).execute();
 
       t = id(db.schema.createTable('installed_software'));
-      t = t.addColumn('connector_id', 'integer', (c) => c.notNull().references('connectors.id').onDelete('cascade'));
+      t = t.addColumn('connector_id', 'integer', (c) =>
+        c.notNull().references('connectors.id').onDelete('cascade'),
+      );
       t = t.addColumn('host_id', 'integer', (c) => c.references('hosts.id').onDelete('set null'));
-      for (const c of ['machine_id', 'install_key', 'software_id', 'software_vendor', 'software_name', 'software_version', 'kind']) {
+      for (const c of [
+        'machine_id',
+        'install_key',
+        'software_id',
+        'software_vendor',
+        'software_name',
+        'software_version',
+        'kind',
+      ]) {
         t = text(t, c, (col) => col.notNull());
       }
       t = t.addColumn('number_of_weaknesses', 'integer');
       t = json(t, 'disk_paths');
       t = json(t, 'registry_paths');
-      for (const c of ['first_seen', 'last_seen', 'end_of_support_status', 'end_of_support_date']) t = text(t, c);
+      for (const c of ['first_seen', 'last_seen', 'end_of_support_status', 'end_of_support_date'])
+        t = text(t, c);
       t = text(t, 'status', (c) => c.notNull().defaultTo('present'));
       await bookkeeping(t).execute();
       await db.schema
@@ -205,14 +285,26 @@ export function initialSchema(dialect: SqlDialect) {
         .on('installed_software')
         .columns(['connector_id', 'install_key'])
         .execute();
-      await db.schema.createIndex('installed_software_host').on('installed_software').column('host_id').execute();
+      await db.schema
+        .createIndex('installed_software_host')
+        .on('installed_software')
+        .column('host_id')
+        .execute();
 
       t = db.schema.createTable('recommendations');
-      t = t.addColumn('connector_id', 'integer', (c) => c.notNull().references('connectors.id').onDelete('cascade'));
+      t = t.addColumn('connector_id', 'integer', (c) =>
+        c.notNull().references('connectors.id').onDelete('cascade'),
+      );
       t = text(t, 'id', (c) => c.notNull());
       for (const c of ['product_name', 'recommendation_name', 'vendor']) t = text(t, c);
       t = t.addColumn('weaknesses', 'integer');
-      for (const c of ['recommended_version', 'recommended_program', 'recommended_vendor', 'recommendation_category', 'sub_category']) {
+      for (const c of [
+        'recommended_version',
+        'recommended_program',
+        'recommended_vendor',
+        'recommendation_category',
+        'sub_category',
+      ]) {
         t = text(t, c);
       }
       t = real(t, 'severity_score');
@@ -234,7 +326,9 @@ export function initialSchema(dialect: SqlDialect) {
       await bookkeeping(t).execute();
 
       t = db.schema.createTable('alerts');
-      t = t.addColumn('connector_id', 'integer', (c) => c.notNull().references('connectors.id').onDelete('cascade'));
+      t = t.addColumn('connector_id', 'integer', (c) =>
+        c.notNull().references('connectors.id').onDelete('cascade'),
+      );
       t = text(t, 'id', (c) => c.notNull());
       t = t.addColumn('host_id', 'integer', (c) => c.references('hosts.id').onDelete('set null'));
       for (const c of [
@@ -277,19 +371,37 @@ export function initialSchema(dialect: SqlDialect) {
       t = text(t, 'updated_at', (c) => c.notNull());
       t = t.addPrimaryKeyConstraint('alerts_pk', ['connector_id', 'id']);
       await t.execute();
-      await db.schema.createIndex('alerts_updated').on('alerts').columns(['connector_id', 'last_update_time']).execute();
+      await db.schema
+        .createIndex('alerts_updated')
+        .on('alerts')
+        .columns(['connector_id', 'last_update_time'])
+        .execute();
       await db.schema.createIndex('alerts_host').on('alerts').column('host_id').execute();
 
       t = db.schema.createTable('machine_actions');
       t = text(t, 'id', (c) => c.primaryKey());
-      t = t.addColumn('connector_id', 'integer', (c) => c.notNull().references('connectors.id').onDelete('cascade'));
+      t = t.addColumn('connector_id', 'integer', (c) =>
+        c.notNull().references('connectors.id').onDelete('cascade'),
+      );
       t = t.addColumn('host_id', 'integer', (c) => c.references('hosts.id').onDelete('set null'));
       for (const c of ['machine_id', 'type', 'status']) t = text(t, c, (col) => col.notNull());
-      for (const c of ['scope', 'requestor', 'requestor_comment', 'creation_time', 'last_update_time', 'error']) t = text(t, c);
+      for (const c of [
+        'scope',
+        'requestor',
+        'requestor_comment',
+        'creation_time',
+        'last_update_time',
+        'error',
+      ])
+        t = text(t, c);
       t = json(t, 'raw', '{}');
       t = text(t, 'updated_at', (c) => c.notNull());
       await t.execute();
-      await db.schema.createIndex('machine_actions_machine').on('machine_actions').columns(['connector_id', 'machine_id']).execute();
+      await db.schema
+        .createIndex('machine_actions_machine')
+        .on('machine_actions')
+        .columns(['connector_id', 'machine_id'])
+        .execute();
     },
   };
 }

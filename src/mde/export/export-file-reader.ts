@@ -1,0 +1,277 @@
+/**
+ * Streams one via-files export (mde-api.md 4.2): download the SAS URL without an Authorization
+ * header, gunzip (node:zlib) and split lines (node:readline) as the bytes arrive, JSON.parse each
+ * line. Memory stays flat however large the file (design.md 5, 7). Keys are left as they are
+ * (PascalCase in files); `parseRecord` maps them case-insensitively later.
+ */
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { realTime } from '../http/client-rate-limiter.js';
+import { errorCodeOf, type HttpTransport, toNetworkError } from '../http/http-transport.js';
+import { readBodyText } from '../http/read-body.js';
+import { redactUrl } from '../http/redact.js';
+import { DEFAULT_MAX_RETRIES, decideRetry } from '../http/retry-policy.js';
+import { ExportFileError, NetworkError } from '../mde-errors.js';
+import type { LogSink } from '../mde-logger.js';
+
+/** Options of {@link readExportFile} and {@link readExportFileBatches}. */
+export interface ReadExportFileOptions {
+  /** Called for each line that is not a JSON object; the file goes on. */
+  onRejected?: (reason: string) => void;
+  /** Called once the whole file was read. */
+  onDone?: (summary: ExportFileSummary) => void;
+  /** Records per yielded batch ({@link readExportFileBatches}); default 1000. */
+  batchSize?: number;
+  /** Retries of the download on 429, 5xx and dropped connections; default 10. */
+  maxRetries?: number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  /** Idle limit within the download, passed to the transport. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  log?: LogSink;
+}
+
+/** What reading one file found. */
+export interface ExportFileSummary {
+  /** Lines read, blank ones included. */
+  lines: number;
+  records: number;
+  rejected: number;
+  /** Compressed bytes received on the successful download. */
+  bytes: number;
+  /** The blob was 0 bytes: a valid, empty file (peer-lessons.md 3.3). */
+  empty: boolean;
+  /** Downloads started again after a failure. */
+  retries: number;
+}
+
+/**
+ * Yields the records of one export file one by one and returns a summary.
+ *
+ * @throws ExportFileError `expired` (403 from the blob: request the export again), `truncated` (gzip
+ *   ended early or is corrupt, or the connection kept dropping), `http` (another status).
+ */
+export async function* readExportFile(
+  transport: HttpTransport,
+  url: string,
+  options: ReadExportFileOptions = {},
+): AsyncGenerator<Record<string, unknown>, ExportFileSummary> {
+  const batches = readExportFileBatches(transport, url, options);
+  for (;;) {
+    const step = await batches.next();
+    if (step.done) return step.value;
+    yield* step.value;
+  }
+}
+
+/**
+ * Like {@link readExportFile} but yields arrays of up to `batchSize` records, which is much cheaper
+ * per record at millions of rows (design.md 7).
+ */
+export async function* readExportFileBatches(
+  transport: HttpTransport,
+  url: string,
+  options: ReadExportFileOptions = {},
+): AsyncGenerator<Record<string, unknown>[], ExportFileSummary> {
+  const batchSize = options.batchSize ?? 1000;
+  const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+  const sleep = options.sleep ?? realTime.sleep;
+  const safeUrl = redactUrl(url);
+  const summary: ExportFileSummary = {
+    lines: 0,
+    records: 0,
+    rejected: 0,
+    bytes: 0,
+    empty: false,
+    retries: 0,
+  };
+  /** Lines through which every record was yielded: skipped when a download starts over. */
+  let delivered = 0;
+  /** Lines through which bad lines were reported, so a re-download does not report them twice. */
+  let reportedThrough = 0;
+  for (let attempt = 1; ; attempt++) {
+    const res = await download(transport, url, options).catch((error: unknown) => {
+      if (error instanceof NetworkError) return error;
+      throw error;
+    });
+    let failure: { status?: number; errorCode?: string; retryAfter?: string; error: Error };
+    if (res instanceof NetworkError) {
+      failure = { errorCode: res.errorCode, error: res };
+    } else if (res.status === 200) {
+      const file = streamLines(res.body);
+      let lineNo = 0;
+      let batch: Record<string, unknown>[] = [];
+      try {
+        try {
+          for await (const line of file.lines) {
+            lineNo++;
+            if (lineNo <= delivered || line.trim().length === 0) continue;
+            const value = parseLine(line);
+            if (value === undefined) {
+              if (lineNo > reportedThrough) {
+                reportedThrough = lineNo;
+                summary.rejected++;
+                options.onRejected?.(`line ${lineNo}: not a JSON object: ${preview(line)}`);
+              }
+              continue;
+            }
+            batch.push(value);
+            if (batch.length >= batchSize) {
+              const out = batch;
+              batch = [];
+              summary.records += out.length;
+              delivered = lineNo;
+              yield out;
+            }
+          }
+        } catch {
+          // readline rethrows what the gunzip stream emitted; file.error() has the first cause.
+        }
+      } finally {
+        file.close();
+      }
+      const error = file.error();
+      if (!error) {
+        summary.records += batch.length;
+        summary.lines = lineNo;
+        summary.bytes = file.bytes();
+        summary.empty = file.bytes() === 0;
+        if (batch.length > 0) yield batch;
+        options.onDone?.(summary);
+        return summary;
+      }
+      if (isZlibError(error)) {
+        throw new ExportFileError(
+          'truncated',
+          `export file ${safeUrl} is truncated or corrupt after ${lineNo} lines (${errorCodeOf(error)}); this file fails, request the export again`,
+          { status: 200, url: safeUrl, cause: error },
+        );
+      }
+      // The connection dropped mid-body: download again, skipping the lines already yielded.
+      const net = toNetworkError(error, 'GET', url);
+      failure = { errorCode: net.errorCode, error: net };
+    } else {
+      const text = await readBodyText(res.body, { method: 'GET', url }, 4096).catch(() => '');
+      if (res.status === 403) {
+        // Azure Blob: 403 AuthenticationFailed once the SAS `se` has passed (mde-api.md 4.2).
+        const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? 'Forbidden';
+        throw new ExportFileError(
+          'expired',
+          `export file ${safeUrl} answered 403 ${code}: the link has expired; request the export again`,
+          { status: 403, url: safeUrl },
+        );
+      }
+      failure = {
+        status: res.status,
+        retryAfter: firstHeader(res.headers['retry-after']),
+        error: new ExportFileError('http', `export file ${safeUrl} answered ${res.status}`, {
+          status: res.status,
+          url: safeUrl,
+        }),
+      };
+    }
+    const decision = decideRetry({
+      attempt,
+      maxRetries,
+      status: failure.status,
+      errorCode: failure.errorCode,
+      retryAfterHeader: failure.retryAfter,
+      random: options.random ?? Math.random,
+      nowMs: Date.now(),
+    });
+    if (!decision.retry) {
+      if (failure.error instanceof NetworkError) {
+        throw new ExportFileError(
+          'truncated',
+          `export file ${safeUrl} could not be downloaded: ${decision.reason}`,
+          {
+            url: safeUrl,
+            cause: failure.error,
+          },
+        );
+      }
+      throw failure.error;
+    }
+    summary.retries++;
+    options.log?.(
+      'warn',
+      'export-retry',
+      `export file ${safeUrl}: ${decision.reason}; retry in ${decision.delayMs} ms`,
+      {
+        attempt,
+        delivered,
+      },
+    );
+    await sleep(decision.delayMs, options.signal);
+  }
+}
+
+function download(transport: HttpTransport, url: string, options: ReadExportFileOptions) {
+  // No Authorization header: the SAS is in the URL, and a bearer token must never reach a blob host.
+  return transport.request({
+    method: 'GET',
+    url,
+    headers: { accept: 'application/octet-stream' },
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
+
+/** Gunzip + readline over a body, remembering the first error and the compressed byte count. */
+function streamLines(body: Readable) {
+  const gunzip = createGunzip();
+  let bytes = 0;
+  let firstError: Error | undefined;
+  body.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+  });
+  body.on('error', (error) => {
+    firstError ??= error;
+    gunzip.destroy(error);
+  });
+  gunzip.on('error', (error) => {
+    firstError ??= error;
+  });
+  body.pipe(gunzip);
+  const lines = createInterface({ input: gunzip, crlfDelay: Number.POSITIVE_INFINITY });
+  return {
+    lines,
+    bytes: () => bytes,
+    /** The failure, if any; gunzip of a 0-byte body "fails" but the file is just empty. */
+    error: (): Error | undefined =>
+      firstError && !(bytes === 0 && isZlibError(firstError)) ? firstError : undefined,
+    /** Frees the connection when the consumer stops early. */
+    close: () => {
+      lines.close();
+      if (!body.readableEnded) body.destroy();
+      gunzip.destroy();
+    },
+  };
+}
+
+/** A JSON object, or undefined for anything else (bad JSON, arrays, scalars). */
+function parseLine(line: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isZlibError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('Z_');
+}
+
+function preview(line: string): string {
+  return JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line);
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

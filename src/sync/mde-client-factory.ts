@@ -1,0 +1,64 @@
+import { ClientCredentialsTokenProvider } from '../mde/auth/token-provider.js';
+import { resolveEndpoints } from '../mde/cloud-endpoints.js';
+import type { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
+import { type HttpTransport, UndiciHttpTransport } from '../mde/http/http-transport.js';
+import { MdeClient } from '../mde/mde-client.js';
+import type { MdeLogger } from '../mde/mde-logger.js';
+import type { Connector, ConnectorCredentials } from '../store/connector-repository.js';
+
+export interface ClientFactoryOptions {
+  /** Shared by every client of the process, so two connectors on one tenant and app share budgets. */
+  limiter: ClientRateLimiter;
+  /** Extra CA certificates (PEM file), e.g. a TLS-inspecting proxy or the simulator's own. */
+  caFile?: string;
+  logger?: MdeLogger;
+  transport?: HttpTransport;
+}
+
+export class CredentialsMissingError extends Error {
+  readonly code = 'credentials' as const;
+}
+
+/** Builds the MDE client of one connector from its settings and decrypted credentials. */
+export function createMdeClient(
+  connector: Connector,
+  credentials: ConnectorCredentials,
+  options: ClientFactoryOptions,
+  signal?: AbortSignal,
+): MdeClient {
+  const endpoints = resolveEndpoints({
+    cloud: connector.cloud,
+    apiUrl: connector.apiUrl,
+    loginUrl: connector.loginUrl,
+    scope: connector.scope,
+  });
+  const transport =
+    options.transport ?? new UndiciHttpTransport(options.caFile ? { caFile: options.caFile } : {});
+  const credential = credentials.certificate
+    ? { kind: 'certificate' as const, ...credentials.certificate }
+    : credentials.clientSecret
+      ? { kind: 'secret' as const, clientSecret: credentials.clientSecret }
+      : undefined;
+  if (!credential) {
+    throw new CredentialsMissingError(`connector "${connector.name}" has no client secret or certificate`);
+  }
+  const tokenProvider = new ClientCredentialsTokenProvider({
+    tenantId: connector.tenantId,
+    clientId: connector.clientId,
+    credential,
+    loginUrl: endpoints.loginUrl,
+    scope: endpoints.scope,
+    transport,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  return new MdeClient({
+    apiUrl: endpoints.apiUrl,
+    tokenProvider,
+    transport,
+    limiter: options.limiter.forApp(connector.tenantId, connector.clientId),
+    maxRetries: connector.options.maxRetries,
+    ...(options.logger ? { logger: options.logger } : {}),
+    knownSecrets: credentials.clientSecret ? [credentials.clientSecret] : [],
+    ...(signal ? { signal } : {}),
+  });
+}

@@ -1,0 +1,18 @@
+/** Where long work reports how far it got; the CLI draws it on a terminal, tests ignore it. */
+export interface ProgressReporter {
+  /** A stream started; `total` when known. */
+  start(stream: string, total?: number): void;
+  /** `done` records of the stream handled so far. */
+  update(stream: string, done: number, total?: number): void;
+  /** The stream ended with an outcome such as `complete` or `partial`. */
+  finish(stream: string, outcome: string, detail?: string): void;
+  /** A notable event worth a line of its own (a retry storm, an expired link). */
+  note(message: string): void;
+}
+
+export const silentProgress: ProgressReporter = {
+  start() {},
+  update() {},
+  finish() {},
+  note() {},
+};

@@ -1,0 +1,65 @@
+import { odataPages } from '../../mde/paging/odata-pages.js';
+import { parseRecord } from '../../mde/parse/parse-record.js';
+import { MachineSchema } from '../../mde/schemas/machine.js';
+import type { NormalizedMachine } from '../../normalize/model.js';
+import { normalizeMachine } from '../../normalize/normalize-machine.js';
+import { reject, type SyncContext } from '../sync-context.js';
+
+export const MACHINES_STREAM = 'machines';
+
+/**
+ * Devices (mde-api.md 3): every page of /api/machines, with the connector's OData filter and tag
+ * filter, written as hosts and host sources. Runs first; the other streams attach to its hosts.
+ */
+export async function syncMachines(ctx: SyncContext): Promise<void> {
+  const counters = ctx.counters(MACHINES_STREAM);
+  const { options } = ctx.connector;
+  const wantedTags = new Set(options.tags.map((t) => t.toLowerCase()));
+  ctx.progress.start(MACHINES_STREAM);
+  let page = 0;
+  const pages = odataPages(ctx.client, 'entity', '/api/machines', {
+    pageSize: 10_000,
+    notFoundIsEmpty: true,
+    ...(options.filter ? { query: { $filter: options.filter } } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  for await (const records of pages) {
+    page++;
+    const batch: NormalizedMachine[] = [];
+    for (const raw of records) {
+      counters.fetched++;
+      const parsed = parseRecord(MachineSchema, raw);
+      if (!parsed.ok) {
+        reject(counters, parsed.reason);
+        continue;
+      }
+      const machine = normalizeMachine(parsed.value);
+      if (wantedTags.size > 0 && !machine.source.machineTags.some((t) => wantedTags.has(t.toLowerCase())))
+        continue;
+      batch.push(machine);
+    }
+    const at = ctx.now();
+    const result = await ctx.hosts.writeBatch(
+      {
+        connectorId: ctx.connector.id,
+        runId: ctx.runId,
+        network: ctx.connector.network,
+        at: at.toISOString(),
+        staleDays: options.staleDays,
+        now: at.getTime(),
+      },
+      batch,
+      { stream: MACHINES_STREAM, value: { runId: ctx.runId, page } },
+    );
+    counters.inserted += result.inserted;
+    counters.updated += result.updated;
+    counters.unchanged += result.unchanged;
+    ctx.progress.update(MACHINES_STREAM, counters.fetched);
+  }
+  await ctx.hosts.foldMerged(ctx.connector.id, ctx.now().toISOString());
+  const index = await ctx.hosts.hostIndex(ctx.connector.id, ctx.deviceFilterActive ? ctx.runId : undefined);
+  ctx.hostIndex.clear();
+  for (const [machineId, hostId] of index) ctx.hostIndex.set(machineId, hostId);
+  await ctx.checkpoints.clear(ctx.connector.id, MACHINES_STREAM);
+  counters.outcome = 'complete';
+}

@@ -1,0 +1,241 @@
+import { readExportFileBatches } from '../../mde/export/export-file-reader.js';
+import { requestExport } from '../../mde/export/export-request.js';
+import { ExportFileError, PagingError } from '../../mde/mde-errors.js';
+import { assessmentPages } from '../../mde/paging/assessment-pages.js';
+import { parseRecord } from '../../mde/parse/parse-record.js';
+import { VulnerabilityRowSchema } from '../../mde/schemas/vulnerability-row.js';
+import type { NormalizedFinding } from '../../normalize/model.js';
+import { normalizeFinding } from '../../normalize/normalize-finding.js';
+import type { FindingBatchContext } from '../../store/finding-writer.js';
+import type { StreamCounters } from '../../store/run-repository.js';
+import { reject, type SyncContext } from '../sync-context.js';
+import { findingFilter } from './finding-filters.js';
+import { setVulnerabilityWatermark } from './vulnerability-watermark.js';
+
+export const VULNERABILITIES_STREAM = 'vulnerabilities';
+const BATCH = 5_000;
+/** A truncated or broken file is downloaded again this many times before the run gives up on it. */
+const FILE_ATTEMPTS = 3;
+/** An expired link re-requests the export at most this often per run (5 calls/min, 20/h budget). */
+const EXPORT_REQUESTS = 4;
+
+/** Where a full pass over one snapshot got to; saved with every batch (design.md 2). */
+export interface FullPassCheckpoint {
+  /** Marks findings seen by this pass; kept across a resume so the sweep stays right. */
+  seenToken: number;
+  generatedTime: string;
+  fileIndex: number;
+  /** Lines of the file already handled (stored or rejected). */
+  line: number;
+}
+
+/**
+ * Full vulnerability sync (design.md 5): the export files of the latest snapshot, streamed line by
+ * line, or the paged JSON export for small tenants. Only a pass that read every file closes
+ * the findings the snapshot no longer holds.
+ */
+export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snapshotTime: string }> {
+  if (ctx.connector.options.vulnerabilitySource === 'json') return syncFromJson(ctx);
+  const counters = ctx.counters(VULNERABILITIES_STREAM);
+  const { client, connector } = ctx;
+  const keep = findingFilter(ctx);
+  let requests = 1;
+  let exported = await requestExport(client, 'SoftwareVulnerabilitiesExport', {
+    sasValidHours: connector.options.sasValidHours,
+  });
+  const saved = await ctx.checkpoints.get<FullPassCheckpoint>(connector.id, VULNERABILITIES_STREAM);
+  let pass: FullPassCheckpoint =
+    saved && saved.generatedTime === exported.generatedTime
+      ? saved
+      : { seenToken: ctx.runId, generatedTime: exported.generatedTime, fileIndex: 0, line: 0 };
+  if (pass !== saved && saved)
+    ctx.progress.note('the snapshot changed since the interrupted run; starting it over');
+  else if (saved)
+    ctx.progress.note(`resuming the snapshot at file ${saved.fileIndex + 1}, line ${saved.line}`);
+  ctx.progress.start(VULNERABILITIES_STREAM);
+  const failedFiles: string[] = [];
+
+  let fileIndex = pass.fileIndex;
+  while (fileIndex < exported.files.length) {
+    let attempts = 0;
+    for (;;) {
+      try {
+        await readOneFile(ctx, counters, exported.files[fileIndex]!, pass, fileIndex, keep);
+        pass = { ...pass, fileIndex: fileIndex + 1, line: 0 };
+        break;
+      } catch (err) {
+        if (!(err instanceof ExportFileError)) throw err;
+        if (err.reason === 'expired' && requests < EXPORT_REQUESTS) {
+          // mde-api.md 4.2: links expire; ask again. A new snapshot means starting the pass over.
+          requests++;
+          exported = await requestExport(client, 'SoftwareVulnerabilitiesExport', {
+            sasValidHours: connector.options.sasValidHours,
+          });
+          if (exported.generatedTime !== pass.generatedTime) {
+            ctx.progress.note('a new snapshot appeared while reading the old one; starting it over');
+            pass = { seenToken: ctx.runId, generatedTime: exported.generatedTime, fileIndex: 0, line: 0 };
+            fileIndex = -1;
+            break;
+          }
+          ctx.progress.note('export links expired; requested fresh ones');
+          continue;
+        }
+        attempts++;
+        if (attempts < FILE_ATTEMPTS && err.reason !== 'expired') {
+          ctx.progress.note(`export file ${fileIndex + 1} failed (${err.reason}); downloading it again`);
+          continue;
+        }
+        failedFiles.push(`file ${fileIndex + 1}: ${err.message}`);
+        pass = { ...pass, fileIndex: fileIndex + 1, line: 0 };
+        break;
+      }
+    }
+    fileIndex++;
+  }
+
+  if (failedFiles.length > 0) {
+    // A pass that missed a file must not close anything (design.md 5); the next full run redoes it.
+    counters.outcome = 'partial';
+    counters.problem = `not every export file could be read: ${failedFiles.join('; ')}`;
+    await ctx.checkpoints.clear(connector.id, VULNERABILITIES_STREAM);
+    return { snapshotTime: pass.generatedTime };
+  }
+  await finishPass(ctx, counters, pass.seenToken, pass.generatedTime);
+  return { snapshotTime: pass.generatedTime };
+}
+
+async function readOneFile(
+  ctx: SyncContext,
+  counters: StreamCounters,
+  url: string,
+  pass: FullPassCheckpoint,
+  fileIndex: number,
+  keep: (f: NormalizedFinding) => boolean,
+): Promise<void> {
+  // Lines before this were stored by an earlier attempt or an interrupted run.
+  const skipLines = pass.fileIndex === fileIndex ? pass.line : 0;
+  let line = 0;
+  let batch: NormalizedFinding[] = [];
+  const flush = async () => {
+    await writeSnapshot(ctx, counters, batch, pass.generatedTime, pass.seenToken, {
+      ...pass,
+      fileIndex,
+      line,
+    });
+    pass.fileIndex = fileIndex;
+    pass.line = line;
+    batch = [];
+  };
+  const batches = readExportFileBatches(ctx.client.transport, url, {
+    batchSize: 1000,
+    onRejected: (reason) => {
+      line++;
+      if (line > skipLines) {
+        counters.fetched++;
+        reject(counters, reason);
+      }
+    },
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  for await (const records of batches) {
+    for (const raw of records) {
+      line++;
+      if (line <= skipLines) continue;
+      counters.fetched++;
+      const parsed = parseRecord(VulnerabilityRowSchema, raw);
+      if (!parsed.ok) {
+        reject(counters, parsed.reason);
+        continue;
+      }
+      const finding = normalizeFinding(parsed.value);
+      if (finding && keep(finding)) batch.push(finding);
+    }
+    if (batch.length >= BATCH) {
+      await flush();
+      ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
+    }
+  }
+  await flush();
+  ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
+}
+
+async function writeSnapshot(
+  ctx: SyncContext,
+  counters: StreamCounters,
+  batch: NormalizedFinding[],
+  snapshotTime: string,
+  seenToken: number,
+  checkpoint: unknown,
+): Promise<void> {
+  const result = await ctx.findings.writeSnapshotBatch(batchContext(ctx, seenToken), batch, snapshotTime, {
+    stream: VULNERABILITIES_STREAM,
+    value: checkpoint,
+  });
+  counters.inserted += result.inserted;
+  counters.updated += result.updated;
+  counters.unchanged += result.unchanged;
+}
+
+export function batchContext(ctx: SyncContext, seenToken: number): FindingBatchContext {
+  return {
+    connectorId: ctx.connector.id,
+    seenToken,
+    at: ctx.now().toISOString(),
+    hostIdOf: (machineId) => ctx.hostIndex.get(machineId) ?? null,
+  };
+}
+
+/** A complete pass: close what vanished, remember the snapshot for the next delta, drop the checkpoint. */
+async function finishPass(
+  ctx: SyncContext,
+  counters: StreamCounters,
+  seenToken: number,
+  snapshotTime: string,
+) {
+  counters.closed += await ctx.findings.sweep(batchContext(ctx, seenToken), snapshotTime, ctx.runId);
+  await setVulnerabilityWatermark(ctx, snapshotTime, true);
+  await ctx.checkpoints.clear(ctx.connector.id, VULNERABILITIES_STREAM);
+  await ctx.hosts.setVulnerabilityDataState(ctx.connector.id, 'ok');
+  counters.outcome = 'complete';
+}
+
+/** The paged JSON export (mde-api.md 4.1), for tenants small enough to page. */
+async function syncFromJson(ctx: SyncContext): Promise<{ snapshotTime: string }> {
+  const counters = ctx.counters(VULNERABILITIES_STREAM);
+  const keep = findingFilter(ctx);
+  // The JSON export carries no generatedTime; the run's start stands for the snapshot time.
+  const snapshotTime = ctx.now().toISOString();
+  ctx.progress.start(VULNERABILITIES_STREAM);
+  try {
+    const pages = assessmentPages(ctx.client, 'SoftwareVulnerabilitiesByMachine', {
+      pageSize: 50_000,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    let page = 0;
+    for await (const records of pages) {
+      page++;
+      const batch: NormalizedFinding[] = [];
+      for (const raw of records) {
+        counters.fetched++;
+        const parsed = parseRecord(VulnerabilityRowSchema, raw);
+        if (!parsed.ok) {
+          reject(counters, parsed.reason);
+          continue;
+        }
+        const finding = normalizeFinding(parsed.value);
+        if (finding && keep(finding)) batch.push(finding);
+      }
+      await writeSnapshot(ctx, counters, batch, snapshotTime, ctx.runId, { source: 'json', page });
+      ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
+    }
+  } catch (err) {
+    if (err instanceof PagingError) {
+      counters.outcome = 'partial';
+      counters.problem = err.message;
+      return { snapshotTime };
+    }
+    throw err;
+  }
+  await finishPass(ctx, counters, ctx.runId, snapshotTime);
+  return { snapshotTime };
+}

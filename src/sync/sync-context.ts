@@ -1,0 +1,38 @@
+import type { MdeClient } from '../mde/mde-client.js';
+import type { CheckpointRepository } from '../store/checkpoint-repository.js';
+import type { Connector } from '../store/connector-repository.js';
+import type { FindingWriter } from '../store/finding-writer.js';
+import type { HostWriter } from '../store/host-writer.js';
+import type { KeyedWriter } from '../store/keyed-writer.js';
+import type { Store } from '../store/open-store.js';
+import type { StreamCounters } from '../store/run-repository.js';
+import type { ProgressReporter } from './progress.js';
+
+/** Everything one stream of one run needs (design.md 9: dependencies passed in, no singletons). */
+export interface SyncContext {
+  store: Store;
+  connector: Connector;
+  runId: number;
+  client: MdeClient;
+  hosts: HostWriter;
+  findings: FindingWriter;
+  keyed: KeyedWriter;
+  checkpoints: CheckpointRepository;
+  progress: ProgressReporter;
+  now: () => Date;
+  signal?: AbortSignal;
+  /** machine id → host id, filled by the machines stream and read by the others. */
+  hostIndex: Map<string, number>;
+  /** Whether a device filter (tags or OData) limits which machines this connector keeps. */
+  deviceFilterActive: boolean;
+  counters(stream: string): StreamCounters;
+}
+
+/** Counts a rejected record and remembers why, a few reasons per kind. */
+export function reject(counters: StreamCounters, reason: string): void {
+  counters.rejected++;
+  const key = reason.length > 120 ? `${reason.slice(0, 117)}...` : reason;
+  if (counters.rejectReasons[key] !== undefined || Object.keys(counters.rejectReasons).length < 20) {
+    counters.rejectReasons[key] = (counters.rejectReasons[key] ?? 0) + 1;
+  }
+}
