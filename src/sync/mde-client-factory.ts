@@ -26,6 +26,25 @@ export function createMdeClient(
   options: ClientFactoryOptions,
   signal?: AbortSignal,
 ): MdeClient {
+  const { endpoints, transport, tokenProvider } = createSignIn(connector, credentials, options);
+  return new MdeClient({
+    apiUrl: endpoints.apiUrl,
+    tokenProvider,
+    transport,
+    limiter: options.limiter.forApp(connector.tenantId, connector.clientId),
+    maxRetries: connector.options.maxRetries,
+    ...(options.logger ? { logger: options.logger } : {}),
+    knownSecrets: credentials.clientSecret ? [credentials.clientSecret] : [],
+    ...(signal ? { signal } : {}),
+  });
+}
+
+/** The endpoints, transport and token provider of a connector (also used by test-credentials). */
+export function createSignIn(
+  connector: Connector,
+  credentials: ConnectorCredentials,
+  options: ClientFactoryOptions,
+) {
   const endpoints = resolveEndpoints({
     cloud: connector.cloud,
     apiUrl: connector.apiUrl,
@@ -51,14 +70,5 @@ export function createMdeClient(
     transport,
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  return new MdeClient({
-    apiUrl: endpoints.apiUrl,
-    tokenProvider,
-    transport,
-    limiter: options.limiter.forApp(connector.tenantId, connector.clientId),
-    maxRetries: connector.options.maxRetries,
-    ...(options.logger ? { logger: options.logger } : {}),
-    knownSecrets: credentials.clientSecret ? [credentials.clientSecret] : [],
-    ...(signal ? { signal } : {}),
-  });
+  return { endpoints, transport, tokenProvider };
 }

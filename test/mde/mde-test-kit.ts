@@ -5,7 +5,7 @@
  */
 import { type ClientCredential, ClientCredentialsTokenProvider } from '../../src/mde/auth/token-provider.js';
 import { resolveEndpoints } from '../../src/mde/cloud-endpoints.js';
-import { ClientRateLimiter, type LimiterTime } from '../../src/mde/http/client-rate-limiter.js';
+import { ClientRateLimiter, type LimiterTime, realTime } from '../../src/mde/http/client-rate-limiter.js';
 import { UndiciHttpTransport } from '../../src/mde/http/http-transport.js';
 import { MdeClient } from '../../src/mde/mde-client.js';
 import type { LogEntry } from '../../src/mde/mde-logger.js';
@@ -32,6 +32,13 @@ export class SimClock {
 
   now = () => this.ms;
 
+  /** Reads the simulator's current time (earlier tests may have moved it). */
+  async sync(): Promise<this> {
+    const view = await this.sim.admin('GET', '/clock');
+    this.ms = Date.parse(String(view.now));
+    return this;
+  }
+
   async advanceHours(hours: number): Promise<void> {
     await this.sim.advanceHours(hours);
     this.ms += hours * 3600_000;
@@ -50,6 +57,8 @@ export interface KitOptions {
   /** The token provider's clock; the simulator's by default. */
   tokenNow?: () => number;
   clock?: SimClock;
+  /** Wait in real time (for tests against the simulator's real-time rate limits). */
+  realTime?: boolean;
 }
 
 export interface Kit {
@@ -63,7 +72,7 @@ export interface Kit {
 }
 
 /** A client for the simulator's default app (or another registered one). */
-export function createKit(sim: TestSimulator, options: KitOptions = {}): Kit {
+export async function createKit(sim: TestSimulator, options: KitOptions = {}): Promise<Kit> {
   const info = sim.sim.info;
   const endpoints = resolveEndpoints({
     cloud: 'custom',
@@ -74,7 +83,7 @@ export function createKit(sim: TestSimulator, options: KitOptions = {}): Kit {
   const transport = new UndiciHttpTransport({ headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000 });
   const time = new VirtualTime();
   const logs: LogEntry[] = [];
-  const clock = options.clock ?? new SimClock(sim);
+  const clock = options.clock ?? (await new SimClock(sim).sync());
   const credential = options.credential ?? { kind: 'secret', clientSecret: info.clientSecret };
   const tokens = new ClientCredentialsTokenProvider({
     tenantId: info.tenantId,
@@ -87,7 +96,10 @@ export function createKit(sim: TestSimulator, options: KitOptions = {}): Kit {
     sleep: time.sleep,
     logger: (e) => logs.push(e),
   });
-  const limiter = new ClientRateLimiter({ time }).forApp(info.tenantId, options.clientId ?? info.clientId);
+  const limiter = new ClientRateLimiter({ time: options.realTime ? realTime : time }).forApp(
+    info.tenantId,
+    options.clientId ?? info.clientId,
+  );
   const client = new MdeClient({
     apiUrl: endpoints.apiUrl,
     tokenProvider: tokens,

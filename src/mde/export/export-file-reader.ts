@@ -17,8 +17,11 @@ import type { LogSink } from '../mde-logger.js';
 
 /** Options of {@link readExportFile} and {@link readExportFileBatches}. */
 export interface ReadExportFileOptions {
-  /** Called for each line that is not a JSON object; the file goes on. */
-  onRejected?: (reason: string) => void;
+  /**
+   * Called for each line that is not a JSON object, in file order with the yielded records (the
+   * records before it are yielded first); the file goes on.
+   */
+  onRejected?: (reason: string, lineNumber: number) => void;
   /** Called once the whole file was read. */
   onDone?: (summary: ExportFileSummary) => void;
   /** Records per yielded batch ({@link readExportFileBatches}); default 1000. */
@@ -102,6 +105,7 @@ export async function* readExportFileBatches(
     } else if (res.status === 200) {
       const file = streamLines(res.body);
       let lineNo = 0;
+      let lastRecordLine = 0;
       let batch: Record<string, unknown>[] = [];
       try {
         try {
@@ -110,14 +114,23 @@ export async function* readExportFileBatches(
             if (lineNo <= delivered || line.trim().length === 0) continue;
             const value = parseLine(line);
             if (value === undefined) {
-              if (lineNo > reportedThrough) {
-                reportedThrough = lineNo;
-                summary.rejected++;
-                options.onRejected?.(`line ${lineNo}: not a JSON object: ${preview(line)}`);
+              if (lineNo <= reportedThrough) continue;
+              // Hand out the records before this line first, so the caller sees file order.
+              if (batch.length > 0) {
+                const out = batch;
+                batch = [];
+                summary.records += out.length;
+                delivered = lastRecordLine;
+                yield out;
               }
+              reportedThrough = lineNo;
+              delivered = lineNo;
+              summary.rejected++;
+              options.onRejected?.(`line ${lineNo}: not a JSON object: ${preview(line)}`, lineNo);
               continue;
             }
             batch.push(value);
+            lastRecordLine = lineNo;
             if (batch.length >= batchSize) {
               const out = batch;
               batch = [];
@@ -229,7 +242,9 @@ function streamLines(body: Readable) {
   });
   body.on('error', (error) => {
     firstError ??= error;
-    gunzip.destroy(error);
+    // Let gunzip finish what already arrived, so those lines are not downloaded twice; its
+    // "unexpected end of file" that follows is not the cause and is ignored.
+    gunzip.end();
   });
   gunzip.on('error', (error) => {
     firstError ??= error;

@@ -67,7 +67,7 @@ export interface UndiciTransportOptions {
   userAgent?: string;
 }
 
-const USER_AGENT = 'mde-connector/0.1 (+https://github.com/)';
+const USER_AGENT = 'mde-connector/0.1';
 
 /** Errors that will not go away by trying again: TLS trust and certificate problems, bad URLs. */
 const PERMANENT_CODES =
@@ -79,6 +79,7 @@ export class UndiciHttpTransport implements HttpTransport {
   private readonly userAgent: string;
   private readonly headersTimeoutMs: number;
   private readonly bodyTimeoutMs: number;
+  private closed = false;
 
   constructor(options: UndiciTransportOptions = {}) {
     const extraCa = options.caPem ?? (options.caFile ? readCaFile(options.caFile) : undefined);
@@ -122,7 +123,10 @@ export class UndiciHttpTransport implements HttpTransport {
     }
   }
 
+  /** Closes pooled connections; calling it again is harmless. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.dispatcher.close();
   }
 }

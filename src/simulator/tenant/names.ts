@@ -164,7 +164,8 @@ function ownName(ctx: TenantContext, core: DeviceCore): DeviceName {
  * name, as a re-onboarded device does (mde-api.md 3.2, dedup hint).
  */
 export function deviceName(ctx: TenantContext, core: DeviceCore): DeviceName {
-  const other = core.mergedInto >= 0 ? core.mergedInto : core.duplicateOf;
-  if (other >= 0) return ownName(ctx, deviceCore(ctx, other));
+  // The survivor is never merged itself, so this recursion is one level deep at most.
+  if (core.mergedInto >= 0) return deviceName(ctx, deviceCore(ctx, core.mergedInto));
+  if (core.duplicateOf >= 0) return ownName(ctx, deviceCore(ctx, core.duplicateOf));
   return ownName(ctx, core);
 }

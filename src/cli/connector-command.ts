@@ -1,0 +1,231 @@
+import type { Command } from 'commander';
+import { type Connector, ConnectorRepository } from '../store/connector-repository.js';
+import { type GlobalFlags, openCliContext } from './cli-context.js';
+import {
+  activeFromFlags,
+  type ConnectorFlags,
+  connectionFromFlags,
+  credentialsFromFlags,
+  optionsFromFlags,
+  scheduleFromFlags,
+} from './connector-flags.js';
+import { printJson, printTable } from './output.js';
+import { readSecretFromPrompt } from './prompt.js';
+import { UsageError } from './usage-error.js';
+
+/** Every option of design.md section 4 as a flag (names fixed by design.md 6). */
+function connectorOptions(cmd: Command): Command {
+  return cmd
+    .option('--name <name>', 'unique connector name')
+    .option('--tenant-id <guid>', 'Entra tenant id')
+    .option('--client-id <guid>', 'app registration (client) id')
+    .option('--client-secret-env <VAR>', 'read the client secret from this environment variable')
+    .option('--client-secret-file <path>', 'read the client secret from this file')
+    .option('--certificate-file <path>', 'PEM certificate (and key) for certificate sign-in')
+    .option('--private-key-file <path>', 'PEM private key, when not in --certificate-file')
+    .option('--cloud <cloud>', 'commercial, gcc, gcc-high, dod or custom')
+    .option('--api-url <url>', 'MDE API base URL (custom cloud or a regional host)')
+    .option('--login-url <url>', 'Entra sign-in base URL')
+    .option('--scope <scope>', 'token scope, ending in /.default')
+    .option('--network <name>', 'network the hosts belong to')
+    .option(
+      '--data-types <list>',
+      'comma list: machines, vulnerabilities, vulnerability-definitions, software, installed-software, recommendations, alerts',
+    )
+    .option('--stale-days <n>', 'devices unseen this many days are stale (0: never)')
+    .option('--tags <list>', 'only devices with one of these tags')
+    .option('--filter <odata>', 'OData $filter for /api/machines')
+    .option('--initial-lookback-days <n>', 'how far back the first run reads alerts (30-365)')
+    .option('--include-unscanned', 'keep devices never scanned for vulnerabilities (default)')
+    .option('--no-include-unscanned', 'leave out devices never scanned for vulnerabilities')
+    .option('--max-retries <n>', 'retries per request (default 10)')
+    .option(
+      '--schedule <spec>',
+      'hourly, daily@HH:MM, weekly@mon@HH:MM, monthly@D@HH:MM, once@..., or cron (UTC)',
+    )
+    .option('--active', 'scheduled runs happen (default)')
+    .option('--inactive', 'scheduled runs are paused')
+    .option('--full-sync-every-days <n>', 'a full sync every N days, deltas between (default 7)')
+    .option('--delta-overlap-hours <n>', 'overlap of delta syncs (default 6)')
+    .option('--sas-valid-hours <n>', 'validity of export links, 1-6 (default 2)')
+    .option('--vulnerability-source <source>', 'export (files) or json (paged; small tenants)')
+    .option('--software-id <id>', 'only this software (vendor-_-name)')
+    .option('--software-name <name>', 'only software with this name')
+    .option('--software-vendor <vendor>', 'only software of this vendor')
+    .option('--vulnerability-rbac-group-id <n>', 'only vulnerabilities of this device group')
+    .option('--vulnerability-severity <list>', 'only these severities: Low, Medium, High, Critical');
+}
+
+/** A connector for people and scripts: never the secret, only whether one is set. */
+export function describeConnector(c: Connector) {
+  return {
+    name: c.name,
+    kind: c.kind,
+    network: c.network,
+    tenantId: c.tenantId,
+    clientId: c.clientId,
+    credential: c.hasCertificate ? 'certificate' : c.hasSecret ? 'client secret (stored encrypted)' : 'none',
+    cloud: c.cloud,
+    apiUrl: c.apiUrl,
+    loginUrl: c.loginUrl,
+    scope: c.scope,
+    active: c.active,
+    schedule: c.schedule,
+    state: c.state,
+    lastRunId: c.lastRunId,
+    options: c.options,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+  };
+}
+
+async function secretFor(flags: ConnectorFlags, required: boolean) {
+  const creds = credentialsFromFlags(flags, process.env);
+  if (creds || !required) return creds;
+  if (process.stdin.isTTY) return { clientSecret: await readSecretFromPrompt('Client secret: ') };
+  throw new UsageError(
+    'give the client secret with --client-secret-env VAR or --client-secret-file PATH (never as an argument)',
+  );
+}
+
+export function registerConnectorCommand(program: Command, globals: () => GlobalFlags): void {
+  const connector = program.command('connector').description('add, change, list, show and remove connectors');
+
+  connectorOptions(connector.command('add').description('add a connector')).action(
+    async (flags: ConnectorFlags) => {
+      if (!flags.name?.trim()) throw new UsageError('--name is required');
+      const connection = connectionFromFlags(flags);
+      const options = optionsFromFlags(flags);
+      const schedule = scheduleFromFlags(flags.schedule) ?? null;
+      const active = activeFromFlags(flags) ?? true;
+      const ctx = await openCliContext(globals());
+      try {
+        const repo = new ConnectorRepository(ctx.store, ctx.secrets);
+        if (await repo.byName(flags.name))
+          throw new UsageError(`--name: a connector named "${flags.name}" exists already`);
+        const credentials = (await secretFor(flags, true))!;
+        const created = await repo.create({
+          name: flags.name.trim(),
+          network: flags.network ?? 'default',
+          ...connection,
+          active,
+          schedule,
+          options,
+          credentials,
+        });
+        if (ctx.json) printJson(describeConnector(created));
+        else
+          process.stdout.write(
+            `Added connector "${created.name}" (${created.cloud}, tenant ${created.tenantId}).\n`,
+          );
+      } finally {
+        await ctx.close();
+      }
+    },
+  );
+
+  connectorOptions(
+    connector.command('edit').description('change a connector; give --name of the one to change'),
+  )
+    .option('--rename <name>', 'give the connector a new name')
+    .action(async (flags: ConnectorFlags & { rename?: string }) => {
+      if (!flags.name) throw new UsageError('--name is required: the connector to change');
+      const ctx = await openCliContext(globals());
+      try {
+        const repo = new ConnectorRepository(ctx.store, ctx.secrets);
+        const current = await repo.byName(flags.name);
+        if (!current) throw new UsageError(`--name: no connector named "${flags.name}"`);
+        if (flags.rename && (await repo.byName(flags.rename))) {
+          throw new UsageError(`--rename: a connector named "${flags.rename}" exists already`);
+        }
+        const connection = connectionFromFlags(flags, current);
+        const options = optionsFromFlags(flags, current.options);
+        const schedule = scheduleFromFlags(flags.schedule);
+        const active = activeFromFlags(flags);
+        const credentials = await secretFor(flags, false);
+        const updated = await repo.update(current.id, {
+          ...(flags.rename ? { name: flags.rename } : {}),
+          ...(flags.network ? { network: flags.network } : {}),
+          ...connection,
+          options,
+          ...(schedule !== undefined ? { schedule } : {}),
+          ...(active !== undefined ? { active } : {}),
+          ...(credentials ? { credentials } : {}),
+        });
+        if (ctx.json) printJson(describeConnector(updated));
+        else process.stdout.write(`Updated connector "${updated.name}".\n`);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  connector
+    .command('list')
+    .description('list connectors')
+    .action(async () => {
+      const ctx = await openCliContext(globals());
+      try {
+        const all = await new ConnectorRepository(ctx.store, ctx.secrets).list();
+        if (ctx.json) printJson(all.map(describeConnector));
+        else if (all.length === 0)
+          process.stdout.write('No connectors yet: add one with `mdec connector add`.\n');
+        else {
+          printTable(
+            ['name', 'cloud', 'tenant', 'state', 'active', 'schedule', 'data types'],
+            all.map((c) => [
+              c.name,
+              c.cloud,
+              c.tenantId,
+              c.state,
+              c.active ? 'yes' : 'no',
+              c.schedule ?? '-',
+              c.options.dataTypes.join(','),
+            ]),
+          );
+        }
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  connector
+    .command('show')
+    .description('show one connector (never its secret)')
+    .requiredOption('--name <name>', 'the connector')
+    .action(async (flags: { name: string }) => {
+      const ctx = await openCliContext(globals());
+      try {
+        const c = await new ConnectorRepository(ctx.store, ctx.secrets).byName(flags.name);
+        if (!c) throw new UsageError(`--name: no connector named "${flags.name}"`);
+        const described = describeConnector(c);
+        if (ctx.json) printJson(described);
+        else {
+          for (const [k, v] of Object.entries(described)) {
+            process.stdout.write(
+              `${k.padEnd(12)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\n`,
+            );
+          }
+        }
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  connector
+    .command('remove')
+    .description('remove a connector and the data it brought in')
+    .requiredOption('--name <name>', 'the connector')
+    .action(async (flags: { name: string }) => {
+      const ctx = await openCliContext(globals());
+      try {
+        const repo = new ConnectorRepository(ctx.store, ctx.secrets);
+        const c = await repo.byName(flags.name);
+        if (!c) throw new UsageError(`--name: no connector named "${flags.name}"`);
+        await repo.remove(c.id);
+        if (ctx.json) printJson({ removed: c.name });
+        else process.stdout.write(`Removed connector "${c.name}" and its data.\n`);
+      } finally {
+        await ctx.close();
+      }
+    });
+}

@@ -1,0 +1,218 @@
+import { readFileSync } from 'node:fs';
+import { resolveEndpoints } from '../mde/cloud-endpoints.js';
+import { ConfigError } from '../mde/mde-errors.js';
+import type { ConnectorCredentials, NewConnector } from '../store/connector-repository.js';
+import {
+  CLOUDS,
+  type Cloud,
+  type ConnectorOptions,
+  DATA_TYPES,
+  OptionsError,
+  parseConnectorOptions,
+} from '../sync/connector-options.js';
+import { UsageError } from './usage-error.js';
+
+/** The flags of `mdec connector add|edit` (design.md 6), as commander hands them over. */
+export interface ConnectorFlags {
+  name?: string;
+  tenantId?: string;
+  clientId?: string;
+  clientSecretEnv?: string;
+  clientSecretFile?: string;
+  certificateFile?: string;
+  privateKeyFile?: string;
+  cloud?: string;
+  apiUrl?: string;
+  loginUrl?: string;
+  scope?: string;
+  network?: string;
+  dataTypes?: string;
+  staleDays?: string;
+  tags?: string;
+  filter?: string;
+  initialLookbackDays?: string;
+  includeUnscanned?: boolean;
+  maxRetries?: string;
+  schedule?: string;
+  active?: boolean;
+  inactive?: boolean;
+  fullSyncEveryDays?: string;
+  deltaOverlapHours?: string;
+  sasValidHours?: string;
+  vulnerabilitySource?: string;
+  softwareId?: string;
+  softwareName?: string;
+  softwareVendor?: string;
+  vulnerabilityRbacGroupId?: string;
+  vulnerabilitySeverity?: string;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TENANT_DOMAIN = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
+/** `hourly`, `daily@HH:MM`, `weekly@mon@HH:MM`, `monthly@D@HH:MM` (UTC), or a 5-field cron line. */
+const SCHEDULE =
+  /^(hourly|daily@([01]\d|2[0-3]):[0-5]\d|weekly@(mon|tue|wed|thu|fri|sat|sun)@([01]\d|2[0-3]):[0-5]\d|monthly@([1-9]|[12]\d|3[01])@([01]\d|2[0-3]):[0-5]\d|once@\d{4}-\d\d-\d\dT\d\d:\d\dZ|(\S+\s+){4}\S+)$/i;
+
+function int(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value.trim()))
+    throw new UsageError(`--${flag} must be a whole number (got "${value}")`);
+  return Number(value);
+}
+
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+/** Options from flags layered over `base` (the stored options on edit, none on add). */
+export function optionsFromFlags(
+  flags: ConnectorFlags,
+  base: Partial<ConnectorOptions> = {},
+): ConnectorOptions {
+  const input: Record<string, unknown> = { ...base };
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) input[key] = value;
+  };
+  const types = list(flags.dataTypes);
+  if (types) {
+    const bad = types.filter((t) => !(DATA_TYPES as readonly string[]).includes(t));
+    if (bad.length)
+      throw new UsageError(`--data-types: unknown "${bad.join('", "')}"; allowed: ${DATA_TYPES.join(', ')}`);
+  }
+  set('dataTypes', types);
+  set('staleDays', int('stale-days', flags.staleDays));
+  set('tags', list(flags.tags));
+  if (flags.filter !== undefined) input.filter = flags.filter.trim() === '' ? undefined : flags.filter;
+  set('initialLookbackDays', int('initial-lookback-days', flags.initialLookbackDays));
+  set('includeUnscanned', flags.includeUnscanned);
+  set('maxRetries', int('max-retries', flags.maxRetries));
+  set('fullSyncEveryDays', int('full-sync-every-days', flags.fullSyncEveryDays));
+  set('deltaOverlapHours', int('delta-overlap-hours', flags.deltaOverlapHours));
+  set('sasValidHours', int('sas-valid-hours', flags.sasValidHours));
+  set('vulnerabilitySource', flags.vulnerabilitySource);
+  set('softwareId', flags.softwareId);
+  set('softwareName', flags.softwareName);
+  set('softwareVendor', flags.softwareVendor);
+  set('vulnerabilityRbacGroupId', int('vulnerability-rbac-group-id', flags.vulnerabilityRbacGroupId));
+  set('vulnerabilitySeverity', list(flags.vulnerabilitySeverity));
+  try {
+    return parseConnectorOptions(input);
+  } catch (err) {
+    if (err instanceof OptionsError) throw new UsageError(toFlagNames(err.message));
+    throw err;
+  }
+}
+
+/** Option names in messages as the flags a user typed: `staleDays` → `--stale-days`. */
+function toFlagNames(message: string): string {
+  return message.replace(/(^|; )([a-zA-Z]+)(\.\d+)?:/g, (_m, sep: string, key: string) => {
+    return `${sep}--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}:`;
+  });
+}
+
+/** The secret from an environment variable or a file, never from a plain argument (design.md 6). */
+export function credentialsFromFlags(
+  flags: ConnectorFlags,
+  env: NodeJS.ProcessEnv,
+): ConnectorCredentials | undefined {
+  const sources = [flags.clientSecretEnv, flags.clientSecretFile, flags.certificateFile].filter(
+    (v) => v !== undefined,
+  );
+  if (sources.length > 1) {
+    throw new UsageError('give one of --client-secret-env, --client-secret-file or --certificate-file');
+  }
+  if (flags.clientSecretEnv !== undefined) {
+    const value = env[flags.clientSecretEnv];
+    if (!value)
+      throw new UsageError(
+        `--client-secret-env: the environment variable ${flags.clientSecretEnv} is not set`,
+      );
+    return { clientSecret: value };
+  }
+  if (flags.clientSecretFile !== undefined) {
+    const value = readText('client-secret-file', flags.clientSecretFile).trim();
+    if (!value) throw new UsageError(`--client-secret-file: ${flags.clientSecretFile} is empty`);
+    return { clientSecret: value };
+  }
+  if (flags.certificateFile !== undefined) {
+    const certificatePem = readText('certificate-file', flags.certificateFile);
+    const privateKeyPem = readText('private-key-file', flags.privateKeyFile ?? flags.certificateFile);
+    if (!certificatePem.includes('BEGIN CERTIFICATE'))
+      throw new UsageError('--certificate-file holds no PEM certificate');
+    if (!/BEGIN (RSA |EC )?PRIVATE KEY/.test(privateKeyPem)) {
+      throw new UsageError('--private-key-file (or --certificate-file) holds no PEM private key');
+    }
+    return { certificate: { certificatePem, privateKeyPem } };
+  }
+  return undefined;
+}
+
+function readText(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `--${flag}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+}
+
+/** Checks identity, cloud and endpoints; shared by add and edit. */
+export function connectionFromFlags(
+  flags: ConnectorFlags,
+  base?: Pick<NewConnector, 'tenantId' | 'clientId' | 'cloud' | 'apiUrl' | 'loginUrl' | 'scope'>,
+) {
+  const tenantId = flags.tenantId ?? base?.tenantId;
+  const clientId = flags.clientId ?? base?.clientId;
+  if (!tenantId) throw new UsageError('--tenant-id is required (the Entra tenant id, a GUID)');
+  if (!GUID.test(tenantId) && !TENANT_DOMAIN.test(tenantId)) {
+    throw new UsageError(
+      `--tenant-id must be a GUID or a domain such as contoso.onmicrosoft.com (got "${tenantId}")`,
+    );
+  }
+  if (!clientId) throw new UsageError('--client-id is required (the app registration id, a GUID)');
+  if (!GUID.test(clientId)) throw new UsageError(`--client-id must be a GUID (got "${clientId}")`);
+  const cloud = (flags.cloud ?? base?.cloud ?? 'commercial') as Cloud;
+  if (!CLOUDS.includes(cloud))
+    throw new UsageError(`--cloud must be one of ${CLOUDS.join(', ')} (got "${cloud}")`);
+  // A changed cloud takes its own preset URLs unless the user gave others.
+  const keep = flags.cloud === undefined || flags.cloud === base?.cloud;
+  try {
+    const endpoints = resolveEndpoints({
+      cloud,
+      apiUrl: flags.apiUrl ?? (keep ? base?.apiUrl : undefined),
+      loginUrl: flags.loginUrl ?? (keep ? base?.loginUrl : undefined),
+      scope: flags.scope ?? (keep ? base?.scope : undefined),
+    });
+    return { ...endpoints, tenantId: tenantId.toLowerCase(), clientId: clientId.toLowerCase(), cloud };
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`--${kebab(err.field)}: ${err.message}`);
+    throw err;
+  }
+}
+
+export function scheduleFromFlags(value: string | undefined): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === '' || value === 'none') return null;
+  if (!SCHEDULE.test(value.trim())) {
+    throw new UsageError(
+      `--schedule must be hourly, daily@HH:MM, weekly@mon@HH:MM, monthly@D@HH:MM, once@YYYY-MM-DDTHH:MMZ (UTC) or a cron line (got "${value}")`,
+    );
+  }
+  return value.trim();
+}
+
+export function activeFromFlags(flags: ConnectorFlags): boolean | undefined {
+  if (flags.active && flags.inactive) throw new UsageError('give --active or --inactive, not both');
+  if (flags.active) return true;
+  if (flags.inactive) return false;
+  return undefined;
+}
+
+function kebab(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

@@ -1,0 +1,52 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { Command } from 'commander';
+import { EXPORT_FORMATS, EXPORT_KINDS, type ExportFormat, type ExportKind } from '../export/export-kinds.js';
+import { readRecords } from '../export/read-records.js';
+import { writeRecords } from '../export/write-records.js';
+import { ConnectorRepository } from '../store/connector-repository.js';
+import { type GlobalFlags, openCliContext } from './cli-context.js';
+import { UsageError } from './usage-error.js';
+
+/** `mdec export KIND --format json|ndjson|csv [--connector NAME] [--out FILE]` (design.md 6). */
+export function registerExportCommand(program: Command, globals: () => GlobalFlags): void {
+  program
+    .command('export')
+    .description(`export stored data: ${EXPORT_KINDS.join(', ')}`)
+    .argument('<kind>', EXPORT_KINDS.join(' | '))
+    .option('--format <format>', 'json, ndjson or csv', 'json')
+    .option('--connector <name>', 'only what this connector brought in')
+    .option('--out <file>', 'write to a file instead of standard output')
+    .action(async (kind: string, flags: { format: string; connector?: string; out?: string }) => {
+      if (!(EXPORT_KINDS as readonly string[]).includes(kind)) {
+        throw new UsageError(`unknown export "${kind}"; allowed: ${EXPORT_KINDS.join(', ')}`);
+      }
+      if (!(EXPORT_FORMATS as readonly string[]).includes(flags.format)) {
+        throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')} (got "${flags.format}")`);
+      }
+      const ctx = await openCliContext(globals());
+      try {
+        let connectorId: number | undefined;
+        if (flags.connector) {
+          const c = await new ConnectorRepository(ctx.store, ctx.secrets).byName(flags.connector);
+          if (!c) throw new UsageError(`--connector: no connector named "${flags.connector}"`);
+          connectorId = c.id;
+        }
+        const out: Writable = flags.out ? createWriteStream(flags.out) : process.stdout;
+        const records = readRecords(
+          ctx.store,
+          kind as ExportKind,
+          connectorId === undefined ? {} : { connectorId },
+        );
+        const count = await writeRecords(records, flags.format as ExportFormat, out);
+        if (flags.out) {
+          out.end();
+          await once(out, 'finish');
+          process.stderr.write(`Wrote ${count} ${kind} to ${flags.out}.\n`);
+        }
+      } finally {
+        await ctx.close();
+      }
+    });
+}

@@ -1,0 +1,15 @@
+/** What `mdec export` can write (design.md 6). */
+export const EXPORT_KINDS = [
+  'hosts',
+  'findings',
+  'vulnerabilities',
+  'software',
+  'installed-software',
+  'recommendations',
+  'alerts',
+  'runs',
+] as const;
+export type ExportKind = (typeof EXPORT_KINDS)[number];
+
+export const EXPORT_FORMATS = ['json', 'ndjson', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];

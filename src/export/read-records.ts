@@ -1,0 +1,184 @@
+import type { Kysely } from 'kysely';
+import type { Store } from '../store/open-store.js';
+import type { ExportKind } from './export-kinds.js';
+
+/** Rows per keyset page: memory stays flat whatever the table size (issue 3: exports are streamed). */
+const PAGE = 2_000;
+
+type AnyDb = Kysely<Record<string, Record<string, unknown>>>;
+
+/** Columns holding JSON text, parsed back into lists and objects for output. */
+const JSON_COLUMNS = new Set([
+  'ipAddresses',
+  'macAddresses',
+  'tags',
+  'customAttributes',
+  'machineTags',
+  'diskPaths',
+  'registryPaths',
+  'extra',
+  'exploitTypes',
+  'exploitUris',
+  'associatedThreats',
+  'mitreTechniques',
+  'relatedUser',
+  'comments',
+  'evidence',
+  'counters',
+  'options',
+]);
+/** 0/1 integers that mean yes/no. */
+const BOOLEAN_COLUMNS = new Set([
+  'securityUpdateAvailable',
+  'publicExploit',
+  'exploitVerified',
+  'exploitInKit',
+  'activeAlert',
+  'hasUnpatchableCve',
+  'isAadJoined',
+  'isPotentialDuplication',
+  'isExcluded',
+]);
+/** Bookkeeping that means nothing outside the store. */
+const HIDDEN_COLUMNS = new Set([
+  'contentHash',
+  'seenRunId',
+  'stateTime',
+  'identityKey',
+  'findingKey',
+  'installKey',
+]);
+
+function present(row: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (HIDDEN_COLUMNS.has(k)) continue;
+    let value = v;
+    if (typeof v === 'string' && JSON_COLUMNS.has(k)) {
+      try {
+        value = JSON.parse(v);
+      } catch {
+        value = v;
+      }
+    } else if (BOOLEAN_COLUMNS.has(k) && v !== null && v !== undefined) {
+      value = Number(v) === 1;
+    } else if (
+      typeof v === 'string' &&
+      /^\d+$/.test(v) &&
+      (k === 'id' || k.endsWith('Id') || k === 'apiCalls')
+    ) {
+      // PostgreSQL returns bigint as text; ids are numbers to users.
+      value = Number(v);
+    }
+    out[prefix ? `${prefix}${k.charAt(0).toUpperCase()}${k.slice(1)}` : k] = value;
+  }
+  return out;
+}
+
+interface KindSpec {
+  table: string;
+  /** Keyset columns, in order; together unique. */
+  key: string[];
+  /** Adds joined columns (e.g. the host's Defender fields) to a page of rows. */
+  enrich?: (db: AnyDb, rows: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>;
+}
+
+const SPECS: Record<ExportKind, KindSpec> = {
+  hosts: { table: 'hosts', key: ['id'], enrich: withDefenderFields },
+  findings: { table: 'findings', key: ['id'], enrich: withHostNames },
+  vulnerabilities: { table: 'vulnerabilityDefinitions', key: ['connectorId', 'id'] },
+  software: { table: 'software', key: ['connectorId', 'id'] },
+  'installed-software': { table: 'installedSoftware', key: ['id'], enrich: withHostNames },
+  recommendations: { table: 'recommendations', key: ['connectorId', 'id'] },
+  alerts: { table: 'alerts', key: ['connectorId', 'id'] },
+  runs: { table: 'syncRuns', key: ['id'] },
+};
+
+/**
+ * Reads every record of a kind in key order, a page at a time, optionally for one connector. Hosts
+ * carry their Defender fields (seed 000: "Defender ..." fields in exports) with a `defender` prefix.
+ */
+export async function* readRecords(
+  store: Store,
+  kind: ExportKind,
+  filter: { connectorId?: number; where?: (row: Record<string, unknown>) => boolean } = {},
+): AsyncGenerator<Record<string, unknown>> {
+  const db = store.db as unknown as AnyDb;
+  const spec = SPECS[kind];
+  let after: unknown[] | undefined;
+  for (;;) {
+    let q = db.selectFrom(spec.table).selectAll();
+    if (filter.connectorId !== undefined) {
+      q =
+        kind === 'hosts'
+          ? q.where(({ exists, selectFrom }) =>
+              exists(
+                selectFrom('hostSources')
+                  .select('hostSources.id')
+                  .whereRef('hostSources.hostId', '=', 'hosts.id')
+                  .where('hostSources.connectorId', '=', filter.connectorId!),
+              ),
+            )
+          : q.where('connectorId', '=', filter.connectorId);
+    }
+    if (after) {
+      const values = after;
+      q =
+        spec.key.length === 1
+          ? q.where(spec.key[0]!, '>', values[0])
+          : q.where(({ or, and, eb }) =>
+              or([
+                eb(spec.key[0]!, '>', values[0]),
+                and([eb(spec.key[0]!, '=', values[0]), eb(spec.key[1]!, '>', values[1])]),
+              ]),
+            );
+    }
+    for (const k of spec.key) q = q.orderBy(k);
+    let rows = (await q.limit(PAGE).execute()) as Record<string, unknown>[];
+    if (rows.length === 0) return;
+    after = spec.key.map((k) => rows[rows.length - 1]![k]);
+    const complete = rows.length === PAGE;
+    if (spec.enrich) rows = await spec.enrich(db, rows);
+    for (const row of rows) {
+      const record = present(row);
+      if (!filter.where || filter.where(record)) yield record;
+    }
+    if (!complete) return;
+  }
+}
+
+async function withDefenderFields(db: AnyDb, rows: Record<string, unknown>[]) {
+  const sources = await db
+    .selectFrom('hostSources')
+    .selectAll()
+    .where(
+      'hostId',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .orderBy('id')
+    .execute();
+  const byHost = new Map<unknown, Record<string, unknown>>();
+  // A host several connectors report shows the first source's fields; all sources list their ids.
+  for (const s of sources) if (!byHost.has(Number(s.hostId))) byHost.set(Number(s.hostId), s);
+  return rows.map((r) => {
+    const s = byHost.get(Number(r.id));
+    if (!s) return r;
+    const { id: _id, hostId: _h, connectorId, ...fields } = s;
+    return { ...r, connectorId, ...present(fields, 'defender') };
+  });
+}
+
+async function withHostNames(db: AnyDb, rows: Record<string, unknown>[]) {
+  const ids = [...new Set(rows.map((r) => r.hostId).filter((v) => v !== null && v !== undefined))];
+  const names = new Map<number, unknown>();
+  if (ids.length > 0) {
+    for (const h of await db.selectFrom('hosts').select(['id', 'name']).where('id', 'in', ids).execute()) {
+      names.set(Number(h.id), h.name);
+    }
+  }
+  return rows.map((r) => ({
+    ...r,
+    hostName: r.hostId === null ? null : (names.get(Number(r.hostId)) ?? null),
+  }));
+}

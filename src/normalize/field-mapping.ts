@@ -1,0 +1,164 @@
+/**
+ * The out-of-the-box mapping from Defender fields to our model (seed 001 "Download mappings", seed
+ * 004 transform maps), as data: what `mdec mapping` prints and what the normalizers implement.
+ * Source names are MDE's (mde-api.md 3.2, 4.1, 4.5, 5, 6, 7); targets are our model (design.md 3).
+ */
+export interface FieldMapping {
+  entity:
+    | 'host'
+    | 'finding'
+    | 'vulnerabilityDefinition'
+    | 'software'
+    | 'installedSoftware'
+    | 'recommendation'
+    | 'alert';
+  sourceField: string;
+  dataType: 'string' | 'number' | 'boolean' | 'datetime' | 'list' | 'object';
+  targetField: string;
+  note?: string;
+}
+
+const host = (
+  sourceField: string,
+  targetField: string,
+  dataType: FieldMapping['dataType'] = 'string',
+  note?: string,
+) => ({ entity: 'host', sourceField, dataType, targetField, ...(note ? { note } : {}) }) as const;
+const finding = (
+  sourceField: string,
+  targetField: string,
+  dataType: FieldMapping['dataType'] = 'string',
+  note?: string,
+) => ({ entity: 'finding', sourceField, dataType, targetField, ...(note ? { note } : {}) }) as const;
+
+export const DEFAULT_FIELD_MAPPING: readonly FieldMapping[] = [
+  host('id', 'hostSource.machineId', 'string', 'lower-cased; the host identity'),
+  host('computerDnsName', 'host.name', 'string', 'falls back to lastIpAddress, then aadDeviceId'),
+  host('computerDnsName', 'host.fqdn'),
+  host('computerDnsName', 'host.hostname', 'string', 'first DNS label'),
+  host('ipAddresses[].ipAddress', 'host.ipAddresses', 'list', 'loopback interfaces left out'),
+  host('ipAddresses[].macAddress', 'host.macAddresses', 'list', 'as aa:bb:cc:dd:ee:ff'),
+  host('osPlatform', 'host.osPlatform'),
+  host('osVersion / version', 'host.osVersion'),
+  host('osBuild', 'host.osBuild'),
+  host('osArchitecture', 'host.osArchitecture'),
+  host('firstSeen', 'host.firstSeen', 'datetime'),
+  host('lastSeen', 'host.lastSeen', 'datetime'),
+  host('machineTags', 'host.tags', 'list'),
+  host('isExcluded / lastSeen', 'host.status', 'string', 'excluded, stale (stale-days), merged, active'),
+  host('aadDeviceId', 'hostSource.aadDeviceId', 'string', 'the all-zero id is dropped'),
+  host('lastIpAddress', 'hostSource.lastIpAddress'),
+  host('lastExternalIpAddress', 'hostSource.lastExternalIpAddress'),
+  host('agentVersion', 'hostSource.agentVersion'),
+  host('healthStatus', 'hostSource.healthStatus'),
+  host('deviceValue', 'hostSource.deviceValue'),
+  host('rbacGroupId', 'hostSource.rbacGroupId', 'number'),
+  host('rbacGroupName', 'hostSource.rbacGroupName'),
+  host('riskScore', 'hostSource.riskScore'),
+  host('exposureLevel', 'hostSource.exposureLevel'),
+  host('isAadJoined', 'hostSource.isAadJoined', 'boolean'),
+  host('onboardingStatus', 'hostSource.onboardingStatus'),
+  host('managedBy', 'hostSource.managedBy'),
+  host('isPotentialDuplication', 'hostSource.isPotentialDuplication', 'boolean'),
+  host(
+    'mergedIntoMachineId',
+    'hostSource.mergedIntoMachineId',
+    'string',
+    'folds the record into its survivor',
+  ),
+  host('isExcluded', 'hostSource.isExcluded', 'boolean'),
+  host('exclusionReason', 'hostSource.exclusionReason'),
+  host('defenderAvStatus', 'hostSource.defenderAvStatus'),
+  host('vmMetadata', 'hostSource.extra.vmMetadata', 'object'),
+  finding('deviceId', 'finding.machineId', 'string', 'lower-cased'),
+  finding('cveId', 'finding.cveId', 'string', 'rows without a CVE are installed software, not findings'),
+  finding('softwareVendor', 'finding.softwareVendor'),
+  finding('softwareName', 'finding.softwareName'),
+  finding('softwareVersion', 'finding.softwareVersion'),
+  finding('softwareVendor + softwareName + softwareVersion + cveId', 'finding.name'),
+  finding('vulnerabilitySeverityLevel', 'finding.sourceSeverity'),
+  finding(
+    'vulnerabilitySeverityLevel / cvssScore',
+    'finding.severity, finding.score',
+    'number',
+    'scoring map',
+  ),
+  finding('cvssScore', 'finding.cvssScore', 'number'),
+  finding('firstSeenTimestamp', 'finding.firstFound', 'datetime', 'zone-less, read as UTC'),
+  finding('(snapshot generatedTime)', 'finding.lastFound', 'datetime'),
+  finding('securityUpdateAvailable', 'finding.securityUpdateAvailable', 'boolean'),
+  finding('recommendedSecurityUpdate', 'finding.recommendedSecurityUpdate'),
+  finding('recommendedSecurityUpdateId', 'finding.recommendedSecurityUpdateId'),
+  finding('recommendedSecurityUpdateUrl', 'finding.recommendedSecurityUpdateUrl'),
+  finding('diskPaths', 'finding.diskPaths', 'list'),
+  finding('registryPaths', 'finding.registryPaths', 'list'),
+  finding('exploitabilityLevel', 'finding.exploitabilityLevel'),
+  finding('recommendationReference', 'finding.recommendationReference'),
+  finding('rbacGroupId', 'finding.rbacGroupId', 'number'),
+  finding('rbacGroupName', 'finding.rbacGroupName'),
+  {
+    entity: 'vulnerabilityDefinition',
+    sourceField: 'id',
+    dataType: 'string',
+    targetField: 'vulnerabilityDefinition.id',
+  },
+  {
+    entity: 'vulnerabilityDefinition',
+    sourceField: 'cvssV3',
+    dataType: 'number',
+    targetField: 'vulnerabilityDefinition.cvssV3',
+  },
+  {
+    entity: 'vulnerabilityDefinition',
+    sourceField: 'cvssVector',
+    dataType: 'string',
+    targetField: 'vulnerabilityDefinition.cvssVector',
+  },
+  {
+    entity: 'vulnerabilityDefinition',
+    sourceField: 'epss',
+    dataType: 'number',
+    targetField: 'vulnerabilityDefinition.epss',
+  },
+  {
+    entity: 'vulnerabilityDefinition',
+    sourceField: 'publicExploit / exploitVerified / exploitInKit',
+    dataType: 'boolean',
+    targetField: 'vulnerabilityDefinition.exploit flags',
+  },
+  { entity: 'software', sourceField: 'id (vendor-_-name)', dataType: 'string', targetField: 'software.id' },
+  {
+    entity: 'installedSoftware',
+    sourceField: 'deviceId + softwareVendor + softwareName + softwareVersion',
+    dataType: 'string',
+    targetField: 'installedSoftware (one row)',
+  },
+  {
+    entity: 'installedSoftware',
+    sourceField: 'endOfSupportStatus / endOfSupportDate',
+    dataType: 'string',
+    targetField: 'installedSoftware.endOfSupportStatus / endOfSupportDate',
+  },
+  {
+    entity: 'recommendation',
+    sourceField: 'id',
+    dataType: 'string',
+    targetField: 'recommendation.id',
+    note: 'joins finding.recommendationReference',
+  },
+  { entity: 'alert', sourceField: 'id', dataType: 'string', targetField: 'alert.id' },
+  {
+    entity: 'alert',
+    sourceField: 'machineId',
+    dataType: 'string',
+    targetField: 'alert.hostId',
+    note: 'through the host source',
+  },
+  {
+    entity: 'alert',
+    sourceField: 'evidence',
+    dataType: 'list',
+    targetField: 'alert.evidence',
+    note: 'with $expand=evidence',
+  },
+];
