@@ -45,14 +45,13 @@ export function createRequestDispatcher(sim: SimulatorState) {
       if (url.pathname.startsWith(ADMIN_PREFIX)) return await handleAdminRequest(sim, req, res, url);
       sim.stats.total++;
       if (url.pathname.startsWith('/blob/')) {
-        const faults = sim.faults.draw(url.pathname, (k) => BLOB_FAULTS.has(k));
-        if (answerImmediateFault(sim, res, faults)) return;
+        if (answerImmediateFault(sim, res, drawImmediate(sim, url.pathname))) return;
+        const faults = sim.faults.draw(url.pathname, (k) => BLOB_FAULTS.has(k) && !IMMEDIATE_FAULTS.has(k));
         return await handleBlobRequest(sim, req, res, url, faults);
       }
       const apiMatch = API_PREFIX.exec(url.pathname);
       if (!apiMatch) {
-        const entraFaults = sim.faults.draw(url.pathname, (k) => IMMEDIATE_FAULTS.has(k));
-        if (answerImmediateFault(sim, res, entraFaults)) return;
+        if (answerImmediateFault(sim, res, drawImmediate(sim, url.pathname))) return;
         if (await handleEntraRequest(sim.tokens, req, res, url)) return;
         return sendMdeError(res, 404, 'ResourceNotFound', `No resource at ${url.pathname}`);
       }
@@ -112,7 +111,7 @@ async function handleApiRequest(
     }
   }
   sim.stats.byBucket[route.bucket] = (sim.stats.byBucket[route.bucket] ?? 0) + 1;
-  const faults = sim.faults.draw(url.pathname, (k) => !IMMEDIATE_FAULTS.has(k));
+  const faults = sim.faults.draw(url.pathname, (k) => !IMMEDIATE_FAULTS.has(k) && !BLOB_ONLY_FAULTS.has(k));
   const ctx: RouteContext = {
     req,
     res,
@@ -142,6 +141,11 @@ function matchRoute(
     return { route, params };
   }
   return pathMatched ? 'method' : undefined;
+}
+
+/** At most one network-level fault per request, so two rules never spend themselves on one answer. */
+function drawImmediate(sim: SimulatorState, path: string): FaultRule[] {
+  return sim.faults.draw(path, (k) => IMMEDIATE_FAULTS.has(k), 1);
 }
 
 /** Answers 429, 5xx, reset and token revocation before any route runs; true when it answered. */

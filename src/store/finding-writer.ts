@@ -204,8 +204,13 @@ export class FindingWriter {
    * Closes the open findings a complete full snapshot did not contain. Only the sync engine calls
    * this, and only after it read every page and every file of that snapshot (design.md 5).
    */
-  async sweep(ctx: FindingBatchContext, snapshotTime: string, machinesSeenInRun: number): Promise<number> {
-    const result = await this.store.db
+  async sweep(
+    ctx: FindingBatchContext,
+    snapshotTime: string,
+    machinesSeenInRun: number,
+    spareMachines: readonly string[] = [],
+  ): Promise<number> {
+    let q = this.store.db
       .updateTable('findings')
       .set({ status: 'fixed', lastFixed: snapshotTime, stateTime: snapshotTime, updatedAt: ctx.at })
       .where('connectorId', '=', ctx.connectorId)
@@ -233,8 +238,10 @@ export class FindingWriter {
             ),
           ),
         ]),
-      )
-      .executeTakeFirst();
+      );
+    // Devices whose rows could not be read keep their findings open until a pass reads them.
+    if (spareMachines.length > 0) q = q.where('machineId', 'not in', [...spareMachines]);
+    const result = await q.executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
 

@@ -195,7 +195,8 @@ export async function* readExportFileBatches(
       nowMs: Date.now(),
     });
     if (!decision.retry) {
-      if (failure.error instanceof NetworkError) {
+      // A connection that kept dropping fails this file like a cut one; a TLS or DNS error stays itself.
+      if (failure.error instanceof NetworkError && failure.error.retryable) {
         throw new ExportFileError(
           'truncated',
           `export file ${safeUrl} could not be downloaded: ${decision.reason}`,

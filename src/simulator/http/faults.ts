@@ -20,6 +20,13 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/** Kinds that only an export-file download can suffer. */
+export const BLOB_ONLY_FAULTS: ReadonlySet<FaultKind> = new Set([
+  'expired-link',
+  'truncated-gzip',
+  'empty-file',
+]);
+
 /** Kinds that decide the whole answer before any route runs. */
 export const IMMEDIATE_FAULTS: ReadonlySet<FaultKind> = new Set(['429', '5xx', 'reset', 'revoke-tokens']);
 
@@ -124,10 +131,11 @@ export class FaultInjector {
    * Returns every fault that fires for this request, consuming counts. `allowed` limits which kinds
    * can apply at this stage (e.g. blob downloads take file faults, JSON pages take nextLink faults).
    */
-  draw(path: string, allowed: (kind: FaultKind) => boolean): FaultRule[] {
+  draw(path: string, allowed: (kind: FaultKind) => boolean, max = Number.POSITIVE_INFINITY): FaultRule[] {
     const lower = path.toLowerCase();
     const fired: FaultRule[] = [];
     for (const rule of this.rules) {
+      if (fired.length >= max) break;
       if (!allowed(rule.kind)) continue;
       if (rule.path && !lower.includes(rule.path.toLowerCase())) continue;
       if (rule.count !== undefined && rule.count <= 0) continue;

@@ -1,4 +1,4 @@
-import { OS_SPECS, type OsSpec, osSpecAt } from './os-kinds.js';
+import { type OsSpec, osSpecAt } from './os-kinds.js';
 import { below, between, hash2, unit } from './random.js';
 import { groupIndexAt, RBAC_GROUPS, RBAC_MOVE_PERIOD, type RbacGroup } from './rbac-groups.js';
 import type { TenantContext } from './tenant-context.js';
@@ -182,8 +182,4 @@ export function effectiveEpoch(core: DeviceCore, epoch: number): number {
 export function groupAt(ctx: TenantContext, core: DeviceCore, epoch: number): RbacGroup {
   const moves = eventsUpTo(epoch, RBAC_MOVE_PERIOD, ctx.seeds.groupMove, core.index, 0);
   return RBAC_GROUPS[(core.homeGroup + moves * core.groupStep) % RBAC_GROUPS.length]!;
-}
-
-export function osSpecByKind(kind: string): OsSpec | undefined {
-  return OS_SPECS.find((s) => s.kind === kind);
 }

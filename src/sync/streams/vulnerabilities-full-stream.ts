@@ -27,6 +27,32 @@ export interface FullPassCheckpoint {
   fileIndex: number;
   /** Lines of the file already handled (stored or rejected). */
   line: number;
+  /** Devices with a rejected row: their findings are not closed by this pass (nothing closed by mistake). */
+  rejectedDevices?: string[];
+  /** Rejected rows that name no device: then this pass closes nothing at all. */
+  unattributable?: number;
+}
+
+/** Beyond this many devices with rejected rows, the pass closes nothing rather than list them all. */
+const MAX_REJECTED_DEVICES = 10_000;
+
+/** The device a rejected row belongs to, if it can still be read (keys in any case, mde-api.md 4.1). */
+function deviceOf(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  for (const [k, v] of Object.entries(raw)) {
+    if (k.toLowerCase() === 'deviceid' && typeof v === 'string' && v.trim()) return v.trim().toLowerCase();
+  }
+  return undefined;
+}
+
+function noteRejectedRow(pass: FullPassCheckpoint, raw: unknown): void {
+  const device = deviceOf(raw);
+  const devices = (pass.rejectedDevices ??= []);
+  if (device && devices.length < MAX_REJECTED_DEVICES) {
+    if (!devices.includes(device)) devices.push(device);
+  } else {
+    pass.unattributable = (pass.unattributable ?? 0) + 1;
+  }
 }
 
 /**
@@ -100,7 +126,7 @@ export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snaps
     await ctx.checkpoints.clear(connector.id, VULNERABILITIES_STREAM);
     return { snapshotTime: pass.generatedTime };
   }
-  await finishPass(ctx, counters, pass.seenToken, pass.generatedTime);
+  await finishPass(ctx, counters, pass);
   return { snapshotTime: pass.generatedTime };
 }
 
@@ -126,13 +152,18 @@ async function readOneFile(
     pass.line = line;
     batch = [];
   };
+  let emptyBody = false;
   const batches = readExportFileBatches(ctx.client.transport, url, {
     batchSize: 1000,
+    onDone: (summary) => {
+      emptyBody = summary.empty;
+    },
     onRejected: (reason) => {
       line++;
       if (line > skipLines) {
         counters.fetched++;
         reject(counters, reason);
+        noteRejectedRow(pass, undefined);
       }
     },
     ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -145,6 +176,7 @@ async function readOneFile(
       const parsed = parseRecord(VulnerabilityRowSchema, raw);
       if (!parsed.ok) {
         reject(counters, parsed.reason);
+        noteRejectedRow(pass, raw);
         continue;
       }
       const finding = normalizeFinding(parsed.value);
@@ -154,6 +186,11 @@ async function readOneFile(
       await flush();
       ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
     }
+  }
+  if (emptyBody) {
+    // A 0-byte body is not even an empty gzip stream: a broken download, not an empty partition.
+    // Trusting it would close every finding of the file's devices.
+    throw new ExportFileError('truncated', 'the export file arrived empty (0 bytes, not a gzip stream)');
   }
   await flush();
   ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
@@ -185,15 +222,26 @@ export function batchContext(ctx: SyncContext, seenToken: number): FindingBatchC
   };
 }
 
-/** A complete pass: close what vanished, remember the snapshot for the next delta, drop the checkpoint. */
+/**
+ * A complete pass: close what vanished (except on devices with rejected rows, whose findings we could
+ * not read), remember the snapshot for the next delta, drop the checkpoint.
+ */
 async function finishPass(
   ctx: SyncContext,
   counters: StreamCounters,
-  seenToken: number,
-  snapshotTime: string,
+  pass: Pick<FullPassCheckpoint, 'seenToken' | 'generatedTime' | 'rejectedDevices' | 'unattributable'>,
 ) {
-  counters.closed += await ctx.findings.sweep(batchContext(ctx, seenToken), snapshotTime, ctx.runId);
-  await setVulnerabilityWatermark(ctx, snapshotTime, true);
+  if (pass.unattributable) {
+    counters.problem = `${pass.unattributable} rejected rows name no device, so this pass closed no findings`;
+  } else {
+    counters.closed += await ctx.findings.sweep(
+      batchContext(ctx, pass.seenToken),
+      pass.generatedTime,
+      ctx.runId,
+      pass.rejectedDevices ?? [],
+    );
+  }
+  await setVulnerabilityWatermark(ctx, pass.generatedTime, true);
   await ctx.checkpoints.clear(ctx.connector.id, VULNERABILITIES_STREAM);
   await ctx.hosts.setVulnerabilityDataState(ctx.connector.id, 'ok');
   counters.outcome = 'complete';
@@ -205,6 +253,12 @@ async function syncFromJson(ctx: SyncContext): Promise<{ snapshotTime: string }>
   const keep = findingFilter(ctx);
   // The JSON export carries no generatedTime; the run's start stands for the snapshot time.
   const snapshotTime = ctx.now().toISOString();
+  const pass: FullPassCheckpoint = {
+    seenToken: ctx.runId,
+    generatedTime: snapshotTime,
+    fileIndex: 0,
+    line: 0,
+  };
   ctx.progress.start(VULNERABILITIES_STREAM);
   try {
     const pages = assessmentPages(ctx.client, 'SoftwareVulnerabilitiesByMachine', {
@@ -220,6 +274,7 @@ async function syncFromJson(ctx: SyncContext): Promise<{ snapshotTime: string }>
         const parsed = parseRecord(VulnerabilityRowSchema, raw);
         if (!parsed.ok) {
           reject(counters, parsed.reason);
+          noteRejectedRow(pass, raw);
           continue;
         }
         const finding = normalizeFinding(parsed.value);
@@ -236,6 +291,6 @@ async function syncFromJson(ctx: SyncContext): Promise<{ snapshotTime: string }>
     }
     throw err;
   }
-  await finishPass(ctx, counters, ctx.runId, snapshotTime);
+  await finishPass(ctx, counters, pass);
   return { snapshotTime };
 }
