@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleEntraRequest } from './entra/entra-handler.js';
 import { ADMIN_PREFIX, handleAdminRequest } from './http/admin-handler.js';
 import { handleBlobRequest } from './http/blob-handler.js';
-import { type FaultKind, type FaultRule, IMMEDIATE_FAULTS } from './http/faults.js';
+import { BLOB_ONLY_FAULTS, type FaultKind, type FaultRule, IMMEDIATE_FAULTS } from './http/faults.js';
 import { MdeHttpError, sendJson, sendMdeError } from './http/respond.js';
 import type { Route, RouteContext } from './http/route.js';
 import { ODataError, oDataErrorBody } from './odata/index.js';

@@ -47,7 +47,8 @@ function deviceOf(raw: unknown): string | undefined {
 
 function noteRejectedRow(pass: FullPassCheckpoint, raw: unknown): void {
   const device = deviceOf(raw);
-  const devices = (pass.rejectedDevices ??= []);
+  pass.rejectedDevices ??= [];
+  const devices = pass.rejectedDevices;
   if (device && devices.length < MAX_REJECTED_DEVICES) {
     if (!devices.includes(device)) devices.push(device);
   } else {
