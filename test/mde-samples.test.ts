@@ -1,5 +1,5 @@
 /**
- * Every example body of the Microsoft docs (../shared/mde-samples, mde-samples/README.md) parses with
+ * Every example body of the Microsoft docs (test/fixtures/mde-samples, copied from ../shared) parses with
  * the lenient schemas; a few normalised values are spot-checked; bad records are rejected with a
  * reason that names the field (design.md 5).
  */
@@ -37,8 +37,8 @@ import {
   VulnerabilityRowSchema,
 } from '../src/mde/schemas/index.js';
 
-/** The project root is /work/main; the samples live beside it in ../shared/mde-samples. */
-const SAMPLES_DIR = fileURLToPath(new URL('../../shared/mde-samples/', import.meta.url));
+/** Microsoft's example bodies, copied from ../shared/mde-samples as fixtures (the repo stands alone). */
+const SAMPLES_DIR = fileURLToPath(new URL('./fixtures/mde-samples/', import.meta.url));
 
 /** The parseable copy (normalized/) where the docs' sample is not strict JSON, else the sample itself. */
 function samplePath(file: string): string {

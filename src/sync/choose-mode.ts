@@ -18,6 +18,8 @@ export function chooseMode(input: {
 }): { mode: 'full' | 'delta'; reason: string } {
   const { requested, options, watermark, now } = input;
   if (requested === 'full') return { mode: 'full', reason: 'asked for' };
+  if (requested === 'auto' && input.interruptedFullPass)
+    return { mode: 'full', reason: 'resuming an interrupted full sync' };
   const collectsVulnerabilities = options.dataTypes.includes('vulnerabilities');
   if (!watermark || !collectsVulnerabilities) {
     if (requested === 'delta' && collectsVulnerabilities) {
@@ -30,7 +32,6 @@ export function chooseMode(input: {
     return { mode: 'full', reason: 'the last good sync is older than the 14 days the change feed keeps' };
   }
   if (requested === 'delta') return { mode: 'delta', reason: 'asked for' };
-  if (input.interruptedFullPass) return { mode: 'full', reason: 'resuming an interrupted full sync' };
   if (now - Date.parse(watermark.lastFullAt) >= options.fullSyncEveryDays * 86_400_000) {
     return { mode: 'full', reason: `the last full sync is ${options.fullSyncEveryDays} or more days old` };
   }

@@ -1,0 +1,231 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('mdec: connector, sync and export as a user runs them', () => {
+  let sim: TestSimulator;
+  let dir: string;
+  let db: string;
+  const secret = 'cli-test-secret-value';
+  const run = async (args: string[], env: Record<string, string> = {}): Promise<Run> => {
+    const child = spawn(process.execPath, [`${ROOT}bin/mdec.js`, '--db', db, ...args], {
+      cwd: dir,
+      env: { ...process.env, MDE_SECRET: secret, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c) => {
+      stdout += String(c);
+    });
+    child.stderr!.on('data', (c) => {
+      stderr += String(c);
+    });
+    const [code] = (await once(child, 'exit')) as [number];
+    return { code, stdout, stderr };
+  };
+
+  beforeAll(async () => {
+    sim = await startTestSimulator({ devices: 120, seed: 4, clientSecret: secret });
+    dir = mkdtempSync(join(tmpdir(), 'mdec-cli-'));
+    db = join(dir, 'data', 'mdec.sqlite');
+  });
+  afterAll(async () => {
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('adds a connector with the secret from the environment and never prints the secret', async () => {
+    const add = await run([
+      'connector',
+      'add',
+      '--name',
+      'lab',
+      '--tenant-id',
+      sim.sim.info.tenantId,
+      '--client-id',
+      sim.sim.info.clientId,
+      '--client-secret-env',
+      'MDE_SECRET',
+      '--cloud',
+      'custom',
+      '--api-url',
+      sim.url,
+      '--login-url',
+      sim.url,
+      '--scope',
+      'https://api.securitycenter.microsoft.com/.default',
+      '--stale-days',
+      '30',
+    ]);
+    expect(add.code, add.stderr).toBe(0);
+    const show = await run(['--json', 'connector', 'show', '--name', 'lab']);
+    expect(show.code).toBe(0);
+    expect(JSON.parse(show.stdout).credential).toBe('client secret (stored encrypted)');
+    expect(show.stdout + add.stdout).not.toContain(secret);
+    expect(readFileSync(db).includes(Buffer.from(secret))).toBe(false);
+  });
+
+  it.each([
+    [['connector', 'add', '--name', 'x', '--tenant-id', 'nope'], /--tenant-id must be a GUID/],
+    [
+      [
+        'connector',
+        'add',
+        '--name',
+        'x',
+        '--tenant-id',
+        '11111111-2222-4333-8444-555555555555',
+        '--client-id',
+        '11111111-2222-4333-8444-555555555555',
+        '--client-secret-env',
+        'MDE_SECRET',
+        '--stale-days',
+        'soon',
+      ],
+      /--stale-days must be a whole number/,
+    ],
+    [
+      [
+        'connector',
+        'add',
+        '--name',
+        'x',
+        '--tenant-id',
+        '11111111-2222-4333-8444-555555555555',
+        '--client-id',
+        '11111111-2222-4333-8444-555555555555',
+        '--client-secret-env',
+        'MDE_SECRET',
+        '--data-types',
+        'machines,coffee',
+      ],
+      /--data-types: unknown "coffee"/,
+    ],
+    [
+      [
+        'connector',
+        'add',
+        '--name',
+        'x',
+        '--tenant-id',
+        '11111111-2222-4333-8444-555555555555',
+        '--client-id',
+        '11111111-2222-4333-8444-555555555555',
+        '--client-secret-env',
+        'MDE_SECRET',
+        '--filter',
+        'firstSeen gt 2020-01-01Z',
+      ],
+      /--filter:/,
+    ],
+    [
+      [
+        'connector',
+        'add',
+        '--name',
+        'x',
+        '--tenant-id',
+        '11111111-2222-4333-8444-555555555555',
+        '--client-id',
+        '11111111-2222-4333-8444-555555555555',
+        '--client-secret-env',
+        'MDE_SECRET',
+        '--cloud',
+        'custom',
+        '--api-url',
+        'http://example.com',
+        '--login-url',
+        'https://login.example.com',
+        '--scope',
+        'https://x/.default',
+      ],
+      /--api-url: .*http:\/\//,
+    ],
+    [['sync', '--connector', 'missing'], /no connector named "missing"/],
+    [['export', 'planets'], /unknown export "planets"/],
+    [['export', 'findings', '--format', 'xml'], /--format must be one of json, ndjson, csv/],
+  ])('exits 2 naming the field for %j', async (args, message) => {
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('checks the credentials, endpoint by endpoint', async () => {
+    const r = await run(['test-credentials', '--connector', 'lab']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/✓ sign-in/);
+    expect(r.stdout).toMatch(/✓ permission for vulnerabilities/);
+  });
+
+  it('syncs, and `export findings --format csv` holds exactly the findings of the ground truth', async () => {
+    const sync = await run(['sync', '--connector', 'lab', '--mode', 'full']);
+    expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+    expect(sync.stdout).toMatch(/succeeded/);
+    const out = join(dir, 'findings.csv');
+    const exp = await run(['export', 'findings', '--format', 'csv', '--connector', 'lab', '--out', out]);
+    expect(exp.code, exp.stderr).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\r\n');
+    const header = lines[0]!.split(',');
+    const col = (name: string) => header.indexOf(name);
+    const keys = lines
+      .slice(1)
+      .map((l) => l.split(','))
+      .filter((cells) => cells[col('status')] === 'open')
+      .map((c) =>
+        [
+          c[col('machineId')],
+          c[col('cveId')],
+          c[col('softwareVendor')],
+          c[col('softwareName')],
+          c[col('softwareVersion')],
+        ].join('|'),
+      )
+      .sort();
+    const truth = (await sim.truthRows('vulnerabilities'))
+      .filter((r) => r.cveId)
+      .map((r) =>
+        [String(r.deviceId).toLowerCase(), r.cveId, r.softwareVendor, r.softwareName, r.softwareVersion].join(
+          '|',
+        ),
+      );
+    expect(keys).toEqual([...new Set(truth)].sort());
+  });
+
+  it('exports hosts with their Defender fields, as JSON and JSON lines', async () => {
+    const json = await run(['export', 'hosts', '--format', 'json', '--connector', 'lab']);
+    const hosts = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
+    expect(hosts.length).toBe(120);
+    expect(hosts[0]).toHaveProperty('defenderMachineId');
+    expect(hosts[0]).toHaveProperty('defenderHealthStatus');
+    const ndjson = await run(['export', 'runs', '--format', 'ndjson']);
+    expect(ndjson.stdout.trim().split('\n').length).toBe(1);
+  });
+
+  it('keeps CSV safe from formula injection', async () => {
+    const { csvCell } = await import('../../src/export/csv-cell.js');
+    expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvCell('+1')).toBe("'+1");
+    expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvCell('plain, text')).toBe('"plain, text"');
+  });
+
+  it('prints the field mapping as CSV', async () => {
+    const r = await run(['mapping', '--connector', 'lab', '--format', 'csv']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\r\n')[0]).toBe('entity,sourceField,dataType,targetField,note');
+    expect(r.stdout).toContain('mergedIntoMachineId');
+  });
+});
