@@ -11,6 +11,7 @@ import { CheckpointRepository } from './checkpoint-repository.js';
 import { chunk } from './chunk.js';
 import type { Store } from './open-store.js';
 import type { Database, FindingTable } from './schema.js';
+import { SqliteSnapshotWriter } from './sqlite-snapshot-writer.js';
 
 /** Where a batch of findings belongs and how to find each machine's host. */
 export interface FindingBatchContext {
@@ -57,7 +58,11 @@ const LOOKUP_CHUNK = 500;
  * dies loses at most the batch in flight and resumes after the last one stored (design.md 2).
  */
 export class FindingWriter {
-  constructor(private readonly store: Store) {}
+  private readonly sqlite: SqliteSnapshotWriter | undefined;
+
+  constructor(private readonly store: Store) {
+    this.sqlite = store.sqlite ? new SqliteSnapshotWriter(store.sqlite) : undefined;
+  }
 
   /** A batch from a full snapshot (the export files or the paged JSON export). */
   async writeSnapshotBatch(
@@ -67,6 +72,7 @@ export class FindingWriter {
     checkpoint: Checkpoint,
   ): Promise<SnapshotBatchResult> {
     const batch = dedupe(findings);
+    if (this.sqlite) return this.sqlite.write(ctx, batch, snapshotTime, checkpoint);
     const result: SnapshotBatchResult = { inserted: 0, updated: 0, unchanged: 0, reopened: 0 };
     await this.store.db.transaction().execute(async (trx) => {
       const stored = await this.lookup(

@@ -20,6 +20,8 @@ export interface StreamCounters {
   problem?: string;
   /** `complete`, `partial`, `failed`, `skipped` or `not-licensed`. */
   outcome?: string;
+  /** Something worth knowing that is not a problem, e.g. an unchanged snapshot that was not re-read. */
+  note?: string;
 }
 
 export function emptyCounters(): StreamCounters {

@@ -32,13 +32,30 @@ describe.each(STORE_KINDS)("sync against the simulator's ground truth (%s)", (ki
     expect(result.apiCalls).toBeLessThan(30);
   });
 
-  it('a re-sync of the same snapshot changes nothing and rewrites no finding', async () => {
+  it('a re-sync of the same snapshot does not read it again, and changes nothing', async () => {
     const result = await sync(db.store, sim, 'full');
     const v = result.counters.vulnerabilities!;
     expect(result.state).toBe('succeeded');
-    expect(v.inserted).toBe(0);
-    expect(v.updated).toBe(0);
-    expect(v.closed).toBe(0);
+    expect(v.note).toMatch(/unchanged since the last full sync/);
+    expect(v.fetched + v.inserted + v.updated + v.closed).toBe(0);
+    expect(await openFindingKeys(db.store, connectorId)).toEqual(await truthFindingKeys(sim));
+  });
+
+  it('a changed device filter makes the same snapshot be read again; unchanged rows are not rewritten', async () => {
+    const { ConnectorRepository } = await import('../../src/store/connector-repository.js');
+    const { TEST_SECRETS } = await import('../helpers/sync-harness.js');
+    const { parseConnectorOptions } = await import('../../src/sync/connector-options.js');
+    const repo = new ConnectorRepository(db.store, TEST_SECRETS);
+    await repo.update(connectorId, {
+      options: parseConnectorOptions({
+        staleDays: 30,
+        vulnerabilitySeverity: ['Low', 'Medium', 'High', 'Critical'],
+      }),
+    });
+    const result = await sync(db.store, sim, 'full');
+    const v = result.counters.vulnerabilities!;
+    expect(v.note).toBeUndefined();
+    expect(v.inserted + v.updated + v.closed).toBe(0);
     expect(v.unchanged).toBe((await truthFindingKeys(sim)).length);
   });
 

@@ -81,7 +81,14 @@ export async function handleAdminRequest(
         sim.tokens.revokeAll();
         return sendJson(res, 200, { revoked: true });
       case 'GET /stats':
-        return sendJson(res, 200, sim.stats);
+        return sendJson(res, 200, {
+          ...sim.stats,
+          // The simulator's own memory, for the benchmark's "flat at any tenant size" check (issue 2).
+          memory: {
+            rssMb: Math.round(process.memoryUsage().rss / 1048576),
+            peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+          },
+        });
       case 'POST /stats/reset':
         sim.stats.total = 0;
         sim.stats.throttled = 0;

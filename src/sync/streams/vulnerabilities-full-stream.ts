@@ -10,10 +10,14 @@ import type { FindingBatchContext } from '../../store/finding-writer.js';
 import type { StreamCounters } from '../../store/run-repository.js';
 import { reject, type SyncContext } from '../sync-context.js';
 import { findingFilter } from './finding-filters.js';
-import { setVulnerabilityWatermark } from './vulnerability-watermark.js';
+import {
+  findingOptionsKey,
+  getVulnerabilityWatermark,
+  setVulnerabilityWatermark,
+} from './vulnerability-watermark.js';
 
 export const VULNERABILITIES_STREAM = 'vulnerabilities';
-const BATCH = 5_000;
+const BATCH = 20_000;
 /** A truncated or broken file is downloaded again this many times before the run gives up on it. */
 const FILE_ATTEMPTS = 3;
 /** An expired link re-requests the export at most this often per run (5 calls/min, 20/h budget). */
@@ -71,6 +75,19 @@ export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snaps
     sasValidHours: connector.options.sasValidHours,
   });
   const saved = await ctx.checkpoints.get<FullPassCheckpoint>(connector.id, VULNERABILITIES_STREAM);
+  const watermark = await getVulnerabilityWatermark(ctx);
+  if (
+    !saved &&
+    watermark?.lastFullSnapshot !== undefined &&
+    Date.parse(watermark.lastFullSnapshot) === Date.parse(exported.generatedTime) &&
+    watermark.lastFullOptions === findingOptionsKey(ctx)
+  ) {
+    // mde-api.md 4.2: the same generatedTime is the same snapshot, and the store already holds it.
+    counters.outcome = 'complete';
+    counters.note = `snapshot ${exported.generatedTime} is unchanged since the last full sync; nothing to read`;
+    ctx.progress.note(counters.note);
+    return { snapshotTime: exported.generatedTime };
+  }
   let pass: FullPassCheckpoint =
     saved && saved.generatedTime === exported.generatedTime
       ? saved
