@@ -1,10 +1,11 @@
-import type { Insertable } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Insertable, Transaction } from 'kysely';
 import type { NormalizedMachine } from '../normalize/model.js';
 import { CheckpointRepository } from './checkpoint-repository.js';
 import { chunk } from './chunk.js';
 import type { Checkpoint } from './finding-writer.js';
 import type { Store } from './open-store.js';
-import type { HostSourceTable, HostTable } from './schema.js';
+import type { Database, HostSourceTable, HostTable } from './schema.js';
 
 export interface HostBatchContext {
   connectorId: number;
@@ -20,6 +21,15 @@ export interface HostBatchResult {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** New devices not imported because they are past the stale threshold. */
+  skipped: number;
+}
+
+/** Whether a device has not reported for `staleDays` (0: never stale). */
+export function isStale(m: NormalizedMachine, staleDays: number, now: number): boolean {
+  if (staleDays <= 0) return false;
+  const seen = m.source.lastSeen ? Date.parse(m.source.lastSeen) : Number.NaN;
+  return Number.isNaN(seen) || now - seen > staleDays * 86_400_000;
 }
 
 /** Host status from what Defender says (design.md 3): excluded, stale or active. */
@@ -29,11 +39,7 @@ export function hostStatus(
   now: number,
 ): 'active' | 'stale' | 'excluded' {
   if (m.source.isExcluded) return 'excluded';
-  if (staleDays > 0) {
-    const seen = m.source.lastSeen ? Date.parse(m.source.lastSeen) : Number.NaN;
-    if (Number.isNaN(seen) || now - seen > staleDays * 86_400_000) return 'stale';
-  }
-  return 'active';
+  return isStale(m, staleDays, now) ? 'stale' : 'active';
 }
 
 function hostColumns(m: NormalizedMachine, status: string, ctx: HostBatchContext) {
@@ -100,26 +106,43 @@ function sourceColumns(m: NormalizedMachine, ctx: HostBatchContext) {
  * are folded into their survivor afterwards by {@link HostWriter.foldMerged}.
  */
 export class HostWriter {
-  constructor(private readonly store: Store) {}
+  private readonly lastSeenStatements:
+    | { source: BetterSqlite3.Statement; host: BetterSqlite3.Statement }
+    | undefined;
+
+  constructor(private readonly store: Store) {
+    this.lastSeenStatements = store.sqlite && {
+      source: store.sqlite.prepare('UPDATE host_sources SET last_seen = ?, seen_run_id = ? WHERE id = ?'),
+      host: store.sqlite.prepare('UPDATE hosts SET last_seen = ?, status = ? WHERE id = ?'),
+    };
+  }
 
   async writeBatch(
     ctx: HostBatchContext,
     machines: NormalizedMachine[],
     checkpoint: Checkpoint,
   ): Promise<HostBatchResult> {
-    const result: HostBatchResult = { inserted: 0, updated: 0, unchanged: 0 };
+    const result: HostBatchResult = { inserted: 0, updated: 0, unchanged: 0, skipped: 0 };
     const byId = new Map(machines.map((m) => [m.source.machineId, m]));
     await this.store.db.transaction().execute(async (trx) => {
       const existing = new Map<
         string,
-        { id: number; hostId: number; contentHash: string; lastSeen: string | null }
+        { id: number; hostId: number; contentHash: string; lastSeen: string | null; hostStatus: string }
       >();
       for (const ids of chunk([...byId.keys()], 500)) {
         const rows = await trx
           .selectFrom('hostSources')
-          .select(['id', 'hostId', 'machineId', 'contentHash', 'lastSeen'])
-          .where('connectorId', '=', ctx.connectorId)
-          .where('machineId', 'in', ids)
+          .innerJoin('hosts', 'hosts.id', 'hostSources.hostId')
+          .select([
+            'hostSources.id',
+            'hostSources.hostId',
+            'hostSources.machineId',
+            'hostSources.contentHash',
+            'hostSources.lastSeen',
+            'hosts.status as hostStatus',
+          ])
+          .where('hostSources.connectorId', '=', ctx.connectorId)
+          .where('hostSources.machineId', 'in', ids)
           .execute();
         for (const r of rows) {
           existing.set(r.machineId, {
@@ -127,29 +150,42 @@ export class HostWriter {
             hostId: Number(r.hostId),
             contentHash: r.contentHash,
             lastSeen: r.lastSeen,
+            hostStatus: r.hostStatus,
           });
         }
       }
+      /** Unchanged sources are only marked seen, in bulk: at 100,000 devices one statement each is most of a run. */
+      const unchanged: number[] = [];
       const fresh: NormalizedMachine[] = [];
       for (const m of byId.values()) {
         const old = existing.get(m.source.machineId);
         if (!old) {
+          // Seed 001: with a stale threshold, devices that have not checked in are not imported;
+          // ones imported earlier stay, marked stale.
+          if (isStale(m, ctx.staleDays, ctx.now)) {
+            result.skipped++;
+            continue;
+          }
           fresh.push(m);
           continue;
         }
         const status = hostStatus(m, ctx.staleDays, ctx.now);
         if (old.contentHash === m.source.contentHash && old.lastSeen === m.source.lastSeen) {
-          await trx
-            .updateTable('hostSources')
-            .set({ seenRunId: ctx.runId })
-            .where('id', '=', old.id)
-            .execute();
-          await trx
-            .updateTable('hosts')
-            .set({ status })
-            .where('id', '=', old.hostId)
-            .where('status', '!=', 'merged')
-            .execute();
+          unchanged.push(old.id);
+          // Time alone can make a device stale; merged hosts keep their status.
+          if (old.hostStatus !== status && old.hostStatus !== 'merged') {
+            await trx
+              .updateTable('hosts')
+              .set({ status, updatedAt: ctx.at })
+              .where('id', '=', old.hostId)
+              .execute();
+          }
+          result.unchanged++;
+          continue;
+        }
+        if (old.contentHash === m.source.contentHash) {
+          // Only the daily report time moved (mde-api.md 3.1: lastSeen is the ~24 h full report).
+          await this.touchLastSeen(trx, old, m.source.lastSeen, status, ctx);
           result.unchanged++;
           continue;
         }
@@ -161,6 +197,9 @@ export class HostWriter {
           .where('status', '!=', 'merged')
           .execute();
         result.updated++;
+      }
+      for (const ids of chunk(unchanged, 500)) {
+        await trx.updateTable('hostSources').set({ seenRunId: ctx.runId }).where('id', 'in', ids).execute();
       }
       for (const part of chunk(fresh, 200)) {
         const keyOf = (m: NormalizedMachine) => `mde:${ctx.connectorId}:${m.source.machineId}`;
@@ -191,6 +230,32 @@ export class HostWriter {
       await CheckpointRepository.put(trx, ctx.connectorId, checkpoint.stream, checkpoint.value, ctx.at);
     });
     return result;
+  }
+
+  private async touchLastSeen(
+    trx: Transaction<Database>,
+    old: { id: number; hostId: number; hostStatus: string },
+    lastSeen: string | null,
+    status: string,
+    ctx: HostBatchContext,
+  ): Promise<void> {
+    const nextStatus = old.hostStatus === 'merged' ? 'merged' : status;
+    if (this.lastSeenStatements) {
+      // Prepared statements: at 100,000 devices a day's worth of reports is 100,000 of these.
+      this.lastSeenStatements.source.run(lastSeen, ctx.runId, old.id);
+      this.lastSeenStatements.host.run(lastSeen, nextStatus, old.hostId);
+      return;
+    }
+    await trx
+      .updateTable('hostSources')
+      .set({ lastSeen, seenRunId: ctx.runId })
+      .where('id', '=', old.id)
+      .execute();
+    await trx
+      .updateTable('hosts')
+      .set({ lastSeen, status: nextStatus })
+      .where('id', '=', old.hostId)
+      .execute();
   }
 
   /**
@@ -227,6 +292,60 @@ export class HostWriter {
       });
     }
     return merged.length;
+  }
+
+  /** Marks devices that had rows in a full vulnerability pass (seed 000: "not scanned" devices). */
+  async markScanned(connectorId: number, token: number, machineIds: Iterable<string>): Promise<void> {
+    for (const ids of chunk([...machineIds], 500)) {
+      await this.store.db
+        .updateTable('hostSources')
+        .set({ vulnerabilitySeenToken: token })
+        .where('connectorId', '=', connectorId)
+        .where('machineId', 'in', ids)
+        .execute();
+    }
+  }
+
+  /**
+   * After a complete full pass: devices it had no row for were never scanned. They are marked so,
+   * and with the connector's include-unscanned option off their hosts are `excluded` (seed 000).
+   */
+  async markUnscanned(
+    connectorId: number,
+    token: number,
+    includeUnscanned: boolean,
+    at: string,
+  ): Promise<number> {
+    const unscanned = this.store.db
+      .selectFrom('hostSources')
+      .select('hostSources.hostId')
+      .where('hostSources.connectorId', '=', connectorId)
+      .where((eb) =>
+        eb.or([eb('vulnerabilitySeenToken', 'is', null), eb('vulnerabilitySeenToken', '!=', token)]),
+      );
+    await this.store.db
+      .updateTable('hostSources')
+      .set({ vulnerabilityDataState: 'ok' })
+      .where('connectorId', '=', connectorId)
+      .where('vulnerabilitySeenToken', '=', token)
+      .execute();
+    const r = await this.store.db
+      .updateTable('hostSources')
+      .set({ vulnerabilityDataState: 'unscanned' })
+      .where('connectorId', '=', connectorId)
+      .where((eb) =>
+        eb.or([eb('vulnerabilitySeenToken', 'is', null), eb('vulnerabilitySeenToken', '!=', token)]),
+      )
+      .executeTakeFirst();
+    if (!includeUnscanned) {
+      await this.store.db
+        .updateTable('hosts')
+        .set({ status: 'excluded', updatedAt: at })
+        .where('id', 'in', unscanned)
+        .where('status', '!=', 'merged')
+        .execute();
+    }
+    return Number(r.numUpdatedRows);
   }
 
   /** Records whether vulnerability data could be read (`ok`) or not (`not-licensed`), design.md 5. */

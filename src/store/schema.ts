@@ -117,6 +117,8 @@ export interface HostSourceTable {
   lastSeen: string | null;
   /** `unknown` until a vulnerability stream ran; `not-licensed` after a 403 (design.md 5). */
   vulnerabilityDataState: string;
+  /** The full pass that last had any row for this device: devices no pass saw were never scanned. */
+  vulnerabilitySeenToken: number | null;
   contentHash: string;
   seenRunId: number;
   extra: string;

@@ -124,7 +124,8 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
       now,
       ...(request.signal ? { signal: request.signal } : {}),
       hostIndex: new Map(),
-      deviceFilterActive: options.tags.length > 0 || options.filter !== undefined,
+      // Any rule that keeps some devices out also keeps their findings, software and alerts out.
+      deviceFilterActive: options.tags.length > 0 || options.filter !== undefined || options.staleDays > 0,
       counters(stream) {
         counters[stream] ??= emptyCounters();
         return counters[stream]!;

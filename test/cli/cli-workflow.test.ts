@@ -67,8 +67,6 @@ describe('mdec: connector, sync and export as a user runs them', () => {
       sim.url,
       '--scope',
       'https://api.securitycenter.microsoft.com/.default',
-      '--stale-days',
-      '30',
     ]);
     expect(add.code, add.stderr).toBe(0);
     const show = await run(['--json', 'connector', 'show', '--name', 'lab']);

@@ -152,6 +152,7 @@ export function initialSchema(dialect: SqlDialect) {
       t = text(t, 'first_seen');
       t = text(t, 'last_seen');
       t = text(t, 'vulnerability_data_state', (c) => c.notNull().defaultTo('unknown'));
+      t = t.addColumn('vulnerability_seen_token', 'integer');
       await bookkeeping(t).execute();
       await db.schema
         .createIndex('host_sources_machine')

@@ -17,6 +17,7 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
   const wantedTags = new Set(options.tags.map((t) => t.toLowerCase()));
   ctx.progress.start(MACHINES_STREAM);
   let page = 0;
+  let skipped = 0;
   const pages = odataPages(ctx.client, 'entity', '/api/machines', {
     pageSize: 10_000,
     notFoundIsEmpty: true,
@@ -54,8 +55,10 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
     counters.inserted += result.inserted;
     counters.updated += result.updated;
     counters.unchanged += result.unchanged;
+    skipped += result.skipped;
     ctx.progress.update(MACHINES_STREAM, counters.fetched);
   }
+  if (skipped > 0) counters.note = `${skipped} devices not imported: not seen for ${options.staleDays} days`;
   await ctx.hosts.foldMerged(ctx.connector.id, ctx.now().toISOString());
   const index = await ctx.hosts.hostIndex(ctx.connector.id, ctx.deviceFilterActive ? ctx.runId : undefined);
   ctx.hostIndex.clear();

@@ -160,7 +160,11 @@ async function readOneFile(
   const skipLines = pass.fileIndex === fileIndex ? pass.line : 0;
   let line = 0;
   let batch: NormalizedFinding[] = [];
+  /** Devices with any row (with or without a CVE) since the last flush. */
+  const scanned = new Set<string>();
   const flush = async () => {
+    await ctx.hosts.markScanned(ctx.connector.id, pass.seenToken, scanned);
+    scanned.clear();
     await writeSnapshot(ctx, counters, batch, pass.generatedTime, pass.seenToken, {
       ...pass,
       fileIndex,
@@ -197,6 +201,7 @@ async function readOneFile(
         noteRejectedRow(pass, raw);
         continue;
       }
+      scanned.add(parsed.value.deviceId.toLowerCase());
       const finding = normalizeFinding(parsed.value);
       if (finding && keep(finding)) batch.push(finding);
     }
@@ -261,7 +266,13 @@ async function finishPass(
   }
   await setVulnerabilityWatermark(ctx, pass.generatedTime, true);
   await ctx.checkpoints.clear(ctx.connector.id, VULNERABILITIES_STREAM);
-  await ctx.hosts.setVulnerabilityDataState(ctx.connector.id, 'ok');
+  const unscanned = await ctx.hosts.markUnscanned(
+    ctx.connector.id,
+    pass.seenToken,
+    ctx.connector.options.includeUnscanned,
+    ctx.now().toISOString(),
+  );
+  if (unscanned > 0) counters.note = `${unscanned} devices have no vulnerability data (never scanned)`;
   counters.outcome = 'complete';
 }
 
@@ -287,6 +298,7 @@ async function syncFromJson(ctx: SyncContext): Promise<{ snapshotTime: string }>
     for await (const records of pages) {
       page++;
       const batch: NormalizedFinding[] = [];
+      const scanned = new Set<string>();
       for (const raw of records) {
         counters.fetched++;
         const parsed = parseRecord(VulnerabilityRowSchema, raw);
@@ -295,9 +307,11 @@ async function syncFromJson(ctx: SyncContext): Promise<{ snapshotTime: string }>
           noteRejectedRow(pass, raw);
           continue;
         }
+        scanned.add(parsed.value.deviceId.toLowerCase());
         const finding = normalizeFinding(parsed.value);
         if (finding && keep(finding)) batch.push(finding);
       }
+      await ctx.hosts.markScanned(ctx.connector.id, pass.seenToken, scanned);
       await writeSnapshot(ctx, counters, batch, snapshotTime, ctx.runId, { source: 'json', page });
       ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
     }

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
+import { addConnector, sync } from '../helpers/sync-harness.js';
+import { openTestStore, STORE_KINDS } from '../helpers/test-stores.js';
+
+describe.each(STORE_KINDS)('which devices a connector keeps (%s)', (kind) => {
+  let sim: TestSimulator;
+  beforeAll(async () => {
+    sim = await startTestSimulator({ devices: 400, seed: 21 });
+  });
+  afterAll(() => sim.close());
+
+  it('a stale threshold leaves out devices that have not checked in, and their findings', async () => {
+    const db = await openTestStore(kind);
+    try {
+      const c = await addConnector(db.store, sim, { staleDays: 14 });
+      const result = await sync(db.store, sim, 'full');
+      expect(result.state).toBe('succeeded');
+      const now = sim.sim.state.clock.now();
+      const machines = await sim.truthRows('machines');
+      const fresh = machines.filter((m) => now - Date.parse(m.lastSeen as string) <= 14 * 86_400_000);
+      expect(fresh.length).toBeLessThan(machines.length);
+      const stored = await db.store.db
+        .selectFrom('hostSources')
+        .select('machineId')
+        .where('connectorId', '=', c.id)
+        .execute();
+      expect(stored.map((s) => s.machineId).sort()).toEqual(fresh.map((m) => String(m.id)).sort());
+      const kept = new Set(fresh.map((m) => String(m.id)));
+      const findings = await db.store.db.selectFrom('findings').select('machineId').distinct().execute();
+      expect(findings.every((f) => kept.has(f.machineId))).toBe(true);
+      expect(result.counters.machines!.note).toMatch(/not imported/);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('devices never scanned are marked, and excluded when include-unscanned is off', async () => {
+    const db = await openTestStore(kind);
+    try {
+      await addConnector(db.store, sim, { includeUnscanned: false });
+      const result = await sync(db.store, sim, 'full');
+      expect(result.state).toBe('succeeded');
+      const scannedIds = new Set(
+        (await sim.truthRows('vulnerabilities')).map((r) => String(r.deviceId).toLowerCase()),
+      );
+      const sources = await db.store.db
+        .selectFrom('hostSources')
+        .innerJoin('hosts', 'hosts.id', 'hostSources.hostId')
+        .select(['hostSources.machineId', 'hostSources.vulnerabilityDataState', 'hosts.status'])
+        .execute();
+      const unscanned = sources.filter((s) => !scannedIds.has(s.machineId));
+      expect(unscanned.length).toBeGreaterThan(0);
+      expect(
+        unscanned.every((s) => s.vulnerabilityDataState === 'unscanned' && s.status === 'excluded'),
+      ).toBe(true);
+      expect(
+        sources.filter((s) => scannedIds.has(s.machineId)).every((s) => s.vulnerabilityDataState === 'ok'),
+      ).toBe(true);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('a tag filter keeps only tagged devices', async () => {
+    const db = await openTestStore(kind);
+    try {
+      const machines = await sim.truthRows('machines');
+      const tag = (machines.find((m) => (m.machineTags as string[]).length > 0)!.machineTags as string[])[0]!;
+      await addConnector(db.store, sim, { tags: [tag] });
+      await sync(db.store, sim, 'full');
+      const stored = await db.store.db.selectFrom('hostSources').select('machineId').execute();
+      const expected = machines.filter((m) =>
+        (m.machineTags as string[]).some((t) => t.toLowerCase() === tag.toLowerCase()),
+      );
+      expect(stored.length).toBe(expected.length);
+    } finally {
+      await db.drop();
+    }
+  });
+});
