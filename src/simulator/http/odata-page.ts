@@ -9,7 +9,7 @@ import { sendBody } from './send-body.js';
  * Without `$top` a page holds the set's maximum and carries `@odata.nextLink` when more rows exist;
  * with `$top` there is no nextLink, which is the MDE quirk clients must survive.
  */
-export function sendODataPage(
+export async function sendODataPage(
   ctx: RouteContext,
   spec: EntitySetSpec,
   records: Iterable<Record<string, unknown>>,
@@ -18,7 +18,7 @@ export function sendODataPage(
     record: Record<string, unknown>,
     expandEvidence: boolean,
   ) => Record<string, unknown> = stripEvidence,
-): void {
+): Promise<void> {
   const q = parseQueryOptions(ctx.url.searchParams, spec);
   const pageSize = q.top ?? spec.maxTop;
   let source: Iterable<Record<string, unknown>> = records;
@@ -29,32 +29,83 @@ export function sendODataPage(
     all.sort(compareForOrderBy(q.orderBy, spec));
     source = all;
   }
-  const page: Record<string, unknown>[] = [];
-  let skipped = 0;
-  let more = false;
-  for (const r of source) {
-    if (!q.orderBy?.length && q.filter && !q.filter(r)) continue;
-    if (skipped < q.skip) {
-      skipped++;
-      continue;
-    }
-    if (page.length === pageSize) {
-      more = true;
-      break;
-    }
-    const projected = project(r, q.expandEvidence);
-    page.push(q.select ? applySelect(projected, q.select) : projected);
+  const rows = pageRows(ctx, q, source, pageSize, project);
+  const context = `${ctx.sim.baseUrl}/api/$metadata#${contextName}`;
+  if (ctx.faults.some((f) => f.kind === 'slow' || f.kind === 'cut-body')) {
+    // Body faults need the whole body; they only ever hit small test pages.
+    const value = [...rows];
+    const body: Record<string, unknown> = { '@odata.context': context, value };
+    const next = rows.more ? nextLinkFor(ctx, q.skip + value.length) : undefined;
+    if (q.top === undefined && next) body['@odata.nextLink'] = next;
+    sendBody(ctx, 200, body);
+    return;
   }
-  if (hasFault(ctx, 'malformed-records') && page.length > 0) page[0] = corruptRecord(page[0]!);
-  const body: Record<string, unknown> = {
-    '@odata.context': `${ctx.sim.baseUrl}/api/$metadata#${contextName}`,
-    value: page,
+  await streamPage(ctx, context, rows, (count) =>
+    q.top === undefined && rows.more ? nextLinkFor(ctx, q.skip + count) : undefined,
+  );
+}
+
+type PageRows = Iterable<Record<string, unknown>> & { more: boolean };
+
+/** The rows of one page, produced lazily; `more` tells, once iterated, whether rows remain. */
+function pageRows(
+  ctx: RouteContext,
+  q: ReturnType<typeof parseQueryOptions>,
+  source: Iterable<Record<string, unknown>>,
+  pageSize: number,
+  project: (record: Record<string, unknown>, expandEvidence: boolean) => Record<string, unknown>,
+): PageRows {
+  const result = {
+    more: false,
+    *[Symbol.iterator]() {
+      let skipped = 0;
+      let count = 0;
+      const corrupt = hasFault(ctx, 'malformed-records');
+      for (const r of source) {
+        if (!q.orderBy?.length && q.filter && !q.filter(r)) continue;
+        if (skipped < q.skip) {
+          skipped++;
+          continue;
+        }
+        if (count === pageSize) {
+          result.more = true;
+          return;
+        }
+        const projected = project(r, q.expandEvidence);
+        const row = q.select ? applySelect(projected, q.select) : projected;
+        yield corrupt && count === 0 ? corruptRecord(row) : row;
+        count++;
+      }
+    },
   };
-  if (q.top === undefined && more) {
-    const next = nextLinkFor(ctx, q.skip + page.length);
-    if (next) body['@odata.nextLink'] = next;
+  return result;
+}
+
+/**
+ * Writes a page as it is produced, a chunk at a time with back-pressure: a page of 10,000 machines
+ * is 15 MB of JSON, and holding it whole (objects, string and buffer) tripled the simulator's memory.
+ */
+export async function streamPage(
+  ctx: RouteContext,
+  context: string,
+  rows: Iterable<Record<string, unknown>>,
+  nextLink: (count: number) => string | undefined,
+): Promise<void> {
+  const { res } = ctx;
+  res.writeHead(200, { 'content-type': 'application/json; odata.metadata=minimal; charset=utf-8' });
+  let buffer = `{"@odata.context":${JSON.stringify(context)},"value":[`;
+  let count = 0;
+  for (const row of rows) {
+    buffer += `${count === 0 ? '' : ','}${JSON.stringify(row)}`;
+    count++;
+    if (buffer.length > 1 << 16) {
+      if (!res.write(buffer)) await new Promise((resolve) => res.once('drain', resolve));
+      buffer = '';
+    }
   }
-  sendBody(ctx, 200, body);
+  const next = nextLink(count);
+  buffer += `]${next ? `,"@odata.nextLink":${JSON.stringify(next)}` : ''}}`;
+  res.end(buffer);
 }
 
 /** The nextLink for the page after this one, or what a nextLink fault makes of it. */

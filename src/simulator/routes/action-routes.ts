@@ -87,7 +87,7 @@ export const actionRoutes: Route[] = [
     budget: BUDGETS.entity,
     roles: ROLES.machineRead,
     handle(ctx) {
-      sendODataPage(ctx, ENTITY_SETS.machineActions, ctx.sim.actions.list(), 'MachineActions');
+      return sendODataPage(ctx, ENTITY_SETS.machineActions, ctx.sim.actions.list(), 'MachineActions');
     },
   },
   {

@@ -25,7 +25,7 @@ export const alertRoutes: Route[] = [
       const alerts = ctx.sim.tenant.alerts(ctx.sim.clock.now()) as Iterable<unknown> as Iterable<
         Record<string, unknown>
       >;
-      sendODataPage(ctx, ENTITY_SETS.alerts, alerts, 'Alerts');
+      return sendODataPage(ctx, ENTITY_SETS.alerts, alerts, 'Alerts');
     },
   },
   {

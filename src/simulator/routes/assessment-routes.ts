@@ -1,6 +1,7 @@
 import { signedBlobUrl } from '../http/blob-signature.js';
 import { corruptRecord } from '../http/corrupt-record.js';
 import { BUDGETS, ROLES } from '../http/endpoint-budgets.js';
+import { streamPage } from '../http/odata-page.js';
 import { withQuery } from '../http/odata-url.js';
 import { MdeHttpError } from '../http/respond.js';
 import { hasFault, type Route, type RouteContext } from '../http/route.js';
@@ -54,28 +55,43 @@ function nextLink(ctx: RouteContext, position: Record<string, number>): string |
   return withQuery(ctx.url, { $skiptoken: encodeSkipToken(position) }, ['$top']);
 }
 
-function sendRows(
+/**
+ * Sends rows produced lazily; `position` is read after the last row, since it says where the rows
+ * stopped. Streams unless a body fault needs the whole body (only small test pages).
+ */
+async function sendRows(
   ctx: RouteContext,
   contextName: string,
-  rows: object[],
-  position: Record<string, number> | undefined,
-) {
-  if (hasFault(ctx, 'malformed-records') && rows.length > 0) {
-    rows[0] = corruptRecord(rows[0] as Record<string, unknown>);
-  }
-  const body: Record<string, unknown> = {
-    '@odata.context': `${ctx.sim.baseUrl}/api/$metadata#Collection(microsoft.windowsDefenderATP.api.${contextName})`,
-    value: rows,
-  };
-  if (position) {
-    const link = nextLink(ctx, position);
+  rows: Iterable<object>,
+  position: () => Record<string, number> | undefined,
+): Promise<void> {
+  const corrupt = hasFault(ctx, 'malformed-records');
+  const shaped = (function* () {
+    let first = true;
+    for (const row of rows) {
+      yield corrupt && first
+        ? corruptRecord(row as Record<string, unknown>)
+        : (row as Record<string, unknown>);
+      first = false;
+    }
+  })();
+  const context = `${ctx.sim.baseUrl}/api/$metadata#Collection(microsoft.windowsDefenderATP.api.${contextName})`;
+  if (ctx.faults.some((f) => f.kind === 'slow' || f.kind === 'cut-body')) {
+    const body: Record<string, unknown> = { '@odata.context': context, value: [...shaped] };
+    const at = position();
+    const link = at && nextLink(ctx, at);
     if (link) body['@odata.nextLink'] = link;
+    sendBody(ctx, 200, body);
+    return;
   }
-  sendBody(ctx, 200, body);
+  await streamPage(ctx, context, shaped, () => {
+    const at = position();
+    return at && nextLink(ctx, at);
+  });
 }
 
 /** One page of a per-device snapshot feed, walking devices in index order (mde-api.md 4.1, 5). */
-function sendSnapshotPage(ctx: RouteContext, rowsOf: RowsOf, contextName: string) {
+function sendSnapshotPage(ctx: RouteContext, rowsOf: RowsOf, contextName: string): Promise<void> {
   const limits = pageLimits(ctx);
   const token = skipTokenOf(ctx);
   const { tenant } = ctx.sim;
@@ -83,23 +99,23 @@ function sendSnapshotPage(ctx: RouteContext, rowsOf: RowsOf, contextName: string
   const machines = tenant.machineCount(tenant.snapshotTime(epoch).getTime());
   let device = token?.d ?? 0;
   let offset = token?.r ?? 0;
-  const rows: object[] = [];
-  while (device < machines && rows.length < limits.size) {
-    const deviceRows = rowsOf(tenant, device, epoch);
-    const take = deviceRows.slice(offset, offset + (limits.size - rows.length));
-    rows.push(...take);
-    offset += take.length;
-    if (offset >= deviceRows.length) {
-      device++;
-      offset = 0;
+  // Rows are made device by device as the page is written: a 50,000-row page never sits in memory.
+  const rows = (function* () {
+    let sent = 0;
+    while (device < machines && sent < limits.size) {
+      const deviceRows = rowsOf(tenant, device, epoch);
+      while (offset < deviceRows.length && sent < limits.size) {
+        yield deviceRows[offset++]!;
+        sent++;
+      }
+      if (offset >= deviceRows.length) {
+        device++;
+        offset = 0;
+      }
     }
-  }
-  const more = device < machines;
-  sendRows(
-    ctx,
-    contextName,
-    rows,
-    more && !limits.truncated ? { e: epoch, d: device, r: offset } : undefined,
+  })();
+  return sendRows(ctx, contextName, rows, () =>
+    device < machines && !limits.truncated ? { e: epoch, d: device, r: offset } : undefined,
   );
 }
 
@@ -119,7 +135,7 @@ function parseSinceTime(ctx: RouteContext): number {
  * mde-api.md 4.3: the changes of every generation window from the one that holds `sinceTime` to
  * the latest snapshot. Transition e (snapshot e-1 → e) is published once snapshot e exists.
  */
-function sendChangesPage(ctx: RouteContext) {
+function sendChangesPage(ctx: RouteContext): Promise<void> {
   const limits = pageLimits(ctx);
   const token = skipTokenOf(ctx);
   const { tenant } = ctx.sim;
@@ -155,10 +171,8 @@ function sendChangesPage(ctx: RouteContext) {
     }
   }
   const more = epoch <= last;
-  sendRows(
-    ctx,
-    'DeltaAssetVulnerability',
-    rows,
+  // Change pages are small (about 1% of the estate per window), so they are built whole.
+  return sendRows(ctx, 'DeltaAssetVulnerability', rows, () =>
     more && !limits.truncated ? { s: first, l: last, e: epoch, o: offset } : undefined,
   );
 }

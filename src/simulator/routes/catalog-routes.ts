@@ -97,7 +97,7 @@ export const catalogRoutes: Route[] = [
     bucket: 'machinesVulnerabilities',
     roles: ROLES.vulnerabilityRead,
     handle(ctx) {
-      sendODataPage(
+      return sendODataPage(
         ctx,
         ENTITY_SETS.machinesVulnerabilities,
         machineVulnerabilities(ctx) as Iterable<unknown> as Iterable<Record<string, unknown>>,
@@ -112,7 +112,7 @@ export const catalogRoutes: Route[] = [
     roles: ROLES.vulnerabilityRead,
     handle(ctx) {
       const cves = ctx.sim.tenant.cves(currentEpoch(ctx)) as unknown as Record<string, unknown>[];
-      sendODataPage(ctx, ENTITY_SETS.vulnerabilities, cves, 'Vulnerabilities');
+      return sendODataPage(ctx, ENTITY_SETS.vulnerabilities, cves, 'Vulnerabilities');
     },
   },
   {
@@ -143,7 +143,7 @@ export const catalogRoutes: Route[] = [
     roles: ROLES.softwareRead,
     handle(ctx) {
       const list = ctx.sim.tenant.software(currentEpoch(ctx)) as unknown as Record<string, unknown>[];
-      sendODataPage(ctx, ENTITY_SETS.software, list, 'Software');
+      return sendODataPage(ctx, ENTITY_SETS.software, list, 'Software');
     },
   },
   {
@@ -190,7 +190,7 @@ export const catalogRoutes: Route[] = [
     roles: ROLES.recommendationRead,
     handle(ctx) {
       const list = ctx.sim.tenant.recommendations(currentEpoch(ctx)) as unknown as Record<string, unknown>[];
-      sendODataPage(ctx, ENTITY_SETS.recommendations, list, 'Recommendations');
+      return sendODataPage(ctx, ENTITY_SETS.recommendations, list, 'Recommendations');
     },
   },
   {

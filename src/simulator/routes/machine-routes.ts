@@ -26,7 +26,7 @@ export const machineRoutes: Route[] = [
       if (ctx.sim.tenant.machineCount(now) === 0) {
         throw new MdeHttpError(404, 'ResourceNotFound', 'No machines found');
       }
-      sendODataPage(
+      return sendODataPage(
         ctx,
         ENTITY_SETS.machines,
         ctx.sim.tenant.machines(now) as Iterable<Record<string, unknown>>,
