@@ -64,9 +64,13 @@ export function pick<T>(list: readonly T[], h: number): T {
   return item;
 }
 
-/** Lower-case hex of a 32-bit value, zero-padded to 8 digits. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Lower-case hex of a 32-bit value, zero-padded to 8 digits (by table: ids are made by the million). */
 export function hex8(h: number): string {
-  return (h >>> 0).toString(16).padStart(8, '0');
+  return (
+    HEX_BYTE[(h >>> 24) & 255]! + HEX_BYTE[(h >>> 16) & 255]! + HEX_BYTE[(h >>> 8) & 255]! + HEX_BYTE[h & 255]!
+  );
 }
 
 /** A GUID-shaped string (8-4-4-4-12) from four hashes of (a, b). */
