@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { createFindingIndexes } from './finding-indexes.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 import { dialectOf, type SqlDialect } from './sql-dialect.js';
@@ -45,13 +46,20 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
     store = { db, dialect, location, sqlite, close: () => db.destroy() };
   } else {
     const pool = new pg.Pool({ connectionString: location, max: 4 });
+    // An idle connection the server drops (a restart, a failover) must not crash the process; the
+    // pool replaces it on the next query.
+    pool.on('error', () => {});
     const db = new Kysely<Database>({
       dialect: new PostgresDialect({ pool }),
       plugins: [new CamelCasePlugin()],
     });
     store = { db, dialect, location: redactUrl(location), close: () => db.destroy() };
   }
-  if (options.migrate ?? true) await migrateToLatest(store);
+  if (options.migrate ?? true) {
+    await migrateToLatest(store);
+    // A first sync killed while loading leaves the secondary indexes dropped; put them back.
+    await createFindingIndexes(store.db.withoutPlugins() as Kysely<unknown>);
+  }
   return store;
 }
 

@@ -42,14 +42,15 @@ export async function openTestStore(kind: StoreKind): Promise<TestStore> {
     const dir = mkdtempSync(join(tmpdir(), 'mdec-test-'));
     const location = join(dir, 'mdec.sqlite');
     const store = await openStore(location);
-    return {
+    const t: TestStore = {
       store,
       location,
       async drop() {
-        await store.close().catch(() => {});
+        await t.store.close().catch(() => {});
         rmSync(dir, { recursive: true, force: true });
       },
     };
+    return t;
   }
   const name = `mdec_t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
@@ -60,15 +61,17 @@ export async function openTestStore(kind: StoreKind): Promise<TestStore> {
   url.pathname = `/${name}`;
   const location = url.toString();
   const store = await openStore(location);
-  return {
+  const t: TestStore = {
     store,
     location,
     async drop() {
-      await store.close().catch(() => {});
+      // The test may have swapped in a reopened store: close whichever is current.
+      await t.store.close().catch(() => {});
       const a = new pg.Client({ connectionString: PG_ADMIN_URL });
       await a.connect();
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await a.end();
     },
   };
+  return t;
 }

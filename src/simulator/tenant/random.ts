@@ -69,7 +69,10 @@ const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2
 /** Lower-case hex of a 32-bit value, zero-padded to 8 digits (by table: ids are made by the million). */
 export function hex8(h: number): string {
   return (
-    HEX_BYTE[(h >>> 24) & 255]! + HEX_BYTE[(h >>> 16) & 255]! + HEX_BYTE[(h >>> 8) & 255]! + HEX_BYTE[h & 255]!
+    HEX_BYTE[(h >>> 24) & 255]! +
+    HEX_BYTE[(h >>> 16) & 255]! +
+    HEX_BYTE[(h >>> 8) & 255]! +
+    HEX_BYTE[h & 255]!
   );
 }
 

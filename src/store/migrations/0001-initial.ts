@@ -1,4 +1,5 @@
 import type { ColumnDefinitionBuilder, CreateTableBuilder, Kysely } from 'kysely';
+import { createFindingIndexes } from '../finding-indexes.js';
 import type { SqlDialect } from '../sql-dialect.js';
 
 type Table = CreateTableBuilder<string, string>;
@@ -217,13 +218,7 @@ export function initialSchema(dialect: SqlDialect) {
         .on('findings')
         .columns(['connector_id', 'finding_key'])
         .execute();
-      await db.schema
-        .createIndex('findings_status')
-        .on('findings')
-        .columns(['connector_id', 'status', 'severity'])
-        .execute();
-      await db.schema.createIndex('findings_host').on('findings').column('host_id').execute();
-      await db.schema.createIndex('findings_cve').on('findings').column('cve_id').execute();
+      await createFindingIndexes(db);
 
       t = db.schema.createTable('vulnerability_definitions');
       t = t.addColumn('connector_id', 'integer', (c) =>

@@ -1,0 +1,67 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { SecretBox } from '../../src/security/secret-box.js';
+import { ConnectorRepository } from '../../src/store/connector-repository.js';
+import { dropFindingIndexes, FINDING_SECONDARY_INDEXES } from '../../src/store/finding-indexes.js';
+import { openStore } from '../../src/store/open-store.js';
+import { parseConnectorOptions } from '../../src/sync/connector-options.js';
+import { openTestStore, STORE_KINDS } from '../helpers/test-stores.js';
+
+async function indexNames(store: Awaited<ReturnType<typeof openTestStore>>['store']): Promise<string[]> {
+  const q =
+    store.dialect === 'sqlite'
+      ? sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'findings'`
+      : sql<{ name: string }>`select indexname as name from pg_indexes where tablename = 'findings'`;
+  return (await q.execute(store.db)).rows.map((r) => r.name);
+}
+
+describe.each(STORE_KINDS)('store (%s)', (kind) => {
+  it('migrates to the full schema and re-creates finding indexes a killed bulk load left dropped', async () => {
+    const t = await openTestStore(kind);
+    try {
+      for (const i of FINDING_SECONDARY_INDEXES) expect(await indexNames(t.store)).toContain(i.name);
+      await dropFindingIndexes(t.store.db.withoutPlugins() as never);
+      expect(await indexNames(t.store)).not.toContain('findings_cve');
+      await t.store.close();
+      const reopened = await openStore(t.location);
+      t.store = reopened;
+      for (const i of FINDING_SECONDARY_INDEXES) expect(await indexNames(reopened)).toContain(i.name);
+    } finally {
+      await t.drop();
+    }
+  });
+
+  it('keeps secrets sealed at rest and opens them only with the same key', async () => {
+    const t = await openTestStore(kind);
+    try {
+      const box = SecretBox.fromKey(Buffer.alloc(32, 9));
+      const repo = new ConnectorRepository(t.store, box);
+      const c = await repo.create({
+        name: 'sealed',
+        network: 'n',
+        tenantId: '11111111-2222-4333-8444-555555555555',
+        clientId: '11111111-2222-4333-8444-555555555555',
+        cloud: 'commercial',
+        apiUrl: 'https://api.security.microsoft.com',
+        loginUrl: 'https://login.microsoftonline.com',
+        scope: 'https://api.securitycenter.microsoft.com/.default',
+        active: true,
+        schedule: null,
+        options: parseConnectorOptions({}),
+        credentials: { clientSecret: 'top-secret-value' },
+      });
+      const raw = await t.store.db
+        .selectFrom('connectors')
+        .select('secretEncrypted')
+        .executeTakeFirstOrThrow();
+      expect(raw.secretEncrypted).toMatch(/^v1:/);
+      expect(raw.secretEncrypted).not.toContain('top-secret-value');
+      expect((await repo.credentials(c.id)).clientSecret).toBe('top-secret-value');
+      const other = new ConnectorRepository(t.store, SecretBox.fromKey(Buffer.alloc(32, 8)));
+      await expect(other.credentials(c.id)).rejects.toThrow(/master key differs/);
+      expect(JSON.stringify(c)).not.toContain('top-secret-value');
+    } finally {
+      await t.drop();
+    }
+  });
+});
