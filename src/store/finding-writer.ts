@@ -9,6 +9,7 @@ import {
 } from '../sync/finding-lifecycle.js';
 import { CheckpointRepository } from './checkpoint-repository.js';
 import { chunk } from './chunk.js';
+import { contentColumns } from './finding-columns.js';
 import type { Store } from './open-store.js';
 import type { Database, FindingTable } from './schema.js';
 import { SqliteSnapshotWriter } from './sqlite-snapshot-writer.js';
@@ -313,29 +314,6 @@ function dedupe(findings: NormalizedFinding[]): NormalizedFinding[] {
   const byKey = new Map<string, NormalizedFinding>();
   for (const f of findings) byKey.set(f.findingKey, f);
   return byKey.size === findings.length ? findings : [...byKey.values()];
-}
-
-/** The columns that come from MDE's row, rewritten when its content changes. */
-function contentColumns(f: NormalizedFinding) {
-  return {
-    name: f.name,
-    sourceSeverity: f.sourceSeverity,
-    severity: f.severity,
-    score: f.score,
-    securityUpdateAvailable: f.securityUpdateAvailable === null ? null : f.securityUpdateAvailable ? 1 : 0,
-    recommendedSecurityUpdate: f.recommendedSecurityUpdate,
-    recommendedSecurityUpdateId: f.recommendedSecurityUpdateId,
-    recommendedSecurityUpdateUrl: f.recommendedSecurityUpdateUrl,
-    diskPaths: JSON.stringify(f.diskPaths),
-    registryPaths: JSON.stringify(f.registryPaths),
-    exploitabilityLevel: f.exploitabilityLevel,
-    recommendationReference: f.recommendationReference,
-    rbacGroupId: f.rbacGroupId,
-    rbacGroupName: f.rbacGroupName,
-    cvssScore: f.cvssScore,
-    contentHash: f.contentHash,
-    extra: JSON.stringify(f.extra),
-  };
 }
 
 function newRow(ctx: FindingBatchContext, f: NormalizedFinding, stateTime: string): Insertable<FindingTable> {

@@ -3,7 +3,6 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { createFindingIndexes } from './finding-indexes.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 import { dialectOf, type SqlDialect } from './sql-dialect.js';
@@ -55,11 +54,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
     });
     store = { db, dialect, location: redactUrl(location), close: () => db.destroy() };
   }
-  if (options.migrate ?? true) {
-    await migrateToLatest(store);
-    // A first sync killed while loading leaves the secondary indexes dropped; put them back.
-    await createFindingIndexes(store.db.withoutPlugins() as Kysely<unknown>);
-  }
+  if (options.migrate ?? true) await migrateToLatest(store);
   return store;
 }
 

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { NormalizedFinding } from '../normalize/model.js';
 import { decideForSnapshot, type FindingStatus } from '../sync/finding-lifecycle.js';
+import { contentColumns } from './finding-columns.js';
 import type { Checkpoint, FindingBatchContext, SnapshotBatchResult } from './finding-writer.js';
 
 /** Column order of the insert; values come from {@link insertValues}. */
@@ -43,48 +44,18 @@ const INSERT_COLUMNS = [
   'updated_at',
 ] as const;
 
-/** The content columns rewritten when a finding changed or came back (same order as contentValues). */
-const CONTENT_COLUMNS = [
-  'name',
-  'source_severity',
-  'severity',
-  'score',
-  'security_update_available',
-  'recommended_security_update',
-  'recommended_security_update_id',
-  'recommended_security_update_url',
-  'disk_paths',
-  'registry_paths',
-  'exploitability_level',
-  'recommendation_reference',
-  'rbac_group_id',
-  'rbac_group_name',
-  'cvss_score',
-  'content_hash',
-  'extra',
-] as const;
+/** camelCase → snake_case, for the column names of {@link contentColumns}. */
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-function contentValues(f: NormalizedFinding): unknown[] {
-  return [
-    f.name,
-    f.sourceSeverity,
-    f.severity,
-    f.score,
-    f.securityUpdateAvailable === null ? null : f.securityUpdateAvailable ? 1 : 0,
-    f.recommendedSecurityUpdate,
-    f.recommendedSecurityUpdateId,
-    f.recommendedSecurityUpdateUrl,
-    JSON.stringify(f.diskPaths),
-    JSON.stringify(f.registryPaths),
-    f.exploitabilityLevel,
-    f.recommendationReference,
-    f.rbacGroupId,
-    f.rbacGroupName,
-    f.cvssScore,
-    f.contentHash,
-    JSON.stringify(f.extra),
-  ];
-}
+/** The content columns, in the order `Object.values(contentColumns(f))` gives their values. */
+const CONTENT_COLUMNS = Object.keys(
+  contentColumns({
+    diskPaths: [],
+    registryPaths: [],
+    extra: {},
+    securityUpdateAvailable: null,
+  } as unknown as NormalizedFinding),
+).map(snake);
 
 interface Statements {
   lookup: BetterSqlite3.Statement;
@@ -185,7 +156,7 @@ export class SqliteSnapshotWriter {
         } else {
           const reopened = decision === 'reopen';
           s.update.run(
-            ...contentValues(f),
+            ...Object.values(contentColumns(f)),
             hostId,
             stored!.reopenedCount + (reopened ? 1 : 0),
             snapshotTime,

@@ -6,7 +6,6 @@ import { parseRecord } from '../../mde/parse/parse-record.js';
 import { VulnerabilityRowSchema } from '../../mde/schemas/vulnerability-row.js';
 import type { NormalizedFinding } from '../../normalize/model.js';
 import { normalizeFinding } from '../../normalize/normalize-finding.js';
-import { createFindingIndexes, dropFindingIndexes, findingsTableEmpty } from '../../store/finding-indexes.js';
 import type { FindingBatchContext } from '../../store/finding-writer.js';
 import type { StreamCounters } from '../../store/run-repository.js';
 import { reject, type SyncContext } from '../sync-context.js';
@@ -99,67 +98,54 @@ export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snaps
     ctx.progress.note(`resuming the snapshot at file ${saved.fileIndex + 1}, line ${saved.line}`);
   ctx.progress.start(VULNERABILITIES_STREAM);
   const failedFiles: string[] = [];
-  const bulkLoad =
-    pass.fileIndex === 0 && pass.line === 0 && (await findingsTableEmpty(ctx.store.db as never));
-  if (bulkLoad) await dropFindingIndexes(ctx.store.db.withoutPlugins() as never);
-  try {
-    return await readAllFiles();
-  } finally {
-    if (bulkLoad) {
-      ctx.progress.note('building the findings indexes');
-      await createFindingIndexes(ctx.store.db.withoutPlugins() as never);
+
+  let fileIndex = pass.fileIndex;
+  while (fileIndex < exported.files.length) {
+    let attempts = 0;
+    for (;;) {
+      try {
+        await readOneFile(ctx, counters, exported.files[fileIndex]!, pass, fileIndex, keep);
+        pass = { ...pass, fileIndex: fileIndex + 1, line: 0 };
+        break;
+      } catch (err) {
+        if (!(err instanceof ExportFileError)) throw err;
+        if (err.reason === 'expired' && requests < EXPORT_REQUESTS) {
+          // mde-api.md 4.2: links expire; ask again. A new snapshot means starting the pass over.
+          requests++;
+          exported = await requestExport(client, 'SoftwareVulnerabilitiesExport', {
+            sasValidHours: connector.options.sasValidHours,
+          });
+          if (exported.generatedTime !== pass.generatedTime) {
+            ctx.progress.note('a new snapshot appeared while reading the old one; starting it over');
+            pass = { seenToken: ctx.runId, generatedTime: exported.generatedTime, fileIndex: 0, line: 0 };
+            fileIndex = -1;
+            break;
+          }
+          ctx.progress.note('export links expired; requested fresh ones');
+          continue;
+        }
+        attempts++;
+        if (attempts < FILE_ATTEMPTS && err.reason !== 'expired') {
+          ctx.progress.note(`export file ${fileIndex + 1} failed (${err.reason}); downloading it again`);
+          continue;
+        }
+        failedFiles.push(`file ${fileIndex + 1}: ${err.message}`);
+        pass = { ...pass, fileIndex: fileIndex + 1, line: 0 };
+        break;
+      }
     }
+    fileIndex++;
   }
 
-  async function readAllFiles(): Promise<{ snapshotTime: string }> {
-    let fileIndex = pass.fileIndex;
-    while (fileIndex < exported.files.length) {
-      let attempts = 0;
-      for (;;) {
-        try {
-          await readOneFile(ctx, counters, exported.files[fileIndex]!, pass, fileIndex, keep);
-          pass = { ...pass, fileIndex: fileIndex + 1, line: 0 };
-          break;
-        } catch (err) {
-          if (!(err instanceof ExportFileError)) throw err;
-          if (err.reason === 'expired' && requests < EXPORT_REQUESTS) {
-            // mde-api.md 4.2: links expire; ask again. A new snapshot means starting the pass over.
-            requests++;
-            exported = await requestExport(client, 'SoftwareVulnerabilitiesExport', {
-              sasValidHours: connector.options.sasValidHours,
-            });
-            if (exported.generatedTime !== pass.generatedTime) {
-              ctx.progress.note('a new snapshot appeared while reading the old one; starting it over');
-              pass = { seenToken: ctx.runId, generatedTime: exported.generatedTime, fileIndex: 0, line: 0 };
-              fileIndex = -1;
-              break;
-            }
-            ctx.progress.note('export links expired; requested fresh ones');
-            continue;
-          }
-          attempts++;
-          if (attempts < FILE_ATTEMPTS && err.reason !== 'expired') {
-            ctx.progress.note(`export file ${fileIndex + 1} failed (${err.reason}); downloading it again`);
-            continue;
-          }
-          failedFiles.push(`file ${fileIndex + 1}: ${err.message}`);
-          pass = { ...pass, fileIndex: fileIndex + 1, line: 0 };
-          break;
-        }
-      }
-      fileIndex++;
-    }
-
-    if (failedFiles.length > 0) {
-      // A pass that missed a file must not close anything (design.md 5); the next full run redoes it.
-      counters.outcome = 'partial';
-      counters.problem = `not every export file could be read: ${failedFiles.join('; ')}`;
-      await ctx.checkpoints.clear(connector.id, VULNERABILITIES_STREAM);
-      return { snapshotTime: pass.generatedTime };
-    }
-    await finishPass(ctx, counters, pass);
+  if (failedFiles.length > 0) {
+    // A pass that missed a file must not close anything (design.md 5); the next full run redoes it.
+    counters.outcome = 'partial';
+    counters.problem = `not every export file could be read: ${failedFiles.join('; ')}`;
+    await ctx.checkpoints.clear(connector.id, VULNERABILITIES_STREAM);
     return { snapshotTime: pass.generatedTime };
   }
+  await finishPass(ctx, counters, pass);
+  return { snapshotTime: pass.generatedTime };
 }
 
 async function readOneFile(
