@@ -62,6 +62,40 @@ describe.each(STORE_KINDS)('which devices a connector keeps (%s)', (kind) => {
     }
   });
 
+  it('records MDE merged fold into their survivor: one host, two sources, findings on the survivor', async () => {
+    const db = await openTestStore(kind);
+    try {
+      await addConnector(db.store, sim);
+      await sync(db.store, sim, 'full');
+      const machines = await sim.truthRows('machines');
+      const merged = machines.filter((m) => m.mergedIntoMachineId);
+      expect(merged.length).toBeGreaterThan(0);
+      for (const m of merged) {
+        const [record, survivor] = await Promise.all([
+          db.store.db
+            .selectFrom('hostSources')
+            .select('hostId')
+            .where('machineId', '=', String(m.id))
+            .executeTakeFirstOrThrow(),
+          db.store.db
+            .selectFrom('hostSources')
+            .select('hostId')
+            .where('machineId', '=', String(m.mergedIntoMachineId).toLowerCase())
+            .executeTakeFirst(),
+        ]);
+        if (survivor) expect(record.hostId).toBe(survivor.hostId);
+      }
+      const statuses = await db.store.db
+        .selectFrom('hosts')
+        .select('status')
+        .where('status', '=', 'merged')
+        .execute();
+      expect(statuses.length).toBeGreaterThan(0);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it('a tag filter keeps only tagged devices', async () => {
     const db = await openTestStore(kind);
     try {
