@@ -3,8 +3,11 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { EXPORT_FORMATS, EXPORT_KINDS, type ExportFormat, type ExportKind } from '../export/export-kinds.js';
+import { QUERY_SPECS } from '../export/query-fields.js';
 import { readRecords } from '../export/read-records.js';
 import { writeRecords } from '../export/write-records.js';
+import { compileQuery } from '../normalize/query/compile-query.js';
+import { QuerySyntaxError } from '../normalize/query/query-ast.js';
 import { ConnectorRepository } from '../store/connector-repository.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
 import { UsageError } from './usage-error.js';
@@ -18,35 +21,54 @@ export function registerExportCommand(program: Command, globals: () => GlobalFla
     .option('--format <format>', 'json, ndjson or csv', 'json')
     .option('--connector <name>', 'only what this connector brought in')
     .option('--out <file>', 'write to a file instead of standard output')
-    .action(async (kind: string, flags: { format: string; connector?: string; out?: string }) => {
-      if (!(EXPORT_KINDS as readonly string[]).includes(kind)) {
-        throw new UsageError(`unknown export "${kind}"; allowed: ${EXPORT_KINDS.join(', ')}`);
-      }
-      if (!(EXPORT_FORMATS as readonly string[]).includes(flags.format)) {
-        throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')} (got "${flags.format}")`);
-      }
-      const ctx = await openCliContext(globals());
-      try {
-        let connectorId: number | undefined;
-        if (flags.connector) {
-          const c = await new ConnectorRepository(ctx.store, ctx.secrets).byName(flags.connector);
-          if (!c) throw new UsageError(`--connector: no connector named "${flags.connector}"`);
-          connectorId = c.id;
+    .option(
+      '--query <query>',
+      'only matching hosts or findings, e.g. "severity>=4 status:open" or "os:Windows tag:prod"',
+    )
+    .action(
+      async (kind: string, flags: { format: string; connector?: string; out?: string; query?: string }) => {
+        if (!(EXPORT_KINDS as readonly string[]).includes(kind)) {
+          throw new UsageError(`unknown export "${kind}"; allowed: ${EXPORT_KINDS.join(', ')}`);
         }
-        const out: Writable = flags.out ? createWriteStream(flags.out) : process.stdout;
-        const records = readRecords(
-          ctx.store,
-          kind as ExportKind,
-          connectorId === undefined ? {} : { connectorId },
-        );
-        const count = await writeRecords(records, flags.format as ExportFormat, out);
-        if (flags.out) {
-          out.end();
-          await once(out, 'finish');
-          process.stderr.write(`Wrote ${count} ${kind} to ${flags.out}.\n`);
+        if (!(EXPORT_FORMATS as readonly string[]).includes(flags.format)) {
+          throw new UsageError(
+            `--format must be one of ${EXPORT_FORMATS.join(', ')} (got "${flags.format}")`,
+          );
         }
-      } finally {
-        await ctx.close();
-      }
-    });
+        let where: ((r: Record<string, unknown>) => boolean) | undefined;
+        if (flags.query !== undefined) {
+          const spec = QUERY_SPECS[kind as ExportKind];
+          if (!spec)
+            throw new UsageError(`--query works on ${Object.keys(QUERY_SPECS).join(' and ')} (not ${kind})`);
+          try {
+            where = compileQuery(flags.query, spec);
+          } catch (err) {
+            if (err instanceof QuerySyntaxError) throw new UsageError(`--query: ${err.message}`);
+            throw err;
+          }
+        }
+        const ctx = await openCliContext(globals());
+        try {
+          let connectorId: number | undefined;
+          if (flags.connector) {
+            const c = await new ConnectorRepository(ctx.store, ctx.secrets).byName(flags.connector);
+            if (!c) throw new UsageError(`--connector: no connector named "${flags.connector}"`);
+            connectorId = c.id;
+          }
+          const out: Writable = flags.out ? createWriteStream(flags.out) : process.stdout;
+          const records = readRecords(ctx.store, kind as ExportKind, {
+            ...(connectorId === undefined ? {} : { connectorId }),
+            ...(where ? { where } : {}),
+          });
+          const count = await writeRecords(records, flags.format as ExportFormat, out);
+          if (flags.out) {
+            out.end();
+            await once(out, 'finish');
+            process.stderr.write(`Wrote ${count} ${kind} to ${flags.out}.\n`);
+          }
+        } finally {
+          await ctx.close();
+        }
+      },
+    );
 }

@@ -202,6 +202,52 @@ describe('mdec: connector, sync and export as a user runs them', () => {
     expect(keys).toEqual([...new Set(truth)].sort());
   });
 
+  it("`export findings --query 'severity>=4 status:open'` holds exactly the High and Critical findings of the truth", async () => {
+    const out = join(dir, 'severe.csv');
+    const exp = await run([
+      'export',
+      'findings',
+      '--format',
+      'csv',
+      '--query',
+      'severity>=4 status:open',
+      '--out',
+      out,
+    ]);
+    expect(exp.code, exp.stderr).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\r\n');
+    const header = lines[0]!.split(',');
+    const col = (name: string) => header.indexOf(name);
+    const keys = lines
+      .slice(1)
+      .map((l) => l.split(','))
+      .map((c) =>
+        [
+          c[col('machineId')],
+          c[col('cveId')],
+          c[col('softwareVendor')],
+          c[col('softwareName')],
+          c[col('softwareVersion')],
+        ].join('|'),
+      )
+      .sort();
+    const truth = (await sim.truthRows('vulnerabilities'))
+      .filter(
+        (r) =>
+          r.cveId && (r.vulnerabilitySeverityLevel === 'High' || r.vulnerabilitySeverityLevel === 'Critical'),
+      )
+      .map((r) =>
+        [String(r.deviceId).toLowerCase(), r.cveId, r.softwareVendor, r.softwareName, r.softwareVersion].join(
+          '|',
+        ),
+      );
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys).toEqual([...new Set(truth)].sort());
+    const bad = await run(['export', 'findings', '--query', 'severity>=lots']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--query: "severity" needs a number/);
+  });
+
   it('exports hosts with their Defender fields, as JSON and JSON lines', async () => {
     const json = await run(['export', 'hosts', '--format', 'json', '--connector', 'lab']);
     const hosts = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
