@@ -8,6 +8,37 @@ import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fix
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
+/** Finding keys of the open findings in an exported CSV file (plain cells: no quoting in these columns). */
+function csvOpenFindingKeys(file: string): string[] {
+  const lines = readFileSync(file, 'utf8').trim().split('\r\n');
+  const header = lines[0]!.split(',');
+  const col = (name: string) => header.indexOf(name);
+  return lines
+    .slice(1)
+    .map((l) => l.split(','))
+    .filter((c) => c[col('status')] === 'open')
+    .map((c) =>
+      ['machineId', 'cveId', 'softwareVendor', 'softwareName', 'softwareVersion']
+        .map((n) => c[col(n)])
+        .join('|'),
+    )
+    .sort();
+}
+
+/** The same keys from the simulator's ground truth, for rows a predicate keeps. */
+async function truthKeys(
+  sim: TestSimulator,
+  keep: (r: Record<string, unknown>) => boolean,
+): Promise<string[]> {
+  const rows = (await sim.truthRows('vulnerabilities')).filter((r) => r.cveId && keep(r));
+  const keys = rows.map((r) =>
+    [String(r.deviceId).toLowerCase(), r.cveId, r.softwareVendor, r.softwareName, r.softwareVersion].join(
+      '|',
+    ),
+  );
+  return [...new Set(keys)].sort();
+}
+
 interface Run {
   code: number;
   stdout: string;
@@ -175,31 +206,7 @@ describe('mdec: connector, sync and export as a user runs them', () => {
     const out = join(dir, 'findings.csv');
     const exp = await run(['export', 'findings', '--format', 'csv', '--connector', 'lab', '--out', out]);
     expect(exp.code, exp.stderr).toBe(0);
-    const lines = readFileSync(out, 'utf8').trim().split('\r\n');
-    const header = lines[0]!.split(',');
-    const col = (name: string) => header.indexOf(name);
-    const keys = lines
-      .slice(1)
-      .map((l) => l.split(','))
-      .filter((cells) => cells[col('status')] === 'open')
-      .map((c) =>
-        [
-          c[col('machineId')],
-          c[col('cveId')],
-          c[col('softwareVendor')],
-          c[col('softwareName')],
-          c[col('softwareVersion')],
-        ].join('|'),
-      )
-      .sort();
-    const truth = (await sim.truthRows('vulnerabilities'))
-      .filter((r) => r.cveId)
-      .map((r) =>
-        [String(r.deviceId).toLowerCase(), r.cveId, r.softwareVendor, r.softwareName, r.softwareVersion].join(
-          '|',
-        ),
-      );
-    expect(keys).toEqual([...new Set(truth)].sort());
+    expect(csvOpenFindingKeys(out)).toEqual(await truthKeys(sim, () => true));
   });
 
   it("`export findings --query 'severity>=4 status:open'` holds exactly the High and Critical findings of the truth", async () => {
@@ -215,34 +222,14 @@ describe('mdec: connector, sync and export as a user runs them', () => {
       out,
     ]);
     expect(exp.code, exp.stderr).toBe(0);
-    const lines = readFileSync(out, 'utf8').trim().split('\r\n');
-    const header = lines[0]!.split(',');
-    const col = (name: string) => header.indexOf(name);
-    const keys = lines
-      .slice(1)
-      .map((l) => l.split(','))
-      .map((c) =>
-        [
-          c[col('machineId')],
-          c[col('cveId')],
-          c[col('softwareVendor')],
-          c[col('softwareName')],
-          c[col('softwareVersion')],
-        ].join('|'),
-      )
-      .sort();
-    const truth = (await sim.truthRows('vulnerabilities'))
-      .filter(
-        (r) =>
-          r.cveId && (r.vulnerabilitySeverityLevel === 'High' || r.vulnerabilitySeverityLevel === 'Critical'),
-      )
-      .map((r) =>
-        [String(r.deviceId).toLowerCase(), r.cveId, r.softwareVendor, r.softwareName, r.softwareVersion].join(
-          '|',
-        ),
-      );
+    const keys = csvOpenFindingKeys(out);
     expect(keys.length).toBeGreaterThan(0);
-    expect(keys).toEqual([...new Set(truth)].sort());
+    expect(keys).toEqual(
+      await truthKeys(
+        sim,
+        (r) => r.vulnerabilitySeverityLevel === 'High' || r.vulnerabilitySeverityLevel === 'Critical',
+      ),
+    );
     const bad = await run(['export', 'findings', '--query', 'severity>=lots']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--query: "severity" needs a number/);
