@@ -39,6 +39,20 @@ async function truthKeys(
   return [...new Set(keys)].sort();
 }
 
+/** A valid `connector add` up to the flag a case makes bad. */
+const ADD_VALID = [
+  'connector',
+  'add',
+  '--name',
+  'x',
+  '--tenant-id',
+  '11111111-2222-4333-8444-555555555555',
+  '--client-id',
+  '11111111-2222-4333-8444-555555555555',
+  '--client-secret-env',
+  'MDE_SECRET',
+];
+
 interface Run {
   code: number;
   stdout: string;
@@ -109,69 +123,12 @@ describe('mdec: connector, sync and export as a user runs them', () => {
 
   it.each([
     [['connector', 'add', '--name', 'x', '--tenant-id', 'nope'], /--tenant-id must be a GUID/],
+    [[...ADD_VALID, '--stale-days', 'soon'], /--stale-days must be a whole number/],
+    [[...ADD_VALID, '--data-types', 'machines,coffee'], /--data-types: unknown "coffee"/],
+    [[...ADD_VALID, '--filter', 'firstSeen gt 2020-01-01Z'], /--filter:/],
     [
       [
-        'connector',
-        'add',
-        '--name',
-        'x',
-        '--tenant-id',
-        '11111111-2222-4333-8444-555555555555',
-        '--client-id',
-        '11111111-2222-4333-8444-555555555555',
-        '--client-secret-env',
-        'MDE_SECRET',
-        '--stale-days',
-        'soon',
-      ],
-      /--stale-days must be a whole number/,
-    ],
-    [
-      [
-        'connector',
-        'add',
-        '--name',
-        'x',
-        '--tenant-id',
-        '11111111-2222-4333-8444-555555555555',
-        '--client-id',
-        '11111111-2222-4333-8444-555555555555',
-        '--client-secret-env',
-        'MDE_SECRET',
-        '--data-types',
-        'machines,coffee',
-      ],
-      /--data-types: unknown "coffee"/,
-    ],
-    [
-      [
-        'connector',
-        'add',
-        '--name',
-        'x',
-        '--tenant-id',
-        '11111111-2222-4333-8444-555555555555',
-        '--client-id',
-        '11111111-2222-4333-8444-555555555555',
-        '--client-secret-env',
-        'MDE_SECRET',
-        '--filter',
-        'firstSeen gt 2020-01-01Z',
-      ],
-      /--filter:/,
-    ],
-    [
-      [
-        'connector',
-        'add',
-        '--name',
-        'x',
-        '--tenant-id',
-        '11111111-2222-4333-8444-555555555555',
-        '--client-id',
-        '11111111-2222-4333-8444-555555555555',
-        '--client-secret-env',
-        'MDE_SECRET',
+        ...ADD_VALID,
         '--cloud',
         'custom',
         '--api-url',
