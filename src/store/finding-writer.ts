@@ -12,7 +12,6 @@ import { chunk } from './chunk.js';
 import { contentColumns } from './finding-columns.js';
 import type { Store } from './open-store.js';
 import type { Database, FindingTable } from './schema.js';
-import { SqliteSnapshotWriter } from './sqlite-snapshot-writer.js';
 
 /** Where a batch of findings belongs and how to find each machine's host. */
 export interface FindingBatchContext {
@@ -59,21 +58,19 @@ const LOOKUP_CHUNK = 500;
  * dies loses at most the batch in flight and resumes after the last one stored (design.md 2).
  */
 export class FindingWriter {
-  private readonly sqlite: SqliteSnapshotWriter | undefined;
+  constructor(private readonly store: Store) {}
 
-  constructor(private readonly store: Store) {
-    this.sqlite = store.sqlite ? new SqliteSnapshotWriter(store.sqlite) : undefined;
-  }
-
-  /** A batch from a full snapshot (the export files or the paged JSON export). */
+  /**
+   * A batch from a full snapshot (the export files or the paged JSON export), portably. On SQLite the
+   * full sync goes through `snapshot-session.ts` and its prepared-statement writer instead.
+   */
   async writeSnapshotBatch(
     ctx: FindingBatchContext,
     findings: NormalizedFinding[],
     snapshotTime: string,
     checkpoint: Checkpoint,
   ): Promise<SnapshotBatchResult> {
-    const batch = dedupe(findings);
-    if (this.sqlite) return this.sqlite.write(ctx, batch, snapshotTime, checkpoint);
+    const batch = dedupeFindings(findings);
     const result: SnapshotBatchResult = { inserted: 0, updated: 0, unchanged: 0, reopened: 0 };
     await this.store.db.transaction().execute(async (trx) => {
       const stored = await this.lookup(
@@ -310,7 +307,8 @@ function stateOf(
   };
 }
 
-function dedupe(findings: NormalizedFinding[]): NormalizedFinding[] {
+/** The last finding of each key: an export may repeat a row, and a key is stored once. */
+export function dedupeFindings(findings: NormalizedFinding[]): NormalizedFinding[] {
   const byKey = new Map<string, NormalizedFinding>();
   for (const f of findings) byKey.set(f.findingKey, f);
   return byKey.size === findings.length ? findings : [...byKey.values()];

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { configureSqlite } from './configure-sqlite.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 import { dialectOf, type SqlDialect } from './sql-dialect.js';
@@ -30,14 +31,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
   if (dialect === 'sqlite') {
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
     const sqlite = new BetterSqlite3(location);
-    // WAL lets readers (exports, the web app) run while a sync writes; NORMAL sync is safe with WAL.
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 10000');
-    // 64 MB of page cache keeps the findings indexes' hot pages in memory during a large sync.
-    sqlite.pragma('cache_size = -65536');
-    sqlite.pragma('temp_store = MEMORY');
+    configureSqlite(sqlite);
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({ database: sqlite }),
       plugins: [new CamelCasePlugin()],

@@ -1,10 +1,9 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { NormalizedFinding } from '../normalize/model.js';
 import { decideForSnapshot, type FindingStatus } from '../sync/finding-lifecycle.js';
-import { contentColumns } from './finding-columns.js';
-import type { Checkpoint, FindingBatchContext, SnapshotBatchResult } from './finding-writer.js';
+import type { Checkpoint, SnapshotBatchResult } from './finding-writer.js';
+import { ROW, type SnapshotRow } from './snapshot-row-codec.js';
 
-/** Column order of the insert; values come from {@link insertValues}. */
+/** Column order of the insert; values come from {@link SqliteSnapshotWriter.write}. */
 const INSERT_COLUMNS = [
   'connector_id',
   'host_id',
@@ -44,24 +43,41 @@ const INSERT_COLUMNS = [
   'updated_at',
 ] as const;
 
-/** camelCase → snake_case, for the column names of {@link contentColumns}. */
-const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** The columns MDE's row decides, rewritten when its content changes, with their row fields. */
+const CONTENT: ReadonlyArray<[column: string, field: number]> = [
+  ['name', ROW.name],
+  ['source_severity', ROW.sourceSeverity],
+  ['severity', ROW.severity],
+  ['score', ROW.score],
+  ['security_update_available', ROW.securityUpdateAvailable],
+  ['recommended_security_update', ROW.recommendedSecurityUpdate],
+  ['recommended_security_update_id', ROW.recommendedSecurityUpdateId],
+  ['recommended_security_update_url', ROW.recommendedSecurityUpdateUrl],
+  ['disk_paths', ROW.diskPaths],
+  ['registry_paths', ROW.registryPaths],
+  ['exploitability_level', ROW.exploitabilityLevel],
+  ['recommendation_reference', ROW.recommendationReference],
+  ['rbac_group_id', ROW.rbacGroupId],
+  ['rbac_group_name', ROW.rbacGroupName],
+  ['cvss_score', ROW.cvssScore],
+  ['content_hash', ROW.contentHash],
+  ['extra', ROW.extra],
+];
 
-/** The content columns, in the order `Object.values(contentColumns(f))` gives their values. */
-const CONTENT_COLUMNS = Object.keys(
-  contentColumns({
-    diskPaths: [],
-    registryPaths: [],
-    extra: {},
-    securityUpdateAvailable: null,
-  } as unknown as NormalizedFinding),
-).map(snake);
+/** Where a snapshot batch belongs; plain data, so it can cross to a writer thread. */
+export interface SnapshotWriteContext {
+  connectorId: number;
+  seenToken: number;
+  /** ISO time of this write. */
+  at: string;
+}
 
 interface Statements {
   lookup: BetterSqlite3.Statement;
   insert: BetterSqlite3.Statement;
   update: BetterSqlite3.Statement;
   touch: BetterSqlite3.Statement;
+  scanned: BetterSqlite3.Statement;
   checkpoint: BetterSqlite3.Statement;
 }
 
@@ -69,7 +85,8 @@ interface Statements {
  * The full-snapshot write path on SQLite with prepared statements and one synchronous transaction
  * per batch: the same decisions as the portable Kysely path, without building SQL per batch. At
  * millions of rows that difference is most of the store's time (design.md 7: lean prepared
- * statements and large transactions).
+ * statements and large transactions). It runs on the snapshot writer thread
+ * (`sqlite-snapshot-worker.ts`) or inline, with the same code.
  */
 export class SqliteSnapshotWriter {
   private readonly statements: Statements;
@@ -83,69 +100,78 @@ export class SqliteSnapshotWriter {
         `INSERT INTO findings (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`,
       ),
       update: db.prepare(
-        `UPDATE findings SET ${CONTENT_COLUMNS.map((c) => `${c} = ?`).join(', ')}, host_id = ?, status = 'open', reopened_count = ?, last_found = ?, state_time = ?, seen_run_id = ?, updated_at = ? WHERE id = ?`,
+        `UPDATE findings SET ${CONTENT.map(([c]) => `${c} = ?`).join(', ')}, host_id = ?, status = 'open', reopened_count = ?, last_found = ?, state_time = ?, seen_run_id = ?, updated_at = ? WHERE id = ?`,
       ),
       touch: db.prepare('UPDATE findings SET seen_run_id = ?, last_found = ?, state_time = ? WHERE id = ?'),
+      scanned: db.prepare(
+        'UPDATE host_sources SET vulnerability_seen_token = ? WHERE connector_id = ? AND machine_id = ?',
+      ),
       checkpoint: db.prepare(
         'INSERT INTO sync_checkpoints (connector_id, stream, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (connector_id, stream) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
       ),
     };
   }
 
+  /**
+   * One batch in one transaction: the devices it saw marked scanned, its findings inserted, touched
+   * or rewritten, and the stream checkpoint, so a killed run resumes after the last batch stored.
+   * Rows must have distinct finding keys.
+   */
   write(
-    ctx: FindingBatchContext,
-    batch: NormalizedFinding[],
+    ctx: SnapshotWriteContext,
+    rows: readonly SnapshotRow[],
+    scannedMachineIds: readonly string[],
     snapshotTime: string,
     checkpoint: Checkpoint,
   ): SnapshotBatchResult {
     const s = this.statements;
     const result: SnapshotBatchResult = { inserted: 0, updated: 0, unchanged: 0, reopened: 0 };
     this.db.transaction(() => {
-      for (const f of batch) {
-        const stored = s.lookup.get(ctx.connectorId, f.findingKey) as
+      for (const machineId of scannedMachineIds) s.scanned.run(ctx.seenToken, ctx.connectorId, machineId);
+      for (const r of rows) {
+        const stored = s.lookup.get(ctx.connectorId, r[ROW.findingKey]) as
           | { id: number; status: FindingStatus; contentHash: string; reopenedCount: number }
           | undefined;
         const decision = decideForSnapshot(
           stored && { ...stored, stateTime: '', rbacGroupId: null, lastFixed: null },
-          f.contentHash,
+          r[ROW.contentHash] as string,
         );
-        const hostId = ctx.hostIdOf(f.machineId);
         if (decision === 'insert') {
           s.insert.run(
             ctx.connectorId,
-            hostId,
-            f.machineId,
-            f.findingKey,
-            f.cveId,
-            f.softwareVendor,
-            f.softwareName,
-            f.softwareVersion,
-            f.name,
-            f.sourceSeverity,
-            f.severity,
-            f.score,
+            r[ROW.hostId],
+            r[ROW.machineId],
+            r[ROW.findingKey],
+            r[ROW.cveId],
+            r[ROW.softwareVendor],
+            r[ROW.softwareName],
+            r[ROW.softwareVersion],
+            r[ROW.name],
+            r[ROW.sourceSeverity],
+            r[ROW.severity],
+            r[ROW.score],
             'open',
             0,
-            f.firstSeen ?? snapshotTime,
+            r[ROW.firstSeen] ?? snapshotTime,
             snapshotTime,
             null,
             snapshotTime,
-            f.securityUpdateAvailable === null ? null : f.securityUpdateAvailable ? 1 : 0,
-            f.recommendedSecurityUpdate,
-            f.recommendedSecurityUpdateId,
-            f.recommendedSecurityUpdateUrl,
-            JSON.stringify(f.diskPaths),
-            JSON.stringify(f.registryPaths),
-            f.exploitabilityLevel,
-            f.recommendationReference,
+            r[ROW.securityUpdateAvailable],
+            r[ROW.recommendedSecurityUpdate],
+            r[ROW.recommendedSecurityUpdateId],
+            r[ROW.recommendedSecurityUpdateUrl],
+            r[ROW.diskPaths],
+            r[ROW.registryPaths],
+            r[ROW.exploitabilityLevel],
+            r[ROW.recommendationReference],
             null,
             null,
-            f.rbacGroupId,
-            f.rbacGroupName,
-            f.cvssScore,
-            f.contentHash,
+            r[ROW.rbacGroupId],
+            r[ROW.rbacGroupName],
+            r[ROW.cvssScore],
+            r[ROW.contentHash],
             ctx.seenToken,
-            JSON.stringify(f.extra),
+            r[ROW.extra],
             '{}',
             ctx.at,
           );
@@ -156,8 +182,8 @@ export class SqliteSnapshotWriter {
         } else {
           const reopened = decision === 'reopen';
           s.update.run(
-            ...Object.values(contentColumns(f)),
-            hostId,
+            ...CONTENT.map(([, field]) => r[field]),
+            r[ROW.hostId],
             stored!.reopenedCount + (reopened ? 1 : 0),
             snapshotTime,
             snapshotTime,

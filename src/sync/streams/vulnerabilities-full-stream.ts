@@ -6,8 +6,9 @@ import { parseRecord } from '../../mde/parse/parse-record.js';
 import { VulnerabilityRowSchema } from '../../mde/schemas/vulnerability-row.js';
 import type { NormalizedFinding } from '../../normalize/model.js';
 import { normalizeFinding } from '../../normalize/normalize-finding.js';
-import type { FindingBatchContext } from '../../store/finding-writer.js';
+import type { FindingBatchContext, SnapshotBatchResult } from '../../store/finding-writer.js';
 import type { StreamCounters } from '../../store/run-repository.js';
+import { openSnapshotSession, type SnapshotSession } from '../../store/snapshot-session.js';
 import { reject, type SyncContext } from '../sync-context.js';
 import { findingFilter } from './finding-filters.js';
 import {
@@ -99,42 +100,49 @@ export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snaps
   ctx.progress.start(VULNERABILITIES_STREAM);
   const failedFiles: string[] = [];
 
-  let fileIndex = pass.fileIndex;
-  while (fileIndex < exported.files.length) {
-    let attempts = 0;
-    for (;;) {
-      try {
-        await readOneFile(ctx, counters, exported.files[fileIndex]!, pass, fileIndex, keep);
-        pass = { ...pass, fileIndex: fileIndex + 1, line: 0 };
-        break;
-      } catch (err) {
-        if (!(err instanceof ExportFileError)) throw err;
-        if (err.reason === 'expired' && requests < EXPORT_REQUESTS) {
-          // mde-api.md 4.2: links expire; ask again. A new snapshot means starting the pass over.
-          requests++;
-          exported = await requestExport(client, 'SoftwareVulnerabilitiesExport', {
-            sasValidHours: connector.options.sasValidHours,
-          });
-          if (exported.generatedTime !== pass.generatedTime) {
-            ctx.progress.note('a new snapshot appeared while reading the old one; starting it over');
-            pass = { seenToken: ctx.runId, generatedTime: exported.generatedTime, fileIndex: 0, line: 0 };
-            fileIndex = -1;
-            break;
+  let session = openSession(ctx, pass);
+  try {
+    let fileIndex = pass.fileIndex;
+    while (fileIndex < exported.files.length) {
+      let attempts = 0;
+      for (;;) {
+        try {
+          await readOneFile(ctx, counters, session, exported.files[fileIndex]!, pass, fileIndex, keep);
+          pass = { ...pass, fileIndex: fileIndex + 1, line: 0 };
+          break;
+        } catch (err) {
+          if (!(err instanceof ExportFileError)) throw err;
+          if (err.reason === 'expired' && requests < EXPORT_REQUESTS) {
+            // mde-api.md 4.2: links expire; ask again. A new snapshot means starting the pass over.
+            requests++;
+            exported = await requestExport(client, 'SoftwareVulnerabilitiesExport', {
+              sasValidHours: connector.options.sasValidHours,
+            });
+            if (exported.generatedTime !== pass.generatedTime) {
+              ctx.progress.note('a new snapshot appeared while reading the old one; starting it over');
+              pass = { seenToken: ctx.runId, generatedTime: exported.generatedTime, fileIndex: 0, line: 0 };
+              await session.close();
+              session = openSession(ctx, pass);
+              fileIndex = -1;
+              break;
+            }
+            ctx.progress.note('export links expired; requested fresh ones');
+            continue;
           }
-          ctx.progress.note('export links expired; requested fresh ones');
-          continue;
+          attempts++;
+          if (attempts < FILE_ATTEMPTS && err.reason !== 'expired') {
+            ctx.progress.note(`export file ${fileIndex + 1} failed (${err.reason}); downloading it again`);
+            continue;
+          }
+          failedFiles.push(`file ${fileIndex + 1}: ${err.message}`);
+          pass = { ...pass, fileIndex: fileIndex + 1, line: 0 };
+          break;
         }
-        attempts++;
-        if (attempts < FILE_ATTEMPTS && err.reason !== 'expired') {
-          ctx.progress.note(`export file ${fileIndex + 1} failed (${err.reason}); downloading it again`);
-          continue;
-        }
-        failedFiles.push(`file ${fileIndex + 1}: ${err.message}`);
-        pass = { ...pass, fileIndex: fileIndex + 1, line: 0 };
-        break;
       }
+      fileIndex++;
     }
-    fileIndex++;
+  } finally {
+    await session.close();
   }
 
   if (failedFiles.length > 0) {
@@ -151,6 +159,7 @@ export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snaps
 async function readOneFile(
   ctx: SyncContext,
   counters: StreamCounters,
+  session: SnapshotSession,
   url: string,
   pass: FullPassCheckpoint,
   fileIndex: number,
@@ -161,18 +170,26 @@ async function readOneFile(
   let line = 0;
   let batch: NormalizedFinding[] = [];
   /** Devices with any row (with or without a CVE) since the last flush. */
-  const scanned = new Set<string>();
+  let scanned = new Set<string>();
   const flush = async () => {
-    await ctx.hosts.markScanned(ctx.connector.id, pass.seenToken, scanned);
-    scanned.clear();
-    await writeSnapshot(ctx, counters, batch, pass.generatedTime, pass.seenToken, {
-      ...pass,
-      fileIndex,
-      line,
-    });
-    pass.fileIndex = fileIndex;
-    pass.line = line;
+    const checkpoint = { ...pass, fileIndex, line };
+    const written = line;
+    // The batch is stored while the next one is parsed; the pass moves on when it is stored.
+    await session.write(
+      {
+        findings: batch,
+        scanned,
+        checkpoint: { stream: VULNERABILITIES_STREAM, value: checkpoint },
+        at: ctx.now().toISOString(),
+      },
+      (result) => {
+        count(counters, result);
+        pass.fileIndex = fileIndex;
+        pass.line = written;
+      },
+    );
     batch = [];
+    scanned = new Set();
   };
   let emptyBody = false;
   const batches = readExportFileBatches(ctx.client.transport, url, {
@@ -190,50 +207,54 @@ async function readOneFile(
     },
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
-  for await (const records of batches) {
-    for (const raw of records) {
-      line++;
-      if (line <= skipLines) continue;
-      counters.fetched++;
-      const parsed = parseRecord(VulnerabilityRowSchema, raw);
-      if (!parsed.ok) {
-        reject(counters, parsed.reason);
-        noteRejectedRow(pass, raw);
-        continue;
+  try {
+    for await (const records of batches) {
+      for (const raw of records) {
+        line++;
+        if (line <= skipLines) continue;
+        counters.fetched++;
+        const parsed = parseRecord(VulnerabilityRowSchema, raw);
+        if (!parsed.ok) {
+          reject(counters, parsed.reason);
+          noteRejectedRow(pass, raw);
+          continue;
+        }
+        scanned.add(parsed.value.deviceId.toLowerCase());
+        const finding = normalizeFinding(parsed.value);
+        if (finding && keep(finding)) batch.push(finding);
       }
-      scanned.add(parsed.value.deviceId.toLowerCase());
-      const finding = normalizeFinding(parsed.value);
-      if (finding && keep(finding)) batch.push(finding);
+      if (batch.length >= BATCH) {
+        await flush();
+        ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
+      }
     }
-    if (batch.length >= BATCH) {
-      await flush();
-      ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
+    if (emptyBody) {
+      // A 0-byte body is not even an empty gzip stream: a broken download, not an empty partition.
+      // Trusting it would close every finding of the file's devices.
+      throw new ExportFileError('truncated', 'the export file arrived empty (0 bytes, not a gzip stream)');
     }
+    await flush();
+  } finally {
+    // A retry of this file starts after the last line stored, so every queued batch must land first.
+    await session.drain();
   }
-  if (emptyBody) {
-    // A 0-byte body is not even an empty gzip stream: a broken download, not an empty partition.
-    // Trusting it would close every finding of the file's devices.
-    throw new ExportFileError('truncated', 'the export file arrived empty (0 bytes, not a gzip stream)');
-  }
-  await flush();
   ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
 }
 
-async function writeSnapshot(
-  ctx: SyncContext,
-  counters: StreamCounters,
-  batch: NormalizedFinding[],
-  snapshotTime: string,
-  seenToken: number,
-  checkpoint: unknown,
-): Promise<void> {
-  const result = await ctx.findings.writeSnapshotBatch(batchContext(ctx, seenToken), batch, snapshotTime, {
-    stream: VULNERABILITIES_STREAM,
-    value: checkpoint,
-  });
+function count(counters: StreamCounters, result: SnapshotBatchResult): void {
   counters.inserted += result.inserted;
   counters.updated += result.updated;
   counters.unchanged += result.unchanged;
+}
+
+function openSession(ctx: SyncContext, pass: FullPassCheckpoint): SnapshotSession {
+  return openSnapshotSession(
+    ctx.store,
+    ctx.findings,
+    ctx.hosts,
+    batchContext(ctx, pass.seenToken),
+    pass.generatedTime,
+  );
 }
 
 export function batchContext(ctx: SyncContext, seenToken: number): FindingBatchContext {
@@ -289,6 +310,7 @@ async function syncFromJson(ctx: SyncContext): Promise<{ snapshotTime: string }>
     line: 0,
   };
   ctx.progress.start(VULNERABILITIES_STREAM);
+  const session = openSession(ctx, pass);
   try {
     const pages = assessmentPages(ctx.client, 'SoftwareVulnerabilitiesByMachine', {
       pageSize: 50_000,
@@ -311,11 +333,20 @@ async function syncFromJson(ctx: SyncContext): Promise<{ snapshotTime: string }>
         const finding = normalizeFinding(parsed.value);
         if (finding && keep(finding)) batch.push(finding);
       }
-      await ctx.hosts.markScanned(ctx.connector.id, pass.seenToken, scanned);
-      await writeSnapshot(ctx, counters, batch, snapshotTime, ctx.runId, { source: 'json', page });
+      await session.write(
+        {
+          findings: batch,
+          scanned,
+          checkpoint: { stream: VULNERABILITIES_STREAM, value: { source: 'json', page } },
+          at: ctx.now().toISOString(),
+        },
+        (result) => count(counters, result),
+      );
       ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
     }
+    await session.close();
   } catch (err) {
+    await session.close().catch(() => {});
     if (err instanceof PagingError) {
       counters.outcome = 'partial';
       counters.problem = err.message;

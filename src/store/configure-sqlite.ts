@@ -1,0 +1,14 @@
+import type BetterSqlite3 from 'better-sqlite3';
+
+/** The settings every connection to the store's SQLite file uses, the writer thread's included. */
+export function configureSqlite(sqlite: BetterSqlite3.Database): void {
+  // WAL lets readers (exports, the web app) run while a sync writes; NORMAL sync is safe with WAL.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  // The sync's two connections (main and writer thread) and any reader wait for each other briefly.
+  sqlite.pragma('busy_timeout = 10000');
+  // 64 MB of page cache keeps the findings indexes' hot pages in memory during a large sync.
+  sqlite.pragma('cache_size = -65536');
+  sqlite.pragma('temp_store = MEMORY');
+}

@@ -1,0 +1,18 @@
+import type { Checkpoint, SnapshotBatchResult } from './finding-writer.js';
+import type { SnapshotWriteContext } from './sqlite-snapshot-writer.js';
+
+/** One batch for the snapshot writer thread. */
+export interface SnapshotWorkerRequest {
+  id: number;
+  ctx: SnapshotWriteContext;
+  /** `encodeRows` of the batch's rows. */
+  rows: string;
+  scanned: string[];
+  snapshotTime: string;
+  checkpoint: Checkpoint;
+}
+
+/** The writer thread's answer to one batch. */
+export type SnapshotWorkerReply =
+  | { id: number; ok: true; result: SnapshotBatchResult }
+  | { id: number; ok: false; message: string };
