@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { customAttributesText } from '../normalize/custom-fields.js';
 import type { NormalizedFinding } from '../normalize/model.js';
 import { decideForSnapshot, type FindingStatus } from '../sync/finding-lifecycle.js';
 import { contentColumns } from './finding-columns.js';
@@ -146,7 +147,7 @@ export class SqliteSnapshotWriter {
             f.contentHash,
             ctx.seenToken,
             JSON.stringify(f.extra),
-            '{}',
+            customAttributesText(f.customAttributes),
             ctx.at,
           );
           result.inserted++;
