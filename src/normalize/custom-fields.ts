@@ -226,6 +226,8 @@ interface CompiledRule {
 /** The extractor of one entity's custom fields for one run; counts values it could not convert. */
 export interface CustomFieldExtractor {
   readonly entity: CustomFieldEntity;
+  /** The mappings it applies, as text: a change means stored rows must be read again to refill them. */
+  readonly key: string;
   /** The custom attributes of one parsed record; {@link NO_CUSTOM_ATTRIBUTES} when none has a value. */
   extract(record: object): CustomAttributes;
   /** Values that failed conversion so far (the record is kept, the attribute left out). */
@@ -255,6 +257,7 @@ export function compileCustomFields(
   let failures = 0;
   return {
     entity,
+    key: JSON.stringify(rules.map((r) => [r.mapping.sourceField, r.mapping.dataType, r.mapping.targetField])),
     get failures() {
       return failures;
     },
