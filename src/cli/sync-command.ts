@@ -25,6 +25,12 @@ export function printSyncSummary(result: SyncResult): void {
       String(c.rejected),
     ]),
   );
+  // Seed 004 custom fields: values that did not convert were left out of the records, not fatal.
+  for (const [name, c] of Object.entries(result.counters)) {
+    for (const [reason, count] of Object.entries(c.rejectedFields ?? {}))
+      process.stdout.write(`\n${name}: ${count} custom field values not converted: ${reason}`);
+  }
+  if (Object.values(result.counters).some((c) => c.rejectedFields)) process.stdout.write('\n');
   if (result.error)
     process.stdout.write(`\n${result.state === 'failed' ? 'Error' : 'Problems'}: ${result.error}\n`);
 }

@@ -16,37 +16,70 @@ export interface FieldMapping {
   dataType: 'string' | 'number' | 'boolean' | 'datetime' | 'list' | 'object';
   targetField: string;
   note?: string;
+  /**
+   * How the normalizers fill the target; test/field-mapping.test.ts checks each row against them so
+   * this data cannot drift from the code. `copy` (when absent): the parsed source value in the row's
+   * data type; `lowerCase`: the same, lower-cased; `derived`: computed from the source (a fallback, a
+   * format, a filter); `sync`: set by the sync engine or the store, not by the normalizers.
+   */
+  fill?: 'copy' | 'lowerCase' | 'derived' | 'sync';
 }
+
+type Fill = FieldMapping['fill'];
 
 const host = (
   sourceField: string,
   targetField: string,
   dataType: FieldMapping['dataType'] = 'string',
   note?: string,
-) => ({ entity: 'host', sourceField, dataType, targetField, ...(note ? { note } : {}) }) as const;
+  fill?: Fill,
+) =>
+  ({
+    entity: 'host',
+    sourceField,
+    dataType,
+    targetField,
+    ...(note ? { note } : {}),
+    ...(fill ? { fill } : {}),
+  }) as const;
 const finding = (
   sourceField: string,
   targetField: string,
   dataType: FieldMapping['dataType'] = 'string',
   note?: string,
-) => ({ entity: 'finding', sourceField, dataType, targetField, ...(note ? { note } : {}) }) as const;
+  fill?: Fill,
+) =>
+  ({
+    entity: 'finding',
+    sourceField,
+    dataType,
+    targetField,
+    ...(note ? { note } : {}),
+    ...(fill ? { fill } : {}),
+  }) as const;
 
 export const DEFAULT_FIELD_MAPPING: readonly FieldMapping[] = [
-  host('id', 'hostSource.machineId', 'string', 'lower-cased; the host identity'),
-  host('computerDnsName', 'host.name', 'string', 'falls back to lastIpAddress, then aadDeviceId'),
-  host('computerDnsName', 'host.fqdn'),
-  host('computerDnsName', 'host.hostname', 'string', 'first DNS label'),
-  host('ipAddresses[].ipAddress', 'host.ipAddresses', 'list', 'loopback interfaces left out'),
-  host('ipAddresses[].macAddress', 'host.macAddresses', 'list', 'as aa:bb:cc:dd:ee:ff'),
+  host('id', 'hostSource.machineId', 'string', 'lower-cased; the host identity', 'lowerCase'),
+  host('computerDnsName', 'host.name', 'string', 'falls back to lastIpAddress, then aadDeviceId', 'derived'),
+  host('computerDnsName', 'host.fqdn', 'string', 'lower-cased; only a dotted name', 'derived'),
+  host('computerDnsName', 'host.hostname', 'string', 'first DNS label', 'derived'),
+  host('ipAddresses[].ipAddress', 'host.ipAddresses', 'list', 'loopback interfaces left out', 'derived'),
+  host('ipAddresses[].macAddress', 'host.macAddresses', 'list', 'as aa:bb:cc:dd:ee:ff', 'derived'),
   host('osPlatform', 'host.osPlatform'),
-  host('osVersion / version', 'host.osVersion'),
+  host('osVersion / version', 'host.osVersion', 'string', undefined, 'derived'),
   host('osBuild', 'host.osBuild'),
   host('osArchitecture', 'host.osArchitecture'),
   host('firstSeen', 'host.firstSeen', 'datetime'),
   host('lastSeen', 'host.lastSeen', 'datetime'),
   host('machineTags', 'host.tags', 'list'),
-  host('isExcluded / lastSeen', 'host.status', 'string', 'excluded, stale (stale-days), merged, active'),
-  host('aadDeviceId', 'hostSource.aadDeviceId', 'string', 'the all-zero id is dropped'),
+  host(
+    'isExcluded / lastSeen',
+    'host.status',
+    'string',
+    'excluded, stale (stale-days), merged, active',
+    'sync',
+  ),
+  host('aadDeviceId', 'hostSource.aadDeviceId', 'string', 'the all-zero id is dropped', 'derived'),
   host('lastIpAddress', 'hostSource.lastIpAddress'),
   host('lastExternalIpAddress', 'hostSource.lastExternalIpAddress'),
   host('agentVersion', 'hostSource.agentVersion'),
@@ -64,28 +97,36 @@ export const DEFAULT_FIELD_MAPPING: readonly FieldMapping[] = [
     'mergedIntoMachineId',
     'hostSource.mergedIntoMachineId',
     'string',
-    'folds the record into its survivor',
+    'lower-cased; folds the record into its survivor',
+    'lowerCase',
   ),
   host('isExcluded', 'hostSource.isExcluded', 'boolean'),
   host('exclusionReason', 'hostSource.exclusionReason'),
   host('defenderAvStatus', 'hostSource.defenderAvStatus'),
   host('vmMetadata', 'hostSource.extra.vmMetadata', 'object'),
-  finding('deviceId', 'finding.machineId', 'string', 'lower-cased'),
+  finding('deviceId', 'finding.machineId', 'string', 'lower-cased', 'lowerCase'),
   finding('cveId', 'finding.cveId', 'string', 'rows without a CVE are installed software, not findings'),
   finding('softwareVendor', 'finding.softwareVendor'),
   finding('softwareName', 'finding.softwareName'),
   finding('softwareVersion', 'finding.softwareVersion'),
-  finding('softwareVendor + softwareName + softwareVersion + cveId', 'finding.name'),
+  finding(
+    'softwareVendor + softwareName + softwareVersion + cveId',
+    'finding.name',
+    'string',
+    undefined,
+    'derived',
+  ),
   finding('vulnerabilitySeverityLevel', 'finding.sourceSeverity'),
   finding(
     'vulnerabilitySeverityLevel / cvssScore',
     'finding.severity, finding.score',
     'number',
     'scoring map',
+    'derived',
   ),
   finding('cvssScore', 'finding.cvssScore', 'number'),
   finding('firstSeenTimestamp', 'finding.firstFound', 'datetime', 'zone-less, read as UTC'),
-  finding('(snapshot generatedTime)', 'finding.lastFound', 'datetime'),
+  finding('(snapshot generatedTime)', 'finding.lastFound', 'datetime', undefined, 'sync'),
   finding('securityUpdateAvailable', 'finding.securityUpdateAvailable', 'boolean'),
   finding('recommendedSecurityUpdate', 'finding.recommendedSecurityUpdate'),
   finding('recommendedSecurityUpdateId', 'finding.recommendedSecurityUpdateId'),

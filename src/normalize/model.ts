@@ -1,3 +1,5 @@
+import type { CustomAttributes } from './custom-fields.js';
+
 /**
  * Our model (design.md 3) as plain values, produced by the pure normalizers from parsed MDE records
  * and written by the store. Lists are arrays here; the store turns them into JSON text.
@@ -15,6 +17,8 @@ export interface NormalizedHost {
   firstSeen: string | null;
   lastSeen: string | null;
   tags: string[];
+  /** Values of the connector's custom field mappings (seed 004 transform maps); stored as JSON text. */
+  customAttributes: CustomAttributes;
 }
 
 export interface NormalizedHostSource {
@@ -86,6 +90,8 @@ export interface NormalizedFinding {
   rbacGroupName: string | null;
   cvssScore: number | null;
   extra: Record<string, unknown>;
+  /** Values of the connector's custom field mappings (seed 004 transform maps); stored as JSON text. */
+  customAttributes: CustomAttributes;
   contentHash: string;
 }
 

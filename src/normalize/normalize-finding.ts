@@ -1,5 +1,6 @@
 import type { VulnerabilityRow } from '../mde/schemas/vulnerability-row.js';
 import { contentHash } from './content-hash.js';
+import { type CustomFieldExtractor, hasCustomAttributes, NO_CUSTOM_ATTRIBUTES } from './custom-fields.js';
 import { defaultScore } from './default-scoring.js';
 import { findingKey } from './finding-key.js';
 import type { NormalizedFinding } from './model.js';
@@ -38,8 +39,12 @@ const KNOWN = new Set([
 /**
  * One vulnerability row (mde-api.md 4.1, also a delta row of 4.3) as a finding, or null for a row
  * without a CVE: those rows say "this software is installed", which is not a vulnerability.
+ * `custom`: the connector's finding custom fields, read from the parsed row (unknown fields included).
  */
-export function normalizeFinding(row: VulnerabilityRow): NormalizedFinding | null {
+export function normalizeFinding(
+  row: VulnerabilityRow,
+  custom?: CustomFieldExtractor,
+): NormalizedFinding | null {
   const cveId = row.cveId?.trim();
   if (!cveId) return null;
   const machineId = row.deviceId.toLowerCase();
@@ -73,6 +78,7 @@ export function normalizeFinding(row: VulnerabilityRow): NormalizedFinding | nul
     rbacGroupName: row.rbacGroupName ?? null,
     cvssScore: row.cvssScore ?? null,
     extra: pickExtra(row, KNOWN),
+    customAttributes: custom ? custom.extract(row) : NO_CUSTOM_ATTRIBUTES,
     contentHash: '',
   };
   // Everything but the volatile last-seen time decides whether a stored finding must be rewritten.
@@ -92,5 +98,8 @@ export function normalizeFinding(row: VulnerabilityRow): NormalizedFinding | nul
     finding.firstSeen,
     finding.extra,
   ]);
+  // Custom attributes count only when present, so rows of connectors without them hash as before.
+  if (hasCustomAttributes(finding.customAttributes))
+    finding.contentHash = contentHash([finding.contentHash, finding.customAttributes]);
   return finding;
 }

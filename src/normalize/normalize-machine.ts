@@ -1,5 +1,6 @@
 import type { Machine } from '../mde/schemas/machine.js';
 import { contentHash } from './content-hash.js';
+import { type CustomFieldExtractor, hasCustomAttributes, NO_CUSTOM_ATTRIBUTES } from './custom-fields.js';
 import { hostName, shortHostname, usableAadDeviceId } from './host-name.js';
 import type { NormalizedMachine } from './model.js';
 import { pickExtra } from './pick-extra.js';
@@ -39,8 +40,12 @@ const KNOWN = new Set([
   'exclusionReason',
 ]);
 
-/** A parsed MDE machine (mde-api.md 3.2) as a host and what Defender says about it. Pure. */
-export function normalizeMachine(m: Machine): NormalizedMachine {
+/**
+ * A parsed MDE machine (mde-api.md 3.2) as a host and what Defender says about it. Pure.
+ * `custom`: the connector's host custom fields, read from the parsed record (unknown fields included).
+ */
+export function normalizeMachine(m: Machine, custom?: CustomFieldExtractor): NormalizedMachine {
+  const customAttributes = custom ? custom.extract(m) : NO_CUSTOM_ATTRIBUTES;
   const aadDeviceId = usableAadDeviceId(m.aadDeviceId);
   const interfaces = (m.ipAddresses ?? []).map((i) => ({
     ipAddress: i.ipAddress ?? null,
@@ -97,6 +102,9 @@ export function normalizeMachine(m: Machine): NormalizedMachine {
   // lastSeen moves every day on every device; it is compared on its own, not through the hash.
   const { lastSeen: _lastSeen, contentHash: _hash, ...stable } = source;
   source.contentHash = contentHash(Object.values(stable));
+  // Custom attributes count only when present, so hosts of connectors without them hash as before.
+  if (hasCustomAttributes(customAttributes))
+    source.contentHash = contentHash([source.contentHash, customAttributes]);
   return {
     host: {
       name: hostName({
@@ -116,6 +124,7 @@ export function normalizeMachine(m: Machine): NormalizedMachine {
       firstSeen: m.firstSeen ?? null,
       lastSeen: m.lastSeen ?? null,
       tags,
+      customAttributes,
     },
     source,
   };

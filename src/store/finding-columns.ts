@@ -1,3 +1,4 @@
+import { customAttributesText } from '../normalize/custom-fields.js';
 import type { NormalizedFinding } from '../normalize/model.js';
 
 /** The columns that come from MDE's row, rewritten when its content changes. */
@@ -20,5 +21,6 @@ export function contentColumns(f: NormalizedFinding) {
     cvssScore: f.cvssScore,
     contentHash: f.contentHash,
     extra: JSON.stringify(f.extra),
+    customAttributes: customAttributesText(f.customAttributes),
   };
 }

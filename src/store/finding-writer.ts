@@ -335,7 +335,6 @@ function newRow(ctx: FindingBatchContext, f: NormalizedFinding, stateTime: strin
     endOfSupportStatus: null,
     endOfSupportDate: null,
     seenRunId: ctx.seenToken,
-    customAttributes: '{}',
     updatedAt: ctx.at,
   };
 }

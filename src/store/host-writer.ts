@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable, Transaction } from 'kysely';
+import { customAttributesText } from '../normalize/custom-fields.js';
 import type { NormalizedMachine } from '../normalize/model.js';
 import { CheckpointRepository } from './checkpoint-repository.js';
 import { chunk } from './chunk.js';
@@ -58,6 +59,7 @@ function hostColumns(m: NormalizedMachine, status: string, ctx: HostBatchContext
     status,
     network: ctx.network,
     tags: JSON.stringify(m.host.tags),
+    customAttributes: customAttributesText(m.host.customAttributes),
     updatedAt: ctx.at,
   };
 }
@@ -206,7 +208,6 @@ export class HostWriter {
         const hostRows: Insertable<HostTable>[] = part.map((m) => ({
           identityKey: keyOf(m),
           ...hostColumns(m, hostStatus(m, ctx.staleDays, ctx.now), ctx),
-          customAttributes: '{}',
           createdAt: ctx.at,
         }));
         await trx.insertInto('hosts').values(hostRows).execute();

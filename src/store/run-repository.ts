@@ -22,6 +22,8 @@ export interface StreamCounters {
   outcome?: string;
   /** Something worth knowing that is not a problem, e.g. an unchanged snapshot that was not re-read. */
   note?: string;
+  /** Custom field values that could not be converted (the record was kept without them): reason → count. */
+  rejectedFields?: Record<string, number>;
 }
 
 export function emptyCounters(): StreamCounters {

@@ -322,6 +322,30 @@ export interface MachineActionTable {
   updatedAt: string;
 }
 
+/** A connector's clone of the out-of-the-box transform map (seed 004); migration 0005. */
+export interface TransformMapTable {
+  connectorId: number;
+  name: string;
+  /** The map it was cloned from: `default`, the out-of-the-box map. */
+  basedOn: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One custom field mapping of a cloned transform map (seed 004 "Fields Mapping"); migration 0005. */
+export interface TransformMapFieldTable {
+  id: Generated<number>;
+  connectorId: number;
+  /** `host` or `finding`. */
+  entity: string;
+  sourceField: string;
+  /** `string`, `number`, `boolean`, `datetime` or `list`. */
+  dataType: string;
+  /** `customAttributes.NAME`. */
+  targetField: string;
+  createdAt: string;
+}
+
 export interface Database {
   connectors: ConnectorTable;
   syncRuns: SyncRunTable;
@@ -335,4 +359,6 @@ export interface Database {
   recommendations: RecommendationTable;
   alerts: AlertTable;
   machineActions: MachineActionTable;
+  transformMaps: TransformMapTable;
+  transformMapFields: TransformMapFieldTable;
 }

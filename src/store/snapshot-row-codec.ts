@@ -1,3 +1,4 @@
+import { customAttributesText } from '../normalize/custom-fields.js';
 import type { NormalizedFinding } from '../normalize/model.js';
 
 /**
@@ -35,9 +36,10 @@ export const ROW = {
   contentHash: 22,
   extra: 23,
   hostId: 24,
+  customAttributes: 25,
 } as const;
 
-const WIDTH = 25;
+const WIDTH = 26;
 /** Fields that hold numbers; every other field is text or null. */
 const NUMERIC = new Set<number>([
   ROW.severity,
@@ -84,6 +86,7 @@ export function toSnapshotRow(f: NormalizedFinding, hostId: number | null): Snap
     f.contentHash,
     JSON.stringify(f.extra),
     hostId,
+    customAttributesText(f.customAttributes),
   ];
 }
 

@@ -62,6 +62,7 @@ const CONTENT: ReadonlyArray<[column: string, field: number]> = [
   ['cvss_score', ROW.cvssScore],
   ['content_hash', ROW.contentHash],
   ['extra', ROW.extra],
+  ['custom_attributes', ROW.customAttributes],
 ];
 
 /** Where a snapshot batch belongs; plain data, so it can cross to a writer thread. */
@@ -172,7 +173,7 @@ export class SqliteSnapshotWriter {
             r[ROW.contentHash],
             ctx.seenToken,
             r[ROW.extra],
-            '{}',
+            r[ROW.customAttributes],
             ctx.at,
           );
           result.inserted++;

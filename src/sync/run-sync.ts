@@ -14,7 +14,9 @@ import {
   type RunTrigger,
   type StreamCounters,
 } from '../store/run-repository.js';
+import { TransformMapRepository } from '../store/transform-map-repository.js';
 import { chooseMode, type RequestedMode } from './choose-mode.js';
+import { compileTransformMap, reportCustomFieldProblems } from './custom-field-run.js';
 import { type ProgressReporter, silentProgress } from './progress.js';
 import { syncAlerts } from './streams/alerts-stream.js';
 import {
@@ -109,8 +111,13 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
   let snapshotTime: string | null = null;
   let error: string | null = null;
   let fatal = false;
+  let customFields: SyncContext['customFields'];
   try {
     client = deps.createClient(connector, await connectors.credentials(connector.id), request.signal);
+    // Seed 004 transform maps: the custom field mappings, compiled once per run, applied per record.
+    customFields = compileTransformMap(
+      await new TransformMapRepository(deps.store).customFields(connector.id),
+    );
     const ctx: SyncContext = {
       store: deps.store,
       connector,
@@ -126,6 +133,7 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
       hostIndex: new Map(),
       // Any rule that keeps some devices out also keeps their findings, software and alerts out.
       deviceFilterActive: options.tags.length > 0 || options.filter !== undefined || options.staleDays > 0,
+      customFields,
       counters(stream) {
         counters[stream] ??= emptyCounters();
         return counters[stream]!;
@@ -165,6 +173,7 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
     progress.note(`sync failed: ${error}`);
   }
 
+  reportCustomFieldProblems(counters, customFields);
   const state: RunState = fatal
     ? 'failed'
     : Object.values(counters).every((c) => c.outcome === 'complete')

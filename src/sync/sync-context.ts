@@ -1,4 +1,5 @@
 import type { MdeClient } from '../mde/mde-client.js';
+import type { CustomFieldExtractor } from '../normalize/custom-fields.js';
 import type { CheckpointRepository } from '../store/checkpoint-repository.js';
 import type { Connector } from '../store/connector-repository.js';
 import type { FindingWriter } from '../store/finding-writer.js';
@@ -25,6 +26,8 @@ export interface SyncContext {
   hostIndex: Map<string, number>;
   /** Whether a device filter (tags or OData) limits which machines this connector keeps. */
   deviceFilterActive: boolean;
+  /** The connector's custom field mappings compiled for this run; absent per entity when it has none. */
+  customFields?: { host?: CustomFieldExtractor; finding?: CustomFieldExtractor };
   counters(stream: string): StreamCounters;
 }
 

@@ -213,7 +213,7 @@ describe('mdec: connector, sync and export as a user runs them', () => {
   it('prints the field mapping as CSV', async () => {
     const r = await run(['mapping', '--connector', 'lab', '--format', 'csv']);
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\r\n')[0]).toBe('entity,sourceField,dataType,targetField,note');
+    expect(r.stdout.split('\r\n')[0]).toBe('entity,sourceField,dataType,targetField,note,origin');
     expect(r.stdout).toContain('mergedIntoMachineId');
   });
 });

@@ -34,7 +34,7 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
         reject(counters, parsed.reason);
         continue;
       }
-      const machine = normalizeMachine(parsed.value);
+      const machine = normalizeMachine(parsed.value, ctx.customFields?.host);
       if (wantedTags.size > 0 && !machine.source.machineTags.some((t) => wantedTags.has(t.toLowerCase())))
         continue;
       batch.push(machine);

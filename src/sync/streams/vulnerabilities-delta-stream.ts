@@ -58,7 +58,7 @@ export async function syncVulnerabilitiesDelta(ctx: SyncContext): Promise<{ snap
         continue;
       }
       const row = parsed.value;
-      const finding = normalizeFinding(row);
+      const finding = normalizeFinding(row, ctx.customFields?.finding);
       if (!finding || !keep(finding)) continue;
       const status = row.status as ChangeEvent['status'];
       if (!(status in RANK)) {

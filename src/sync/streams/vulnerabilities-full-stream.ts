@@ -220,7 +220,7 @@ async function readOneFile(
           continue;
         }
         scanned.add(parsed.value.deviceId.toLowerCase());
-        const finding = normalizeFinding(parsed.value);
+        const finding = normalizeFinding(parsed.value, ctx.customFields?.finding);
         if (finding && keep(finding)) batch.push(finding);
       }
       if (batch.length >= BATCH) {
@@ -330,7 +330,7 @@ async function syncFromJson(ctx: SyncContext): Promise<{ snapshotTime: string }>
           continue;
         }
         scanned.add(parsed.value.deviceId.toLowerCase());
-        const finding = normalizeFinding(parsed.value);
+        const finding = normalizeFinding(parsed.value, ctx.customFields?.finding);
         if (finding && keep(finding)) batch.push(finding);
       }
       await session.write(
