@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * A short digest of the fields that matter, so a re-sync can tell an unchanged row from a changed one
@@ -6,5 +6,6 @@ import { createHash } from 'node:crypto';
  * out by the callers (peer-lessons 3.6).
  */
 export function contentHash(values: readonly unknown[]): string {
-  return createHash('sha1').update(JSON.stringify(values)).digest('base64url').slice(0, 22);
+  // One-shot hash (no Hash object per row): the same digest, at millions of rows a second cheaper.
+  return hash('sha1', JSON.stringify(values), 'base64url').slice(0, 22);
 }

@@ -102,16 +102,21 @@ function decodeText(s: string): string {
   return s.replace(ESCAPED_ALL, (_, d: string) => String.fromCharCode(Number(d)));
 }
 
+/** One row as one line of text (no record separator inside). */
+export function encodeRow(row: SnapshotRow): string {
+  let line = encodeField(row[0]!);
+  for (let j = 1; j < WIDTH; j++) line += FIELD + encodeField(row[j] ?? null);
+  return line;
+}
+
+/** Lines of {@link encodeRow} as one string for {@link decodeRows}. */
+export function joinRows(lines: readonly string[]): string {
+  return lines.join(RECORD);
+}
+
 /** Many rows as one string. */
 export function encodeRows(rows: readonly SnapshotRow[]): string {
-  const out = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    let line = encodeField(row[0]!);
-    for (let j = 1; j < WIDTH; j++) line += FIELD + encodeField(row[j] ?? null);
-    out[i] = line;
-  }
-  return out.join(RECORD);
+  return joinRows(rows.map(encodeRow));
 }
 
 /** The rows of {@link encodeRows}, with numbers and nulls restored. */

@@ -1,22 +1,20 @@
 import type { Worker } from 'node:worker_threads';
 import type { NormalizedFinding } from '../normalize/model.js';
-import {
-  type Checkpoint,
-  dedupeFindings,
-  type FindingBatchContext,
-  type FindingWriter,
-  type SnapshotBatchResult,
+import type {
+  Checkpoint,
+  FindingBatchContext,
+  FindingWriter,
+  SnapshotBatchResult,
 } from './finding-writer.js';
 import type { HostWriter } from './host-writer.js';
 import type { Store } from './open-store.js';
-import { decodeRows, encodeRows, type SnapshotRow, toSnapshotRow } from './snapshot-row-codec.js';
+import { decodeRows, encodeRow, joinRows, toSnapshotRow } from './snapshot-row-codec.js';
 import type { SnapshotWorkerReply, SnapshotWorkerRequest } from './snapshot-worker-messages.js';
 import { SqliteSnapshotWriter } from './sqlite-snapshot-writer.js';
 import { startWorkerThread } from './start-worker-thread.js';
 
-/** One batch of a full snapshot: its findings, the devices it had rows for, the checkpoint after it. */
-export interface SnapshotBatch {
-  findings: NormalizedFinding[];
+/** What closes a batch: the devices it had rows for, the checkpoint after it, the time of the write. */
+export interface SnapshotBatchEnd {
   scanned: Iterable<string>;
   checkpoint: Checkpoint;
   /** ISO time of this write (the rows' updated_at). */
@@ -24,19 +22,27 @@ export interface SnapshotBatch {
 }
 
 /**
- * Writes the batches of one full pass (design.md 5). Each batch, the devices it marks scanned and its
- * checkpoint are stored in one transaction, in order; `onWritten` runs once a batch is stored.
+ * Writes the batches of one full pass (design.md 5). Findings are added one by one and turned at once
+ * into their compact stored form, so a batch of 20,000 holds 20,000 strings rather than 20,000
+ * object graphs for the garbage collector to trace (design.md 7). Each batch, the devices it marks
+ * scanned and its checkpoint are stored in one transaction, in order; `onWritten` runs once it is.
+ * Within a batch a repeated finding key is stored once; the last row wins.
  */
 export interface SnapshotSession {
-  /** Queues a batch; resolves once another can be queued (at most two are in flight). */
-  write(batch: SnapshotBatch, onWritten: (result: SnapshotBatchResult) => void): Promise<void>;
-  /** Waits until every queued batch is stored; throws the first failure. */
+  add(finding: NormalizedFinding): void;
+  /** Findings added since the last flush. */
+  readonly size: number;
+  /** Sends the findings added so far; resolves once another batch can be gathered (two in flight). */
+  flush(end: SnapshotBatchEnd, onWritten: (result: SnapshotBatchResult) => void): Promise<void>;
+  /** Forgets the findings added since the last flush (their file is read again or given up). */
+  discard(): void;
+  /** Waits until every batch sent is stored; throws the first failure. */
   drain(): Promise<void>;
   /** Drains and releases the writer thread, if any. */
   close(): Promise<void>;
 }
 
-/** Batches queued beyond the one being stored: one, so parsing the next overlaps writing this one. */
+/** Batches sent and not yet stored: two, so parsing the next overlaps storing the last. */
 const MAX_IN_FLIGHT = 2;
 
 /**
@@ -59,11 +65,9 @@ export function openSnapshotSession(
   return new WorkerSqliteSession(file, ctx, snapshotTime);
 }
 
-function rowsOf(ctx: FindingBatchContext, findings: NormalizedFinding[]): SnapshotRow[] {
-  return dedupeFindings(findings).map((f) => toSnapshotRow(f, ctx.hostIdOf(f.machineId)));
-}
-
 class PortableSession implements SnapshotSession {
+  private batch: NormalizedFinding[] = [];
+
   constructor(
     private readonly findings: FindingWriter,
     private readonly hosts: HostWriter,
@@ -71,14 +75,28 @@ class PortableSession implements SnapshotSession {
     private readonly snapshotTime: string,
   ) {}
 
-  async write(batch: SnapshotBatch, onWritten: (result: SnapshotBatchResult) => void): Promise<void> {
-    await this.hosts.markScanned(this.ctx.connectorId, this.ctx.seenToken, batch.scanned);
+  get size() {
+    return this.batch.length;
+  }
+
+  add(finding: NormalizedFinding): void {
+    this.batch.push(finding);
+  }
+
+  discard(): void {
+    this.batch = [];
+  }
+
+  async flush(end: SnapshotBatchEnd, onWritten: (result: SnapshotBatchResult) => void): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    await this.hosts.markScanned(this.ctx.connectorId, this.ctx.seenToken, end.scanned);
     onWritten(
       await this.findings.writeSnapshotBatch(
-        { ...this.ctx, at: batch.at },
-        batch.findings,
+        { ...this.ctx, at: end.at },
+        batch,
         this.snapshotTime,
-        batch.checkpoint,
+        end.checkpoint,
       ),
     );
   }
@@ -87,23 +105,49 @@ class PortableSession implements SnapshotSession {
   async close(): Promise<void> {}
 }
 
-class InlineSqliteSession implements SnapshotSession {
+/** Rows encoded as they come, the common part of the two SQLite sessions. */
+abstract class EncodingSession {
+  protected lines: string[] = [];
+
+  constructor(protected readonly ctx: FindingBatchContext) {}
+
+  get size() {
+    return this.lines.length;
+  }
+
+  add(f: NormalizedFinding): void {
+    this.lines.push(encodeRow(toSnapshotRow(f, this.ctx.hostIdOf(f.machineId))));
+  }
+
+  discard(): void {
+    this.lines = [];
+  }
+
+  protected takeRows(): string {
+    const rows = joinRows(this.lines);
+    this.lines = [];
+    return rows;
+  }
+}
+
+class InlineSqliteSession extends EncodingSession implements SnapshotSession {
   constructor(
     private readonly writer: SqliteSnapshotWriter,
-    private readonly ctx: FindingBatchContext,
+    ctx: FindingBatchContext,
     private readonly snapshotTime: string,
-  ) {}
+  ) {
+    super(ctx);
+  }
 
-  async write(batch: SnapshotBatch, onWritten: (result: SnapshotBatchResult) => void): Promise<void> {
+  async flush(end: SnapshotBatchEnd, onWritten: (result: SnapshotBatchResult) => void): Promise<void> {
     // Through the codec as the writer thread would see it, so both paths store the same values.
-    const rows = decodeRows(encodeRows(rowsOf(this.ctx, batch.findings)));
     onWritten(
       this.writer.write(
-        { connectorId: this.ctx.connectorId, seenToken: this.ctx.seenToken, at: batch.at },
-        rows,
-        [...batch.scanned],
+        { connectorId: this.ctx.connectorId, seenToken: this.ctx.seenToken, at: end.at },
+        decodeRows(this.takeRows()),
+        [...end.scanned],
         this.snapshotTime,
-        batch.checkpoint,
+        end.checkpoint,
       ),
     );
   }
@@ -119,7 +163,7 @@ interface Pending {
   done: Promise<void>;
 }
 
-class WorkerSqliteSession implements SnapshotSession {
+class WorkerSqliteSession extends EncodingSession implements SnapshotSession {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -128,9 +172,10 @@ class WorkerSqliteSession implements SnapshotSession {
 
   constructor(
     file: string,
-    private readonly ctx: FindingBatchContext,
+    ctx: FindingBatchContext,
     private readonly snapshotTime: string,
   ) {
+    super(ctx);
     this.worker = startWorkerThread(import.meta.url, 'sqlite-snapshot-worker', { path: file });
     this.worker.on('message', (reply: SnapshotWorkerReply) => this.settle(reply));
     this.worker.on('error', (err) => this.fail(err));
@@ -139,16 +184,16 @@ class WorkerSqliteSession implements SnapshotSession {
     });
   }
 
-  async write(batch: SnapshotBatch, onWritten: (result: SnapshotBatchResult) => void): Promise<void> {
+  async flush(end: SnapshotBatchEnd, onWritten: (result: SnapshotBatchResult) => void): Promise<void> {
     if (this.failure) throw this.failure;
     const id = this.nextId++;
     const request: SnapshotWorkerRequest = {
       id,
-      ctx: { connectorId: this.ctx.connectorId, seenToken: this.ctx.seenToken, at: batch.at },
-      rows: encodeRows(rowsOf(this.ctx, batch.findings)),
-      scanned: [...batch.scanned],
+      ctx: { connectorId: this.ctx.connectorId, seenToken: this.ctx.seenToken, at: end.at },
+      rows: this.takeRows(),
+      scanned: [...end.scanned],
       snapshotTime: this.snapshotTime,
-      checkpoint: batch.checkpoint,
+      checkpoint: end.checkpoint,
     };
     let resolve!: () => void;
     let reject!: (err: Error) => void;
@@ -156,13 +201,11 @@ class WorkerSqliteSession implements SnapshotSession {
       resolve = res;
       reject = rej;
     });
-    // A failure is reported by the next write or drain; an unobserved rejection must not crash.
+    // A failure is reported by the next flush or drain; an unobserved rejection must not crash.
     done.catch(() => {});
     this.pending.set(id, { resolve, reject, onWritten, done });
     this.worker.postMessage(request);
-    while (this.pending.size >= MAX_IN_FLIGHT) {
-      await this.pending.values().next().value!.done;
-    }
+    while (this.pending.size >= MAX_IN_FLIGHT) await this.pending.values().next().value!.done;
     if (this.failure) throw this.failure;
   }
 

@@ -168,16 +168,14 @@ async function readOneFile(
   // Lines before this were stored by an earlier attempt or an interrupted run.
   const skipLines = pass.fileIndex === fileIndex ? pass.line : 0;
   let line = 0;
-  let batch: NormalizedFinding[] = [];
   /** Devices with any row (with or without a CVE) since the last flush. */
   let scanned = new Set<string>();
   const flush = async () => {
     const checkpoint = { ...pass, fileIndex, line };
     const written = line;
     // The batch is stored while the next one is parsed; the pass moves on when it is stored.
-    await session.write(
+    await session.flush(
       {
-        findings: batch,
         scanned,
         checkpoint: { stream: VULNERABILITIES_STREAM, value: checkpoint },
         at: ctx.now().toISOString(),
@@ -188,7 +186,6 @@ async function readOneFile(
         pass.line = written;
       },
     );
-    batch = [];
     scanned = new Set();
   };
   let emptyBody = false;
@@ -221,9 +218,9 @@ async function readOneFile(
         }
         scanned.add(parsed.value.deviceId.toLowerCase());
         const finding = normalizeFinding(parsed.value, ctx.customFields?.finding);
-        if (finding && keep(finding)) batch.push(finding);
+        if (finding && keep(finding)) session.add(finding);
       }
-      if (batch.length >= BATCH) {
+      if (session.size >= BATCH) {
         await flush();
         ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
       }
@@ -234,10 +231,15 @@ async function readOneFile(
       throw new ExportFileError('truncated', 'the export file arrived empty (0 bytes, not a gzip stream)');
     }
     await flush();
-  } finally {
-    // A retry of this file starts after the last line stored, so every queued batch must land first.
+  } catch (err) {
+    // A retry of this file starts after the last line stored, so every batch sent must land first,
+    // and what was read after it is read again.
+    session.discard();
     await session.drain();
+    throw err;
   }
+  // The file's last batch may still be in flight: the next file's first overlaps it, and the pass
+  // closes nothing before the session is closed (drained).
   ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
 }
 
@@ -319,7 +321,6 @@ async function syncFromJson(ctx: SyncContext): Promise<{ snapshotTime: string }>
     let page = 0;
     for await (const records of pages) {
       page++;
-      const batch: NormalizedFinding[] = [];
       const scanned = new Set<string>();
       for (const raw of records) {
         counters.fetched++;
@@ -331,11 +332,10 @@ async function syncFromJson(ctx: SyncContext): Promise<{ snapshotTime: string }>
         }
         scanned.add(parsed.value.deviceId.toLowerCase());
         const finding = normalizeFinding(parsed.value, ctx.customFields?.finding);
-        if (finding && keep(finding)) batch.push(finding);
+        if (finding && keep(finding)) session.add(finding);
       }
-      await session.write(
+      await session.flush(
         {
-          findings: batch,
           scanned,
           checkpoint: { stream: VULNERABILITIES_STREAM, value: { source: 'json', page } },
           at: ctx.now().toISOString(),
