@@ -1,0 +1,147 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NormalizedFinding } from '../../src/normalize/model.js';
+import { SecretBox } from '../../src/security/secret-box.js';
+import { ConnectorRepository } from '../../src/store/connector-repository.js';
+import { FindingWriter } from '../../src/store/finding-writer.js';
+import { HostWriter } from '../../src/store/host-writer.js';
+import { openSnapshotSession } from '../../src/store/snapshot-session.js';
+import { parseConnectorOptions } from '../../src/sync/connector-options.js';
+import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
+
+function finding(
+  machine: string,
+  cve: string,
+  overrides: Partial<NormalizedFinding> = {},
+): NormalizedFinding {
+  return {
+    machineId: machine,
+    findingKey: `${machine}|${cve}|v|p|1`,
+    cveId: cve,
+    softwareVendor: 'v',
+    softwareName: 'p',
+    softwareVersion: '1',
+    name: `v p 1 ${cve}`,
+    sourceSeverity: 'High',
+    severity: 4,
+    score: 75,
+    firstSeen: '2026-01-01T00:00:00.000Z',
+    lastSeen: null,
+    securityUpdateAvailable: true,
+    recommendedSecurityUpdate: 'KB1\u0001odd',
+    recommendedSecurityUpdateId: null,
+    recommendedSecurityUpdateUrl: null,
+    diskPaths: ['C:\\p.exe'],
+    registryPaths: [],
+    exploitabilityLevel: 'NoExploit',
+    recommendationReference: null,
+    rbacGroupId: null,
+    rbacGroupName: null,
+    cvssScore: 8.1,
+    extra: {},
+    customAttributes: {},
+    contentHash: `hash-${cve}`,
+    ...overrides,
+  };
+}
+
+const SNAPSHOT = '2026-11-01T00:00:00.000Z';
+
+/** Every mode of the session: the writer thread, inline SQLite and the portable path. */
+const MODES = [
+  ...STORE_KINDS.map((kind) => ({ kind, worker: kind === 'sqlite' })),
+  { kind: 'sqlite' as const, worker: false },
+];
+
+describe.each(MODES)('snapshot session ($kind, writer thread: $worker)', ({ kind, worker }) => {
+  let t: TestStore;
+  let connectorId: number;
+  const saved = process.env.MDEC_SNAPSHOT_WORKER;
+
+  beforeEach(async () => {
+    if (!worker) process.env.MDEC_SNAPSHOT_WORKER = '0';
+    t = await openTestStore(kind);
+    const repo = new ConnectorRepository(t.store, SecretBox.fromKey(Buffer.alloc(32, 1)));
+    const c = await repo.create({
+      name: 'c',
+      network: 'n',
+      tenantId: '11111111-2222-4333-8444-555555555555',
+      clientId: '11111111-2222-4333-8444-555555555555',
+      cloud: 'commercial',
+      apiUrl: 'https://api.security.microsoft.com',
+      loginUrl: 'https://login.microsoftonline.com',
+      scope: 'https://api.securitycenter.microsoft.com/.default',
+      active: true,
+      schedule: null,
+      options: parseConnectorOptions({}),
+      credentials: { clientSecret: 's' },
+    });
+    connectorId = c.id;
+  });
+  afterEach(async () => {
+    if (saved === undefined) delete process.env.MDEC_SNAPSHOT_WORKER;
+    else process.env.MDEC_SNAPSHOT_WORKER = saved;
+    await t.drop();
+  });
+
+  const open = (hostIdOf: (m: string) => number | null = () => null) =>
+    openSnapshotSession(
+      t.store,
+      new FindingWriter(t.store),
+      new HostWriter(t.store),
+      { connectorId, seenToken: 7, at: SNAPSHOT, hostIdOf },
+      SNAPSHOT,
+    );
+  const end = (line: number) => ({
+    scanned: [],
+    checkpoint: { stream: 'vulnerabilities', value: { line } },
+    at: SNAPSHOT,
+  });
+  const stored = () =>
+    t.store.db
+      .selectFrom('findings')
+      .select(['findingKey', 'recommendedSecurityUpdate', 'diskPaths', 'seenRunId', 'cvssScore'])
+      .orderBy('findingKey')
+      .execute();
+  const checkpoint = async () =>
+    (await t.store.db.selectFrom('syncCheckpoints').select('value').executeTakeFirst())?.value;
+
+  it('stores batches in order with their checkpoints, values intact, a repeated key once', async () => {
+    const session = open();
+    const counts: number[] = [];
+    session.add(finding('m1', 'CVE-1'));
+    session.add(finding('m1', 'CVE-2'));
+    await session.flush(end(2), (r) => counts.push(r.inserted));
+    session.add(finding('m2', 'CVE-1'));
+    session.add(finding('m2', 'CVE-1'));
+    await session.flush(end(4), (r) => counts.push(r.inserted));
+    await session.close();
+    expect(counts[0]).toBe(2);
+    const rows = await stored();
+    expect(rows.map((r) => r.findingKey)).toEqual(['m1|CVE-1|v|p|1', 'm1|CVE-2|v|p|1', 'm2|CVE-1|v|p|1']);
+    expect(rows[0]).toMatchObject({
+      recommendedSecurityUpdate: 'KB1\u0001odd',
+      diskPaths: '["C:\\\\p.exe"]',
+      seenRunId: 7,
+      cvssScore: 8.1,
+    });
+    expect(JSON.parse(String(await checkpoint()))).toEqual({ line: 4 });
+  });
+
+  it('after a batch fails, stores nothing later and reports the failure', async () => {
+    const session = open((m) => (m === 'bad' ? 999_999 : null));
+    session.add(finding('m1', 'CVE-1'));
+    await session.flush(end(1), () => {});
+    await session.drain();
+    // A host id that does not exist breaks the foreign key: the batch fails as a whole.
+    session.add(finding('bad', 'CVE-1'));
+    const second = session.flush(end(2), () => {});
+    const third = second.then(async () => {
+      session.add(finding('m3', 'CVE-1'));
+      await session.flush(end(3), () => {});
+    });
+    await expect(third.then(() => session.drain())).rejects.toThrow();
+    await session.close().catch(() => {});
+    expect((await stored()).map((r) => r.findingKey)).toEqual(['m1|CVE-1|v|p|1']);
+    expect(JSON.parse(String(await checkpoint()))).toEqual({ line: 1 });
+  });
+});
