@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUERY_SPECS } from '../../src/export/query-fields.js';
+import { readRecords } from '../../src/export/read-records.js';
 import { DEFENDER_RISK_COMPONENT, EXPOSURE_COMPONENT, hostRisk } from '../../src/normalize/host-risk.js';
+import { compileQuery } from '../../src/normalize/query/compile-query.js';
 import { cvssBaseScore, cvssTemporalScore, parseCvssVector } from '../../src/simulator/tenant/cvss.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
@@ -251,6 +254,47 @@ describe.each(STORE_KINDS)('vulnerability definitions in depth and host risk (%s
   it("gives every host a risk that matches the simulator's truth", async () => {
     const sources = await db.store.db.selectFrom('hostSources').select('hostId').execute();
     expect(await expectHostRiskMatches()).toBe(new Set(sources.map((s) => Number(s.hostId))).size);
+  });
+
+  it('exports definitions with parsed components and hosts with their risk and portal links', async () => {
+    const vulns: Record<string, unknown>[] = [];
+    for await (const r of readRecords(db.store, 'vulnerabilities', { connectorId })) vulns.push(r);
+    const scored = vulns.find((v) => v.cvssV3BaseScore !== null)!;
+    expect(typeof scored.cvssV3Components).toBe('object');
+    expect((scored.cvssV3Components as Record<string, string>).AV).toMatch(/^[NALP]$/);
+    expect(Array.isArray(scored.affectedSoftware)).toBe(true);
+    expect(Array.isArray(scored.referenceUrls)).toBe(true);
+    expect([true, false, null]).toContain(scored.patchAvailable);
+    const verified = compileQuery('maturity>=verified', QUERY_SPECS.vulnerabilities!);
+    const expected = vulns.filter((v) => Number(v.exploitMaturityRank) >= 2);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(vulns.filter(verified)).toEqual(expected);
+
+    // The simulator connector is `custom` on loopback: no portal is known, so no links.
+    let hosts: Record<string, unknown>[] = [];
+    for await (const r of readRecords(db.store, 'hosts', { connectorId })) hosts.push(r);
+    expect(hosts.every((h) => h.portalOverviewUrl === null)).toBe(true);
+    await db.store.db
+      .updateTable('connectors')
+      .set({ cloud: 'gcc-high' })
+      .where('id', '=', connectorId)
+      .execute();
+    hosts = [];
+    for await (const r of readRecords(db.store, 'hosts', { connectorId })) hosts.push(r);
+    const h = hosts.find((x) => Number(x.openVulnerabilityCount) > 0)!;
+    const base = `https://security.microsoft.us/machines/v2/${h.defenderMachineId}`;
+    const tid = `?tid=${sim.sim.info.tenantId.toLowerCase()}`;
+    expect(h.portalOverviewUrl).toBe(`${base}/overview${tid}`);
+    expect(h.portalVulnerabilitiesUrl).toBe(`${base}/vulnerabilities${tid}`);
+    expect(h.portalAlertsUrl).toBe(`${base}/alerts${tid}`);
+    expect(h.portalTimelineUrl).toBe(`${base}/timeline${tid}`);
+    expect(typeof h.riskScore).toBe('number');
+    expect(h.topVulnerabilityCveId).toMatch(/^(CVE|TVM)-/);
+    await db.store.db
+      .updateTable('connectors')
+      .set({ cloud: 'custom' })
+      .where('id', '=', connectorId)
+      .execute();
   });
 
   it('keeps host risk current after a delta sync', async () => {
