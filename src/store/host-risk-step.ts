@@ -6,6 +6,7 @@ import {
   worseDefenderValue,
 } from '../normalize/host-risk.js';
 import { bulkUpdate } from './bulk-update.js';
+import { withDiskSorts } from './disk-sorts.js';
 import type { Store } from './open-store.js';
 
 /** What the step wrote. */
@@ -59,9 +60,39 @@ export async function computeHostRisk(
   store: Store,
   connectorId: number,
   at: string,
+  hostsPerPass = HOSTS_PER_PASS,
 ): Promise<HostRiskStepResult> {
   const db = store.db.withoutPlugins() as Kysely<unknown>;
-  const scope = sql`(SELECT host_id FROM host_sources WHERE connector_id = ${connectorId})`;
+  const bounds = (
+    await sql`SELECT MIN(host_id) AS lo, MAX(host_id) AS hi FROM host_sources WHERE connector_id = ${connectorId}`.execute(
+      db,
+    )
+  ).rows[0] as { lo: unknown; hi: unknown } | undefined;
+  const total: HostRiskStepResult = { hosts: 0, changed: 0 };
+  if (!bounds || bounds.lo === null || bounds.hi === null) return total;
+  // Passes over host id ranges keep memory flat whatever the tenant size (design.md 7).
+  return withDiskSorts(store, async () => {
+    for (let lo = Number(bounds.lo); lo <= Number(bounds.hi); lo += hostsPerPass) {
+      const r = await hostRiskPass(store, db, connectorId, at, lo, lo + hostsPerPass - 1);
+      total.hosts += r.hosts;
+      total.changed += r.changed;
+    }
+    return total;
+  });
+}
+
+/** Host ids per pass: a few MB of rows in memory at a time. */
+const HOSTS_PER_PASS = 20_000;
+
+async function hostRiskPass(
+  store: Store,
+  db: Kysely<unknown>,
+  connectorId: number,
+  at: string,
+  lo: number,
+  hi: number,
+): Promise<HostRiskStepResult> {
+  const scope = sql`(SELECT host_id FROM host_sources WHERE connector_id = ${connectorId} AND host_id BETWEEN ${lo} AND ${hi})`;
   const acc = new Map<number, Acc>();
   const get = (id: unknown) => {
     const key = Number(id);
@@ -74,9 +105,8 @@ export async function computeHostRisk(
   };
 
   for (const r of (
-    await sql`SELECT host_id, risk_score, exposure_level FROM host_sources WHERE connector_id = ${connectorId}`.execute(
-      db,
-    )
+    await sql`SELECT host_id, risk_score, exposure_level FROM host_sources
+      WHERE connector_id = ${connectorId} AND host_id BETWEEN ${lo} AND ${hi}`.execute(db)
   ).rows as Array<Record<string, unknown>>) {
     const a = get(r.host_id);
     a.defenderRiskScore = worseDefenderValue(DEFENDER_RISK_COMPONENT, a.defenderRiskScore, str(r.risk_score));

@@ -4,6 +4,7 @@ import { readRecords } from '../../src/export/read-records.js';
 import { DEFENDER_RISK_COMPONENT, EXPOSURE_COMPONENT, hostRisk } from '../../src/normalize/host-risk.js';
 import { compileQuery } from '../../src/normalize/query/compile-query.js';
 import { cvssBaseScore, cvssTemporalScore, parseCvssVector } from '../../src/simulator/tenant/cvss.js';
+import { computeHostRisk } from '../../src/store/host-risk-step.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
@@ -254,6 +255,18 @@ describe.each(STORE_KINDS)('vulnerability definitions in depth and host risk (%s
   it("gives every host a risk that matches the simulator's truth", async () => {
     const sources = await db.store.db.selectFrom('hostSources').select('hostId').execute();
     expect(await expectHostRiskMatches()).toBe(new Set(sources.map((s) => Number(s.hostId))).size);
+  });
+
+  it('computes the same risk in many small passes over host id ranges, and rewrites only changes', async () => {
+    await db.store.db
+      .updateTable('hosts')
+      .set({ riskScore: null, riskLevel: null, openVulnerabilityCount: null })
+      .execute();
+    const first = await computeHostRisk(db.store, connectorId, new Date().toISOString(), 17);
+    expect(first.changed).toBe(first.hosts);
+    await expectHostRiskMatches();
+    const again = await computeHostRisk(db.store, connectorId, new Date().toISOString(), 17);
+    expect(again).toEqual({ hosts: first.hosts, changed: 0 });
   });
 
   it('exports definitions with parsed components and hosts with their risk and portal links', async () => {
