@@ -317,3 +317,38 @@ describe.each(STORE_KINDS)('vulnerability definitions in depth and host risk (%s
     await expectHostRiskMatches();
   });
 });
+
+describe.each(STORE_KINDS)('host risk after partial and failed runs (%s)', (kind) => {
+  let sim: TestSimulator;
+  let db: TestStore;
+  beforeAll(async () => {
+    sim = await startTestSimulator({ devices: 60, seed: 5 });
+    db = await openTestStore(kind);
+    await addConnector(db.store, sim, { maxRetries: 1 });
+    expect((await sync(db.store, sim, 'full')).state).toBe('succeeded');
+  });
+  afterAll(async () => {
+    await db?.drop();
+    await sim?.close();
+  });
+
+  const sentinelCount = async () =>
+    (await db.store.db.selectFrom('hosts').select('id').where('riskScore', '=', -1).execute()).length;
+
+  it('a failed run leaves host risk alone; a partial run recomputes it', async () => {
+    const hosts = (await db.store.db.selectFrom('hosts').select('id').execute()).length;
+    await db.store.db.updateTable('hosts').set({ riskScore: -1 }).execute();
+
+    await sim.fault({ kind: '5xx', path: '/api/machines', param: 500 });
+    expect((await sync(db.store, sim, 'full')).state).toBe('failed');
+    expect(await sentinelCount()).toBe(hosts);
+    await sim.admin('DELETE', '/faults');
+
+    await sim.fault({ kind: '5xx', path: '/api/alerts', param: 500 });
+    const partial = await sync(db.store, sim, 'full');
+    await sim.admin('DELETE', '/faults');
+    expect(partial.state).toBe('partial');
+    expect(partial.counters.alerts?.outcome).toBe('failed');
+    expect(await sentinelCount()).toBe(0);
+  });
+});
