@@ -53,6 +53,13 @@ export function patchAvailability(
  */
 export async function enrichDefinitions(store: Store, connectorId: number, at: string): Promise<number> {
   const db = store.db.withoutPlugins() as Kysely<unknown>;
+  const definitions = (
+    await sql`SELECT id, exploit_uris FROM vulnerability_definitions WHERE connector_id = ${connectorId}`.execute(
+      db,
+    )
+  ).rows as Array<Record<string, unknown>>;
+  // A connector that does not collect definitions has nothing to enrich: skip the scan of findings.
+  if (definitions.length === 0) return 0;
   const recommendations = new Map<string, RecommendationInfo>();
   for (const r of (
     await sql`SELECT id, recommendation_name, remediation_type, has_unpatchable_cve FROM recommendations
@@ -99,11 +106,6 @@ export async function enrichDefinitions(store: Store, connectorId: number, at: s
     if (g.update_url) entry.updateUrls.add(String(g.update_url));
   }
 
-  const definitions = (
-    await sql`SELECT id, exploit_uris FROM vulnerability_definitions WHERE connector_id = ${connectorId}`.execute(
-      db,
-    )
-  ).rows as Array<Record<string, unknown>>;
   const updates: unknown[][] = [];
   for (const d of definitions) {
     const id = String(d.id);
