@@ -7,9 +7,10 @@
  * page (defender-docs `defender-endpoint/gov.md`, section "Portal URLs"; mde-api.md 0): commercial and
  * GCC use security.microsoft.com, GCC High security.microsoft.us, DoD security.apps.mil. The device
  * page is `/machines/v2/{machineId}/{tab}`; the docs name the tabs (`investigate-machines.md`:
- * overview, alerts, timeline, discovered vulnerabilities) but not their paths, so the path segments
- * are the ones the portal itself and public integrations use [observed]. `tid` selects the tenant,
- * which matters for analysts who can open several tenants (MSSPs).
+ * overview, alerts, timeline, discovered vulnerabilities) but not their paths: `/overview` is the
+ * path public integrations link to [observed], and `/alerts`, `/timeline` and `/vulnerabilities`
+ * follow the same pattern [inference]. `tid` selects the tenant [observed], which matters for
+ * analysts who can open several tenants (MSSPs).
  */
 import type { Cloud } from '../mde/cloud-endpoints.js';
 

@@ -138,7 +138,7 @@ async function hostRiskPass(
   const alertRows = await sql`SELECT host_id, id, title, severity, n FROM (
       SELECT host_id, id, title, severity,
         COUNT(*) OVER (PARTITION BY host_id) AS n,
-        ROW_NUMBER() OVER (PARTITION BY host_id ORDER BY ${ALERT_RANK} DESC, alert_creation_time DESC, id) AS rn
+        ROW_NUMBER() OVER (PARTITION BY host_id ORDER BY ${ALERT_RANK} DESC, COALESCE(alert_creation_time, '') DESC, id) AS rn
       FROM alerts
       WHERE host_id IN ${scope} AND (status IS NULL OR lower(status) <> 'resolved')
     ) t WHERE rn = 1`.execute(db);
