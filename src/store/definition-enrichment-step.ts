@@ -1,5 +1,10 @@
 import { type Kysely, sql } from 'kysely';
 import { nvdUrl } from '../normalize/cve-depth.js';
+import {
+  EXPLOIT_MATURITIES,
+  EXPLOITABILITY_LEVEL_RANK,
+  exploitMaturity,
+} from '../normalize/exploit-maturity.js';
 import { bulkUpdate } from './bulk-update.js';
 import { withDiskSorts } from './disk-sorts.js';
 import type { Store } from './open-store.js';
@@ -54,7 +59,7 @@ export function patchAvailability(
 export async function enrichDefinitions(store: Store, connectorId: number, at: string): Promise<number> {
   const db = store.db.withoutPlugins() as Kysely<unknown>;
   const definitions = (
-    await sql`SELECT id, exploit_uris FROM vulnerability_definitions WHERE connector_id = ${connectorId}`.execute(
+    await sql`SELECT id, exploit_uris, public_exploit, exploit_verified, exploit_in_kit FROM vulnerability_definitions WHERE connector_id = ${connectorId}`.execute(
       db,
     )
   ).rows as Array<Record<string, unknown>>;
@@ -72,7 +77,10 @@ export async function enrichDefinitions(store: Store, connectorId: number, at: s
     });
   }
 
-  const byCve = new Map<string, { software: AffectedSoftware[]; updateUrls: Set<string> }>();
+  const byCve = new Map<
+    string,
+    { software: AffectedSoftware[]; updateUrls: Set<string>; maturity: number }
+  >();
   // A sequential scan and one sort beat walking the CVE index with a random read per finding
   // (measured at 3 million findings on SQLite: 4 s against 18 s).
   const from = store.dialect === 'sqlite' ? sql.raw('findings NOT INDEXED') : sql.raw('findings');
@@ -80,7 +88,8 @@ export async function enrichDefinitions(store: Store, connectorId: number, at: s
     sql`SELECT cve_id, software_vendor, software_name, recommendation_reference,
       COUNT(*) AS n, SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END) AS open_n,
       MAX(CASE WHEN security_update_available = 1 OR recommended_security_update_id IS NOT NULL THEN 1 ELSE 0 END) AS patch,
-      MAX(recommended_security_update_url) AS update_url
+      MAX(recommended_security_update_url) AS update_url,
+      MAX(${FINDING_MATURITY_RANK}) AS maturity
     FROM ${from} WHERE connector_id = ${connectorId}
     GROUP BY cve_id, software_vendor, software_name, recommendation_reference`.execute(db),
   );
@@ -88,7 +97,7 @@ export async function enrichDefinitions(store: Store, connectorId: number, at: s
     const cve = String(g.cve_id);
     let entry = byCve.get(cve);
     if (!entry) {
-      entry = { software: [], updateUrls: new Set() };
+      entry = { software: [], updateUrls: new Set(), maturity: -1 };
       byCve.set(cve, entry);
     }
     const recommendationId = g.recommendation_reference === null ? null : String(g.recommendation_reference);
@@ -104,6 +113,7 @@ export async function enrichDefinitions(store: Store, connectorId: number, at: s
       securityUpdateAvailable: Number(g.patch) === 1,
     });
     if (g.update_url) entry.updateUrls.add(String(g.update_url));
+    if (g.maturity !== null) entry.maturity = Math.max(entry.maturity, Number(g.maturity));
   }
 
   const updates: unknown[][] = [];
@@ -114,6 +124,14 @@ export async function enrichDefinitions(store: Store, connectorId: number, at: s
       (a, b) => a.vendor.localeCompare(b.vendor) || a.name.localeCompare(b.name),
     );
     const patch = patchAvailability(software, recommendations);
+    // The catalog's flags decide the maturity; a record without flags (older DTOs) takes the
+    // strongest exploitabilityLevel its findings report (mde-api.md 4.1), on the same scale.
+    const flags = exploitMaturity({
+      publicExploit: flag(d.public_exploit),
+      exploitVerified: flag(d.exploit_verified),
+      exploitInKit: flag(d.exploit_in_kit),
+    });
+    const rank = flags?.rank ?? (entry && entry.maturity >= 0 ? entry.maturity : null);
     const references = new Set<string>(parseList(d.exploit_uris));
     const nvd = nvdUrl(id);
     if (nvd) references.add(nvd);
@@ -129,6 +147,8 @@ export async function enrichDefinitions(store: Store, connectorId: number, at: s
       JSON.stringify(recommendationIds),
       patch === null ? null : patch ? 1 : 0,
       JSON.stringify([...references]),
+      rank === null ? null : EXPLOIT_MATURITIES[rank],
+      rank,
       at,
     ]);
   }
@@ -146,6 +166,8 @@ export async function enrichDefinitions(store: Store, connectorId: number, at: s
         { name: 'recommendation_ids', type: 'text' },
         { name: 'patch_available', type: 'integer' },
         { name: 'reference_urls', type: 'text' },
+        { name: 'exploit_maturity', type: 'text' },
+        { name: 'exploit_maturity_rank', type: 'integer' },
         { name: 'derived_at', type: 'text' },
       ],
     },
@@ -153,6 +175,15 @@ export async function enrichDefinitions(store: Store, connectorId: number, at: s
   );
   return updates.length;
 }
+
+const flag = (v: unknown) => (v === null || v === undefined ? null : Number(v) === 1);
+
+/** A finding's exploitabilityLevel on the maturity scale (exploit-maturity.ts), as SQL. */
+const FINDING_MATURITY_RANK = sql.raw(
+  `CASE lower(exploitability_level) ${Object.entries(EXPLOITABILITY_LEVEL_RANK)
+    .map(([level, rank]) => `WHEN '${level}' THEN ${rank}`)
+    .join(' ')} ELSE NULL END`,
+);
 
 function parseList(v: unknown): string[] {
   try {

@@ -4,6 +4,7 @@ import { readRecords } from '../../src/export/read-records.js';
 import { DEFENDER_RISK_COMPONENT, EXPOSURE_COMPONENT, hostRisk } from '../../src/normalize/host-risk.js';
 import { compileQuery } from '../../src/normalize/query/compile-query.js';
 import { cvssBaseScore, cvssTemporalScore, parseCvssVector } from '../../src/simulator/tenant/cvss.js';
+import { enrichDefinitions } from '../../src/store/definition-enrichment-step.js';
 import { computeHostRisk } from '../../src/store/host-risk-step.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
@@ -145,6 +146,42 @@ describe.each(STORE_KINDS)('vulnerability definitions in depth and host risk (%s
     }
     expect(checked).toBeGreaterThan(100);
     expect(patched).toBeGreaterThan(0);
+  });
+
+  it("takes a flagless CVE's maturity from the strongest exploitability level of its findings", async () => {
+    const levels = await db.store.db
+      .selectFrom('findings')
+      .select(['cveId', 'exploitabilityLevel'])
+      .where('connectorId', '=', connectorId)
+      .execute();
+    const rankOf: Record<string, number> = {
+      NoExploit: 0,
+      ExploitIsPublic: 1,
+      ExploitIsVerified: 2,
+      ExploitIsInKit: 3,
+    };
+    const strongest = new Map<string, number>();
+    for (const f of levels) {
+      const r = rankOf[f.exploitabilityLevel ?? ''];
+      if (r !== undefined) strongest.set(f.cveId, Math.max(strongest.get(f.cveId) ?? 0, r));
+    }
+    const ids = [...strongest.keys()].slice(0, 40);
+    await db.store.db
+      .updateTable('vulnerabilityDefinitions')
+      .set({ publicExploit: null, exploitVerified: null, exploitInKit: null })
+      .where('id', 'in', ids)
+      .execute();
+    await enrichDefinitions(db.store, connectorId, new Date().toISOString());
+    const rows = await db.store.db
+      .selectFrom('vulnerabilityDefinitions')
+      .select(['id', 'exploitMaturityRank', 'exploitMaturity'])
+      .where('id', 'in', ids)
+      .execute();
+    expect(rows.length).toBe(ids.length);
+    for (const r of rows) {
+      expect(Number(r.exploitMaturityRank), r.id).toBe(strongest.get(r.id));
+      expect(r.exploitMaturity).toBe(['none', 'public', 'verified', 'in-kit'][strongest.get(r.id)!]);
+    }
   });
 
   /** Host risk computed here from the simulator's truth rows and the stored alerts and findings. */
