@@ -104,9 +104,11 @@ async function hostRiskPass(
     return a;
   };
 
+  // Every source of these hosts, whichever connector: a host shows Defender's worst view of it.
   for (const r of (
-    await sql`SELECT host_id, risk_score, exposure_level FROM host_sources
-      WHERE connector_id = ${connectorId} AND host_id BETWEEN ${lo} AND ${hi}`.execute(db)
+    await sql`SELECT host_id, risk_score, exposure_level FROM host_sources WHERE host_id IN ${scope}`.execute(
+      db,
+    )
   ).rows as Array<Record<string, unknown>>) {
     const a = get(r.host_id);
     a.defenderRiskScore = worseDefenderValue(DEFENDER_RISK_COMPONENT, a.defenderRiskScore, str(r.risk_score));
