@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Store } from '../store/open-store.js';
 import type { ExportKind } from './export-kinds.js';
+import { withPortalLinks } from './host-portal-links.js';
 
 /** Rows per keyset page: memory stays flat whatever the table size (issue 3: exports are streamed). */
 const PAGE = 2_000;
@@ -26,6 +27,12 @@ const JSON_COLUMNS = new Set([
   'evidence',
   'counters',
   'options',
+  // issue 4, item 1 (migration 0003)
+  'cvssV3Components',
+  'cvssV2Components',
+  'referenceUrls',
+  'affectedSoftware',
+  'recommendationIds',
 ]);
 /** 0/1 integers that mean yes/no. */
 const BOOLEAN_COLUMNS = new Set([
@@ -38,6 +45,8 @@ const BOOLEAN_COLUMNS = new Set([
   'isAadJoined',
   'isPotentialDuplication',
   'isExcluded',
+  'cvssV3ScoreAgrees',
+  'patchAvailable',
 ]);
 /** Bookkeeping that means nothing outside the store. */
 const HIDDEN_COLUMNS = new Set([
@@ -84,7 +93,11 @@ interface KindSpec {
 }
 
 const SPECS: Record<ExportKind, KindSpec> = {
-  hosts: { table: 'hosts', key: ['id'], enrich: withDefenderFields },
+  hosts: {
+    table: 'hosts',
+    key: ['id'],
+    enrich: async (db, rows) => withPortalLinks(db, await withDefenderFields(db, rows)),
+  },
   findings: { table: 'findings', key: ['id'], enrich: withHostNames },
   vulnerabilities: { table: 'vulnerabilityDefinitions', key: ['connectorId', 'id'] },
   software: { table: 'software', key: ['connectorId', 'id'] },

@@ -5,6 +5,7 @@ import type { NonCpeInventoryRow } from '../mde/schemas/non-cpe-inventory-row.js
 import type { Recommendation } from '../mde/schemas/recommendation.js';
 import type { Software } from '../mde/schemas/software.js';
 import { contentHash } from './content-hash.js';
+import { cveDepth } from './cve-depth.js';
 import { installKey } from './finding-key.js';
 import type { KeyedRecord } from './model.js';
 import { pickExtra } from './pick-extra.js';
@@ -41,6 +42,8 @@ export function normalizeCve(c: Cve): KeyedRecord {
     tags: j(c.tags),
     exposedMachines: n(c.exposedMachines),
     extra: JSON.stringify(pickExtra(c, known)),
+    // issue 4, item 1: the vector parsed and checked, exploit maturity, references.
+    ...cveDepth(c),
   });
 }
 

@@ -79,6 +79,17 @@ export interface HostTable {
   customAttributes: string;
   createdAt: string;
   updatedAt: string;
+  /** Host risk (issue 4, item 3; migration 0003): set by the post-sync step, see host-risk.ts. */
+  openVulnerabilityCount: number | null;
+  topVulnerabilityCveId: string | null;
+  topVulnerabilitySeverity: number | null;
+  topVulnerabilityScore: number | null;
+  topAlertId: string | null;
+  topAlertTitle: string | null;
+  topAlertSeverity: string | null;
+  openAlertCount: number | null;
+  /** When the risk values last changed. */
+  riskChangedAt: string | null;
 }
 
 /** What one connector says about one host: the "Defender ..." fields of seed 000. */
@@ -191,6 +202,33 @@ export interface VulnerabilityDefinitionTable {
   seenRunId: number;
   extra: string;
   updatedAt: string;
+  /** Definitions in depth (issue 4, item 1; migration 0003): parsed at sync, see cve-depth.ts. */
+  cvssV3Version: string | null;
+  cvssV3Vector: string | null;
+  /** JSON object of every v3 base and temporal component. */
+  cvssV3Components: string;
+  cvssV3BaseScore: number | null;
+  cvssV3TemporalScore: number | null;
+  /** 1 when the base score computed from the vector equals MDE's `cvssV3`, 0 when not. */
+  cvssV3ScoreAgrees: number | null;
+  /** MDE's `cvssV3` minus the computed base score, when they differ. */
+  cvssV3ScoreDifference: number | null;
+  cvssV2Vector: string | null;
+  cvssV2Components: string;
+  cvssV2BaseScore: number | null;
+  cvssV2TemporalScore: number | null;
+  cvssParseError: string | null;
+  /** `none` < `public` < `verified` < `in-kit`, and its rank 0..3. */
+  exploitMaturity: string | null;
+  exploitMaturityRank: number | null;
+  /** JSON list of reference URLs (exploit URIs, NVD, security update pages). */
+  referenceUrls: string;
+  /** Set by the post-sync step from findings and recommendations (definition-enrichment.ts). */
+  affectedSoftware: string;
+  affectedSoftwareCount: number | null;
+  recommendationIds: string;
+  patchAvailable: number | null;
+  derivedAt: string | null;
 }
 
 export interface SoftwareTable {

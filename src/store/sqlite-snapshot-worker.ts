@@ -16,8 +16,6 @@ if (!port) throw new Error('sqlite-snapshot-worker runs as a worker thread');
 const db = new BetterSqlite3((workerData as { path: string }).path);
 configureSqlite(db);
 
-
-
 const writer = new SqliteSnapshotWriter(db);
 
 /** After a failed batch nothing later is stored: its checkpoint would skip the failed rows. */

@@ -17,6 +17,7 @@ import {
 import { TransformMapRepository } from '../store/transform-map-repository.js';
 import { chooseMode, type RequestedMode } from './choose-mode.js';
 import { compileTransformMap, reportCustomFieldProblems } from './custom-field-run.js';
+import { runPostSyncSteps } from './post-sync.js';
 import { type ProgressReporter, silentProgress } from './progress.js';
 import { syncAlerts } from './streams/alerts-stream.js';
 import {
@@ -185,6 +186,8 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
       .map(([name, c]) => `${name}: ${c.problem ?? c.outcome}`)
       .join('; ');
   }
+  // issue 4, items 1 and 3: definitions in depth and host risk, after complete or partial runs only.
+  if (state !== 'failed') await runPostSyncSteps(deps.store, connector.id, progress, now);
   const finishedAt = now();
   const stats = client?.stats ?? { apiCalls: 0, retries: 0, throttledMs: 0 };
   const result = {

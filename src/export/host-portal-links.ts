@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import { devicePortalLinks } from '../normalize/portal-links.js';
+
+type AnyDb = Kysely<Record<string, Record<string, unknown>>>;
+
+/**
+ * Adds the device's Defender portal pages to exported hosts (issue 4, item 3; seed 002), computed on
+ * read from the reporting connector's cloud, API URL and tenant, so a cloud change shows at once.
+ * Expects rows already carrying `connectorId` and the `defenderMachineId` of their first source.
+ */
+export async function withPortalLinks(db: AnyDb, rows: Record<string, unknown>[]) {
+  const ids = [...new Set(rows.map((r) => r.connectorId).filter((v) => v !== null && v !== undefined))];
+  const connectors = new Map<number, Record<string, unknown>>();
+  if (ids.length > 0) {
+    for (const c of await db
+      .selectFrom('connectors')
+      .select(['id', 'cloud', 'apiUrl', 'tenantId'])
+      .where('id', 'in', ids)
+      .execute()) {
+      connectors.set(Number(c.id), c);
+    }
+  }
+  return rows.map((r) => {
+    const c = connectors.get(Number(r.connectorId));
+    const links = c
+      ? devicePortalLinks({
+          cloud: String(c.cloud),
+          apiUrl: c.apiUrl === null ? null : String(c.apiUrl),
+          tenantId: c.tenantId === null ? null : String(c.tenantId),
+          machineId: r.defenderMachineId === undefined ? null : (r.defenderMachineId as string | null),
+        })
+      : null;
+    return {
+      ...r,
+      portalOverviewUrl: links?.overview ?? null,
+      portalVulnerabilitiesUrl: links?.vulnerabilities ?? null,
+      portalAlertsUrl: links?.alerts ?? null,
+      portalTimelineUrl: links?.timeline ?? null,
+    };
+  });
+}

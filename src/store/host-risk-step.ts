@@ -1,0 +1,222 @@
+import { type Kysely, sql } from 'kysely';
+import {
+  DEFENDER_RISK_COMPONENT,
+  EXPOSURE_COMPONENT,
+  hostRisk,
+  worseDefenderValue,
+} from '../normalize/host-risk.js';
+import { bulkUpdate } from './bulk-update.js';
+import { withDiskSorts } from './disk-sorts.js';
+import type { Store } from './open-store.js';
+
+/** What the step wrote. */
+export interface HostRiskStepResult {
+  hosts: number;
+  changed: number;
+}
+
+interface Acc {
+  openVulnerabilities: number;
+  topCve: string | null;
+  topSeverity: number | null;
+  topScore: number | null;
+  alertId: string | null;
+  alertTitle: string | null;
+  alertSeverity: string | null;
+  openAlerts: number;
+  defenderRiskScore: string | null;
+  exposureLevel: string | null;
+}
+
+const empty = (): Acc => ({
+  openVulnerabilities: 0,
+  topCve: null,
+  topSeverity: null,
+  topScore: null,
+  alertId: null,
+  alertTitle: null,
+  alertSeverity: null,
+  openAlerts: 0,
+  defenderRiskScore: null,
+  exposureLevel: null,
+});
+
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+
+/** Severity rank of an alert as SQL, to pick the most severe one per host in the database. */
+const ALERT_RANK = sql.raw(
+  `CASE lower(severity) WHEN 'high' THEN 4 WHEN 'medium' THEN 3 WHEN 'low' THEN 2 WHEN 'informational' THEN 1 ELSE 0 END`,
+);
+
+/**
+ * Recomputes the risk of every host the connector reports (issue 4, item 3) with a handful of
+ * set-based queries: one GROUP BY over open findings (count of distinct CVEs and the most severe
+ * finding), one window over open alerts, one read of the Defender fields; then the pure formula of
+ * host-risk.ts per host, and batched updates of the hosts whose values changed. Findings and alerts
+ * of every connector count (a host is one device whoever reports it). It deletes nothing.
+ */
+export async function computeHostRisk(
+  store: Store,
+  connectorId: number,
+  at: string,
+  hostsPerPass = HOSTS_PER_PASS,
+): Promise<HostRiskStepResult> {
+  const db = store.db.withoutPlugins() as Kysely<unknown>;
+  const bounds = (
+    await sql`SELECT MIN(host_id) AS lo, MAX(host_id) AS hi FROM host_sources WHERE connector_id = ${connectorId}`.execute(
+      db,
+    )
+  ).rows[0] as { lo: unknown; hi: unknown } | undefined;
+  const total: HostRiskStepResult = { hosts: 0, changed: 0 };
+  if (!bounds || bounds.lo === null || bounds.hi === null) return total;
+  // Passes over host id ranges keep memory flat whatever the tenant size (design.md 7).
+  return withDiskSorts(store, async () => {
+    for (let lo = Number(bounds.lo); lo <= Number(bounds.hi); lo += hostsPerPass) {
+      const r = await hostRiskPass(store, db, connectorId, at, lo, lo + hostsPerPass - 1);
+      total.hosts += r.hosts;
+      total.changed += r.changed;
+    }
+    return total;
+  });
+}
+
+/** Host ids per pass: a few MB of rows in memory at a time. */
+const HOSTS_PER_PASS = 20_000;
+
+async function hostRiskPass(
+  store: Store,
+  db: Kysely<unknown>,
+  connectorId: number,
+  at: string,
+  lo: number,
+  hi: number,
+): Promise<HostRiskStepResult> {
+  const scope = sql`(SELECT host_id FROM host_sources WHERE connector_id = ${connectorId} AND host_id BETWEEN ${lo} AND ${hi})`;
+  const acc = new Map<number, Acc>();
+  const get = (id: unknown) => {
+    const key = Number(id);
+    let a = acc.get(key);
+    if (!a) {
+      a = empty();
+      acc.set(key, a);
+    }
+    return a;
+  };
+
+  // Every source of these hosts, whichever connector: a host shows Defender's worst view of it.
+  for (const r of (
+    await sql`SELECT host_id, risk_score, exposure_level FROM host_sources WHERE host_id IN ${scope}`.execute(
+      db,
+    )
+  ).rows as Array<Record<string, unknown>>) {
+    const a = get(r.host_id);
+    a.defenderRiskScore = worseDefenderValue(DEFENDER_RISK_COMPONENT, a.defenderRiskScore, str(r.risk_score));
+    a.exposureLevel = worseDefenderValue(EXPOSURE_COMPONENT, a.exposureLevel, str(r.exposure_level));
+  }
+
+  // The most severe open finding per host: severity first, then score (design.md 3: 1..5, 0..100).
+  const findingRows =
+    store.dialect === 'sqlite'
+      ? // SQLite takes bare columns from the row that holds the single max() (documented behaviour).
+        await sql`SELECT host_id, COUNT(DISTINCT cve_id) AS n, MAX(severity * 1000 + score) AS k, cve_id, severity, score
+          FROM findings WHERE status = 'open' AND host_id IN ${scope} GROUP BY host_id`.execute(db)
+      : await sql`SELECT t.host_id, c.n, t.cve_id, t.severity, t.score FROM
+          (SELECT DISTINCT ON (host_id) host_id, cve_id, severity, score FROM findings
+            WHERE status = 'open' AND host_id IN ${scope} ORDER BY host_id, severity DESC, score DESC, cve_id) t
+          JOIN (SELECT host_id, COUNT(DISTINCT cve_id) AS n FROM findings
+            WHERE status = 'open' AND host_id IN ${scope} GROUP BY host_id) c ON c.host_id = t.host_id`.execute(
+          db,
+        );
+  for (const r of findingRows.rows as Array<Record<string, unknown>>) {
+    const a = get(r.host_id);
+    a.openVulnerabilities = Number(r.n);
+    a.topCve = str(r.cve_id);
+    a.topSeverity = num(r.severity);
+    a.topScore = num(r.score);
+  }
+
+  // Open alerts: anything not resolved (mde-api.md 7 status: Unknown, New, InProgress, Resolved).
+  const alertRows = await sql`SELECT host_id, id, title, severity, n FROM (
+      SELECT host_id, id, title, severity,
+        COUNT(*) OVER (PARTITION BY host_id) AS n,
+        ROW_NUMBER() OVER (PARTITION BY host_id ORDER BY ${ALERT_RANK} DESC, COALESCE(alert_creation_time, '') DESC, id) AS rn
+      FROM alerts
+      WHERE host_id IN ${scope} AND (status IS NULL OR lower(status) <> 'resolved')
+    ) t WHERE rn = 1`.execute(db);
+  for (const r of alertRows.rows as Array<Record<string, unknown>>) {
+    const a = get(r.host_id);
+    a.alertId = str(r.id);
+    a.alertTitle = str(r.title);
+    a.alertSeverity = str(r.severity);
+    a.openAlerts = Number(r.n);
+  }
+
+  const current = new Map<number, string>();
+  for (const r of (
+    await sql`SELECT id, risk_level, risk_score, open_vulnerability_count, top_vulnerability_cve_id,
+        top_vulnerability_severity, top_vulnerability_score, top_alert_id, top_alert_title,
+        top_alert_severity, open_alert_count FROM hosts WHERE id IN ${scope}`.execute(db)
+  ).rows as Array<Record<string, unknown>>) {
+    const { id, ...rest } = r;
+    current.set(Number(id), signature(Object.values(rest)));
+  }
+
+  const updates: unknown[][] = [];
+  for (const [hostId] of current) {
+    const a = acc.get(hostId) ?? empty();
+    const risk = hostRisk({
+      worstFindingScore: a.topScore,
+      openVulnerabilities: a.openVulnerabilities,
+      worstAlertSeverity: a.alertId === null ? null : (a.alertSeverity ?? 'UnSpecified'),
+      defenderRiskScore: a.defenderRiskScore,
+      exposureLevel: a.exposureLevel,
+    });
+    const values = [
+      risk.level,
+      risk.score,
+      a.openVulnerabilities,
+      a.topCve,
+      a.topSeverity,
+      a.topScore,
+      a.alertId,
+      a.alertTitle,
+      a.alertSeverity,
+      a.openAlerts,
+    ];
+    if (signature(values) !== current.get(hostId)) updates.push([hostId, ...values, at]);
+  }
+  await bulkUpdate(
+    store,
+    {
+      table: 'hosts',
+      keys: [{ name: 'id', type: 'integer' }],
+      columns: [
+        { name: 'risk_level', type: 'text' },
+        { name: 'risk_score', type: 'real' },
+        { name: 'open_vulnerability_count', type: 'integer' },
+        { name: 'top_vulnerability_cve_id', type: 'text' },
+        { name: 'top_vulnerability_severity', type: 'integer' },
+        { name: 'top_vulnerability_score', type: 'real' },
+        { name: 'top_alert_id', type: 'text' },
+        { name: 'top_alert_title', type: 'text' },
+        { name: 'top_alert_severity', type: 'text' },
+        { name: 'open_alert_count', type: 'integer' },
+        { name: 'risk_changed_at', type: 'text' },
+      ],
+    },
+    updates,
+  );
+  return { hosts: current.size, changed: updates.length };
+}
+
+/** Values compared as text, so 7 and "7" (PostgreSQL bigint) are the same. */
+function signature(values: unknown[]): string {
+  return values
+    .map((v) => {
+      if (v === null || v === undefined) return '\u0000';
+      const text = String(v);
+      return /^-?\d+(\.\d+)?$/.test(text) ? String(Number(text)) : text;
+    })
+    .join('\u0001');
+}

@@ -1,0 +1,28 @@
+import { enrichDefinitions } from '../store/definition-enrichment-step.js';
+import { computeHostRisk } from '../store/host-risk-step.js';
+import type { Store } from '../store/open-store.js';
+import type { ProgressReporter } from './progress.js';
+
+/**
+ * Set-based steps after a complete or partial run (issue 4, items 1 and 3): definitions gain what
+ * the findings and recommendations say about them, hosts get their risk. They only update rows, so a
+ * partial run's data is safe to derive from; a failure here is a note, never a failed sync.
+ */
+export async function runPostSyncSteps(
+  store: Store,
+  connectorId: number,
+  progress: ProgressReporter,
+  now: () => Date,
+): Promise<void> {
+  const steps: Array<[string, () => Promise<unknown>]> = [
+    ['vulnerability definitions', () => enrichDefinitions(store, connectorId, now().toISOString())],
+    ['host risk', () => computeHostRisk(store, connectorId, now().toISOString())],
+  ];
+  for (const [name, step] of steps) {
+    try {
+      await step();
+    } catch (err) {
+      progress.note(`deriving ${name} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
