@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import {
   DEFENDER_RISK_COMPONENT,
   EXPOSURE_COMPONENT,
@@ -61,19 +61,35 @@ export async function computeHostRisk(
   connectorId: number,
   at: string,
   hostsPerPass = HOSTS_PER_PASS,
+  changedSince?: string,
 ): Promise<HostRiskStepResult> {
   const db = store.db.withoutPlugins() as Kysely<unknown>;
+  const total: HostRiskStepResult = { hosts: 0, changed: 0 };
+  if (changedSince !== undefined) {
+    // After a run, only hosts whose findings, alerts or sources it wrote can have a new risk; an
+    // unchanged re-sync or a small delta must not pay for 100,000 hosts (design.md 7).
+    const ids = await hostsChangedSince(db, connectorId, changedSince);
+    return withDiskSorts(store, async () => {
+      for (let i = 0; i < ids.length; i += ID_LIST_PASS) {
+        const part = ids.slice(i, i + ID_LIST_PASS);
+        const r = await hostRiskPass(store, db, at, sql`(${sql.join(part)})`);
+        total.hosts += r.hosts;
+        total.changed += r.changed;
+      }
+      return total;
+    });
+  }
   const bounds = (
     await sql`SELECT MIN(host_id) AS lo, MAX(host_id) AS hi FROM host_sources WHERE connector_id = ${connectorId}`.execute(
       db,
     )
   ).rows[0] as { lo: unknown; hi: unknown } | undefined;
-  const total: HostRiskStepResult = { hosts: 0, changed: 0 };
   if (!bounds || bounds.lo === null || bounds.hi === null) return total;
   // Passes over host id ranges keep memory flat whatever the tenant size (design.md 7).
   return withDiskSorts(store, async () => {
     for (let lo = Number(bounds.lo); lo <= Number(bounds.hi); lo += hostsPerPass) {
-      const r = await hostRiskPass(store, db, connectorId, at, lo, lo + hostsPerPass - 1);
+      const scope = sql`(SELECT host_id FROM host_sources WHERE connector_id = ${connectorId} AND host_id BETWEEN ${lo} AND ${lo + hostsPerPass - 1})`;
+      const r = await hostRiskPass(store, db, at, scope);
       total.hosts += r.hosts;
       total.changed += r.changed;
     }
@@ -81,18 +97,34 @@ export async function computeHostRisk(
   });
 }
 
+/** Host ids per pass when they come as a list: well under every database's parameter limit. */
+const ID_LIST_PASS = 5_000;
+
+/**
+ * The connector's hosts a run may have changed the risk of: a finding, alert or source of theirs was
+ * written at or after `since` (unchanged rows keep their updated_at), or their risk was never computed.
+ */
+async function hostsChangedSince(db: Kysely<unknown>, connectorId: number, since: string): Promise<number[]> {
+  const rows = (
+    await sql`SELECT host_id AS id FROM findings WHERE connector_id = ${connectorId} AND updated_at >= ${since} AND host_id IS NOT NULL
+      UNION SELECT host_id FROM alerts WHERE connector_id = ${connectorId} AND updated_at >= ${since} AND host_id IS NOT NULL
+      UNION SELECT host_id FROM host_sources WHERE connector_id = ${connectorId} AND updated_at >= ${since}
+      UNION SELECT h.id FROM hosts h JOIN host_sources s ON s.host_id = h.id
+        WHERE s.connector_id = ${connectorId} AND h.risk_changed_at IS NULL`.execute(db)
+  ).rows as Array<{ id: unknown }>;
+  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+}
+
 /** Host ids per pass: a few MB of rows in memory at a time. */
 const HOSTS_PER_PASS = 20_000;
 
+/** One pass over the hosts `scope` selects (a subquery or a parenthesised id list). */
 async function hostRiskPass(
   store: Store,
   db: Kysely<unknown>,
-  connectorId: number,
   at: string,
-  lo: number,
-  hi: number,
+  scope: RawBuilder<unknown>,
 ): Promise<HostRiskStepResult> {
-  const scope = sql`(SELECT host_id FROM host_sources WHERE connector_id = ${connectorId} AND host_id BETWEEN ${lo} AND ${hi})`;
   const acc = new Map<number, Acc>();
   const get = (id: unknown) => {
     const key = Number(id);

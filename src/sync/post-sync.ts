@@ -13,10 +13,12 @@ export async function runPostSyncSteps(
   connectorId: number,
   progress: ProgressReporter,
   now: () => Date,
+  /** When the run started: host risk is recomputed for the hosts it wrote since. */
+  runStartedAt?: string,
 ): Promise<void> {
   const steps: Array<[string, () => Promise<unknown>]> = [
     ['vulnerability definitions', () => enrichDefinitions(store, connectorId, now().toISOString())],
-    ['host risk', () => computeHostRisk(store, connectorId, now().toISOString())],
+    ['host risk', () => computeHostRisk(store, connectorId, now().toISOString(), undefined, runStartedAt)],
   ];
   for (const [name, step] of steps) {
     try {

@@ -187,7 +187,8 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
       .join('; ');
   }
   // issue 4, items 1 and 3: definitions in depth and host risk, after complete or partial runs only.
-  if (state !== 'failed') await runPostSyncSteps(deps.store, connector.id, progress, now);
+  if (state !== 'failed')
+    await runPostSyncSteps(deps.store, connector.id, progress, now, startedAt.toISOString());
   const finishedAt = now();
   const stats = client?.stats ?? { apiCalls: 0, retries: 0, throttledMs: 0 };
   const result = {

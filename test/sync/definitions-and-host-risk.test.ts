@@ -306,6 +306,45 @@ describe.each(STORE_KINDS)('vulnerability definitions in depth and host risk (%s
     expect(again).toEqual({ hosts: first.hosts, changed: 0 });
   });
 
+  it('after a run, recomputes only the hosts whose findings, alerts or sources it wrote', async () => {
+    const later = '2999-01-01T00:00:00.000Z';
+    expect(await computeHostRisk(db.store, connectorId, later, undefined, later)).toEqual({
+      hosts: 0,
+      changed: 0,
+    });
+    // One finding rewritten now: its host, and only it, is recomputed, back to the right risk.
+    const f = await db.store.db
+      .selectFrom('findings')
+      .select(['id', 'hostId'])
+      .where('status', '=', 'open')
+      .where('hostId', 'is not', null)
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
+    const host = await db.store.db
+      .selectFrom('hosts')
+      .select(['riskScore', 'riskLevel'])
+      .where('id', '=', f.hostId!)
+      .executeTakeFirstOrThrow();
+    await db.store.db.updateTable('findings').set({ updatedAt: later }).where('id', '=', f.id).execute();
+    await db.store.db
+      .updateTable('hosts')
+      .set({ riskScore: null, riskLevel: null })
+      .where('id', '=', f.hostId!)
+      .execute();
+    expect(await computeHostRisk(db.store, connectorId, later, undefined, later)).toEqual({
+      hosts: 1,
+      changed: 1,
+    });
+    expect(
+      await db.store.db
+        .selectFrom('hosts')
+        .select(['riskScore', 'riskLevel'])
+        .where('id', '=', f.hostId!)
+        .executeTakeFirstOrThrow(),
+    ).toEqual(host);
+    await expectHostRiskMatches();
+  });
+
   it('exports definitions with parsed components and hosts with their risk and portal links', async () => {
     const vulns: Record<string, unknown>[] = [];
     for await (const r of readRecords(db.store, 'vulnerabilities', { connectorId })) vulns.push(r);
