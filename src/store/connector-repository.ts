@@ -2,6 +2,7 @@ import type { Updateable } from 'kysely';
 import type { SecretBox } from '../security/secret-box.js';
 import { type Cloud, type ConnectorOptions, parseConnectorOptions } from '../sync/connector-options.js';
 import type { Store } from './open-store.js';
+import { ProfileWriter } from './profile-writer.js';
 import type { ConnectorTable } from './schema.js';
 
 /** Connector states of design.md 3. */
@@ -167,6 +168,8 @@ export class ConnectorRepository {
       values.certificateEncrypted = this.secrets.seal(JSON.stringify(patch.credentials.certificate));
     }
     await this.store.db.updateTable('connectors').set(values).where('id', '=', id).execute();
+    // Seed 002: turning profiles off removes the connector's profiles at once; hosts stay.
+    if (patch.options && !patch.options.profiles) await new ProfileWriter(this.store).removeForConnector(id);
     const updated = await this.byId(id);
     if (!updated) throw new Error(`connector ${id} vanished during the update`);
     return updated;

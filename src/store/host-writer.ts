@@ -1,9 +1,11 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable, Transaction } from 'kysely';
+import { DEFAULT_IDENTIFICATION_RULES, type IdentificationRule } from '../normalize/identification-rules.js';
 import type { NormalizedMachine } from '../normalize/model.js';
 import { CheckpointRepository } from './checkpoint-repository.js';
 import { chunk } from './chunk.js';
 import type { Checkpoint } from './finding-writer.js';
+import { HostIdentity, newestSourceOfHost } from './host-identity.js';
 import type { Store } from './open-store.js';
 import type { Database, HostSourceTable, HostTable } from './schema.js';
 
@@ -15,6 +17,8 @@ export interface HostBatchContext {
   /** Devices not seen for this many days are `stale`; 0 means never (design.md 4). */
   staleDays: number;
   now: number;
+  /** Which existing host a new machine is (seed 004); the defaults when absent. */
+  identificationRules?: readonly IdentificationRule[];
 }
 
 export interface HostBatchResult {
@@ -23,6 +27,8 @@ export interface HostBatchResult {
   unchanged: number;
   /** New devices not imported because they are past the stale threshold. */
   skipped: number;
+  /** New devices attached to a host another connector reports (identification rules). */
+  matched?: number;
 }
 
 /** Whether a device has not reported for `staleDays` (0: never stale). */
@@ -102,18 +108,27 @@ function sourceColumns(m: NormalizedMachine, ctx: HostBatchContext) {
 }
 
 /**
- * Writes machines as hosts and host sources (design.md 3). One host per machine id; merged records
- * are folded into their survivor afterwards by {@link HostWriter.foldMerged}.
+ * Writes machines as hosts and host sources (design.md 3). A new machine joins the host another
+ * connector reports when the identification rules say so (seed 004), else it gets a host of its own;
+ * a source keeps its host once attached. Host columns follow the most recently seen source. Merged
+ * records are folded into their survivor afterwards by {@link HostWriter.foldMerged}.
  */
 export class HostWriter {
   private readonly lastSeenStatements:
     | { source: BetterSqlite3.Statement; host: BetterSqlite3.Statement }
     | undefined;
 
+  private readonly identity: HostIdentity;
+
   constructor(private readonly store: Store) {
+    this.identity = new HostIdentity(store);
     this.lastSeenStatements = store.sqlite && {
       source: store.sqlite.prepare('UPDATE host_sources SET last_seen = ?, seen_run_id = ? WHERE id = ?'),
-      host: store.sqlite.prepare('UPDATE hosts SET last_seen = ?, status = ? WHERE id = ?'),
+      // Only the host's most recently seen source writes it (a host several connectors report).
+      host: store.sqlite.prepare(
+        `UPDATE hosts SET last_seen = ?, status = ? WHERE id = ? AND NOT EXISTS (
+           SELECT 1 FROM host_sources o WHERE o.host_id = hosts.id AND o.id != ? AND o.last_seen > ?)`,
+      ),
     };
   }
 
@@ -157,6 +172,7 @@ export class HostWriter {
       /** Unchanged sources are only marked seen, in bulk: at 100,000 devices one statement each is most of a run. */
       const unchanged: number[] = [];
       const fresh: NormalizedMachine[] = [];
+      const changed: Array<{ sourceId: number; machine: NormalizedMachine }> = [];
       for (const m of byId.values()) {
         const old = existing.get(m.source.machineId);
         if (!old) {
@@ -178,6 +194,7 @@ export class HostWriter {
               .updateTable('hosts')
               .set({ status, updatedAt: ctx.at })
               .where('id', '=', old.hostId)
+              .where(newestSourceOfHost(old.id, m.source.lastSeen))
               .execute();
           }
           result.unchanged++;
@@ -195,13 +212,60 @@ export class HostWriter {
           .set(hostColumns(m, status, ctx))
           .where('id', '=', old.hostId)
           .where('status', '!=', 'merged')
+          .where(newestSourceOfHost(old.id, m.source.lastSeen))
           .execute();
+        changed.push({ sourceId: old.id, machine: m });
         result.updated++;
       }
       for (const ids of chunk(unchanged, 500)) {
         await trx.updateTable('hostSources').set({ seenRunId: ctx.runId }).where('id', 'in', ids).execute();
       }
-      for (const part of chunk(fresh, 200)) {
+      await this.identity.replace(trx, changed);
+      // Seed 004: a new machine another connector already reports joins that host.
+      const matches = await this.identity.resolve(
+        trx,
+        ctx.connectorId,
+        ctx.identificationRules ?? DEFAULT_IDENTIFICATION_RULES,
+        fresh,
+      );
+      const newSource = (m: NormalizedMachine, hostId: number): Insertable<HostSourceTable> => ({
+        hostId,
+        connectorId: ctx.connectorId,
+        source: 'Defender',
+        machineId: m.source.machineId,
+        vulnerabilityDataState: 'unknown',
+        ...sourceColumns(m, ctx),
+      });
+      for (const part of chunk(
+        fresh.filter((m) => matches.has(m.source.machineId)),
+        200,
+      )) {
+        const added = await trx
+          .insertInto('hostSources')
+          .values(part.map((m) => newSource(m, matches.get(m.source.machineId)!.hostId)))
+          .returning(['id', 'machineId'])
+          .execute();
+        const sourceIdOf = new Map(added.map((r) => [r.machineId, Number(r.id)]));
+        for (const m of part) {
+          await trx
+            .updateTable('hosts')
+            .set(hostColumns(m, hostStatus(m, ctx.staleDays, ctx.now), ctx))
+            .where('id', '=', matches.get(m.source.machineId)!.hostId)
+            .where('status', '!=', 'merged')
+            .where(newestSourceOfHost(sourceIdOf.get(m.source.machineId)!, m.source.lastSeen))
+            .execute();
+        }
+        await this.identity.add(
+          trx,
+          part.map((machine) => ({ sourceId: sourceIdOf.get(machine.source.machineId)!, machine })),
+        );
+        result.inserted += part.length;
+        result.matched = (result.matched ?? 0) + part.length;
+      }
+      for (const part of chunk(
+        fresh.filter((m) => !matches.has(m.source.machineId)),
+        200,
+      )) {
         const keyOf = (m: NormalizedMachine) => `mde:${ctx.connectorId}:${m.source.machineId}`;
         const hostRows: Insertable<HostTable>[] = part.map((m) => ({
           identityKey: keyOf(m),
@@ -216,15 +280,16 @@ export class HostWriter {
           .where('identityKey', 'in', part.map(keyOf))
           .execute();
         const hostIdByKey = new Map(ids.map((r) => [r.identityKey, Number(r.id)]));
-        const sourceRows: Insertable<HostSourceTable>[] = part.map((m) => ({
-          hostId: hostIdByKey.get(keyOf(m))!,
-          connectorId: ctx.connectorId,
-          source: 'Defender',
-          machineId: m.source.machineId,
-          vulnerabilityDataState: 'unknown',
-          ...sourceColumns(m, ctx),
-        }));
-        await trx.insertInto('hostSources').values(sourceRows).execute();
+        const added = await trx
+          .insertInto('hostSources')
+          .values(part.map((m) => newSource(m, hostIdByKey.get(keyOf(m))!)))
+          .returning(['id', 'machineId'])
+          .execute();
+        const sourceIdOf = new Map(added.map((r) => [r.machineId, Number(r.id)]));
+        await this.identity.add(
+          trx,
+          part.map((machine) => ({ sourceId: sourceIdOf.get(machine.source.machineId)!, machine })),
+        );
         result.inserted += part.length;
       }
       await CheckpointRepository.put(trx, ctx.connectorId, checkpoint.stream, checkpoint.value, ctx.at);
@@ -243,7 +308,7 @@ export class HostWriter {
     if (this.lastSeenStatements) {
       // Prepared statements: at 100,000 devices a day's worth of reports is 100,000 of these.
       this.lastSeenStatements.source.run(lastSeen, ctx.runId, old.id);
-      this.lastSeenStatements.host.run(lastSeen, nextStatus, old.hostId);
+      this.lastSeenStatements.host.run(lastSeen, nextStatus, old.hostId, old.id, lastSeen ?? '');
       return;
     }
     await trx
@@ -255,6 +320,7 @@ export class HostWriter {
       .updateTable('hosts')
       .set({ lastSeen, status: nextStatus })
       .where('id', '=', old.hostId)
+      .where(newestSourceOfHost(old.id, lastSeen))
       .execute();
   }
 
@@ -283,11 +349,16 @@ export class HostWriter {
           .updateTable('findings')
           .set({ hostId: r.survivorHostId })
           .where('hostId', '=', r.oldHostId)
+          .where('connectorId', '=', connectorId)
           .execute();
+        // Another connector may still report the old host (identification rules): it stays live then.
         await trx
           .updateTable('hosts')
           .set({ status: 'merged', updatedAt: at })
           .where('id', '=', r.oldHostId)
+          .where(({ not, exists, selectFrom }) =>
+            not(exists(selectFrom('hostSources').select('id').where('hostId', '=', r.oldHostId))),
+          )
           .execute();
       });
     }
