@@ -21,9 +21,9 @@ export async function withProfiles(db: AnyDb, rows: Record<string, unknown>[]) {
   const byHost = new Map<number, Set<string>>();
   for (const m of memberships) {
     const id = Number(m.hostId);
-    let names = byHost.get(id);
-    if (!names) byHost.set(id, (names = new Set()));
+    const names = byHost.get(id) ?? new Set<string>();
     names.add(String(m.name));
+    byHost.set(id, names);
   }
   return rows.map((r) => ({ ...r, profiles: [...(byHost.get(Number(r.id)) ?? [])].sort() }));
 }

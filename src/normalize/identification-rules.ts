@@ -58,7 +58,7 @@ export function machineIdentifiers(m: NormalizedMachine): Identifier[] {
   // usableAadDeviceId already turned the all-zero id into null (design.md 5).
   if (m.source.aadDeviceId) out.push({ kind: 'aadDeviceId', value: m.source.aadDeviceId.toLowerCase() });
   const fqdn = m.host.fqdn?.trim().toLowerCase().replace(/\.$/, '');
-  if (fqdn && fqdn.includes('.') && !IPV4.test(fqdn)) out.push({ kind: 'fqdn', value: fqdn });
+  if (fqdn?.includes('.') && !IPV4.test(fqdn)) out.push({ kind: 'fqdn', value: fqdn });
   const hostname = m.host.hostname?.trim().toLowerCase();
   if (hostname && !IPV4.test(hostname) && !hostname.includes(':'))
     out.push({ kind: 'hostname', value: hostname });

@@ -27,7 +27,7 @@ export interface IdentityMatch {
 export class HostIdentity {
   private readonly insertStatement: BetterSqlite3.Statement | undefined;
 
-  constructor(private readonly store: Store) {
+  constructor(store: Store) {
     this.insertStatement = store.sqlite?.prepare(
       'INSERT INTO host_identifiers (source_id, kind, value) VALUES (?, ?, ?)',
     );
@@ -62,9 +62,9 @@ export class HostIdentity {
       const ids = machineIdentifiers(m).filter((i) => enabled.has(i.kind));
       identifiers.set(m.source.machineId, ids);
       for (const i of ids) {
-        let set = wanted.get(i.kind);
-        if (!set) wanted.set(i.kind, (set = new Set()));
+        const set = wanted.get(i.kind) ?? new Set<string>();
         set.add(i.value);
+        wanted.set(i.kind, set);
       }
     }
     const found = new Map<string, CandidateHost[]>();

@@ -142,7 +142,14 @@ export class HostWriter {
     await this.store.db.transaction().execute(async (trx) => {
       const existing = new Map<
         string,
-        { id: number; hostId: number; contentHash: string; lastSeen: string | null; hostStatus: string }
+        {
+          id: number;
+          hostId: number;
+          contentHash: string;
+          lastSeen: string | null;
+          hostStatus: string;
+          sourceCount: number;
+        }
       >();
       for (const ids of chunk([...byId.keys()], 500)) {
         const rows = await trx
@@ -155,6 +162,12 @@ export class HostWriter {
             'hostSources.contentHash',
             'hostSources.lastSeen',
             'hosts.status as hostStatus',
+            (eb) =>
+              eb
+                .selectFrom('hostSources as o')
+                .select((o) => o.fn.countAll<string | number>().as('n'))
+                .whereRef('o.hostId', '=', 'hostSources.hostId')
+                .as('sourceCount'),
           ])
           .where('hostSources.connectorId', '=', ctx.connectorId)
           .where('hostSources.machineId', 'in', ids)
@@ -166,6 +179,7 @@ export class HostWriter {
             contentHash: r.contentHash,
             lastSeen: r.lastSeen,
             hostStatus: r.hostStatus,
+            sourceCount: Number(r.sourceCount ?? 1),
           });
         }
       }
@@ -202,6 +216,23 @@ export class HostWriter {
         }
         if (old.contentHash === m.source.contentHash) {
           // Only the daily report time moved (mde-api.md 3.1: lastSeen is the ~24 h full report).
+          if (old.sourceCount > 1) {
+            // A host several sources feed: the one seen last writes all its columns (README).
+            await trx
+              .updateTable('hostSources')
+              .set({ lastSeen: m.source.lastSeen, seenRunId: ctx.runId })
+              .where('id', '=', old.id)
+              .execute();
+            await trx
+              .updateTable('hosts')
+              .set(hostColumns(m, status, ctx))
+              .where('id', '=', old.hostId)
+              .where('status', '!=', 'merged')
+              .where(newestSourceOfHost(old.id, m.source.lastSeen))
+              .execute();
+            result.unchanged++;
+            continue;
+          }
           await this.touchLastSeen(trx, old, m.source.lastSeen, status, ctx);
           result.unchanged++;
           continue;

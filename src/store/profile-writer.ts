@@ -72,14 +72,14 @@ export class ProfileWriter {
       await sql`
         INSERT INTO profile_wanted (host_id, profile_id, score)
         SELECT ph.host_id, p.id,
-               CASE WHEN ph.os_release IS NULL THEN ${MATCH_SCORE_PLATFORM_ONLY} ELSE ${MATCH_SCORE_EXACT} END
+               CASE WHEN ph.os_release IS NULL THEN ${sql.lit(MATCH_SCORE_PLATFORM_ONLY)} ELSE ${sql.lit(MATCH_SCORE_EXACT)} END
         FROM profile_hosts ph
         JOIN profiles p ON p.connector_id = ${connectorId} AND p.kind = 'OS' AND p.name = ph.platform`.execute(
         trx,
       );
       await sql`
         INSERT INTO profile_wanted (host_id, profile_id, score)
-        SELECT ph.host_id, p.id, ${MATCH_SCORE_EXACT}
+        SELECT ph.host_id, p.id, ${sql.lit(MATCH_SCORE_EXACT)}
         FROM profile_hosts ph
         JOIN profiles p ON p.connector_id = ${connectorId} AND p.kind = 'OS_VERSION'
           AND p.name = ph.platform || ' ' || ph.os_release
