@@ -59,6 +59,9 @@ export class HostIdentity {
     const identifiers = new Map<string, Identifier[]>();
     const wanted = new Map<IdentificationRuleName, Set<string>>();
     for (const m of machines) {
+      // A record Defender merged into another follows its survivor (HostWriter.foldMerged), whichever
+      // host the rules would pick for it.
+      if (m.source.mergedIntoMachineId) continue;
       const ids = machineIdentifiers(m).filter((i) => enabled.has(i.kind));
       identifiers.set(m.source.machineId, ids);
       for (const i of ids) {
@@ -105,7 +108,9 @@ export class HostIdentity {
     }
     const candidates = (kind: IdentificationRuleName, value: string) => found.get(`${kind}\n${value}`);
     for (const m of machines) {
-      const match = pickHost(rules, identifiers.get(m.source.machineId) ?? [], candidates, held);
+      const ids = identifiers.get(m.source.machineId);
+      if (!ids) continue;
+      const match = pickHost(rules, ids, candidates, held);
       if (!match) continue;
       out.set(m.source.machineId, match);
       // Two machines of one batch never land on the same host: the first one holds it now.
