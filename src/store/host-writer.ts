@@ -119,6 +119,7 @@ export class HostWriter {
     | undefined;
 
   private readonly identity: HostIdentity;
+  private hostUpdate: BetterSqlite3.Statement | undefined;
 
   constructor(private readonly store: Store) {
     this.identity = new HostIdentity(store);
@@ -223,13 +224,7 @@ export class HostWriter {
               .set({ lastSeen: m.source.lastSeen, seenRunId: ctx.runId })
               .where('id', '=', old.id)
               .execute();
-            await trx
-              .updateTable('hosts')
-              .set(hostColumns(m, status, ctx))
-              .where('id', '=', old.hostId)
-              .where('status', '!=', 'merged')
-              .where(newestSourceOfHost(old.id, m.source.lastSeen))
-              .execute();
+            await this.updateHost(trx, old.hostId, old.id, m, status, ctx);
             result.unchanged++;
             continue;
           }
@@ -238,13 +233,7 @@ export class HostWriter {
           continue;
         }
         await trx.updateTable('hostSources').set(sourceColumns(m, ctx)).where('id', '=', old.id).execute();
-        await trx
-          .updateTable('hosts')
-          .set(hostColumns(m, status, ctx))
-          .where('id', '=', old.hostId)
-          .where('status', '!=', 'merged')
-          .where(newestSourceOfHost(old.id, m.source.lastSeen))
-          .execute();
+        await this.updateHost(trx, old.hostId, old.id, m, status, ctx);
         changed.push({ sourceId: old.id, machine: m });
         result.updated++;
       }
@@ -278,13 +267,9 @@ export class HostWriter {
           .execute();
         const sourceIdOf = new Map(added.map((r) => [r.machineId, Number(r.id)]));
         for (const m of part) {
-          await trx
-            .updateTable('hosts')
-            .set(hostColumns(m, hostStatus(m, ctx.staleDays, ctx.now), ctx))
-            .where('id', '=', matches.get(m.source.machineId)!.hostId)
-            .where('status', '!=', 'merged')
-            .where(newestSourceOfHost(sourceIdOf.get(m.source.machineId)!, m.source.lastSeen))
-            .execute();
+          const hostId = matches.get(m.source.machineId)!.hostId;
+          const status = hostStatus(m, ctx.staleDays, ctx.now);
+          await this.updateHost(trx, hostId, sourceIdOf.get(m.source.machineId)!, m, status, ctx);
         }
         await this.identity.add(
           trx,
@@ -326,6 +311,39 @@ export class HostWriter {
       await CheckpointRepository.put(trx, ctx.connectorId, checkpoint.stream, checkpoint.value, ctx.at);
     });
     return result;
+  }
+
+  /**
+   * Writes a source's view of its host, unless the host is `merged` or another of its sources was
+   * seen later (the most recently seen source wins). A prepared statement on SQLite: a second
+   * connector over a shared tenant attaches up to 100,000 sources in its first sync.
+   */
+  private async updateHost(
+    trx: Transaction<Database>,
+    hostId: number,
+    sourceId: number,
+    m: NormalizedMachine,
+    status: string,
+    ctx: HostBatchContext,
+  ): Promise<void> {
+    const columns = hostColumns(m, status, ctx);
+    if (this.store.sqlite) {
+      const names = Object.keys(columns);
+      this.hostUpdate ??= this.store.sqlite.prepare(
+        `UPDATE hosts SET ${names.map((n) => `${n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} = ?`).join(', ')}
+         WHERE id = ? AND status != 'merged' AND NOT EXISTS (
+           SELECT 1 FROM host_sources o WHERE o.host_id = hosts.id AND o.id != ? AND o.last_seen > ?)`,
+      );
+      this.hostUpdate.run(...Object.values(columns), hostId, sourceId, m.source.lastSeen ?? '');
+      return;
+    }
+    await trx
+      .updateTable('hosts')
+      .set(columns)
+      .where('id', '=', hostId)
+      .where('status', '!=', 'merged')
+      .where(newestSourceOfHost(sourceId, m.source.lastSeen))
+      .execute();
   }
 
   private async touchLastSeen(
