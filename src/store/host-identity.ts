@@ -49,9 +49,12 @@ export class HostIdentity {
     if (machines.length === 0 || enabled.size === 0) return out;
     // With one connector (the usual case) there is nothing to match against: skip the lookups.
     const other = await trx
-      .selectFrom('hostSources')
-      .select('id')
-      .where('connectorId', '!=', connectorId)
+      .selectFrom('connectors as c')
+      .select('c.id')
+      .where('c.id', '!=', connectorId)
+      .where(({ exists, selectFrom }) =>
+        exists(selectFrom('hostSources as hs').select('hs.id').whereRef('hs.connectorId', '=', 'c.id')),
+      )
       .limit(1)
       .executeTakeFirst();
     if (!other) return out;
