@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Insertable, Transaction } from 'kysely';
+import { type Insertable, sql, type Transaction } from 'kysely';
 import { DEFAULT_IDENTIFICATION_RULES, type IdentificationRule } from '../normalize/identification-rules.js';
 import type { NormalizedMachine } from '../normalize/model.js';
 import { CheckpointRepository } from './checkpoint-repository.js';
@@ -105,6 +105,35 @@ function sourceColumns(m: NormalizedMachine, ctx: HostBatchContext) {
     extra: JSON.stringify(s.extra),
     updatedAt: ctx.at,
   };
+}
+
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * PostgreSQL: the hosts a page of new sources attached to, updated in one statement (UPDATE ... FROM
+ * VALUES) under the same rule as {@link HostWriter} row by row: not `merged`, and no other source of
+ * the host seen later. Each host appears once per page (one source per host per batch).
+ */
+async function updateHostsBulk(
+  trx: Transaction<Database>,
+  updates: ReadonlyArray<{ hostId: number; sourceId: number; m: NormalizedMachine; status: string }>,
+  ctx: HostBatchContext,
+): Promise<void> {
+  if (updates.length === 0) return;
+  const rows = updates.map((u) => ({ u, columns: hostColumns(u.m, u.status, ctx) }));
+  const names = Object.keys(rows[0]!.columns).map(snake);
+  const values = sql.join(
+    rows.map(
+      ({ u, columns }) =>
+        sql`(${sql.join([u.hostId, u.sourceId, u.m.source.lastSeen ?? '', ...Object.values(columns)])})`,
+    ),
+  );
+  await sql`
+    UPDATE hosts AS h SET ${sql.join(names.map((n) => sql`${sql.id(n)} = ${sql.ref(`v.${n}`)}`))}
+    FROM (VALUES ${values}) AS v(host_id, source_id, seen, ${sql.join(names.map((n) => sql.id(n)))})
+    WHERE h.id = CAST(v.host_id AS integer) AND h.status != 'merged' AND NOT EXISTS (
+      SELECT 1 FROM host_sources o
+      WHERE o.host_id = h.id AND o.id != CAST(v.source_id AS integer) AND o.last_seen > v.seen)`.execute(trx);
 }
 
 /**
@@ -266,10 +295,16 @@ export class HostWriter {
           .returning(['id', 'machineId'])
           .execute();
         const sourceIdOf = new Map(added.map((r) => [r.machineId, Number(r.id)]));
-        for (const m of part) {
-          const hostId = matches.get(m.source.machineId)!.hostId;
-          const status = hostStatus(m, ctx.staleDays, ctx.now);
-          await this.updateHost(trx, hostId, sourceIdOf.get(m.source.machineId)!, m, status, ctx);
+        const updates = part.map((m) => ({
+          hostId: matches.get(m.source.machineId)!.hostId,
+          sourceId: sourceIdOf.get(m.source.machineId)!,
+          m,
+          status: hostStatus(m, ctx.staleDays, ctx.now),
+        }));
+        if (this.store.sqlite) {
+          for (const u of updates) await this.updateHost(trx, u.hostId, u.sourceId, u.m, u.status, ctx);
+        } else {
+          await updateHostsBulk(trx, updates, ctx);
         }
         await this.identity.add(
           trx,

@@ -281,6 +281,20 @@ describe.each(STORE_KINDS)('identification rules across connectors (%s)', (kind)
     });
   });
 
+  it('a source that attaches with older data leaves the host as its newer source wrote it', async () => {
+    await write(a, [device('a1', { computerDnsName: 'pc1.contoso.com', lastSeen: '2026-11-02T00:00:00Z' })]);
+    await write(b, [
+      device('b1', {
+        computerDnsName: 'PC1.contoso.com',
+        osPlatform: 'Linux',
+        lastSeen: '2026-11-01T00:00:00Z',
+      }),
+    ]);
+    expect(await hostOf(b, 'b1')).toBe(await hostOf(a, 'a1'));
+    const host = await store.db.selectFrom('hosts').selectAll().executeTakeFirstOrThrow();
+    expect(host).toMatchObject({ name: 'pc1.contoso.com', osPlatform: 'Windows11', network: 'tenant-a' });
+  });
+
   it('identifiers follow a changed record', async () => {
     await write(a, [device('a1', { computerDnsName: 'old.contoso.com' })]);
     await write(a, [device('a1', { computerDnsName: 'new.contoso.com' })]);
