@@ -204,6 +204,16 @@ export class ConnectorRepository {
 
   /** Removes the connector and, through foreign keys, everything it brought in. */
   async remove(id: number): Promise<void> {
+    // Hosts another connector also reports stay; their other sources rewrite them on their next sync
+    // (a cleared hash reads as changed), so no field of the removed connector lingers (README).
+    await this.store.db
+      .updateTable('hostSources')
+      .set({ contentHash: '' })
+      .where('connectorId', '!=', id)
+      .where('hostId', 'in', (eb) =>
+        eb.selectFrom('hostSources as gone').select('gone.hostId').where('gone.connectorId', '=', id),
+      )
+      .execute();
     await this.store.db.deleteFrom('connectors').where('id', '=', id).execute();
     // Hosts no connector speaks for any more go with it.
     await this.store.db

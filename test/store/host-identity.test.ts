@@ -295,6 +295,27 @@ describe.each(STORE_KINDS)('identification rules across connectors (%s)', (kind)
     expect(host).toMatchObject({ name: 'pc1.contoso.com', osPlatform: 'Windows11', network: 'tenant-a' });
   });
 
+  it("removing a connector leaves shared hosts, rewritten by the remaining source's next sync", async () => {
+    await write(a, [
+      device('a1', { computerDnsName: 'pc1.contoso.com', lastSeen: '2026-11-02T00:00:00Z' }),
+      device('a2', { computerDnsName: 'only-a.contoso.com' }),
+    ]);
+    const inB = device('b1', { computerDnsName: 'PC1.contoso.com', osPlatform: 'Linux' });
+    await write(b, [inB]);
+    const shared = await hostOf(a, 'a1');
+    await new ConnectorRepository(store, TEST_SECRETS).remove(a);
+    const hosts = await store.db.selectFrom('hosts').selectAll().execute();
+    expect(hosts.map((h) => Number(h.id))).toEqual([shared]);
+    expect(hosts[0]).toMatchObject({ osPlatform: 'Windows11', network: 'tenant-a' });
+    const r = await write(b, [inB]);
+    expect(r.updated).toBe(1);
+    expect(await store.db.selectFrom('hosts').selectAll().executeTakeFirstOrThrow()).toMatchObject({
+      name: 'PC1.contoso.com',
+      osPlatform: 'Linux',
+      network: 'tenant-b',
+    });
+  });
+
   it('identifiers follow a changed record', async () => {
     await write(a, [device('a1', { computerDnsName: 'old.contoso.com' })]);
     await write(a, [device('a1', { computerDnsName: 'new.contoso.com' })]);
