@@ -80,11 +80,35 @@ export interface CandidateHost {
 }
 
 /**
- * Picks the host a new machine is (seed 004): the enabled rules in order; the first rule whose values
- * point at exactly one host decides. A rule with no candidate or with two or more (ambiguous) is
- * passed over; when no rule decides, the machine gets a new host (`undefined`). Hosts in `held`
- * (already reported by this machine's own connector) are never candidates: within one tenant the
- * machine id is the identity and Defender's own merge (mergedIntoMachineId) folds duplicates. Pure.
+ * The host one rule points a machine at: the hosts its values of that rule match, less those in
+ * `held` (already reported by the machine's own connector: within one tenant the machine id is the
+ * identity and Defender's own merge, mergedIntoMachineId, folds duplicates). Exactly one host is a
+ * match; none, or two and more (ambiguous), is no match (`undefined`). Pure.
+ */
+export function hostByRule(
+  rule: IdentificationRuleName,
+  identifiers: readonly Identifier[],
+  candidates: (kind: IdentificationRuleName, value: string) => readonly CandidateHost[] | undefined,
+  held: ReadonlySet<number>,
+): number | undefined {
+  const fqdn = identifiers.find((i) => i.kind === 'fqdn')?.value ?? null;
+  const hosts = new Set<number>();
+  for (const id of identifiers) {
+    if (id.kind !== rule) continue;
+    for (const c of candidates(rule, id.value) ?? []) {
+      if (held.has(c.hostId)) continue;
+      // A short name shared by web01.a.com and web01.b.com names two devices, not one.
+      if (rule === 'hostname' && fqdn && c.fqdn && c.fqdn !== fqdn) continue;
+      hosts.add(c.hostId);
+    }
+  }
+  return hosts.size === 1 ? [...hosts][0]! : undefined;
+}
+
+/**
+ * Picks the host a new machine is (seed 004): the enabled rules in order; the first rule that points
+ * at exactly one host decides (see {@link hostByRule}); when no rule decides, the machine gets a new
+ * host (`undefined`). Pure.
  */
 export function pickHost(
   rules: readonly IdentificationRule[],
@@ -92,20 +116,10 @@ export function pickHost(
   candidates: (kind: IdentificationRuleName, value: string) => readonly CandidateHost[] | undefined,
   held: ReadonlySet<number>,
 ): { hostId: number; rule: IdentificationRuleName } | undefined {
-  const fqdn = identifiers.find((i) => i.kind === 'fqdn')?.value ?? null;
   for (const { rule, enabled } of rules) {
     if (!enabled) continue;
-    const hosts = new Set<number>();
-    for (const id of identifiers) {
-      if (id.kind !== rule) continue;
-      for (const c of candidates(rule, id.value) ?? []) {
-        if (held.has(c.hostId)) continue;
-        // A short name shared by web01.a.com and web01.b.com names two devices, not one.
-        if (rule === 'hostname' && fqdn && c.fqdn && c.fqdn !== fqdn) continue;
-        hosts.add(c.hostId);
-      }
-    }
-    if (hosts.size === 1) return { hostId: [...hosts][0]!, rule };
+    const hostId = hostByRule(rule, identifiers, candidates, held);
+    if (hostId !== undefined) return { hostId, rule };
   }
   return undefined;
 }

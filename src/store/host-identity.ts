@@ -2,11 +2,11 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { ExpressionBuilder, Transaction } from 'kysely';
 import {
   type CandidateHost,
+  hostByRule,
   type IdentificationRule,
   type IdentificationRuleName,
   type Identifier,
   machineIdentifiers,
-  pickHost,
 } from '../normalize/identification-rules.js';
 import type { NormalizedMachine } from '../normalize/model.js';
 import { chunk } from './chunk.js';
@@ -34,9 +34,11 @@ export class HostIdentity {
   }
 
   /**
-   * Which existing host each new machine of `connectorId` is, by the enabled rules in order. Only
-   * hosts another connector reports are candidates (see pickHost); machines absent from the result
-   * get a host of their own.
+   * Which existing host each new machine of `connectorId` is, by the enabled rules in order: for each
+   * machine the first rule that points at exactly one host decides (see hostByRule). Only hosts
+   * another connector reports are candidates; one host takes one machine of a batch, and when two
+   * want it the one placed by the earlier rule gets it. Machines absent from the result get a host of
+   * their own.
    */
   async resolve(
     trx: Transaction<Database>,
@@ -60,66 +62,84 @@ export class HostIdentity {
     if (!other) return out;
 
     const identifiers = new Map<string, Identifier[]>();
-    const wanted = new Map<IdentificationRuleName, Set<string>>();
     for (const m of machines) {
       // A record Defender merged into another follows its survivor (HostWriter.foldMerged), whichever
       // host the rules would pick for it.
       if (m.source.mergedIntoMachineId) continue;
-      const ids = machineIdentifiers(m).filter((i) => enabled.has(i.kind));
-      identifiers.set(m.source.machineId, ids);
-      for (const i of ids) {
-        const set = wanted.get(i.kind) ?? new Set<string>();
-        set.add(i.value);
-        wanted.set(i.kind, set);
-      }
+      identifiers.set(
+        m.source.machineId,
+        machineIdentifiers(m).filter((i) => enabled.has(i.kind)),
+      );
     }
-    const found = new Map<string, CandidateHost[]>();
-    const hostIds = new Set<number>();
-    for (const [kind, values] of wanted) {
-      for (const part of chunk([...values], 500)) {
-        const rows = await trx
-          .selectFrom('hostIdentifiers as hi')
-          .innerJoin('hostSources as hs', 'hs.id', 'hi.sourceId')
-          .innerJoin('hosts as h', 'h.id', 'hs.hostId')
-          .select(['hi.value', 'hs.hostId', 'h.fqdn'])
-          .where('hi.kind', '=', kind)
-          .where('hi.value', 'in', part)
-          .where('hs.connectorId', '!=', connectorId)
-          .where('h.status', '!=', 'merged')
-          .execute();
-        for (const r of rows) {
-          const key = `${kind}\n${r.value}`;
-          const list = found.get(key) ?? [];
-          const hostId = Number(r.hostId);
-          if (!list.some((c) => c.hostId === hostId)) list.push({ hostId, fqdn: r.fqdn });
-          found.set(key, list);
-          hostIds.add(hostId);
-        }
-      }
-    }
-    if (hostIds.size === 0) return out;
-    // Hosts this connector already reports (through any of its sources) are not candidates.
+    // Rule by rule, each looked up only for the machines no earlier rule placed: with a tenant added
+    // twice, machineId places nearly all of them and the other rules cost almost nothing.
     const held = new Set<number>();
-    for (const part of chunk([...hostIds], 500)) {
-      const rows = await trx
-        .selectFrom('hostSources')
-        .select('hostId')
-        .where('connectorId', '=', connectorId)
-        .where('hostId', 'in', part)
-        .execute();
-      for (const r of rows) held.add(Number(r.hostId));
-    }
-    const candidates = (kind: IdentificationRuleName, value: string) => found.get(`${kind}\n${value}`);
-    for (const m of machines) {
-      const ids = identifiers.get(m.source.machineId);
-      if (!ids) continue;
-      const match = pickHost(rules, ids, candidates, held);
-      if (!match) continue;
-      out.set(m.source.machineId, match);
-      // Two machines of one batch never land on the same host: the first one holds it now.
-      held.add(match.hostId);
+    const checked = new Set<number>();
+    let pending = [...identifiers.keys()];
+    for (const { rule, enabled: on } of rules) {
+      if (!on || pending.length === 0) continue;
+      const values = new Set<string>();
+      for (const machineId of pending) {
+        for (const i of identifiers.get(machineId)!) if (i.kind === rule) values.add(i.value);
+      }
+      const found = await this.candidates(trx, connectorId, rule, values);
+      // Hosts this connector already reports (through any of its sources) are not candidates.
+      const unchecked = [...new Set([...found.values()].flat().map((c) => c.hostId))].filter(
+        (id) => !checked.has(id),
+      );
+      for (const part of chunk(unchecked, 500)) {
+        const rows = await trx
+          .selectFrom('hostSources')
+          .select('hostId')
+          .where('connectorId', '=', connectorId)
+          .where('hostId', 'in', part)
+          .execute();
+        for (const r of rows) held.add(Number(r.hostId));
+      }
+      for (const id of unchecked) checked.add(id);
+      const next: string[] = [];
+      for (const machineId of pending) {
+        const hostId = hostByRule(rule, identifiers.get(machineId)!, (_k, v) => found.get(v), held);
+        if (hostId === undefined) {
+          next.push(machineId);
+          continue;
+        }
+        out.set(machineId, { hostId, rule });
+        // Two machines of one batch never land on the same host: the first one holds it now.
+        held.add(hostId);
+      }
+      pending = next;
     }
     return out;
+  }
+
+  /** Hosts other connectors report that carry each of `values` of one kind, by value. */
+  private async candidates(
+    trx: Transaction<Database>,
+    connectorId: number,
+    kind: IdentificationRuleName,
+    values: ReadonlySet<string>,
+  ): Promise<Map<string, CandidateHost[]>> {
+    const found = new Map<string, CandidateHost[]>();
+    for (const part of chunk([...values], 500)) {
+      const rows = await trx
+        .selectFrom('hostIdentifiers as hi')
+        .innerJoin('hostSources as hs', 'hs.id', 'hi.sourceId')
+        .innerJoin('hosts as h', 'h.id', 'hs.hostId')
+        .select(['hi.value', 'hs.hostId', 'h.fqdn'])
+        .where('hi.kind', '=', kind)
+        .where('hi.value', 'in', part)
+        .where('hs.connectorId', '!=', connectorId)
+        .where('h.status', '!=', 'merged')
+        .execute();
+      for (const r of rows) {
+        const list = found.get(r.value) ?? [];
+        const hostId = Number(r.hostId);
+        if (!list.some((c) => c.hostId === hostId)) list.push({ hostId, fqdn: r.fqdn });
+        found.set(r.value, list);
+      }
+    }
+    return found;
   }
 
   /** Records the identifiers of new host sources. */
