@@ -221,6 +221,18 @@ describe.each(STORE_KINDS)('identification rules across connectors (%s)', (kind)
     expect(await hostOf(b, 'b1')).toBe(await hostOf(a, 'a2'));
   });
 
+  it('when two records of a batch want one host, the one placed by the earlier rule gets it', async () => {
+    const aad = '80fe8ff8-2624-418e-9591-41f0491218f9';
+    await write(a, [device('a1', { aadDeviceId: aad, computerDnsName: 'pc1.contoso.com' })]);
+    await write(
+      b,
+      [device('b1', { computerDnsName: 'pc1.contoso.com' }), device('b2', { aadDeviceId: aad })],
+      only('aadDeviceId', 'fqdn'),
+    );
+    expect(await hostOf(b, 'b2')).toBe(await hostOf(a, 'a1'));
+    expect(await hostOf(b, 'b1')).not.toBe(await hostOf(a, 'a1'));
+  });
+
   it("a connector's own records never merge with each other; one host takes one record per batch", async () => {
     await write(a, [
       device('a1', { computerDnsName: 'dup.contoso.com' }),
