@@ -53,7 +53,13 @@ function connectorOptions(cmd: Command): Command {
     .option('--software-name <name>', 'only software with this name')
     .option('--software-vendor <vendor>', 'only software of this vendor')
     .option('--vulnerability-rbac-group-id <n>', 'only vulnerabilities of this device group')
-    .option('--vulnerability-severity <list>', 'only these severities: Low, Medium, High, Critical');
+    .option('--vulnerability-severity <list>', 'only these severities: Low, Medium, High, Critical')
+    .option(
+      '--identification-rules <list>',
+      'ordered rules deciding which existing host a device is: machineId, aadDeviceId, fqdn, ipMac, hostname, each optionally :on or :off',
+    )
+    .option('--profiles', 'create and assign dynamic OS and OS_VERSION profiles (default)')
+    .option('--no-profiles', "no dynamic profiles; removes this connector's profiles, hosts stay");
 }
 
 /** A connector for people and scripts: never the secret, only whether one is set. */

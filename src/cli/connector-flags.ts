@@ -10,6 +10,7 @@ import {
   OptionsError,
   parseConnectorOptions,
 } from '../sync/connector-options.js';
+import { parseIdentificationRulesFlag } from '../sync/identification-rules-option.js';
 import { UsageError } from './usage-error.js';
 
 /** The flags of `mdec connector add|edit` (design.md 6), as commander hands them over. */
@@ -45,6 +46,8 @@ export interface ConnectorFlags {
   softwareVendor?: string;
   vulnerabilityRbacGroupId?: string;
   vulnerabilitySeverity?: string;
+  identificationRules?: string;
+  profiles?: boolean;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -99,6 +102,14 @@ export function optionsFromFlags(
   set('softwareVendor', flags.softwareVendor);
   set('vulnerabilityRbacGroupId', int('vulnerability-rbac-group-id', flags.vulnerabilityRbacGroupId));
   set('vulnerabilitySeverity', list(flags.vulnerabilitySeverity));
+  if (flags.identificationRules !== undefined) {
+    try {
+      input.identificationRules = parseIdentificationRulesFlag(flags.identificationRules);
+    } catch (err) {
+      throw new UsageError(`--identification-rules: ${(err as Error).message}`);
+    }
+  }
+  set('profiles', flags.profiles);
   try {
     return parseConnectorOptions(input);
   } catch (err) {

@@ -8,6 +8,7 @@ export const EXPORT_KINDS = [
   'recommendations',
   'alerts',
   'runs',
+  'profiles',
 ] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 

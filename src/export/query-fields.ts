@@ -54,6 +54,7 @@ export const QUERY_SPECS: Partial<Record<ExportKind, QuerySpec>> = {
       onboarding: { type: 'text', read: get('defenderOnboardingStatus') },
       lastSeen: { type: 'date', read: get('lastSeen') },
       firstSeen: { type: 'date', read: get('firstSeen') },
+      profile: { type: 'list', read: get('profiles') },
     },
     textFields: ['name', 'fqdn', 'hostname', 'defenderMachineId'],
   },

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Store } from '../store/open-store.js';
 import type { ExportKind } from './export-kinds.js';
 import { withPortalLinks } from './host-portal-links.js';
+import { withProfileCounts, withProfiles } from './profile-records.js';
 
 /** Rows per keyset page: memory stays flat whatever the table size (issue 3: exports are streamed). */
 const PAGE = 2_000;
@@ -96,7 +97,8 @@ const SPECS: Record<ExportKind, KindSpec> = {
   hosts: {
     table: 'hosts',
     key: ['id'],
-    enrich: async (db, rows) => withPortalLinks(db, await withDefenderFields(db, rows)),
+    enrich: async (db, rows) =>
+      withPortalLinks(db, await withProfiles(db, await withDefenderFields(db, rows))),
   },
   findings: { table: 'findings', key: ['id'], enrich: withHostNames },
   vulnerabilities: { table: 'vulnerabilityDefinitions', key: ['connectorId', 'id'] },
@@ -105,6 +107,7 @@ const SPECS: Record<ExportKind, KindSpec> = {
   recommendations: { table: 'recommendations', key: ['connectorId', 'id'] },
   alerts: { table: 'alerts', key: ['connectorId', 'id'] },
   runs: { table: 'syncRuns', key: ['id'] },
+  profiles: { table: 'profiles', key: ['id'], enrich: withProfileCounts },
 };
 
 /**
@@ -172,8 +175,13 @@ async function withDefenderFields(db: AnyDb, rows: Record<string, unknown>[]) {
     .orderBy('id')
     .execute();
   const byHost = new Map<unknown, Record<string, unknown>>();
-  // A host several connectors report shows the first source's fields; all sources list their ids.
-  for (const s of sources) if (!byHost.has(Number(s.hostId))) byHost.set(Number(s.hostId), s);
+  // A host several connectors report shows its most recently seen source's fields, as its own
+  // columns do (README, Identification rules).
+  for (const s of sources) {
+    const current = byHost.get(Number(s.hostId));
+    if (!current || String(s.lastSeen ?? '') > String(current.lastSeen ?? ''))
+      byHost.set(Number(s.hostId), s);
+  }
   return rows.map((r) => {
     const s = byHost.get(Number(r.id));
     if (!s) return r;

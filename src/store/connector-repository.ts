@@ -2,6 +2,7 @@ import type { Updateable } from 'kysely';
 import type { SecretBox } from '../security/secret-box.js';
 import { type Cloud, type ConnectorOptions, parseConnectorOptions } from '../sync/connector-options.js';
 import type { Store } from './open-store.js';
+import { ProfileWriter } from './profile-writer.js';
 import type { ConnectorTable } from './schema.js';
 
 /** Connector states of design.md 3. */
@@ -167,6 +168,8 @@ export class ConnectorRepository {
       values.certificateEncrypted = this.secrets.seal(JSON.stringify(patch.credentials.certificate));
     }
     await this.store.db.updateTable('connectors').set(values).where('id', '=', id).execute();
+    // Seed 002: turning profiles off removes the connector's profiles at once; hosts stay.
+    if (patch.options && !patch.options.profiles) await new ProfileWriter(this.store).removeForConnector(id);
     const updated = await this.byId(id);
     if (!updated) throw new Error(`connector ${id} vanished during the update`);
     return updated;
@@ -201,6 +204,16 @@ export class ConnectorRepository {
 
   /** Removes the connector and, through foreign keys, everything it brought in. */
   async remove(id: number): Promise<void> {
+    // Hosts another connector also reports stay; their other sources rewrite them on their next sync
+    // (a cleared hash reads as changed), so no field of the removed connector lingers (README).
+    await this.store.db
+      .updateTable('hostSources')
+      .set({ contentHash: '' })
+      .where('connectorId', '!=', id)
+      .where('hostId', 'in', (eb) =>
+        eb.selectFrom('hostSources as gone').select('gone.hostId').where('gone.connectorId', '=', id),
+      )
+      .execute();
     await this.store.db.deleteFrom('connectors').where('id', '=', id).execute();
     // Hosts no connector speaks for any more go with it.
     await this.store.db

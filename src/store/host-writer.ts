@@ -1,10 +1,12 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Insertable, Transaction } from 'kysely';
+import { type Insertable, sql, type Transaction } from 'kysely';
 import { customAttributesText } from '../normalize/custom-fields.js';
+import { DEFAULT_IDENTIFICATION_RULES, type IdentificationRule } from '../normalize/identification-rules.js';
 import type { NormalizedMachine } from '../normalize/model.js';
 import { CheckpointRepository } from './checkpoint-repository.js';
 import { chunk } from './chunk.js';
 import type { Checkpoint } from './finding-writer.js';
+import { HostIdentity, newestSourceOfHost } from './host-identity.js';
 import type { Store } from './open-store.js';
 import type { Database, HostSourceTable, HostTable } from './schema.js';
 
@@ -16,6 +18,8 @@ export interface HostBatchContext {
   /** Devices not seen for this many days are `stale`; 0 means never (design.md 4). */
   staleDays: number;
   now: number;
+  /** Which existing host a new machine is (seed 004); the defaults when absent. */
+  identificationRules?: readonly IdentificationRule[];
 }
 
 export interface HostBatchResult {
@@ -24,6 +28,8 @@ export interface HostBatchResult {
   unchanged: number;
   /** New devices not imported because they are past the stale threshold. */
   skipped: number;
+  /** New devices attached to a host another connector reports (identification rules). */
+  matched?: number;
 }
 
 /** Whether a device has not reported for `staleDays` (0: never stale). */
@@ -103,19 +109,58 @@ function sourceColumns(m: NormalizedMachine, ctx: HostBatchContext) {
   };
 }
 
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
 /**
- * Writes machines as hosts and host sources (design.md 3). One host per machine id; merged records
- * are folded into their survivor afterwards by {@link HostWriter.foldMerged}.
+ * PostgreSQL: the hosts a page of new sources attached to, updated in one statement (UPDATE ... FROM
+ * VALUES) under the same rule as {@link HostWriter} row by row: not `merged`, and no other source of
+ * the host seen later. Each host appears once per page (one source per host per batch).
+ */
+async function updateHostsBulk(
+  trx: Transaction<Database>,
+  updates: ReadonlyArray<{ hostId: number; sourceId: number; m: NormalizedMachine; status: string }>,
+  ctx: HostBatchContext,
+): Promise<void> {
+  if (updates.length === 0) return;
+  const rows = updates.map((u) => ({ u, columns: hostColumns(u.m, u.status, ctx) }));
+  const names = Object.keys(rows[0]!.columns).map(snake);
+  const values = sql.join(
+    rows.map(
+      ({ u, columns }) =>
+        sql`(${sql.join([u.hostId, u.sourceId, u.m.source.lastSeen ?? '', ...Object.values(columns)])})`,
+    ),
+  );
+  await sql`
+    UPDATE hosts AS h SET ${sql.join(names.map((n) => sql`${sql.id(n)} = ${sql.ref(`v.${n}`)}`))}
+    FROM (VALUES ${values}) AS v(host_id, source_id, seen, ${sql.join(names.map((n) => sql.id(n)))})
+    WHERE h.id = CAST(v.host_id AS integer) AND h.status != 'merged' AND NOT EXISTS (
+      SELECT 1 FROM host_sources o
+      WHERE o.host_id = h.id AND o.id != CAST(v.source_id AS integer) AND o.last_seen > v.seen)`.execute(trx);
+}
+
+/**
+ * Writes machines as hosts and host sources (design.md 3). A new machine joins the host another
+ * connector reports when the identification rules say so (seed 004), else it gets a host of its own;
+ * a source keeps its host once attached. Host columns follow the most recently seen source. Merged
+ * records are folded into their survivor afterwards by {@link HostWriter.foldMerged}.
  */
 export class HostWriter {
   private readonly lastSeenStatements:
     | { source: BetterSqlite3.Statement; host: BetterSqlite3.Statement }
     | undefined;
 
+  private readonly identity: HostIdentity;
+  private hostUpdate: BetterSqlite3.Statement | undefined;
+
   constructor(private readonly store: Store) {
+    this.identity = new HostIdentity(store);
     this.lastSeenStatements = store.sqlite && {
       source: store.sqlite.prepare('UPDATE host_sources SET last_seen = ?, seen_run_id = ? WHERE id = ?'),
-      host: store.sqlite.prepare('UPDATE hosts SET last_seen = ?, status = ? WHERE id = ?'),
+      // Only the host's most recently seen source writes it (a host several connectors report).
+      host: store.sqlite.prepare(
+        `UPDATE hosts SET last_seen = ?, status = ? WHERE id = ? AND NOT EXISTS (
+           SELECT 1 FROM host_sources o WHERE o.host_id = hosts.id AND o.id != ? AND o.last_seen > ?)`,
+      ),
     };
   }
 
@@ -129,7 +174,14 @@ export class HostWriter {
     await this.store.db.transaction().execute(async (trx) => {
       const existing = new Map<
         string,
-        { id: number; hostId: number; contentHash: string; lastSeen: string | null; hostStatus: string }
+        {
+          id: number;
+          hostId: number;
+          contentHash: string;
+          lastSeen: string | null;
+          hostStatus: string;
+          sourceCount: number;
+        }
       >();
       for (const ids of chunk([...byId.keys()], 500)) {
         const rows = await trx
@@ -142,6 +194,12 @@ export class HostWriter {
             'hostSources.contentHash',
             'hostSources.lastSeen',
             'hosts.status as hostStatus',
+            (eb) =>
+              eb
+                .selectFrom('hostSources as o')
+                .select((o) => o.fn.countAll<string | number>().as('n'))
+                .whereRef('o.hostId', '=', 'hostSources.hostId')
+                .as('sourceCount'),
           ])
           .where('hostSources.connectorId', '=', ctx.connectorId)
           .where('hostSources.machineId', 'in', ids)
@@ -153,12 +211,14 @@ export class HostWriter {
             contentHash: r.contentHash,
             lastSeen: r.lastSeen,
             hostStatus: r.hostStatus,
+            sourceCount: Number(r.sourceCount ?? 1),
           });
         }
       }
       /** Unchanged sources are only marked seen, in bulk: at 100,000 devices one statement each is most of a run. */
       const unchanged: number[] = [];
       const fresh: NormalizedMachine[] = [];
+      const changed: Array<{ sourceId: number; machine: NormalizedMachine }> = [];
       for (const m of byId.values()) {
         const old = existing.get(m.source.machineId);
         if (!old) {
@@ -180,6 +240,7 @@ export class HostWriter {
               .updateTable('hosts')
               .set({ status, updatedAt: ctx.at })
               .where('id', '=', old.hostId)
+              .where(newestSourceOfHost(old.id, m.source.lastSeen))
               .execute();
           }
           result.unchanged++;
@@ -187,23 +248,77 @@ export class HostWriter {
         }
         if (old.contentHash === m.source.contentHash) {
           // Only the daily report time moved (mde-api.md 3.1: lastSeen is the ~24 h full report).
+          if (old.sourceCount > 1) {
+            // A host several sources feed: the one seen last writes all its columns (README).
+            await trx
+              .updateTable('hostSources')
+              .set({ lastSeen: m.source.lastSeen, seenRunId: ctx.runId })
+              .where('id', '=', old.id)
+              .execute();
+            await this.updateHost(trx, old.hostId, old.id, m, status, ctx);
+            result.unchanged++;
+            continue;
+          }
           await this.touchLastSeen(trx, old, m.source.lastSeen, status, ctx);
           result.unchanged++;
           continue;
         }
         await trx.updateTable('hostSources').set(sourceColumns(m, ctx)).where('id', '=', old.id).execute();
-        await trx
-          .updateTable('hosts')
-          .set(hostColumns(m, status, ctx))
-          .where('id', '=', old.hostId)
-          .where('status', '!=', 'merged')
-          .execute();
+        await this.updateHost(trx, old.hostId, old.id, m, status, ctx);
+        changed.push({ sourceId: old.id, machine: m });
         result.updated++;
       }
       for (const ids of chunk(unchanged, 500)) {
         await trx.updateTable('hostSources').set({ seenRunId: ctx.runId }).where('id', 'in', ids).execute();
       }
-      for (const part of chunk(fresh, 200)) {
+      await this.identity.replace(trx, changed);
+      // Seed 004: a new machine another connector already reports joins that host.
+      const matches = await this.identity.resolve(
+        trx,
+        ctx.connectorId,
+        ctx.identificationRules ?? DEFAULT_IDENTIFICATION_RULES,
+        fresh,
+      );
+      const newSource = (m: NormalizedMachine, hostId: number): Insertable<HostSourceTable> => ({
+        hostId,
+        connectorId: ctx.connectorId,
+        source: 'Defender',
+        machineId: m.source.machineId,
+        vulnerabilityDataState: 'unknown',
+        ...sourceColumns(m, ctx),
+      });
+      for (const part of chunk(
+        fresh.filter((m) => matches.has(m.source.machineId)),
+        200,
+      )) {
+        const added = await trx
+          .insertInto('hostSources')
+          .values(part.map((m) => newSource(m, matches.get(m.source.machineId)!.hostId)))
+          .returning(['id', 'machineId'])
+          .execute();
+        const sourceIdOf = new Map(added.map((r) => [r.machineId, Number(r.id)]));
+        const updates = part.map((m) => ({
+          hostId: matches.get(m.source.machineId)!.hostId,
+          sourceId: sourceIdOf.get(m.source.machineId)!,
+          m,
+          status: hostStatus(m, ctx.staleDays, ctx.now),
+        }));
+        if (this.store.sqlite) {
+          for (const u of updates) await this.updateHost(trx, u.hostId, u.sourceId, u.m, u.status, ctx);
+        } else {
+          await updateHostsBulk(trx, updates, ctx);
+        }
+        await this.identity.add(
+          trx,
+          part.map((machine) => ({ sourceId: sourceIdOf.get(machine.source.machineId)!, machine })),
+        );
+        result.inserted += part.length;
+        result.matched = (result.matched ?? 0) + part.length;
+      }
+      for (const part of chunk(
+        fresh.filter((m) => !matches.has(m.source.machineId)),
+        200,
+      )) {
         const keyOf = (m: NormalizedMachine) => `mde:${ctx.connectorId}:${m.source.machineId}`;
         const hostRows: Insertable<HostTable>[] = part.map((m) => ({
           identityKey: keyOf(m),
@@ -217,20 +332,54 @@ export class HostWriter {
           .where('identityKey', 'in', part.map(keyOf))
           .execute();
         const hostIdByKey = new Map(ids.map((r) => [r.identityKey, Number(r.id)]));
-        const sourceRows: Insertable<HostSourceTable>[] = part.map((m) => ({
-          hostId: hostIdByKey.get(keyOf(m))!,
-          connectorId: ctx.connectorId,
-          source: 'Defender',
-          machineId: m.source.machineId,
-          vulnerabilityDataState: 'unknown',
-          ...sourceColumns(m, ctx),
-        }));
-        await trx.insertInto('hostSources').values(sourceRows).execute();
+        const added = await trx
+          .insertInto('hostSources')
+          .values(part.map((m) => newSource(m, hostIdByKey.get(keyOf(m))!)))
+          .returning(['id', 'machineId'])
+          .execute();
+        const sourceIdOf = new Map(added.map((r) => [r.machineId, Number(r.id)]));
+        await this.identity.add(
+          trx,
+          part.map((machine) => ({ sourceId: sourceIdOf.get(machine.source.machineId)!, machine })),
+        );
         result.inserted += part.length;
       }
       await CheckpointRepository.put(trx, ctx.connectorId, checkpoint.stream, checkpoint.value, ctx.at);
     });
     return result;
+  }
+
+  /**
+   * Writes a source's view of its host, unless the host is `merged` or another of its sources was
+   * seen later (the most recently seen source wins). A prepared statement on SQLite: a second
+   * connector over a shared tenant attaches up to 100,000 sources in its first sync.
+   */
+  private async updateHost(
+    trx: Transaction<Database>,
+    hostId: number,
+    sourceId: number,
+    m: NormalizedMachine,
+    status: string,
+    ctx: HostBatchContext,
+  ): Promise<void> {
+    const columns = hostColumns(m, status, ctx);
+    if (this.store.sqlite) {
+      const names = Object.keys(columns);
+      this.hostUpdate ??= this.store.sqlite.prepare(
+        `UPDATE hosts SET ${names.map((n) => `${n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} = ?`).join(', ')}
+         WHERE id = ? AND status != 'merged' AND NOT EXISTS (
+           SELECT 1 FROM host_sources o WHERE o.host_id = hosts.id AND o.id != ? AND o.last_seen > ?)`,
+      );
+      this.hostUpdate.run(...Object.values(columns), hostId, sourceId, m.source.lastSeen ?? '');
+      return;
+    }
+    await trx
+      .updateTable('hosts')
+      .set(columns)
+      .where('id', '=', hostId)
+      .where('status', '!=', 'merged')
+      .where(newestSourceOfHost(sourceId, m.source.lastSeen))
+      .execute();
   }
 
   private async touchLastSeen(
@@ -244,7 +393,7 @@ export class HostWriter {
     if (this.lastSeenStatements) {
       // Prepared statements: at 100,000 devices a day's worth of reports is 100,000 of these.
       this.lastSeenStatements.source.run(lastSeen, ctx.runId, old.id);
-      this.lastSeenStatements.host.run(lastSeen, nextStatus, old.hostId);
+      this.lastSeenStatements.host.run(lastSeen, nextStatus, old.hostId, old.id, lastSeen ?? '');
       return;
     }
     await trx
@@ -256,6 +405,7 @@ export class HostWriter {
       .updateTable('hosts')
       .set({ lastSeen, status: nextStatus })
       .where('id', '=', old.hostId)
+      .where(newestSourceOfHost(old.id, lastSeen))
       .execute();
   }
 
@@ -284,11 +434,16 @@ export class HostWriter {
           .updateTable('findings')
           .set({ hostId: r.survivorHostId })
           .where('hostId', '=', r.oldHostId)
+          .where('connectorId', '=', connectorId)
           .execute();
+        // Another connector may still report the old host (identification rules): it stays live then.
         await trx
           .updateTable('hosts')
           .set({ status: 'merged', updatedAt: at })
           .where('id', '=', r.oldHostId)
+          .where(({ not, exists, selectFrom }) =>
+            not(exists(selectFrom('hostSources').select('id').where('hostId', '=', r.oldHostId))),
+          )
           .execute();
       });
     }

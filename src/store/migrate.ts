@@ -1,6 +1,7 @@
 import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
 import { initialSchema } from './migrations/0001-initial.js';
 import { definitionsAndHostRisk } from './migrations/0003-definitions-and-host-risk.js';
+import { identityAndProfiles } from './migrations/0004-identity-and-profiles.js';
 import { transformMapsSchema } from './migrations/0005-transform-maps.js';
 import type { Store } from './open-store.js';
 import type { SqlDialect } from './sql-dialect.js';
@@ -9,8 +10,9 @@ import type { SqlDialect } from './sql-dialect.js';
 function migrations(dialect: SqlDialect): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(dialect),
-    '0005-transform-maps': transformMapsSchema(dialect),
     '0003-definitions-and-host-risk': definitionsAndHostRisk(dialect),
+    '0004-identity-and-profiles': identityAndProfiles(dialect),
+    '0005-transform-maps': transformMapsSchema(dialect),
   };
 }
 

@@ -384,6 +384,37 @@ export interface TransformMapFieldTable {
   createdAt: string;
 }
 
+/** What one host source says identifies its device (issue 4, item 5): one row per kind and value. */
+export interface HostIdentifierTable {
+  sourceId: number;
+  /** An identification rule: machineId, aadDeviceId, fqdn, hostname or ipMac. */
+  kind: string;
+  /** Lower-cased; `ip|mac` for ipMac. */
+  value: string;
+}
+
+/** A dynamic `OS` or `OS_VERSION` profile of one connector (seed 002). */
+export interface ProfileTable {
+  id: Generated<number>;
+  connectorId: number;
+  kind: string;
+  name: string;
+  osPlatform: string;
+  /** The release (e.g. 22H2) of an `OS_VERSION` profile; null for `OS`. */
+  osVersion: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A host's membership of a profile, with how well Defender's OS details back it (0 to 100). */
+export interface HostProfileTable {
+  hostId: number;
+  profileId: number;
+  connectorId: number;
+  matchScore: number;
+  assignedAt: string;
+}
+
 export interface Database {
   connectors: ConnectorTable;
   syncRuns: SyncRunTable;
@@ -399,4 +430,7 @@ export interface Database {
   machineActions: MachineActionTable;
   transformMaps: TransformMapTable;
   transformMapFields: TransformMapFieldTable;
+  hostIdentifiers: HostIdentifierTable;
+  profiles: ProfileTable;
+  hostProfiles: HostProfileTable;
 }

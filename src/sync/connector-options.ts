@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { bindFilter, ENTITY_SETS, parseFilter } from '../simulator/odata/index.js';
+import { IdentificationRulesSchema } from './identification-rules-option.js';
 
 /** Data types a connector can collect (design.md 6, `--data-types`); machines are always collected. */
 export const DATA_TYPES = [
@@ -79,6 +80,10 @@ export const ConnectorOptionsSchema = z.strictObject({
     .array(z.enum(['Low', 'Medium', 'High', 'Critical']))
     .min(1)
     .optional(),
+  /** Which existing host a machine is (seed 004; README "Identification rules"). */
+  identificationRules: IdentificationRulesSchema,
+  /** Dynamic OS and OS_VERSION profiles (seed 002); off removes this connector's profiles. */
+  profiles: z.boolean().default(true),
 });
 
 export type ConnectorOptions = z.output<typeof ConnectorOptionsSchema>;

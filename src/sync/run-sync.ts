@@ -27,6 +27,7 @@ import {
 } from './streams/catalog-streams.js';
 import { syncInstalledSoftware } from './streams/installed-software-stream.js';
 import { syncMachines } from './streams/machines-stream.js';
+import { PROFILES_STREAM, syncProfiles } from './streams/profiles-stream.js';
 import { syncVulnerabilitiesDelta } from './streams/vulnerabilities-delta-stream.js';
 import { syncVulnerabilitiesFull, VULNERABILITIES_STREAM } from './streams/vulnerabilities-full-stream.js';
 import { getVulnerabilityWatermark } from './streams/vulnerability-watermark.js';
@@ -142,6 +143,8 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
     };
     await syncMachines(ctx);
     progress.finish('machines', 'complete');
+    // Seed 002: dynamic profiles follow the hosts the machines stream just wrote.
+    await runStream(ctx, PROFILES_STREAM, syncProfiles, progress);
     const types = new Set(options.dataTypes);
     // Recommendations are a separate API family; fetch them alongside (issue 3).
     const recommendations = types.has('recommendations')

@@ -140,6 +140,14 @@ describe('mdec: connector, sync and export as a user runs them', () => {
       ],
       /--api-url: .*http:\/\//,
     ],
+    [
+      [...ADD_VALID, '--identification-rules', 'fqdn:off,hostname:off'],
+      /--identification-rules: at least one rule must be enabled/,
+    ],
+    [
+      [...ADD_VALID, '--identification-rules', 'fqdn,serial'],
+      /--identification-rules: unknown rule "serial"/,
+    ],
     [['sync', '--connector', 'missing'], /no connector named "missing"/],
     [['export', 'planets'], /unknown export "planets"/],
     [['export', 'findings', '--format', 'xml'], /--format must be one of json, ndjson, csv/],
@@ -208,6 +216,38 @@ describe('mdec: connector, sync and export as a user runs them', () => {
     expect(csvCell('+1')).toBe("'+1");
     expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
     expect(csvCell('plain, text')).toBe('"plain, text"');
+  });
+
+  it('exports dynamic profiles, shows them on hosts, and `--no-profiles` removes them (hosts stay)', async () => {
+    const profiles = JSON.parse((await run(['export', 'profiles', '--format', 'json'])).stdout) as Array<
+      Record<string, unknown>
+    >;
+    const os = profiles.filter((p) => p.kind === 'OS');
+    expect(os.length).toBeGreaterThan(2);
+    expect(os.reduce((n, p) => n + Number(p.hostCount), 0)).toBe(120);
+    expect(profiles[0]).toMatchObject({ connector: 'lab' });
+    const hosts = JSON.parse((await run(['export', 'hosts', '--format', 'json'])).stdout) as Array<{
+      osPlatform: string;
+      profiles: string[];
+    }>;
+    const host = hosts.find((h) => h.osPlatform === 'Windows11')!;
+    expect(host.profiles).toContain('Windows11');
+    const byQuery = await run(['export', 'hosts', '--format', 'ndjson', '--query', 'profile:Windows11']);
+    expect(byQuery.stdout.trim().split('\n').length).toBe(
+      hosts.filter((h) => h.osPlatform === 'Windows11').length,
+    );
+
+    const edit = await run(['connector', 'edit', '--name', 'lab', '--no-profiles']);
+    expect(edit.code, edit.stderr).toBe(0);
+    expect(JSON.parse((await run(['export', 'profiles', '--format', 'json'])).stdout)).toEqual([]);
+    const after = JSON.parse((await run(['export', 'hosts', '--format', 'json'])).stdout) as Array<{
+      profiles: string[];
+    }>;
+    expect(after.length).toBe(120);
+    expect(after.every((h) => h.profiles.length === 0)).toBe(true);
+    const show = JSON.parse((await run(['--json', 'connector', 'show', '--name', 'lab'])).stdout);
+    expect(show.options.profiles).toBe(false);
+    expect(show.options.identificationRules[0]).toEqual({ rule: 'machineId', enabled: true });
   });
 
   it('prints the field mapping as CSV', async () => {

@@ -18,6 +18,7 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
   ctx.progress.start(MACHINES_STREAM);
   let page = 0;
   let skipped = 0;
+  let matched = 0;
   const pages = odataPages(ctx.client, 'entity', '/api/machines', {
     pageSize: 10_000,
     notFoundIsEmpty: true,
@@ -48,6 +49,7 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
         at: at.toISOString(),
         staleDays: options.staleDays,
         now: at.getTime(),
+        identificationRules: options.identificationRules,
       },
       batch,
       { stream: MACHINES_STREAM, value: { runId: ctx.runId, page } },
@@ -56,9 +58,14 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
     counters.updated += result.updated;
     counters.unchanged += result.unchanged;
     skipped += result.skipped;
+    matched += result.matched ?? 0;
     ctx.progress.update(MACHINES_STREAM, counters.fetched);
   }
   if (skipped > 0) counters.note = `${skipped} devices not imported: not seen for ${options.staleDays} days`;
+  if (matched > 0) {
+    const joined = `${matched} new devices joined hosts another connector reports (identification rules)`;
+    counters.note = counters.note ? `${counters.note}; ${joined}` : joined;
+  }
   await ctx.hosts.foldMerged(ctx.connector.id, ctx.now().toISOString());
   const index = await ctx.hosts.hostIndex(ctx.connector.id, ctx.deviceFilterActive ? ctx.runId : undefined);
   ctx.hostIndex.clear();

@@ -1,0 +1,56 @@
+import type { Kysely } from 'kysely';
+
+type AnyDb = Kysely<Record<string, Record<string, unknown>>>;
+
+/**
+ * Adds `profiles` to a page of hosts: the names of the dynamic profiles the host belongs to (seed
+ * 002), from every connector, without repeats, in name order.
+ */
+export async function withProfiles(db: AnyDb, rows: Record<string, unknown>[]) {
+  if (rows.length === 0) return rows;
+  const memberships = await db
+    .selectFrom('hostProfiles')
+    .innerJoin('profiles', 'profiles.id', 'hostProfiles.profileId')
+    .select(['hostProfiles.hostId', 'profiles.name'])
+    .where(
+      'hostProfiles.hostId',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute();
+  const byHost = new Map<number, Set<string>>();
+  for (const m of memberships) {
+    const id = Number(m.hostId);
+    const names = byHost.get(id) ?? new Set<string>();
+    names.add(String(m.name));
+    byHost.set(id, names);
+  }
+  return rows.map((r) => ({ ...r, profiles: [...(byHost.get(Number(r.id)) ?? [])].sort() }));
+}
+
+/** Adds `hostCount` (members) and `connector` (its name) to a page of profiles. */
+export async function withProfileCounts(db: AnyDb, rows: Record<string, unknown>[]) {
+  if (rows.length === 0) return rows;
+  const counts = await db
+    .selectFrom('hostProfiles')
+    .select(['profileId', (eb) => eb.fn.countAll().as('n')])
+    .where(
+      'profileId',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .groupBy('profileId')
+    .execute();
+  const byProfile = new Map(counts.map((c) => [Number(c.profileId), Number(c.n)]));
+  const connectors = await db
+    .selectFrom('connectors')
+    .select(['id', 'name'])
+    .where('id', 'in', [...new Set(rows.map((r) => r.connectorId))])
+    .execute();
+  const names = new Map(connectors.map((c) => [Number(c.id), c.name]));
+  return rows.map((r) => ({
+    ...r,
+    connector: names.get(Number(r.connectorId)) ?? null,
+    hostCount: byProfile.get(Number(r.id)) ?? 0,
+  }));
+}

@@ -1,0 +1,27 @@
+import { ProfileWriter } from '../../store/profile-writer.js';
+import type { SyncContext } from '../sync-context.js';
+
+export const PROFILES_STREAM = 'profiles';
+
+/**
+ * Dynamic profiles (seed 002, issue 4 item 4), after machines: with the connector's `profiles`
+ * option on, OS and OS_VERSION profiles follow the hosts; with it off, its profiles are removed.
+ */
+export async function syncProfiles(ctx: SyncContext): Promise<void> {
+  const counters = ctx.counters(PROFILES_STREAM);
+  const writer = new ProfileWriter(ctx.store);
+  if (!ctx.connector.options.profiles) {
+    const removed = await writer.removeForConnector(ctx.connector.id);
+    if (removed > 0) counters.note = `profiles option off: ${removed} profiles removed`;
+    counters.outcome = 'complete';
+    return;
+  }
+  ctx.progress.start(PROFILES_STREAM);
+  const r = await writer.refresh(ctx.connector.id, ctx.now().toISOString());
+  counters.inserted = r.assigned;
+  counters.closed = r.unassigned;
+  counters.unchanged = r.memberships - r.assigned;
+  if (r.profilesAdded > 0 || r.profilesRemoved > 0)
+    counters.note = `${r.profilesAdded} profiles created, ${r.profilesRemoved} removed`;
+  counters.outcome = 'complete';
+}

@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MachineSchema } from '../../src/mde/schemas/machine.js';
+import { normalizeMachine } from '../../src/normalize/normalize-machine.js';
+import { ConnectorRepository } from '../../src/store/connector-repository.js';
+import { HostWriter } from '../../src/store/host-writer.js';
+import type { Store } from '../../src/store/open-store.js';
+import { ProfileWriter } from '../../src/store/profile-writer.js';
+import { parseConnectorOptions } from '../../src/sync/connector-options.js';
+import { TEST_SECRETS } from '../helpers/sync-harness.js';
+import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
+
+const device = (id: string, fields: Record<string, unknown>) =>
+  normalizeMachine(
+    MachineSchema.parse({ id: id.padEnd(40, '0'), lastSeen: '2026-11-01T00:00:00Z', ...fields }),
+  );
+
+describe.each(STORE_KINDS)('dynamic OS and OS_VERSION profiles (%s)', (kind) => {
+  let db: TestStore;
+  let store: Store;
+  let connectorId: number;
+  beforeEach(async () => {
+    db = await openTestStore(kind);
+    store = db.store;
+    connectorId = (
+      await new ConnectorRepository(store, TEST_SECRETS).create({
+        name: 'a',
+        network: 'default',
+        tenantId: '11111111-2222-4333-8444-555555555555',
+        clientId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+        cloud: 'commercial',
+        apiUrl: 'https://api.security.microsoft.com',
+        loginUrl: 'https://login.microsoftonline.com',
+        scope: 'https://api.securitycenter.microsoft.com/.default',
+        active: true,
+        schedule: null,
+        options: parseConnectorOptions({}),
+        credentials: { clientSecret: 'x' },
+      })
+    ).id;
+  });
+  afterEach(() => db.drop());
+
+  const write = (machines: ReturnType<typeof device>[]) =>
+    new HostWriter(store).writeBatch(
+      {
+        connectorId,
+        runId: 1,
+        network: 'default',
+        at: '2026-11-02T00:00:00.000Z',
+        staleDays: 0,
+        now: Date.parse('2026-11-02T00:00:00Z'),
+      },
+      machines,
+      { stream: 'machines', value: {} },
+    );
+
+  async function memberships(): Promise<Record<string, string[]>> {
+    const rows = await store.db
+      .selectFrom('hostProfiles')
+      .innerJoin('profiles', 'profiles.id', 'hostProfiles.profileId')
+      .innerJoin('hostSources', 'hostSources.hostId', 'hostProfiles.hostId')
+      .select(['hostSources.machineId', 'profiles.kind', 'profiles.name', 'hostProfiles.matchScore'])
+      .execute();
+    const out: Record<string, string[]> = {};
+    for (const r of rows) {
+      const key = r.machineId.replace(/0+$/, '');
+      out[key] = [...(out[key] ?? []), `${r.kind} ${r.name} ${r.matchScore}`].sort();
+    }
+    return out;
+  }
+
+  it('scores 100 with platform and release, 80 with the platform only, nothing without OS details', async () => {
+    await write([
+      device('a1', { osPlatform: 'Windows11', version: '22H2', osBuild: 22621 }),
+      device('a2', { osPlatform: 'Windows11', osVersion: '10.0.22631.4317', version: '23H2' }),
+      device('a3', { osPlatform: 'Windows11' }),
+      device('a4', { osPlatform: 'Linux', osVersion: '5.15' }),
+      device('a5', { computerDnsName: 'no-os' }),
+    ]);
+    const r = await new ProfileWriter(store).refresh(connectorId, '2026-11-02T00:00:00.000Z');
+    expect(r).toMatchObject({ profilesAdded: 5, assigned: 7, unassigned: 0, memberships: 7 });
+    expect(await memberships()).toEqual({
+      a1: ['OS Windows11 100', 'OS_VERSION Windows11 22H2 100'],
+      a2: ['OS Windows11 100', 'OS_VERSION Windows11 23H2 100'],
+      a3: ['OS Windows11 80'],
+      a4: ['OS Linux 100', 'OS_VERSION Linux 5.15 100'],
+    });
+    const profiles = await store.db
+      .selectFrom('profiles')
+      .select(['kind', 'name', 'osPlatform', 'osVersion'])
+      .orderBy('name')
+      .execute();
+    expect(profiles).toContainEqual({
+      kind: 'OS_VERSION',
+      name: 'Windows11 22H2',
+      osPlatform: 'Windows11',
+      osVersion: '22H2',
+    });
+    expect(profiles).toContainEqual({
+      kind: 'OS',
+      name: 'Windows11',
+      osPlatform: 'Windows11',
+      osVersion: null,
+    });
+  });
+
+  it('an upgrade moves the host to the new OS_VERSION profile and removes the emptied one', async () => {
+    await write([device('a1', { osPlatform: 'Windows10', version: '21H2' })]);
+    await new ProfileWriter(store).refresh(connectorId, '2026-11-02T00:00:00.000Z');
+    await write([device('a1', { osPlatform: 'Windows11', version: '23H2' })]);
+    const r = await new ProfileWriter(store).refresh(connectorId, '2026-11-03T00:00:00.000Z');
+    expect(r).toMatchObject({ profilesAdded: 2, profilesRemoved: 2, assigned: 2, unassigned: 2 });
+    expect(await memberships()).toEqual({ a1: ['OS Windows11 100', 'OS_VERSION Windows11 23H2 100'] });
+    expect(
+      (await store.db.selectFrom('profiles').select('name').execute()).map((p) => p.name).sort(),
+    ).toEqual(['Windows11', 'Windows11 23H2']);
+    // The version goes missing: the OS membership drops to 80 and the OS_VERSION profile goes.
+    await write([device('a1', { osPlatform: 'Windows11', osBuild: 22631 })]);
+    await new ProfileWriter(store).refresh(connectorId, '2026-11-04T00:00:00.000Z');
+    expect(await memberships()).toEqual({ a1: ['OS Windows11 80'] });
+    expect(await store.db.selectFrom('hosts').select('id').execute()).toHaveLength(1);
+  });
+});
