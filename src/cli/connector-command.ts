@@ -219,17 +219,21 @@ export function registerConnectorCommand(program: Command, globals: () => Global
 
   connector
     .command('remove')
-    .description('remove a connector and the data it brought in')
+    .description('remove a connector and the data it brought in; its hosts stay, marked retained')
     .requiredOption('--name <name>', 'the connector')
-    .action(async (flags: { name: string }) => {
+    .option('--purge-hosts', 'also delete the hosts no other connector reports')
+    .action(async (flags: { name: string; purgeHosts?: boolean }) => {
       const ctx = await openCliContext(globals());
       try {
         const repo = new ConnectorRepository(ctx.store, ctx.secrets);
         const c = await repo.byName(flags.name);
         if (!c) throw new UsageError(`--name: no connector named "${flags.name}"`);
-        await repo.remove(c.id);
-        if (ctx.json) printJson({ removed: c.name });
-        else process.stdout.write(`Removed connector "${c.name}" and its data.\n`);
+        await repo.remove(c.id, { purgeHosts: flags.purgeHosts === true });
+        if (ctx.json) printJson({ removed: c.name, hostsPurged: flags.purgeHosts === true });
+        else
+          process.stdout.write(
+            `Removed connector "${c.name}" and its data; ${flags.purgeHosts ? 'hosts only it reported were deleted' : 'its hosts stay, marked retained'}.\n`,
+          );
       } finally {
         await ctx.close();
       }

@@ -203,7 +203,12 @@ export class ConnectorRepository {
   }
 
   /** Removes the connector and, through foreign keys, everything it brought in. */
-  async remove(id: number): Promise<void> {
+  /**
+   * Removes a connector with everything it brought in (sources, findings, catalogs, profiles, runs).
+   * Its hosts stay as assets (seed 002: imported endpoints are retained), marked `retained` once no
+   * connector reports them; `purgeHosts` deletes those instead.
+   */
+  async remove(id: number, options: { purgeHosts?: boolean } = {}): Promise<void> {
     // Hosts another connector also reports stay; their other sources rewrite them on their next sync
     // (a cleared hash reads as changed), so no field of the removed connector lingers (README).
     await this.store.db
@@ -215,9 +220,9 @@ export class ConnectorRepository {
       )
       .execute();
     await this.store.db.deleteFrom('connectors').where('id', '=', id).execute();
-    // Hosts no connector speaks for any more go with it.
-    await this.store.db
-      .deleteFrom('hosts')
+    const unreported = this.store.db
+      .selectFrom('hosts')
+      .select('hosts.id')
       .where(({ not, exists, selectFrom }) =>
         not(
           exists(
@@ -226,7 +231,15 @@ export class ConnectorRepository {
               .whereRef('hostSources.hostId', '=', 'hosts.id'),
           ),
         ),
-      )
-      .execute();
+      );
+    if (options.purgeHosts) {
+      await this.store.db.deleteFrom('hosts').where('id', 'in', unreported).execute();
+    } else {
+      await this.store.db
+        .updateTable('hosts')
+        .set({ status: 'retained', updatedAt: this.now().toISOString() })
+        .where('id', 'in', unreported)
+        .execute();
+    }
   }
 }

@@ -315,7 +315,7 @@ describe.each(STORE_KINDS)('identification rules across connectors (%s)', (kind)
     const inB = device('b1', { computerDnsName: 'PC1.contoso.com', osPlatform: 'Linux' });
     await write(b, [inB]);
     const shared = await hostOf(a, 'a1');
-    await new ConnectorRepository(store, TEST_SECRETS).remove(a);
+    await new ConnectorRepository(store, TEST_SECRETS).remove(a, { purgeHosts: true });
     const hosts = await store.db.selectFrom('hosts').selectAll().execute();
     expect(hosts.map((h) => Number(h.id))).toEqual([shared]);
     expect(hosts[0]).toMatchObject({ osPlatform: 'Windows11', network: 'tenant-a' });

@@ -217,11 +217,20 @@ describe.each(STORE_KINDS)('two connectors over shared devices, and dynamic prof
             .executeTakeFirstOrThrow()
         ).n,
       );
+      const hostsBefore = await count(db.store, 'hosts');
       await new ConnectorRepository(db.store, TEST_SECRETS).remove(a.id);
       expect(await count(db.store, 'profiles', a.id)).toBe(0);
       expect(await count(db.store, 'hostProfiles', a.id)).toBe(0);
       expect(await count(db.store, 'profiles', b.id)).toBeGreaterThan(0);
-      expect(await count(db.store, 'hosts')).toBe(reported);
+      // Seed 002: the imported endpoints are retained; those no connector reports say so.
+      expect(await count(db.store, 'hosts')).toBe(hostsBefore);
+      const retained = await db.store.db
+        .selectFrom('hosts')
+        .select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .where('status', '=', 'retained')
+        .executeTakeFirstOrThrow();
+      expect(Number(retained.n)).toBe(hostsBefore - reported);
+      expect(hostsBefore - reported).toBeGreaterThan(0);
       expect(await storedMemberships(db.store, b.id)).toEqual(await expectedMemberships(db.store, b.id));
     } finally {
       await db.drop();
