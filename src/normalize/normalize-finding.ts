@@ -46,7 +46,11 @@ export function normalizeFinding(row: VulnerabilityRow): NormalizedFinding | nul
   const vendor = row.softwareVendor;
   const name = row.softwareName;
   const version = row.softwareVersion;
-  const { severity, score } = defaultScore(row.vulnerabilitySeverityLevel, row.cvssScore);
+  const { severity, score } = defaultScore(
+    row.vulnerabilitySeverityLevel,
+    row.cvssScore,
+    row.exploitabilityLevel,
+  );
   const finding: NormalizedFinding = {
     machineId,
     findingKey: findingKey(machineId, cveId, vendor, name, version),
