@@ -1,5 +1,6 @@
 import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
 import { initialSchema } from './migrations/0001-initial.js';
+import { scoringSchema } from './migrations/0002-scoring.js';
 import type { Store } from './open-store.js';
 import type { SqlDialect } from './sql-dialect.js';
 
@@ -7,6 +8,7 @@ import type { SqlDialect } from './sql-dialect.js';
 function migrations(dialect: SqlDialect): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(dialect),
+    '0002-scoring': scoringSchema(dialect),
   };
 }
 

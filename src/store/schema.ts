@@ -322,6 +322,15 @@ export interface MachineActionTable {
   updatedAt: string;
 }
 
+/** A connector's scoring map (seed 004): rows as JSON `[{match, severity, score}]`, in order. */
+export interface ScoringMapTable {
+  connectorId: number;
+  rows: string;
+  defaultSeverity: number;
+  defaultScore: number;
+  updatedAt: string;
+}
+
 export interface Database {
   connectors: ConnectorTable;
   syncRuns: SyncRunTable;
@@ -335,4 +344,5 @@ export interface Database {
   recommendations: RecommendationTable;
   alerts: AlertTable;
   machineActions: MachineActionTable;
+  scoringMaps: ScoringMapTable;
 }

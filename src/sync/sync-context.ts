@@ -1,4 +1,5 @@
 import type { MdeClient } from '../mde/mde-client.js';
+import type { NormalizedFinding } from '../normalize/model.js';
 import type { CheckpointRepository } from '../store/checkpoint-repository.js';
 import type { Connector } from '../store/connector-repository.js';
 import type { FindingWriter } from '../store/finding-writer.js';
@@ -26,6 +27,8 @@ export interface SyncContext {
   /** Whether a device filter (tags or OData) limits which machines this connector keeps. */
   deviceFilterActive: boolean;
   counters(stream: string): StreamCounters;
+  /** Sets severity and score of findings about to be written with the connector's scorer (sync-scoring.ts). */
+  scoreFindings?: (findings: readonly NormalizedFinding[]) => void;
 }
 
 /** Counts a rejected record and remembers why, a few reasons per kind. */

@@ -70,7 +70,8 @@ export function compileScorer(map: ScoringMap, context: ScoringContext): Scorer 
   const { cves } = context;
   return (f) => {
     const cve = cves.get(f.cveId);
-    const text = f.sourceSeverity !== null && f.sourceSeverity !== '' ? f.sourceSeverity : (cve?.severity ?? null);
+    const text =
+      f.sourceSeverity !== null && f.sourceSeverity !== '' ? f.sourceSeverity : (cve?.severity ?? null);
     const row = rowOf(text);
     const own = levelOf(f.exploitabilityLevel);
     const level = cve && cve.exploitLevel > own ? cve.exploitLevel : own;

@@ -110,7 +110,11 @@ export function formula(
   const u = 1 - (1 - EXPLOIT_UPLIFT[exploitLevel]) * (1 - EPSS_WEIGHT * validEpss(epss));
   const threat = base + (100 - base) * u;
   const valued =
-    device === 0 ? threat * LOW_VALUE_FACTOR : device === 2 ? threat + (100 - threat) * HIGH_VALUE_UPLIFT : threat;
+    device === 0
+      ? threat * LOW_VALUE_FACTOR
+      : device === 2
+        ? threat + (100 - threat) * HIGH_VALUE_UPLIFT
+        : threat;
   // Rounding to a whole number keeps stored scores stable under tiny EPSS drifts.
   return { severity, score: Math.min(100, Math.max(0, Math.round(valued))) };
 }

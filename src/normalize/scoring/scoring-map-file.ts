@@ -1,4 +1,4 @@
-import { ScoringMapError, type ScoringMap, validateScoringMap } from './scoring-map.js';
+import { type ScoringMap, ScoringMapError, validateScoringMap } from './scoring-map.js';
 
 export const SCORING_FILE_FORMATS = ['json', 'csv'] as const;
 export type ScoringFileFormat = (typeof SCORING_FILE_FORMATS)[number];
@@ -97,7 +97,9 @@ function splitCsvLine(line: string): string[] {
 }
 
 /** The map as CSV records in the layout {@link parseScoringMapFile} reads back. */
-export function scoringMapRecords(map: ScoringMap): Array<{ match: string; severity: number; score: number }> {
+export function scoringMapRecords(
+  map: ScoringMap,
+): Array<{ match: string; severity: number; score: number }> {
   return [
     ...map.rows.map((r) => ({ match: r.match, severity: r.severity, score: r.score })),
     { match: CSV_DEFAULT_MATCH, severity: map.defaultSeverity, score: map.defaultScore },

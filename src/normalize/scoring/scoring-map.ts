@@ -124,7 +124,9 @@ export function validateScoringMap(input: unknown): ScoringMap {
   let defaultSeverity = DEFAULT_SCORING_MAP.defaultSeverity;
   if (obj.defaultSeverity === undefined || obj.defaultSeverity === null) {
     if (Array.isArray(rawRows) && rawRows.length === 0) {
-      issues.push('defaultSeverity: required when the map has no rows (otherwise nothing decides a severity)');
+      issues.push(
+        'defaultSeverity: required when the map has no rows (otherwise nothing decides a severity)',
+      );
     }
   } else if (!isSeverity(obj.defaultSeverity)) {
     issues.push(`defaultSeverity: must be a whole number from 1 to 5 (got ${show(obj.defaultSeverity)})`);

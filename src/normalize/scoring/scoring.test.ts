@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileScorer, type CveFactors } from './compile-scorer.js';
-import { parseScoringMapFile, scoringMapRecords } from './scoring-map-file.js';
+import { type CveFactors, compileScorer } from './compile-scorer.js';
 import {
   computeScore,
   type ExploitLevel,
@@ -8,7 +7,8 @@ import {
   exploitLevelOfText,
   type ScoringInputs,
 } from './scoring-formula.js';
-import { DEFAULT_SCORING_MAP, ScoringMapError, type ScoringMap, validateScoringMap } from './scoring-map.js';
+import { DEFAULT_SCORING_MAP, type ScoringMap, ScoringMapError, validateScoringMap } from './scoring-map.js';
+import { parseScoringMapFile, scoringMapRecords } from './scoring-map-file.js';
 
 const none: ScoringInputs = {
   sourceSeverity: null,
@@ -36,7 +36,7 @@ describe('the scoring formula (README "Scoring")', () => {
     ['verified exploit', { sourceSeverity: 'Medium', exploitLevel: 2 }, 3, 69],
     ['exploit in a kit', { sourceSeverity: 'Medium', exploitLevel: 3 }, 3, 75],
     ['kit and EPSS 1 together', { sourceSeverity: 'Medium', exploitLevel: 3, epss: 1 }, 3, 88],
-    ['Low-value device', { sourceSeverity: 'High' , deviceValue: 'Low' }, 4, 64],
+    ['Low-value device', { sourceSeverity: 'High', deviceValue: 'Low' }, 4, 64],
     ['High-value device', { sourceSeverity: 'High', deviceValue: 'High' }, 4, 85],
     ['unknown device value is Normal', { sourceSeverity: 'High', deviceValue: 'Crown jewel' }, 4, 80],
     [
@@ -148,20 +148,41 @@ describe('scoring maps', () => {
   });
 
   it.each<[string, unknown, RegExp]>([
-    ['severity above 5', { rows: [{ match: 'x', severity: 6 }] }, /rows\[0\]\.severity: must be a whole number from 1 to 5 \(got 6\)/],
+    [
+      'severity above 5',
+      { rows: [{ match: 'x', severity: 6 }] },
+      /rows\[0\]\.severity: must be a whole number from 1 to 5 \(got 6\)/,
+    ],
     ['severity 0', { rows: [{ match: 'x', severity: 0 }] }, /rows\[0\]\.severity/],
     ['fractional severity', { rows: [{ match: 'x', severity: 2.5 }] }, /rows\[0\]\.severity/],
-    ['score above 100', { rows: [{ match: 'x', severity: 2, score: 101 }] }, /rows\[0\]\.score: must be a number from 0 to 100/],
+    [
+      'score above 100',
+      { rows: [{ match: 'x', severity: 2, score: 101 }] },
+      /rows\[0\]\.score: must be a number from 0 to 100/,
+    ],
     ['negative score', { rows: [{ match: 'x', severity: 2, score: -1 }] }, /rows\[0\]\.score/],
     ['empty match', { rows: [{ match: '  ', severity: 2 }] }, /rows\[0\]\.match: must be non-empty text/],
     [
       'duplicate match text',
-      { rows: [{ match: 'High', severity: 4 }, { match: ' high ', severity: 5 }] },
+      {
+        rows: [
+          { match: 'High', severity: 4 },
+          { match: ' high ', severity: 5 },
+        ],
+      },
       /rows\[1\]\.match: " high " duplicates rows\[0\]/,
     ],
     ['empty map without a default', { rows: [] }, /defaultSeverity: required when the map has no rows/],
-    ['default severity out of range', { rows: [], defaultSeverity: 9 }, /defaultSeverity: must be a whole number from 1 to 5/],
-    ['default score out of range', { defaultSeverity: 2, defaultScore: 500 }, /defaultScore: must be a number from 0 to 100/],
+    [
+      'default severity out of range',
+      { rows: [], defaultSeverity: 9 },
+      /defaultSeverity: must be a whole number from 1 to 5/,
+    ],
+    [
+      'default score out of range',
+      { defaultSeverity: 2, defaultScore: 500 },
+      /defaultScore: must be a number from 0 to 100/,
+    ],
     ['unknown field', { rows: [], defaultSeverity: 2, colour: 'red' }, /colour: unknown field/],
     ['unknown row field', { rows: [{ match: 'x', severity: 2, qds: 3 }] }, /rows\[0\]\.qds: unknown field/],
     ['rows not a list', { rows: 'High=4' }, /rows: must be a list/],
@@ -212,7 +233,12 @@ describe('scoring map files', () => {
   it.each<[string, string, 'csv' | 'json', RegExp]>([
     ['bad JSON', '{rows:', 'json', /file: not valid JSON/],
     ['a CSV without the header', 'High,4,80\n', 'csv', /header \(line 1\)/],
-    ['a CSV severity that is text', 'match,severity\nHigh,four\n', 'csv', /rows\[0\]\.severity: .*\(got "four"\)/],
+    [
+      'a CSV severity that is text',
+      'match,severity\nHigh,four\n',
+      'csv',
+      /rows\[0\]\.severity: .*\(got "four"\)/,
+    ],
     ['two default rows', 'match,severity\n*,1\n*,2\n', 'csv', /line 3, match: a second "\*"/],
     ['an empty CSV', 'match,severity,score\n', 'csv', /defaultSeverity: required/],
   ])('rejects %s', (_name, text, format, message) => {
@@ -235,22 +261,46 @@ describe('the compiled scorer', () => {
   it.each<[string, Parameters<typeof scorer>[0], ScoringInputs]>([
     [
       "the finding's own fields win; the definition adds EPSS and a higher exploit level",
-      { cveId: 'CVE-1', machineId: 'm-high', sourceSeverity: 'High', cvssScore: 7, exploitabilityLevel: 'ExploitIsPublic' },
+      {
+        cveId: 'CVE-1',
+        machineId: 'm-high',
+        sourceSeverity: 'High',
+        cvssScore: 7,
+        exploitabilityLevel: 'ExploitIsPublic',
+      },
       { sourceSeverity: 'High', cvss: 7, epss: 0.5, exploitLevel: 2, deviceValue: 'High' },
     ],
     [
       "a missing CVSS and severity fall back to the definition's",
-      { cveId: 'CVE-1', machineId: 'm-low', sourceSeverity: null, cvssScore: null, exploitabilityLevel: null },
+      {
+        cveId: 'CVE-1',
+        machineId: 'm-low',
+        sourceSeverity: null,
+        cvssScore: null,
+        exploitabilityLevel: null,
+      },
       { sourceSeverity: 'Critical', cvss: 9.8, epss: 0.5, exploitLevel: 2, deviceValue: 'Low' },
     ],
     [
       "the finding's higher exploit level wins over the definition's",
-      { cveId: 'CVE-2', machineId: 'm-none', sourceSeverity: 'Low', cvssScore: 3.1, exploitabilityLevel: 'ExploitIsInKit' },
+      {
+        cveId: 'CVE-2',
+        machineId: 'm-none',
+        sourceSeverity: 'Low',
+        cvssScore: 3.1,
+        exploitabilityLevel: 'ExploitIsInKit',
+      },
       { sourceSeverity: 'Low', cvss: 3.1, epss: null, exploitLevel: 3, deviceValue: null },
     ],
     [
       'an unknown CVE and an unknown machine: the row alone',
-      { cveId: 'TVM-9', machineId: 'nobody', sourceSeverity: 'Medium', cvssScore: null, exploitabilityLevel: 'NoExploit' },
+      {
+        cveId: 'TVM-9',
+        machineId: 'nobody',
+        sourceSeverity: 'Medium',
+        cvssScore: null,
+        exploitabilityLevel: 'NoExploit',
+      },
       { sourceSeverity: 'Medium', cvss: null, epss: null, exploitLevel: 0, deviceValue: null },
     ],
   ])('%s', (_name, finding, inputs) => {

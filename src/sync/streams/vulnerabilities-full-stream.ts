@@ -227,6 +227,7 @@ async function writeSnapshot(
   seenToken: number,
   checkpoint: unknown,
 ): Promise<void> {
+  ctx.scoreFindings?.(batch);
   const result = await ctx.findings.writeSnapshotBatch(batchContext(ctx, seenToken), batch, snapshotTime, {
     stream: VULNERABILITIES_STREAM,
     value: checkpoint,
