@@ -82,6 +82,12 @@ async function seed(store: Store, connectorId: number, count: number): Promise<v
       .values({
         identityKey: `mde:${connectorId}:${machineId}`,
         name: machineId,
+        status: 'active',
+        network: 'default',
+        tags: '[]',
+        ipAddresses: '[]',
+        macAddresses: '[]',
+        customAttributes: '{}',
         createdAt: T0,
         updatedAt: T0,
       })
@@ -94,6 +100,11 @@ async function seed(store: Store, connectorId: number, count: number): Promise<v
         connectorId,
         machineId,
         deviceValue,
+        source: 'Defender',
+        machineTags: '[]',
+        ipAddresses: '[]',
+        vulnerabilityDataState: 'unknown',
+        extra: '{}',
         contentHash: '',
         seenRunId: 0,
         updatedAt: T0,
@@ -102,7 +113,19 @@ async function seed(store: Store, connectorId: number, count: number): Promise<v
   }
   await store.db
     .insertInto('vulnerabilityDefinitions')
-    .values(DEFINITIONS.map((d) => ({ ...d, connectorId, contentHash: '', seenRunId: 0, updatedAt: T0 })))
+    .values(
+      DEFINITIONS.map((d) => ({
+        ...d,
+        connectorId,
+        exploitTypes: '[]',
+        exploitUris: '[]',
+        tags: '[]',
+        extra: '{}',
+        contentHash: '',
+        seenRunId: 0,
+        updatedAt: T0,
+      })),
+    )
     .execute();
   const rows = [];
   for (let i = 0; i < count; i++) {
@@ -126,6 +149,11 @@ async function seed(store: Store, connectorId: number, count: number): Promise<v
       stateTime: T0,
       exploitabilityLevel: EXPLOITS[i % EXPLOITS.length]!,
       cvssScore: i % 3 === 0 ? null : (i % 101) / 10,
+      reopenedCount: 0,
+      diskPaths: '[]',
+      registryPaths: '[]',
+      extra: '{}',
+      customAttributes: '{}',
       contentHash: '',
       seenRunId: 0,
       updatedAt: T0,
