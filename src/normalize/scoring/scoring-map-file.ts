@@ -24,10 +24,21 @@ export function parseScoringMapFile(text: string, format: ScoringFileFormat): Sc
     }
     return validateScoringMap(value);
   }
-  return validateScoringMap(csvToMapInput(text));
+  const { input, lines } = csvToMapInput(text);
+  try {
+    return validateScoringMap(input);
+  } catch (err) {
+    if (!(err instanceof ScoringMapError)) throw err;
+    // Name the CSV line too: a spreadsheet user thinks in lines, not list indexes.
+    throw new ScoringMapError(
+      err.issues.map((issue) =>
+        issue.replace(/^rows\[(\d+)\]/, (m, i: string) => `line ${lines[Number(i)]} (${m})`),
+      ),
+    );
+  }
 }
 
-function csvToMapInput(text: string): unknown {
+function csvToMapInput(text: string): { input: unknown; lines: number[] } {
   const lines = text
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
@@ -48,6 +59,7 @@ function csvToMapInput(text: string): unknown {
   };
   const issues: string[] = [];
   const rows: unknown[] = [];
+  const rowLines: number[] = [];
   const out: Record<string, unknown> = { rows };
   let defaults = 0;
   for (const { cells, line } of lines) {
@@ -60,10 +72,11 @@ function csvToMapInput(text: string): unknown {
       if (score !== undefined) out.defaultScore = score;
     } else {
       rows.push(score === undefined ? { match, severity } : { match, severity, score });
+      rowLines.push(line);
     }
   }
   if (issues.length > 0) throw new ScoringMapError(issues);
-  return out;
+  return { input: out, lines: rowLines };
 }
 
 /** A number, or the text itself (so validation can say what was wrong), or undefined when empty. */

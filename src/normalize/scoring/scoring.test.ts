@@ -237,7 +237,7 @@ describe('scoring map files', () => {
       'a CSV severity that is text',
       'match,severity\nHigh,four\n',
       'csv',
-      /rows\[0\]\.severity: .*\(got "four"\)/,
+      /line 2 \(rows\[0\]\)\.severity: .*\(got "four"\)/,
     ],
     ['two default rows', 'match,severity\n*,1\n*,2\n', 'csv', /line 3, match: a second "\*"/],
     ['an empty CSV', 'match,severity,score\n', 'csv', /defaultSeverity: required/],
