@@ -1,10 +1,13 @@
-import { computeScore, exploitLevelOfText } from './scoring/scoring-formula.js';
+import { compileScorer } from './scoring/compile-scorer.js';
 import { DEFAULT_SCORING_MAP } from './scoring/scoring-map.js';
 
 export interface DefaultScore {
   severity: number;
   score: number;
 }
+
+/** The formula with the default map and nothing else known, compiled once: this runs per row. */
+const scoreAlone = compileScorer(DEFAULT_SCORING_MAP, { cves: new Map(), deviceValues: new Map() });
 
 /**
  * The severity (1 to 5) and score (0 to 100) a finding gets from its own row alone: the scoring
@@ -16,14 +19,11 @@ export function defaultScore(
   cvssScore: number | null | undefined,
   exploitabilityLevel?: string | null,
 ): DefaultScore {
-  return computeScore(
-    {
-      sourceSeverity,
-      cvss: cvssScore,
-      epss: null,
-      exploitLevel: exploitLevelOfText(exploitabilityLevel),
-      deviceValue: null,
-    },
-    DEFAULT_SCORING_MAP,
-  );
+  return scoreAlone({
+    cveId: '',
+    machineId: '',
+    sourceSeverity: sourceSeverity ?? null,
+    cvssScore: cvssScore ?? null,
+    exploitabilityLevel: exploitabilityLevel ?? null,
+  });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { defaultScore } from '../default-scoring.js';
 import { type CveFactors, compileScorer } from './compile-scorer.js';
 import {
   computeScore,
@@ -305,5 +306,27 @@ describe('the compiled scorer', () => {
     ],
   ])('%s', (_name, finding, inputs) => {
     expect(scorer(finding)).toEqual(computeScore(inputs, DEFAULT_SCORING_MAP));
+  });
+});
+
+describe('the default score of a row alone', () => {
+  it.each<[string | null, number | null, string | null]>([
+    ['High', 7.5, 'ExploitIsPublic'],
+    ['critical', null, null],
+    [null, 9.1, 'ExploitIsInKit'],
+    ['Unheard-of', 3, 'NoExploit'],
+  ])('%s / %s / %s is the formula with the default map', (severity, cvss, exploit) => {
+    expect(defaultScore(severity, cvss, exploit)).toEqual(
+      computeScore(
+        {
+          sourceSeverity: severity,
+          cvss,
+          epss: null,
+          exploitLevel: exploitLevelOfText(exploit),
+          deviceValue: null,
+        },
+        DEFAULT_SCORING_MAP,
+      ),
+    );
   });
 });
