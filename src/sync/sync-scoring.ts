@@ -18,7 +18,9 @@ export const SCORING_STAGE = 'scoring';
  *   the inputs this run brought (P1); every finding written gets its severity and score from it;
  * - {@link finish} (after the streams) rescores the findings whose CVE factors or device value differ:
  *   old findings against P0 (their stored scores came from P0 or earlier inputs), and any finding
- *   against P1 when a later stream changed the inputs again. Unchanged rows are never written.
+ *   against P1 when a later stream changed the inputs again; and every finding when the map itself
+ *   was edited (`mdec scoring set`) while the run wrote with the old one. Unchanged rows are never
+ *   written.
  */
 export class SyncScoring {
   private scorer: Scorer | undefined;
@@ -67,6 +69,11 @@ export class SyncScoring {
     signal?: AbortSignal,
   ): Promise<RescoreResult | undefined> {
     const after = await loadScoringContext(this.store, this.connectorId);
+    const { map } = await new ScoringMapRepository(this.store).get(this.connectorId);
+    if (JSON.stringify(map) !== JSON.stringify(this.map)) {
+      // The map was edited while this run wrote findings with the old one: rescore them all.
+      return this.rescore(map, after, at, progress, undefined, undefined, signal);
+    }
     const cveIds = changedKeys(this.before.cves, after.cves);
     const machineIds = changedKeys(this.before.deviceValues, after.deviceValues);
     let maxId: number | undefined = this.maxIdBefore;
@@ -81,21 +88,29 @@ export class SyncScoring {
       }
     }
     if (cveIds.size + machineIds.size === 0 || maxId === 0) return undefined;
+    return this.rescore(this.map, after, at, progress, { cveIds, machineIds }, maxId, signal);
+  }
+
+  private async rescore(
+    map: ScoringMap,
+    context: ScoringContext,
+    at: string,
+    progress: ProgressReporter,
+    only: { cveIds: Set<string>; machineIds: Set<string> } | undefined,
+    maxId: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<RescoreResult> {
     progress.start(SCORING_STAGE);
     const result = await rescoreFindings(this.store, {
       connectorId: this.connectorId,
-      scorer: compileScorer(this.map, after),
+      scorer: compileScorer(map, context),
       at,
-      only: { cveIds, machineIds },
+      ...(only ? { only } : {}),
       ...(maxId === undefined ? {} : { maxId }),
       onProgress: (done) => progress.update(SCORING_STAGE, done),
       ...(signal ? { signal } : {}),
     });
-    progress.finish(
-      SCORING_STAGE,
-      'complete',
-      `${result.changed} of ${result.examined} findings with changed definitions or device values rescored`,
-    );
+    progress.finish(SCORING_STAGE, 'complete', `${result.changed} of ${result.examined} findings rescored`);
     return result;
   }
 }
