@@ -47,7 +47,8 @@ export async function rescoreFindings(store: Store, options: RescoreOptions): Pr
   const total = options.onProgress ? await countFindings(store, options) : 0;
   // PostgreSQL's ids are 32-bit integers: a larger bound would not even parse there.
   const maxId = options.maxId ?? 2_147_483_647;
-  const batchSize = options.batchSize ?? (store.sqlite ? 20_000 : 5_000);
+  // Small batches keep each batch's rows young garbage: larger ones measured no faster and raised peak RSS.
+  const batchSize = options.batchSize ?? 5_000;
   const result: RescoreResult = { examined: 0, changed: 0 };
   const read = store.sqlite
     ? sqliteReader(store, options.connectorId, batchSize)
