@@ -14,8 +14,11 @@ import { ConnectorRepository } from '../../src/store/connector-repository.js';
 import { rescoreConnector } from '../../src/store/rescore-connector.js';
 import { ScoringMapRepository } from '../../src/store/scoring-map-repository.js';
 import { parseConnectorOptions } from '../../src/sync/connector-options.js';
+import { createMdeClient } from '../../src/sync/mde-client-factory.js';
+import { silentProgress } from '../../src/sync/progress.js';
+import { runSync } from '../../src/sync/run-sync.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
-import { addConnector, sync, TEST_SECRETS } from '../helpers/sync-harness.js';
+import { addConnector, sync, TEST_SECRETS, testLimiter } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
 
 /** What the formula gives for every finding of the simulator's truth, by finding key. */
@@ -159,6 +162,36 @@ describe.each(STORE_KINDS)('scores at sync time and after a scoring-map edit (%s
     const result = await sync(db.store, sim, 'full');
     expect(result.state).toBe('succeeded');
     const { map } = await new ScoringMapRepository(db.store).get(connectorId);
+    expect(entries(await storedScores(db, connectorId))).toEqual(entries(await truthScores(sim, map)));
+  });
+
+  it('a map edited while a sync writes findings: the run rescores them all with the new map', async () => {
+    await sim.advanceHours(30);
+    const repo = new ScoringMapRepository(db.store);
+    const map = validateScoringMap({ rows: [{ match: 'Low', severity: 4, score: 70 }], defaultSeverity: 1 });
+    let edit: Promise<void> | undefined;
+    const limiter = testLimiter();
+    const result = await runSync(
+      {
+        store: db.store,
+        secrets: TEST_SECRETS,
+        createClient: (c, creds, signal) => createMdeClient(c, creds, { limiter }, signal),
+        now: () => new Date(sim.sim.state.clock.now()),
+        progress: {
+          ...silentProgress,
+          start(stream) {
+            // As `mdec scoring set` from another terminal would, once the run has its scorer.
+            if (stream === 'vulnerabilities') edit = repo.set(connectorId, map, new Date().toISOString());
+          },
+        },
+      },
+      { connector: 'test', mode: 'full' },
+    );
+    expect(result.state).toBe('succeeded');
+    expect(
+      result.counters.vulnerabilities!.inserted + result.counters.vulnerabilities!.updated,
+    ).toBeGreaterThan(0);
+    await edit;
     expect(entries(await storedScores(db, connectorId))).toEqual(entries(await truthScores(sim, map)));
   });
 });
