@@ -25,11 +25,18 @@ const edited = validateScoringMap({
   defaultSeverity: 3,
 });
 await new ScoringMapRepository(store).set(connectorId, edited, new Date().toISOString());
+// Peak RSS is sampled, not read from getrusage: Linux carries ru_maxrss across execve, so a child
+// spawned by the (large) build process would report the parent's size.
+let peakRss = process.memoryUsage().rss;
+const sample = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 50);
 let lastSay = 0;
 const started = performance.now();
 const result = await rescoreConnector(store, connectorId, {
   at: new Date().toISOString(),
   onProgress: (done, of) => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const now = performance.now();
     if (now - lastSay > 5000) {
       lastSay = now;
@@ -39,6 +46,6 @@ const result = await rescoreConnector(store, connectorId, {
 });
 const rescoreSeconds = (performance.now() - started) / 1000;
 await store.close();
-process.stdout.write(
-  `${JSON.stringify({ ...result, rescoreSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
-);
+clearInterval(sample);
+peakRss = Math.max(peakRss, process.memoryUsage().rss);
+process.stdout.write(`${JSON.stringify({ ...result, rescoreSeconds, peakRssMb: peakRss / 1048576 })}\n`);

@@ -6,6 +6,7 @@
  * process of its own (bench/rescore-once.ts). Prints its figures as a final JSON line.
  *
  *   npm run bench:rescore -- [--findings 100000] [--seed 1] [--keep]
+ *   (BENCH_BUILD_ONLY=1 only builds the store and prints its path, for profiling by hand.)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -209,6 +210,11 @@ const buildSeconds = (performance.now() - buildStart) / 1000;
 say(`built ${total} findings on ${devices} devices, ${cveCount} CVEs in ${buildSeconds.toFixed(1)} s`);
 
 await store.close();
+if (process.env.BENCH_BUILD_ONLY) {
+  args.keep = true;
+  say(`built ${dbFile}`);
+  process.exit(0);
+}
 // The rescore runs in a process of its own: its time and peak RSS, not the build's.
 const child = spawn(
   process.execPath,
