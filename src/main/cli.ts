@@ -5,6 +5,7 @@ import { registerDemoCommand } from '../cli/demo-command.js';
 import { registerExportCommand } from '../cli/export-command.js';
 import { registerMappingCommand } from '../cli/mapping-command.js';
 import { registerMigrateCommand } from '../cli/migrate-command.js';
+import { registerScoringCommand } from '../cli/scoring-command.js';
 import { registerSimulatorCommand } from '../cli/simulator-command.js';
 import { registerSyncCommand } from '../cli/sync-command.js';
 import { registerTestCredentialsCommand } from '../cli/test-credentials-command.js';
@@ -27,6 +28,7 @@ async function main(argv: string[]): Promise<void> {
   registerSyncCommand(program, globals);
   registerExportCommand(program, globals);
   registerMappingCommand(program, globals);
+  registerScoringCommand(program, globals);
   registerMigrateCommand(program, globals);
   // Subcommands inherit the exit override, so their parse errors are usage errors too.
   for (const cmd of program.commands) {

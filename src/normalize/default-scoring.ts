@@ -1,33 +1,29 @@
-/**
- * The default severity (1 to 5) and score (0 to 100) of a finding until a connector's scoring map says
- * otherwise (seed 004). TVM severities map onto the 1-5 scale; the score follows the CVSS base score
- * when MDE gives one, so two "High" findings still sort by how bad they are.
- */
-const SEVERITY_BY_SOURCE: Record<string, number> = {
-  critical: 5,
-  high: 4,
-  medium: 3,
-  low: 2,
-  informational: 1,
-  none: 1,
-};
-
-/** Score of each severity when no CVSS score is known: the middle of its CVSS v3 band, times ten. */
-const SCORE_BY_SEVERITY = [0, 5, 25, 55, 80, 95] as const;
+import { compileScorer } from './scoring/compile-scorer.js';
+import { DEFAULT_SCORING_MAP } from './scoring/scoring-map.js';
 
 export interface DefaultScore {
   severity: number;
   score: number;
 }
 
+/** The formula with the default map and nothing else known, compiled once: this runs per row. */
+const scoreAlone = compileScorer(DEFAULT_SCORING_MAP, { cves: new Map(), deviceValues: new Map() });
+
+/**
+ * The severity (1 to 5) and score (0 to 100) a finding gets from its own row alone: the scoring
+ * formula (src/normalize/scoring, README "Scoring") with the default map and no definition or device
+ * known yet. The sync engine replaces it with the connector's compiled scorer before writing.
+ */
 export function defaultScore(
   sourceSeverity: string | null | undefined,
   cvssScore: number | null | undefined,
+  exploitabilityLevel?: string | null,
 ): DefaultScore {
-  const severity = SEVERITY_BY_SOURCE[(sourceSeverity ?? '').trim().toLowerCase()] ?? 1;
-  const score =
-    typeof cvssScore === 'number' && cvssScore >= 0 && cvssScore <= 10
-      ? Math.round(cvssScore * 100) / 10
-      : SCORE_BY_SEVERITY[severity]!;
-  return { severity, score };
+  return scoreAlone({
+    cveId: '',
+    machineId: '',
+    sourceSeverity: sourceSeverity ?? null,
+    cvssScore: cvssScore ?? null,
+    exploitabilityLevel: exploitabilityLevel ?? null,
+  });
 }

@@ -51,7 +51,11 @@ export function normalizeFinding(
   const vendor = row.softwareVendor;
   const name = row.softwareName;
   const version = row.softwareVersion;
-  const { severity, score } = defaultScore(row.vulnerabilitySeverityLevel, row.cvssScore);
+  const { severity, score } = defaultScore(
+    row.vulnerabilitySeverityLevel,
+    row.cvssScore,
+    row.exploitabilityLevel,
+  );
   const finding: NormalizedFinding = {
     machineId,
     findingKey: findingKey(machineId, cveId, vendor, name, version),

@@ -1,5 +1,6 @@
 import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
 import { initialSchema } from './migrations/0001-initial.js';
+import { scoringSchema } from './migrations/0002-scoring.js';
 import { definitionsAndHostRisk } from './migrations/0003-definitions-and-host-risk.js';
 import { identityAndProfiles } from './migrations/0004-identity-and-profiles.js';
 import { transformMapsSchema } from './migrations/0005-transform-maps.js';
@@ -10,6 +11,7 @@ import type { SqlDialect } from './sql-dialect.js';
 function migrations(dialect: SqlDialect): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(dialect),
+    '0002-scoring': scoringSchema(dialect),
     '0003-definitions-and-host-risk': definitionsAndHostRisk(dialect),
     '0004-identity-and-profiles': identityAndProfiles(dialect),
     '0005-transform-maps': transformMapsSchema(dialect),

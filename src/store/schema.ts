@@ -206,7 +206,7 @@ export interface VulnerabilityDefinitionTable {
   cvssV3Version: string | null;
   cvssV3Vector: string | null;
   /** JSON object of every v3 base and temporal component. */
-  cvssV3Components: string;
+  cvssV3Components: Generated<string>;
   cvssV3BaseScore: number | null;
   cvssV3TemporalScore: number | null;
   /** 1 when the base score computed from the vector equals MDE's `cvssV3`, 0 when not. */
@@ -214,7 +214,7 @@ export interface VulnerabilityDefinitionTable {
   /** MDE's `cvssV3` minus the computed base score, when they differ. */
   cvssV3ScoreDifference: number | null;
   cvssV2Vector: string | null;
-  cvssV2Components: string;
+  cvssV2Components: Generated<string>;
   cvssV2BaseScore: number | null;
   cvssV2TemporalScore: number | null;
   cvssParseError: string | null;
@@ -222,11 +222,11 @@ export interface VulnerabilityDefinitionTable {
   exploitMaturity: string | null;
   exploitMaturityRank: number | null;
   /** JSON list of reference URLs (exploit URIs, NVD, security update pages). */
-  referenceUrls: string;
+  referenceUrls: Generated<string>;
   /** Set by the post-sync step from findings and recommendations (definition-enrichment.ts). */
-  affectedSoftware: string;
+  affectedSoftware: Generated<string>;
   affectedSoftwareCount: number | null;
-  recommendationIds: string;
+  recommendationIds: Generated<string>;
   patchAvailable: number | null;
   derivedAt: string | null;
 }
@@ -415,6 +415,15 @@ export interface HostProfileTable {
   assignedAt: string;
 }
 
+/** A connector's scoring map (seed 004): rows as JSON `[{match, severity, score}]`, in order. */
+export interface ScoringMapTable {
+  connectorId: number;
+  rows: string;
+  defaultSeverity: number;
+  defaultScore: number;
+  updatedAt: string;
+}
+
 export interface Database {
   connectors: ConnectorTable;
   syncRuns: SyncRunTable;
@@ -433,4 +442,5 @@ export interface Database {
   hostIdentifiers: HostIdentifierTable;
   profiles: ProfileTable;
   hostProfiles: HostProfileTable;
+  scoringMaps: ScoringMapTable;
 }

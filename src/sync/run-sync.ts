@@ -32,6 +32,7 @@ import { syncVulnerabilitiesDelta } from './streams/vulnerabilities-delta-stream
 import { syncVulnerabilitiesFull, VULNERABILITIES_STREAM } from './streams/vulnerabilities-full-stream.js';
 import { getVulnerabilityWatermark } from './streams/vulnerability-watermark.js';
 import type { SyncContext } from './sync-context.js';
+import { SyncScoring } from './sync-scoring.js';
 
 export interface SyncDependencies {
   store: Store;
@@ -114,7 +115,9 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
   let error: string | null = null;
   let fatal = false;
   let customFields: SyncContext['customFields'];
+  let scoring: SyncScoring | undefined;
   try {
+    scoring = await SyncScoring.begin(deps.store, connector.id);
     client = deps.createClient(connector, await connectors.credentials(connector.id), request.signal);
     // Seed 004 transform maps: the custom field mappings, compiled once per run, applied per record.
     customFields = compileTransformMap(
@@ -133,6 +136,8 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
       now,
       ...(request.signal ? { signal: request.signal } : {}),
       hostIndex: new Map(),
+      scoreFindings: scoring.scoreFindings,
+      scoreFinding: scoring.scoreFinding,
       // Any rule that keeps some devices out also keeps their findings, software and alerts out.
       deviceFilterActive: options.tags.length > 0 || options.filter !== undefined || options.staleDays > 0,
       customFields,
@@ -150,7 +155,12 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
     const recommendations = types.has('recommendations')
       ? runStream(ctx, 'recommendations', syncRecommendations, progress)
       : Promise.resolve();
+    // Issue 4 item 2: definitions (EPSS, exploit flags) before vulnerabilities, so findings are
+    // written with this run's scoring inputs.
+    if (types.has('vulnerability-definitions'))
+      await runStream(ctx, 'vulnerability-definitions', syncVulnerabilityDefinitions, progress);
     if (types.has('vulnerabilities')) {
+      await scoring.prepare();
       await runStream(
         ctx,
         VULNERABILITIES_STREAM,
@@ -162,7 +172,6 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
       );
     }
     const sequential: Array<[string, StreamRunner]> = [
-      ['vulnerability-definitions', syncVulnerabilityDefinitions],
       ['software', syncSoftware],
       ['installed-software', syncInstalledSoftware],
       ['alerts', syncAlerts],
@@ -175,6 +184,12 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
     fatal = true;
     error = describeError(err);
     progress.note(`sync failed: ${error}`);
+  }
+  if (scoring && !request.signal?.aborted) {
+    // Even after a failure: whatever inputs did change must not leave stale scores behind.
+    await scoring.finish(now().toISOString(), progress, request.signal).catch((err: unknown) => {
+      progress.note(`rescoring after the run failed: ${describeError(err)}`);
+    });
   }
 
   reportCustomFieldProblems(counters, customFields);

@@ -1,5 +1,6 @@
 import type { MdeClient } from '../mde/mde-client.js';
 import type { CustomFieldExtractor } from '../normalize/custom-fields.js';
+import type { NormalizedFinding } from '../normalize/model.js';
 import type { CheckpointRepository } from '../store/checkpoint-repository.js';
 import type { Connector } from '../store/connector-repository.js';
 import type { FindingWriter } from '../store/finding-writer.js';
@@ -29,6 +30,10 @@ export interface SyncContext {
   /** The connector's custom field mappings compiled for this run; absent per entity when it has none. */
   customFields?: { host?: CustomFieldExtractor; finding?: CustomFieldExtractor };
   counters(stream: string): StreamCounters;
+  /** Sets severity and score of findings about to be written with the connector's scorer (sync-scoring.ts). */
+  scoreFindings?: (findings: readonly NormalizedFinding[]) => void;
+  /** The same for one finding, on the full sync's per-row path. */
+  scoreFinding?: (finding: NormalizedFinding) => void;
 }
 
 /** Counts a rejected record and remembers why, a few reasons per kind. */

@@ -84,6 +84,7 @@ export async function syncVulnerabilitiesDelta(ctx: SyncContext): Promise<{ snap
           ? 1
           : RANK[a.event.status] - RANK[b.event.status],
     );
+    ctx.scoreFindings?.(changes.map((c) => c.finding));
     const result = await ctx.findings.applyChangeBatch(batchContext(ctx, ctx.runId), changes, {
       stream: DELTA_CHECKPOINT,
       value: { sinceTime, page },

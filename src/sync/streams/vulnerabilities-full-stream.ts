@@ -218,7 +218,10 @@ async function readOneFile(
         }
         scanned.add(parsed.value.deviceId.toLowerCase());
         const finding = normalizeFinding(parsed.value, ctx.customFields?.finding);
-        if (finding && keep(finding)) session.add(finding);
+        if (finding && keep(finding)) {
+          ctx.scoreFinding?.(finding);
+          session.add(finding);
+        }
       }
       if (session.size >= BATCH) {
         await flush();
@@ -332,7 +335,10 @@ async function syncFromJson(ctx: SyncContext): Promise<{ snapshotTime: string }>
         }
         scanned.add(parsed.value.deviceId.toLowerCase());
         const finding = normalizeFinding(parsed.value, ctx.customFields?.finding);
-        if (finding && keep(finding)) session.add(finding);
+        if (finding && keep(finding)) {
+          ctx.scoreFinding?.(finding);
+          session.add(finding);
+        }
       }
       await session.flush(
         {

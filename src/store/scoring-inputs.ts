@@ -1,0 +1,55 @@
+import type { CveFactors, ScoringContext } from '../normalize/scoring/compile-scorer.js';
+import { exploitLevelOfFlags } from '../normalize/scoring/scoring-formula.js';
+import type { Store } from './open-store.js';
+
+/**
+ * What the scorer needs besides the finding, for one connector: CVE id → factors from
+ * vulnerability_definitions, machine id → deviceValue from host_sources. Both are keyed maps (tens of
+ * thousands of CVEs, one entry per device), never the findings themselves (design.md 7).
+ */
+export async function loadScoringContext(store: Store, connectorId: number): Promise<ScoringContext> {
+  const [cves, deviceValues] = await Promise.all([
+    loadCveFactors(store, connectorId),
+    loadDeviceValues(store, connectorId),
+  ]);
+  return { cves, deviceValues };
+}
+
+export async function loadCveFactors(store: Store, connectorId: number): Promise<Map<string, CveFactors>> {
+  const rows = await store.db
+    .selectFrom('vulnerabilityDefinitions')
+    .select(['id', 'cvssV3', 'severity', 'epss', 'publicExploit', 'exploitVerified', 'exploitInKit'])
+    .where('connectorId', '=', connectorId)
+    .execute();
+  const map = new Map<string, CveFactors>();
+  for (const r of rows) {
+    map.set(r.id, {
+      cvssV3: r.cvssV3 === null ? null : Number(r.cvssV3),
+      severity: r.severity,
+      epss: r.epss === null ? null : Number(r.epss),
+      exploitLevel: exploitLevelOfFlags(r.publicExploit, r.exploitVerified, r.exploitInKit),
+    });
+  }
+  return map;
+}
+
+export async function loadDeviceValues(
+  store: Store,
+  connectorId: number,
+): Promise<Map<string, string | null>> {
+  const rows = await store.db
+    .selectFrom('hostSources')
+    .select(['machineId', 'deviceValue'])
+    .where('connectorId', '=', connectorId)
+    .execute();
+  return new Map(rows.map((r) => [r.machineId, r.deviceValue]));
+}
+
+/** Keys whose value differs between two maps (added, removed or changed), by a value's fingerprint. */
+export function changedKeys<V>(before: ReadonlyMap<string, V>, after: ReadonlyMap<string, V>): Set<string> {
+  const fp = (v: V | undefined) => (v === undefined ? '\u0000' : JSON.stringify(v));
+  const out = new Set<string>();
+  for (const [k, v] of after) if (fp(before.get(k)) !== fp(v)) out.add(k);
+  for (const k of before.keys()) if (!after.has(k)) out.add(k);
+  return out;
+}

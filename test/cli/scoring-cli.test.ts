@@ -1,0 +1,153 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+describe('mdec scoring: show, set and rescore as a user runs them', () => {
+  let sim: TestSimulator;
+  let dir: string;
+  let db: string;
+  const secret = 'cli-scoring-secret';
+  const run = async (args: string[]) => {
+    const child = spawn(process.execPath, [`${ROOT}bin/mdec.js`, '--db', db, ...args], {
+      cwd: dir,
+      env: { ...process.env, MDE_SECRET: secret },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c) => {
+      stdout += String(c);
+    });
+    child.stderr!.on('data', (c) => {
+      stderr += String(c);
+    });
+    const [code] = (await once(child, 'exit')) as [number];
+    return { code, stdout, stderr };
+  };
+  const findings = async () =>
+    JSON.parse((await run(['export', 'findings', '--format', 'json'])).stdout) as Array<{
+      sourceSeverity: string;
+      severity: number;
+      score: number;
+    }>;
+
+  beforeAll(async () => {
+    sim = await startTestSimulator({ devices: 60, seed: 5, clientSecret: secret });
+    dir = mkdtempSync(join(tmpdir(), 'mdec-cli-scoring-'));
+    db = join(dir, 'mdec.sqlite');
+    const add = await run([
+      'connector',
+      'add',
+      '--name',
+      'lab',
+      '--tenant-id',
+      sim.sim.info.tenantId,
+      '--client-id',
+      sim.sim.info.clientId,
+      '--client-secret-env',
+      'MDE_SECRET',
+      '--cloud',
+      'custom',
+      '--api-url',
+      sim.url,
+      '--login-url',
+      sim.url,
+      '--scope',
+      'https://api.securitycenter.microsoft.com/.default',
+      '--data-types',
+      'vulnerabilities,vulnerability-definitions',
+    ]);
+    expect(add.code, add.stderr).toBe(0);
+    const synced = await run(['sync', '--connector', 'lab']);
+    expect(synced.code, synced.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await sim?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows the default map as CSV that set reads back', async () => {
+    const show = await run(['scoring', 'show', '--connector', 'lab', '--format', 'csv']);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout.split('\r\n')).toEqual([
+      'match,severity,score',
+      'Critical,5,95',
+      'High,4,80',
+      'Medium,3,55',
+      'Low,2,25',
+      'Informational,1,5',
+      '*,3,55',
+      '',
+    ]);
+    writeFileSync(join(dir, 'same.csv'), show.stdout);
+    const set = await run([
+      '--json',
+      'scoring',
+      'set',
+      '--connector',
+      'lab',
+      '--file',
+      join(dir, 'same.csv'),
+    ]);
+    expect(set.code, set.stderr).toBe(0);
+    // The same map: nothing to change.
+    const out = JSON.parse(set.stdout);
+    expect(out.rescored.examined).toBeGreaterThan(100);
+    expect(out.rescored.changed).toBe(0);
+  });
+
+  it.each([
+    [
+      'bad.csv',
+      'match,severity,score\nHigh,6,80\n',
+      /--file: line 2 \(rows\[0\]\)\.severity: must be a whole number from 1 to 5 \(got 6\)/,
+    ],
+    [
+      'dup.json',
+      '{"rows":[{"match":"High","severity":4},{"match":"HIGH","severity":5}]}',
+      /rows\[1\]\.match: "HIGH" duplicates rows\[0\]/,
+    ],
+    ['empty.json', '{"rows":[]}', /defaultSeverity: required/],
+    ['map.txt', 'High,4', /--file: cannot tell the format/],
+  ])('refuses %s with exit 2, naming the field', async (name, text, message) => {
+    writeFileSync(join(dir, name), text);
+    const r = await run(['scoring', 'set', '--connector', 'lab', '--file', join(dir, name)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('setting a map rescores the stored findings at once; rescore is then a no-op', async () => {
+    const before = await findings();
+    expect(before.some((f) => f.sourceSeverity === 'High' && f.severity === 4)).toBe(true);
+    writeFileSync(
+      join(dir, 'map.json'),
+      JSON.stringify({
+        rows: [{ match: 'high', severity: 1, score: 0 }],
+        defaultSeverity: 2,
+        defaultScore: 20,
+      }),
+    );
+    const set = await run(['scoring', 'set', '--connector', 'lab', '--file', join(dir, 'map.json')]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/Rescored \d+ findings of "lab" .*: \d+ changed severity or score/);
+    const after = await findings();
+    expect(after.length).toBe(before.length);
+    for (const f of after) expect(f.severity).toBe(f.sourceSeverity === 'High' ? 1 : 2);
+    const show = JSON.parse((await run(['--json', 'scoring', 'show', '--connector', 'lab'])).stdout);
+    expect(show).toMatchObject({ connector: 'lab', custom: true, defaultSeverity: 2, defaultScore: 20 });
+    const again = JSON.parse((await run(['--json', 'scoring', 'rescore', '--connector', 'lab'])).stdout);
+    expect(again.rescored).toMatchObject({ examined: before.length, changed: 0 });
+  });
+
+  it('an unknown connector is bad usage', async () => {
+    const r = await run(['scoring', 'rescore', '--connector', 'nope']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--connector: no connector named "nope"/);
+  });
+});
