@@ -55,12 +55,26 @@ if (mode === 'reread') {
 }
 const limiter = new ClientRateLimiter();
 const started = performance.now();
+// MDEC_BENCH_TRACE=1: when each stream starts and ends, and the memory then, on stderr.
+const lap = (what: string) =>
+  process.stderr.write(
+    `  [${((performance.now() - started) / 1000).toFixed(1)} s] ${what} (rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB)\n`,
+  );
+const progress = process.env.MDEC_BENCH_TRACE
+  ? {
+      start: (stream: string) => lap(`start ${stream}`),
+      update() {},
+      finish: (stream: string, outcome: string) => lap(`${stream} ${outcome}`),
+      note: (message: string) => lap(message),
+    }
+  : undefined;
 const result = await runSync(
   {
     store,
     secrets,
     createClient: (c, creds, signal) => createMdeClient(c, creds, { limiter }, signal),
     now: () => new Date(Date.now() + offset),
+    ...(progress ? { progress } : {}),
   },
   { connector: 'bench', mode: mode === 'reread' ? 'full' : (mode as 'full' | 'delta') },
 );

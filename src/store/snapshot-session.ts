@@ -62,6 +62,9 @@ export function openSnapshotSession(
   const file = store.sqlite.name;
   if (file === ':memory:' || file === '' || process.env.MDEC_SNAPSHOT_WORKER === '0')
     return new InlineSqliteSession(new SqliteSnapshotWriter(store.sqlite), ctx, snapshotTime);
+  // The writer thread brings a page cache of its own; the main connection's, filled by the machines
+  // stream, is not needed while it writes (design.md 7: peak memory under 600 MB).
+  store.sqlite.pragma('shrink_memory');
   return new WorkerSqliteSession(file, ctx, snapshotTime);
 }
 

@@ -21,10 +21,14 @@ export async function runPostSyncSteps(
     ['host risk', () => computeHostRisk(store, connectorId, now().toISOString(), undefined, runStartedAt)],
   ];
   for (const [name, step] of steps) {
+    progress.start(name);
     try {
       await step();
+      progress.finish(name, 'complete');
     } catch (err) {
-      progress.note(`deriving ${name} failed: ${err instanceof Error ? err.message : String(err)}`);
+      const problem = err instanceof Error ? err.message : String(err);
+      progress.finish(name, 'failed', problem);
+      progress.note(`deriving ${name} failed: ${problem}`);
     }
   }
 }

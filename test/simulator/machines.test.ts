@@ -40,6 +40,14 @@ describe('simulator: machines (mde-api.md 3)', () => {
     expect(new Set(ids).size).toBe(300);
   });
 
+  it('a plain $skip starts at its row: the same rows in the same order as the full list', async () => {
+    const truth = (await sim.truthRows('machines')).map((m) => m.id);
+    for (const skip of [0, 1, 137, truth.length - 3, truth.length]) {
+      const { body } = await sim.getJson<Page>(`/api/machines?$top=5&$skip=${skip}`);
+      expect(body.value.map((m) => m.id)).toEqual(truth.slice(skip, skip + 5));
+    }
+  });
+
   it('filters with the documented operators', async () => {
     const truth = await sim.truthRows('machines');
     const cases: Array<[string, (m: Record<string, unknown>) => boolean]> = [

@@ -18,10 +18,18 @@ export async function sendODataPage(
     record: Record<string, unknown>,
     expandEvidence: boolean,
   ) => Record<string, unknown> = stripEvidence,
+  /** The records from an offset, when the source can start there without producing the rest. */
+  recordsFrom?: (skip: number) => Iterable<Record<string, unknown>>,
 ): Promise<void> {
   const q = parseQueryOptions(ctx.url.searchParams, spec);
   const pageSize = q.top ?? spec.maxTop;
   let source: Iterable<Record<string, unknown>> = records;
+  let skipInPage = q.skip;
+  if (recordsFrom && !q.filter && !q.orderBy?.length) {
+    // A plain `$skip` starts at its row: page 20 of 100,000 machines costs what page 1 does.
+    source = recordsFrom(q.skip);
+    skipInPage = 0;
+  }
   if (q.orderBy && q.orderBy.length > 0) {
     // Sorting needs every matching row; only small sets or filtered views should ask for it.
     const all: Record<string, unknown>[] = [];
@@ -29,7 +37,7 @@ export async function sendODataPage(
     all.sort(compareForOrderBy(q.orderBy, spec));
     source = all;
   }
-  const rows = pageRows(ctx, q, source, pageSize, project);
+  const rows = pageRows(ctx, { ...q, skip: skipInPage }, source, pageSize, project);
   const context = `${ctx.sim.baseUrl}/api/$metadata#${contextName}`;
   if (ctx.faults.some((f) => f.kind === 'slow' || f.kind === 'cut-body')) {
     // Body faults need the whole body; they only ever hit small test pages.

@@ -31,6 +31,8 @@ export const machineRoutes: Route[] = [
         ENTITY_SETS.machines,
         ctx.sim.tenant.machines(now) as Iterable<Record<string, unknown>>,
         'Machines',
+        undefined,
+        (skip) => ctx.sim.tenant.machines(now, skip) as Iterable<Record<string, unknown>>,
       );
     },
   },

@@ -34,9 +34,9 @@ export function createSimulatedTenant(options: TenantOptions): SimulatedTenant {
     machineCount: (atMs) => machineCountAt(ctx, atMs),
     machine: (index, atMs) => machineRecord(ctx, index, atMs),
     machineIndexById: (id) => ctx.ids.indexOf(id),
-    *machines(atMs): Generator<MachineRecord> {
+    *machines(atMs, from = 0): Generator<MachineRecord> {
       const count = machineCountAt(ctx, atMs);
-      for (let index = 0; index < count; index++) yield machineRecord(ctx, index, atMs)!;
+      for (let index = Math.max(0, from); index < count; index++) yield machineRecord(ctx, index, atMs)!;
     },
     vulnerabilityRows(index, epoch) {
       const snap = deviceSnapshot(ctx, index, epoch);

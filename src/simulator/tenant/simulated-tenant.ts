@@ -56,7 +56,8 @@ export interface SimulatedTenant {
   machineCount(atMs: number): number;
   machine(index: number, atMs: number): MachineRecord | undefined;
   machineIndexById(id: string): number | undefined;
-  machines(atMs: number): Iterable<MachineRecord>;
+  /** The machines in id order, from index `from` (a `$skip` without a filter starts there directly). */
+  machines(atMs: number, from?: number): Iterable<MachineRecord>;
   vulnerabilityRows(machineIndex: number, epoch: number): VulnerabilityRow[];
   inventoryRows(machineIndex: number, epoch: number): InventoryRow[];
   nonCpeInventoryRows(machineIndex: number, epoch: number): NonCpeInventoryRow[];

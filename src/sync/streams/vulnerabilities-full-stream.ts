@@ -18,7 +18,7 @@ import {
 } from './vulnerability-watermark.js';
 
 export const VULNERABILITIES_STREAM = 'vulnerabilities';
-const BATCH = 20_000;
+const BATCH = 10_000;
 /** A truncated or broken file is downloaded again this many times before the run gives up on it. */
 const FILE_ATTEMPTS = 3;
 /** An expired link re-requests the export at most this often per run (5 calls/min, 20/h budget). */
