@@ -318,6 +318,18 @@ describe.each(STORE_KINDS)('rescoring stored findings (%s)', (kind) => {
     expect(subset.examined).toBeGreaterThan(0);
     expect(onlyRows.length).toBe(subset.changed);
     for (const [key] of onlyRows) expect(key.startsWith('m-high|') || key.includes('|CVE-2|')).toBe(true);
+    // The same subset named among thousands of unknown CVEs takes the walk over every finding
+    // instead of the index reads: both ways find the same findings.
+    const many = new Set(['CVE-2', ...Array.from({ length: 2_500 }, (_, i) => `CVE-X-${i}`)]);
+    const walked = await rescoreFindings(t.store, {
+      connectorId: a,
+      scorer,
+      at: '2026-11-05T00:00:00.000Z',
+      batchSize: 7,
+      only: { cveIds: many, machineIds: new Set(['m-high']) },
+    });
+    expect(walked.examined).toBe(subset.examined);
+    expect(walked.changed).toBe(0);
     const all = await rescoreFindings(t.store, {
       connectorId: a,
       scorer,
