@@ -119,15 +119,7 @@ interface SyncOnce {
 async function syncOnce(db: string, mode: 'full' | 'delta' | 'reread', info: SimInfo): Promise<SyncOnce> {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      `${ROOT}bench/sync-once.ts`,
-      db,
-      mode,
-      JSON.stringify(info),
-      `${info.apiUrl}/_sim/clock`,
-    ],
+    [`${ROOT}bench/sync-once.mjs`, db, mode, JSON.stringify(info), `${info.apiUrl}/_sim/clock`],
     { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT },
   );
   let out = '';

@@ -1,26 +1,21 @@
 /**
  * One sync in a process of its own, so the benchmark reads this process's peak memory alone.
- * Prints one JSON line: wall time, peak RSS and the run's result.
+ * Prints one JSON line: wall time, peak RSS and the run's result. It runs the built code (`dist/`),
+ * as `mdec sync` does, so the figures are the product's and not those of a TypeScript loader.
  */
-import { ClientRateLimiter } from '../src/mde/http/client-rate-limiter.js';
-import { SecretBox } from '../src/security/secret-box.js';
-import { CheckpointRepository } from '../src/store/checkpoint-repository.js';
-import { ConnectorRepository } from '../src/store/connector-repository.js';
-import { openStore } from '../src/store/open-store.js';
-import { parseConnectorOptions } from '../src/sync/connector-options.js';
-import { createMdeClient } from '../src/sync/mde-client-factory.js';
-import { runSync } from '../src/sync/run-sync.js';
+import { ClientRateLimiter } from '../dist/mde/http/client-rate-limiter.js';
+import { SecretBox } from '../dist/security/secret-box.js';
+import { CheckpointRepository } from '../dist/store/checkpoint-repository.js';
+import { ConnectorRepository } from '../dist/store/connector-repository.js';
+import { openStore } from '../dist/store/open-store.js';
+import { parseConnectorOptions } from '../dist/sync/connector-options.js';
+import { createMdeClient } from '../dist/sync/mde-client-factory.js';
+import { runSync } from '../dist/sync/run-sync.js';
 
 const [db, mode, infoJson, simNowUrl] = process.argv.slice(2);
 if (!db || !mode || !infoJson || !simNowUrl)
   throw new Error('usage: sync-once DB MODE SIMULATOR_INFO_JSON CLOCK_URL');
-const info = JSON.parse(infoJson) as {
-  apiUrl: string;
-  loginUrl: string;
-  tenantId: string;
-  clientId: string;
-  clientSecret: string;
-};
+const info = JSON.parse(infoJson);
 const secrets = SecretBox.fromKey(Buffer.alloc(32, 3));
 const store = await openStore(db);
 const repo = new ConnectorRepository(store, secrets);
@@ -41,13 +36,13 @@ if (!(await repo.byName('bench'))) {
   });
 }
 // The connector's clock agrees with the tenant's, as it does with Microsoft's.
-const clock = (await (await fetch(simNowUrl)).json()) as { now: string };
+const clock = await (await fetch(simNowUrl)).json();
 const offset = Date.parse(clock.now) - Date.now();
 if (mode === 'reread') {
   // Forget which snapshot the last full pass read, so the same data is read and compared again.
   const checkpoints = new CheckpointRepository(store);
-  const connector = (await repo.byName('bench'))!;
-  const watermark = await checkpoints.get<Record<string, unknown>>(connector.id, 'vulnerabilities:watermark');
+  const connector = await repo.byName('bench');
+  const watermark = await checkpoints.get(connector.id, 'vulnerabilities:watermark');
   if (watermark) {
     delete watermark.lastFullSnapshot;
     await checkpoints.put(connector.id, 'vulnerabilities:watermark', watermark, new Date().toISOString());
@@ -56,16 +51,16 @@ if (mode === 'reread') {
 const limiter = new ClientRateLimiter();
 const started = performance.now();
 // MDEC_BENCH_TRACE=1: when each stream starts and ends, and the memory then, on stderr.
-const lap = (what: string) =>
+const lap = (what) =>
   process.stderr.write(
     `  [${((performance.now() - started) / 1000).toFixed(1)} s] ${what} (rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB)\n`,
   );
 const progress = process.env.MDEC_BENCH_TRACE
   ? {
-      start: (stream: string) => lap(`start ${stream}`),
+      start: (stream) => lap(`start ${stream}`),
       update() {},
-      finish: (stream: string, outcome: string) => lap(`${stream} ${outcome}`),
-      note: (message: string) => lap(message),
+      finish: (stream, outcome) => lap(`${stream} ${outcome}`),
+      note: (message) => lap(message),
     }
   : undefined;
 const result = await runSync(
@@ -76,7 +71,7 @@ const result = await runSync(
     now: () => new Date(Date.now() + offset),
     ...(progress ? { progress } : {}),
   },
-  { connector: 'bench', mode: mode === 'reread' ? 'full' : (mode as 'full' | 'delta') },
+  { connector: 'bench', mode: mode === 'reread' ? 'full' : mode },
 );
 const wallSeconds = (performance.now() - started) / 1000;
 await store.close();
