@@ -109,8 +109,8 @@ async function hostsChangedSince(db: Kysely<unknown>, connectorId: number, since
     await sql`SELECT host_id AS id FROM findings WHERE connector_id = ${connectorId} AND updated_at >= ${since} AND host_id IS NOT NULL
       UNION SELECT host_id FROM alerts WHERE connector_id = ${connectorId} AND updated_at >= ${since} AND host_id IS NOT NULL
       UNION SELECT host_id FROM host_sources WHERE connector_id = ${connectorId} AND updated_at >= ${since}
-      UNION SELECT h.id FROM hosts h JOIN host_sources s ON s.host_id = h.id
-        WHERE s.connector_id = ${connectorId} AND h.risk_changed_at IS NULL`.execute(db)
+      UNION SELECT s.host_id FROM hosts h JOIN host_sources s ON s.host_id = h.id
+        WHERE h.risk_changed_at IS NULL AND s.connector_id = ${connectorId}`.execute(db)
   ).rows as Array<{ id: unknown }>;
   return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
 }

@@ -4,6 +4,7 @@ import { scoringSchema } from './migrations/0002-scoring.js';
 import { definitionsAndHostRisk } from './migrations/0003-definitions-and-host-risk.js';
 import { identityAndProfiles } from './migrations/0004-identity-and-profiles.js';
 import { transformMapsSchema } from './migrations/0005-transform-maps.js';
+import { changeIndexesSchema } from './migrations/0006-change-indexes.js';
 import type { Store } from './open-store.js';
 import type { SqlDialect } from './sql-dialect.js';
 
@@ -15,6 +16,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0003-definitions-and-host-risk': definitionsAndHostRisk(dialect),
     '0004-identity-and-profiles': identityAndProfiles(dialect),
     '0005-transform-maps': transformMapsSchema(dialect),
+    '0006-change-indexes': changeIndexesSchema(),
   };
 }
 
