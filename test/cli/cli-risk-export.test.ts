@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mdecRunner } from '../helpers/cli-runner.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
-
-const ROOT = new URL('../../', import.meta.url).pathname;
 
 /** `mdec export` of definitions in depth and host risk, as a user runs it (needs `npm run build`). */
 describe('mdec export: vulnerability definitions in depth, host risk and portal links', () => {
@@ -14,23 +11,7 @@ describe('mdec export: vulnerability definitions in depth, host risk and portal 
   let dir: string;
   let db: string;
   const secret = 'cli-risk-secret';
-  const run = async (args: string[]) => {
-    const child = spawn(process.execPath, [`${ROOT}bin/mdec.js`, '--db', db, ...args], {
-      cwd: dir,
-      env: { ...process.env, MDE_SECRET: secret },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (c) => {
-      stdout += String(c);
-    });
-    child.stderr!.on('data', (c) => {
-      stderr += String(c);
-    });
-    const [code] = (await once(child, 'exit')) as [number];
-    return { code, stdout, stderr };
-  };
+  const run = mdecRunner(() => ({ db, cwd: dir }), secret);
 
   beforeAll(async () => {
     sim = await startTestSimulator({ devices: 80, seed: 21, clientSecret: secret });

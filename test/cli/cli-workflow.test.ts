@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectorAddArgs, mdecRunner } from '../helpers/cli-runner.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
-
-const ROOT = new URL('../../', import.meta.url).pathname;
 
 /** Finding keys of the open findings in an exported CSV file (plain cells: no quoting in these columns). */
 function csvOpenFindingKeys(file: string): string[] {
@@ -53,34 +50,12 @@ const ADD_VALID = [
   'MDE_SECRET',
 ];
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 describe('mdec: connector, sync and export as a user runs them', () => {
   let sim: TestSimulator;
   let dir: string;
   let db: string;
   const secret = 'cli-test-secret-value';
-  const run = async (args: string[], env: Record<string, string> = {}): Promise<Run> => {
-    const child = spawn(process.execPath, [`${ROOT}bin/mdec.js`, '--db', db, ...args], {
-      cwd: dir,
-      env: { ...process.env, MDE_SECRET: secret, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (c) => {
-      stdout += String(c);
-    });
-    child.stderr!.on('data', (c) => {
-      stderr += String(c);
-    });
-    const [code] = (await once(child, 'exit')) as [number];
-    return { code, stdout, stderr };
-  };
+  const run = mdecRunner(() => ({ db, cwd: dir }), secret);
 
   beforeAll(async () => {
     sim = await startTestSimulator({ devices: 120, seed: 4, clientSecret: secret });
@@ -93,26 +68,7 @@ describe('mdec: connector, sync and export as a user runs them', () => {
   });
 
   it('adds a connector with the secret from the environment and never prints the secret', async () => {
-    const add = await run([
-      'connector',
-      'add',
-      '--name',
-      'lab',
-      '--tenant-id',
-      sim.sim.info.tenantId,
-      '--client-id',
-      sim.sim.info.clientId,
-      '--client-secret-env',
-      'MDE_SECRET',
-      '--cloud',
-      'custom',
-      '--api-url',
-      sim.url,
-      '--login-url',
-      sim.url,
-      '--scope',
-      'https://api.securitycenter.microsoft.com/.default',
-    ]);
+    const add = await run(connectorAddArgs(sim));
     expect(add.code, add.stderr).toBe(0);
     const show = await run(['--json', 'connector', 'show', '--name', 'lab']);
     expect(show.code).toBe(0);

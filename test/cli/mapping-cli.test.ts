@@ -1,18 +1,9 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectorAddArgs, mdecRunner } from '../helpers/cli-runner.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
-
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** `mdec mapping` as a user runs it (design.md 6; seeds 001 and 004): bin/mdec.js over dist/. */
 describe('mdec mapping: transform maps and custom fields', () => {
@@ -20,23 +11,7 @@ describe('mdec mapping: transform maps and custom fields', () => {
   let dir: string;
   let db: string;
   const secret = 'mapping-cli-secret';
-  const run = async (args: string[]): Promise<Run> => {
-    const child = spawn(process.execPath, [`${ROOT}bin/mdec.js`, '--db', db, ...args], {
-      cwd: dir,
-      env: { ...process.env, MDE_SECRET: secret },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (c) => {
-      stdout += String(c);
-    });
-    child.stderr!.on('data', (c) => {
-      stderr += String(c);
-    });
-    const [code] = (await once(child, 'exit')) as [number];
-    return { code, stdout, stderr };
-  };
+  const run = mdecRunner(() => ({ db, cwd: dir }), secret);
   const mappingCsv = async () => {
     const r = await run(['mapping', '--connector', 'lab', '--format', 'csv']);
     expect(r.code, r.stderr).toBe(0);
@@ -47,26 +22,7 @@ describe('mdec mapping: transform maps and custom fields', () => {
     sim = await startTestSimulator({ devices: 60, seed: 9, clientSecret: secret });
     dir = mkdtempSync(join(tmpdir(), 'mdec-mapping-'));
     db = join(dir, 'data', 'mdec.sqlite');
-    const add = await run([
-      'connector',
-      'add',
-      '--name',
-      'lab',
-      '--tenant-id',
-      sim.sim.info.tenantId,
-      '--client-id',
-      sim.sim.info.clientId,
-      '--client-secret-env',
-      'MDE_SECRET',
-      '--cloud',
-      'custom',
-      '--api-url',
-      sim.url,
-      '--login-url',
-      sim.url,
-      '--scope',
-      'https://api.securitycenter.microsoft.com/.default',
-    ]);
+    const add = await run(connectorAddArgs(sim));
     expect(add.code, add.stderr).toBe(0);
   });
   afterAll(async () => {

@@ -1,35 +1,16 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectorAddArgs, mdecRunner } from '../helpers/cli-runner.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
-
-const ROOT = new URL('../../', import.meta.url).pathname;
 
 describe('mdec scoring: show, set and rescore as a user runs them', () => {
   let sim: TestSimulator;
   let dir: string;
   let db: string;
   const secret = 'cli-scoring-secret';
-  const run = async (args: string[]) => {
-    const child = spawn(process.execPath, [`${ROOT}bin/mdec.js`, '--db', db, ...args], {
-      cwd: dir,
-      env: { ...process.env, MDE_SECRET: secret },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (c) => {
-      stdout += String(c);
-    });
-    child.stderr!.on('data', (c) => {
-      stderr += String(c);
-    });
-    const [code] = (await once(child, 'exit')) as [number];
-    return { code, stdout, stderr };
-  };
+  const run = mdecRunner(() => ({ db, cwd: dir }), secret);
   const findings = async () =>
     JSON.parse((await run(['export', 'findings', '--format', 'json'])).stdout) as Array<{
       sourceSeverity: string;
@@ -42,24 +23,7 @@ describe('mdec scoring: show, set and rescore as a user runs them', () => {
     dir = mkdtempSync(join(tmpdir(), 'mdec-cli-scoring-'));
     db = join(dir, 'mdec.sqlite');
     const add = await run([
-      'connector',
-      'add',
-      '--name',
-      'lab',
-      '--tenant-id',
-      sim.sim.info.tenantId,
-      '--client-id',
-      sim.sim.info.clientId,
-      '--client-secret-env',
-      'MDE_SECRET',
-      '--cloud',
-      'custom',
-      '--api-url',
-      sim.url,
-      '--login-url',
-      sim.url,
-      '--scope',
-      'https://api.securitycenter.microsoft.com/.default',
+      ...connectorAddArgs(sim),
       '--data-types',
       'vulnerabilities,vulnerability-definitions',
     ]);

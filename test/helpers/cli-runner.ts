@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import type { TestSimulator } from './simulator-fixture.js';
+
+/** The project root: CLI tests run `bin/mdec.js` over `dist/`, as a user does (`npm run build` first). */
+export const ROOT = new URL('../../', import.meta.url).pathname;
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `mdec --db DB ...args` in a process of its own, in `cwd`, with `MDE_SECRET` set to `secret`.
+ * `where` is read at each call, so a suite can create its folder in `beforeAll`.
+ */
+export function mdecRunner(where: () => { db: string; cwd: string }, secret: string) {
+  return async (args: string[], env: Record<string, string> = {}): Promise<CliRun> => {
+    const { db, cwd } = where();
+    const child = spawn(process.execPath, [`${ROOT}bin/mdec.js`, '--db', db, ...args], {
+      cwd,
+      env: { ...process.env, MDE_SECRET: secret, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c) => {
+      stdout += String(c);
+    });
+    child.stderr!.on('data', (c) => {
+      stderr += String(c);
+    });
+    const [code] = (await once(child, 'exit')) as [number];
+    return { code, stdout, stderr };
+  };
+}
+
+/** `mdec connector add` of a connector named `name` pointing at the simulator, secret from MDE_SECRET. */
+export function connectorAddArgs(sim: TestSimulator, name = 'lab'): string[] {
+  return [
+    'connector',
+    'add',
+    '--name',
+    name,
+    '--tenant-id',
+    sim.sim.info.tenantId,
+    '--client-id',
+    sim.sim.info.clientId,
+    '--client-secret-env',
+    'MDE_SECRET',
+    '--cloud',
+    'custom',
+    '--api-url',
+    sim.url,
+    '--login-url',
+    sim.url,
+    '--scope',
+    'https://api.securitycenter.microsoft.com/.default',
+  ];
+}
