@@ -23,7 +23,7 @@ export interface SnapshotBatchEnd {
 
 /**
  * Writes the batches of one full pass (design.md 5). Findings are added one by one and turned at once
- * into their compact stored form, so a batch of 20,000 holds 20,000 strings rather than 20,000
+ * into their compact stored form, so a batch of 10,000 holds 10,000 strings rather than 10,000
  * object graphs for the garbage collector to trace (design.md 7). Each batch, the devices it marks
  * scanned and its checkpoint are stored in one transaction, in order; `onWritten` runs once it is.
  * Within a batch a repeated finding key is stored once; the last row wins.
