@@ -98,6 +98,13 @@ export function registerDemoCommand(program: Command, globals: () => GlobalFlags
               .map(([k, v]) => `${v} ${k}`)
               .join(', ')}\n`,
           );
+          const levels = ['Critical', 'High', 'Medium', 'Low', 'None', 'unknown'];
+          process.stdout.write(
+            `  host risk: ${Object.entries(summary.hostsByRiskLevel)
+              .sort(([a], [b]) => levels.indexOf(a) - levels.indexOf(b))
+              .map(([k, v]) => `${v} ${k}`)
+              .join(', ')}; OS profiles: ${summary.profiles}\n`,
+          );
           const open = Object.entries(summary.openFindingsBySeverity)
             .sort(([a], [b]) => Number(b) - Number(a))
             .map(([s, n]) => `${n} ${SEVERITY[Number(s)] ?? s}`);

@@ -11,6 +11,10 @@ export interface StoreSummary {
   installedSoftware: number;
   recommendations: number;
   alertsBySeverity: Record<string, number>;
+  /** Hosts by risk level (issue 4 item 3), worst first when printed. */
+  hostsByRiskLevel: Record<string, number>;
+  /** Dynamic OS / OS_VERSION profiles of the connector (seed 002). */
+  profiles: number;
 }
 
 export async function storeSummary(store: Store, connectorId: number): Promise<StoreSummary> {
@@ -62,6 +66,18 @@ export async function storeSummary(store: Store, connectorId: number): Promise<S
     .select(['severity as key', count.as('n')])
     .groupBy('severity')
     .execute();
+  const risk = await db
+    .selectFrom('hosts')
+    .innerJoin('hostSources', 'hostSources.hostId', 'hosts.id')
+    .where('hostSources.connectorId', '=', connectorId)
+    .select(['hosts.riskLevel as key', count.as('n')])
+    .groupBy('hosts.riskLevel')
+    .execute();
+  const profiles = await db
+    .selectFrom('profiles')
+    .where('connectorId', '=', connectorId)
+    .select(count.as('n'))
+    .executeTakeFirstOrThrow();
   const toMap = (rows: Array<{ key: unknown; n: unknown }>) =>
     Object.fromEntries(rows.map((r) => [String(r.key ?? 'unknown'), Number(r.n)]));
   return {
@@ -73,5 +89,7 @@ export async function storeSummary(store: Store, connectorId: number): Promise<S
     installedSoftware: await tally('installedSoftware'),
     recommendations: await tally('recommendations'),
     alertsBySeverity: toMap(alerts),
+    hostsByRiskLevel: toMap(risk),
+    profiles: Number(profiles.n),
   };
 }
