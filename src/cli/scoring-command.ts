@@ -10,8 +10,7 @@ import {
   scoringMapRecords,
 } from '../normalize/scoring/scoring-map-file.js';
 import { type Connector, ConnectorRepository } from '../store/connector-repository.js';
-import type { RescoreResult } from '../store/finding-rescorer.js';
-import { rescoreConnector } from '../store/rescore-connector.js';
+import { type RescoreConnectorResult, rescoreConnector } from '../store/rescore-connector.js';
 import { ScoringMapRepository } from '../store/scoring-map-repository.js';
 import { type CliContext, type GlobalFlags, openCliContext } from './cli-context.js';
 import { printJson, printTable } from './output.js';
@@ -27,7 +26,10 @@ async function connectorNamed(ctx: CliContext, name: string): Promise<Connector>
 }
 
 /** Rescores a connector's findings with a progress line on a terminal (none with --json). */
-async function rescore(ctx: CliContext, connector: Connector): Promise<RescoreResult & { seconds: number }> {
+async function rescore(
+  ctx: CliContext,
+  connector: Connector,
+): Promise<RescoreConnectorResult & { seconds: number }> {
   const progress = ctx.json ? undefined : terminalProgress();
   const started = Date.now();
   progress?.start(STAGE);
@@ -39,14 +41,14 @@ async function rescore(ctx: CliContext, connector: Connector): Promise<RescoreRe
   return { ...result, seconds: (Date.now() - started) / 1000 };
 }
 
-function printRescore(connector: Connector, r: RescoreResult & { seconds: number }): void {
+function printRescore(connector: Connector, r: RescoreConnectorResult & { seconds: number }): void {
   process.stdout.write(
-    `Rescored ${r.examined} findings of "${connector.name}" in ${r.seconds.toFixed(1)}s: ${r.changed} changed severity or score.\n`,
+    `Rescored ${r.examined} findings of "${connector.name}" in ${r.seconds.toFixed(1)}s: ${r.changed} changed severity or score; ${r.hostsChanged} hosts changed risk.\n`,
   );
 }
 
 /**
- * `mdec scoring show|set|rescore --connector NAME` (seed 004 "Scoring", issue 4 item 2): view the
+ * `mdec scoring show|set|reset|rescore --connector NAME` (seed 004 "Scoring", issue 4 item 2): view the
  * scoring map in force, replace it from a CSV or JSON file (which rescores the stored findings at
  * once, no sync needed), or rescore on demand.
  */
@@ -131,6 +133,26 @@ export function registerScoringCommand(program: Command, globals: () => GlobalFl
         if (ctx.json) printJson({ connector: connector.name, map, rescored: result });
         else {
           process.stdout.write(`Scoring map of "${connector.name}" set (${map.rows.length} rows).\n`);
+          printRescore(connector, result);
+        }
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  scoring
+    .command('reset')
+    .description('put the connector back on the default scoring map and rescore its findings')
+    .requiredOption('--connector <name>', 'the connector')
+    .action(async (flags: { connector: string }) => {
+      const ctx = await openCliContext(globals());
+      try {
+        const connector = await connectorNamed(ctx, flags.connector);
+        await new ScoringMapRepository(ctx.store).reset(connector.id);
+        const result = await rescore(ctx, connector);
+        if (ctx.json) printJson({ connector: connector.name, map: 'default', rescored: result });
+        else {
+          process.stdout.write(`Scoring map of "${connector.name}" is the default again.\n`);
           printRescore(connector, result);
         }
       } finally {

@@ -1,5 +1,6 @@
 import { compileScorer } from '../normalize/scoring/compile-scorer.js';
 import { type RescoreResult, rescoreFindings } from './finding-rescorer.js';
+import { computeHostRisk } from './host-risk-step.js';
 import type { Store } from './open-store.js';
 import { loadScoringContext } from './scoring-inputs.js';
 import { ScoringMapRepository } from './scoring-map-repository.js';
@@ -10,22 +11,32 @@ export interface RescoreConnectorOptions {
   signal?: AbortSignal;
 }
 
+/** What a rescore changed: findings, and the hosts whose risk followed them. */
+export interface RescoreConnectorResult extends RescoreResult {
+  hostsChanged: number;
+}
+
 /**
  * Rescores every stored finding of a connector with its scoring map in force and the stored
- * definitions and device values: what `mdec scoring set` and `mdec scoring rescore` run.
+ * definitions and device values: what `mdec scoring set|reset|rescore` run. Host risk follows
+ * (issue 4 item 3): the hosts of the rewritten findings are recomputed, so no view shows a risk the
+ * new scores no longer support.
  */
 export async function rescoreConnector(
   store: Store,
   connectorId: number,
   options: RescoreConnectorOptions,
-): Promise<RescoreResult> {
+): Promise<RescoreConnectorResult> {
   const { map } = await new ScoringMapRepository(store).get(connectorId);
   const scorer = compileScorer(map, await loadScoringContext(store, connectorId));
-  return rescoreFindings(store, {
+  const result = await rescoreFindings(store, {
     connectorId,
     scorer,
     at: options.at,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  // Rewritten findings carry `at` as updated_at: exactly their hosts are recomputed.
+  const hosts = await computeHostRisk(store, connectorId, options.at, undefined, options.at);
+  return { ...result, hostsChanged: hosts.changed };
 }

@@ -47,4 +47,9 @@ export class ScoringMapRepository {
       .onConflict((oc) => oc.column('connectorId').doUpdateSet(values))
       .execute();
   }
+
+  /** Back to the built-in default map. */
+  async reset(connectorId: number): Promise<void> {
+    await this.store.db.deleteFrom('scoringMaps').where('connectorId', '=', connectorId).execute();
+  }
 }

@@ -109,6 +109,48 @@ describe('mdec scoring: show, set and rescore as a user runs them', () => {
     expect(again.rescored).toMatchObject({ examined: before.length, changed: 0 });
   });
 
+  it('host risk follows a map edit, and reset brings back the default map and its scores', async () => {
+    const hosts = async () =>
+      JSON.parse((await run(['export', 'hosts', '--format', 'json'])).stdout) as Array<{
+        id: number;
+        topVulnerabilityScore: number | null;
+      }>;
+    const topByHost = async () => {
+      const rows = JSON.parse((await run(['export', 'findings', '--format', 'json'])).stdout) as Array<{
+        hostId: number;
+        status: string;
+        severity: number;
+        score: number;
+      }>;
+      // The host's most severe open finding: severity first, then score (host-risk-step.ts).
+      const top = new Map<number, { severity: number; score: number }>();
+      for (const f of rows) {
+        if (f.status !== 'open') continue;
+        const t = top.get(f.hostId);
+        if (!t || f.severity > t.severity || (f.severity === t.severity && f.score > t.score))
+          top.set(f.hostId, { severity: f.severity, score: f.score });
+      }
+      return top;
+    };
+    writeFileSync(join(dir, 'low.json'), JSON.stringify({ rows: [], defaultSeverity: 1, defaultScore: 1 }));
+    const set = await run(['scoring', 'set', '--connector', 'lab', '--file', join(dir, 'low.json')]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/[1-9]\d* hosts changed risk/);
+    const low = await topByHost();
+    expect(low.size).toBeGreaterThan(10);
+    for (const h of await hosts())
+      if (low.has(h.id)) expect(h.topVulnerabilityScore).toBe(low.get(h.id)!.score);
+    const reset = await run(['--json', 'scoring', 'reset', '--connector', 'lab']);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(JSON.parse(reset.stdout).rescored.changed).toBeGreaterThan(0);
+    const show = JSON.parse((await run(['--json', 'scoring', 'show', '--connector', 'lab'])).stdout);
+    expect(show).toMatchObject({ custom: false });
+    const back = await topByHost();
+    for (const h of await hosts())
+      if (back.has(h.id)) expect(h.topVulnerabilityScore).toBe(back.get(h.id)!.score);
+    expect([...back].some(([id, t]) => t.score !== low.get(id)?.score)).toBe(true);
+  });
+
   it('an unknown connector is bad usage', async () => {
     const r = await run(['scoring', 'rescore', '--connector', 'nope']);
     expect(r.code).toBe(2);
