@@ -212,4 +212,37 @@ describe('mdec: connector, sync and export as a user runs them', () => {
     expect(r.stdout.split('\r\n')[0]).toBe('entity,sourceField,dataType,targetField,note,origin');
     expect(r.stdout).toContain('mergedIntoMachineId');
   });
+
+  it('removing a connector keeps its hosts as retained; --purge-hosts deletes them', async () => {
+    for (const [file, purge] of [
+      ['keep.sqlite', false],
+      ['purge.sqlite', true],
+    ] as const) {
+      const other = mdecRunner(() => ({ db: join(dir, file), cwd: dir }), secret);
+      expect((await other(connectorAddArgs(sim, 'gone'))).code).toBe(0);
+      expect((await other(['sync', '--connector', 'gone', '--mode', 'full'])).code).toBe(0);
+      const before = JSON.parse((await other(['export', 'hosts', '--format', 'json'])).stdout) as unknown[];
+      expect(before.length).toBeGreaterThan(0);
+      const removed = await other([
+        '--json',
+        'connector',
+        'remove',
+        '--name',
+        'gone',
+        ...(purge ? ['--purge-hosts'] : []),
+      ]);
+      expect(removed.code, removed.stderr).toBe(0);
+      expect(JSON.parse(removed.stdout)).toEqual({ removed: 'gone', hostsPurged: purge });
+      const after = JSON.parse((await other(['export', 'hosts', '--format', 'json'])).stdout) as Array<{
+        status: string;
+      }>;
+      if (purge) expect(after).toEqual([]);
+      else {
+        expect(after.length).toBe(before.length);
+        expect(after.every((h) => h.status === 'retained')).toBe(true);
+      }
+      const findings = JSON.parse((await other(['export', 'findings', '--format', 'json'])).stdout);
+      expect(findings).toEqual([]);
+    }
+  });
 });
