@@ -233,6 +233,7 @@ if (code !== 0) throw new Error(`rescore-once exited with ${code}`);
 const once_ = JSON.parse(out.trim().split('\n').pop()!) as {
   examined: number;
   changed: number;
+  hostsChanged: number;
   rescoreSeconds: number;
   peakRssMb: number;
 };
@@ -245,6 +246,7 @@ process.stdout.write(
     devices,
     cves: cveCount,
     changed: once_.changed,
+    hostsChanged: once_.hostsChanged,
     buildSeconds: Math.round(buildSeconds * 10) / 10,
     rescoreSeconds: Math.round(once_.rescoreSeconds * 100) / 100,
     findingsPerSecond: Math.round(once_.examined / once_.rescoreSeconds),
