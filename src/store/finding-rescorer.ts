@@ -57,37 +57,16 @@ export async function rescoreFindings(store: Store, options: RescoreOptions): Pr
     ? sqliteReader(store, options.connectorId, batchSize)
     : pgReader(store, options.connectorId, batchSize);
   const write = store.sqlite ? sqliteWriter(store, options.at) : pgWriter(store, options.at);
-  // One reused object: millions of rows, no allocation per row for the scorer's input.
-  const f: ScorableFinding = {
-    cveId: '',
-    machineId: '',
-    sourceSeverity: null,
-    cvssScore: null,
-    exploitabilityLevel: null,
-  };
+  const score = rowScorer(options.scorer);
   let after = 0;
   for (;;) {
     options.signal?.throwIfAborted();
     const rows = await read(after, maxId);
     if (rows.length === 0) break;
-    const ids: number[] = [];
-    const severities: number[] = [];
-    const scores: number[] = [];
-    for (const r of rows) {
-      if (only && !only.cveIds.has(r[1]) && !only.machineIds.has(r[2])) continue;
-      result.examined++;
-      f.cveId = r[1];
-      f.machineId = r[2];
-      f.sourceSeverity = r[3];
-      f.cvssScore = r[4] === null ? null : Number(r[4]);
-      f.exploitabilityLevel = r[5];
-      const s = options.scorer(f);
-      if (s.severity !== Number(r[6]) || s.score !== Number(r[7])) {
-        ids.push(Number(r[0]));
-        severities.push(s.severity);
-        scores.push(s.score);
-      }
-    }
+    const { ids, severities, scores, examined } = score(
+      only ? rows.filter((r) => only.cveIds.has(r[1]) || only.machineIds.has(r[2])) : rows,
+    );
+    result.examined += examined;
     if (ids.length > 0) await write(ids, severities, scores);
     result.changed += ids.length;
     after = Number(rows[rows.length - 1]![0]);
@@ -136,34 +115,65 @@ async function rescoreTargeted(
         base().where('findingKey', '>=', `${machine}|`).where('findingKey', '<', `${machine}}`).execute(),
     ),
   ];
+  const score = rowScorer(options.scorer);
   for (const group of groups) {
     options.signal?.throwIfAborted();
-    const ids: number[] = [];
-    const severities: number[] = [];
-    const scores: number[] = [];
+    const rows: Row[] = [];
     for (const r of await group()) {
       const id = Number(r.id);
       if (seen.has(id)) continue;
       seen.add(id);
-      result.examined++;
-      const s = options.scorer({
-        cveId: r.cveId,
-        machineId: r.machineId,
-        sourceSeverity: r.sourceSeverity,
-        cvssScore: r.cvssScore === null ? null : Number(r.cvssScore),
-        exploitabilityLevel: r.exploitabilityLevel,
-      });
-      if (s.severity !== Number(r.severity) || s.score !== Number(r.score)) {
-        ids.push(id);
-        severities.push(s.severity);
-        scores.push(s.score);
-      }
+      rows.push([
+        id,
+        r.cveId,
+        r.machineId,
+        r.sourceSeverity,
+        r.cvssScore,
+        r.exploitabilityLevel,
+        r.severity,
+        r.score,
+      ]);
     }
+    const { ids, severities, scores, examined } = score(rows);
+    result.examined += examined;
     if (ids.length > 0) await write(ids, severities, scores);
     result.changed += ids.length;
     options.onProgress?.(result.examined, 0);
   }
   return result;
+}
+
+/**
+ * Scores rows and keeps those whose severity or score changed. One reused input object: millions of
+ * rows, no allocation per row for the scorer's input.
+ */
+function rowScorer(scorer: Scorer) {
+  const f: ScorableFinding = {
+    cveId: '',
+    machineId: '',
+    sourceSeverity: null,
+    cvssScore: null,
+    exploitabilityLevel: null,
+  };
+  return (rows: readonly Row[]) => {
+    const ids: number[] = [];
+    const severities: number[] = [];
+    const scores: number[] = [];
+    for (const r of rows) {
+      f.cveId = r[1];
+      f.machineId = r[2];
+      f.sourceSeverity = r[3];
+      f.cvssScore = r[4] === null ? null : Number(r[4]);
+      f.exploitabilityLevel = r[5];
+      const s = scorer(f);
+      if (s.severity !== Number(r[6]) || s.score !== Number(r[7])) {
+        ids.push(Number(r[0]));
+        severities.push(s.severity);
+        scores.push(s.score);
+      }
+    }
+    return { ids, severities, scores, examined: rows.length };
+  };
 }
 
 async function countFindings(store: Store, options: RescoreOptions): Promise<number> {

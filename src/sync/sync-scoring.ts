@@ -61,13 +61,7 @@ export class SyncScoring {
 
   /** Sets severity and score of findings about to be written (O(1) lookups per finding). */
   readonly scoreFindings = (findings: readonly NormalizedFinding[]): void => {
-    const scorer = this.scorer;
-    if (!scorer) return;
-    for (const f of findings) {
-      const s = scorer(f);
-      f.severity = s.severity;
-      f.score = s.score;
-    }
+    for (const f of findings) this.scoreFinding(f);
   };
 
   /** Rescores the findings whose inputs changed during the run; undefined when none did. */

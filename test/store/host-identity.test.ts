@@ -9,7 +9,7 @@ import { normalizeMachine } from '../../src/normalize/normalize-machine.js';
 import { ConnectorRepository } from '../../src/store/connector-repository.js';
 import { type HostBatchResult, HostWriter } from '../../src/store/host-writer.js';
 import type { Store } from '../../src/store/open-store.js';
-import { parseConnectorOptions } from '../../src/sync/connector-options.js';
+import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { TEST_SECRETS } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
 
@@ -39,26 +39,8 @@ describe.each(STORE_KINDS)('identification rules across connectors (%s)', (kind)
   beforeEach(async () => {
     db = await openTestStore(kind);
     store = db.store;
-    const repo = new ConnectorRepository(store, TEST_SECRETS);
-    const add = async (name: string) =>
-      (
-        await repo.create({
-          name,
-          network: name,
-          tenantId: '11111111-2222-4333-8444-555555555555',
-          clientId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
-          cloud: 'commercial',
-          apiUrl: 'https://api.security.microsoft.com',
-          loginUrl: 'https://login.microsoftonline.com',
-          scope: 'https://api.securitycenter.microsoft.com/.default',
-          active: true,
-          schedule: null,
-          options: parseConnectorOptions({}),
-          credentials: { clientSecret: 'x' },
-        })
-      ).id;
-    a = await add('tenant-a');
-    b = await add('tenant-b');
+    a = await addOfflineConnector(store, 'tenant-a');
+    b = await addOfflineConnector(store, 'tenant-b');
   });
   afterEach(() => db.drop());
 

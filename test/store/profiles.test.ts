@@ -1,12 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MachineSchema } from '../../src/mde/schemas/machine.js';
 import { normalizeMachine } from '../../src/normalize/normalize-machine.js';
-import { ConnectorRepository } from '../../src/store/connector-repository.js';
 import { HostWriter } from '../../src/store/host-writer.js';
 import type { Store } from '../../src/store/open-store.js';
 import { ProfileWriter } from '../../src/store/profile-writer.js';
-import { parseConnectorOptions } from '../../src/sync/connector-options.js';
-import { TEST_SECRETS } from '../helpers/sync-harness.js';
+import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
 
 const device = (id: string, fields: Record<string, unknown>) =>
@@ -21,22 +19,7 @@ describe.each(STORE_KINDS)('dynamic OS and OS_VERSION profiles (%s)', (kind) => 
   beforeEach(async () => {
     db = await openTestStore(kind);
     store = db.store;
-    connectorId = (
-      await new ConnectorRepository(store, TEST_SECRETS).create({
-        name: 'a',
-        network: 'default',
-        tenantId: '11111111-2222-4333-8444-555555555555',
-        clientId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
-        cloud: 'commercial',
-        apiUrl: 'https://api.security.microsoft.com',
-        loginUrl: 'https://login.microsoftonline.com',
-        scope: 'https://api.securitycenter.microsoft.com/.default',
-        active: true,
-        schedule: null,
-        options: parseConnectorOptions({}),
-        credentials: { clientSecret: 'x' },
-      })
-    ).id;
+    connectorId = await addOfflineConnector(store, 'a', {}, 'default');
   });
   afterEach(() => db.drop());
 

@@ -12,7 +12,7 @@ import type { Store } from '../../src/store/open-store.js';
 import { rescoreConnector } from '../../src/store/rescore-connector.js';
 import { loadScoringContext } from '../../src/store/scoring-inputs.js';
 import { ScoringMapRepository } from '../../src/store/scoring-map-repository.js';
-import { parseConnectorOptions } from '../../src/sync/connector-options.js';
+import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { TEST_SECRETS } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
 
@@ -56,23 +56,7 @@ const SEVERITIES = ['Critical', 'High', 'Medium', 'Low', ' high ', null, 'Weird'
 const EXPLOITS = ['NoExploit', 'ExploitIsPublic', 'ExploitIsVerified', 'ExploitIsInKit', null];
 const CVES = ['CVE-1', 'CVE-2', 'CVE-3', 'TVM-4'];
 
-async function connector(store: Store, name: string): Promise<number> {
-  const c = await new ConnectorRepository(store, TEST_SECRETS).create({
-    name,
-    network: 'default',
-    tenantId: '11111111-2222-4333-8444-555555555555',
-    clientId: '11111111-2222-4333-8444-555555555555',
-    cloud: 'commercial',
-    apiUrl: 'https://api.security.microsoft.com',
-    loginUrl: 'https://login.microsoftonline.com',
-    scope: 'https://api.securitycenter.microsoft.com/.default',
-    active: true,
-    schedule: null,
-    options: parseConnectorOptions({}),
-    credentials: { clientSecret: 'x' },
-  });
-  return c.id;
-}
+const connector = (store: Store, name: string) => addOfflineConnector(store, name, {}, 'default');
 
 /** A spread of findings over every combination of inputs, stored with a placeholder score. */
 async function seed(store: Store, connectorId: number, count: number): Promise<void> {

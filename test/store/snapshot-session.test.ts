@@ -1,11 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NormalizedFinding } from '../../src/normalize/model.js';
-import { SecretBox } from '../../src/security/secret-box.js';
-import { ConnectorRepository } from '../../src/store/connector-repository.js';
 import { FindingWriter } from '../../src/store/finding-writer.js';
 import { HostWriter } from '../../src/store/host-writer.js';
 import { openSnapshotSession } from '../../src/store/snapshot-session.js';
-import { parseConnectorOptions } from '../../src/sync/connector-options.js';
+import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
 
 function finding(
@@ -60,22 +58,7 @@ describe.each(MODES)('snapshot session ($kind, writer thread: $worker)', ({ kind
   beforeEach(async () => {
     if (!worker) process.env.MDEC_SNAPSHOT_WORKER = '0';
     t = await openTestStore(kind);
-    const repo = new ConnectorRepository(t.store, SecretBox.fromKey(Buffer.alloc(32, 1)));
-    const c = await repo.create({
-      name: 'c',
-      network: 'n',
-      tenantId: '11111111-2222-4333-8444-555555555555',
-      clientId: '11111111-2222-4333-8444-555555555555',
-      cloud: 'commercial',
-      apiUrl: 'https://api.security.microsoft.com',
-      loginUrl: 'https://login.microsoftonline.com',
-      scope: 'https://api.securitycenter.microsoft.com/.default',
-      active: true,
-      schedule: null,
-      options: parseConnectorOptions({}),
-      credentials: { clientSecret: 's' },
-    });
-    connectorId = c.id;
+    connectorId = await addOfflineConnector(t.store, 'c');
   });
   afterEach(async () => {
     if (saved === undefined) delete process.env.MDEC_SNAPSHOT_WORKER;

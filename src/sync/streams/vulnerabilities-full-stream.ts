@@ -209,19 +209,7 @@ async function readOneFile(
       for (const raw of records) {
         line++;
         if (line <= skipLines) continue;
-        counters.fetched++;
-        const parsed = parseRecord(VulnerabilityRowSchema, raw);
-        if (!parsed.ok) {
-          reject(counters, parsed.reason);
-          noteRejectedRow(pass, raw);
-          continue;
-        }
-        scanned.add(parsed.value.deviceId.toLowerCase());
-        const finding = normalizeFinding(parsed.value, ctx.customFields?.finding);
-        if (finding && keep(finding)) {
-          ctx.scoreFinding?.(finding);
-          session.add(finding);
-        }
+        takeRow(ctx, counters, pass, session, scanned, keep, raw);
       }
       if (session.size >= BATCH) {
         await flush();
@@ -244,6 +232,35 @@ async function readOneFile(
   // The file's last batch may still be in flight: the next file's first overlaps it, and the pass
   // closes nothing before the session is closed (drained).
   ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
+}
+
+/**
+ * One row of a full snapshot, from either source: parsed (a bad row is counted and its device kept
+ * from the sweep), its device marked scanned, and, when it is a finding the connector keeps, scored
+ * and handed to the session.
+ */
+function takeRow(
+  ctx: SyncContext,
+  counters: StreamCounters,
+  pass: FullPassCheckpoint,
+  session: SnapshotSession,
+  scanned: Set<string>,
+  keep: (f: NormalizedFinding) => boolean,
+  raw: unknown,
+): void {
+  counters.fetched++;
+  const parsed = parseRecord(VulnerabilityRowSchema, raw);
+  if (!parsed.ok) {
+    reject(counters, parsed.reason);
+    noteRejectedRow(pass, raw);
+    return;
+  }
+  scanned.add(parsed.value.deviceId.toLowerCase());
+  const finding = normalizeFinding(parsed.value, ctx.customFields?.finding);
+  if (finding && keep(finding)) {
+    ctx.scoreFinding?.(finding);
+    session.add(finding);
+  }
 }
 
 function count(counters: StreamCounters, result: SnapshotBatchResult): void {
@@ -326,19 +343,7 @@ async function syncFromJson(ctx: SyncContext): Promise<{ snapshotTime: string }>
       page++;
       const scanned = new Set<string>();
       for (const raw of records) {
-        counters.fetched++;
-        const parsed = parseRecord(VulnerabilityRowSchema, raw);
-        if (!parsed.ok) {
-          reject(counters, parsed.reason);
-          noteRejectedRow(pass, raw);
-          continue;
-        }
-        scanned.add(parsed.value.deviceId.toLowerCase());
-        const finding = normalizeFinding(parsed.value, ctx.customFields?.finding);
-        if (finding && keep(finding)) {
-          ctx.scoreFinding?.(finding);
-          session.add(finding);
-        }
+        takeRow(ctx, counters, pass, session, scanned, keep, raw);
       }
       await session.flush(
         {
