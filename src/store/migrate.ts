@@ -1,4 +1,5 @@
 import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
+import { ensureFindingIndexes } from './first-load-indexes.js';
 import { initialSchema } from './migrations/0001-initial.js';
 import { scoringSchema } from './migrations/0002-scoring.js';
 import { definitionsAndHostRisk } from './migrations/0003-definitions-and-host-risk.js';
@@ -49,5 +50,8 @@ export async function migrateToLatest(store: Pick<Store, 'db' | 'dialect'>): Pro
       },
     );
   }
+  // A first load killed before it rebuilt the findings indexes it deferred (first-load-indexes.ts)
+  // left them missing; they are built here, on the next open.
+  await ensureFindingIndexes(store);
   return result;
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointRepository } from '../../src/store/checkpoint-repository.js';
 import { RunRepository } from '../../src/store/run-repository.js';
@@ -23,6 +24,15 @@ describe('a sync killed with SIGKILL mid-way', () => {
     await db.drop();
     await sim.close();
   });
+
+  const cveIndexCount = async () =>
+    (
+      await sql<{
+        n: number;
+      }>`select count(*) as n from sqlite_master where type = 'index' and name = 'findings_cve'`.execute(
+        db.store.db,
+      )
+    ).rows[0]!.n;
 
   it('resumes from its checkpoint, loses nothing and duplicates nothing', async () => {
     const connector = await addConnector(db.store, sim, { dataTypes: ['machines', 'vulnerabilities'] });
@@ -54,6 +64,8 @@ describe('a sync killed with SIGKILL mid-way', () => {
     await once(child, 'exit');
     const storedBefore = (await openFindingKeys(db.store, connector.id)).length;
     expect(storedBefore).toBeGreaterThan(0);
+    // The killed pass was a first load: it had deferred the CVE index (first-load-indexes.ts).
+    expect(await cveIndexCount()).toBe(0);
 
     await sim.admin('DELETE', '/faults');
     const resumed = await sync(db.store, sim, 'auto');
@@ -71,6 +83,8 @@ describe('a sync killed with SIGKILL mid-way', () => {
       .having((eb) => eb.fn.countAll(), '>', 1)
       .execute();
     expect(dupes).toEqual([]);
+    // The resumed pass built the index its killed first attempt had deferred.
+    expect(await cveIndexCount()).toBe(1);
     const runs = await new RunRepository(db.store).list(connector.id);
     expect(runs.map((r) => r.state)).toEqual(['succeeded', 'failed']);
   });

@@ -7,6 +7,7 @@ import { VulnerabilityRowSchema } from '../../mde/schemas/vulnerability-row.js';
 import type { NormalizedFinding } from '../../normalize/model.js';
 import { normalizeFinding } from '../../normalize/normalize-finding.js';
 import type { FindingBatchContext, SnapshotBatchResult } from '../../store/finding-writer.js';
+import { deferFindingIndexesForFirstLoad, ensureFindingIndexes } from '../../store/first-load-indexes.js';
 import type { StreamCounters } from '../../store/run-repository.js';
 import { openSnapshotSession, type SnapshotSession } from '../../store/snapshot-session.js';
 import { reject, type SyncContext } from '../sync-context.js';
@@ -100,6 +101,8 @@ export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snaps
   ctx.progress.start(VULNERABILITIES_STREAM);
   const failedFiles: string[] = [];
 
+  // A first load into an empty table builds its CVE index afterwards (design.md 7, bulk loads).
+  const deferred = saved ? [] : await deferFindingIndexesForFirstLoad(ctx.store);
   let session = openSession(ctx, pass);
   try {
     let fileIndex = pass.fileIndex;
@@ -143,6 +146,9 @@ export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snaps
     }
   } finally {
     await session.close();
+    // Whatever a first load deferred, this pass's or a killed earlier one's (which this one resumed).
+    if (deferred.length > 0) ctx.progress.note(`building ${deferred.join(', ')} after the first load`);
+    await ensureFindingIndexes(ctx.store);
   }
 
   if (failedFiles.length > 0) {
