@@ -47,6 +47,10 @@ function connectorOptions(cmd: Command): Command {
     .option('--inactive', 'scheduled runs are paused')
     .option('--full-sync-every-days <n>', 'a full sync every N days, deltas between (default 7)')
     .option('--delta-overlap-hours <n>', 'overlap of delta syncs (default 6)')
+    .option(
+      '--device-sweep-hours <n>',
+      'between full syncs, read every device once this old, else only moved ones (default 24; 0 every run)',
+    )
     .option('--sas-valid-hours <n>', 'validity of export links, 1-6 (default 2)')
     .option('--vulnerability-source <source>', 'export (files) or json (paged; small tenants)')
     .option('--software-id <id>', 'only this software (vendor-_-name)')

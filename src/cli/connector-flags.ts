@@ -39,6 +39,7 @@ export interface ConnectorFlags {
   inactive?: boolean;
   fullSyncEveryDays?: string;
   deltaOverlapHours?: string;
+  deviceSweepHours?: string;
   sasValidHours?: string;
   vulnerabilitySource?: string;
   softwareId?: string;
@@ -95,6 +96,7 @@ export function optionsFromFlags(
   set('maxRetries', int('max-retries', flags.maxRetries));
   set('fullSyncEveryDays', int('full-sync-every-days', flags.fullSyncEveryDays));
   set('deltaOverlapHours', int('delta-overlap-hours', flags.deltaOverlapHours));
+  set('deviceSweepHours', int('device-sweep-hours', flags.deviceSweepHours));
   set('sasValidHours', int('sas-valid-hours', flags.sasValidHours));
   set('vulnerabilitySource', flags.vulnerabilitySource);
   set('softwareId', flags.softwareId);

@@ -516,14 +516,17 @@ export class HostWriter {
       .execute();
   }
 
-  /** machine id → host id for a connector, to attach findings, software and alerts to hosts. */
-  async hostIndex(connectorId: number, seenRunId?: number): Promise<Map<string, number>> {
+  /**
+   * machine id → host id for a connector, to attach findings, software and alerts to hosts. With
+   * `seenSinceRunId` (a device filter is on), only sources seen by that run or later count: those the
+   * last device sweep kept; older ones are out of scope now.
+   */
+  async hostIndex(connectorId: number, seenSinceRunId?: number): Promise<Map<string, number>> {
     let q = this.store.db
       .selectFrom('hostSources')
       .select(['machineId', 'hostId'])
       .where('connectorId', '=', connectorId);
-    // With a device filter, only the machines this run kept count; older ones are out of scope now.
-    if (seenRunId !== undefined) q = q.where('seenRunId', '=', seenRunId);
+    if (seenSinceRunId !== undefined) q = q.where('seenRunId', '>=', seenSinceRunId);
     const rows = await q.execute();
     return new Map(rows.map((r) => [r.machineId, Number(r.hostId)]));
   }

@@ -65,6 +65,11 @@ export const ConnectorOptionsSchema = z.strictObject({
   maxRetries: z.number().int().min(0).max(50).default(10),
   /** A full sync every N days; delta syncs in between (design.md 5). */
   fullSyncEveryDays: z.number().int().min(1).max(14).default(7),
+  /**
+   * Between full syncs, a run reads every device only once the last such sweep is this many hours
+   * old, and otherwise only devices whose lastSeen moved (machines-read-plan.ts); 0: every run.
+   */
+  deviceSweepHours: z.number().int().min(0).max(168).default(24),
   /** Overlap subtracted from the last good sync when asking for changes (mde-api.md 4.3). */
   deltaOverlapHours: z.number().int().min(0).max(48).default(6),
   /** Validity of export links (mde-api.md 4.2: at most 6 hours). */

@@ -127,6 +127,7 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
       store: deps.store,
       connector,
       runId,
+      mode,
       client,
       hosts: hostWriter,
       findings: new FindingWriter(deps.store),

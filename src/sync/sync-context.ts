@@ -15,6 +15,8 @@ export interface SyncContext {
   store: Store;
   connector: Connector;
   runId: number;
+  /** The run's kind (choose-mode.ts): streams without a change feed of their own read less in a delta. */
+  mode: 'full' | 'delta';
   client: MdeClient;
   hosts: HostWriter;
   findings: FindingWriter;

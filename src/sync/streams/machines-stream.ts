@@ -4,17 +4,36 @@ import { MachineSchema } from '../../mde/schemas/machine.js';
 import type { NormalizedMachine } from '../../normalize/model.js';
 import { normalizeMachine } from '../../normalize/normalize-machine.js';
 import { reject, type SyncContext } from '../sync-context.js';
+import {
+  deviceScope,
+  MACHINES_WATERMARK,
+  type MachinesWatermark,
+  machinesReadFilter,
+  planMachinesRead,
+} from './machines-read-plan.js';
 
 export const MACHINES_STREAM = 'machines';
 
 /**
- * Devices (mde-api.md 3): every page of /api/machines, with the connector's OData filter and tag
- * filter, written as hosts and host sources. Runs first; the other streams attach to its hosts.
+ * Devices (mde-api.md 3): the pages of /api/machines, with the connector's OData filter and tag
+ * filter, written as hosts and host sources. Every device on a sweep, only those whose lastSeen
+ * moved between sweeps (machines-read-plan.ts). Runs first; the other streams attach to its hosts.
  */
 export async function syncMachines(ctx: SyncContext): Promise<void> {
   const counters = ctx.counters(MACHINES_STREAM);
   const { options } = ctx.connector;
   const wantedTags = new Set(options.tags.map((t) => t.toLowerCase()));
+  const startedAt = ctx.now();
+  const scope = deviceScope(options);
+  const watermark = await ctx.checkpoints.get<MachinesWatermark>(ctx.connector.id, MACHINES_WATERMARK);
+  const plan = planMachinesRead({
+    mode: ctx.mode,
+    watermark,
+    sweepHours: options.deviceSweepHours,
+    scope,
+    now: startedAt.getTime(),
+  });
+  const filter = machinesReadFilter(plan, options.filter);
   ctx.progress.start(MACHINES_STREAM);
   let page = 0;
   let skipped = 0;
@@ -24,7 +43,7 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
     // and 10,000 machines of JSON cost 150 MB of heap; 100,000 devices are still 20 calls.
     pageSize: 5_000,
     notFoundIsEmpty: true,
-    ...(options.filter ? { query: { $filter: options.filter } } : {}),
+    ...(filter ? { query: { $filter: filter } } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   for await (const records of pages) {
@@ -63,15 +82,27 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
     matched += result.matched ?? 0;
     ctx.progress.update(MACHINES_STREAM, counters.fetched);
   }
-  if (skipped > 0) counters.note = `${skipped} devices not imported: not seen for ${options.staleDays} days`;
+  if (plan.kind === 'changed')
+    counters.note = `read the devices whose lastSeen moved since ${plan.since}; every device is read again at ${plan.nextSweepAt} or in the next full sync`;
+  if (skipped > 0) {
+    const stale = `${skipped} devices not imported: not seen for ${options.staleDays} days`;
+    counters.note = counters.note ? `${counters.note}; ${stale}` : stale;
+  }
   if (matched > 0) {
     const joined = `${matched} new devices joined hosts another connector reports (identification rules)`;
     counters.note = counters.note ? `${counters.note}; ${joined}` : joined;
   }
   await ctx.hosts.foldMerged(ctx.connector.id, ctx.now().toISOString());
-  const index = await ctx.hosts.hostIndex(ctx.connector.id, ctx.deviceFilterActive ? ctx.runId : undefined);
+  // With a device filter, the devices in scope are those the last sweep kept (or seen since).
+  const sweepRunId = plan.kind === 'sweep' ? ctx.runId : plan.sweepRunId;
+  const index = await ctx.hosts.hostIndex(ctx.connector.id, ctx.deviceFilterActive ? sweepRunId : undefined);
   ctx.hostIndex.clear();
   for (const [machineId, hostId] of index) ctx.hostIndex.set(machineId, hostId);
   await ctx.checkpoints.clear(ctx.connector.id, MACHINES_STREAM);
+  const read: MachinesWatermark =
+    plan.kind === 'sweep'
+      ? { sweepRunId: ctx.runId, sweepAt: startedAt.toISOString(), readAt: startedAt.toISOString(), scope }
+      : { ...watermark!, readAt: startedAt.toISOString() };
+  await ctx.checkpoints.put(ctx.connector.id, MACHINES_WATERMARK, read, ctx.now().toISOString());
   counters.outcome = 'complete';
 }
