@@ -12,6 +12,7 @@ import { chunk } from './chunk.js';
 import { contentColumns } from './finding-columns.js';
 import type { Store } from './open-store.js';
 import type { Database, FindingTable } from './schema.js';
+import { UpdateById } from './update-by-id.js';
 
 /** Where a batch of findings belongs and how to find each machine's host. */
 export interface FindingBatchContext {
@@ -58,7 +59,11 @@ const LOOKUP_CHUNK = 500;
  * dies loses at most the batch in flight and resumes after the last one stored (design.md 2).
  */
 export class FindingWriter {
-  constructor(private readonly store: Store) {}
+  private readonly updateById: UpdateById;
+
+  constructor(private readonly store: Store) {
+    this.updateById = new UpdateById(store, 'findings');
+  }
 
   /**
    * A batch from a full snapshot (the export files or the paged JSON export), portably. On SQLite the
@@ -91,9 +96,9 @@ export class FindingWriter {
           result.unchanged++;
         } else {
           const reopened = decision === 'reopen';
-          await trx
-            .updateTable('findings')
-            .set({
+          await this.updateById.run(
+            trx,
+            {
               ...contentColumns(f),
               hostId: ctx.hostIdOf(f.machineId),
               status: 'open',
@@ -102,9 +107,9 @@ export class FindingWriter {
               stateTime: snapshotTime,
               seenRunId: ctx.seenToken,
               updatedAt: ctx.at,
-            })
-            .where('id', '=', existing!.id)
-            .execute();
+            },
+            existing!.id,
+          );
           result.updated++;
           if (reopened) result.reopened++;
         }
@@ -181,9 +186,9 @@ export class FindingWriter {
           });
           continue;
         }
-        await trx
-          .updateTable('findings')
-          .set({
+        await this.updateById.run(
+          trx,
+          {
             ...(row.status === 'open' ? contentColumns(finding) : {}),
             ...(row.status === 'open'
               ? { hostId: ctx.hostIdOf(finding.machineId), lastFound: row.stateTime }
@@ -193,9 +198,9 @@ export class FindingWriter {
             reopenedCount: row.reopenedCount,
             stateTime: row.stateTime,
             updatedAt: ctx.at,
-          })
-          .where('id', '=', row.id)
-          .execute();
+          },
+          row.id,
+        );
       }
       for (const part of chunk(inserts, INSERT_CHUNK))
         await trx.insertInto('findings').values(part).execute();
