@@ -120,22 +120,31 @@ export function encodeRows(rows: readonly SnapshotRow[]): string {
   return joinRows(rows.map(encodeRow));
 }
 
-/** The rows of {@link encodeRows}, with numbers and nulls restored. */
-export function decodeRows(encoded: string): SnapshotRow[] {
-  if (encoded.length === 0) return [];
-  const lines = encoded.split(RECORD);
-  const rows = new Array<SnapshotRow>(lines.length);
-  for (let i = 0; i < lines.length; i++) {
-    const fields = lines[i]!.split(FIELD) as SnapshotRow;
-    if (fields.length !== WIDTH)
-      throw new Error(`snapshot row ${i} has ${fields.length} fields, not ${WIDTH}`);
-    for (let j = 0; j < WIDTH; j++) {
-      const s = fields[j] as string;
-      if (s === NULL) fields[j] = null;
-      else if (NUMERIC.has(j)) fields[j] = Number(s);
-      else if (s.charCodeAt(0) === 3) fields[j] = decodeText(s.slice(1));
-    }
-    rows[i] = fields;
+/**
+ * The rows of {@link encodeRows}, with numbers and nulls restored, one at a time as the consumer
+ * asks: the writer thread stores each before the next is split, so a batch never exists as 10,000
+ * arrays at once (design.md 7, peak memory).
+ */
+export function* decodeRows(encoded: string): Generator<SnapshotRow, void, undefined> {
+  if (encoded.length === 0) return;
+  let start = 0;
+  for (let i = 0; ; i++) {
+    const end = encoded.indexOf(RECORD, start);
+    const line = end === -1 ? encoded.slice(start) : encoded.slice(start, end);
+    yield decodeLine(line, i);
+    if (end === -1) return;
+    start = end + 1;
   }
-  return rows;
+}
+
+function decodeLine(line: string, i: number): SnapshotRow {
+  const fields = line.split(FIELD) as SnapshotRow;
+  if (fields.length !== WIDTH) throw new Error(`snapshot row ${i} has ${fields.length} fields, not ${WIDTH}`);
+  for (let j = 0; j < WIDTH; j++) {
+    const s = fields[j] as string;
+    if (s === NULL) fields[j] = null;
+    else if (NUMERIC.has(j)) fields[j] = Number(s);
+    else if (s.charCodeAt(0) === 3) fields[j] = decodeText(s.slice(1));
+  }
+  return fields;
 }

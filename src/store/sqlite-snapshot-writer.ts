@@ -120,7 +120,7 @@ export class SqliteSnapshotWriter {
    */
   write(
     ctx: SnapshotWriteContext,
-    rows: readonly SnapshotRow[],
+    rows: Iterable<SnapshotRow>,
     scannedMachineIds: readonly string[],
     snapshotTime: string,
     checkpoint: Checkpoint,
