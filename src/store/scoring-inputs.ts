@@ -37,6 +37,15 @@ export async function loadDeviceValues(
   store: Store,
   connectorId: number,
 ): Promise<Map<string, string | null>> {
+  if (store.sqlite) {
+    // A run loads these three times (sync-scoring.ts) at one row per device: raw tuples from a
+    // prepared statement rather than Kysely's per-row objects and name mapping (design.md 7).
+    const tuples = store.sqlite
+      .prepare('SELECT machine_id, device_value FROM host_sources WHERE connector_id = ?')
+      .raw()
+      .all(connectorId) as Array<[string, string | null]>;
+    return new Map(tuples);
+  }
   const rows = await store.db
     .selectFrom('hostSources')
     .select(['machineId', 'deviceValue'])
