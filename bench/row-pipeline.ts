@@ -23,7 +23,7 @@ import { compileScorer } from '../src/normalize/scoring/compile-scorer.js';
 import { DEFAULT_SCORING_MAP } from '../src/normalize/scoring/scoring-map.js';
 import { pascalJsonLine } from '../src/simulator/export-casing.js';
 import { createSimulatedTenant } from '../src/simulator/tenant/create-simulated-tenant.js';
-import { encodeRow, joinRows, toSnapshotRow } from '../src/store/snapshot-row-codec.js';
+import { encodeFinding, joinRows } from '../src/store/snapshot-row-codec.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -137,7 +137,7 @@ async function pipeline(digest?: ReturnType<typeof createHash>): Promise<number>
           hostId = ++hostIds;
           hostIndex.set(finding.machineId, hostId);
         }
-        lines.push(encodeRow(toSnapshotRow(finding, hostId)));
+        lines.push(encodeFinding(finding, hostId));
       }
       if (lines.length >= 10_000) {
         flush();

@@ -8,7 +8,7 @@ import type {
 } from './finding-writer.js';
 import type { HostWriter } from './host-writer.js';
 import type { Store } from './open-store.js';
-import { decodeRows, encodeRow, joinRows, toSnapshotRow } from './snapshot-row-codec.js';
+import { decodeRows, encodeFinding, joinRows } from './snapshot-row-codec.js';
 import type { SnapshotWorkerReply, SnapshotWorkerRequest } from './snapshot-worker-messages.js';
 import { SqliteSnapshotWriter } from './sqlite-snapshot-writer.js';
 import { startWorkerThread } from './start-worker-thread.js';
@@ -119,7 +119,7 @@ abstract class EncodingSession {
   }
 
   add(f: NormalizedFinding): void {
-    this.lines.push(encodeRow(toSnapshotRow(f, this.ctx.hostIdOf(f.machineId))));
+    this.lines.push(encodeFinding(f, this.ctx.hostIdOf(f.machineId)));
   }
 
   discard(): void {
