@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -18,12 +19,13 @@ import { readExportFileBatches } from '../src/mde/export/export-file-reader.js';
 import type { HttpResponse, HttpTransport } from '../src/mde/http/http-transport.js';
 import { parseRecord } from '../src/mde/parse/parse-record.js';
 import { VulnerabilityRowSchema } from '../src/mde/schemas/vulnerability-row.js';
+import type { NormalizedFinding } from '../src/normalize/model.js';
 import { normalizeFinding } from '../src/normalize/normalize-finding.js';
 import { compileScorer } from '../src/normalize/scoring/compile-scorer.js';
 import { DEFAULT_SCORING_MAP } from '../src/normalize/scoring/scoring-map.js';
 import { pascalJsonLine } from '../src/simulator/export-casing.js';
 import { createSimulatedTenant } from '../src/simulator/tenant/create-simulated-tenant.js';
-import { encodeFinding, joinRows } from '../src/store/snapshot-row-codec.js';
+import * as codec from '../src/store/snapshot-row-codec.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -106,18 +108,42 @@ async function readOnly(): Promise<number> {
   return rows;
 }
 
+/**
+ * The session's encoding, through whatever the codec offers, so that this file also runs on a checkout
+ * from before `encodeFinding` and `EncodedRowBuffer` (the "before" figures).
+ */
+const api = codec as typeof codec & {
+  encodeFinding?: (f: NormalizedFinding, hostId: number | null) => string;
+  EncodedRowBuffer?: new () => { add(line: string): void; take(): string; readonly size: number };
+};
+const encode = api.encodeFinding ?? ((f, hostId) => codec.encodeRow(codec.toSnapshotRow(f, hostId)));
+function lineBuffer() {
+  if (api.EncodedRowBuffer) return new api.EncodedRowBuffer();
+  let lines: string[] = [];
+  return {
+    add: (line: string) => lines.push(line),
+    take: () => {
+      const text = codec.joinRows(lines);
+      lines = [];
+      return text;
+    },
+    get size() {
+      return lines.length;
+    },
+  };
+}
+
 /** The whole main-thread path of `takeRow` and the SQLite session's `add`/`flush`. */
 async function pipeline(digest?: ReturnType<typeof createHash>): Promise<number> {
   const scorer = compileScorer(DEFAULT_SCORING_MAP, { cves: new Map(), deviceValues: new Map() });
   let rows = 0;
-  let lines: string[] = [];
+  const lines = lineBuffer();
   let hostIds = 0;
   const hostIndex = new Map<string, number>();
   const flush = () => {
-    const text = joinRows(lines);
+    const text = lines.take();
     digest?.update(text);
     digest?.update('\n');
-    lines = [];
   };
   for (let i = 0; i < files.length; i++) {
     let scanned = new Set<string>();
@@ -137,9 +163,9 @@ async function pipeline(digest?: ReturnType<typeof createHash>): Promise<number>
           hostId = ++hostIds;
           hostIndex.set(finding.machineId, hostId);
         }
-        lines.push(encodeFinding(finding, hostId));
+        lines.add(encode(finding, hostId));
       }
-      if (lines.length >= 10_000) {
+      if (lines.size >= 10_000) {
         flush();
         scanned = new Set();
       }
@@ -153,20 +179,31 @@ async function pipeline(digest?: ReturnType<typeof createHash>): Promise<number>
 async function time(name: string, run: () => Promise<number>): Promise<void> {
   const wall: number[] = [];
   const cpu: number[] = [];
+  const gc: number[] = [];
   let rows = 0;
+  let gcMs = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  });
+  observer.observe({ entryTypes: ['gc'] });
   for (let r = 0; r < rounds; r++) {
     const start = process.hrtime.bigint();
     const startCpu = process.cpuUsage();
+    gcMs = 0;
     rows = await run();
     const used = process.cpuUsage(startCpu);
     wall.push(Number(process.hrtime.bigint() - start) / 1000 / rows);
     cpu.push((used.user + used.system) / rows);
+    // GC entries arrive asynchronously: let them land before reading the sum.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc.push((gcMs * 1000) / rows);
   }
+  observer.disconnect();
   const fmt = (samples: number[]) => {
     samples.sort((a, b) => a - b);
     return `best ${samples[0]!.toFixed(2)} median ${samples[samples.length >> 1]!.toFixed(2)}`;
   };
-  console.log(`${name.padEnd(9)} ${rows} rows  µs/row wall ${fmt(wall)}  cpu ${fmt(cpu)}`);
+  console.log(`${name.padEnd(9)} ${rows} rows  µs/row wall ${fmt(wall)}  cpu ${fmt(cpu)}  gc ${fmt(gc)}`);
 }
 
 const digest = createHash('sha256');

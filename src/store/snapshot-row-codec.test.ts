@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NormalizedFinding } from '../normalize/model.js';
 import {
   decodeRows,
+  EncodedRowBuffer,
   encodeFinding,
   encodeRow,
   encodeRows,
@@ -124,5 +125,26 @@ describe('encodeFinding', () => {
     const [decoded] = decodeRows(encodeFinding(f, 5));
     expect(decoded![ROW.softwareName]).toBe(CONTROL);
     expect(JSON.parse(decoded![ROW.extra] as string)).toEqual({ k: CONTROL });
+  });
+});
+
+describe('EncodedRowBuffer', () => {
+  it.each([0, 1, 511, 512, 513, 1024, 1500])('gives joinRows of %i lines added', (n) => {
+    const lines = Array.from({ length: n }, (_, i) => encodeFinding(finding({ findingKey: `k${i}` }), i));
+    const buffer = new EncodedRowBuffer();
+    for (const line of lines) buffer.add(line);
+    expect(buffer.size).toBe(n);
+    expect(buffer.take()).toBe(joinRows(lines));
+    expect(buffer.size).toBe(0);
+    expect(buffer.take()).toBe('');
+  });
+
+  it('forgets what was added on clear, pieces included', () => {
+    const buffer = new EncodedRowBuffer();
+    for (let i = 0; i < 700; i++) buffer.add(`old ${i}`);
+    buffer.clear();
+    buffer.add('new');
+    expect(buffer.size).toBe(1);
+    expect(buffer.take()).toBe('new');
   });
 });
