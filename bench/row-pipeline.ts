@@ -206,6 +206,56 @@ async function time(name: string, run: () => Promise<number>): Promise<void> {
   console.log(`${name.padEnd(9)} ${rows} rows  µs/row wall ${fmt(wall)}  cpu ${fmt(cpu)}  gc ${fmt(gc)}`);
 }
 
+/**
+ * The synchronous stages over rows already parsed from JSON (no gunzip, no thread pool, no awaits):
+ * CPU time per row of each stage, cumulative, best of the rounds.
+ */
+async function stages(): Promise<void> {
+  const raws: Record<string, unknown>[] = [];
+  for await (const batch of readExportFileBatches(transport, 'mem://0', { batchSize: 1000 })) {
+    raws.push(...batch);
+    if (raws.length >= 100_000) break;
+  }
+  const scorer = compileScorer(DEFAULT_SCORING_MAP, { cves: new Map(), deviceValues: new Map() });
+  const cumulative = [
+    ['parse', 1],
+    ['+normalize', 2],
+    ['+score', 3],
+    ['+encode', 4],
+  ] as const;
+  for (const [name, depth] of cumulative) {
+    const cpu: number[] = [];
+    for (let r = 0; r < rounds + 1; r++) {
+      const lines = lineBuffer();
+      const start = process.cpuUsage();
+      for (const raw of raws) {
+        const parsed = parseRecord(VulnerabilityRowSchema, raw);
+        if (!parsed.ok || depth < 2) continue;
+        const finding = normalizeFinding(parsed.value, undefined);
+        if (!finding || depth < 3) continue;
+        const s = scorer(finding);
+        finding.severity = s.severity;
+        finding.score = s.score;
+        if (depth < 4) continue;
+        lines.add(encode(finding, 1));
+        if (lines.size >= 10_000) lines.take();
+      }
+      lines.take();
+      const used = process.cpuUsage(start);
+      if (r > 0) cpu.push((used.user + used.system) / raws.length);
+    }
+    cpu.sort((a, b) => a - b);
+    console.log(
+      `stage ${name.padEnd(11)} cpu µs/row best ${cpu[0]!.toFixed(2)} median ${cpu[cpu.length >> 1]!.toFixed(2)}`,
+    );
+  }
+}
+
+if (args.only === 'stages') {
+  await stages();
+  process.exit(0);
+}
+
 const digest = createHash('sha256');
 const total = await pipeline(digest);
 console.log(`output digest ${digest.digest('hex').slice(0, 16)} over ${total} rows`);
