@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/row-pipeline.ts [--devices 20000] [--rounds 5]`: the main thread's per-row cost of the
+ * `npx tsx bench/row-pipeline.ts [--devices 20000] [--rounds 5] [--batch 100] [--only read|pipeline|stages]`: the main thread's per-row cost of the
  * full vulnerability sync (design.md 7), without HTTP or a store. A simulated tenant's export files
  * (gzip JSON lines, PascalCase, as the simulator serves them) are built in memory, then read through
  * the export-file reader and taken row by row as `takeRow` does: parseRecord → normalizeFinding →
@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '5' },
     'devices-per-file': { type: 'string', default: '5000' },
     only: { type: 'string' },
+    batch: { type: 'string', default: '100' },
   },
 });
 const devices = Number(args.devices);
@@ -103,7 +104,9 @@ say(`${devices} devices, ${files.length} files, ${files.reduce((n, f) => n + f.l
 async function readOnly(): Promise<number> {
   let rows = 0;
   for (let i = 0; i < files.length; i++)
-    for await (const batch of readExportFileBatches(transport, `mem://${i}`, { batchSize: 1000 }))
+    for await (const batch of readExportFileBatches(transport, `mem://${i}`, {
+      batchSize: Number(args.batch),
+    }))
       rows += batch.length;
   return rows;
 }
@@ -147,7 +150,9 @@ async function pipeline(digest?: ReturnType<typeof createHash>): Promise<number>
   };
   for (let i = 0; i < files.length; i++) {
     let scanned = new Set<string>();
-    for await (const batch of readExportFileBatches(transport, `mem://${i}`, { batchSize: 1000 })) {
+    for await (const batch of readExportFileBatches(transport, `mem://${i}`, {
+      batchSize: Number(args.batch),
+    })) {
       for (const raw of batch) {
         rows++;
         const parsed = parseRecord(VulnerabilityRowSchema, raw);
@@ -212,7 +217,7 @@ async function time(name: string, run: () => Promise<number>): Promise<void> {
  */
 async function stages(): Promise<void> {
   const raws: Record<string, unknown>[] = [];
-  for await (const batch of readExportFileBatches(transport, 'mem://0', { batchSize: 1000 })) {
+  for await (const batch of readExportFileBatches(transport, 'mem://0', { batchSize: Number(args.batch) })) {
     raws.push(...batch);
     if (raws.length >= 100_000) break;
   }
