@@ -117,9 +117,17 @@ async function readOnly(): Promise<number> {
  */
 const api = codec as typeof codec & {
   encodeFinding?: (f: NormalizedFinding, hostId: number | null) => string;
+  FindingEncoder?: new () => { encode(f: NormalizedFinding, hostId: number | null): string };
   EncodedRowBuffer?: new () => { add(line: string): void; take(): string; readonly size: number };
 };
-const encode = api.encodeFinding ?? ((f, hostId) => codec.encodeRow(codec.toSnapshotRow(f, hostId)));
+const encode = newEncoder();
+function newEncoder(): (f: NormalizedFinding, hostId: number | null) => string {
+  if (api.FindingEncoder) {
+    const encoder = new api.FindingEncoder();
+    return (f, hostId) => encoder.encode(f, hostId);
+  }
+  return api.encodeFinding ?? ((f, hostId) => codec.encodeRow(codec.toSnapshotRow(f, hostId)));
+}
 function lineBuffer() {
   if (api.EncodedRowBuffer) return new api.EncodedRowBuffer();
   let lines: string[] = [];
@@ -143,10 +151,14 @@ async function pipeline(digest?: ReturnType<typeof createHash>): Promise<number>
   const lines = lineBuffer();
   let hostIds = 0;
   const hostIndex = new Map<string, number>();
+  let first = true;
   const flush = () => {
     const text = lines.take();
+    if (text.length === 0) return;
+    // Batches joined by the record separator: the digest of every line, wherever the batches end.
+    if (!first) digest?.update('\u0002');
     digest?.update(text);
-    digest?.update('\n');
+    first = false;
   };
   for (let i = 0; i < files.length; i++) {
     let scanned = new Set<string>();

@@ -6,6 +6,7 @@ import {
   encodeFinding,
   encodeRow,
   encodeRows,
+  FindingEncoder,
   joinRows,
   ROW,
   type SnapshotRow,
@@ -146,5 +147,31 @@ describe('EncodedRowBuffer', () => {
     buffer.add('new');
     expect(buffer.size).toBe(1);
     expect(buffer.take()).toBe('new');
+  });
+});
+
+describe('FindingEncoder', () => {
+  it('writes what encodeRow(toSnapshotRow()) writes for a run of rows sharing, changing and mutating paths', () => {
+    const shared = ['C:\\app\\a.exe'];
+    const mutable = ['C:\\x.exe', 'D:\\y.exe'];
+    const rows: NormalizedFinding[] = [
+      finding({ diskPaths: shared, registryPaths: ['HKLM\\a'] }),
+      finding({ diskPaths: [...shared], registryPaths: ['HKLM\\a'] }),
+      finding({ diskPaths: shared, registryPaths: [] }),
+      finding({ diskPaths: ['C:\\app\\b.exe'], registryPaths: ['HKLM\\a'] }),
+      finding({ diskPaths: mutable, registryPaths: ['HKLM\\a', 'HKLM\\"quoted"'] }),
+      finding({ diskPaths: [], registryPaths: ['HKLM\\a', 'HKLM\\"quoted"'] }),
+      finding({ diskPaths: ['C:\\app\\b.exe', 'C:\\app\\c.exe'], registryPaths: ['\u0001'] }),
+      finding({ diskPaths: ['C:\\app\\b.exe'], registryPaths: ['\u0001'] }),
+    ];
+    const encoder = new FindingEncoder();
+    const check = (f: NormalizedFinding) => expect(encoder.encode(f, 9)).toBe(encodeRow(toSnapshotRow(f, 9)));
+    for (const f of rows) check(f);
+    // The caller's array changed in place since it was last encoded: the memo must not answer.
+    check(finding({ diskPaths: mutable }));
+    mutable[1] = 'E:\\changed.exe';
+    check(finding({ diskPaths: mutable }));
+    check(finding({ diskPaths: [1, 2] as unknown as string[] }));
+    check(finding({ diskPaths: [1, 2] as unknown as string[] }));
   });
 });

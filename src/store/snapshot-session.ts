@@ -8,7 +8,7 @@ import type {
 } from './finding-writer.js';
 import type { HostWriter } from './host-writer.js';
 import type { Store } from './open-store.js';
-import { decodeRows, EncodedRowBuffer, encodeFinding } from './snapshot-row-codec.js';
+import { decodeRows, EncodedRowBuffer, FindingEncoder } from './snapshot-row-codec.js';
 import type { SnapshotWorkerReply, SnapshotWorkerRequest } from './snapshot-worker-messages.js';
 import { SqliteSnapshotWriter } from './sqlite-snapshot-writer.js';
 import { startWorkerThread } from './start-worker-thread.js';
@@ -111,6 +111,7 @@ class PortableSession implements SnapshotSession {
 /** Rows encoded as they come, the common part of the two SQLite sessions. */
 abstract class EncodingSession {
   private readonly lines = new EncodedRowBuffer();
+  private readonly encoder = new FindingEncoder();
 
   constructor(protected readonly ctx: FindingBatchContext) {}
 
@@ -119,7 +120,7 @@ abstract class EncodingSession {
   }
 
   add(f: NormalizedFinding): void {
-    this.lines.add(encodeFinding(f, this.ctx.hostIdOf(f.machineId)));
+    this.lines.add(this.encoder.encode(f, this.ctx.hostIdOf(f.machineId)));
   }
 
   discard(): void {
