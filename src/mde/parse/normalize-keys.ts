@@ -41,7 +41,8 @@ const MAX_COMPILED_KEYS = 200;
  * names. The generic loop reads and writes a different key on each step, which leaves V8's property
  * caches megamorphic; the literal is a fixed shape with monomorphic reads (design.md 7: this runs on
  * millions of export rows). Names reach the source only as JSON string literals. Undefined (the loop
- * is kept) for `__proto__`, which an object literal would take as the prototype, and for huge plans.
+ * is kept) for `__proto__`, which an object literal would take as the prototype, for huge plans, and
+ * where code generation is not allowed.
  */
 function compileCopy(
   keys: readonly string[],
@@ -49,9 +50,14 @@ function compileCopy(
 ): ((record: Record<string, unknown>) => Record<string, unknown>) | undefined {
   if (keys.length > MAX_COMPILED_KEYS || targets.includes('__proto__')) return undefined;
   const fields = targets.map((target, i) => `${JSON.stringify(target)}: r[${JSON.stringify(keys[i])}]`);
-  return new Function('r', `return { ${fields.join(', ')} };`) as (
-    record: Record<string, unknown>,
-  ) => Record<string, unknown>;
+  try {
+    return new Function('r', `return { ${fields.join(', ')} };`) as (
+      record: Record<string, unknown>,
+    ) => Record<string, unknown>;
+  } catch {
+    // Code generation is disallowed (--disallow-code-generation-from-strings): the loop does the same.
+    return undefined;
+  }
 }
 
 /**
