@@ -1,8 +1,8 @@
 /**
  * Streams one via-files export (mde-api.md 4.2): download the SAS URL without an Authorization
- * header, gunzip (node:zlib) and split lines (readline's rules, a chunk at a time) as the bytes
- * arrive, JSON.parse each line. Memory stays flat however large the file (design.md 5, 7). Keys are left as they are
- * (PascalCase in files); `parseRecord` maps them case-insensitively later.
+ * header, gunzip (node:zlib) and split lines (readline's rules, a chunk at a time: line-splitter.ts)
+ * as the bytes arrive, JSON.parse each line. Memory stays flat however large the file (design.md 5,
+ * 7). Keys are left as they are (PascalCase in files); `parseRecord` maps them case-insensitively later.
  */
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
