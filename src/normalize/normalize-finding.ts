@@ -4,7 +4,7 @@ import { type CustomFieldExtractor, hasCustomAttributes, NO_CUSTOM_ATTRIBUTES } 
 import { defaultScore } from './default-scoring.js';
 import { findingKey } from './finding-key.js';
 import type { NormalizedFinding } from './model.js';
-import { pickExtra } from './pick-extra.js';
+import { createExtraPicker } from './pick-extra.js';
 
 const KNOWN = new Set([
   'id',
@@ -35,6 +35,9 @@ const KNOWN = new Set([
   'status',
   'isOnboarded',
 ]);
+
+/** The rows of an export share one key sequence: their extra keys are found once (design.md 7). */
+const pickRowExtra = createExtraPicker(KNOWN);
 
 /**
  * One vulnerability row (mde-api.md 4.1, also a delta row of 4.3) as a finding, or null for a row
@@ -81,7 +84,7 @@ export function normalizeFinding(
     rbacGroupId: row.rbacGroupId ?? null,
     rbacGroupName: row.rbacGroupName ?? null,
     cvssScore: row.cvssScore ?? null,
-    extra: pickExtra(row, KNOWN),
+    extra: pickRowExtra(row),
     customAttributes: custom ? custom.extract(row) : NO_CUSTOM_ATTRIBUTES,
     contentHash: '',
   };

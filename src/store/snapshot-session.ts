@@ -8,7 +8,7 @@ import type {
 } from './finding-writer.js';
 import type { HostWriter } from './host-writer.js';
 import type { Store } from './open-store.js';
-import { decodeRows, encodeRow, joinRows, toSnapshotRow } from './snapshot-row-codec.js';
+import { decodeRows, EncodedRowBuffer, FindingEncoder } from './snapshot-row-codec.js';
 import type { SnapshotWorkerReply, SnapshotWorkerRequest } from './snapshot-worker-messages.js';
 import { SqliteSnapshotWriter } from './sqlite-snapshot-writer.js';
 import { startWorkerThread } from './start-worker-thread.js';
@@ -110,26 +110,25 @@ class PortableSession implements SnapshotSession {
 
 /** Rows encoded as they come, the common part of the two SQLite sessions. */
 abstract class EncodingSession {
-  protected lines: string[] = [];
+  private readonly lines = new EncodedRowBuffer();
+  private readonly encoder = new FindingEncoder();
 
   constructor(protected readonly ctx: FindingBatchContext) {}
 
   get size() {
-    return this.lines.length;
+    return this.lines.size;
   }
 
   add(f: NormalizedFinding): void {
-    this.lines.push(encodeRow(toSnapshotRow(f, this.ctx.hostIdOf(f.machineId))));
+    this.lines.add(this.encoder.encode(f, this.ctx.hostIdOf(f.machineId)));
   }
 
   discard(): void {
-    this.lines = [];
+    this.lines.clear();
   }
 
   protected takeRows(): string {
-    const rows = joinRows(this.lines);
-    this.lines = [];
-    return rows;
+    return this.lines.take();
   }
 }
 

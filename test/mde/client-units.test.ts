@@ -230,6 +230,30 @@ describe('readExportFile with files the simulator does not make', () => {
       status: 404,
     });
   });
+
+  it('hands out every line in order to a slow consumer of a large file (paused and resumed download)', async () => {
+    // Far more lines than the reader queues ahead, with CRLF and lone CR endings among them.
+    const endings = ['\n', '\r\n', '\r'];
+    const text = Array.from(
+      { length: 20_000 },
+      (_, i) => `{"Id":${i},"Pad":"${'x'.repeat(i % 50)}"}${endings[i % 3]}`,
+    );
+    // ~1 MB unzipped: gunzip's 256 KB chunks hold thousands of lines each, beyond what is queued ahead.
+    const transport = new MemoryTransport(() => ({ status: 200, body: gzipSync(text.join('')) }));
+    const ids: number[] = [];
+    let summary: { lines: number; retries: number } | undefined;
+    for await (const batch of readExportFileBatches(transport, URL_, {
+      batchSize: 100,
+      onDone: (s) => {
+        summary = s;
+      },
+    })) {
+      for (const r of batch) ids.push(r.Id as number);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(ids).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+    expect(summary).toMatchObject({ lines: 20_000, retries: 0 });
+  });
 });
 
 describe('ClientCredentialsTokenProvider with a scripted Entra', () => {

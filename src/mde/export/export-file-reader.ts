@@ -1,10 +1,9 @@
 /**
  * Streams one via-files export (mde-api.md 4.2): download the SAS URL without an Authorization
- * header, gunzip (node:zlib) and split lines (node:readline) as the bytes arrive, JSON.parse each
- * line. Memory stays flat however large the file (design.md 5, 7). Keys are left as they are
- * (PascalCase in files); `parseRecord` maps them case-insensitively later.
+ * header, gunzip (node:zlib) and split lines (readline's rules, a chunk at a time: line-splitter.ts)
+ * as the bytes arrive, JSON.parse each line. Memory stays flat however large the file (design.md 5,
+ * 7). Keys are left as they are (PascalCase in files); `parseRecord` maps them case-insensitively later.
  */
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { realTime } from '../http/client-rate-limiter.js';
@@ -14,6 +13,7 @@ import { redactUrl } from '../http/redact.js';
 import { DEFAULT_MAX_RETRIES, decideRetry } from '../http/retry-policy.js';
 import { ExportFileError, NetworkError } from '../mde-errors.js';
 import type { LogSink } from '../mde-logger.js';
+import { LineSplitter } from './line-splitter.js';
 
 /** Options of {@link readExportFile} and {@link readExportFileBatches}. */
 export interface ReadExportFileOptions {
@@ -109,34 +109,36 @@ export async function* readExportFileBatches(
       let batch: Record<string, unknown>[] = [];
       try {
         try {
-          for await (const line of file.lines) {
-            lineNo++;
-            if (lineNo <= delivered || line.trim().length === 0) continue;
-            const value = parseLine(line);
-            if (value === undefined) {
-              if (lineNo <= reportedThrough) continue;
-              // Hand out the records before this line first, so the caller sees file order.
-              if (batch.length > 0) {
+          for await (const lines of file.lines) {
+            for (const line of lines) {
+              lineNo++;
+              if (lineNo <= delivered || line.trim().length === 0) continue;
+              const value = parseLine(line);
+              if (value === undefined) {
+                if (lineNo <= reportedThrough) continue;
+                // Hand out the records before this line first, so the caller sees file order.
+                if (batch.length > 0) {
+                  const out = batch;
+                  batch = [];
+                  summary.records += out.length;
+                  delivered = lastRecordLine;
+                  yield out;
+                }
+                reportedThrough = lineNo;
+                delivered = lineNo;
+                summary.rejected++;
+                options.onRejected?.(`line ${lineNo}: not a JSON object: ${preview(line)}`, lineNo);
+                continue;
+              }
+              batch.push(value);
+              lastRecordLine = lineNo;
+              if (batch.length >= batchSize) {
                 const out = batch;
                 batch = [];
                 summary.records += out.length;
-                delivered = lastRecordLine;
+                delivered = lineNo;
                 yield out;
               }
-              reportedThrough = lineNo;
-              delivered = lineNo;
-              summary.rejected++;
-              options.onRejected?.(`line ${lineNo}: not a JSON object: ${preview(line)}`, lineNo);
-              continue;
-            }
-            batch.push(value);
-            lastRecordLine = lineNo;
-            if (batch.length >= batchSize) {
-              const out = batch;
-              batch = [];
-              summary.records += out.length;
-              delivered = lineNo;
-              yield out;
             }
           }
         } catch {
@@ -233,7 +235,10 @@ function download(transport: HttpTransport, url: string, options: ReadExportFile
   });
 }
 
-/** Gunzip + readline over a body, remembering the first error and the compressed byte count. */
+/** Lines queued ahead of the consumer before the gunzip stream is paused (readline's own limit). */
+const MAX_QUEUED_LINES = 1024;
+
+/** Gunzip + line splitting over a body, remembering the first error and the compressed byte count. */
 function streamLines(body: Readable) {
   // 256 KB output chunks instead of 16 KB: a 100 MB file is a few thousand callbacks, not 100,000.
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
@@ -248,22 +253,68 @@ function streamLines(body: Readable) {
     // "unexpected end of file" that follows is not the cause and is ignored.
     gunzip.end();
   });
+  // Lines are split as each chunk arrives (as readline did), so whatever gunzip produced before an
+  // error is still handed out; the consumer takes them a chunk's worth at a time.
+  const splitter = new LineSplitter();
+  const queue: string[][] = [];
+  let queued = 0;
+  let ended = false;
+  let failed = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  gunzip.on('data', (chunk: Buffer) => {
+    const lines = splitter.push(chunk);
+    if (lines.length === 0) return;
+    queue.push(lines);
+    queued += lines.length;
+    // Back-pressure: a consumer busy storing a batch stops the download instead of buffering it.
+    if (queued > MAX_QUEUED_LINES) gunzip.pause();
+    notify();
+  });
+  gunzip.on('end', () => {
+    const last = splitter.end();
+    if (last !== undefined) queue.push([last]);
+    ended = true;
+    notify();
+  });
   gunzip.on('error', (error) => {
     firstError ??= error;
+    failed = true;
+    notify();
   });
   body.pipe(gunzip);
-  const lines = createInterface({ input: gunzip, crlfDelay: Number.POSITIVE_INFINITY });
+  async function* lines(): AsyncGenerator<string[], void> {
+    for (;;) {
+      const next = queue.shift();
+      if (next !== undefined) {
+        queued -= next.length;
+        if (queued <= MAX_QUEUED_LINES && gunzip.isPaused() && !failed) gunzip.resume();
+        yield next;
+        continue;
+      }
+      if (failed) throw firstError;
+      if (ended) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  }
   return {
-    lines,
+    /** The lines of each chunk, in order; throws (after the lines before it) when gunzip fails. */
+    lines: lines(),
     bytes: () => bytes,
     /** The failure, if any; gunzip of a 0-byte body "fails" but the file is just empty. */
     error: (): Error | undefined =>
       firstError && !(bytes === 0 && isZlibError(firstError)) ? firstError : undefined,
     /** Frees the connection when the consumer stops early. */
     close: () => {
-      lines.close();
       if (!body.readableEnded) body.destroy();
       gunzip.destroy();
+      notify();
     },
   };
 }

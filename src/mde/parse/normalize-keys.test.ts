@@ -116,6 +116,38 @@ describe('normalizeKeys', () => {
     }
   });
 
+  it('copies records with any key names like the general path, in the same key order', () => {
+    // Keys that would break or inject code if the generated copy quoted them wrongly.
+    const odd = [
+      'a"b',
+      "c'd",
+      'e\\f',
+      'g\nh',
+      '}; globalThis.injected = 1; ({',
+      '\u2028\u2029',
+      '\ud800',
+      '',
+      '10',
+      '2',
+      'constructor',
+      'toString',
+      '__proto__x',
+    ];
+    const record: Record<string, unknown> = { Id: 'a', OSPlatform: 'p' };
+    odd.forEach((key, i) => {
+      record[key] = i;
+    });
+    for (let round = 0; round < 3; round++) {
+      const planned = normalizeKeys(record, createKeySpec(SHAPE));
+      const general = normalizeKeys(record, saturatedSpec());
+      expect(planned).toStrictEqual(general);
+      expect(Object.keys(planned)).toEqual(Object.keys(general));
+      expect(planned['id']).toBe('a');
+      expect(planned['}; globalThis.injected = 1; ({']).toBe(4);
+    }
+    expect((globalThis as { injected?: number }).injected).toBeUndefined();
+  });
+
   it('rejects a shape whose keys differ only by case', () => {
     expect(() => createKeySpec({ keys: ['id', 'ID'] })).toThrow(/differ only by case/);
   });

@@ -90,3 +90,39 @@ describe('toIsoUtc', () => {
     expect([...iso].sort()).toEqual([...iso].sort((a, b) => parseTimestampMs(a)! - parseTimestampMs(b)!));
   });
 });
+
+describe('toIsoUtc on the 19-character export form', () => {
+  /** The same instant with a zero fraction takes the general path: the reference for the short one. */
+  const general = (value: string) => toIsoUtc(`${value}.0`);
+
+  it('gives what the general path gives, for valid and invalid values alike', () => {
+    let a = 11;
+    const rnd = () => {
+      a = (Math.imul(a, 1_103_515_245) + 12_345) >>> 0;
+      return a / 4_294_967_296;
+    };
+    const pick = (chars: string) => chars[Math.floor(rnd() * chars.length)]!;
+    const digit = () => pick('0123456789');
+    let valid = 0;
+    for (let i = 0; i < 20_000; i++) {
+      // Mostly well-formed digits (some out of range: month 13, Feb 30, hour 24), sometimes a stray character.
+      const c = (normal: () => string) => (rnd() < 0.01 ? pick('x :-T+Z') : normal());
+      const value =
+        `${c(digit)}${c(digit)}${c(digit)}${c(digit)}-${c(() => pick('01'))}${c(digit)}-${c(() => pick('0123'))}${c(digit)}` +
+        `${pick(' Tt')}${c(() => pick('012'))}${c(digit)}:${c(() => pick('012345'))}${c(digit)}:${c(() => pick('0123456'))}${c(digit)}`;
+      expect(value).toHaveLength(19);
+      const expected = value.endsWith(' ') ? null : general(value);
+      if (expected !== null) valid++;
+      expect(toIsoUtc(value), value).toBe(expected);
+    }
+    expect(valid).toBeGreaterThan(5000);
+  });
+
+  it('keeps the general path for other 19-character forms', () => {
+    expect(toIsoUtc('2020-12-30 14:17-00')).toBe('2020-12-30T14:17:00.000Z');
+    expect(toIsoUtc('2020-12-30T14:17+01')).toBe('2020-12-30T13:17:00.000Z');
+    expect(toIsoUtc(' 2020-12-30 14:17Z ')).toBe('2020-12-30T14:17:00.000Z');
+    expect(toIsoUtc('2020-12-30 14:17:26')).toBe('2020-12-30T14:17:26.000Z');
+    expect(toIsoUtc('2020-12-30t14:17:26')).toBe('2020-12-30T14:17:26.000Z');
+  });
+});
