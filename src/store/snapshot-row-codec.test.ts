@@ -118,7 +118,10 @@ describe('encodeFinding', () => {
   ])('writes the line encodeRow(toSnapshotRow()) writes, and it decodes back: %s', (_, f, hostId) => {
     const line = encodeFinding(f, hostId);
     expect(line).toBe(encodeRow(toSnapshotRow(f, hostId)));
-    expect(decodeRows(joinRows([line, line]))).toEqual([toSnapshotRow(f, hostId), toSnapshotRow(f, hostId)]);
+    expect([...decodeRows(joinRows([line, line]))]).toEqual([
+      toSnapshotRow(f, hostId),
+      toSnapshotRow(f, hostId),
+    ]);
   });
 
   it('decodes control characters back to the original text', () => {
