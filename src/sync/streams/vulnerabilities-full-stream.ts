@@ -164,7 +164,8 @@ export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snaps
     await ctx.checkpoints.clear(connector.id, VULNERABILITIES_STREAM);
     return { snapshotTime: pass.generatedTime };
   }
-  await finishPass(ctx, counters, pass);
+  // A first load (the table was empty when it began) wrote every finding it holds: none to close.
+  await finishPass(ctx, counters, pass, deferred.length > 0);
   return { snapshotTime: pass.generatedTime };
 }
 
@@ -308,10 +309,12 @@ async function finishPass(
   ctx: SyncContext,
   counters: StreamCounters,
   pass: Pick<FullPassCheckpoint, 'seenToken' | 'generatedTime' | 'rejectedDevices' | 'unattributable'>,
+  /** Nothing can have vanished: the sweep (a scan of every open finding) is skipped. */
+  firstLoad = false,
 ) {
   if (pass.unattributable) {
     counters.problem = `${pass.unattributable} rejected rows name no device, so this pass closed no findings`;
-  } else {
+  } else if (!firstLoad) {
     counters.closed += await ctx.findings.sweep(
       batchContext(ctx, pass.seenToken),
       pass.generatedTime,
