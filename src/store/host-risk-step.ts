@@ -65,7 +65,7 @@ export async function computeHostRisk(
 ): Promise<HostRiskStepResult> {
   const db = store.db.withoutPlugins() as Kysely<unknown>;
   const total: HostRiskStepResult = { hosts: 0, changed: 0 };
-  if (changedSince !== undefined && !(await mostlyUnscored(db, connectorId))) {
+  if (changedSince !== undefined) {
     // After a run, only hosts whose findings, alerts or sources it wrote can have a new risk; an
     // unchanged re-sync or a small delta must not pay for 100,000 hosts (design.md 7).
     const ids = await hostsChangedSince(db, connectorId, changedSince);
@@ -99,18 +99,6 @@ export async function computeHostRisk(
 
 /** Host ids per pass when they come as a list: well under every database's parameter limit. */
 const ID_LIST_PASS = 5_000;
-
-/**
- * Whether most of the connector's hosts were never scored (a first load): then every host changed,
- * and walking them by id range is cheaper than collecting the changed ones from 3 million findings.
- */
-async function mostlyUnscored(db: Kysely<unknown>, connectorId: number): Promise<boolean> {
-  const row = (
-    await sql`SELECT COUNT(*) AS total, SUM(CASE WHEN h.risk_changed_at IS NULL THEN 1 ELSE 0 END) AS unscored
-      FROM host_sources s JOIN hosts h ON h.id = s.host_id WHERE s.connector_id = ${connectorId}`.execute(db)
-  ).rows[0] as { total: unknown; unscored: unknown } | undefined;
-  return Number(row?.unscored ?? 0) * 2 > Number(row?.total ?? 0);
-}
 
 /**
  * The connector's hosts a run may have changed the risk of: a finding, alert or source of theirs was
