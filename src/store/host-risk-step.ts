@@ -105,6 +105,15 @@ const ID_LIST_PASS = 5_000;
  * written at or after `since` (unchanged rows keep their updated_at), or their risk was never computed.
  */
 async function hostsChangedSince(db: Kysely<unknown>, connectorId: number, since: string): Promise<number[]> {
+  // Findings and alerts only ever attach to hosts of the connector's own sources: when the run wrote
+  // every source (a first load), those are all the changed hosts, and the 3 million findings need
+  // not be read to say so.
+  const sources = (
+    await sql`SELECT host_id AS id, CASE WHEN updated_at >= ${since} THEN 1 ELSE 0 END AS fresh
+      FROM host_sources WHERE connector_id = ${connectorId}`.execute(db)
+  ).rows as Array<{ id: unknown; fresh: unknown }>;
+  if (sources.length > 0 && sources.every((r) => Number(r.fresh) === 1))
+    return [...new Set(sources.map((r) => Number(r.id)))].sort((a, b) => a - b);
   const rows = (
     await sql`SELECT host_id AS id FROM findings WHERE connector_id = ${connectorId} AND updated_at >= ${since} AND host_id IS NOT NULL
       UNION SELECT host_id FROM alerts WHERE connector_id = ${connectorId} AND updated_at >= ${since} AND host_id IS NOT NULL
