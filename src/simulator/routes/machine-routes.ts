@@ -4,6 +4,7 @@ import { MdeHttpError } from '../http/respond.js';
 import type { Route, RouteContext } from '../http/route.js';
 import { sendBody } from '../http/send-body.js';
 import { ENTITY_SETS } from '../odata/index.js';
+import { datetimeBounds } from '../odata/last-seen-bounds.js';
 import { currentEpoch, findMachine } from './lookups.js';
 
 const ID = '([^/]+)';
@@ -26,10 +27,14 @@ export const machineRoutes: Route[] = [
       if (ctx.sim.tenant.machineCount(now) === 0) {
         throw new MdeHttpError(404, 'ResourceNotFound', 'No machines found');
       }
+      const filter = ctx.url.searchParams.get('$filter');
+      const seen = filter ? datetimeBounds(filter, 'lastSeen') : undefined;
       return sendODataPage(
         ctx,
         ENTITY_SETS.machines,
-        ctx.sim.tenant.machines(now) as Iterable<Record<string, unknown>>,
+        (seen ? ctx.sim.tenant.machinesLastSeenIn(now, seen) : ctx.sim.tenant.machines(now)) as Iterable<
+          Record<string, unknown>
+        >,
         'Machines',
         undefined,
         (skip) => ctx.sim.tenant.machines(now, skip) as Iterable<Record<string, unknown>>,

@@ -2,6 +2,7 @@ import { AggregateCache } from './aggregates.js';
 import { AlertSource } from './alerts.js';
 import { changeRowsOf } from './change-feed.js';
 import { cveRecordsOf } from './cve-records.js';
+import { deviceCore, lastReportMs } from './device-profile.js';
 import { deviceSnapshot } from './device-snapshot.js';
 import { groundTruthOf } from './ground-truth.js';
 import { inventoryRowsOf, nonCpeRowsOf } from './inventory-rows.js';
@@ -37,6 +38,15 @@ export function createSimulatedTenant(options: TenantOptions): SimulatedTenant {
     *machines(atMs, from = 0): Generator<MachineRecord> {
       const count = machineCountAt(ctx, atMs);
       for (let index = Math.max(0, from); index < count; index++) yield machineRecord(ctx, index, atMs)!;
+    },
+    *machinesLastSeenIn(atMs, range): Generator<MachineRecord> {
+      const count = machineCountAt(ctx, atMs);
+      const from = (range.from ?? -Infinity) - 1_000;
+      const to = (range.to ?? Infinity) + 1_000;
+      for (let index = 0; index < count; index++) {
+        const seen = lastReportMs(deviceCore(ctx, index), atMs);
+        if (seen >= from && seen <= to) yield machineRecord(ctx, index, atMs)!;
+      }
     },
     vulnerabilityRows(index, epoch) {
       const snap = deviceSnapshot(ctx, index, epoch);

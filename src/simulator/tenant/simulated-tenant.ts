@@ -58,6 +58,12 @@ export interface SimulatedTenant {
   machineIndexById(id: string): number | undefined;
   /** The machines in id order, from index `from` (a `$skip` without a filter starts there directly). */
   machines(atMs: number, from?: number): Iterable<MachineRecord>;
+  /**
+   * The machines whose last report lies in a range (epoch ms, inclusive), without producing the
+   * others: MDE answers a `lastSeen` filter from an index (mde-api.md 7). A pre-filter, with a second
+   * of margin for how lastSeen is printed; the request's filter still decides.
+   */
+  machinesLastSeenIn(atMs: number, range: { from?: number; to?: number }): Iterable<MachineRecord>;
   vulnerabilityRows(machineIndex: number, epoch: number): VulnerabilityRow[];
   inventoryRows(machineIndex: number, epoch: number): InventoryRow[];
   nonCpeInventoryRows(machineIndex: number, epoch: number): NonCpeInventoryRow[];

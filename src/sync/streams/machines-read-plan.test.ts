@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { windowFilter } from './machines-by-last-seen.js';
 import {
   deviceScope,
   LAST_SEEN_OVERLAP_MS,
   type MachinesWatermark,
-  machinesReadFilter,
   planMachinesRead,
 } from './machines-read-plan.js';
 
@@ -52,21 +52,15 @@ describe('planMachinesRead', () => {
   });
 });
 
-describe('machinesReadFilter', () => {
-  const changed = {
-    kind: 'changed' as const,
-    since: '2026-11-23T06:00:00.000Z',
-    sweepRunId: 1,
-    nextSweepAt: '',
-  };
-  it('keeps the connector filter on a sweep and narrows it between sweeps', () => {
-    expect(machinesReadFilter({ kind: 'sweep', reason: '' }, undefined)).toBeUndefined();
-    expect(machinesReadFilter({ kind: 'sweep', reason: '' }, "healthStatus eq 'Active'")).toBe(
-      "healthStatus eq 'Active'",
+describe('windowFilter', () => {
+  const a = Date.parse('2026-11-23T06:00:00.000Z');
+  const b = Date.parse('2026-11-23T08:00:00.000Z');
+  it('is a half-open lastSeen window, with the connector filter kept whole', () => {
+    expect(windowFilter(a, b, undefined)).toBe(
+      'lastSeen gt 2026-11-23T06:00:00.000Z and lastSeen le 2026-11-23T08:00:00.000Z',
     );
-    expect(machinesReadFilter(changed, undefined)).toBe('lastSeen gt 2026-11-23T06:00:00.000Z');
-    expect(machinesReadFilter(changed, "healthStatus eq 'Active' or riskScore eq 'High'")).toBe(
-      "(healthStatus eq 'Active' or riskScore eq 'High') and lastSeen gt 2026-11-23T06:00:00.000Z",
+    expect(windowFilter(a, b, "healthStatus eq 'Active' or riskScore eq 'High'")).toBe(
+      "(healthStatus eq 'Active' or riskScore eq 'High') and lastSeen gt 2026-11-23T06:00:00.000Z and lastSeen le 2026-11-23T08:00:00.000Z",
     );
   });
 });

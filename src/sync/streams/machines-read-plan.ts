@@ -58,16 +58,6 @@ export function planMachinesRead(input: {
   };
 }
 
-/** The OData filter of a read: the connector's own, narrowed to moved devices between sweeps. */
-export function machinesReadFilter(
-  plan: MachinesReadPlan,
-  connectorFilter: string | undefined,
-): string | undefined {
-  if (plan.kind === 'sweep') return connectorFilter;
-  const moved = `lastSeen gt ${plan.since}`;
-  return connectorFilter ? `(${connectorFilter}) and ${moved}` : moved;
-}
-
 /** The options that decide which devices a connector keeps, as one comparable string. */
 export function deviceScope(options: {
   filter?: string | undefined;

@@ -4,11 +4,11 @@ import { MachineSchema } from '../../mde/schemas/machine.js';
 import type { NormalizedMachine } from '../../normalize/model.js';
 import { normalizeMachine } from '../../normalize/normalize-machine.js';
 import { reject, type SyncContext } from '../sync-context.js';
+import { lastSeenWindowPages } from './machines-by-last-seen.js';
 import {
   deviceScope,
   MACHINES_WATERMARK,
   type MachinesWatermark,
-  machinesReadFilter,
   planMachinesRead,
 } from './machines-read-plan.js';
 
@@ -33,19 +33,28 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
     scope,
     now: startedAt.getTime(),
   });
-  const filter = machinesReadFilter(plan, options.filter);
   ctx.progress.start(MACHINES_STREAM);
   let page = 0;
   let skipped = 0;
   let matched = 0;
-  const pages = odataPages(ctx.client, 'entity', '/api/machines', {
-    // Half of MDE's $top maximum: a page is held whole (raw, parsed, normalized) while it is written,
-    // and 10,000 machines of JSON cost 150 MB of heap; 100,000 devices are still 20 calls.
-    pageSize: 5_000,
-    notFoundIsEmpty: true,
-    ...(filter ? { query: { $filter: filter } } : {}),
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-  });
+  // Half of MDE's $top maximum: a page is held whole (raw, parsed, normalized) while it is written,
+  // and 10,000 machines of JSON cost 150 MB of heap; 100,000 devices are still 20 calls.
+  const pageSize = 5_000;
+  const pages =
+    plan.kind === 'sweep'
+      ? odataPages(ctx.client, 'entity', '/api/machines', {
+          pageSize,
+          notFoundIsEmpty: true,
+          ...(options.filter ? { query: { $filter: options.filter } } : {}),
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        })
+      : lastSeenWindowPages(ctx.client, {
+          fromMs: Date.parse(plan.since),
+          toMs: startedAt.getTime(),
+          filter: options.filter,
+          pageSize,
+          signal: ctx.signal,
+        });
   for await (const records of pages) {
     page++;
     const batch: NormalizedMachine[] = [];
