@@ -1,0 +1,104 @@
+import type BetterSqlite3 from 'better-sqlite3';
+
+/** A host source of one connector as the machines stream compares it with what MDE sends now. */
+export interface StoredSource {
+  id: number;
+  hostId: number;
+  machineId: string;
+  contentHash: string;
+  lastSeen: string | null;
+  hostStatus: string;
+}
+
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** better-sqlite3 refuses `undefined`; Kysely writes an absent value as NULL too. */
+const bindable = (values: Record<string, unknown>) =>
+  Object.values(values).map((v) => (v === undefined ? null : v));
+
+/**
+ * The machines stream's statements on SQLite (design.md 7), prepared once per writer: a batch of
+ * 5,000 devices costs a few statement executions per device instead of compiling and preparing
+ * multi-row SQL for every chunk, and lists travel as one JSON parameter (json_each) rather than as
+ * chunks of bound parameters. Column lists come from the value objects, so they always match the
+ * portable path's.
+ */
+export class SqliteHostStatements {
+  private readonly lookup: BetterSqlite3.Statement;
+  private readonly countSources: BetterSqlite3.Statement;
+  private readonly markSeenStatement: BetterSqlite3.Statement;
+  private readonly prepared = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(private readonly sqlite: BetterSqlite3.Database) {
+    // json_each drives the join, so each machine id is one probe of host_sources_machine.
+    this.lookup = sqlite.prepare(
+      `SELECT hs.id, hs.host_id AS hostId, hs.machine_id AS machineId, hs.content_hash AS contentHash,
+              hs.last_seen AS lastSeen, h.status AS hostStatus
+       FROM json_each(?) j
+       JOIN host_sources hs ON hs.connector_id = ? AND hs.machine_id = j.value
+       JOIN hosts h ON h.id = hs.host_id`,
+    );
+    this.countSources = sqlite.prepare('SELECT count(*) AS n FROM host_sources WHERE host_id = ?');
+    this.markSeenStatement = sqlite.prepare(
+      'UPDATE host_sources SET seen_run_id = ? WHERE id IN (SELECT value FROM json_each(?))',
+    );
+  }
+
+  /** The connector's stored sources among `machineIds`, in one statement. */
+  existing(connectorId: number, machineIds: readonly string[]): StoredSource[] {
+    if (machineIds.length === 0) return [];
+    return this.lookup.all(JSON.stringify(machineIds), connectorId) as StoredSource[];
+  }
+
+  /** How many sources (of any connector) feed a host. */
+  sourceCount(hostId: number): number {
+    return Number((this.countSources.get(hostId) as { n: number }).n);
+  }
+
+  /** Marks unchanged sources as seen by this run, in one statement whatever their number. */
+  markSeen(runId: number, sourceIds: readonly number[]): void {
+    if (sourceIds.length > 0) this.markSeenStatement.run(runId, JSON.stringify(sourceIds));
+  }
+
+  /** Inserts one row into `table` (camelCase keys), returning its id. */
+  insert(table: 'hosts' | 'host_sources', values: Record<string, unknown>): number {
+    const names = Object.keys(values);
+    const statement = this.statement(
+      `insert:${table}:${names.join(',')}`,
+      () =>
+        `INSERT INTO ${table} (${names.map(snake).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
+    );
+    return Number(statement.run(...bindable(values)).lastInsertRowid);
+  }
+
+  /** Updates one row of `host_sources` by id with `values` (camelCase keys). */
+  updateSource(id: number, values: Record<string, unknown>): void {
+    const names = Object.keys(values);
+    this.statement(
+      `update:host_sources:${names.join(',')}`,
+      () => `UPDATE host_sources SET ${names.map((n) => `${snake(n)} = ?`).join(', ')} WHERE id = ?`,
+    ).run(...bindable(values), id);
+  }
+
+  /**
+   * Sets a host's status unless another of its sources was seen later (the most recently seen
+   * source wins, README "Identification rules").
+   */
+  setHostStatus(hostId: number, sourceId: number, lastSeen: string | null, status: string, at: string): void {
+    this.statement(
+      'status:hosts',
+      () =>
+        `UPDATE hosts SET status = ?, updated_at = ? WHERE id = ? AND NOT EXISTS (
+           SELECT 1 FROM host_sources o WHERE o.host_id = hosts.id AND o.id != ? AND o.last_seen > ?)`,
+    ).run(status, at, hostId, sourceId, lastSeen ?? '');
+  }
+
+  private statement(key: string, text: () => string): BetterSqlite3.Statement {
+    let statement = this.prepared.get(key);
+    if (!statement) {
+      statement = this.sqlite.prepare(text());
+      this.prepared.set(key, statement);
+    }
+    return statement;
+  }
+}
