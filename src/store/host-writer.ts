@@ -8,6 +8,7 @@ import { chunk } from './chunk.js';
 import type { Checkpoint } from './finding-writer.js';
 import { HostIdentity, newestSourceOfHost } from './host-identity.js';
 import type { Store } from './open-store.js';
+import { forgetProfileFreshness, noteProfileInputsChanged } from './profile-freshness.js';
 import type { Database, HostSourceTable, HostTable } from './schema.js';
 import { SqliteHostStatements } from './sqlite-host-statements.js';
 
@@ -204,6 +205,8 @@ export class HostWriter {
 
   private readonly identity: HostIdentity;
   private hostUpdate: BetterSqlite3.Statement | undefined;
+  /** Hosts of one run whose profile inputs changed; a superset (a failed batch's hosts) is harmless. */
+  private profileChanges: { connectorId: number; runId: number; hosts: Set<number> } | undefined;
   /** The SQLite path's prepared statements (design.md 7); absent on PostgreSQL. */
   private readonly statements: SqliteHostStatements | undefined;
 
@@ -233,6 +236,8 @@ export class HostWriter {
         : await existingSources(trx, ctx.connectorId, [...byId.keys()]);
       /** Unchanged sources are only marked seen, in bulk: at 100,000 devices one statement each is most of a run. */
       const unchanged: number[] = [];
+      /** Hosts whose profile inputs (seed 002: the connector's sources, newest first) this batch changes. */
+      const profileHosts: number[] = [];
       const fresh: NormalizedMachine[] = [];
       const changed: Array<{ sourceId: number; machine: NormalizedMachine }> = [];
       for (const m of byId.values()) {
@@ -271,6 +276,7 @@ export class HostWriter {
           const sourceCount = old.sourceCount ?? this.statements!.sourceCount(old.hostId);
           if (sourceCount > 1) {
             // A host several sources feed: the one seen last writes all its columns (README).
+            profileHosts.push(old.hostId);
             await this.updateSource(trx, old.id, { lastSeen: m.source.lastSeen, seenRunId: ctx.runId });
             await this.updateHost(trx, old.hostId, old.id, m, status, ctx);
             result.unchanged++;
@@ -283,6 +289,7 @@ export class HostWriter {
         await this.updateSource(trx, old.id, sourceColumns(m, ctx));
         await this.updateHost(trx, old.hostId, old.id, m, status, ctx);
         changed.push({ sourceId: old.id, machine: m });
+        profileHosts.push(old.hostId);
         result.updated++;
       }
       if (this.statements) {
@@ -326,9 +333,11 @@ export class HostWriter {
           const sourceId = statements.insert('host_sources', newSource(m, hostId));
           await this.updateHost(trx, hostId, sourceId, m, hostStatus(m, ctx.staleDays, ctx.now), ctx);
           added.push({ sourceId, machine: m });
+          profileHosts.push(hostId);
         }
         for (const m of own) {
           const hostId = statements.insert('hosts', newHost(m));
+          profileHosts.push(hostId);
           added.push({ sourceId: statements.insert('host_sources', newSource(m, hostId)), machine: m });
         }
         await this.identity.add(trx, added);
@@ -349,6 +358,7 @@ export class HostWriter {
             status: hostStatus(m, ctx.staleDays, ctx.now),
           }));
           await updateHostsBulk(trx, updates, ctx);
+          for (const u of updates) profileHosts.push(u.hostId);
           await this.identity.add(
             trx,
             part.map((machine) => ({ sourceId: sourceIdOf.get(machine.source.machineId)!, machine })),
@@ -364,6 +374,7 @@ export class HostWriter {
             .where('identityKey', 'in', part.map(keyOf))
             .execute();
           const hostIdByKey = new Map(ids.map((r) => [r.identityKey, Number(r.id)]));
+          for (const id of hostIdByKey.values()) profileHosts.push(id);
           const added = await trx
             .insertInto('hostSources')
             .values(part.map((m) => newSource(m, hostIdByKey.get(keyOf(m))!)))
@@ -377,9 +388,31 @@ export class HostWriter {
           result.inserted += part.length;
         }
       }
+      if (profileHosts.length > 0) {
+        await noteProfileInputsChanged(trx, ctx.connectorId, ctx.runId, ctx.at);
+        this.recordProfileHosts(ctx.connectorId, ctx.runId, profileHosts);
+      }
       await CheckpointRepository.put(trx, ctx.connectorId, checkpoint.stream, checkpoint.value, ctx.at);
     });
     return result;
+  }
+
+  /**
+   * The hosts whose profile inputs this writer changed in run `runId` of the connector, for a
+   * refresh of those hosts only (profile-freshness.ts); undefined when it wrote no such change.
+   */
+  profileHostsChanged(connectorId: number, runId: number): ReadonlySet<number> | undefined {
+    const c = this.profileChanges;
+    return c && c.connectorId === connectorId && c.runId === runId ? c.hosts : undefined;
+  }
+
+  private recordProfileHosts(connectorId: number, runId: number, hosts: readonly number[]): void {
+    const c = this.profileChanges;
+    if (!c || c.connectorId !== connectorId || c.runId !== runId) {
+      this.profileChanges = { connectorId, runId, hosts: new Set(hosts) };
+      return;
+    }
+    for (const id of hosts) c.hosts.add(id);
   }
 
   /** The batch's stored sources on SQLite: one statement, no per-row subquery (counted when needed). */
@@ -500,6 +533,8 @@ export class HostWriter {
           .where('hostId', '=', r.oldHostId)
           .where('connectorId', '=', connectorId)
           .execute();
+        // Sources moved between hosts: the connector's next profile refresh covers every host.
+        await forgetProfileFreshness(trx, connectorId);
         // Another connector may still report the old host (identification rules): it stays live then.
         await trx
           .updateTable('hosts')

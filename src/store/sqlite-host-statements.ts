@@ -30,13 +30,13 @@ export class SqliteHostStatements {
   private readonly prepared = new Map<string, BetterSqlite3.Statement>();
 
   constructor(private readonly sqlite: BetterSqlite3.Database) {
-    // json_each drives the join, so each machine id is one probe of host_sources_machine.
+    // `IN (json_each)`: SQLite sorts the list and walks host_sources_machine in order. A plain join
+    // with json_each lets the planner scan every source of the connector per batch instead.
     this.lookup = sqlite.prepare(
       `SELECT hs.id, hs.host_id AS hostId, hs.machine_id AS machineId, hs.content_hash AS contentHash,
               hs.last_seen AS lastSeen, h.status AS hostStatus
-       FROM json_each(?) j
-       JOIN host_sources hs ON hs.connector_id = ? AND hs.machine_id = j.value
-       JOIN hosts h ON h.id = hs.host_id`,
+       FROM host_sources hs JOIN hosts h ON h.id = hs.host_id
+       WHERE hs.connector_id = ? AND hs.machine_id IN (SELECT value FROM json_each(?))`,
     );
     this.countSources = sqlite.prepare('SELECT count(*) AS n FROM host_sources WHERE host_id = ?');
     this.markSeenStatement = sqlite.prepare(
@@ -47,7 +47,7 @@ export class SqliteHostStatements {
   /** The connector's stored sources among `machineIds`, in one statement. */
   existing(connectorId: number, machineIds: readonly string[]): StoredSource[] {
     if (machineIds.length === 0) return [];
-    return this.lookup.all(JSON.stringify(machineIds), connectorId) as StoredSource[];
+    return this.lookup.all(connectorId, JSON.stringify(machineIds)) as StoredSource[];
   }
 
   /** How many sources (of any connector) feed a host. */
