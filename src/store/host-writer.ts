@@ -511,15 +511,9 @@ export class HostWriter {
    * record's host source moves to the survivor's host, and its own host becomes `merged`.
    */
   async foldMerged(connectorId: number, at: string): Promise<number> {
-    const merged = await this.store.db
-      .selectFrom('hostSources as m')
-      .innerJoin('hostSources as s', (j) =>
-        j.onRef('s.machineId', '=', 'm.mergedIntoMachineId').onRef('s.connectorId', '=', 'm.connectorId'),
-      )
-      .select(['m.id as sourceId', 'm.hostId as oldHostId', 's.hostId as survivorHostId'])
-      .where('m.connectorId', '=', connectorId)
-      .whereRef('m.hostId', '!=', 's.hostId')
-      .execute();
+    const merged = this.statements
+      ? this.statements.mergedToFold(connectorId)
+      : await this.mergedToFold(connectorId);
     for (const r of merged) {
       await this.store.db.transaction().execute(async (trx) => {
         await trx
@@ -547,6 +541,22 @@ export class HostWriter {
       });
     }
     return merged.length;
+  }
+
+  /** The portable lookup behind {@link foldMerged}. */
+  /** The portable lookup behind {@link foldMerged}. */
+  private async mergedToFold(
+    connectorId: number,
+  ): Promise<Array<{ sourceId: number; oldHostId: number; survivorHostId: number }>> {
+    return await this.store.db
+      .selectFrom('hostSources as m')
+      .innerJoin('hostSources as s', (j) =>
+        j.onRef('s.machineId', '=', 'm.mergedIntoMachineId').onRef('s.connectorId', '=', 'm.connectorId'),
+      )
+      .select(['m.id as sourceId', 'm.hostId as oldHostId', 's.hostId as survivorHostId'])
+      .where('m.connectorId', '=', connectorId)
+      .whereRef('m.hostId', '!=', 's.hostId')
+      .execute();
   }
 
   /** Marks devices that had rows in a full vulnerability pass (seed 000: "not scanned" devices). */
@@ -617,6 +627,7 @@ export class HostWriter {
 
   /** machine id → host id for a connector, to attach findings, software and alerts to hosts. */
   async hostIndex(connectorId: number, seenRunId?: number): Promise<Map<string, number>> {
+    if (this.statements) return this.statements.hostIndex(connectorId, seenRunId);
     let q = this.store.db
       .selectFrom('hostSources')
       .select(['machineId', 'hostId'])

@@ -93,6 +93,45 @@ export class SqliteHostStatements {
     ).run(status, at, hostId, sourceId, lastSeen ?? '');
   }
 
+  /**
+   * Records MDE merged into a survivor of the same connector whose source is not on the survivor's
+   * host yet (HostWriter.foldMerged). One pass over the table in rowid order (`+connector_id` keeps
+   * SQLite off the machine index): only a row read tells whether a record was merged, and reading
+   * every row through the index costs several times the sequential pass. In machine id order, the
+   * order the index gave: folds of a chain (a into b, b into c) depend on it.
+   */
+  mergedToFold(connectorId: number): Array<{ sourceId: number; oldHostId: number; survivorHostId: number }> {
+    return this.statement(
+      'fold',
+      () =>
+        `SELECT m.id AS sourceId, m.host_id AS oldHostId, s.host_id AS survivorHostId
+         FROM host_sources m
+         JOIN host_sources s ON s.connector_id = m.connector_id AND s.machine_id = m.merged_into_machine_id
+         WHERE +m.connector_id = ? AND m.merged_into_machine_id IS NOT NULL AND m.host_id != s.host_id
+         ORDER BY m.machine_id`,
+    ).all(connectorId) as Array<{ sourceId: number; oldHostId: number; survivorHostId: number }>;
+  }
+
+  /** machine id → host id of a connector's sources (optionally those a run saw), in one sequential pass. */
+  hostIndex(connectorId: number, seenRunId?: number): Map<string, number> {
+    const rows = (
+      seenRunId === undefined
+        ? this.statement(
+            'index',
+            () => 'SELECT machine_id, host_id FROM host_sources WHERE +connector_id = ?',
+          )
+            .raw()
+            .all(connectorId)
+        : this.statement(
+            'index:seen',
+            () => 'SELECT machine_id, host_id FROM host_sources WHERE +connector_id = ? AND seen_run_id = ?',
+          )
+            .raw()
+            .all(connectorId, seenRunId)
+    ) as Array<[string, number]>;
+    return new Map(rows.map(([machineId, hostId]) => [machineId, Number(hostId)]));
+  }
+
   private statement(key: string, text: () => string): BetterSqlite3.Statement {
     let statement = this.prepared.get(key);
     if (!statement) {
