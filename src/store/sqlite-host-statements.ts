@@ -10,9 +10,6 @@ export interface StoredSource {
   hostStatus: string;
 }
 
-/** A source whose report time alone moved: source id, host id, the new lastSeen, the host's status. */
-export type TouchedSource = [sourceId: number, hostId: number, lastSeen: string | null, status: string];
-
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** better-sqlite3 refuses `undefined`; Kysely writes an absent value as NULL too. */
@@ -61,30 +58,6 @@ export class SqliteHostStatements {
   /** Marks unchanged sources as seen by this run, in one statement whatever their number. */
   markSeen(runId: number, sourceIds: readonly number[]): void {
     if (sourceIds.length > 0) this.markSeenStatement.run(runId, JSON.stringify(sourceIds));
-  }
-
-  /**
-   * Writes the new report time of sources whose content did not change, and their hosts' last seen
-   * and status (unless another source of the host was seen later: the most recently seen source wins,
-   * README "Identification rules"). Two statements per batch; a day's reports touch most devices.
-   */
-  touch(runId: number, sources: readonly TouchedSource[]): void {
-    if (sources.length === 0) return;
-    const list = JSON.stringify(sources);
-    this.statement(
-      'touch:host_sources',
-      () =>
-        `UPDATE host_sources SET last_seen = t.value ->> 2, seen_run_id = ?
-         FROM json_each(?) t WHERE host_sources.id = t.value ->> 0`,
-    ).run(runId, list);
-    this.statement(
-      'touch:hosts',
-      () =>
-        `UPDATE hosts SET last_seen = t.value ->> 2, status = t.value ->> 3
-         FROM json_each(?) t WHERE hosts.id = t.value ->> 1 AND NOT EXISTS (
-           SELECT 1 FROM host_sources o WHERE o.host_id = hosts.id AND o.id != t.value ->> 0
-             AND o.last_seen > COALESCE(t.value ->> 2, ''))`,
-    ).run(list);
   }
 
   /** Inserts one row into `table` (camelCase keys), returning its id. */
