@@ -422,14 +422,11 @@ export class HostWriter {
     machineIds: readonly string[],
   ): Map<string, ExistingSource> {
     const existing = new Map<string, ExistingSource>();
-    for (const r of statements.existing(connectorId, machineIds)) {
-      existing.set(r.machineId, {
-        id: Number(r.id),
-        hostId: Number(r.hostId),
-        contentHash: r.contentHash,
-        lastSeen: r.lastSeen,
-        hostStatus: r.hostStatus,
-      });
+    for (const [id, hostId, machineId, contentHash, lastSeen, hostStatus] of statements.existing(
+      connectorId,
+      machineIds,
+    )) {
+      existing.set(machineId, { id: Number(id), hostId: Number(hostId), contentHash, lastSeen, hostStatus });
     }
     return existing;
   }

@@ -1,14 +1,17 @@
 import type BetterSqlite3 from 'better-sqlite3';
 
-/** A host source of one connector as the machines stream compares it with what MDE sends now. */
-export interface StoredSource {
-  id: number;
-  hostId: number;
-  machineId: string;
-  contentHash: string;
-  lastSeen: string | null;
-  hostStatus: string;
-}
+/**
+ * A host source of one connector as the machines stream compares it with what MDE sends now. A row
+ * as an array: 100,000 of them per run, and arrays cost better-sqlite3 less to build than objects.
+ */
+export type StoredSource = [
+  id: number,
+  hostId: number,
+  machineId: string,
+  contentHash: string,
+  lastSeen: string | null,
+  hostStatus: string,
+];
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -33,11 +36,11 @@ export class SqliteHostStatements {
     // `IN (json_each)`: SQLite sorts the list and walks host_sources_machine in order. A plain join
     // with json_each lets the planner scan every source of the connector per batch instead.
     this.lookup = sqlite.prepare(
-      `SELECT hs.id, hs.host_id AS hostId, hs.machine_id AS machineId, hs.content_hash AS contentHash,
-              hs.last_seen AS lastSeen, h.status AS hostStatus
+      `SELECT hs.id, hs.host_id, hs.machine_id, hs.content_hash, hs.last_seen, h.status
        FROM host_sources hs JOIN hosts h ON h.id = hs.host_id
        WHERE hs.connector_id = ? AND hs.machine_id IN (SELECT value FROM json_each(?))`,
     );
+    this.lookup.raw(true);
     this.countSources = sqlite.prepare('SELECT count(*) AS n FROM host_sources WHERE host_id = ?');
     this.markSeenStatement = sqlite.prepare(
       'UPDATE host_sources SET seen_run_id = ? WHERE id IN (SELECT value FROM json_each(?))',
