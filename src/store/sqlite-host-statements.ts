@@ -15,9 +15,18 @@ export type StoredSource = [
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/** better-sqlite3 refuses `undefined`; Kysely writes an absent value as NULL too. */
-const bindable = (values: Record<string, unknown>) =>
-  Object.values(values).map((v) => (v === undefined ? null : v));
+/** The values of `names` in order; better-sqlite3 refuses `undefined`, which Kysely writes as NULL. */
+function bindable(values: Record<string, unknown>, names: readonly string[]): unknown[] {
+  const out = new Array<unknown>(names.length);
+  for (let i = 0; i < names.length; i++) {
+    const v = values[names[i]!];
+    out[i] = v === undefined ? null : v;
+  }
+  return out;
+}
+
+const sameNames = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((n, i) => n === b[i]);
 
 /**
  * The machines stream's statements on SQLite (design.md 7), prepared once per writer: a batch of
@@ -31,6 +40,7 @@ export class SqliteHostStatements {
   private readonly countSources: BetterSqlite3.Statement;
   private readonly markSeenStatement: BetterSqlite3.Statement;
   private readonly prepared = new Map<string, BetterSqlite3.Statement>();
+  private readonly byColumns = new Map<string, { names: string[]; statement: BetterSqlite3.Statement }>();
 
   constructor(private readonly sqlite: BetterSqlite3.Database) {
     // `IN (json_each)`: SQLite sorts the list and walks host_sources_machine in order. A plain join
@@ -66,21 +76,23 @@ export class SqliteHostStatements {
   /** Inserts one row into `table` (camelCase keys), returning its id. */
   insert(table: 'hosts' | 'host_sources', values: Record<string, unknown>): number {
     const names = Object.keys(values);
-    const statement = this.statement(
-      `insert:${table}:${names.join(',')}`,
+    const statement = this.columnStatement(
+      `insert:${table}`,
+      names,
       () =>
         `INSERT INTO ${table} (${names.map(snake).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
     );
-    return Number(statement.run(...bindable(values)).lastInsertRowid);
+    return Number(statement.run(...bindable(values, names)).lastInsertRowid);
   }
 
   /** Updates one row of `host_sources` by id with `values` (camelCase keys). */
   updateSource(id: number, values: Record<string, unknown>): void {
     const names = Object.keys(values);
-    this.statement(
-      `update:host_sources:${names.join(',')}`,
+    this.columnStatement(
+      `update:host_sources:${names.length}`,
+      names,
       () => `UPDATE host_sources SET ${names.map((n) => `${snake(n)} = ?`).join(', ')} WHERE id = ?`,
-    ).run(...bindable(values), id);
+    ).run(...bindable(values, names), id);
   }
 
   /**
@@ -133,6 +145,23 @@ export class SqliteHostStatements {
             .all(connectorId, seenRunId)
     ) as Array<[string, number]>;
     return new Map(rows.map(([machineId, hostId]) => [machineId, Number(hostId)]));
+  }
+
+  /**
+   * The statement for one column list, prepared again only when the list changes: the value objects
+   * of a call site always have the same keys, and comparing them is far cheaper per row than joining
+   * 37 names into a cache key.
+   */
+  private columnStatement(
+    kind: string,
+    names: readonly string[],
+    text: () => string,
+  ): BetterSqlite3.Statement {
+    const cached = this.byColumns.get(kind);
+    if (cached && sameNames(cached.names, names)) return cached.statement;
+    const statement = this.sqlite.prepare(text());
+    this.byColumns.set(kind, { names: [...names], statement });
+    return statement;
   }
 
   private statement(key: string, text: () => string): BetterSqlite3.Statement {
