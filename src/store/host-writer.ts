@@ -8,7 +8,9 @@ import { chunk } from './chunk.js';
 import type { Checkpoint } from './finding-writer.js';
 import { HostIdentity, newestSourceOfHost } from './host-identity.js';
 import type { Store } from './open-store.js';
+import { forgetProfileFreshness, noteProfileInputsChanged } from './profile-freshness.js';
 import type { Database, HostSourceTable, HostTable } from './schema.js';
+import { SqliteHostStatements } from './sqlite-host-statements.js';
 
 export interface HostBatchContext {
   connectorId: number;
@@ -138,6 +140,58 @@ async function updateHostsBulk(
       WHERE o.host_id = h.id AND o.id != CAST(v.source_id AS integer) AND o.last_seen > v.seen)`.execute(trx);
 }
 
+/** A stored source of the batch; `sourceCount` (sources feeding its host) is looked up lazily on SQLite. */
+interface ExistingSource {
+  id: number;
+  hostId: number;
+  contentHash: string;
+  lastSeen: string | null;
+  hostStatus: string;
+  sourceCount?: number;
+}
+
+/** The portable lookup of a batch's stored sources, 500 machine ids per statement. */
+async function existingSources(
+  trx: Transaction<Database>,
+  connectorId: number,
+  machineIds: readonly string[],
+): Promise<Map<string, ExistingSource>> {
+  const existing = new Map<string, ExistingSource>();
+  for (const ids of chunk([...machineIds], 500)) {
+    const rows = await trx
+      .selectFrom('hostSources')
+      .innerJoin('hosts', 'hosts.id', 'hostSources.hostId')
+      .select([
+        'hostSources.id',
+        'hostSources.hostId',
+        'hostSources.machineId',
+        'hostSources.contentHash',
+        'hostSources.lastSeen',
+        'hosts.status as hostStatus',
+        (eb) =>
+          eb
+            .selectFrom('hostSources as o')
+            .select((o) => o.fn.countAll<string | number>().as('n'))
+            .whereRef('o.hostId', '=', 'hostSources.hostId')
+            .as('sourceCount'),
+      ])
+      .where('hostSources.connectorId', '=', connectorId)
+      .where('hostSources.machineId', 'in', ids)
+      .execute();
+    for (const r of rows) {
+      existing.set(r.machineId, {
+        id: Number(r.id),
+        hostId: Number(r.hostId),
+        contentHash: r.contentHash,
+        lastSeen: r.lastSeen,
+        hostStatus: r.hostStatus,
+        sourceCount: Number(r.sourceCount ?? 1),
+      });
+    }
+  }
+  return existing;
+}
+
 /**
  * Writes machines as hosts and host sources (design.md 3). A new machine joins the host another
  * connector reports when the identification rules say so (seed 004), else it gets a host of its own;
@@ -151,9 +205,14 @@ export class HostWriter {
 
   private readonly identity: HostIdentity;
   private hostUpdate: BetterSqlite3.Statement | undefined;
+  /** Hosts of one run whose profile inputs changed; a superset (a failed batch's hosts) is harmless. */
+  private profileChanges: { connectorId: number; runId: number; hosts: Set<number> } | undefined;
+  /** The SQLite path's prepared statements (design.md 7); absent on PostgreSQL. */
+  private readonly statements: SqliteHostStatements | undefined;
 
   constructor(private readonly store: Store) {
     this.identity = new HostIdentity(store);
+    this.statements = store.sqlite && new SqliteHostStatements(store.sqlite);
     this.lastSeenStatements = store.sqlite && {
       source: store.sqlite.prepare('UPDATE host_sources SET last_seen = ?, seen_run_id = ? WHERE id = ?'),
       // Only the host's most recently seen source writes it (a host several connectors report).
@@ -172,51 +231,13 @@ export class HostWriter {
     const result: HostBatchResult = { inserted: 0, updated: 0, unchanged: 0, skipped: 0 };
     const byId = new Map(machines.map((m) => [m.source.machineId, m]));
     await this.store.db.transaction().execute(async (trx) => {
-      const existing = new Map<
-        string,
-        {
-          id: number;
-          hostId: number;
-          contentHash: string;
-          lastSeen: string | null;
-          hostStatus: string;
-          sourceCount: number;
-        }
-      >();
-      for (const ids of chunk([...byId.keys()], 500)) {
-        const rows = await trx
-          .selectFrom('hostSources')
-          .innerJoin('hosts', 'hosts.id', 'hostSources.hostId')
-          .select([
-            'hostSources.id',
-            'hostSources.hostId',
-            'hostSources.machineId',
-            'hostSources.contentHash',
-            'hostSources.lastSeen',
-            'hosts.status as hostStatus',
-            (eb) =>
-              eb
-                .selectFrom('hostSources as o')
-                .select((o) => o.fn.countAll<string | number>().as('n'))
-                .whereRef('o.hostId', '=', 'hostSources.hostId')
-                .as('sourceCount'),
-          ])
-          .where('hostSources.connectorId', '=', ctx.connectorId)
-          .where('hostSources.machineId', 'in', ids)
-          .execute();
-        for (const r of rows) {
-          existing.set(r.machineId, {
-            id: Number(r.id),
-            hostId: Number(r.hostId),
-            contentHash: r.contentHash,
-            lastSeen: r.lastSeen,
-            hostStatus: r.hostStatus,
-            sourceCount: Number(r.sourceCount ?? 1),
-          });
-        }
-      }
+      const existing = this.statements
+        ? this.existingOnSqlite(this.statements, ctx.connectorId, [...byId.keys()])
+        : await existingSources(trx, ctx.connectorId, [...byId.keys()]);
       /** Unchanged sources are only marked seen, in bulk: at 100,000 devices one statement each is most of a run. */
       const unchanged: number[] = [];
+      /** Hosts whose profile inputs (seed 002: the connector's sources, newest first) this batch changes. */
+      const profileHosts: number[] = [];
       const fresh: NormalizedMachine[] = [];
       const changed: Array<{ sourceId: number; machine: NormalizedMachine }> = [];
       for (const m of byId.values()) {
@@ -236,25 +257,27 @@ export class HostWriter {
           unchanged.push(old.id);
           // Time alone can make a device stale; merged hosts keep their status.
           if (old.hostStatus !== status && old.hostStatus !== 'merged') {
-            await trx
-              .updateTable('hosts')
-              .set({ status, updatedAt: ctx.at })
-              .where('id', '=', old.hostId)
-              .where(newestSourceOfHost(old.id, m.source.lastSeen))
-              .execute();
+            if (this.statements) {
+              this.statements.setHostStatus(old.hostId, old.id, m.source.lastSeen, status, ctx.at);
+            } else {
+              await trx
+                .updateTable('hosts')
+                .set({ status, updatedAt: ctx.at })
+                .where('id', '=', old.hostId)
+                .where(newestSourceOfHost(old.id, m.source.lastSeen))
+                .execute();
+            }
           }
           result.unchanged++;
           continue;
         }
         if (old.contentHash === m.source.contentHash) {
           // Only the daily report time moved (mde-api.md 3.1: lastSeen is the ~24 h full report).
-          if (old.sourceCount > 1) {
+          const sourceCount = old.sourceCount ?? this.statements!.sourceCount(old.hostId);
+          if (sourceCount > 1) {
             // A host several sources feed: the one seen last writes all its columns (README).
-            await trx
-              .updateTable('hostSources')
-              .set({ lastSeen: m.source.lastSeen, seenRunId: ctx.runId })
-              .where('id', '=', old.id)
-              .execute();
+            profileHosts.push(old.hostId);
+            await this.updateSource(trx, old.id, { lastSeen: m.source.lastSeen, seenRunId: ctx.runId });
             await this.updateHost(trx, old.hostId, old.id, m, status, ctx);
             result.unchanged++;
             continue;
@@ -263,13 +286,18 @@ export class HostWriter {
           result.unchanged++;
           continue;
         }
-        await trx.updateTable('hostSources').set(sourceColumns(m, ctx)).where('id', '=', old.id).execute();
+        await this.updateSource(trx, old.id, sourceColumns(m, ctx));
         await this.updateHost(trx, old.hostId, old.id, m, status, ctx);
         changed.push({ sourceId: old.id, machine: m });
+        profileHosts.push(old.hostId);
         result.updated++;
       }
-      for (const ids of chunk(unchanged, 500)) {
-        await trx.updateTable('hostSources').set({ seenRunId: ctx.runId }).where('id', 'in', ids).execute();
+      if (this.statements) {
+        this.statements.markSeen(ctx.runId, unchanged);
+      } else {
+        for (const ids of chunk(unchanged, 500)) {
+          await trx.updateTable('hostSources').set({ seenRunId: ctx.runId }).where('id', 'in', ids).execute();
+        }
       }
       await this.identity.replace(trx, changed);
       // Seed 004: a new machine another connector already reports joins that host.
@@ -287,66 +315,132 @@ export class HostWriter {
         vulnerabilityDataState: 'unknown',
         ...sourceColumns(m, ctx),
       });
-      for (const part of chunk(
-        fresh.filter((m) => matches.has(m.source.machineId)),
-        200,
-      )) {
-        const added = await trx
-          .insertInto('hostSources')
-          .values(part.map((m) => newSource(m, matches.get(m.source.machineId)!.hostId)))
-          .returning(['id', 'machineId'])
-          .execute();
-        const sourceIdOf = new Map(added.map((r) => [r.machineId, Number(r.id)]));
-        const updates = part.map((m) => ({
-          hostId: matches.get(m.source.machineId)!.hostId,
-          sourceId: sourceIdOf.get(m.source.machineId)!,
-          m,
-          status: hostStatus(m, ctx.staleDays, ctx.now),
-        }));
-        if (this.store.sqlite) {
-          for (const u of updates) await this.updateHost(trx, u.hostId, u.sourceId, u.m, u.status, ctx);
-        } else {
-          await updateHostsBulk(trx, updates, ctx);
+      const keyOf = (m: NormalizedMachine) => `mde:${ctx.connectorId}:${m.source.machineId}`;
+      const newHost = (m: NormalizedMachine): Insertable<HostTable> => ({
+        identityKey: keyOf(m),
+        ...hostColumns(m, hostStatus(m, ctx.staleDays, ctx.now), ctx),
+        createdAt: ctx.at,
+      });
+      const joining = fresh.filter((m) => matches.has(m.source.machineId));
+      const own = fresh.filter((m) => !matches.has(m.source.machineId));
+      if (this.statements) {
+        // One prepared INSERT per row inside the batch's transaction; the new ids come back from
+        // the insert itself (no re-select by identity key). Same rows, same order, same ids.
+        const statements = this.statements;
+        const added: Array<{ sourceId: number; machine: NormalizedMachine }> = [];
+        for (const m of joining) {
+          const hostId = matches.get(m.source.machineId)!.hostId;
+          const sourceId = statements.insert('host_sources', newSource(m, hostId));
+          await this.updateHost(trx, hostId, sourceId, m, hostStatus(m, ctx.staleDays, ctx.now), ctx);
+          added.push({ sourceId, machine: m });
+          profileHosts.push(hostId);
         }
-        await this.identity.add(
-          trx,
-          part.map((machine) => ({ sourceId: sourceIdOf.get(machine.source.machineId)!, machine })),
-        );
-        result.inserted += part.length;
-        result.matched = (result.matched ?? 0) + part.length;
+        for (const m of own) {
+          const hostId = statements.insert('hosts', newHost(m));
+          profileHosts.push(hostId);
+          added.push({ sourceId: statements.insert('host_sources', newSource(m, hostId)), machine: m });
+        }
+        await this.identity.add(trx, added);
+        result.inserted += added.length;
+        if (joining.length > 0) result.matched = (result.matched ?? 0) + joining.length;
+      } else {
+        for (const part of chunk(joining, 200)) {
+          const added = await trx
+            .insertInto('hostSources')
+            .values(part.map((m) => newSource(m, matches.get(m.source.machineId)!.hostId)))
+            .returning(['id', 'machineId'])
+            .execute();
+          const sourceIdOf = new Map(added.map((r) => [r.machineId, Number(r.id)]));
+          const updates = part.map((m) => ({
+            hostId: matches.get(m.source.machineId)!.hostId,
+            sourceId: sourceIdOf.get(m.source.machineId)!,
+            m,
+            status: hostStatus(m, ctx.staleDays, ctx.now),
+          }));
+          await updateHostsBulk(trx, updates, ctx);
+          for (const u of updates) profileHosts.push(u.hostId);
+          await this.identity.add(
+            trx,
+            part.map((machine) => ({ sourceId: sourceIdOf.get(machine.source.machineId)!, machine })),
+          );
+          result.inserted += part.length;
+          result.matched = (result.matched ?? 0) + part.length;
+        }
+        for (const part of chunk(own, 200)) {
+          await trx.insertInto('hosts').values(part.map(newHost)).execute();
+          const ids = await trx
+            .selectFrom('hosts')
+            .select(['id', 'identityKey'])
+            .where('identityKey', 'in', part.map(keyOf))
+            .execute();
+          const hostIdByKey = new Map(ids.map((r) => [r.identityKey, Number(r.id)]));
+          for (const id of hostIdByKey.values()) profileHosts.push(id);
+          const added = await trx
+            .insertInto('hostSources')
+            .values(part.map((m) => newSource(m, hostIdByKey.get(keyOf(m))!)))
+            .returning(['id', 'machineId'])
+            .execute();
+          const sourceIdOf = new Map(added.map((r) => [r.machineId, Number(r.id)]));
+          await this.identity.add(
+            trx,
+            part.map((machine) => ({ sourceId: sourceIdOf.get(machine.source.machineId)!, machine })),
+          );
+          result.inserted += part.length;
+        }
       }
-      for (const part of chunk(
-        fresh.filter((m) => !matches.has(m.source.machineId)),
-        200,
-      )) {
-        const keyOf = (m: NormalizedMachine) => `mde:${ctx.connectorId}:${m.source.machineId}`;
-        const hostRows: Insertable<HostTable>[] = part.map((m) => ({
-          identityKey: keyOf(m),
-          ...hostColumns(m, hostStatus(m, ctx.staleDays, ctx.now), ctx),
-          createdAt: ctx.at,
-        }));
-        await trx.insertInto('hosts').values(hostRows).execute();
-        const ids = await trx
-          .selectFrom('hosts')
-          .select(['id', 'identityKey'])
-          .where('identityKey', 'in', part.map(keyOf))
-          .execute();
-        const hostIdByKey = new Map(ids.map((r) => [r.identityKey, Number(r.id)]));
-        const added = await trx
-          .insertInto('hostSources')
-          .values(part.map((m) => newSource(m, hostIdByKey.get(keyOf(m))!)))
-          .returning(['id', 'machineId'])
-          .execute();
-        const sourceIdOf = new Map(added.map((r) => [r.machineId, Number(r.id)]));
-        await this.identity.add(
-          trx,
-          part.map((machine) => ({ sourceId: sourceIdOf.get(machine.source.machineId)!, machine })),
-        );
-        result.inserted += part.length;
+      if (profileHosts.length > 0) {
+        await noteProfileInputsChanged(trx, ctx.connectorId, ctx.runId, ctx.at);
+        this.recordProfileHosts(ctx.connectorId, ctx.runId, profileHosts);
       }
       await CheckpointRepository.put(trx, ctx.connectorId, checkpoint.stream, checkpoint.value, ctx.at);
     });
     return result;
+  }
+
+  /**
+   * The hosts whose profile inputs this writer changed in run `runId` of the connector, for a
+   * refresh of those hosts only (profile-freshness.ts); undefined when it wrote no such change.
+   */
+  profileHostsChanged(connectorId: number, runId: number): ReadonlySet<number> | undefined {
+    const c = this.profileChanges;
+    return c && c.connectorId === connectorId && c.runId === runId ? c.hosts : undefined;
+  }
+
+  private recordProfileHosts(connectorId: number, runId: number, hosts: readonly number[]): void {
+    const c = this.profileChanges;
+    if (!c || c.connectorId !== connectorId || c.runId !== runId) {
+      this.profileChanges = { connectorId, runId, hosts: new Set(hosts) };
+      return;
+    }
+    for (const id of hosts) c.hosts.add(id);
+  }
+
+  /** The batch's stored sources on SQLite: one statement, no per-row subquery (counted when needed). */
+  private existingOnSqlite(
+    statements: SqliteHostStatements,
+    connectorId: number,
+    machineIds: readonly string[],
+  ): Map<string, ExistingSource> {
+    const existing = new Map<string, ExistingSource>();
+    for (const [id, hostId, machineId, contentHash, lastSeen, hostStatus] of statements.existing(
+      connectorId,
+      machineIds,
+    )) {
+      existing.set(machineId, { id: Number(id), hostId: Number(hostId), contentHash, lastSeen, hostStatus });
+    }
+    return existing;
+  }
+
+  private async updateSource(
+    trx: Transaction<Database>,
+    id: number,
+    values: Partial<Insertable<HostSourceTable>>,
+  ): Promise<void> {
+    if (this.statements) {
+      this.statements.updateSource(id, values);
+      return;
+    }
+    await trx.updateTable('hostSources').set(values).where('id', '=', id).execute();
   }
 
   /**
@@ -414,15 +508,9 @@ export class HostWriter {
    * record's host source moves to the survivor's host, and its own host becomes `merged`.
    */
   async foldMerged(connectorId: number, at: string): Promise<number> {
-    const merged = await this.store.db
-      .selectFrom('hostSources as m')
-      .innerJoin('hostSources as s', (j) =>
-        j.onRef('s.machineId', '=', 'm.mergedIntoMachineId').onRef('s.connectorId', '=', 'm.connectorId'),
-      )
-      .select(['m.id as sourceId', 'm.hostId as oldHostId', 's.hostId as survivorHostId'])
-      .where('m.connectorId', '=', connectorId)
-      .whereRef('m.hostId', '!=', 's.hostId')
-      .execute();
+    const merged = this.statements
+      ? this.statements.mergedToFold(connectorId)
+      : await this.mergedToFold(connectorId);
     for (const r of merged) {
       await this.store.db.transaction().execute(async (trx) => {
         await trx
@@ -436,6 +524,8 @@ export class HostWriter {
           .where('hostId', '=', r.oldHostId)
           .where('connectorId', '=', connectorId)
           .execute();
+        // Sources moved between hosts: the connector's next profile refresh covers every host.
+        await forgetProfileFreshness(trx, connectorId);
         // Another connector may still report the old host (identification rules): it stays live then.
         await trx
           .updateTable('hosts')
@@ -448,6 +538,22 @@ export class HostWriter {
       });
     }
     return merged.length;
+  }
+
+  /** The portable lookup behind {@link foldMerged}. */
+  /** The portable lookup behind {@link foldMerged}. */
+  private async mergedToFold(
+    connectorId: number,
+  ): Promise<Array<{ sourceId: number; oldHostId: number; survivorHostId: number }>> {
+    return await this.store.db
+      .selectFrom('hostSources as m')
+      .innerJoin('hostSources as s', (j) =>
+        j.onRef('s.machineId', '=', 'm.mergedIntoMachineId').onRef('s.connectorId', '=', 'm.connectorId'),
+      )
+      .select(['m.id as sourceId', 'm.hostId as oldHostId', 's.hostId as survivorHostId'])
+      .where('m.connectorId', '=', connectorId)
+      .whereRef('m.hostId', '!=', 's.hostId')
+      .execute();
   }
 
   /** Marks devices that had rows in a full vulnerability pass (seed 000: "not scanned" devices). */
@@ -522,6 +628,7 @@ export class HostWriter {
    * last device sweep kept; older ones are out of scope now.
    */
   async hostIndex(connectorId: number, seenSinceRunId?: number): Promise<Map<string, number>> {
+    if (this.statements) return this.statements.hostIndex(connectorId, seenSinceRunId);
     let q = this.store.db
       .selectFrom('hostSources')
       .select(['machineId', 'hostId'])

@@ -1,5 +1,7 @@
-import { sql, type Transaction } from 'kysely';
+import { type RawBuilder, sql, type Transaction } from 'kysely';
+import { chunk } from './chunk.js';
 import type { Store } from './open-store.js';
+import { forgetProfileFreshness, markProfilesFresh, profileFreshness } from './profile-freshness.js';
 import type { Database } from './schema.js';
 
 /** Profile kinds (seed 002): one per operating system, one per operating system and release. */
@@ -31,13 +33,49 @@ export class ProfileWriter {
   constructor(private readonly store: Store) {}
 
   /**
+   * The refresh after a sync run (design.md 7): nothing to do when no source the profiles read
+   * changed since the last refresh; only the hosts `changedHosts` names when run `runId` alone
+   * changed sources since then (the host writer's record, see profile-freshness.ts); else every
+   * host. The result is the one {@link refresh} of every host would give.
+   */
+  async refreshAfterRun(
+    connectorId: number,
+    at: string,
+    runId: number,
+    changedHosts: ReadonlySet<number> | undefined,
+  ): Promise<ProfileRefresh> {
+    const state = await profileFreshness(this.store.db, connectorId);
+    if (state && 'fresh' in state) {
+      return {
+        profilesAdded: 0,
+        profilesRemoved: 0,
+        assigned: 0,
+        unassigned: 0,
+        memberships: await this.memberships(this.store.db, connectorId),
+      };
+    }
+    if (state?.changedInRun === runId && changedHosts) return this.refresh(connectorId, at, changedHosts);
+    return this.refresh(connectorId, at);
+  }
+
+  /**
    * Creates the profiles the connector's hosts call for, assigns each host (by its most recently
    * seen source of this connector) with its match score, drops memberships that no longer hold and
-   * removes profiles left without hosts. One transaction.
+   * removes profiles left without hosts. One transaction. With `hosts`, only those hosts are
+   * reassigned: the caller knows the others' sources did not change since they were assigned.
    */
-  async refresh(connectorId: number, at: string): Promise<ProfileRefresh> {
+  async refresh(connectorId: number, at: string, hosts?: ReadonlySet<number>): Promise<ProfileRefresh> {
     return this.store.db.transaction().execute(async (trx) => {
       await this.scratchTables(trx);
+      let inScope: RawBuilder<unknown> = sql``;
+      if (hosts) {
+        for (const part of chunk([...hosts], 500)) {
+          await sql`INSERT INTO profile_scope (host_id) VALUES ${sql.join(part.map((id) => sql`(${id})`))}`.execute(
+            trx,
+          );
+        }
+        inScope = sql` AND host_id IN (SELECT host_id FROM profile_scope)`;
+      }
       // `version` (the release, e.g. 22H2) is kept in extra; osVersion holds it when MDE sent no osVersion.
       const release =
         this.store.dialect === 'sqlite'
@@ -52,7 +90,7 @@ export class ProfileWriter {
                    PARTITION BY hs.host_id ORDER BY COALESCE(hs.last_seen, '') DESC, hs.id DESC
                  ) AS rn
           FROM host_sources hs
-          WHERE hs.connector_id = ${connectorId}
+          WHERE hs.connector_id = ${connectorId}${inScope}
         ) x
         WHERE rn = 1 AND platform IS NOT NULL AND platform <> ''`.execute(trx);
       const added = await sql`
@@ -86,7 +124,7 @@ export class ProfileWriter {
         WHERE ph.os_release IS NOT NULL`.execute(trx);
       const unassigned = await sql`
         DELETE FROM host_profiles
-        WHERE connector_id = ${connectorId} AND NOT EXISTS (
+        WHERE connector_id = ${connectorId}${inScope} AND NOT EXISTS (
           SELECT 1 FROM profile_wanted w
           WHERE w.host_id = host_profiles.host_id AND w.profile_id = host_profiles.profile_id
             AND w.score = host_profiles.match_score
@@ -104,19 +142,25 @@ export class ProfileWriter {
         WHERE connector_id = ${connectorId}
           AND NOT EXISTS (SELECT 1 FROM host_profiles hp WHERE hp.profile_id = profiles.id)`.execute(trx);
       await this.clearScratch(trx);
-      const held = await trx
-        .selectFrom('hostProfiles')
-        .select((eb) => eb.fn.countAll<string | number>().as('n'))
-        .where('connectorId', '=', connectorId)
-        .executeTakeFirstOrThrow();
+      await markProfilesFresh(trx, connectorId, at);
+      const memberships = await this.memberships(trx, connectorId);
       return {
         profilesAdded: Number(added.numAffectedRows ?? 0),
         profilesRemoved: Number(removed.numAffectedRows ?? 0),
         assigned: Number(assigned.numAffectedRows ?? 0),
         unassigned: Number(unassigned.numAffectedRows ?? 0),
-        memberships: Number(held.n),
+        memberships,
       };
     });
+  }
+
+  private async memberships(db: Store['db'] | Transaction<Database>, connectorId: number): Promise<number> {
+    const held = await db
+      .selectFrom('hostProfiles')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('connectorId', '=', connectorId)
+      .executeTakeFirstOrThrow();
+    return Number(held.n);
   }
 
   /**
@@ -126,6 +170,7 @@ export class ProfileWriter {
   async removeForConnector(connectorId: number): Promise<number> {
     return this.store.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('hostProfiles').where('connectorId', '=', connectorId).execute();
+      await forgetProfileFreshness(trx, connectorId);
       const r = await trx.deleteFrom('profiles').where('connectorId', '=', connectorId).executeTakeFirst();
       return Number(r.numDeletedRows);
     });
@@ -139,11 +184,15 @@ export class ProfileWriter {
     await sql`CREATE TEMP TABLE IF NOT EXISTS profile_wanted (
       host_id integer NOT NULL, profile_id integer NOT NULL, score integer NOT NULL,
       PRIMARY KEY (host_id, profile_id))${onCommit}`.execute(trx);
+    await sql`CREATE TEMP TABLE IF NOT EXISTS profile_scope (host_id integer PRIMARY KEY)${onCommit}`.execute(
+      trx,
+    );
     await this.clearScratch(trx);
   }
 
   private async clearScratch(trx: Transaction<Database>): Promise<void> {
     await sql`DELETE FROM profile_hosts`.execute(trx);
     await sql`DELETE FROM profile_wanted`.execute(trx);
+    await sql`DELETE FROM profile_scope`.execute(trx);
   }
 }

@@ -17,7 +17,13 @@ export async function syncProfiles(ctx: SyncContext): Promise<void> {
     return;
   }
   ctx.progress.start(PROFILES_STREAM);
-  const r = await writer.refresh(ctx.connector.id, ctx.now().toISOString());
+  // Design.md 7: only the hosts whose sources this run changed, or nothing when none did.
+  const r = await writer.refreshAfterRun(
+    ctx.connector.id,
+    ctx.now().toISOString(),
+    ctx.runId,
+    ctx.hosts.profileHostsChanged(ctx.connector.id, ctx.runId),
+  );
   counters.inserted = r.assigned;
   counters.closed = r.unassigned;
   counters.unchanged = r.memberships - r.assigned;
