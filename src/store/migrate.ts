@@ -6,6 +6,7 @@ import { definitionsAndHostRisk } from './migrations/0003-definitions-and-host-r
 import { identityAndProfiles } from './migrations/0004-identity-and-profiles.js';
 import { transformMapsSchema } from './migrations/0005-transform-maps.js';
 import { changeIndexesSchema } from './migrations/0006-change-indexes.js';
+import { sourceLookupIndexSchema } from './migrations/0007-source-lookup-index.js';
 import type { Store } from './open-store.js';
 import type { SqlDialect } from './sql-dialect.js';
 
@@ -18,6 +19,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0004-identity-and-profiles': identityAndProfiles(dialect),
     '0005-transform-maps': transformMapsSchema(dialect),
     '0006-change-indexes': changeIndexesSchema(),
+    '0007-source-lookup-index': sourceLookupIndexSchema(),
   };
 }
 
