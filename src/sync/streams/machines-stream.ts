@@ -3,7 +3,6 @@ import { parseRecord } from '../../mde/parse/parse-record.js';
 import { MachineSchema } from '../../mde/schemas/machine.js';
 import type { NormalizedMachine } from '../../normalize/model.js';
 import { normalizeMachine } from '../../normalize/normalize-machine.js';
-import { readAhead } from '../read-ahead.js';
 import { reject, type SyncContext } from '../sync-context.js';
 import { lastSeenWindowPages } from './machines-by-last-seen.js';
 import {
@@ -41,7 +40,7 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
   // Half of MDE's $top maximum: a page is held whole (raw, parsed, normalized) while it is written,
   // and 10,000 machines of JSON cost 150 MB of heap; 100,000 devices are still 20 calls.
   const pageSize = 5_000;
-  const pages: AsyncIterator<unknown[], unknown> =
+  const pages: AsyncIterable<unknown[]> =
     plan.kind === 'sweep'
       ? odataPages(ctx.client, 'entity', '/api/machines', {
           pageSize,
@@ -56,8 +55,7 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
           pageSize,
           signal: ctx.signal,
         });
-  // The next page is fetched and parsed while this one is written.
-  for await (const records of readAhead(pages)) {
+  for await (const records of pages) {
     page++;
     const batch: NormalizedMachine[] = [];
     for (const raw of records) {
