@@ -6,7 +6,7 @@ import type { Store } from './open-store.js';
  * would hold a whole 3-million-row sort in RAM (measured: 385 MB against 185 MB, same time; design.md
  * 7 wants memory flat). Restored afterwards; PostgreSQL spills by itself (work_mem), so no-op there.
  */
-export async function withDiskSorts<T>(store: Store, work: () => Promise<T>): Promise<T> {
+export async function withDiskSorts<T>(store: Pick<Store, 'sqlite'>, work: () => Promise<T>): Promise<T> {
   const sqlite = store.sqlite;
   if (!sqlite) return work();
   const previous = sqlite.pragma('temp_store', { simple: true });

@@ -1,3 +1,4 @@
+import { withDiskSorts } from './disk-sorts.js';
 import { createFindingIndexes, FINDING_SECONDARY_INDEXES, missingFindingIndexes } from './finding-indexes.js';
 import type { Store } from './open-store.js';
 
@@ -27,9 +28,12 @@ export async function deferFindingIndexesForFirstLoad(store: Pick<Store, 'db'>):
  * killed) and returns their names. The catalog is read first: a DDL statement, even a no-op one,
  * would wait for another process's write transaction.
  */
-export async function ensureFindingIndexes(store: Pick<Store, 'db' | 'dialect'>): Promise<string[]> {
+export async function ensureFindingIndexes(
+  store: Pick<Store, 'db' | 'dialect' | 'sqlite'>,
+): Promise<string[]> {
   const db = store.db.withoutPlugins();
   const missing = await missingFindingIndexes(db, store.dialect);
-  if (missing.length > 0) await createFindingIndexes(db);
+  // Building an index sorts every row: spilled to a temp file, not held in memory (disk-sorts.ts).
+  if (missing.length > 0) await withDiskSorts(store, () => createFindingIndexes(db));
   return missing;
 }
