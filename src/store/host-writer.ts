@@ -622,6 +622,16 @@ export class HostWriter {
       .execute();
   }
 
+  /** How many devices (host sources) a connector has. */
+  async sourceCount(connectorId: number): Promise<number> {
+    const row = await this.store.db
+      .selectFrom('hostSources')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('connectorId', '=', connectorId)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   /**
    * machine id → host id for a connector, to attach findings, software and alerts to hosts. With
    * `seenSinceRunId` (a device filter is on), only sources seen by that run or later count: those the

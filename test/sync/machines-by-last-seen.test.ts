@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lastSeenWindowPages } from '../../src/sync/streams/machines-by-last-seen.js';
+import { firstWindowSpan, lastSeenWindowPages } from '../../src/sync/streams/machines-by-last-seen.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { createKit, type Kit } from '../mde/mde-test-kit.js';
 
@@ -38,6 +38,26 @@ describe('devices read by windows of lastSeen', () => {
     expect(ids.sort()).toEqual(expected);
     // Windows are sized from the density seen: a few dropped full pages, not one call per device.
     expect(calls).toBeLessThan((expected.length / pageSize) * 3 + 10);
+  });
+
+  it('a first window sized from the device count reads the same devices in about half-full pages', async () => {
+    const toMs = kit.clock.now();
+    const fromMs = toMs - 30 * 3_600_000;
+    const pageSize = 100;
+    const read = async (firstSpanMs?: number) => {
+      const before = kit.client.stats.apiCalls;
+      const ids: string[] = [];
+      const options = { fromMs, toMs, pageSize, ...(firstSpanMs ? { firstSpanMs } : {}) };
+      for await (const page of lastSeenWindowPages(kit.client, options))
+        for (const r of page) ids.push(String((r as { id: string }).id));
+      return { ids: ids.sort(), calls: kit.client.stats.apiCalls - before };
+    };
+    const plain = await read();
+    const sized = await read(firstWindowSpan((await sim.truthRows('machines')).length, pageSize));
+    expect(sized.ids).toEqual(plain.ids);
+    // Devices that stopped reporting make the range sparser than a daily report predicts: the windows
+    // widen as they go, so the calls stay near one per half page of devices.
+    expect(sized.calls).toBeLessThanOrEqual(Math.ceil(sized.ids.length / (pageSize / 2)) + 5);
   });
 
   it('keeps the connector filter', async () => {

@@ -16,7 +16,20 @@ export interface LastSeenWindowOptions {
   /** The connector's own OData filter, if any. */
   filter?: string | undefined;
   pageSize: number;
+  /** The first window's width; later ones follow the density seen. Default: the whole range. */
+  firstSpanMs?: number;
   signal?: AbortSignal | undefined;
+}
+
+/** A device reports about once a day (mde-api.md 3.1: lastSeen is the ~24 h full report). */
+const REPORT_INTERVAL_MS = 24 * 3_600_000;
+
+/**
+ * A first window expected to fill most of a page when `devices` report once a day, so a large
+ * tenant's first answer is not a full page thrown away.
+ */
+export function firstWindowSpan(devices: number, pageSize: number): number {
+  return Math.max(60_000, Math.floor((TARGET_FILL * pageSize * REPORT_INTERVAL_MS) / Math.max(1, devices)));
 }
 
 /** The filter of one window, with the connector's own. */
@@ -42,7 +55,7 @@ export async function* lastSeenWindowPages(
 ): AsyncGenerator<unknown[], void> {
   const { pageSize, filter, signal } = options;
   let from = options.fromMs;
-  let span = options.toMs - options.fromMs;
+  let span = Math.min(options.firstSpanMs ?? Number.POSITIVE_INFINITY, options.toMs - options.fromMs);
   while (from < options.toMs) {
     const to = Math.min(options.toMs, from + span);
     const $filter = windowFilter(from, to, filter);

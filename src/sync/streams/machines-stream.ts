@@ -4,7 +4,7 @@ import { MachineSchema } from '../../mde/schemas/machine.js';
 import type { NormalizedMachine } from '../../normalize/model.js';
 import { normalizeMachine } from '../../normalize/normalize-machine.js';
 import { reject, type SyncContext } from '../sync-context.js';
-import { lastSeenWindowPages } from './machines-by-last-seen.js';
+import { firstWindowSpan, lastSeenWindowPages } from './machines-by-last-seen.js';
 import {
   deviceScope,
   MACHINES_WATERMARK,
@@ -53,6 +53,7 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
           toMs: startedAt.getTime(),
           filter: options.filter,
           pageSize,
+          firstSpanMs: firstWindowSpan(await ctx.hosts.sourceCount(ctx.connector.id), pageSize),
           signal: ctx.signal,
         });
   for await (const records of pages) {
