@@ -178,7 +178,14 @@ class WorkerSqliteSession extends EncodingSession implements SnapshotSession {
     private readonly snapshotTime: string,
   ) {
     super(ctx);
-    this.worker = startWorkerThread(import.meta.url, 'sqlite-snapshot-worker', { path: file });
+    // The thread keeps one batch string and one row alive at a time: a small young generation is
+    // enough, and V8's default (tens of megabytes) would count against peak memory (design.md 7).
+    this.worker = startWorkerThread(
+      import.meta.url,
+      'sqlite-snapshot-worker',
+      { path: file },
+      { maxYoungGenerationSizeMb: 8 },
+    );
     this.worker.on('message', (reply: SnapshotWorkerReply) => this.settle(reply));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => {

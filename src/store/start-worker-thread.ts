@@ -7,8 +7,15 @@ import { Worker } from 'node:worker_threads';
  * base name). Built code runs the `.js` file; under tsx or vitest the sources are TypeScript, and a
  * thread does not inherit the parent's loader, so it registers tsx's loader before importing.
  */
-export function startWorkerThread(callerUrl: string, baseName: string, workerData: unknown): Worker {
-  if (!callerUrl.endsWith('.ts')) return new Worker(new URL(`./${baseName}.js`, callerUrl), { workerData });
+export function startWorkerThread(
+  callerUrl: string,
+  baseName: string,
+  workerData: unknown,
+  resourceLimits?: { maxYoungGenerationSizeMb?: number },
+): Worker {
+  const limits = resourceLimits ? { resourceLimits } : {};
+  if (!callerUrl.endsWith('.ts'))
+    return new Worker(new URL(`./${baseName}.js`, callerUrl), { workerData, ...limits });
   const entry = new URL(`./${baseName}.ts`, callerUrl).href;
   const tsxApi = pathToFileURL(
     createRequire(callerUrl)
@@ -16,5 +23,5 @@ export function startWorkerThread(callerUrl: string, baseName: string, workerDat
       .replace(/\.cjs$/, '.mjs'),
   ).href;
   const code = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData });
+  return new Worker(code, { eval: true, workerData, ...limits });
 }
