@@ -19,6 +19,7 @@ import { type CveFactors, compileScorer } from '../src/normalize/scoring/compile
 import { exploitLevelOfFlags } from '../src/normalize/scoring/scoring-formula.js';
 import { DEFAULT_SCORING_MAP } from '../src/normalize/scoring/scoring-map.js';
 import { SecretBox } from '../src/security/secret-box.js';
+import { seededRandom } from '../src/simulator/tenant/random.js';
 import { ConnectorRepository } from '../src/store/connector-repository.js';
 import { createFindingIndexes, FINDING_SECONDARY_INDEXES } from '../src/store/finding-indexes.js';
 import { openStore } from '../src/store/open-store.js';
@@ -36,18 +37,7 @@ if (!Number.isInteger(total) || total < 1) throw new Error('--findings must be a
 const ROOT = new URL('../', import.meta.url).pathname;
 const say = (text: string) => process.stderr.write(`${text}\n`);
 
-/** A small deterministic generator (mulberry32): the same store for the same seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = random(Number(args.seed));
+const rnd = seededRandom(Number(args.seed));
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 const severityOf = (cvss: number) =>
   cvss >= 9 ? 'Critical' : cvss >= 7 ? 'High' : cvss >= 4 ? 'Medium' : 'Low';

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../simulator/tenant/random.js';
 import { LineSplitter } from './line-splitter.js';
 
 /** The lines node:readline gives for these chunks (the reader's former splitter, the reference). */
@@ -22,18 +23,6 @@ function splitterLines(chunks: Buffer[]): string[] {
   const lines = chunks.flatMap((chunk) => splitter.push(chunk));
   const last = splitter.end();
   return last === undefined ? lines : [...lines, last];
-}
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Cuts the bytes at the given offsets. */
@@ -75,7 +64,7 @@ describe('LineSplitter', () => {
   });
 
   it('matches readline on random text cut into random chunks, invalid UTF-8 included', async () => {
-    const rnd = random(7);
+    const rnd = seededRandom(7);
     const alphabet = [
       0x0a, 0x0d, 0x0d, 0x41, 0x7b, 0x20, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0xff,
     ];

@@ -169,3 +169,15 @@ export const Salt = {
   hostnameQuirk: 44,
   idMask: 45,
 } as const;
+
+/** A seeded stream of numbers in [0, 1) (mulberry32), for tests and benchmarks that must replay a run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
