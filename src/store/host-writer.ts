@@ -5,6 +5,7 @@ import { DEFAULT_IDENTIFICATION_RULES, type IdentificationRule } from '../normal
 import type { NormalizedMachine } from '../normalize/model.js';
 import { CheckpointRepository } from './checkpoint-repository.js';
 import { chunk } from './chunk.js';
+import { snakeCase } from './column-names.js';
 import type { Checkpoint } from './finding-writer.js';
 import { HostIdentity, newestSourceOfHost } from './host-identity.js';
 import type { Store } from './open-store.js';
@@ -111,8 +112,6 @@ function sourceColumns(m: NormalizedMachine, ctx: HostBatchContext) {
   };
 }
 
-const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
 /**
  * PostgreSQL: the hosts a page of new sources attached to, updated in one statement (UPDATE ... FROM
  * VALUES) under the same rule as {@link HostWriter} row by row: not `merged`, and no other source of
@@ -125,7 +124,7 @@ async function updateHostsBulk(
 ): Promise<void> {
   if (updates.length === 0) return;
   const rows = updates.map((u) => ({ u, columns: hostColumns(u.m, u.status, ctx) }));
-  const names = Object.keys(rows[0]!.columns).map(snake);
+  const names = Object.keys(rows[0]!.columns).map(snakeCase);
   const values = sql.join(
     rows.map(
       ({ u, columns }) =>
@@ -460,7 +459,7 @@ export class HostWriter {
     if (this.store.sqlite) {
       const names = Object.keys(columns);
       this.hostUpdate ??= this.store.sqlite.prepare(
-        `UPDATE hosts SET ${names.map((n) => `${n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} = ?`).join(', ')}
+        `UPDATE hosts SET ${names.map((n) => `${snakeCase(n)} = ?`).join(', ')}
          WHERE id = ? AND status != 'merged' AND NOT EXISTS (
            SELECT 1 FROM host_sources o WHERE o.host_id = hosts.id AND o.id != ? AND o.last_seen > ?)`,
       );

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { sameColumnNames, snakeCase } from './column-names.js';
 
 /**
  * A host source of one connector as the machines stream compares it with what MDE sends now. A row
@@ -13,8 +14,6 @@ export type StoredSource = [
   hostStatus: string,
 ];
 
-const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
 /** The values of `names` in order; better-sqlite3 refuses `undefined`, which Kysely writes as NULL. */
 function bindable(values: Record<string, unknown>, names: readonly string[]): unknown[] {
   const out = new Array<unknown>(names.length);
@@ -24,9 +23,6 @@ function bindable(values: Record<string, unknown>, names: readonly string[]): un
   }
   return out;
 }
-
-const sameNames = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((n, i) => n === b[i]);
 
 /**
  * The machines stream's statements on SQLite (design.md 7), prepared once per writer: a batch of
@@ -80,7 +76,7 @@ export class SqliteHostStatements {
       `insert:${table}`,
       names,
       () =>
-        `INSERT INTO ${table} (${names.map(snake).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
+        `INSERT INTO ${table} (${names.map(snakeCase).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
     );
     return Number(statement.run(...bindable(values, names)).lastInsertRowid);
   }
@@ -91,7 +87,7 @@ export class SqliteHostStatements {
     this.columnStatement(
       `update:host_sources:${names.length}`,
       names,
-      () => `UPDATE host_sources SET ${names.map((n) => `${snake(n)} = ?`).join(', ')} WHERE id = ?`,
+      () => `UPDATE host_sources SET ${names.map((n) => `${snakeCase(n)} = ?`).join(', ')} WHERE id = ?`,
     ).run(...bindable(values, names), id);
   }
 
@@ -158,7 +154,7 @@ export class SqliteHostStatements {
     text: () => string,
   ): BetterSqlite3.Statement {
     const cached = this.byColumns.get(kind);
-    if (cached && sameNames(cached.names, names)) return cached.statement;
+    if (cached && sameColumnNames(cached.names, names)) return cached.statement;
     const statement = this.sqlite.prepare(text());
     this.byColumns.set(kind, { names: [...names], statement });
     return statement;

@@ -1,12 +1,11 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Transaction } from 'kysely';
+import { sameColumnNames, snakeCase } from './column-names.js';
 import type { Store } from './open-store.js';
 import type { Database } from './schema.js';
 
 type Row = Record<string, string | number | null>;
 type Table = 'findings';
-
-const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /**
  * `UPDATE table SET ... WHERE id = ?` for rows written one by one inside a batch transaction. On
@@ -15,7 +14,8 @@ const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase(
  * (design.md 7). PostgreSQL goes through Kysely.
  */
 export class UpdateById {
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  /** One statement per column list a call site writes (a handful), found by comparing the names. */
+  private readonly statements: Array<{ names: string[]; statement: BetterSqlite3.Statement }> = [];
 
   constructor(
     private readonly store: Store,
@@ -28,15 +28,15 @@ export class UpdateById {
       await trx.updateTable(this.table).set(set).where('id', '=', id).execute();
       return;
     }
-    const columns = Object.keys(set);
-    const key = columns.join(',');
-    let statement = this.statements.get(key);
-    if (!statement) {
-      statement = sqlite.prepare(
-        `UPDATE ${this.table} SET ${columns.map((c) => `${snake(c)} = ?`).join(', ')} WHERE id = ?`,
+    const names = Object.keys(set);
+    let entry = this.statements.find((s) => sameColumnNames(s.names, names));
+    if (!entry) {
+      const statement = sqlite.prepare(
+        `UPDATE ${this.table} SET ${names.map((c) => `${snakeCase(c)} = ?`).join(', ')} WHERE id = ?`,
       );
-      this.statements.set(key, statement);
+      entry = { names, statement };
+      this.statements.push(entry);
     }
-    statement.run(...Object.values(set), id);
+    entry.statement.run(...Object.values(set), id);
   }
 }
