@@ -113,6 +113,15 @@ export async function handleAdminRequest(
         await g.finished;
         return sendJson(res, 200, { kind, epoch, files: g.fileCount });
       }
+      case 'POST /changes/prepare': {
+        // The change feed of the last `epochs` snapshots worked out ahead, like export files above.
+        const raw = url.searchParams.get('epochs') ?? '4';
+        if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 128)
+          return adminError(res, 400, 'epochs must be a whole number from 1 to 128');
+        const from = epoch - Number(raw) + 1;
+        sim.tenant.prepareChanges(from, epoch);
+        return sendJson(res, 200, { fromEpoch: Math.max(1, from), toEpoch: epoch });
+      }
       default:
         return sendJson(res, 404, { error: { code: 'NotFound', message: `no admin route ${route}` } });
     }

@@ -78,13 +78,42 @@ export function diffRows(
   return out;
 }
 
-export function* changeRowsOf(ctx: TenantContext, epoch: number): Generator<VulnerabilityChangeRow> {
-  if (!Number.isInteger(epoch) || epoch < 1) return;
+/**
+ * The devices of snapshot e whose rows differ from snapshot e-1, in index order: onboarded since,
+ * moved to another group, or with installs that changed. The expensive part of the feed (one check
+ * per device of the estate), so ChangeFeedIndex keeps its answer per epoch.
+ */
+export function changedDevicesOf(ctx: TenantContext, epoch: number): number[] {
+  if (!Number.isInteger(epoch) || epoch < 1) return [];
   ctx.cves.ensureEpoch(epoch);
   const before = snapshotDeviceCount(ctx, epoch - 1);
   const count = snapshotDeviceCount(ctx, epoch);
-  const windowStart = snapshotTimeMs(ctx.originMs, epoch);
+  const changed: number[] = [];
   for (let index = 0; index < count; index++) {
+    if (index >= before) {
+      changed.push(index);
+      continue;
+    }
+    const core = deviceCore(ctx, index);
+    if (!core.hasTvm) continue;
+    const moved = eventAt(epoch, RBAC_MOVE_PERIOD, ctx.seeds.groupMove, index, 0);
+    if (moved || installsChangeAt(ctx, core, installsOf(ctx, core, effectiveEpoch(core, epoch)), epoch))
+      changed.push(index);
+  }
+  return changed;
+}
+
+/** The change rows of epoch e, given its changed devices ({@link changedDevicesOf}). */
+export function* changeRowsOf(
+  ctx: TenantContext,
+  epoch: number,
+  changed: readonly number[] = changedDevicesOf(ctx, epoch),
+): Generator<VulnerabilityChangeRow> {
+  if (!Number.isInteger(epoch) || epoch < 1) return;
+  ctx.cves.ensureEpoch(epoch);
+  const before = snapshotDeviceCount(ctx, epoch - 1);
+  const windowStart = snapshotTimeMs(ctx.originMs, epoch);
+  for (const index of changed) {
     const h = hash3(ctx.seeds.changeTime, index, epoch);
     const eventMs = windowStart + (h % EVENT_SPREAD_MS);
     if (index >= before) {
@@ -93,11 +122,6 @@ export function* changeRowsOf(ctx: TenantContext, epoch: number): Generator<Vuln
       if (snap !== undefined) yield* diffRows([], vulnerabilityRowsOf(ctx, snap), eventMs, h >>> 18);
       continue;
     }
-    const core = deviceCore(ctx, index);
-    if (!core.hasTvm) continue;
-    const moved = eventAt(epoch, RBAC_MOVE_PERIOD, ctx.seeds.groupMove, index, 0);
-    if (!moved && !installsChangeAt(ctx, core, installsOf(ctx, core, effectiveEpoch(core, epoch)), epoch))
-      continue;
     const prev = deviceSnapshot(ctx, index, epoch - 1);
     const cur = deviceSnapshot(ctx, index, epoch);
     if (prev === undefined || cur === undefined) continue;

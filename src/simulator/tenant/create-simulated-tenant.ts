@@ -1,6 +1,7 @@
 import { AggregateCache } from './aggregates.js';
 import { AlertSource } from './alerts.js';
 import { changeRowsOf } from './change-feed.js';
+import { ChangeFeedIndex } from './change-feed-index.js';
 import { cveRecordsOf } from './cve-records.js';
 import { deviceCore, lastReportMs } from './device-profile.js';
 import { deviceSnapshot } from './device-snapshot.js';
@@ -26,6 +27,7 @@ export function createSimulatedTenant(options: TenantOptions): SimulatedTenant {
   const ctx = createTenantContext(options);
   const aggregates = new AggregateCache(ctx);
   const alerts = new AlertSource(ctx);
+  const changes = new ChangeFeedIndex(ctx);
   const epochOf = (epoch: number) => Math.max(0, Math.floor(epoch));
 
   return {
@@ -60,7 +62,10 @@ export function createSimulatedTenant(options: TenantOptions): SimulatedTenant {
       const snap = deviceSnapshot(ctx, index, epoch);
       return snap === undefined ? [] : nonCpeRowsOf(ctx, snap);
     },
-    changeRows: (epoch) => changeRowsOf(ctx, epoch),
+    changeRows: (epoch) => changeRowsOf(ctx, epoch, changes.devices(epoch)),
+    prepareChanges(fromEpoch, toEpoch) {
+      for (let epoch = Math.max(1, fromEpoch); epoch <= toEpoch; epoch++) changes.devices(epoch);
+    },
     cves: (epoch) => cveRecordsOf(ctx, aggregates.at(epochOf(epoch))),
     software: (epoch) => softwareRecordsOf(ctx, aggregates.at(epochOf(epoch))),
     softwareDistributions(softwareId, epoch) {

@@ -68,6 +68,8 @@ export interface SimulatedTenant {
   inventoryRows(machineIndex: number, epoch: number): InventoryRow[];
   nonCpeInventoryRows(machineIndex: number, epoch: number): NonCpeInventoryRow[];
   changeRows(epoch: number): Iterable<VulnerabilityChangeRow>;
+  /** Works out the change feed of epochs from..to ahead of a request, as MDE has it recorded. */
+  prepareChanges(fromEpoch: number, toEpoch: number): void;
   cves(epoch: number): CveRecord[];
   software(epoch: number): SoftwareRecord[];
   softwareDistributions(softwareId: string, epoch: number): SoftwareDistributionRecord[] | undefined;
