@@ -106,6 +106,8 @@ async function floor(
 interface SyncOnce {
   wallSeconds: number;
   peakRssMb: number;
+  /** Seconds from each stream's start to its end (the streams run one after another). */
+  streamSeconds: Record<string, number>;
   result: {
     state: string;
     apiCalls: number;
@@ -177,6 +179,9 @@ async function benchOne(label: string, db: string, info: SimInfo, floorSeconds: 
     deltaSeconds: round(delta.wallSeconds),
     deltaFraction: round(delta.wallSeconds / full.wallSeconds),
     deltaRecords: delta.result.counters.vulnerabilities!.fetched,
+    // Where the time goes: the full sync's and the delta's streams, in seconds.
+    fullStreamSeconds: full.streamSeconds,
+    deltaStreamSeconds: delta.streamSeconds,
   };
 }
 

@@ -50,30 +50,40 @@ if (mode === 'reread') {
 }
 const limiter = new ClientRateLimiter();
 const started = performance.now();
-// MDEC_BENCH_TRACE=1: when each stream starts and ends, and the memory then, on stderr.
+// How long each stream took, for the bench's breakdown; MDEC_BENCH_TRACE=1 also prints when each
+// stream starts and ends, and the memory then, on stderr.
+const trace = Boolean(process.env.MDEC_BENCH_TRACE);
 const lap = (what) =>
+  trace &&
   process.stderr.write(
     `  [${((performance.now() - started) / 1000).toFixed(1)} s] ${what} (rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB)\n`,
   );
-const progress = process.env.MDEC_BENCH_TRACE
-  ? {
-      start: (stream) => lap(`start ${stream}`),
-      update() {},
-      finish: (stream, outcome) => lap(`${stream} ${outcome}`),
-      note: (message) => lap(message),
-    }
-  : undefined;
+const streamStarted = new Map();
+const streamSeconds = {};
+const progress = {
+  start(stream) {
+    streamStarted.set(stream, performance.now());
+    lap(`start ${stream}`);
+  },
+  update() {},
+  finish(stream, outcome) {
+    const at = streamStarted.get(stream);
+    if (at !== undefined) streamSeconds[stream] = Math.round((performance.now() - at) / 10) / 100;
+    lap(`${stream} ${outcome}`);
+  },
+  note: (message) => lap(message),
+};
 const result = await runSync(
   {
     store,
     secrets,
     createClient: (c, creds, signal) => createMdeClient(c, creds, { limiter }, signal),
     now: () => new Date(Date.now() + offset),
-    ...(progress ? { progress } : {}),
+    progress,
   },
   { connector: 'bench', mode: mode === 'reread' ? 'full' : mode },
 );
 const wallSeconds = (performance.now() - started) / 1000;
 await store.close();
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
-process.stdout.write(`${JSON.stringify({ wallSeconds, peakRssMb, result })}\n`);
+process.stdout.write(`${JSON.stringify({ wallSeconds, peakRssMb, streamSeconds, result })}\n`);
