@@ -1,5 +1,8 @@
+import type { Insertable } from 'kysely';
 import { customAttributesText } from '../normalize/custom-fields.js';
 import type { NormalizedFinding } from '../normalize/model.js';
+import type { FindingBatchContext } from './finding-writer.js';
+import type { FindingTable } from './schema.js';
 
 /** The columns that come from MDE's row, rewritten when its content changes. */
 export function contentColumns(f: NormalizedFinding) {
@@ -22,5 +25,35 @@ export function contentColumns(f: NormalizedFinding) {
     contentHash: f.contentHash,
     extra: JSON.stringify(f.extra),
     customAttributes: customAttributesText(f.customAttributes),
+  };
+}
+
+/** A new finding's columns, open since `stateTime`. */
+export function newFindingColumns(
+  ctx: Pick<FindingBatchContext, 'connectorId' | 'seenToken' | 'at' | 'hostIdOf'>,
+  f: NormalizedFinding,
+  stateTime: string,
+): Insertable<FindingTable> {
+  return {
+    connectorId: ctx.connectorId,
+    hostId: ctx.hostIdOf(f.machineId),
+    machineId: f.machineId,
+    findingKey: f.findingKey,
+    cveId: f.cveId,
+    softwareVendor: f.softwareVendor,
+    softwareName: f.softwareName,
+    softwareVersion: f.softwareVersion,
+    ...contentColumns(f),
+    status: 'open',
+    reopenedCount: 0,
+    // MDE's own first-seen time when it has one: the finding existed before we looked.
+    firstFound: f.firstSeen ?? stateTime,
+    lastFound: stateTime,
+    lastFixed: null,
+    stateTime,
+    endOfSupportStatus: null,
+    endOfSupportDate: null,
+    seenRunId: ctx.seenToken,
+    updatedAt: ctx.at,
   };
 }

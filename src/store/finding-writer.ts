@@ -9,8 +9,9 @@ import {
 } from '../sync/finding-lifecycle.js';
 import { CheckpointRepository } from './checkpoint-repository.js';
 import { chunk } from './chunk.js';
-import { contentColumns } from './finding-columns.js';
+import { contentColumns, newFindingColumns } from './finding-columns.js';
 import type { Store } from './open-store.js';
+import { writeSnapshotBatchOnPostgres } from './postgres-snapshot-writer.js';
 import type { Database, FindingTable } from './schema.js';
 import { UpdateById } from './update-by-id.js';
 
@@ -76,55 +77,69 @@ export class FindingWriter {
     checkpoint: Checkpoint,
   ): Promise<SnapshotBatchResult> {
     const batch = dedupeFindings(findings);
-    const result: SnapshotBatchResult = { inserted: 0, updated: 0, unchanged: 0, reopened: 0 };
+    let result!: SnapshotBatchResult;
     await this.store.db.transaction().execute(async (trx) => {
-      const stored = await this.lookup(
-        trx,
-        ctx.connectorId,
-        batch.map((f) => f.findingKey),
-      );
-      const inserts: Insertable<FindingTable>[] = [];
-      const touches: number[] = [];
-      for (const f of batch) {
-        const existing = stored.get(f.findingKey);
-        const decision = decideForSnapshot(existing, f.contentHash);
-        if (decision === 'insert') {
-          inserts.push(newRow(ctx, f, snapshotTime));
-          result.inserted++;
-        } else if (decision === 'touch') {
-          touches.push(existing!.id);
-          result.unchanged++;
-        } else {
-          const reopened = decision === 'reopen';
-          await this.updateById.run(
-            trx,
-            {
-              ...contentColumns(f),
-              hostId: ctx.hostIdOf(f.machineId),
-              status: 'open',
-              reopenedCount: existing!.reopenedCount + (reopened ? 1 : 0),
-              lastFound: snapshotTime,
-              stateTime: snapshotTime,
-              seenRunId: ctx.seenToken,
-              updatedAt: ctx.at,
-            },
-            existing!.id,
-          );
-          result.updated++;
-          if (reopened) result.reopened++;
-        }
-      }
-      for (const part of chunk(inserts, INSERT_CHUNK))
-        await trx.insertInto('findings').values(part).execute();
-      for (const ids of chunk(touches, LOOKUP_CHUNK)) {
-        await trx
-          .updateTable('findings')
-          .set({ seenRunId: ctx.seenToken, lastFound: snapshotTime, stateTime: snapshotTime })
-          .where('id', 'in', ids)
-          .execute();
-      }
+      result =
+        this.store.dialect === 'postgres'
+          ? await writeSnapshotBatchOnPostgres(trx, ctx, batch, snapshotTime)
+          : await this.writeSnapshotRows(trx, ctx, batch, snapshotTime);
       await CheckpointRepository.put(trx, ctx.connectorId, checkpoint.stream, checkpoint.value, ctx.at);
     });
+    return result;
+  }
+
+  /** One snapshot batch through Kysely: the SQLite store's inline path (tests, small stores). */
+  private async writeSnapshotRows(
+    trx: Transaction<Database>,
+    ctx: FindingBatchContext,
+    batch: NormalizedFinding[],
+    snapshotTime: string,
+  ): Promise<SnapshotBatchResult> {
+    const result: SnapshotBatchResult = { inserted: 0, updated: 0, unchanged: 0, reopened: 0 };
+    const stored = await this.lookup(
+      trx,
+      ctx.connectorId,
+      batch.map((f) => f.findingKey),
+    );
+    const inserts: Insertable<FindingTable>[] = [];
+    const touches: number[] = [];
+    for (const f of batch) {
+      const existing = stored.get(f.findingKey);
+      const decision = decideForSnapshot(existing, f.contentHash);
+      if (decision === 'insert') {
+        inserts.push(newFindingColumns(ctx, f, snapshotTime));
+        result.inserted++;
+      } else if (decision === 'touch') {
+        touches.push(existing!.id);
+        result.unchanged++;
+      } else {
+        const reopened = decision === 'reopen';
+        await this.updateById.run(
+          trx,
+          {
+            ...contentColumns(f),
+            hostId: ctx.hostIdOf(f.machineId),
+            status: 'open',
+            reopenedCount: existing!.reopenedCount + (reopened ? 1 : 0),
+            lastFound: snapshotTime,
+            stateTime: snapshotTime,
+            seenRunId: ctx.seenToken,
+            updatedAt: ctx.at,
+          },
+          existing!.id,
+        );
+        result.updated++;
+        if (reopened) result.reopened++;
+      }
+    }
+    for (const part of chunk(inserts, INSERT_CHUNK)) await trx.insertInto('findings').values(part).execute();
+    for (const ids of chunk(touches, LOOKUP_CHUNK)) {
+      await trx
+        .updateTable('findings')
+        .set({ seenRunId: ctx.seenToken, lastFound: snapshotTime, stateTime: snapshotTime })
+        .where('id', 'in', ids)
+        .execute();
+    }
     return result;
   }
 
@@ -179,7 +194,7 @@ export class FindingWriter {
         if (!changed || !row) continue;
         if (fresh && !row.id) {
           inserts.push({
-            ...newRow(ctx, finding, row.stateTime),
+            ...newFindingColumns(ctx, finding, row.stateTime),
             status: row.status,
             lastFixed: row.lastFixed,
             reopenedCount: row.reopenedCount,
@@ -317,29 +332,4 @@ export function dedupeFindings(findings: NormalizedFinding[]): NormalizedFinding
   const byKey = new Map<string, NormalizedFinding>();
   for (const f of findings) byKey.set(f.findingKey, f);
   return byKey.size === findings.length ? findings : [...byKey.values()];
-}
-
-function newRow(ctx: FindingBatchContext, f: NormalizedFinding, stateTime: string): Insertable<FindingTable> {
-  return {
-    connectorId: ctx.connectorId,
-    hostId: ctx.hostIdOf(f.machineId),
-    machineId: f.machineId,
-    findingKey: f.findingKey,
-    cveId: f.cveId,
-    softwareVendor: f.softwareVendor,
-    softwareName: f.softwareName,
-    softwareVersion: f.softwareVersion,
-    ...contentColumns(f),
-    status: 'open',
-    reopenedCount: 0,
-    // MDE's own first-seen time when it has one: the finding existed before we looked.
-    firstFound: f.firstSeen ?? stateTime,
-    lastFound: stateTime,
-    lastFixed: null,
-    stateTime,
-    endOfSupportStatus: null,
-    endOfSupportDate: null,
-    seenRunId: ctx.seenToken,
-    updatedAt: ctx.at,
-  };
 }

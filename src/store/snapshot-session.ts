@@ -49,7 +49,7 @@ const MAX_IN_FLIGHT = 2;
  * The session for a store: on a SQLite file, a writer thread with its own connection stores batches
  * while the caller parses the next (design.md 7); `MDEC_SNAPSHOT_WORKER=0` or an in-memory database
  * stores them inline with the same writer. PostgreSQL runs in its own process already: batches go
- * through the portable writer in turn.
+ * through the portable writer, one stored while the next is parsed.
  */
 export function openSnapshotSession(
   store: Store,
@@ -68,8 +68,13 @@ export function openSnapshotSession(
   return new WorkerSqliteSession(file, ctx, snapshotTime);
 }
 
+/**
+ * PostgreSQL runs in its own process: while it stores one batch, this process parses the next. One
+ * batch waits on the database at a time, so batches and their checkpoints are stored in order.
+ */
 class PortableSession implements SnapshotSession {
   private batch: NormalizedFinding[] = [];
+  private inFlight: Promise<void> | undefined;
 
   constructor(
     private readonly findings: FindingWriter,
@@ -93,19 +98,33 @@ class PortableSession implements SnapshotSession {
   async flush(end: SnapshotBatchEnd, onWritten: (result: SnapshotBatchResult) => void): Promise<void> {
     const batch = this.batch;
     this.batch = [];
-    await this.hosts.markScanned(this.ctx.connectorId, this.ctx.seenToken, end.scanned);
-    onWritten(
-      await this.findings.writeSnapshotBatch(
-        { ...this.ctx, at: end.at },
-        batch,
-        this.snapshotTime,
-        end.checkpoint,
-      ),
-    );
+    // The previous batch first: its failure stops this one, as the worker session's does.
+    await this.drain();
+    const write = async () => {
+      await this.hosts.markScanned(this.ctx.connectorId, this.ctx.seenToken, end.scanned);
+      onWritten(
+        await this.findings.writeSnapshotBatch(
+          { ...this.ctx, at: end.at },
+          batch,
+          this.snapshotTime,
+          end.checkpoint,
+        ),
+      );
+    };
+    this.inFlight = write();
+    // Reported by the next flush or drain; an unobserved rejection must not end the process.
+    this.inFlight.catch(() => {});
   }
 
-  async drain(): Promise<void> {}
-  async close(): Promise<void> {}
+  async drain(): Promise<void> {
+    const pending = this.inFlight;
+    this.inFlight = undefined;
+    await pending;
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+  }
 }
 
 /** Rows encoded as they come, the common part of the two SQLite sessions. */

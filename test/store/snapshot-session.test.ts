@@ -110,6 +110,100 @@ describe.each(MODES)('snapshot session ($kind, writer thread: $worker)', ({ kind
     expect(JSON.parse(String(await checkpoint()))).toEqual({ line: 4 });
   });
 
+  it('over three passes inserts, touches, rewrites changed content and reopens a fixed finding', async () => {
+    const pass = async (token: number, time: string, findings: NormalizedFinding[]) => {
+      const session = openSnapshotSession(
+        t.store,
+        new FindingWriter(t.store),
+        new HostWriter(t.store),
+        { connectorId, seenToken: token, at: time, hostIdOf: () => null },
+        time,
+      );
+      const totals = { inserted: 0, updated: 0, unchanged: 0, reopened: 0 };
+      for (const f of findings) session.add(f);
+      await session.flush({ ...end(token), at: time }, (r) => {
+        for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += r[k];
+      });
+      await session.close();
+      return totals;
+    };
+    const T1 = '2026-11-01T00:00:00.000Z';
+    const T2 = '2026-11-02T00:00:00.000Z';
+    const T3 = '2026-11-03T00:00:00.000Z';
+    expect(
+      await pass(1, T1, [finding('m1', 'CVE-1'), finding('m1', 'CVE-2'), finding('m2', 'CVE-3')]),
+    ).toEqual({
+      inserted: 3,
+      updated: 0,
+      unchanged: 0,
+      reopened: 0,
+    });
+    const changed = finding('m1', 'CVE-2', { score: 99, contentHash: 'hash-changed' });
+    expect(await pass(2, T2, [finding('m1', 'CVE-1'), changed, finding('m2', 'CVE-3')])).toEqual({
+      inserted: 0,
+      updated: 1,
+      unchanged: 2,
+      reopened: 0,
+    });
+    await t.store.db
+      .updateTable('findings')
+      .set({ status: 'fixed', lastFixed: T2 })
+      .where('findingKey', '=', 'm2|CVE-3|v|p|1')
+      .execute();
+    expect(await pass(3, T3, [finding('m1', 'CVE-1'), changed, finding('m2', 'CVE-3')])).toEqual({
+      inserted: 0,
+      updated: 1,
+      unchanged: 2,
+      reopened: 1,
+    });
+    const rows = await t.store.db
+      .selectFrom('findings')
+      .select([
+        'findingKey',
+        'status',
+        'score',
+        'reopenedCount',
+        'firstFound',
+        'lastFound',
+        'stateTime',
+        'seenRunId',
+      ])
+      .orderBy('findingKey')
+      .execute();
+    expect(rows).toEqual([
+      {
+        findingKey: 'm1|CVE-1|v|p|1',
+        status: 'open',
+        score: 75,
+        reopenedCount: 0,
+        firstFound: '2026-01-01T00:00:00.000Z',
+        lastFound: T3,
+        stateTime: T3,
+        seenRunId: 3,
+      },
+      {
+        findingKey: 'm1|CVE-2|v|p|1',
+        status: 'open',
+        score: 99,
+        reopenedCount: 0,
+        firstFound: '2026-01-01T00:00:00.000Z',
+        lastFound: T3,
+        stateTime: T3,
+        seenRunId: 3,
+      },
+      {
+        findingKey: 'm2|CVE-3|v|p|1',
+        status: 'open',
+        score: 75,
+        reopenedCount: 1,
+        firstFound: '2026-01-01T00:00:00.000Z',
+        lastFound: T3,
+        stateTime: T3,
+        seenRunId: 3,
+      },
+    ]);
+  });
+
   it('after a batch fails, stores nothing later and reports the failure', async () => {
     const session = open((m) => (m === 'bad' ? 999_999 : null));
     session.add(finding('m1', 'CVE-1'));
