@@ -8,6 +8,7 @@ import { chunk } from './chunk.js';
 import { snakeCase } from './column-names.js';
 import type { Checkpoint } from './finding-writer.js';
 import { HostIdentity, newestSourceOfHost } from './host-identity.js';
+import { type LastSeenTouch, touchLastSeenInBulk } from './last-seen-touches.js';
 import type { Store } from './open-store.js';
 import { forgetProfileFreshness, noteProfileInputsChanged } from './profile-freshness.js';
 import type { Database, HostSourceTable, HostTable } from './schema.js';
@@ -239,6 +240,7 @@ export class HostWriter {
       const profileHosts: number[] = [];
       const fresh: NormalizedMachine[] = [];
       const changed: Array<{ sourceId: number; machine: NormalizedMachine }> = [];
+      const touches: LastSeenTouch[] = [];
       for (const m of byId.values()) {
         const old = existing.get(m.source.machineId);
         if (!old) {
@@ -281,7 +283,7 @@ export class HostWriter {
             result.unchanged++;
             continue;
           }
-          await this.touchLastSeen(trx, old, m.source.lastSeen, status, ctx);
+          this.touchLastSeen(touches, old, m.source.lastSeen, status, ctx);
           result.unchanged++;
           continue;
         }
@@ -291,6 +293,7 @@ export class HostWriter {
         profileHosts.push(old.hostId);
         result.updated++;
       }
+      await touchLastSeenInBulk(trx, ctx.runId, touches);
       if (this.statements) {
         this.statements.markSeen(ctx.runId, unchanged);
       } else {
@@ -475,13 +478,17 @@ export class HostWriter {
       .execute();
   }
 
-  private async touchLastSeen(
-    trx: Transaction<Database>,
+  /**
+   * A device whose report time alone moved. On SQLite, two prepared statements now; elsewhere the
+   * touch joins the batch's list, stored in bulk before the batch commits.
+   */
+  private touchLastSeen(
+    pending: LastSeenTouch[],
     old: { id: number; hostId: number; hostStatus: string },
     lastSeen: string | null,
     status: string,
     ctx: HostBatchContext,
-  ): Promise<void> {
+  ): void {
     const nextStatus = old.hostStatus === 'merged' ? 'merged' : status;
     if (this.lastSeenStatements) {
       // Prepared statements: at 100,000 devices a day's worth of reports is 100,000 of these.
@@ -489,17 +496,7 @@ export class HostWriter {
       this.lastSeenStatements.host.run(lastSeen, nextStatus, old.hostId, old.id, lastSeen ?? '');
       return;
     }
-    await trx
-      .updateTable('hostSources')
-      .set({ lastSeen, seenRunId: ctx.runId })
-      .where('id', '=', old.id)
-      .execute();
-    await trx
-      .updateTable('hosts')
-      .set({ lastSeen, status: nextStatus })
-      .where('id', '=', old.hostId)
-      .where(newestSourceOfHost(old.id, lastSeen))
-      .execute();
+    pending.push({ sourceId: old.id, hostId: old.hostId, lastSeen, status: nextStatus });
   }
 
   /**
