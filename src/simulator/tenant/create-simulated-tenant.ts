@@ -1,6 +1,5 @@
 import { AggregateCache } from './aggregates.js';
 import { AlertSource } from './alerts.js';
-import { changeRowsOf } from './change-feed.js';
 import { ChangeFeedIndex } from './change-feed-index.js';
 import { cveRecordsOf } from './cve-records.js';
 import { deviceCore, lastReportMs } from './device-profile.js';
@@ -62,9 +61,9 @@ export function createSimulatedTenant(options: TenantOptions): SimulatedTenant {
       const snap = deviceSnapshot(ctx, index, epoch);
       return snap === undefined ? [] : nonCpeRowsOf(ctx, snap);
     },
-    changeRows: (epoch) => changeRowsOf(ctx, epoch, changes.devices(epoch)),
+    changeRows: (epoch) => changes.rows(epoch),
     prepareChanges(fromEpoch, toEpoch) {
-      for (let epoch = Math.max(1, fromEpoch); epoch <= toEpoch; epoch++) changes.devices(epoch);
+      for (let epoch = Math.max(1, fromEpoch); epoch <= toEpoch; epoch++) changes.prepare(epoch);
     },
     cves: (epoch) => cveRecordsOf(ctx, aggregates.at(epochOf(epoch))),
     software: (epoch) => softwareRecordsOf(ctx, aggregates.at(epochOf(epoch))),
