@@ -23,6 +23,12 @@ export interface FindingBatchContext {
   /** ISO time of this write. */
   at: string;
   hostIdOf(machineId: string): number | null;
+  /**
+   * The connector held no findings when this pass began (and the pass was not resumed): every row
+   * is new unless it repeats a key of this very pass. The SQLite writer then inserts without looking
+   * each key up first; other writers ignore it.
+   */
+  firstLoad?: boolean;
 }
 
 export interface Checkpoint {

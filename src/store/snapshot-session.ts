@@ -10,7 +10,7 @@ import type { HostWriter } from './host-writer.js';
 import type { Store } from './open-store.js';
 import { decodeRows, EncodedRowBuffer, FindingEncoder } from './snapshot-row-codec.js';
 import type { SnapshotWorkerReply, SnapshotWorkerRequest } from './snapshot-worker-messages.js';
-import { SqliteSnapshotWriter } from './sqlite-snapshot-writer.js';
+import { type SnapshotWriteContext, SqliteSnapshotWriter } from './sqlite-snapshot-writer.js';
 import { startWorkerThread } from './start-worker-thread.js';
 
 /** What closes a batch: the devices it had rows for, the checkpoint after it, the time of the write. */
@@ -149,6 +149,12 @@ abstract class EncodingSession {
   protected takeRows(): string {
     return this.lines.take();
   }
+
+  /** What the writer needs of the batch context: plain data, so it can cross to the thread. */
+  protected writeContext(at: string): SnapshotWriteContext {
+    const { connectorId, seenToken, firstLoad } = this.ctx;
+    return { connectorId, seenToken, at, firstLoad: firstLoad === true };
+  }
 }
 
 class InlineSqliteSession extends EncodingSession implements SnapshotSession {
@@ -164,7 +170,7 @@ class InlineSqliteSession extends EncodingSession implements SnapshotSession {
     // Through the codec as the writer thread would see it, so both paths store the same values.
     onWritten(
       this.writer.write(
-        { connectorId: this.ctx.connectorId, seenToken: this.ctx.seenToken, at: end.at },
+        this.writeContext(end.at),
         decodeRows(this.takeRows()),
         [...end.scanned],
         this.snapshotTime,
@@ -217,7 +223,7 @@ class WorkerSqliteSession extends EncodingSession implements SnapshotSession {
     const id = this.nextId++;
     const request: SnapshotWorkerRequest = {
       id,
-      ctx: { connectorId: this.ctx.connectorId, seenToken: this.ctx.seenToken, at: end.at },
+      ctx: this.writeContext(end.at),
       rows: this.takeRows(),
       scanned: [...end.scanned],
       snapshotTime: this.snapshotTime,

@@ -3,9 +3,14 @@ import { decideForSnapshot, type FindingStatus } from '../sync/finding-lifecycle
 import type { Checkpoint, SnapshotBatchResult } from './finding-writer.js';
 import { ROW, type SnapshotRow } from './snapshot-row-codec.js';
 
-/** Column order of the insert; values come from {@link SqliteSnapshotWriter.write}. */
-const INSERT_COLUMNS = [
-  'connector_id',
+/**
+ * The insert's columns whose value comes from the row, in bind order.
+ * Values that are the same for every row of a batch are not bound at all: they are literals of the
+ * batch's statement ({@link batchConstants}). better-sqlite3 copies every bound text twice (to UTF-8,
+ * then into SQLite) at about 0.13 µs a value; ten fewer a row is about 1.5 µs of the writer thread's
+ * ~11 µs (design.md 7; bench/snapshot-writer.ts).
+ */
+const ROW_COLUMNS = [
   'host_id',
   'machine_id',
   'finding_key',
@@ -17,12 +22,7 @@ const INSERT_COLUMNS = [
   'source_severity',
   'severity',
   'score',
-  'status',
-  'reopened_count',
   'first_found',
-  'last_found',
-  'last_fixed',
-  'state_time',
   'security_update_available',
   'recommended_security_update',
   'recommended_security_update_id',
@@ -31,17 +31,77 @@ const INSERT_COLUMNS = [
   'registry_paths',
   'exploitability_level',
   'recommendation_reference',
-  'end_of_support_status',
-  'end_of_support_date',
   'rbac_group_id',
   'rbac_group_name',
   'cvss_score',
   'content_hash',
-  'seen_run_id',
   'extra',
   'custom_attributes',
-  'updated_at',
-] as const;
+];
+
+/** A text or number as an SQL literal; only values this module makes (ids, ISO times) reach it. */
+function literal(value: string | number | null): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+    return String(value);
+  }
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** The columns every row of one batch shares, as literals: a new finding of this pass. */
+function batchConstants(
+  ctx: SnapshotWriteContext,
+  snapshotTime: string,
+): Array<[column: string, sql: string]> {
+  return [
+    ['connector_id', literal(ctx.connectorId)],
+    ['status', literal('open')],
+    ['reopened_count', '0'],
+    ['last_found', literal(snapshotTime)],
+    ['last_fixed', 'NULL'],
+    ['state_time', literal(snapshotTime)],
+    ['end_of_support_status', 'NULL'],
+    ['end_of_support_date', 'NULL'],
+    ['seen_run_id', literal(ctx.seenToken)],
+    ['updated_at', literal(ctx.at)],
+  ];
+}
+
+/**
+ * A row's values in {@link ROW_COLUMNS} order. A finding MDE gives no first-seen time for was first
+ * found by this snapshot.
+ */
+function bindRow(r: SnapshotRow, snapshotTime: string): unknown[] {
+  return [
+    r[ROW.hostId],
+    r[ROW.machineId],
+    r[ROW.findingKey],
+    r[ROW.cveId],
+    r[ROW.softwareVendor],
+    r[ROW.softwareName],
+    r[ROW.softwareVersion],
+    r[ROW.name],
+    r[ROW.sourceSeverity],
+    r[ROW.severity],
+    r[ROW.score],
+    r[ROW.firstSeen] ?? snapshotTime,
+    r[ROW.securityUpdateAvailable],
+    r[ROW.recommendedSecurityUpdate],
+    r[ROW.recommendedSecurityUpdateId],
+    r[ROW.recommendedSecurityUpdateUrl],
+    r[ROW.diskPaths],
+    r[ROW.registryPaths],
+    r[ROW.exploitabilityLevel],
+    r[ROW.recommendationReference],
+    r[ROW.rbacGroupId],
+    r[ROW.rbacGroupName],
+    r[ROW.cvssScore],
+    r[ROW.contentHash],
+    r[ROW.extra],
+    r[ROW.customAttributes],
+  ];
+}
 
 /** The columns MDE's row decides, rewritten when its content changes, with their row fields. */
 const CONTENT: ReadonlyArray<[column: string, field: number]> = [
@@ -71,13 +131,13 @@ export interface SnapshotWriteContext {
   seenToken: number;
   /** ISO time of this write. */
   at: string;
+  /** See FindingBatchContext.firstLoad: rows are upserted without a lookup each. */
+  firstLoad?: boolean;
 }
 
 interface Statements {
   lookup: BetterSqlite3.Statement;
-  insert: BetterSqlite3.Statement;
   update: BetterSqlite3.Statement;
-  touch: BetterSqlite3.Statement;
   scanned: BetterSqlite3.Statement;
   checkpoint: BetterSqlite3.Statement;
 }
@@ -91,19 +151,24 @@ interface Statements {
  */
 export class SqliteSnapshotWriter {
   private readonly statements: Statements;
+  /** The last batch's statements, and the constants they were prepared with. */
+  private batch:
+    | {
+        key: string;
+        insert: BetterSqlite3.Statement;
+        insertNew: BetterSqlite3.Statement;
+        touch: BetterSqlite3.Statement;
+      }
+    | undefined;
 
   constructor(private readonly db: BetterSqlite3.Database) {
     this.statements = {
       lookup: db.prepare(
         'SELECT id, status, content_hash AS contentHash, reopened_count AS reopenedCount FROM findings WHERE connector_id = ? AND finding_key = ?',
       ),
-      insert: db.prepare(
-        `INSERT INTO findings (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`,
-      ),
       update: db.prepare(
         `UPDATE findings SET ${CONTENT.map(([c]) => `${c} = ?`).join(', ')}, host_id = ?, status = 'open', reopened_count = ?, last_found = ?, state_time = ?, seen_run_id = ?, updated_at = ? WHERE id = ?`,
       ),
-      touch: db.prepare('UPDATE findings SET seen_run_id = ?, last_found = ?, state_time = ? WHERE id = ?'),
       scanned: db.prepare(
         'UPDATE host_sources SET vulnerability_seen_token = ? WHERE connector_id = ? AND machine_id = ?',
       ),
@@ -116,7 +181,7 @@ export class SqliteSnapshotWriter {
   /**
    * One batch in one transaction: the devices it saw marked scanned, its findings inserted, touched
    * or rewritten, and the stream checkpoint, so a killed run resumes after the last batch stored.
-   * Rows must have distinct finding keys.
+   * A key repeated in the batch or the pass is stored once; the last row wins.
    */
   write(
     ctx: SnapshotWriteContext,
@@ -126,10 +191,19 @@ export class SqliteSnapshotWriter {
     checkpoint: Checkpoint,
   ): SnapshotBatchResult {
     const s = this.statements;
+    const batch = this.batchStatements(ctx, snapshotTime);
     const result: SnapshotBatchResult = { inserted: 0, updated: 0, unchanged: 0, reopened: 0 };
     this.db.transaction(() => {
       for (const machineId of scannedMachineIds) s.scanned.run(ctx.seenToken, ctx.connectorId, machineId);
       for (const r of rows) {
+        // A first load (see FindingBatchContext.firstLoad) tries the insert first, which saves a
+        // search of the finding-key index per row (design.md 7); only a key this pass already
+        // stored is looked up. (INSERT OR IGNORE needs no statement journal; an upsert does, and
+        // costs more than the lookup it saves.)
+        if (ctx.firstLoad && batch.insertNew.run(...bindRow(r, snapshotTime)).changes === 1) {
+          result.inserted++;
+          continue;
+        }
         const stored = s.lookup.get(ctx.connectorId, r[ROW.findingKey]) as
           | { id: number; status: FindingStatus; contentHash: string; reopenedCount: number }
           | undefined;
@@ -138,47 +212,10 @@ export class SqliteSnapshotWriter {
           r[ROW.contentHash] as string,
         );
         if (decision === 'insert') {
-          s.insert.run(
-            ctx.connectorId,
-            r[ROW.hostId],
-            r[ROW.machineId],
-            r[ROW.findingKey],
-            r[ROW.cveId],
-            r[ROW.softwareVendor],
-            r[ROW.softwareName],
-            r[ROW.softwareVersion],
-            r[ROW.name],
-            r[ROW.sourceSeverity],
-            r[ROW.severity],
-            r[ROW.score],
-            'open',
-            0,
-            r[ROW.firstSeen] ?? snapshotTime,
-            snapshotTime,
-            null,
-            snapshotTime,
-            r[ROW.securityUpdateAvailable],
-            r[ROW.recommendedSecurityUpdate],
-            r[ROW.recommendedSecurityUpdateId],
-            r[ROW.recommendedSecurityUpdateUrl],
-            r[ROW.diskPaths],
-            r[ROW.registryPaths],
-            r[ROW.exploitabilityLevel],
-            r[ROW.recommendationReference],
-            null,
-            null,
-            r[ROW.rbacGroupId],
-            r[ROW.rbacGroupName],
-            r[ROW.cvssScore],
-            r[ROW.contentHash],
-            ctx.seenToken,
-            r[ROW.extra],
-            r[ROW.customAttributes],
-            ctx.at,
-          );
+          batch.insert.run(...bindRow(r, snapshotTime));
           result.inserted++;
         } else if (decision === 'touch') {
-          s.touch.run(ctx.seenToken, snapshotTime, snapshotTime, stored!.id);
+          batch.touch.run(stored!.id);
           result.unchanged++;
         } else {
           const reopened = decision === 'reopen';
@@ -199,5 +236,31 @@ export class SqliteSnapshotWriter {
       s.checkpoint.run(ctx.connectorId, checkpoint.stream, JSON.stringify(checkpoint.value), ctx.at);
     })();
     return result;
+  }
+
+  /**
+   * The insert and the touch for a batch's constants, prepared once per batch (10,000 rows) and
+   * reused while the constants stay the same.
+   */
+  private batchStatements(ctx: SnapshotWriteContext, snapshotTime: string) {
+    const constants = batchConstants(ctx, snapshotTime);
+    const key = constants.map(([, sql]) => sql).join(',');
+    if (this.batch?.key !== key) {
+      const columns = [...ROW_COLUMNS, ...constants.map(([c]) => c)];
+      const values = [...ROW_COLUMNS.map(() => '?'), ...constants.map(([, sql]) => sql)];
+      const seen = literal(ctx.seenToken);
+      const time = literal(snapshotTime);
+      const insert = `INSERT INTO findings (${columns.join(', ')}) VALUES (${values.join(', ')})`;
+      this.batch = {
+        key,
+        insert: this.db.prepare(insert),
+        // A first load's insert: a key this pass stored already is skipped here, then looked up.
+        insertNew: this.db.prepare(insert.replace('INSERT INTO', 'INSERT OR IGNORE INTO')),
+        touch: this.db.prepare(
+          `UPDATE findings SET seen_run_id = ${seen}, last_found = ${time}, state_time = ${time} WHERE id = ?`,
+        ),
+      };
+    }
+    return this.batch;
   }
 }

@@ -110,6 +110,55 @@ describe.each(MODES)('snapshot session ($kind, writer thread: $worker)', ({ kind
     expect(JSON.parse(String(await checkpoint()))).toEqual({ line: 4 });
   });
 
+  it('a first load stores what the lookup path stores, with the same counts for repeated keys', async () => {
+    const other = await addOfflineConnector(t.store, 'd');
+    const load = async (id: number, firstLoad: boolean) => {
+      const session = openSnapshotSession(
+        t.store,
+        new FindingWriter(t.store),
+        new HostWriter(t.store),
+        { connectorId: id, seenToken: 7, at: SNAPSHOT, hostIdOf: () => null, firstLoad },
+        SNAPSHOT,
+      );
+      const totals = { inserted: 0, updated: 0, unchanged: 0, reopened: 0 };
+      const add = (r: typeof totals) => {
+        for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += r[k];
+      };
+      session.add(finding('m1', 'CVE-1'));
+      session.add(finding('m1', 'CVE-2'));
+      // The same key again in the same batch, with the same content: stored once, unchanged.
+      session.add(finding('m1', 'CVE-1'));
+      await session.flush(end(3), add);
+      // ...and in a later batch with other content: rewritten.
+      session.add(finding('m1', 'CVE-2', { contentHash: 'other', severity: 5, firstSeen: null }));
+      session.add(finding('m2', 'CVE-1', { firstSeen: null }));
+      await session.flush(end(5), add);
+      await session.close();
+      return totals;
+    };
+    const fast = await load(connectorId, true);
+    const looked = await load(other, false);
+    // (The portable path stores a key repeated within one batch once, before counting.)
+    expect(fast).toMatchObject({ inserted: 3, updated: 1, reopened: 0 });
+    expect(fast).toEqual(looked);
+    const rowsOf = async (id: number) =>
+      (
+        await t.store.db
+          .selectFrom('findings')
+          .selectAll()
+          .where('connectorId', '=', id)
+          .orderBy('findingKey')
+          .execute()
+      ).map(({ id: _id, connectorId: _c, ...rest }) => rest);
+    const fastRows = await rowsOf(connectorId);
+    expect(fastRows).toEqual(await rowsOf(other));
+    expect(fastRows.map((r) => [r.findingKey, r.severity, r.status, r.firstFound])).toEqual([
+      ['m1|CVE-1|v|p|1', 4, 'open', '2026-01-01T00:00:00.000Z'],
+      ['m1|CVE-2|v|p|1', 5, 'open', '2026-01-01T00:00:00.000Z'],
+      ['m2|CVE-1|v|p|1', 4, 'open', SNAPSHOT],
+    ]);
+  });
+
   it('over three passes inserts, touches, rewrites changed content and reopens a fixed finding', async () => {
     const pass = async (token: number, time: string, findings: NormalizedFinding[]) => {
       const session = openSnapshotSession(

@@ -109,7 +109,9 @@ export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snaps
 
   // A first load into an empty table builds its CVE index afterwards (design.md 7, bulk loads).
   const deferred = saved ? [] : await deferFindingIndexesForFirstLoad(ctx.store);
-  let session = openSession(ctx, pass);
+  // Nothing of this connector stored yet: rows are inserted without a lookup, and nothing can vanish.
+  let firstLoad = !saved && !(await connectorHasFindings(ctx));
+  let session = openSession(ctx, pass, firstLoad);
   try {
     let fileIndex = pass.fileIndex;
     while (fileIndex < exported.files.length) {
@@ -131,7 +133,9 @@ export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snaps
               ctx.progress.note('a new snapshot appeared while reading the old one; starting it over');
               pass = { seenToken: ctx.runId, generatedTime: exported.generatedTime, fileIndex: 0, line: 0 };
               await session.close();
-              session = openSession(ctx, pass);
+              // The old snapshot's rows are stored now: the new pass must look its keys up.
+              firstLoad = false;
+              session = openSession(ctx, pass, false);
               fileIndex = -1;
               break;
             }
@@ -164,8 +168,8 @@ export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snaps
     await ctx.checkpoints.clear(connector.id, VULNERABILITIES_STREAM);
     return { snapshotTime: pass.generatedTime };
   }
-  // A first load (the table was empty when it began) wrote every finding it holds: none to close.
-  await finishPass(ctx, counters, pass, deferred.length > 0);
+  // A first load wrote every finding the connector holds: none to close.
+  await finishPass(ctx, counters, pass, firstLoad);
   return { snapshotTime: pass.generatedTime };
 }
 
@@ -282,14 +286,25 @@ function count(counters: StreamCounters, result: SnapshotBatchResult): void {
   counters.unchanged += result.unchanged;
 }
 
-function openSession(ctx: SyncContext, pass: FullPassCheckpoint): SnapshotSession {
+function openSession(ctx: SyncContext, pass: FullPassCheckpoint, firstLoad = false): SnapshotSession {
   return openSnapshotSession(
     ctx.store,
     ctx.findings,
     ctx.hosts,
-    batchContext(ctx, pass.seenToken),
+    { ...batchContext(ctx, pass.seenToken), firstLoad },
     pass.generatedTime,
   );
+}
+
+/** Whether the store holds any finding of the connector (served by the findings_status index). */
+async function connectorHasFindings(ctx: SyncContext): Promise<boolean> {
+  const row = await ctx.store.db
+    .selectFrom('findings')
+    .select('id')
+    .where('connectorId', '=', ctx.connector.id)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export function batchContext(ctx: SyncContext, seenToken: number): FindingBatchContext {
