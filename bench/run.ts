@@ -187,6 +187,16 @@ async function benchOne(label: string, db: string, info: SimInfo, floorSeconds: 
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
+/** A result with its ratio taken against `floorSeconds`, and every floor reading. */
+function withFloor<T extends { wallSeconds: number }>(r: T, floorSeconds: number, readings: number[]) {
+  return {
+    ...r,
+    floorSeconds: round(floorSeconds),
+    floorReadings: readings.map(round),
+    ratioToFloor: round(r.wallSeconds / floorSeconds),
+  };
+}
+
 const sim = await startSimulator();
 const dir = mkdtempSync(join(tmpdir(), 'mdec-bench-'));
 try {
@@ -197,11 +207,25 @@ try {
   say(
     `floor: ${f.records} records in ${f.seconds.toFixed(1)} s (${(f.gzipBytes / 1e6).toFixed(0)} MB gzipped, ${f.files} files)`,
   );
-  const results = [await benchOne('sqlite', join(dir, 'bench.sqlite'), sim.info, f.seconds)];
+  // The floor drifts with this machine's load (21 to 31 s between two runs of one day); it is taken
+  // again after the SQLite syncs and the lower figure is the one the ratio divides by, so a slow
+  // first reading cannot flatter the ratio.
+  const sqlite = await benchOne('sqlite', join(dir, 'bench.sqlite'), sim.info, f.seconds);
+  // The delta moved the clock: the second reading reads the snapshot the export files now hold.
+  await admin(sim.info, 'POST', '/exports/prepare?kind=vulnerabilities');
+  const again = await floor(sim.info);
+  say(`floor again: ${again.records} records in ${again.seconds.toFixed(1)} s`);
+  const floorSeconds = Math.min(f.seconds, again.seconds);
+  const results = [withFloor(sqlite, floorSeconds, [f.seconds, again.seconds])];
   if (args.postgres) {
-    // The clock moved 6 hours for the SQLite delta; PostgreSQL starts from that snapshot.
-    await admin(sim.info, 'POST', '/exports/prepare?kind=vulnerabilities');
-    results.push(await benchOne('postgres', args.postgres, sim.info, f.seconds));
+    // The clock moved 6 hours for the SQLite delta; PostgreSQL starts from that snapshot, whose
+    // export files the second floor reading had built.
+    results.push(
+      withFloor(await benchOne('postgres', args.postgres, sim.info, floorSeconds), floorSeconds, [
+        f.seconds,
+        again.seconds,
+      ]),
+    );
   }
   const simStats = await admin(sim.info, 'GET', '/stats');
   const simMemory = simStats.memory as { peakRssMb: number };
