@@ -7,8 +7,8 @@ import { ROW, type SnapshotRow } from './snapshot-row-codec.js';
  * The insert's columns whose value comes from the row, in bind order.
  * Values that are the same for every row of a batch are not bound at all: they are literals of the
  * batch's statement ({@link batchConstants}). better-sqlite3 copies every bound text twice (to UTF-8,
- * then into SQLite) at about 0.13 µs a value; ten fewer a row is about 1.5 µs of the writer thread's
- * ~11 µs (design.md 7; bench/snapshot-writer.ts).
+ * then into SQLite), about 0.13 µs a value; binding ten fewer a row saved about 5% of the writer's
+ * instructions (callgrind over bench/snapshot-writer.ts's rows; design.md 7).
  */
 const ROW_COLUMNS = [
   'host_id',
@@ -39,7 +39,7 @@ const ROW_COLUMNS = [
   'custom_attributes',
 ];
 
-/** A text or number as an SQL literal; only values this module makes (ids, ISO times) reach it. */
+/** A text or number as an SQL literal (quotes doubled, so any text is safe in it). */
 function literal(value: string | number | null): string {
   if (value === null) return 'NULL';
   if (typeof value === 'number') {
