@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/snapshot-writer.ts [--devices 20000] [--batch 10000]`: the SQLite writer thread's
+ * `npx tsx bench/snapshot-writer.ts [--devices 20000] [--batch 10000] [--prep SQL ...] [--keep]`: the SQLite writer thread's
  * share of the full vulnerability sync (design.md 7), alone. A simulated tenant's rows are parsed,
  * normalised, scored and encoded as the main thread does (untimed), then stored into a fresh store by
  * `SqliteSnapshotWriter` on this thread, as the writer thread would; only `write` is timed. Prints µs
