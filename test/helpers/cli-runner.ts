@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { TestSimulator } from './simulator-fixture.js';
 
-/** The project root: CLI tests run `bin/mdec.js` over `dist/`, as a user does (`npm run build` first). */
+/** The project root: CLI tests run `bin/mdec.js` over `dist/`, as a user does (the test setup builds it first). */
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
 export interface CliRun {

@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../simulator/tenant/random.js';
 import { LineSplitter } from './line-splitter.js';
 
-/** The lines node:readline gives for these chunks (the reader's former splitter, the reference). */
+/**
+ * The lines node:readline gives for these chunks (the reader's former splitter, the reference).
+ * Since Node 22 readline also ends a line at U+2028 and U+2029; JSON strings may hold those raw, so
+ * the splitter keeps them inside the line, and the comparisons leave such texts out.
+ */
 async function readlineLines(chunks: Buffer[]): Promise<string[]> {
   const input = new PassThrough();
   const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
@@ -63,6 +67,11 @@ describe('LineSplitter', () => {
     }
   });
 
+  it('keeps U+2028 and U+2029 inside a line: JSON allows them unescaped in strings', () => {
+    const text = '{"a":"x\u2028y\u2029z"}\n{"b":1}\n';
+    expect(splitterLines([Buffer.from(text)])).toEqual(['{"a":"x\u2028y\u2029z"}', '{"b":1}']);
+  });
+
   it('matches readline on random text cut into random chunks, invalid UTF-8 included', async () => {
     const rnd = seededRandom(7);
     const alphabet = [
@@ -79,6 +88,7 @@ describe('LineSplitter', () => {
         Math.floor(rnd() * (bytes.length + 1)),
       );
       const chunks = cut(bytes, cuts);
+      if (/[\u2028\u2029]/.test(bytes.toString('utf8'))) continue;
       expect(splitterLines(chunks), `bytes ${bytes.toString('hex')} cut at ${cuts}`).toEqual(
         await readlineLines(chunks),
       );
