@@ -188,11 +188,7 @@ class MarkingDriver implements Driver {
   rollbackTransaction(c: DatabaseConnection): Promise<void> {
     return marked(() => this.inner.rollbackTransaction(unwrap(c)));
   }
-  savepoint(
-    c: DatabaseConnection,
-    name: string,
-    compile: QueryCompiler['compileQuery'],
-  ): Promise<void> {
+  savepoint(c: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
     return marked(async () => this.inner.savepoint?.(unwrap(c), name, compile));
   }
   rollbackToSavepoint(
@@ -202,7 +198,11 @@ class MarkingDriver implements Driver {
   ): Promise<void> {
     return marked(async () => this.inner.rollbackToSavepoint?.(unwrap(c), name, compile));
   }
-  releaseSavepoint(c: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+  releaseSavepoint(
+    c: DatabaseConnection,
+    name: string,
+    compile: QueryCompiler['compileQuery'],
+  ): Promise<void> {
     return marked(async () => this.inner.releaseSavepoint?.(unwrap(c), name, compile));
   }
   releaseConnection(c: DatabaseConnection): Promise<void> {

@@ -82,8 +82,7 @@ export class SyncLeaseRepository {
         return { acquired: true, lease, ...(before ? { tookOver: before } : {}) };
       const holder = await this.current(connectorId);
       if (!holder) continue; // released between the two statements: ask again
-      if (holder.host !== this.owner.host || this.isAlive(holder.pid))
-        return { acquired: false, holder };
+      if (holder.host !== this.owner.host || this.isAlive(holder.pid)) return { acquired: false, holder };
       // Its process is gone: replace exactly that lease, unless someone else just did.
       const taken = await this.store.db
         .updateTable('syncLeases')

@@ -7,12 +7,6 @@ import { FindingWriter } from '../store/finding-writer.js';
 import { HostWriter } from '../store/host-writer.js';
 import { KeyedWriter } from '../store/keyed-writer.js';
 import type { Store } from '../store/open-store.js';
-import { findStoreError, storeFailure } from '../store/store-failure.js';
-import {
-  type SyncLease,
-  type SyncLeaseOptions,
-  SyncLeaseRepository,
-} from '../store/sync-lease-repository.js';
 import {
   emptyCounters,
   RunRepository,
@@ -20,6 +14,12 @@ import {
   type RunTrigger,
   type StreamCounters,
 } from '../store/run-repository.js';
+import { findStoreError, storeFailure } from '../store/store-failure.js';
+import {
+  type SyncLease,
+  type SyncLeaseOptions,
+  SyncLeaseRepository,
+} from '../store/sync-lease-repository.js';
 import { TransformMapRepository } from '../store/transform-map-repository.js';
 import { chooseMode, type RequestedMode } from './choose-mode.js';
 import { compileTransformMap, reportCustomFieldProblems } from './custom-field-run.js';
