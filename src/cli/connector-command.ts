@@ -6,7 +6,9 @@ import {
   type ConnectorFlags,
   connectionFromFlags,
   credentialsFromFlags,
+  DEVICE_SCOPE_HELP,
   optionsFromFlags,
+  STALE_DAYS_FLAG_HELP,
   scheduleFromFlags,
 } from './connector-flags.js';
 import { printJson, printTable } from './output.js';
@@ -32,7 +34,7 @@ function connectorOptions(cmd: Command): Command {
       '--data-types <list>',
       'comma list: machines, vulnerabilities, vulnerability-definitions, software, installed-software, recommendations, alerts',
     )
-    .option('--stale-days <n>', 'devices unseen this many days are stale (0: never)')
+    .option('--stale-days <n>', STALE_DAYS_FLAG_HELP)
     .option('--tags <list>', 'only devices with one of these tags')
     .option('--filter <odata>', 'OData $filter for /api/machines')
     .option('--initial-lookback-days <n>', 'how far back the first run reads alerts (30-365)')
@@ -101,8 +103,9 @@ async function secretFor(flags: ConnectorFlags, required: boolean) {
 export function registerConnectorCommand(program: Command, globals: () => GlobalFlags): void {
   const connector = program.command('connector').description('add, change, list, show and remove connectors');
 
-  connectorOptions(connector.command('add').description('add a connector')).action(
-    async (flags: ConnectorFlags) => {
+  connectorOptions(connector.command('add').description('add a connector'))
+    .addHelpText('after', DEVICE_SCOPE_HELP)
+    .action(async (flags: ConnectorFlags) => {
       if (!flags.name?.trim()) throw new UsageError('--name is required');
       const connection = connectionFromFlags(flags);
       const options = optionsFromFlags(flags);
@@ -131,12 +134,12 @@ export function registerConnectorCommand(program: Command, globals: () => Global
       } finally {
         await ctx.close();
       }
-    },
-  );
+    });
 
   connectorOptions(
     connector.command('edit').description('change a connector; give --name of the one to change'),
   )
+    .addHelpText('after', DEVICE_SCOPE_HELP)
     .option('--rename <name>', 'give the connector a new name')
     .action(async (flags: ConnectorFlags & { rename?: string }) => {
       if (!flags.name) throw new UsageError('--name is required: the connector to change');

@@ -51,6 +51,27 @@ export interface ConnectorFlags {
   profiles?: boolean;
 }
 
+/** `--stale-days` in the options list of `connector add|edit --help`. */
+export const STALE_DAYS_FLAG_HELP =
+  'leave out devices that have not reported for more than n days (0, the default: keep every device); see below';
+
+/** What the device scope options do on a first and on later syncs, after the options list. */
+export const DEVICE_SCOPE_HELP = `
+Which devices a connector imports:
+  --stale-days <n>  A device whose last report (lastSeen) is more than n days old when a sync reads
+                    it is not imported if the store does not hold it yet, and neither are its
+                    findings and alerts.
+                    First sync: every such device is left out.
+                    Later syncs: devices imported earlier stay and keep being updated; once they
+                    pass n days their host is marked stale (active again when they report), and
+                    their findings stay. A device the store does not hold yet is imported only if
+                    it reported within n days.
+                    Changing it takes effect at the next sync, which reads every device again.
+  --tags, --filter  Only devices with one of the tags, or matching the OData filter, are imported,
+                    with their findings and alerts.
+  The summary of \`mdec sync\` counts every record left out and says which option left it out.
+`;
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_DOMAIN = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 /** `hourly`, `daily@HH:MM`, `weekly@mon@HH:MM`, `monthly@D@HH:MM` (UTC), or a 5-field cron line. */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
+import type { StreamCounters } from '../store/run-repository.js';
 import { createMdeClient } from '../sync/mde-client-factory.js';
 import { runSync, SyncRefusedError, type SyncResult } from '../sync/run-sync.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
@@ -13,7 +14,7 @@ export function printSyncSummary(result: SyncResult): void {
       `${result.apiCalls} API calls, ${result.retries} retries, ${(result.throttledMs / 1000).toFixed(1)}s throttled.\n`,
   );
   printTable(
-    ['stream', 'outcome', 'fetched', 'inserted', 'updated', 'unchanged', 'closed', 'rejected'],
+    ['stream', 'outcome', 'fetched', 'inserted', 'updated', 'unchanged', 'closed', 'rejected', 'left out'],
     Object.entries(result.counters).map(([name, c]) => [
       name,
       c.outcome ?? '-',
@@ -23,9 +24,16 @@ export function printSyncSummary(result: SyncResult): void {
       String(c.unchanged),
       String(c.closed),
       String(c.rejected),
+      String(sum(c.leftOut)),
     ]),
   );
-  // Seed 004 custom fields: values that did not convert were left out of the records, not fatal.
+  const notImported = notImportedLines(result.counters);
+  if (notImported.length > 0) process.stdout.write(`\nNot imported:\n${notImported.join('\n')}\n`);
+  const notes = Object.entries(result.counters).flatMap(([name, c]) =>
+    c.note ? [`  ${name}: ${c.note}`] : [],
+  );
+  if (notes.length > 0) process.stdout.write(`\nNotes:\n${notes.join('\n')}\n`);
+  // Custom fields: values that did not convert were left out of the records, not fatal.
   for (const [name, c] of Object.entries(result.counters)) {
     for (const [reason, count] of Object.entries(c.rejectedFields ?? {}))
       process.stdout.write(`\n${name}: ${count} custom field values not converted: ${reason}`);
@@ -33,6 +41,40 @@ export function printSyncSummary(result: SyncResult): void {
   if (Object.values(result.counters).some((c) => c.rejectedFields)) process.stdout.write('\n');
   if (result.error)
     process.stdout.write(`\n${result.state === 'failed' ? 'Error' : 'Problems'}: ${result.error}\n`);
+}
+
+/**
+ * Every record a stream fetched and did not store, with the reason: left out by a connector option,
+ * rejected as malformed, or not a record of its own. Together with inserted, updated and unchanged
+ * they add up to what was fetched.
+ */
+export function notImportedLines(counters: Record<string, StreamCounters>): string[] {
+  const lines: string[] = [];
+  const n = (count: number) => count.toLocaleString('en-US');
+  for (const [name, c] of Object.entries(counters)) {
+    for (const [reason, count] of Object.entries(c.leftOut ?? {}))
+      lines.push(`  ${name}: ${n(count)} ${reason}`);
+    if (c.rejected > 0) {
+      const reasons = Object.entries(c.rejectReasons)
+        .map(([reason, count]) => `${reason} (${n(count)})`)
+        .join('; ');
+      lines.push(`  ${name}: ${n(c.rejected)} rejected as malformed${reasons ? `: ${reasons}` : ''}`);
+    }
+    const rest = c.fetched - c.inserted - c.updated - c.unchanged - c.rejected - sum(c.leftOut);
+    if (rest > 0)
+      lines.push(
+        `  ${name}: ${n(rest)} ${
+          name === 'vulnerabilities'
+            ? 'rows without a CVE (software with no known vulnerability) or repeating a finding already read'
+            : 'rows repeating a record already read (stored once)'
+        }`,
+      );
+  }
+  return lines;
+}
+
+function sum(counts: Record<string, number> | undefined): number {
+  return Object.values(counts ?? {}).reduce((a, b) => a + b, 0);
 }
 
 /** `mdec sync --connector NAME [--mode full|delta]` (design.md 6); exit 3 on a partial run. */

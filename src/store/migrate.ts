@@ -7,6 +7,7 @@ import { identityAndProfiles } from './migrations/0004-identity-and-profiles.js'
 import { transformMapsSchema } from './migrations/0005-transform-maps.js';
 import { changeIndexesSchema } from './migrations/0006-change-indexes.js';
 import { sourceLookupIndexSchema } from './migrations/0007-source-lookup-index.js';
+import { syncLeasesSchema } from './migrations/0008-sync-leases.js';
 import type { Store } from './open-store.js';
 import type { SqlDialect } from './sql-dialect.js';
 
@@ -20,6 +21,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0005-transform-maps': transformMapsSchema(dialect),
     '0006-change-indexes': changeIndexesSchema(),
     '0007-source-lookup-index': sourceLookupIndexSchema(),
+    '0008-sync-leases': syncLeasesSchema(),
   };
 }
 

@@ -7,6 +7,7 @@ import { configureSqlite } from './configure-sqlite.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 import { dialectOf, type SqlDialect } from './sql-dialect.js';
+import { withStoreErrors } from './store-failure.js';
 
 /** An open store: the typed query builder plus, for SQLite, the raw handle for hot paths. */
 export interface Store {
@@ -33,7 +34,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
     const sqlite = new BetterSqlite3(location);
     configureSqlite(sqlite);
     const db = new Kysely<Database>({
-      dialect: new SqliteDialect({ database: sqlite }),
+      dialect: withStoreErrors(new SqliteDialect({ database: sqlite })),
       plugins: [new CamelCasePlugin()],
     });
     store = { db, dialect, location, sqlite, close: () => db.destroy() };
@@ -43,7 +44,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
     // pool replaces it on the next query.
     pool.on('error', () => {});
     const db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool }),
+      dialect: withStoreErrors(new PostgresDialect({ pool })),
       plugins: [new CamelCasePlugin()],
     });
     store = { db, dialect, location: redactUrl(location), close: () => db.destroy() };

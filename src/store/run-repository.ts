@@ -22,6 +22,11 @@ export interface StreamCounters {
   outcome?: string;
   /** Something worth knowing that is not a problem, e.g. an unchanged snapshot that was not re-read. */
   note?: string;
+  /**
+   * Records read but deliberately not imported, by reason (a connector option that leaves them out,
+   * such as the stale threshold or the tag filter): reason → count. Rejected records are not here.
+   */
+  leftOut?: Record<string, number>;
   /** Custom field values that could not be converted (the record was kept without them): reason → count. */
   rejectedFields?: Record<string, number>;
 }

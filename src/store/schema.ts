@@ -56,6 +56,23 @@ export interface SyncCheckpointTable {
   updatedAt: string;
 }
 
+/**
+ * The sync lease of a connector (src/store/sync-lease-repository.ts): at most one row per connector,
+ * held by the one process allowed to sync it until `expiresAt`, which its heartbeat moves on.
+ */
+export interface SyncLeaseTable {
+  connectorId: number;
+  /** Random per acquisition: only the holder knows it, so only the holder renews or releases. */
+  token: string;
+  /** The run the holder started; null for the moment between taking the lease and starting it. */
+  runId: number | null;
+  ownerHost: string;
+  ownerPid: number;
+  acquiredAt: string;
+  heartbeatAt: string;
+  expiresAt: string;
+}
+
 export interface HostTable {
   id: Generated<number>;
   /** The source identity that created the host (e.g. `mde:<connector>:<machine id>`), unique. */
@@ -428,6 +445,7 @@ export interface Database {
   connectors: ConnectorTable;
   syncRuns: SyncRunTable;
   syncCheckpoints: SyncCheckpointTable;
+  syncLeases: SyncLeaseTable;
   hosts: HostTable;
   hostSources: HostSourceTable;
   findings: FindingTable;

@@ -12,6 +12,7 @@ import { decodeRows, EncodedRowBuffer, FindingEncoder } from './snapshot-row-cod
 import type { SnapshotWorkerReply, SnapshotWorkerRequest } from './snapshot-worker-messages.js';
 import { type SnapshotWriteContext, SqliteSnapshotWriter } from './sqlite-snapshot-writer.js';
 import { startWorkerThread } from './start-worker-thread.js';
+import { markStoreError } from './store-failure.js';
 
 /** What closes a batch: the devices it had rows for, the checkpoint after it, the time of the write. */
 export interface SnapshotBatchEnd {
@@ -212,7 +213,10 @@ class WorkerSqliteSession extends EncodingSession implements SnapshotSession {
       { maxYoungGenerationSizeMb: 8 },
     );
     this.worker.on('message', (reply: SnapshotWorkerReply) => this.settle(reply));
-    this.worker.on('error', (err) => this.fail(err));
+    // The thread opening a damaged file fails here, its SQLite code carried over.
+    this.worker.on('error', (err) =>
+      this.fail(/^SQLITE_/.test(String((err as { code?: unknown }).code)) ? markStoreError(err) : err),
+    );
     this.worker.on('exit', (code) => {
       if (!this.closed) this.fail(new Error(`the snapshot writer thread stopped (exit code ${code})`));
     });
@@ -265,7 +269,9 @@ class WorkerSqliteSession extends EncodingSession implements SnapshotSession {
       p.onWritten(reply.result);
       p.resolve();
     } else {
-      this.fail(new Error(`storing findings failed: ${reply.message}`));
+      const err = new Error(`storing findings failed: ${reply.message}`);
+      if (reply.sqliteCode) markStoreError(Object.assign(err, { code: reply.sqliteCode }));
+      this.fail(err);
       p.reject(this.failure!);
     }
   }

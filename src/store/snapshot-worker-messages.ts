@@ -15,4 +15,9 @@ export interface SnapshotWorkerRequest {
 /** The writer thread's answer to one batch. */
 export type SnapshotWorkerReply =
   | { id: number; ok: true; result: SnapshotBatchResult }
-  | { id: number; ok: false; message: string };
+  | {
+      id: number;
+      ok: false;
+      message: string /** The SQLite error code, when the database raised it. */;
+      sqliteCode?: string;
+    };

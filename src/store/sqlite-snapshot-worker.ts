@@ -23,11 +23,17 @@ const writer = new SqliteSnapshotWriter(db);
 
 /** After a failed batch nothing later is stored: its checkpoint would skip the failed rows. */
 let failed: string | undefined;
+let failedCode: string | undefined;
 
 port.on('message', (request: SnapshotWorkerRequest) => {
   let reply: SnapshotWorkerReply;
   if (failed) {
-    port.postMessage({ id: request.id, ok: false, message: `an earlier batch failed: ${failed}` });
+    port.postMessage({
+      id: request.id,
+      ok: false,
+      message: `an earlier batch failed: ${failed}`,
+      ...(failedCode ? { sqliteCode: failedCode } : {}),
+    });
     return;
   }
   try {
@@ -41,7 +47,9 @@ port.on('message', (request: SnapshotWorkerRequest) => {
     reply = { id: request.id, ok: true, result };
   } catch (err) {
     failed = err instanceof Error ? err.message : String(err);
-    reply = { id: request.id, ok: false, message: failed };
+    // The main thread tells a database failure from a bug in the batch by this code.
+    if (err instanceof BetterSqlite3.SqliteError) failedCode = err.code;
+    reply = { id: request.id, ok: false, message: failed, ...(failedCode ? { sqliteCode: failedCode } : {}) };
   }
   port.postMessage(reply);
 });

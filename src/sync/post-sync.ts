@@ -1,12 +1,13 @@
 import { enrichDefinitions } from '../store/definition-enrichment-step.js';
 import { computeHostRisk } from '../store/host-risk-step.js';
 import type { Store } from '../store/open-store.js';
+import { findStoreError } from '../store/store-failure.js';
 import type { ProgressReporter } from './progress.js';
 
 /**
- * Set-based steps after a complete or partial run (issue 4, items 1 and 3): definitions gain what
- * the findings and recommendations say about them, hosts get their risk. They only update rows, so a
- * partial run's data is safe to derive from; a failure here is a note, never a failed sync.
+ * Set-based steps after a complete or partial run: definitions gain what the findings and
+ * recommendations say about them, hosts get their risk. They only update rows, so a partial run's
+ * data is safe to derive from; a failure here is a note, except a store error, which fails the run.
  */
 export async function runPostSyncSteps(
   store: Store,
@@ -26,6 +27,10 @@ export async function runPostSyncSteps(
       await step();
       progress.finish(name, 'complete');
     } catch (err) {
+      if (findStoreError(err)) {
+        progress.finish(name, 'failed', (err as Error).message);
+        throw err;
+      }
       const problem = err instanceof Error ? err.message : String(err);
       progress.finish(name, 'failed', problem);
       progress.note(`deriving ${name} failed: ${problem}`);

@@ -14,9 +14,16 @@ import {
   type RunTrigger,
   type StreamCounters,
 } from '../store/run-repository.js';
+import { findStoreError, storeFailure } from '../store/store-failure.js';
+import {
+  type SyncLease,
+  type SyncLeaseOptions,
+  SyncLeaseRepository,
+} from '../store/sync-lease-repository.js';
 import { TransformMapRepository } from '../store/transform-map-repository.js';
 import { chooseMode, type RequestedMode } from './choose-mode.js';
 import { compileTransformMap, reportCustomFieldProblems } from './custom-field-run.js';
+import { DEFAULT_LEASE_TIMING, keepLeaseAlive, type LeaseTiming } from './lease-heartbeat.js';
 import { runPostSyncSteps } from './post-sync.js';
 import { type ProgressReporter, silentProgress } from './progress.js';
 import { syncAlerts } from './streams/alerts-stream.js';
@@ -45,6 +52,8 @@ export interface SyncDependencies {
   ): MdeClient;
   now?: () => Date;
   progress?: ProgressReporter;
+  /** The connector's sync lease: its clock, owner and timing (defaults: wall clock, this process). */
+  lease?: SyncLeaseOptions & Partial<LeaseTiming>;
 }
 
 export interface SyncRequest {
@@ -74,6 +83,20 @@ export class SyncRefusedError extends Error {
   readonly code = 'sync-refused' as const;
 }
 
+/** Another sync of the connector holds its lease. */
+export class SyncRunningError extends Error {
+  readonly code = 'sync-running' as const;
+  constructor(
+    connector: string,
+    readonly holder: SyncLease,
+  ) {
+    const run = holder.runId === null ? 'run starting' : `run ${holder.runId}`;
+    super(
+      `a sync of "${connector}" is running (${run}, pid ${holder.pid} on ${holder.host}, since ${holder.acquiredAt.replace(/\.\d{3}Z$/, 'Z')})`,
+    );
+  }
+}
+
 /** Streams that can fail on their own without stopping the run (design.md 3: degrade to partial). */
 type StreamRunner = (ctx: SyncContext) => Promise<unknown>;
 
@@ -83,43 +106,87 @@ type StreamRunner = (ctx: SyncContext) => Promise<unknown>;
  * run history; a partial or failed run closes and deletes nothing.
  */
 export async function runSync(deps: SyncDependencies, request: SyncRequest): Promise<SyncResult> {
+  const progress = deps.progress ?? silentProgress;
+  const timing: LeaseTiming = { ...DEFAULT_LEASE_TIMING, ...pickTiming(deps.lease) };
+  const leases = new SyncLeaseRepository(deps.store, deps.lease);
+  const connector = await storeStep(deps.store, () =>
+    new ConnectorRepository(deps.store, deps.secrets).byName(request.connector),
+  );
+  if (!connector) throw new SyncRefusedError(`no connector named "${request.connector}"`);
+  const claim = await storeStep(deps.store, () => leases.acquire(connector.id, timing.ttlMs));
+  if (!claim.acquired) throw new SyncRunningError(connector.name, claim.holder);
+  const lease = claim.lease;
+  // Losing the lease (it expired while this process stalled, and another took it over) stops the run.
+  const lost = new AbortController();
+  const heartbeat = keepLeaseAlive(leases, lease, timing, {
+    onLost: () =>
+      lost.abort(new Error('another sync took over the lease of this connector after it expired')),
+    onError: (err) => progress.note(`renewing the sync lease failed: ${describeError(err)}`),
+  });
+  const signal = request.signal ? AbortSignal.any([request.signal, lost.signal]) : lost.signal;
+  try {
+    return await runLeased(deps, { ...request, signal }, connector, { lease, leases, timing });
+  } finally {
+    await heartbeat.stop();
+    // A lease taken over by another process is left to it; one that cannot be released expires.
+    if (!lost.signal.aborted) await leases.release(lease).catch(() => {});
+  }
+}
+
+/** The run itself, under the connector's lease: only now may interrupted runs be failed and resumed. */
+async function runLeased(
+  deps: SyncDependencies,
+  request: SyncRequest & { signal: AbortSignal },
+  connector: Connector,
+  held: { lease: SyncLease; leases: SyncLeaseRepository; timing: LeaseTiming },
+): Promise<SyncResult> {
+  const { lease, leases, timing } = held;
   const now = deps.now ?? (() => new Date());
   const progress = deps.progress ?? silentProgress;
   const connectors = new ConnectorRepository(deps.store, deps.secrets, now);
   const runs = new RunRepository(deps.store);
   const checkpoints = new CheckpointRepository(deps.store);
-  const connector = await connectors.byName(request.connector);
-  if (!connector) throw new SyncRefusedError(`no connector named "${request.connector}"`);
-  const abandoned = await runs.failAbandoned(connector.id, now());
+  const abandoned = await storeStep(deps.store, () => runs.failAbandoned(connector.id, now()));
   if (abandoned.length > 0)
     progress.note(`run ${abandoned.join(', ')} had been interrupted; resuming from its checkpoints`);
 
   const options = connector.options;
-  const watermark = await getVulnerabilityWatermark({ checkpoints, connector });
-  const interrupted = (await checkpoints.get(connector.id, VULNERABILITIES_STREAM)) !== undefined;
-  const { mode, reason } = chooseMode({
-    requested: request.mode ?? 'auto',
-    options,
-    watermark,
-    interruptedFullPass: interrupted,
-    now: now().getTime(),
+  const { mode, reason, runId, startedAt } = await storeStep(deps.store, async () => {
+    const watermark = await getVulnerabilityWatermark({ checkpoints, connector });
+    const interrupted = (await checkpoints.get(connector.id, VULNERABILITIES_STREAM)) !== undefined;
+    const chosen = chooseMode({
+      requested: request.mode ?? 'auto',
+      options,
+      watermark,
+      interruptedFullPass: interrupted,
+      now: now().getTime(),
+    });
+    const at = now();
+    const id = await runs.start(connector.id, chosen.mode, request.trigger ?? 'manual', at);
+    await leases.attachRun(lease, id);
+    await connectors.setState(connector.id, 'processing', id);
+    return { ...chosen, runId: id, startedAt: at };
   });
-  const startedAt = now();
-  const runId = await runs.start(connector.id, mode, request.trigger ?? 'manual', startedAt);
-  await connectors.setState(connector.id, 'processing', runId);
 
   const counters: Record<string, StreamCounters> = {};
   const hostWriter = new HostWriter(deps.store);
+  // Stops the streams still running once one error has ended the run.
+  const stop = new AbortController();
+  const signal = AbortSignal.any([request.signal, stop.signal]);
+  let failure: unknown;
+  const failRun = (err: unknown) => {
+    failure ??= err;
+    stop.abort(err);
+  };
   let client: MdeClient | undefined;
   let snapshotTime: string | null = null;
-  let error: string | null = null;
-  let fatal = false;
   let customFields: SyncContext['customFields'];
   let scoring: SyncScoring | undefined;
+  let alongside: Promise<void> = Promise.resolve();
   try {
     scoring = await SyncScoring.begin(deps.store, connector.id);
-    client = deps.createClient(connector, await connectors.credentials(connector.id), request.signal);
-    // Seed 004 transform maps: the custom field mappings, compiled once per run, applied per record.
+    client = deps.createClient(connector, await connectors.credentials(connector.id), signal);
+    // Transform maps: the custom field mappings, compiled once per run, applied per record.
     customFields = compileTransformMap(
       await new TransformMapRepository(deps.store).customFields(connector.id),
     );
@@ -135,7 +202,7 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
       checkpoints,
       progress,
       now,
-      ...(request.signal ? { signal: request.signal } : {}),
+      signal,
       hostIndex: new Map(),
       scoreFindings: scoring.scoreFindings,
       scoreFinding: scoring.scoreFinding,
@@ -149,15 +216,15 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
     };
     await syncMachines(ctx);
     progress.finish('machines', 'complete');
-    // Seed 002: dynamic profiles follow the hosts the machines stream just wrote.
+    // Dynamic profiles follow the hosts the machines stream just wrote.
     await runStream(ctx, PROFILES_STREAM, syncProfiles, progress);
     const types = new Set(options.dataTypes);
-    // Recommendations are a separate API family; fetch them alongside (issue 3).
-    const recommendations = types.has('recommendations')
-      ? runStream(ctx, 'recommendations', syncRecommendations, progress)
-      : Promise.resolve();
-    // Issue 4 item 2: definitions (EPSS, exploit flags) before vulnerabilities, so findings are
-    // written with this run's scoring inputs.
+    // Recommendations are a separate API family; fetch them alongside. An error that ends the run
+    // there stops the other streams too.
+    if (types.has('recommendations'))
+      alongside = runStream(ctx, 'recommendations', syncRecommendations, progress).catch(failRun);
+    // Definitions (EPSS, exploit flags) before vulnerabilities, so findings are written with this
+    // run's scoring inputs.
     if (types.has('vulnerability-definitions'))
       await runStream(ctx, 'vulnerability-definitions', syncVulnerabilityDefinitions, progress);
     if (types.has('vulnerabilities')) {
@@ -180,34 +247,54 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
     for (const [name, runner] of sequential) {
       if (types.has(name as never)) await runStream(ctx, name, runner, progress);
     }
-    await recommendations;
   } catch (err) {
-    fatal = true;
-    error = describeError(err);
+    failRun(err);
+  }
+  await alongside;
+  let error: string | null = null;
+  let storeFailed = false;
+  const fail = (err: unknown) => {
+    const cause = findStoreError(err);
+    storeFailed ||= cause !== undefined;
+    error = cause ? storeFailure(cause, deps.store).message : describeError(err);
+  };
+  if (failure !== undefined) {
+    fail(failure);
     progress.note(`sync failed: ${error}`);
   }
-  if (scoring && !request.signal?.aborted) {
+  if (scoring && !request.signal.aborted && !storeFailed) {
     // Even after a failure: whatever inputs did change must not leave stale scores behind.
     await scoring.finish(now().toISOString(), progress, request.signal).catch((err: unknown) => {
-      progress.note(`rescoring after the run failed: ${describeError(err)}`);
+      if (findStoreError(err)) {
+        failure ??= err;
+        fail(err);
+      } else progress.note(`rescoring after the run failed: ${describeError(err)}`);
     });
   }
 
   reportCustomFieldProblems(counters, customFields);
-  const state: RunState = fatal
-    ? 'failed'
-    : Object.values(counters).every((c) => c.outcome === 'complete')
-      ? 'succeeded'
-      : 'partial';
-  if (!fatal && state === 'partial') {
+  let state: RunState =
+    failure !== undefined
+      ? 'failed'
+      : Object.values(counters).every((c) => c.outcome === 'complete')
+        ? 'succeeded'
+        : 'partial';
+  if (state === 'partial') {
     error = Object.entries(counters)
       .filter(([, c]) => c.outcome !== 'complete')
       .map(([name, c]) => `${name}: ${c.problem ?? c.outcome}`)
       .join('; ');
   }
-  // issue 4, items 1 and 3: definitions in depth and host risk, after complete or partial runs only.
-  if (state !== 'failed')
-    await runPostSyncSteps(deps.store, connector.id, progress, now, startedAt.toISOString());
+  // Definitions in depth and host risk, after complete or partial runs only.
+  if (state !== 'failed') {
+    try {
+      await runPostSyncSteps(deps.store, connector.id, progress, now, startedAt.toISOString());
+    } catch (err) {
+      state = 'failed';
+      fail(err);
+      progress.note(`sync failed: ${error}`);
+    }
+  }
   const finishedAt = now();
   const stats = client?.stats ?? { apiCalls: 0, retries: 0, throttledMs: 0 };
   const result = {
@@ -219,8 +306,17 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
     snapshotTime,
     error,
   };
-  await runs.finish(runId, result, finishedAt);
-  await connectors.setState(connector.id, state === 'failed' ? 'failed' : 'processed');
+  try {
+    await runs.finish(runId, result, finishedAt);
+    // After a takeover the connector's state is the new holder's to set.
+    if (await leases.renew(lease, timing.ttlMs))
+      await connectors.setState(connector.id, state === 'failed' ? 'failed' : 'processed');
+  } catch (err) {
+    // The outcome is still reported; the run history keeps this run as processing until the next
+    // sync fails it as interrupted.
+    result.state = 'failed';
+    result.error = `${error ? `${error}; ` : ''}the run could not be recorded: ${describeError(err)}`;
+  }
   return {
     runId,
     connector: connector.name,
@@ -232,9 +328,26 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
   };
 }
 
+/** A store step outside the streams: its store error names the database and the fix. */
+async function storeStep<T>(store: Store, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    const cause = findStoreError(err);
+    throw cause ? storeFailure(cause, store) : err;
+  }
+}
+
+function pickTiming(lease: Partial<LeaseTiming> | undefined): Partial<LeaseTiming> {
+  return {
+    ...(lease?.ttlMs !== undefined ? { ttlMs: lease.ttlMs } : {}),
+    ...(lease?.heartbeatMs !== undefined ? { heartbeatMs: lease.heartbeatMs } : {}),
+  };
+}
+
 /**
  * Runs one stream; its failure is recorded on the stream and the run goes on, except for problems
- * every stream would hit (sign-in): those end the run.
+ * every stream would hit: sign-in, and any store error (the database, not the stream, failed).
  */
 async function runStream(
   ctx: SyncContext,
@@ -246,6 +359,12 @@ async function runStream(
   try {
     await runner(ctx);
   } catch (err) {
+    if (findStoreError(err)) {
+      counters.outcome = 'failed';
+      counters.problem = describeError(err);
+      progress.finish(name, 'failed', counters.problem);
+      throw err;
+    }
     if (err instanceof AuthError || ctx.signal?.aborted) throw err;
     if (err instanceof NotLicensedError) {
       // design.md 5: no license or no consent is its own state, never "zero vulnerabilities".

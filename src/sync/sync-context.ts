@@ -38,6 +38,13 @@ export interface SyncContext {
   scoreFinding?: (finding: NormalizedFinding) => void;
 }
 
+/** Counts records a connector option leaves out, by the reason a user reads in the run's summary. */
+export function leaveOut(counters: StreamCounters, reason: string, n = 1): void {
+  if (n <= 0) return;
+  counters.leftOut ??= {};
+  counters.leftOut[reason] = (counters.leftOut[reason] ?? 0) + n;
+}
+
 /** Counts a rejected record and remembers why, a few reasons per kind. */
 export function reject(counters: StreamCounters, reason: string): void {
   counters.rejected++;

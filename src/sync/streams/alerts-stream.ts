@@ -3,7 +3,8 @@ import { parseRecord } from '../../mde/parse/parse-record.js';
 import { AlertSchema } from '../../mde/schemas/alert.js';
 import type { KeyedRecord } from '../../normalize/model.js';
 import { normalizeAlert } from '../../normalize/normalize-catalogs.js';
-import { reject, type SyncContext } from '../sync-context.js';
+import { leaveOut, reject, type SyncContext } from '../sync-context.js';
+import { DEVICES_LEFT_OUT } from './finding-filters.js';
 
 export const ALERTS_STREAM = 'alerts';
 const WATERMARK = 'alerts:watermark';
@@ -40,7 +41,10 @@ export async function syncAlerts(ctx: SyncContext): Promise<void> {
       }
       const row = normalizeAlert(parsed.value, hostIdOf);
       const machineId = row.values.machineId as string | null;
-      if (ctx.deviceFilterActive && (!machineId || !ctx.hostIndex.has(machineId))) continue;
+      if (ctx.deviceFilterActive && (!machineId || !ctx.hostIndex.has(machineId))) {
+        leaveOut(counters, DEVICES_LEFT_OUT);
+        continue;
+      }
       rows.push(row);
       const updated = parsed.value.lastUpdateTime;
       if (updated && updated > newest) newest = updated;

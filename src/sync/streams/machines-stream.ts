@@ -3,7 +3,7 @@ import { parseRecord } from '../../mde/parse/parse-record.js';
 import { MachineSchema } from '../../mde/schemas/machine.js';
 import type { NormalizedMachine } from '../../normalize/model.js';
 import { normalizeMachine } from '../../normalize/normalize-machine.js';
-import { reject, type SyncContext } from '../sync-context.js';
+import { leaveOut, reject, type SyncContext } from '../sync-context.js';
 import { firstWindowSpan, lastSeenWindowPages } from './machines-by-last-seen.js';
 import {
   deviceScope,
@@ -67,8 +67,10 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
         continue;
       }
       const machine = normalizeMachine(parsed.value, ctx.customFields?.host);
-      if (wantedTags.size > 0 && !machine.source.machineTags.some((t) => wantedTags.has(t.toLowerCase())))
+      if (wantedTags.size > 0 && !machine.source.machineTags.some((t) => wantedTags.has(t.toLowerCase()))) {
+        leaveOut(counters, `devices without any of the tags ${options.tags.join(', ')} (--tags)`);
         continue;
+      }
       batch.push(machine);
     }
     const at = ctx.now();
@@ -94,15 +96,20 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
   }
   if (plan.kind === 'changed')
     counters.note = `read the devices whose lastSeen moved since ${plan.since}; every device is read again at ${plan.nextSweepAt} or in the next full sync`;
-  if (skipped > 0) {
-    const stale = `${skipped} devices not imported: not seen for ${options.staleDays} days`;
-    counters.note = counters.note ? `${counters.note}; ${stale}` : stale;
-  }
-  if (matched > 0) {
-    const joined = `${matched} new devices joined hosts another connector reports (identification rules)`;
-    counters.note = counters.note ? `${counters.note}; ${joined}` : joined;
-  }
-  await ctx.hosts.foldMerged(ctx.connector.id, ctx.now().toISOString());
+  // Devices not stored yet and already past the threshold are never imported; stored ones stay.
+  leaveOut(
+    counters,
+    `new devices not seen for more than ${options.staleDays} days (--stale-days ${options.staleDays})`,
+    skipped,
+  );
+  const addNote = (text: string) => {
+    counters.note = counters.note ? `${counters.note}; ${text}` : text;
+  };
+  if (options.filter) addNote(`only devices matching --filter "${options.filter}" were read`);
+  if (matched > 0)
+    addNote(`${matched} new devices joined hosts another connector reports (identification rules)`);
+  const folded = await ctx.hosts.foldMerged(ctx.connector.id, ctx.now().toISOString());
+  if (folded > 0) addNote(`${folded} devices Defender merged into another device were folded into its host`);
   // With a device filter, the devices in scope are those the last sweep kept (or seen since).
   const sweepRunId = plan.kind === 'sweep' ? ctx.runId : plan.sweepRunId;
   const index = await ctx.hosts.hostIndex(ctx.connector.id, ctx.deviceFilterActive ? sweepRunId : undefined);
