@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUERY_SPECS } from '../../src/export/query-fields.js';
 import { readRecords } from '../../src/export/read-records.js';
-import { DEFENDER_RISK_COMPONENT, EXPOSURE_COMPONENT, hostRisk } from '../../src/normalize/host-risk.js';
+import {
+  DEFENDER_RISK_POINTS,
+  EXPOSURE_POINTS,
+  hostRisk,
+  vulnerabilityLoad,
+} from '../../src/normalize/host-risk.js';
 import { compileQuery } from '../../src/normalize/query/compile-query.js';
 import { cvssBaseScore, cvssTemporalScore, parseCvssVector } from '../../src/simulator/tenant/cvss.js';
 import { enrichDefinitions } from '../../src/store/definition-enrichment-step.js';
@@ -269,15 +274,14 @@ describe.each(STORE_KINDS)('vulnerability definitions in depth and host risk (%s
         expect(open.map((a) => a.id)).toContain(h.topAlertId);
       }
       const risk = hostRisk({
-        worstFindingScore: worst ? Number(worst.score) : null,
-        openVulnerabilities: cves.size,
+        vulnerabilityLoad: vulnerabilityLoad(mine.map((f) => Number(f.score))),
         worstAlertSeverity: open.length > 0 ? String(h.topAlertSeverity) : null,
         defenderRiskScore: worst3(
-          DEFENDER_RISK_COMPONENT,
+          DEFENDER_RISK_POINTS,
           [h, ...others].map((x) => x.defenderRisk),
         ),
         exposureLevel: worst3(
-          EXPOSURE_COMPONENT,
+          EXPOSURE_POINTS,
           [h, ...others].map((x) => x.exposureLevel),
         ),
       });
