@@ -10,7 +10,10 @@ import {
 import { compileQuery } from '../../src/normalize/query/compile-query.js';
 import { cvssBaseScore, cvssTemporalScore, parseCvssVector } from '../../src/simulator/tenant/cvss.js';
 import { enrichDefinitions } from '../../src/store/definition-enrichment-step.js';
+import { validateScoringMap } from '../../src/normalize/scoring/scoring-map.js';
 import { computeHostRisk } from '../../src/store/host-risk-step.js';
+import { rescoreConnector } from '../../src/store/rescore-connector.js';
+import { ScoringMapRepository } from '../../src/store/scoring-map-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
@@ -395,6 +398,24 @@ describe.each(STORE_KINDS)('vulnerability definitions in depth and host risk (%s
     const result = await sync(db.store, sim, 'delta');
     expect(result.state).toBe('succeeded');
     await expectHostRiskMatches();
+  });
+
+  it('a rescore under another scoring map leaves every host at the risk its new scores give', async () => {
+    const levels = async () =>
+      (await db.store.db.selectFrom('hosts').select(['id', 'riskScore']).execute())
+        .map((h) => `${h.id}:${h.riskScore}`)
+        .sort();
+    const before = await levels();
+    const maps = new ScoringMapRepository(db.store);
+    const every = validateScoringMap({ rows: [], defaultSeverity: 5, defaultScore: 99 });
+    await maps.set(connectorId, every, '2026-12-20T00:00:00.000Z');
+    const up = await rescoreConnector(db.store, connectorId, { at: '2026-12-20T00:00:00.000Z' });
+    expect(up.hostsChanged).toBeGreaterThan(50);
+    await expectHostRiskMatches();
+    await maps.reset(connectorId);
+    await rescoreConnector(db.store, connectorId, { at: '2026-12-21T00:00:00.000Z' });
+    await expectHostRiskMatches();
+    expect(await levels()).toEqual(before);
   });
 });
 
