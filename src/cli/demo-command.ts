@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
+import { RISK_LEVEL_ORDER } from '../normalize/host-risk.js';
 import { defaultSimulatorOptions } from '../simulator/simulator-options.js';
 import { startSimulator } from '../simulator/start-simulator.js';
 import { ConnectorRepository } from '../store/connector-repository.js';
+import type { StoreSummary } from '../store/store-summary.js';
 import { storeSummary } from '../store/store-summary.js';
 import { parseConnectorOptions } from '../sync/connector-options.js';
 import { createMdeClient } from '../sync/mde-client-factory.js';
 import { runSync } from '../sync/run-sync.js';
-import { RISK_LEVEL_ORDER } from '../normalize/host-risk.js';
-import type { StoreSummary } from '../store/store-summary.js';
 import { DEFAULT_DB, databaseLocation, type GlobalFlags, openCliContext } from './cli-context.js';
 import { printJson } from './output.js';
 import { printSyncSummary } from './sync-command.js';
@@ -166,7 +166,11 @@ function shellWord(text: string): string {
  * The `--db` the suggested commands need: none for the default database, else the database the demo
  * wrote (`location` is the store's, without any password).
  */
-export function demoDbFlag(flags: GlobalFlags, location: string, env: NodeJS.ProcessEnv = process.env): string {
+export function demoDbFlag(
+  flags: GlobalFlags,
+  location: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   if (databaseLocation(flags, env) === databaseLocation({ db: DEFAULT_DB }, {})) return '';
   return ` --db ${shellWord(location)}`;
 }

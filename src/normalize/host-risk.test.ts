@@ -40,7 +40,12 @@ describe('host risk formula', () => {
     ['Defender risk High only', { defenderRiskScore: 'High' }, 63.2, 'Medium'],
     ['Defender risk medium only (any case)', { defenderRiskScore: 'medium' }, 39.3, 'Low'],
     ['exposure High only', { exposureLevel: 'High' }, 18.1, 'Low'],
-    ['a Medium alert on a machine at high risk', { worstAlertSeverity: 'Medium', defenderRiskScore: 'High' }, 93.3, 'Critical'],
+    [
+      'a Medium alert on a machine at high risk',
+      { worstAlertSeverity: 'Medium', defenderRiskScore: 'High' },
+      93.3,
+      'Critical',
+    ],
     [
       'the worked example',
       {
@@ -54,7 +59,11 @@ describe('host risk formula', () => {
     ],
     [
       'the worked example without its alert',
-      { vulnerabilityLoad: vulnerabilityLoad(exampleScores), defenderRiskScore: 'Medium', exposureLevel: 'Medium' },
+      {
+        vulnerabilityLoad: vulnerabilityLoad(exampleScores),
+        defenderRiskScore: 'Medium',
+        exposureLevel: 'Medium',
+      },
       58.2,
       'Medium',
     ],
@@ -102,8 +111,13 @@ describe('host risk formula', () => {
 });
 
 const severity = (table: Record<string, number>) =>
-  fc.constantFrom<string | null>(null, 'Unknown', ...Object.keys(table).map((k) => k[0]!.toUpperCase() + k.slice(1)));
-const points = (table: Record<string, number>, v: string | null) => (v === null ? 0 : (table[v.toLowerCase()] ?? 0));
+  fc.constantFrom<string | null>(
+    null,
+    'Unknown',
+    ...Object.keys(table).map((k) => k[0]!.toUpperCase() + k.slice(1)),
+  );
+const points = (table: Record<string, number>, v: string | null) =>
+  v === null ? 0 : (table[v.toLowerCase()] ?? 0);
 
 /** A host's raw inputs: its open finding scores and Defender's values. */
 const hostArb = fc.record({
@@ -159,15 +173,21 @@ describe('host risk properties', () => {
 
   it('never goes down when the alert, Defender risk or exposure gets worse', () => {
     fc.assert(
-      fc.property(hostArb, severity(ALERT_POINTS), severity(DEFENDER_RISK_POINTS), severity(EXPOSURE_POINTS), (h, a, d, e) => {
-        const base = riskOf(h).score;
-        if (points(ALERT_POINTS, a) >= points(ALERT_POINTS, h.alert))
-          expect(riskOf({ ...h, alert: a }).score).toBeGreaterThanOrEqual(base);
-        if (points(DEFENDER_RISK_POINTS, d) >= points(DEFENDER_RISK_POINTS, h.defender))
-          expect(riskOf({ ...h, defender: d }).score).toBeGreaterThanOrEqual(base);
-        if (points(EXPOSURE_POINTS, e) >= points(EXPOSURE_POINTS, h.exposure))
-          expect(riskOf({ ...h, exposure: e }).score).toBeGreaterThanOrEqual(base);
-      }),
+      fc.property(
+        hostArb,
+        severity(ALERT_POINTS),
+        severity(DEFENDER_RISK_POINTS),
+        severity(EXPOSURE_POINTS),
+        (h, a, d, e) => {
+          const base = riskOf(h).score;
+          if (points(ALERT_POINTS, a) >= points(ALERT_POINTS, h.alert))
+            expect(riskOf({ ...h, alert: a }).score).toBeGreaterThanOrEqual(base);
+          if (points(DEFENDER_RISK_POINTS, d) >= points(DEFENDER_RISK_POINTS, h.defender))
+            expect(riskOf({ ...h, defender: d }).score).toBeGreaterThanOrEqual(base);
+          if (points(EXPOSURE_POINTS, e) >= points(EXPOSURE_POINTS, h.exposure))
+            expect(riskOf({ ...h, exposure: e }).score).toBeGreaterThanOrEqual(base);
+        },
+      ),
     );
   });
 

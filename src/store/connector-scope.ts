@@ -12,10 +12,7 @@ type AnyBuilder = ExpressionBuilder<any, any>;
  * host source of it), or when they are `merged` hosts created by one of its machine records: the
  * record moved to its survivor, the merged host keeps saying where it went.
  */
-export function ofConnector(
-  table: string,
-  connectorId: number,
-): (eb: AnyBuilder) => Expression<SqlBool> {
+export function ofConnector(table: string, connectorId: number): (eb: AnyBuilder) => Expression<SqlBool> {
   if (table !== 'hosts') return (eb) => eb(`${table}.connectorId`, '=', connectorId);
   return (eb) =>
     eb.or([

@@ -63,7 +63,8 @@ describe('mdec demo summary', () => {
     db = join(dir, 'other place', 'demo.sqlite');
     const r = await run(['demo', '--devices', '60', '--seed', '4']);
     expect(r.code, r.stderr).toBe(0);
-    for (const level of RISK_LEVEL_ORDER) expect(r.stdout).toMatch(new RegExp(`^ {4}${level} +\\d+ +[\\d.]+%`, 'm'));
+    for (const level of RISK_LEVEL_ORDER)
+      expect(r.stdout).toMatch(new RegExp(`^ {4}${level} +\\d+ +[\\d.]+%`, 'm'));
     const hints = r.stdout.slice(r.stdout.indexOf('Next'));
     const commands = hints.split('\n').filter((l) => l.includes('npx mdec'));
     expect(commands.length).toBeGreaterThan(2);

@@ -63,7 +63,9 @@ describe.each(STORE_KINDS)('store summary (%s)', (kind) => {
       );
       expect(summary.fixedFindings).toBe(findings.filter((f) => f.status === 'fixed').length);
       expect(summary.alertsBySeverity).toEqual(tally(await exported(db.store, 'alerts', c.id), 'severity'));
-      expect(summary.vulnerabilityDefinitions).toBe((await exported(db.store, 'vulnerabilities', c.id)).length);
+      expect(summary.vulnerabilityDefinitions).toBe(
+        (await exported(db.store, 'vulnerabilities', c.id)).length,
+      );
       expect(summary.installedSoftware).toBe((await exported(db.store, 'installed-software', c.id)).length);
       expect(summary.recommendations).toBe((await exported(db.store, 'recommendations', c.id)).length);
       expect(summary.profiles).toBe((await exported(db.store, 'profiles', c.id)).length);
@@ -72,17 +74,25 @@ describe.each(STORE_KINDS)('store summary (%s)', (kind) => {
       // Open findings are the simulator's vulnerabilities of the devices imported.
       const truth = (await sim.truthRows('vulnerabilities')).filter((r) => r.cveId);
       const imported = new Set(
-        (await db.store.db.selectFrom('hostSources').select('machineId').where('connectorId', '=', c.id).execute()).map(
-          (s) => s.machineId,
-        ),
+        (
+          await db.store.db
+            .selectFrom('hostSources')
+            .select('machineId')
+            .where('connectorId', '=', c.id)
+            .execute()
+        ).map((s) => s.machineId),
       );
       const keys = new Set(
         truth
           .filter((r) => imported.has(String(r.deviceId).toLowerCase()))
           .map((r) =>
-            [String(r.deviceId).toLowerCase(), r.cveId, r.softwareVendor, r.softwareName, r.softwareVersion].join(
-              '|',
-            ),
+            [
+              String(r.deviceId).toLowerCase(),
+              r.cveId,
+              r.softwareVendor,
+              r.softwareName,
+              r.softwareVersion,
+            ].join('|'),
           ),
       );
       expect(Object.values(summary.openFindingsBySeverity).reduce((a, b) => a + b, 0)).toBe(keys.size);

@@ -8,9 +8,9 @@ import {
   vulnerabilityLoad,
 } from '../../src/normalize/host-risk.js';
 import { compileQuery } from '../../src/normalize/query/compile-query.js';
+import { validateScoringMap } from '../../src/normalize/scoring/scoring-map.js';
 import { cvssBaseScore, cvssTemporalScore, parseCvssVector } from '../../src/simulator/tenant/cvss.js';
 import { enrichDefinitions } from '../../src/store/definition-enrichment-step.js';
-import { validateScoringMap } from '../../src/normalize/scoring/scoring-map.js';
 import { computeHostRisk } from '../../src/store/host-risk-step.js';
 import { rescoreConnector } from '../../src/store/rescore-connector.js';
 import { ScoringMapRepository } from '../../src/store/scoring-map-repository.js';
