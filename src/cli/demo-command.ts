@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
+import { RISK_LEVEL_ORDER } from '../normalize/host-risk.js';
 import { defaultSimulatorOptions } from '../simulator/simulator-options.js';
 import { startSimulator } from '../simulator/start-simulator.js';
 import { ConnectorRepository } from '../store/connector-repository.js';
+import type { StoreSummary } from '../store/store-summary.js';
 import { storeSummary } from '../store/store-summary.js';
 import { parseConnectorOptions } from '../sync/connector-options.js';
 import { createMdeClient } from '../sync/mde-client-factory.js';
 import { runSync } from '../sync/run-sync.js';
-import { databaseLocation, type GlobalFlags, openCliContext } from './cli-context.js';
+import { DEFAULT_DB, databaseLocation, type GlobalFlags, openCliContext } from './cli-context.js';
 import { printJson } from './output.js';
 import { printSyncSummary } from './sync-command.js';
 import { terminalProgress } from './terminal-progress.js';
@@ -17,7 +19,7 @@ const SEVERITY = ['', 'informational', 'low', 'medium', 'high', 'critical'];
 
 /**
  * `mdec demo`: a simulated tenant, a connector pointing at it, a first full sync into the embedded
- * SQLite, and a summary of what landed (design.md 6). The README's run command.
+ * SQLite, and a summary of what landed. The README's run command.
  */
 export function registerDemoCommand(program: Command, globals: () => GlobalFlags): void {
   program
@@ -77,7 +79,7 @@ export function registerDemoCommand(program: Command, globals: () => GlobalFlags
         const connector = existing
           ? await repo.update(existing.id, settings)
           : await repo.create({ name: 'demo', ...settings });
-        say(`Connector "demo" in ${databaseLocation(globals())}; syncing...\n`);
+        say(`Connector "demo" in ${ctx.store.location}; syncing...\n`);
         const limiter = new ClientRateLimiter();
         const result = await runSync(
           {
@@ -92,41 +94,8 @@ export function registerDemoCommand(program: Command, globals: () => GlobalFlags
         if (json) printJson({ simulator: { ...sim.info, clientSecret: undefined }, run: result, summary });
         else {
           printSyncSummary(result);
-          process.stdout.write('\nWhat landed:\n');
-          process.stdout.write(
-            `  hosts: ${Object.entries(summary.hosts)
-              .map(([k, v]) => `${v} ${k}`)
-              .join(', ')}\n`,
-          );
-          const levels = ['Critical', 'High', 'Medium', 'Low', 'None', 'unknown'];
-          process.stdout.write(
-            `  host risk: ${Object.entries(summary.hostsByRiskLevel)
-              .sort(([a], [b]) => levels.indexOf(a) - levels.indexOf(b))
-              .map(([k, v]) => `${v} ${k}`)
-              .join(', ')}; OS profiles: ${summary.profiles}\n`,
-          );
-          const open = Object.entries(summary.openFindingsBySeverity)
-            .sort(([a], [b]) => Number(b) - Number(a))
-            .map(([s, n]) => `${n} ${SEVERITY[Number(s)] ?? s}`);
-          process.stdout.write(
-            `  open findings: ${open.join(', ') || 'none'}; fixed: ${summary.fixedFindings}\n`,
-          );
-          process.stdout.write(
-            `  most widespread CVEs: ${summary.topCves.map((c) => `${c.cveId} (${c.hosts} hosts)`).join(', ') || 'none'}\n`,
-          );
-          process.stdout.write(
-            `  CVE definitions: ${summary.vulnerabilityDefinitions}; installed software: ${summary.installedSoftware}; recommendations: ${summary.recommendations}\n`,
-          );
-          process.stdout.write(
-            `  alerts: ${
-              Object.entries(summary.alertsBySeverity)
-                .map(([k, v]) => `${v} ${k}`)
-                .join(', ') || 'none'
-            }\n`,
-          );
-          process.stdout.write(
-            '\nNext: `npx mdec export findings --format csv --connector demo` or `npx mdec export hosts`.\n',
-          );
+          process.stdout.write(formatWhatLanded(summary));
+          process.stdout.write(formatNextSteps(demoDbFlag(globals(), ctx.store.location), summary));
         }
         process.exitCode =
           result.state === 'succeeded' ? EXIT.ok : result.state === 'partial' ? EXIT.partial : EXIT.failure;
@@ -139,4 +108,86 @@ export function registerDemoCommand(program: Command, globals: () => GlobalFlags
         await sim.close();
       }
     });
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+const share = (n: number, of: number) => (of === 0 ? '0%' : `${((100 * n) / of).toFixed(1)}%`);
+
+/** "What landed": the counts of {@link storeSummary}, which are those of the connector's exports. */
+export function formatWhatLanded(summary: StoreSummary): string {
+  const lines = ['', 'What landed:'];
+  lines.push(
+    `  hosts: ${
+      Object.entries(summary.hosts)
+        .sort(([, a], [, b]) => b - a)
+        .map(([k, v]) => `${count(v)} ${k}`)
+        .join(', ') || 'none'
+    }`,
+  );
+  const rated = RISK_LEVEL_ORDER.reduce((n, level) => n + (summary.hostsByRiskLevel[level] ?? 0), 0);
+  const unrated = Object.entries(summary.hostsByRiskLevel)
+    .filter(([k]) => !RISK_LEVEL_ORDER.includes(k as never))
+    .reduce((n, [, v]) => n + v, 0);
+  lines.push(`  host risk (docs/host-risk.md), ${count(rated)} hosts rated:`);
+  const width = Math.max(...RISK_LEVEL_ORDER.map((l) => count(summary.hostsByRiskLevel[l] ?? 0).length));
+  for (const level of RISK_LEVEL_ORDER) {
+    const n = summary.hostsByRiskLevel[level] ?? 0;
+    const bar = '#'.repeat(rated === 0 ? 0 : Math.round((40 * n) / rated));
+    lines.push(`    ${level.padEnd(8)} ${count(n).padStart(width)}  ${share(n, rated).padStart(6)}  ${bar}`);
+  }
+  if (unrated > 0) lines.push(`    (${count(unrated)} merged hosts carry no risk: their survivor does)`);
+  lines.push(`  OS profiles: ${count(summary.profiles)}`);
+  const open = Object.entries(summary.openFindingsBySeverity)
+    .sort(([a], [b]) => Number(b) - Number(a))
+    .map(([s, n]) => `${count(n)} ${SEVERITY[Number(s)] ?? s}`);
+  lines.push(`  open findings: ${open.join(', ') || 'none'}; fixed: ${count(summary.fixedFindings)}`);
+  lines.push(
+    `  most widespread CVEs: ${summary.topCves.map((c) => `${c.cveId} (${count(c.hosts)} hosts)`).join(', ') || 'none'}`,
+  );
+  lines.push(
+    `  CVE definitions: ${count(summary.vulnerabilityDefinitions)}; installed software: ${count(summary.installedSoftware)}; recommendations: ${count(summary.recommendations)}`,
+  );
+  lines.push(
+    `  alerts: ${
+      Object.entries(summary.alertsBySeverity)
+        .map(([k, v]) => `${count(v)} ${k}`)
+        .join(', ') || 'none'
+    }`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** A word as a POSIX shell reads it back: bare when safe, else single-quoted. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The `--db` the suggested commands need: none for the default database, else the database the demo
+ * wrote (`location` is the store's, without any password).
+ */
+export function demoDbFlag(
+  flags: GlobalFlags,
+  location: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  if (databaseLocation(flags, env) === databaseLocation({ db: DEFAULT_DB }, {})) return '';
+  return ` --db ${shellWord(location)}`;
+}
+
+/** What to run next: exports into files (tens of thousands of rows are no terminal reading). */
+export function formatNextSteps(dbFlag: string, summary: StoreSummary): string {
+  const findings = Object.values(summary.openFindingsBySeverity).reduce((a, b) => a + b, 0);
+  const mdec = `npx mdec${dbFlag}`;
+  const lines = [
+    '',
+    'Next, into files:',
+    `  ${mdec} export hosts --connector demo --format csv --out hosts.csv`,
+    `  ${mdec} export findings --connector demo --format csv --out findings.csv   (${count(findings)} open findings)`,
+    `  ${mdec} export hosts --connector demo --query 'risk:Critical' --format csv --out critical-hosts.csv`,
+    'or a first look on the terminal:',
+    `  ${mdec} export findings --connector demo --format csv | head -20`,
+  ];
+  if (dbFlag.includes('***')) lines.push('(put the database password back in place of ***)');
+  return `${lines.join('\n')}\n`;
 }

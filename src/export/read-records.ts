@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { ofConnector } from '../store/connector-scope.js';
+import { parseHostIdentityKey } from '../store/host-identity-key.js';
 import type { Store } from '../store/open-store.js';
 import type { ExportKind } from './export-kinds.js';
 import { withPortalLinks } from './host-portal-links.js';
@@ -124,19 +126,7 @@ export async function* readRecords(
   let after: unknown[] | undefined;
   for (;;) {
     let q = db.selectFrom(spec.table).selectAll();
-    if (filter.connectorId !== undefined) {
-      q =
-        kind === 'hosts'
-          ? q.where(({ exists, selectFrom }) =>
-              exists(
-                selectFrom('hostSources')
-                  .select('hostSources.id')
-                  .whereRef('hostSources.hostId', '=', 'hosts.id')
-                  .where('hostSources.connectorId', '=', filter.connectorId!),
-              ),
-            )
-          : q.where('connectorId', '=', filter.connectorId);
-    }
+    if (filter.connectorId !== undefined) q = q.where(ofConnector(spec.table, filter.connectorId));
     if (after) {
       const values = after;
       q =
@@ -163,6 +153,12 @@ export async function* readRecords(
   }
 }
 
+/**
+ * Hosts with their connector and Defender fields (`defender` prefix) and `mergedIntoHostId`. A host
+ * several connectors report shows its most recently seen source's fields, as its own columns do
+ * (README, Identification rules). A `merged` host shows the fields of the machine record that created
+ * it, which now sits on its survivor: `mergedIntoHostId` names that host.
+ */
 async function withDefenderFields(db: AnyDb, rows: Record<string, unknown>[]) {
   const sources = await db
     .selectFrom('hostSources')
@@ -175,18 +171,45 @@ async function withDefenderFields(db: AnyDb, rows: Record<string, unknown>[]) {
     .orderBy('id')
     .execute();
   const byHost = new Map<unknown, Record<string, unknown>>();
-  // A host several connectors report shows its most recently seen source's fields, as its own
-  // columns do (README, Identification rules).
   for (const s of sources) {
     const current = byHost.get(Number(s.hostId));
     if (!current || String(s.lastSeen ?? '') > String(current.lastSeen ?? ''))
       byHost.set(Number(s.hostId), s);
   }
+  const mergedRecords = rows
+    .filter((r) => r.status === 'merged' && !byHost.has(Number(r.id)))
+    .map((r) => ({ hostId: Number(r.id), record: parseHostIdentityKey(String(r.identityKey ?? '')) }))
+    .filter((m) => m.record !== null);
+  const mergedSource = new Map<number, Record<string, unknown>>();
+  for (const connectorId of new Set(mergedRecords.map((m) => m.record!.connectorId))) {
+    const mine = mergedRecords.filter((m) => m.record!.connectorId === connectorId);
+    const found = await db
+      .selectFrom('hostSources')
+      .selectAll()
+      .where('connectorId', '=', connectorId)
+      .where(
+        'machineId',
+        'in',
+        mine.map((m) => m.record!.machineId),
+      )
+      .execute();
+    const byMachine = new Map(found.map((s) => [String(s.machineId), s]));
+    for (const m of mine) {
+      const s = byMachine.get(m.record!.machineId);
+      if (s) mergedSource.set(m.hostId, s);
+    }
+  }
   return rows.map((r) => {
-    const s = byHost.get(Number(r.id));
-    if (!s) return r;
-    const { id: _id, hostId: _h, connectorId, ...fields } = s;
-    return { ...r, connectorId, ...present(fields, 'defender') };
+    const merged = mergedSource.get(Number(r.id));
+    const s = byHost.get(Number(r.id)) ?? merged;
+    if (!s) return { ...r, mergedIntoHostId: null };
+    const { id: _id, hostId, connectorId, ...fields } = s;
+    return {
+      ...r,
+      connectorId,
+      mergedIntoHostId: merged ? Number(hostId) : null,
+      ...present(fields, 'defender'),
+    };
   });
 }
 

@@ -1,48 +1,58 @@
 /**
- * Host risk (issue 4, item 3; seed 002: "MS Defender vulnerabilities will be factored into an
- * endpoint's overall risk level"): one score 0..100 and a level, from the host's open findings, its
- * most severe open Defender alert and Defender's own `exposureLevel` and `riskScore` (mde-api.md 3.2).
+ * Host risk: one score 0..100 and a level per host, from the host's own inputs only: its open
+ * findings, its most severe open Defender alert, and Defender's `riskScore` and `exposureLevel` of
+ * the machine. No other host takes part, so a host's risk never moves because another host changed.
+ * docs/host-risk.md explains the formula with a worked example.
  *
- * Each signal becomes a component 0..100; the score is the strongest component plus a tenth of the
- * others, capped at 100:
+ * Each input adds risk points; the score turns the points into 0..100 with diminishing returns:
  *
- *     score = min(100, max(c) + 0.1 * (sum(c) - max(c)))   = min(100, 0.9 * max(c) + 0.1 * sum(c))
+ *     load   = sum over open findings of (score / 100)^4        (a finding of score 100 weighs 1)
+ *     points = 0.6 * ln(1 + load / 16) + alert + defenderRisk + exposure
+ *     score  = 100 * (1 - e^(-points))
  *
- * Both max and sum only grow when a component grows, so the score is monotone in every input, and
- * it is bounded by 0 and 100. The README's "Host risk" section shows the tables below.
+ * Every term only grows when an input grows (another finding, a higher finding score, a more severe
+ * alert, a worse Defender value) and 1 - e^(-x) grows with x, so the score is monotone in every
+ * input; it is 0 with no points and stays below 100. Levels are score bands, so they are monotone too.
+ *
+ * The weights place the levels as a triage list reads: an open High alert alone makes a host
+ * Critical, a Medium alert High, a Low alert Medium; Defender rating the machine at high risk makes
+ * it Medium; vulnerabilities alone make it Low to Medium, and High only with hundreds of severe
+ * findings. Signals together climb: a Medium alert on a machine Defender rates at high risk is
+ * Critical.
  */
 
-/** Share of the weaker components added to the strongest one. */
-export const SECONDARY_WEIGHT = 0.1;
+/** Findings weigh (score / 100) to this power: severe findings count, mild ones barely. */
+export const FINDING_WEIGHT_POWER = 4;
 
-/** Alert `severity` (mde-api.md 7). UnSpecified still means Defender raised something. */
-export const ALERT_COMPONENT: Record<string, number> = {
-  high: 100,
-  medium: 75,
-  low: 45,
-  informational: 20,
-  unspecified: 20,
+/** Vulnerability points are `VULNERABILITY_POINTS * ln(1 + load / LOAD_SCALE)`. */
+export const VULNERABILITY_POINTS = 0.6;
+export const LOAD_SCALE = 16;
+
+/** Most severe open alert `severity`. UnSpecified still means Defender raised something. */
+export const ALERT_POINTS: Record<string, number> = {
+  high: 2.4,
+  medium: 1.7,
+  low: 0.9,
+  informational: 0.3,
+  unspecified: 0.3,
 };
 
-/** Machine `riskScore` (mde-api.md 3.2): Defender's own view, driven by its alerts. */
-export const DEFENDER_RISK_COMPONENT: Record<string, number> = {
-  high: 90,
-  medium: 65,
-  low: 40,
-  informational: 15,
+/** Machine `riskScore`: Defender's own view of the device, driven by its alerts. */
+export const DEFENDER_RISK_POINTS: Record<string, number> = {
+  high: 1,
+  medium: 0.5,
+  low: 0.2,
+  informational: 0.1,
   none: 0,
 };
 
-/** Machine `exposureLevel` (mde-api.md 3.2): Defender's view of the device's weaknesses. */
-export const EXPOSURE_COMPONENT: Record<string, number> = {
-  high: 80,
-  medium: 55,
-  low: 30,
+/** Machine `exposureLevel`: Defender's summary of the device's weaknesses (mostly the findings). */
+export const EXPOSURE_POINTS: Record<string, number> = {
+  high: 0.2,
+  medium: 0.1,
+  low: 0.05,
   none: 0,
 };
-
-/** Open vulnerabilities at which the breadth component reaches half its range. */
-export const BREADTH_HALF = 25;
 
 /** Levels by score, checked from the top (same bands as the finding severities 1..5). */
 export const RISK_LEVELS = [
@@ -54,11 +64,12 @@ export const RISK_LEVELS = [
 ] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number]['level'];
 
+/** Levels worst first, for counts and displays. */
+export const RISK_LEVEL_ORDER: readonly RiskLevel[] = RISK_LEVELS.map((b) => b.level);
+
 export interface HostRiskInput {
-  /** Highest `score` (0..100) among the host's open findings; null when it has none. */
-  worstFindingScore: number | null;
-  /** Distinct CVEs among its open findings. */
-  openVulnerabilities: number;
+  /** Sum of {@link findingWeight} over the host's open findings (0 when it has none). */
+  vulnerabilityLoad: number;
   /** Severity of its most severe open alert (`High`, `Medium`, ...); null when none is open. */
   worstAlertSeverity: string | null;
   /** Defender's `riskScore` and `exposureLevel` of the machine (the worst over its sources). */
@@ -66,9 +77,9 @@ export interface HostRiskInput {
   exposureLevel: string | null;
 }
 
+/** The points each input adds (see the module comment). */
 export interface HostRiskComponents {
   vulnerability: number;
-  breadth: number;
   alert: number;
   defenderRisk: number;
   exposure: number;
@@ -82,17 +93,30 @@ export interface HostRisk {
 
 const lookup = (table: Record<string, number>, value: string | null) =>
   value === null ? 0 : (table[value.trim().toLowerCase()] ?? 0);
-const clamp = (x: number) => Math.min(100, Math.max(0, Number.isFinite(x) ? x : 0));
+const finite = (x: number) => (Number.isFinite(x) ? x : 0);
 
-/** The components of {@link hostRisk}, each 0..100. */
+/** What one open finding adds to the load: `(score / 100)^4`, score clamped to 0..100. */
+export function findingWeight(score: number): number {
+  return (Math.min(100, Math.max(0, finite(score))) / 100) ** FINDING_WEIGHT_POWER;
+}
+
+/** The load of a list of open finding scores (what the host-risk step sums in SQL). */
+export function vulnerabilityLoad(scores: Iterable<number>): number {
+  let load = 0;
+  for (const s of scores) load += findingWeight(s);
+  return load;
+}
+
+/** The points of {@link hostRisk}, each 0 or more. */
 export function hostRiskComponents(input: HostRiskInput): HostRiskComponents {
-  const count = Math.max(0, input.openVulnerabilities);
+  // The load comes summed from the database, whose float order differs from JavaScript's: rounded,
+  // both give the same score.
+  const load = Math.round(Math.max(0, finite(input.vulnerabilityLoad)) * 1e6) / 1e6;
   return {
-    vulnerability: clamp(input.worstFindingScore ?? 0),
-    breadth: clamp((100 * count) / (count + BREADTH_HALF)),
-    alert: lookup(ALERT_COMPONENT, input.worstAlertSeverity),
-    defenderRisk: lookup(DEFENDER_RISK_COMPONENT, input.defenderRiskScore),
-    exposure: lookup(EXPOSURE_COMPONENT, input.exposureLevel),
+    vulnerability: VULNERABILITY_POINTS * Math.log1p(load / LOAD_SCALE),
+    alert: lookup(ALERT_POINTS, input.worstAlertSeverity),
+    defenderRisk: lookup(DEFENDER_RISK_POINTS, input.defenderRiskScore),
+    exposure: lookup(EXPOSURE_POINTS, input.exposureLevel),
   };
 }
 
@@ -105,10 +129,8 @@ export function riskLevelOf(score: number): RiskLevel {
 /** The host's risk score (0..100, one decimal) and level. Pure; see the module comment. */
 export function hostRisk(input: HostRiskInput): HostRisk {
   const components = hostRiskComponents(input);
-  const values = Object.values(components);
-  const max = Math.max(...values);
-  const sum = values.reduce((a, b) => a + b, 0);
-  const score = Math.round(clamp(max + SECONDARY_WEIGHT * (sum - max)) * 10) / 10;
+  const points = Object.values(components).reduce((a, b) => a + b, 0);
+  const score = Math.round(1000 * -Math.expm1(-points)) / 10;
   return { score, level: riskLevelOf(score), components };
 }
 

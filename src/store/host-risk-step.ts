@@ -1,7 +1,8 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import {
-  DEFENDER_RISK_COMPONENT,
-  EXPOSURE_COMPONENT,
+  DEFENDER_RISK_POINTS,
+  EXPOSURE_POINTS,
+  FINDING_WEIGHT_POWER,
   hostRisk,
   worseDefenderValue,
 } from '../normalize/host-risk.js';
@@ -17,6 +18,7 @@ export interface HostRiskStepResult {
 
 interface Acc {
   openVulnerabilities: number;
+  vulnerabilityLoad: number;
   topCve: string | null;
   topSeverity: number | null;
   topScore: number | null;
@@ -30,6 +32,7 @@ interface Acc {
 
 const empty = (): Acc => ({
   openVulnerabilities: 0,
+  vulnerabilityLoad: 0,
   topCve: null,
   topSeverity: null,
   topScore: null,
@@ -49,10 +52,15 @@ const ALERT_RANK = sql.raw(
   `CASE lower(severity) WHEN 'high' THEN 4 WHEN 'medium' THEN 3 WHEN 'low' THEN 2 WHEN 'informational' THEN 1 ELSE 0 END`,
 );
 
+/** One open finding's weight in the host's vulnerability load, as SQL: `findingWeight` of host-risk.ts. */
+const FINDING_WEIGHT = sql.raw(
+  Array.from({ length: FINDING_WEIGHT_POWER }, () => '(CAST(score AS DOUBLE PRECISION) / 100)').join(' * '),
+);
+
 /**
- * Recomputes the risk of every host the connector reports (issue 4, item 3) with a handful of
- * set-based queries: one GROUP BY over open findings (count of distinct CVEs and the most severe
- * finding), one window over open alerts, one read of the Defender fields; then the pure formula of
+ * Recomputes the risk of every host the connector reports (docs/host-risk.md) with a handful of
+ * set-based queries: one GROUP BY over open findings (count of distinct CVEs, the vulnerability load
+ * and the most severe finding), one window over open alerts, one read of the Defender fields; then the pure formula of
  * host-risk.ts per host, and batched updates of the hosts whose values changed. Findings and alerts
  * of every connector count (a host is one device whoever reports it). It deletes nothing.
  */
@@ -152,26 +160,28 @@ async function hostRiskPass(
     )
   ).rows as Array<Record<string, unknown>>) {
     const a = get(r.host_id);
-    a.defenderRiskScore = worseDefenderValue(DEFENDER_RISK_COMPONENT, a.defenderRiskScore, str(r.risk_score));
-    a.exposureLevel = worseDefenderValue(EXPOSURE_COMPONENT, a.exposureLevel, str(r.exposure_level));
+    a.defenderRiskScore = worseDefenderValue(DEFENDER_RISK_POINTS, a.defenderRiskScore, str(r.risk_score));
+    a.exposureLevel = worseDefenderValue(EXPOSURE_POINTS, a.exposureLevel, str(r.exposure_level));
   }
 
   // The most severe open finding per host: severity first, then score (design.md 3: 1..5, 0..100).
   const findingRows =
     store.dialect === 'sqlite'
       ? // SQLite takes bare columns from the row that holds the single max() (documented behaviour).
-        await sql`SELECT host_id, COUNT(DISTINCT cve_id) AS n, MAX(severity * 1000 + score) AS k, cve_id, severity, score
+        await sql`SELECT host_id, COUNT(DISTINCT cve_id) AS n, SUM(${FINDING_WEIGHT}) AS vuln_load,
+            MAX(severity * 1000 + score) AS k, cve_id, severity, score
           FROM findings WHERE status = 'open' AND host_id IN ${scope} GROUP BY host_id`.execute(db)
-      : await sql`SELECT t.host_id, c.n, t.cve_id, t.severity, t.score FROM
+      : await sql`SELECT t.host_id, c.n, c.vuln_load, t.cve_id, t.severity, t.score FROM
           (SELECT DISTINCT ON (host_id) host_id, cve_id, severity, score FROM findings
             WHERE status = 'open' AND host_id IN ${scope} ORDER BY host_id, severity DESC, score DESC, cve_id) t
-          JOIN (SELECT host_id, COUNT(DISTINCT cve_id) AS n FROM findings
+          JOIN (SELECT host_id, COUNT(DISTINCT cve_id) AS n, SUM(${FINDING_WEIGHT}) AS vuln_load FROM findings
             WHERE status = 'open' AND host_id IN ${scope} GROUP BY host_id) c ON c.host_id = t.host_id`.execute(
           db,
         );
   for (const r of findingRows.rows as Array<Record<string, unknown>>) {
     const a = get(r.host_id);
     a.openVulnerabilities = Number(r.n);
+    a.vulnerabilityLoad = Number(r.vuln_load ?? 0);
     a.topCve = str(r.cve_id);
     a.topSeverity = num(r.severity);
     a.topScore = num(r.score);
@@ -207,8 +217,7 @@ async function hostRiskPass(
   for (const [hostId] of current) {
     const a = acc.get(hostId) ?? empty();
     const risk = hostRisk({
-      worstFindingScore: a.topScore,
-      openVulnerabilities: a.openVulnerabilities,
+      vulnerabilityLoad: a.vulnerabilityLoad,
       worstAlertSeverity: a.alertId === null ? null : (a.alertSeverity ?? 'UnSpecified'),
       defenderRiskScore: a.defenderRiskScore,
       exposureLevel: a.exposureLevel,

@@ -8,6 +8,7 @@ import { chunk } from './chunk.js';
 import { snakeCase } from './column-names.js';
 import type { Checkpoint } from './finding-writer.js';
 import { HostIdentity, newestSourceOfHost } from './host-identity.js';
+import { hostIdentityKey } from './host-identity-key.js';
 import { type LastSeenTouch, touchLastSeenInBulk } from './last-seen-touches.js';
 import type { Store } from './open-store.js';
 import { forgetProfileFreshness, noteProfileInputsChanged } from './profile-freshness.js';
@@ -317,7 +318,7 @@ export class HostWriter {
         vulnerabilityDataState: 'unknown',
         ...sourceColumns(m, ctx),
       });
-      const keyOf = (m: NormalizedMachine) => `mde:${ctx.connectorId}:${m.source.machineId}`;
+      const keyOf = (m: NormalizedMachine) => hostIdentityKey(ctx.connectorId, m.source.machineId);
       const newHost = (m: NormalizedMachine): Insertable<HostTable> => ({
         identityKey: keyOf(m),
         ...hostColumns(m, hostStatus(m, ctx.staleDays, ctx.now), ctx),

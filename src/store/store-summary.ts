@@ -1,8 +1,14 @@
 import { sql } from 'kysely';
+import { ofConnector } from './connector-scope.js';
 import type { Store } from './open-store.js';
 
-/** What a connector holds, for the end of `mdec demo` and `mdec sync` summaries. */
+/**
+ * What a connector holds, for the end of `mdec demo` and `mdec sync` summaries. Every count is over
+ * the rows `mdec export KIND --connector NAME` writes (same scope, connector-scope.ts), so the two
+ * always agree.
+ */
 export interface StoreSummary {
+  /** Hosts by status: `active`, `stale`, `merged`, `excluded`. */
   hosts: Record<string, number>;
   openFindingsBySeverity: Record<string, number>;
   fixedFindings: number;
@@ -11,9 +17,9 @@ export interface StoreSummary {
   installedSoftware: number;
   recommendations: number;
   alertsBySeverity: Record<string, number>;
-  /** Hosts by risk level (issue 4 item 3), worst first when printed. */
+  /** Hosts by risk level (docs/host-risk.md); `unrated` for hosts without one (merged hosts). */
   hostsByRiskLevel: Record<string, number>;
-  /** Dynamic OS / OS_VERSION profiles of the connector (seed 002). */
+  /** Dynamic OS / OS_VERSION profiles of the connector. */
   profiles: number;
 }
 
@@ -22,27 +28,26 @@ export async function storeSummary(store: Store, connectorId: number): Promise<S
   const count = sql<number>`count(*)`;
   const hostRows = await db
     .selectFrom('hosts')
-    .innerJoin('hostSources', 'hostSources.hostId', 'hosts.id')
-    .where('hostSources.connectorId', '=', connectorId)
+    .where(ofConnector('hosts', connectorId))
     .select(['hosts.status as key', count.as('n')])
     .groupBy('hosts.status')
     .execute();
   const findingRows = await db
     .selectFrom('findings')
-    .where('connectorId', '=', connectorId)
+    .where(ofConnector('findings', connectorId))
     .where('status', '=', 'open')
     .select(['severity as key', count.as('n')])
     .groupBy('severity')
     .execute();
   const fixed = await db
     .selectFrom('findings')
-    .where('connectorId', '=', connectorId)
+    .where(ofConnector('findings', connectorId))
     .where('status', '=', 'fixed')
     .select(count.as('n'))
     .executeTakeFirstOrThrow();
   const top = await db
     .selectFrom('findings')
-    .where('connectorId', '=', connectorId)
+    .where(ofConnector('findings', connectorId))
     .where('status', '=', 'open')
     .select(['cveId', sql<number>`count(distinct machine_id)`.as('n')])
     .groupBy('cveId')
@@ -55,31 +60,30 @@ export async function storeSummary(store: Store, connectorId: number): Promise<S
       (
         await db
           .selectFrom(table)
-          .where('connectorId', '=', connectorId)
+          .where(ofConnector(table, connectorId))
           .select(count.as('n'))
           .executeTakeFirstOrThrow()
       ).n,
     );
   const alerts = await db
     .selectFrom('alerts')
-    .where('connectorId', '=', connectorId)
+    .where(ofConnector('alerts', connectorId))
     .select(['severity as key', count.as('n')])
     .groupBy('severity')
     .execute();
   const risk = await db
     .selectFrom('hosts')
-    .innerJoin('hostSources', 'hostSources.hostId', 'hosts.id')
-    .where('hostSources.connectorId', '=', connectorId)
+    .where(ofConnector('hosts', connectorId))
     .select(['hosts.riskLevel as key', count.as('n')])
     .groupBy('hosts.riskLevel')
     .execute();
   const profiles = await db
     .selectFrom('profiles')
-    .where('connectorId', '=', connectorId)
+    .where(ofConnector('profiles', connectorId))
     .select(count.as('n'))
     .executeTakeFirstOrThrow();
-  const toMap = (rows: Array<{ key: unknown; n: unknown }>) =>
-    Object.fromEntries(rows.map((r) => [String(r.key ?? 'unknown'), Number(r.n)]));
+  const toMap = (rows: Array<{ key: unknown; n: unknown }>, none = 'unknown') =>
+    Object.fromEntries(rows.map((r) => [String(r.key ?? none), Number(r.n)]));
   return {
     hosts: toMap(hostRows),
     openFindingsBySeverity: toMap(findingRows),
@@ -89,7 +93,7 @@ export async function storeSummary(store: Store, connectorId: number): Promise<S
     installedSoftware: await tally('installedSoftware'),
     recommendations: await tally('recommendations'),
     alertsBySeverity: toMap(alerts),
-    hostsByRiskLevel: toMap(risk),
+    hostsByRiskLevel: toMap(risk, 'unrated'),
     profiles: Number(profiles.n),
   };
 }

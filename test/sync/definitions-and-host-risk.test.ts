@@ -1,11 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUERY_SPECS } from '../../src/export/query-fields.js';
 import { readRecords } from '../../src/export/read-records.js';
-import { DEFENDER_RISK_COMPONENT, EXPOSURE_COMPONENT, hostRisk } from '../../src/normalize/host-risk.js';
+import {
+  DEFENDER_RISK_POINTS,
+  EXPOSURE_POINTS,
+  hostRisk,
+  vulnerabilityLoad,
+} from '../../src/normalize/host-risk.js';
 import { compileQuery } from '../../src/normalize/query/compile-query.js';
+import { validateScoringMap } from '../../src/normalize/scoring/scoring-map.js';
 import { cvssBaseScore, cvssTemporalScore, parseCvssVector } from '../../src/simulator/tenant/cvss.js';
 import { enrichDefinitions } from '../../src/store/definition-enrichment-step.js';
 import { computeHostRisk } from '../../src/store/host-risk-step.js';
+import { rescoreConnector } from '../../src/store/rescore-connector.js';
+import { ScoringMapRepository } from '../../src/store/scoring-map-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
@@ -269,15 +277,14 @@ describe.each(STORE_KINDS)('vulnerability definitions in depth and host risk (%s
         expect(open.map((a) => a.id)).toContain(h.topAlertId);
       }
       const risk = hostRisk({
-        worstFindingScore: worst ? Number(worst.score) : null,
-        openVulnerabilities: cves.size,
+        vulnerabilityLoad: vulnerabilityLoad(mine.map((f) => Number(f.score))),
         worstAlertSeverity: open.length > 0 ? String(h.topAlertSeverity) : null,
         defenderRiskScore: worst3(
-          DEFENDER_RISK_COMPONENT,
+          DEFENDER_RISK_POINTS,
           [h, ...others].map((x) => x.defenderRisk),
         ),
         exposureLevel: worst3(
-          EXPOSURE_COMPONENT,
+          EXPOSURE_POINTS,
           [h, ...others].map((x) => x.exposureLevel),
         ),
       });
@@ -391,6 +398,24 @@ describe.each(STORE_KINDS)('vulnerability definitions in depth and host risk (%s
     const result = await sync(db.store, sim, 'delta');
     expect(result.state).toBe('succeeded');
     await expectHostRiskMatches();
+  });
+
+  it('a rescore under another scoring map leaves every host at the risk its new scores give', async () => {
+    const levels = async () =>
+      (await db.store.db.selectFrom('hosts').select(['id', 'riskScore']).execute())
+        .map((h) => `${h.id}:${h.riskScore}`)
+        .sort();
+    const before = await levels();
+    const maps = new ScoringMapRepository(db.store);
+    const every = validateScoringMap({ rows: [], defaultSeverity: 5, defaultScore: 99 });
+    await maps.set(connectorId, every, '2026-12-20T00:00:00.000Z');
+    const up = await rescoreConnector(db.store, connectorId, { at: '2026-12-20T00:00:00.000Z' });
+    expect(up.hostsChanged).toBeGreaterThan(50);
+    await expectHostRiskMatches();
+    await maps.reset(connectorId);
+    await rescoreConnector(db.store, connectorId, { at: '2026-12-21T00:00:00.000Z' });
+    await expectHostRiskMatches();
+    expect(await levels()).toEqual(before);
   });
 });
 
