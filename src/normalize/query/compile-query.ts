@@ -10,7 +10,15 @@ import { EXPLOIT_SCALE, type QueryScale, rankOfValue, rankOfWord, SEVERITY_SCALE
  * - `number`, `date`, `severity`, `exploit`: every operator, `:` meaning `=`;
  * - `boolean`: `:`, `=`, `!=` with true/false (yes/no).
  */
-export const QUERY_FIELD_TYPES = ['text', 'list', 'number', 'date', 'severity', 'exploit', 'boolean'] as const;
+export const QUERY_FIELD_TYPES = [
+  'text',
+  'list',
+  'number',
+  'date',
+  'severity',
+  'exploit',
+  'boolean',
+] as const;
 export type QueryFieldType = (typeof QUERY_FIELD_TYPES)[number];
 
 export interface QueryField {
@@ -27,7 +35,10 @@ export interface QuerySpec {
 
 export type RecordPredicate = (record: Record<string, unknown>) => boolean;
 
-const SCALES: Partial<Record<QueryFieldType, QueryScale>> = { severity: SEVERITY_SCALE, exploit: EXPLOIT_SCALE };
+const SCALES: Partial<Record<QueryFieldType, QueryScale>> = {
+  severity: SEVERITY_SCALE,
+  exploit: EXPLOIT_SCALE,
+};
 const EQUALITY_ONLY: readonly QueryOperator[] = [':', '=', '!='];
 const NUMBER = /^-?\d+(\.\d+)?$/;
 const BOOLEANS: Readonly<Record<string, boolean>> = { true: true, yes: true, false: false, no: false };
@@ -120,7 +131,10 @@ function badValue(node: FieldNode, wants: string, words: readonly string[] = [])
 function compileField(node: FieldNode, spec: QuerySpec): RecordPredicate {
   const field = findField(node, spec);
   const { op, value } = node;
-  if ((field.type === 'text' || field.type === 'list' || field.type === 'boolean') && !EQUALITY_ONLY.includes(op)) {
+  if (
+    (field.type === 'text' || field.type === 'list' || field.type === 'boolean') &&
+    !EQUALITY_ONLY.includes(op)
+  ) {
     throw new QuerySyntaxError(
       `"${node.field}" is ${field.type === 'boolean' ? 'yes or no' : 'text'}: use ":", "=" or "!=", not "${op}"`,
       node.position,
@@ -161,7 +175,10 @@ function compileField(node: FieldNode, spec: QuerySpec): RecordPredicate {
     case 'date': {
       const span = parseQueryDate(value);
       if (!span) {
-        throw badValue(node, 'a date (2026-11-01) or a time (2026-11-01T09:30Z, 2026-11-01T09:30:00.000+02:00)');
+        throw badValue(
+          node,
+          'a date (2026-11-01) or a time (2026-11-01T09:30Z, 2026-11-01T09:30:00.000+02:00)',
+        );
       }
       return (r) => {
         const v = read(r);
@@ -186,9 +203,9 @@ function compileField(node: FieldNode, spec: QuerySpec): RecordPredicate {
 }
 
 /** A comparison on a number line; a record without a value matches only `!=`. */
-function onLine(target: number, op: QueryOperator, valueOf: (r: Record<string, unknown>) => number | null) {
+function onLine(target: number, op: QueryOperator, rankOf: (r: Record<string, unknown>) => number | null) {
   return (r: Record<string, unknown>) => {
-    const v = valueOf(r);
+    const v = rankOf(r);
     return v === null || !Number.isFinite(v) ? op === '!=' : compare(v, op, target);
   };
 }

@@ -63,7 +63,10 @@ function checkOperator(op: Extract<QueryToken, { kind: 'op' }>, field: string): 
   if ((QUERY_OPERATORS as readonly string[]).includes(op.text)) return op.text as QueryOperator;
   const meant = OPERATOR_LOOKALIKES[op.text];
   if (op.text === '!') {
-    throw new QuerySyntaxError(`"!" is not an operator: negate a term with NOT or "-", e.g. NOT ${field}:x`, op.pos);
+    throw new QuerySyntaxError(
+      `"!" is not an operator: negate a term with NOT or "-", e.g. NOT ${field}:x`,
+      op.pos,
+    );
   }
   throw new QuerySyntaxError(
     `"${field}${op.text}" has no operator "${op.text}"${meant ? `; did you mean "${field}${meant}"?` : ''} ` +
@@ -124,6 +127,7 @@ export function parseQuery(source: string): QueryNode {
 
   function and(): QueryNode {
     const first = peek();
+    if (!first) throw new QuerySyntaxError('the query ends where a term was expected', source.length);
     const k = keywordOf(first);
     if (k === 'AND' || k === 'OR') throw new QuerySyntaxError(`${k} must come between two terms`, first!.pos);
     const items = [unary()];
@@ -171,15 +175,22 @@ export function parseQuery(source: string): QueryNode {
       case 'rparen':
         throw new QuerySyntaxError('unexpected ")"', t.pos);
       case 'op':
-        if (t.text === '!') throw new QuerySyntaxError('"!" is not an operator: negate a term with NOT or "-"', t.pos);
-        throw new QuerySyntaxError(`"${t.text}" needs a field name before it, e.g. severity${t.text}high`, t.pos);
+        if (t.text === '!')
+          throw new QuerySyntaxError('"!" is not an operator: negate a term with NOT or "-"', t.pos);
+        throw new QuerySyntaxError(
+          `"${t.text}" needs a field name before it, e.g. severity${t.text}high`,
+          t.pos,
+        );
       case 'value':
         throw new QuerySyntaxError(`unexpected "${t.text}"`, t.pos);
       case 'minus':
         throw new QuerySyntaxError('unexpected "-"', t.pos);
       case 'quoted': {
         if (peek()?.kind === 'op') {
-          throw new QuerySyntaxError(`a field name is not quoted: write ${t.text}${(peek() as { text: string }).text}...`, t.pos);
+          throw new QuerySyntaxError(
+            `a field name is not quoted: write ${t.text}${(peek() as { text: string }).text}...`,
+            t.pos,
+          );
         }
         return { kind: 'text', value: t.text, position: t.pos };
       }
@@ -215,7 +226,8 @@ export function parseQuery(source: string): QueryNode {
   function text(t: Extract<QueryToken, { kind: 'word' }>): QueryNode {
     const symbol = SYMBOL_LOOKALIKES[t.text];
     if (symbol) throw new QuerySyntaxError(`"${t.text}" is not an operator; write ${symbol}`, t.pos);
-    if (/^[&|]+$/.test(t.text)) throw new QuerySyntaxError(`"${t.text}" is not an operator; write AND or OR`, t.pos);
+    if (/^[&|]+$/.test(t.text))
+      throw new QuerySyntaxError(`"${t.text}" is not an operator; write AND or OR`, t.pos);
     const keyword = keywordLookalike(t.text);
     if (keyword) {
       throw new QuerySyntaxError(
@@ -230,8 +242,10 @@ export function parseQuery(source: string): QueryNode {
   const node = or();
   if (at < tokens.length) {
     const t = tokens[at]!;
-    throw new QuerySyntaxError(t.kind === 'rparen' ? 'unexpected ")": no "(" opens it' : 'unexpected text', t.pos);
+    throw new QuerySyntaxError(
+      t.kind === 'rparen' ? 'unexpected ")": no "(" opens it' : 'unexpected text',
+      t.pos,
+    );
   }
   return node;
 }
-

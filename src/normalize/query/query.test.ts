@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { QUERY_SPECS } from '../../export/query-fields.js';
 import type { ExportKind } from '../../export/export-kinds.js';
+import { QUERY_SPECS } from '../../export/query-fields.js';
 import { compileQuery } from './compile-query.js';
 import { parseQuery } from './parse-query.js';
 import { QuerySyntaxError } from './query-ast.js';
@@ -62,7 +62,14 @@ const hosts = [
     riskLevel: 'High',
     ipAddresses: ['10.0.0.2'],
   },
-  { name: "John's iPad (2)", osPlatform: 'iOS', tags: [], status: 'active', riskLevel: 'None', ipAddresses: [] },
+  {
+    name: "John's iPad (2)",
+    osPlatform: 'iOS',
+    tags: [],
+    status: 'active',
+    riskLevel: 'None',
+    ipAddresses: [],
+  },
 ];
 const vulnerabilities = [
   { id: 'CVE-2024-1234', severity: 'Critical', exploitMaturityRank: 2, patchAvailable: true },
@@ -83,7 +90,8 @@ const DATA: Partial<Record<ExportKind, Array<Record<string, unknown>>>> = {
   alerts,
 };
 const idOf = (r: Record<string, unknown>) => (r.cveId ?? r.id ?? r.name) as string;
-const pick = (kind: ExportKind, query: string) => DATA[kind]!.filter(compileQuery(query, QUERY_SPECS[kind])).map(idOf);
+const pick = (kind: ExportKind, query: string) =>
+  DATA[kind]!.filter(compileQuery(query, QUERY_SPECS[kind])).map(idOf);
 
 describe('the query language', () => {
   it.each([
@@ -182,7 +190,10 @@ describe('the query language', () => {
     ['severity>=very', /"severity" needs a number 0 to 5 or a severity word \(none, informational, low/],
     ['severity:hihg', /did you mean severity:high\?/],
     ['severity>=9', /"severity" needs a number 0 to 5/],
-    ['exploit:verifed', /"exploit" needs a number 0 to 3 or an? exploit maturity word .*did you mean exploit:verified\?/],
+    [
+      'exploit:verifed',
+      /"exploit" needs a number 0 to 3 or an? exploit maturity word .*did you mean exploit:verified\?/,
+    ],
     ['severity=>4', /has no operator "=>"; did you mean "severity>="\?/],
     ['severity=<4', /did you mean "severity<="\?/],
     ['severity==4', /did you mean "severity="\?/],
@@ -204,6 +215,8 @@ describe('the query language', () => {
     ['status:open NOT', /NOT must be followed by a term/],
     ['(status:open AND)', /AND must be followed by a term, not "\)"/],
     ['()', /empty parentheses/],
+    ['(', /the query ends where a term was expected/],
+    ['status:open (', /the query ends where a term was expected/],
     ['cve>CVE-1', /"cve" is text: use ":", "=" or "!=", not ">"/],
     ['status:', /"status:" needs a value/],
     ['status:(open OR fixed)', /a value cannot be a group: write \(status:a OR status:b\)/],
