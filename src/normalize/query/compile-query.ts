@@ -192,10 +192,12 @@ function compileField(node: FieldNode, spec: QuerySpec): RecordPredicate {
       const top = scale.words.length - 1;
       const target = NUMBER.test(value) ? Number(value) : rankOfWord(scale, value);
       if (target === undefined || target < 0 || target > top) {
-        throw badValue(node, `a number 0 to ${top} or a ${scale.name} word (${scale.words.join(', ')})`, [
-          ...scale.words,
-          ...Object.keys(scale.aliases),
-        ]);
+        const article = /^[aeiou]/.test(scale.name) ? 'an' : 'a';
+        throw badValue(
+          node,
+          `a number 0 to ${top} or ${article} ${scale.name} word (${scale.words.join(', ')})`,
+          [...scale.words, ...Object.keys(scale.aliases)],
+        );
       }
       return onLine(target, op, (r) => rankOfValue(scale, read(r)));
     }

@@ -192,7 +192,7 @@ describe('the query language', () => {
     ['severity>=9', /"severity" needs a number 0 to 5/],
     [
       'exploit:verifed',
-      /"exploit" needs a number 0 to 3 or an? exploit maturity word .*did you mean exploit:verified\?/,
+      /"exploit" needs a number 0 to 3 or an exploit maturity word .*did you mean exploit:verified\?/,
     ],
     ['severity=>4', /has no operator "=>"; did you mean "severity>="\?/],
     ['severity=<4', /did you mean "severity<="\?/],
