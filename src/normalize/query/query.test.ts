@@ -291,3 +291,18 @@ describe('the query language', () => {
     }
   });
 });
+
+describe('docs/queries.md', () => {
+  it('names every query field of every kind', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../../../docs/queries.md', import.meta.url), 'utf8');
+    for (const [kind, spec] of Object.entries(QUERY_SPECS)) {
+      const section = doc.slice(doc.indexOf(`**${kind}**:`));
+      const paragraph = section.slice(0, section.indexOf('\n\n'));
+      for (const name of Object.keys(spec.fields)) {
+        if (name !== 'source') expect(paragraph, `${kind}.${name}`).toContain(`\`${name}\``);
+      }
+      for (const field of spec.textFields) expect(doc).toContain(`\`${field}\``);
+    }
+  });
+});
