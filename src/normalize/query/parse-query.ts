@@ -92,18 +92,20 @@ export function parseQuery(source: string): QueryNode {
   let at = 0;
   let depth = 0;
   const peek = () => tokens[at];
+  /** The keyword at the current token; a keyword right before an operator is a field name (`not:x`). */
+  const keywordHere = () => (tokens[at + 1]?.kind === 'op' ? undefined : keywordOf(peek()));
 
   /** A term can start here (not a keyword joining terms, not a closing parenthesis, not the end). */
   const termFollows = () => {
     const t = peek();
     if (!t || t.kind === 'rparen') return false;
-    const k = keywordOf(t);
+    const k = keywordHere();
     return k !== 'AND' && k !== 'OR';
   };
   const needTermAfter = (what: string, pos: number) => {
     if (!termFollows()) {
       const t = peek();
-      const next = keywordOf(t);
+      const next = keywordHere();
       throw new QuerySyntaxError(
         `${what} must be followed by a term${next ? `, not ${next}` : t?.kind === 'rparen' ? ', not ")"' : ''}`,
         pos,
@@ -116,7 +118,7 @@ export function parseQuery(source: string): QueryNode {
 
   function or(): QueryNode {
     const items = [and()];
-    while (keywordOf(peek()) === 'OR') {
+    while (keywordHere() === 'OR') {
       const pos = peek()!.pos;
       at++;
       needTermAfter('OR', pos);
@@ -128,12 +130,12 @@ export function parseQuery(source: string): QueryNode {
   function and(): QueryNode {
     const first = peek();
     if (!first) throw new QuerySyntaxError('the query ends where a term was expected', source.length);
-    const k = keywordOf(first);
+    const k = keywordHere();
     if (k === 'AND' || k === 'OR') throw new QuerySyntaxError(`${k} must come between two terms`, first!.pos);
     const items = [unary()];
     for (;;) {
       const t = peek();
-      if (keywordOf(t) === 'AND') {
+      if (keywordHere() === 'AND') {
         at++;
         needTermAfter('AND', t!.pos);
       } else if (!termFollows()) {
@@ -146,7 +148,7 @@ export function parseQuery(source: string): QueryNode {
 
   function unary(): QueryNode {
     const t = peek()!;
-    if (t.kind === 'minus' || keywordOf(t) === 'NOT') {
+    if (t.kind === 'minus' || keywordHere() === 'NOT') {
       at++;
       needTermAfter(t.kind === 'minus' ? '"-"' : 'NOT', t.pos);
       nest(t.pos);

@@ -215,6 +215,8 @@ describe('the query language', () => {
     ['status:open NOT', /NOT must be followed by a term/],
     ['(status:open AND)', /AND must be followed by a term, not "\)"/],
     ['()', /empty parentheses/],
+    ['not:open', /unknown field "not"/],
+    ['status:open OR=1', /unknown field "OR"/],
     ['(', /the query ends where a term was expected/],
     ['status:open (', /the query ends where a term was expected/],
     ['cve>CVE-1', /"cve" is text: use ":", "=" or "!=", not ">"/],
