@@ -23,7 +23,7 @@ export function registerExportCommand(program: Command, globals: () => GlobalFla
     .option('--out <file>', 'write to a file instead of standard output')
     .option(
       '--query <query>',
-      'only matching hosts or findings, e.g. "severity>=4 status:open" or "os:Windows tag:prod"',
+      'only matching records (docs/queries.md), e.g. "severity>=high AND status:open" or "os:Windows NOT tag:lab"',
     )
     .action(
       async (kind: string, flags: { format: string; connector?: string; out?: string; query?: string }) => {

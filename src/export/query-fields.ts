@@ -1,87 +1,193 @@
-import type { QuerySpec } from '../normalize/query/compile-query.js';
+import type { QueryField, QueryFieldType, QuerySpec } from '../normalize/query/compile-query.js';
 import type { ExportKind } from './export-kinds.js';
 
-const get = (name: string) => (r: Record<string, unknown>) => r[name];
-/** Every record in this store came from Microsoft Defender (seed 000: `source:Defender`). */
-const source = () => 'Defender';
-/** Exploit maturity words (exploit-maturity.ts) for `maturity>=verified`. */
-const MATURITY_WORDS = { none: 0, public: 1, verified: 2, inkit: 3, 'in-kit': 3, kit: 3 };
-const SEVERITY_WORDS = { critical: 5, high: 4, medium: 3, low: 2, informational: 1, info: 1 };
+/** A field reading one exported record field as it is. */
+const column = (type: QueryFieldType, name: string): QueryField => ({ type, read: (r) => r[name] });
+const text = (name: string) => column('text', name);
+const list = (name: string) => column('list', name);
+const number = (name: string) => column('number', name);
+const date = (name: string) => column('date', name);
+const severity = (name: string) => column('severity', name);
+const exploit = (name: string) => column('exploit', name);
+const boolean = (name: string) => column('boolean', name);
 
-/** The query fields of each exportable kind (issue 4, item 7). */
-export const QUERY_SPECS: Partial<Record<ExportKind, QuerySpec>> = {
+/** Every record in this store came from Microsoft Defender: `source:Defender`. */
+const source: QueryField = { type: 'text', read: () => 'Defender' };
+
+/**
+ * The query fields of each exportable kind (docs/queries.md lists them). Severity and exploit fields
+ * read their entity's own form (a finding's severity 1 to 5, a CVE's `High`, a finding's
+ * `ExploitIsVerified`, a CVE's maturity rank) on one scale, so a word means the same everywhere.
+ */
+export const QUERY_SPECS: Record<ExportKind, QuerySpec> = {
   findings: {
     fields: {
-      source: { type: 'text', read: source },
-      severity: { type: 'number', read: get('severity'), aliases: SEVERITY_WORDS },
-      score: { type: 'number', read: get('score') },
-      cvss: { type: 'number', read: get('cvssScore') },
-      cve: { type: 'text', read: get('cveId') },
-      status: { type: 'text', read: get('status') },
-      software: { type: 'text', read: get('softwareName') },
-      vendor: { type: 'text', read: get('softwareVendor') },
-      version: { type: 'text', read: get('softwareVersion') },
-      host: { type: 'text', read: get('hostName') },
-      machine: { type: 'text', read: get('machineId') },
-      exploit: { type: 'text', read: get('exploitabilityLevel') },
-      group: { type: 'text', read: get('rbacGroupName') },
-      firstFound: { type: 'date', read: get('firstFound') },
-      lastFound: { type: 'date', read: get('lastFound') },
-      lastFixed: { type: 'date', read: get('lastFixed') },
-      reopened: { type: 'number', read: get('reopenedCount') },
+      source,
+      severity: severity('severity'),
+      score: number('score'),
+      cvss: number('cvssScore'),
+      cve: text('cveId'),
+      status: text('status'),
+      software: text('softwareName'),
+      vendor: text('softwareVendor'),
+      version: text('softwareVersion'),
+      host: text('hostName'),
+      machine: text('machineId'),
+      exploit: exploit('exploitabilityLevel'),
+      group: text('rbacGroupName'),
+      update: boolean('securityUpdateAvailable'),
+      firstFound: date('firstFound'),
+      lastFound: date('lastFound'),
+      lastFixed: date('lastFixed'),
+      reopened: number('reopenedCount'),
     },
     textFields: ['name', 'cveId', 'softwareName', 'softwareVendor', 'hostName'],
   },
   hosts: {
     fields: {
-      source: { type: 'text', read: source },
-      name: { type: 'text', read: get('name') },
-      os: { type: 'text', read: get('osPlatform') },
-      osVersion: { type: 'text', read: get('osVersion') },
-      tag: { type: 'list', read: get('tags') },
-      status: { type: 'text', read: get('status') },
-      ip: { type: 'list', read: get('ipAddresses') },
-      mac: { type: 'list', read: get('macAddresses') },
-      risk: { type: 'text', read: get('riskLevel') },
-      riskScore: { type: 'number', read: get('riskScore') },
-      vulnerabilities: { type: 'number', read: get('openVulnerabilityCount') },
-      topCve: { type: 'text', read: get('topVulnerabilityCveId') },
-      alertSeverity: { type: 'text', read: get('topAlertSeverity') },
-      health: { type: 'text', read: get('defenderHealthStatus') },
-      group: { type: 'text', read: get('defenderRbacGroupName') },
-      value: { type: 'text', read: get('defenderDeviceValue') },
-      exposure: { type: 'text', read: get('defenderExposureLevel') },
-      onboarding: { type: 'text', read: get('defenderOnboardingStatus') },
-      lastSeen: { type: 'date', read: get('lastSeen') },
-      firstSeen: { type: 'date', read: get('firstSeen') },
-      profile: { type: 'list', read: get('profiles') },
+      source,
+      name: text('name'),
+      os: text('osPlatform'),
+      osVersion: text('osVersion'),
+      tag: list('tags'),
+      status: text('status'),
+      ip: list('ipAddresses'),
+      mac: list('macAddresses'),
+      risk: severity('riskLevel'),
+      riskScore: number('riskScore'),
+      vulnerabilities: number('openVulnerabilityCount'),
+      topCve: text('topVulnerabilityCveId'),
+      topSeverity: severity('topVulnerabilitySeverity'),
+      alerts: number('openAlertCount'),
+      alertSeverity: severity('topAlertSeverity'),
+      health: text('defenderHealthStatus'),
+      group: text('defenderRbacGroupName'),
+      value: text('defenderDeviceValue'),
+      exposure: severity('defenderExposureLevel'),
+      defenderRisk: severity('defenderRiskScore'),
+      onboarding: text('defenderOnboardingStatus'),
+      machine: text('defenderMachineId'),
+      lastSeen: date('lastSeen'),
+      firstSeen: date('firstSeen'),
+      profile: list('profiles'),
     },
     textFields: ['name', 'fqdn', 'hostname', 'defenderMachineId'],
   },
-  // issue 4, item 1: definitions in depth.
   vulnerabilities: {
     fields: {
-      source: { type: 'text', read: source },
-      cve: { type: 'text', read: get('id') },
-      severity: { type: 'text', read: get('severity') },
-      cvss: { type: 'number', read: get('cvssV3BaseScore') },
-      temporal: { type: 'number', read: get('cvssV3TemporalScore') },
-      reported: { type: 'number', read: get('cvssV3') },
-      epss: { type: 'number', read: get('epss') },
-      maturity: { type: 'number', read: get('exploitMaturityRank'), aliases: MATURITY_WORDS },
-      patch: { type: 'text', read: (r) => (r.patchAvailable === null ? null : String(r.patchAvailable)) },
-      agrees: {
-        type: 'text',
-        read: (r) => (r.cvssV3ScoreAgrees === null ? null : String(r.cvssV3ScoreAgrees)),
-      },
+      source,
+      cve: text('id'),
+      severity: severity('severity'),
+      cvss: number('cvssV3BaseScore'),
+      temporal: number('cvssV3TemporalScore'),
+      reported: number('cvssV3'),
+      epss: number('epss'),
+      exploit: exploit('exploitMaturityRank'),
+      maturity: exploit('exploitMaturityRank'),
+      patch: boolean('patchAvailable'),
+      agrees: boolean('cvssV3ScoreAgrees'),
       av: { type: 'text', read: (r) => (r.cvssV3Components as Record<string, string> | null)?.AV ?? null },
       software: {
         type: 'list',
         read: (r) => ((r.affectedSoftware as Array<{ name: string }> | null) ?? []).map((s) => s.name),
       },
-      published: { type: 'date', read: get('publishedOn') },
-      updated: { type: 'date', read: get('updatedOn') },
+      exposed: number('exposedMachines'),
+      published: date('publishedOn'),
+      updated: date('updatedOn'),
     },
     textFields: ['id', 'name', 'description'],
+  },
+  software: {
+    fields: {
+      source,
+      name: text('name'),
+      vendor: text('vendor'),
+      weaknesses: number('weaknesses'),
+      exposed: number('exposedMachines'),
+      impact: number('impactScore'),
+      publicExploit: boolean('publicExploit'),
+      activeAlert: boolean('activeAlert'),
+    },
+    textFields: ['id', 'name', 'vendor'],
+  },
+  'installed-software': {
+    fields: {
+      source,
+      software: text('softwareName'),
+      vendor: text('softwareVendor'),
+      version: text('softwareVersion'),
+      host: text('hostName'),
+      machine: text('machineId'),
+      kind: text('kind'),
+      status: text('status'),
+      weaknesses: number('numberOfWeaknesses'),
+      endOfSupport: text('endOfSupportStatus'),
+      endOfSupportDate: date('endOfSupportDate'),
+      firstSeen: date('firstSeen'),
+      lastSeen: date('lastSeen'),
+    },
+    textFields: ['softwareName', 'softwareVendor', 'hostName'],
+  },
+  recommendations: {
+    fields: {
+      source,
+      name: text('recommendationName'),
+      product: text('productName'),
+      vendor: text('vendor'),
+      category: text('recommendationCategory'),
+      subCategory: text('subCategory'),
+      status: text('status'),
+      remediation: text('remediationType'),
+      severityScore: number('severityScore'),
+      weaknesses: number('weaknesses'),
+      exposed: number('exposedMachinesCount'),
+      publicExploit: boolean('publicExploit'),
+      activeAlert: boolean('activeAlert'),
+      unpatchable: boolean('hasUnpatchableCve'),
+    },
+    textFields: ['id', 'recommendationName', 'productName', 'vendor'],
+  },
+  alerts: {
+    fields: {
+      source,
+      severity: severity('severity'),
+      status: text('status'),
+      title: text('title'),
+      category: text('category'),
+      classification: text('classification'),
+      determination: text('determination'),
+      detectionSource: text('detectionSource'),
+      machine: text('machineId'),
+      host: text('computerDnsName'),
+      group: text('rbacGroupName'),
+      assignedTo: text('assignedTo'),
+      technique: list('mitreTechniques'),
+      created: date('alertCreationTime'),
+      updated: date('lastUpdateTime'),
+      resolved: date('resolvedTime'),
+    },
+    textFields: ['id', 'title', 'description'],
+  },
+  runs: {
+    fields: {
+      state: text('state'),
+      mode: text('mode'),
+      trigger: text('trigger'),
+      started: date('startedAt'),
+      finished: date('finishedAt'),
+      apiCalls: number('apiCalls'),
+    },
+    textFields: ['state', 'mode', 'error'],
+  },
+  profiles: {
+    fields: {
+      kind: text('kind'),
+      name: text('name'),
+      os: text('osPlatform'),
+      osVersion: text('osVersion'),
+      connector: text('connector'),
+      hosts: number('hostCount'),
+    },
+    textFields: ['name'],
   },
 };
