@@ -6,6 +6,7 @@
  * and a network failure never reads as rejected credentials.
  */
 import { AADSTS_HINTS } from './auth/token-provider.js';
+import { PROXY_TUNNEL_ERROR_CODE } from './http/http-transport.js';
 import { ApiError, AuthError, ExportFileError, NetworkError, NotLicensedError } from './mde-errors.js';
 
 /** Every failure class. `connection` is a connection cut or a network unreachable; `other` is the rest. */
@@ -88,7 +89,7 @@ const CONNECTION_CODES = new Set([
 ]);
 
 const URL_FLAGS = "the connector's --cloud, or its --api-url and --login-url";
-const PROXY_ENV = 'HTTPS_PROXY (and NO_PROXY for hosts reached directly)';
+const PROXY_ENV = 'HTTPS_PROXY, with NO_PROXY for the hosts reached directly';
 const CA_FIX =
   'if a TLS-inspecting proxy or a private CA signs it, pass that CA certificate (PEM) with --ca-file PATH or MDEC_CA_FILE=PATH; never turn certificate checks off';
 const EDIT_SECRET = 'mdec connector edit --name NAME --client-secret-env VAR';
@@ -179,10 +180,18 @@ function classifyNetwork(net: NetworkError, during: 'sign-in' | undefined): Fail
         { ...base, status: Number(status) },
       );
     }
+    if (code === PROXY_TUNNEL_ERROR_CODE) {
+      return failure(
+        'proxy',
+        `the proxy ${net.proxyUrl} closed the connection instead of opening a tunnel to ${host}${where}`,
+        `the proxy refuses ${host} or does not support CONNECT tunnels: have the host allowed on the proxy, or add the host to NO_PROXY if it is reached directly`,
+        base,
+      );
+    }
     return failure(
       'proxy',
       `the proxy ${net.proxyUrl} cannot be reached: ${net.detail}${where}`,
-      `check the proxy address and port in ${PROXY_ENV}; unset it if this network needs no proxy`,
+      `check the proxy address and port in HTTPS_PROXY (or HTTP_PROXY); unset it, or list the host in NO_PROXY, if the host is reached directly`,
       base,
     );
   }
@@ -200,7 +209,7 @@ function classifyNetwork(net: NetworkError, during: 'sign-in' | undefined): Fail
       return failure(
         'connection-refused',
         message,
-        `nothing accepts connections at ${host}: check the host and port in ${URL_FLAGS}; a firewall may be rejecting the connection, or this network needs a proxy (${PROXY_ENV})`,
+        `nothing accepts connections at ${host}: check the host and port in ${URL_FLAGS}; a firewall may be refusing the connection, or this network needs a proxy: set ${PROXY_ENV}`,
         base,
       );
     case 'timeout':
@@ -208,7 +217,7 @@ function classifyNetwork(net: NetworkError, during: 'sign-in' | undefined): Fail
         'timeout',
         message,
         code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT'
-          ? `${host} did not accept a connection in time: a firewall may drop the traffic, or this network needs a proxy (${PROXY_ENV}); check the host in ${URL_FLAGS}`
+          ? `${host} did not accept a connection in time: check the host in ${URL_FLAGS}; a firewall may drop the traffic, or this network needs a proxy: set ${PROXY_ENV}`
           : `${host} accepted the connection but did not answer in time: the service may be slow or overloaded, so try again later; a proxy or firewall holding connections open can do this too`,
         base,
       );
@@ -218,14 +227,14 @@ function classifyNetwork(net: NetworkError, during: 'sign-in' | undefined): Fail
       return failure(
         'connection',
         message,
-        `the connection to ${host} was cut or the network has no route to it: check this machine's network; a proxy or firewall may be resetting connections (${PROXY_ENV})`,
+        `the connection to ${host} was cut or the network has no route to it: check this machine's network; a proxy or firewall may be resetting connections`,
         base,
       );
     default:
       return failure(
         'connection',
         message,
-        `check this machine's network, ${URL_FLAGS}, and any proxy (${PROXY_ENV})`,
+        `check this machine's network, ${URL_FLAGS}, and any proxy: ${PROXY_ENV}`,
         base,
       );
   }
@@ -239,7 +248,7 @@ function tlsFix(code: string, host: string): string {
     return `the certificate of ${host} is for another name: check the host in ${URL_FLAGS}; ${CA_FIX}`;
   }
   if (code.startsWith('ERR_SSL_') || code === 'EPROTO') {
-    return `${host} does not speak TLS here: check https:// against http:// and the port in ${URL_FLAGS}, and whether a proxy is in the way (${PROXY_ENV})`;
+    return `${host} does not speak TLS here: check https:// against http:// and the port in ${URL_FLAGS}, and whether a proxy is in the way`;
   }
   return `this system trusts no certificate authority that signed the certificate of ${host}: ${CA_FIX}`;
 }

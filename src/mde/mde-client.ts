@@ -238,7 +238,7 @@ export class MdeClient {
                 errorCode: error.errorCode,
                 url: safeUrl,
                 method,
-                detail: `${error.detail} (${note})`,
+                detail: `${error.detail}; gave up after ${attempt - 1} retries`,
                 ...(error.proxyUrl ? { proxyUrl: error.proxyUrl } : {}),
                 retryable: error.retryable,
                 cause: error,

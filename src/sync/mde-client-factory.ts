@@ -2,8 +2,8 @@ import { ClientCredentialsTokenProvider } from '../mde/auth/token-provider.js';
 import { resolveEndpoints } from '../mde/cloud-endpoints.js';
 import type { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
 import { type HttpTransport, UndiciHttpTransport } from '../mde/http/http-transport.js';
-import { MdeClient } from '../mde/mde-client.js';
 import type { RetryListener } from '../mde/http/retry-notice.js';
+import { MdeClient } from '../mde/mde-client.js';
 import type { MdeLogger } from '../mde/mde-logger.js';
 import type { Connector, ConnectorCredentials } from '../store/connector-repository.js';
 
@@ -31,7 +31,11 @@ export function createMdeClient(
   options: ClientFactoryOptions,
   signal?: AbortSignal,
 ): MdeClient {
-  const { endpoints, transport, tokenProvider } = createSignIn(connector, credentials, options);
+  // Sign-in retries at most 3 times, and never more than the connector's own limit per request.
+  const { endpoints, transport, tokenProvider } = createSignIn(connector, credentials, {
+    signInMaxRetries: Math.min(3, connector.options.maxRetries),
+    ...options,
+  });
   return new MdeClient({
     apiUrl: endpoints.apiUrl,
     tokenProvider,

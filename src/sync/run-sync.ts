@@ -1,5 +1,5 @@
-import type { MdeClient } from '../mde/mde-client.js';
 import { describeFailure } from '../mde/classify-failure.js';
+import type { MdeClient } from '../mde/mde-client.js';
 import { AuthError, NotLicensedError } from '../mde/mde-errors.js';
 import type { SecretBox } from '../security/secret-box.js';
 import { CheckpointRepository } from '../store/checkpoint-repository.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
-import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import { type Dispatcher, EnvHttpProxyAgent, Pool, request } from 'undici';
 import { ConfigError, NetworkError } from '../mde-errors.js';
 import { redactUrl } from './redact.js';
 
@@ -104,6 +104,7 @@ export class UndiciHttpTransport implements HttpTransport {
       bodyTimeout: this.bodyTimeoutMs,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
       connections: options.connections ?? 8,
+      clientFactory: proxyClientFactory,
       ...(options.proxy?.httpProxy !== undefined ? { httpProxy: options.proxy.httpProxy } : {}),
       ...(options.proxy?.httpsProxy !== undefined ? { httpsProxy: options.proxy.httpsProxy } : {}),
       ...(options.proxy?.noProxy !== undefined ? { noProxy: options.proxy.noProxy } : {}),
@@ -150,6 +151,38 @@ export class UndiciHttpTransport implements HttpTransport {
     this.closed = true;
     await this.dispatcher.close();
   }
+}
+
+/** The code of {@link ProxyTunnelError}. */
+export const PROXY_TUNNEL_ERROR_CODE = 'UND_ERR_PRX_CONN';
+
+/** The proxy dropped the connection while a CONNECT tunnel was being opened. */
+export class ProxyTunnelError extends Error {
+  readonly code = PROXY_TUNNEL_ERROR_CODE;
+
+  constructor(cause: Error) {
+    super(`the proxy closed the connection while opening a tunnel (${cause.message})`, { cause });
+    this.name = 'ProxyTunnelError';
+  }
+}
+
+/**
+ * The connection pool to a proxy. A socket error while the CONNECT tunnel is set up becomes a
+ * {@link ProxyTunnelError}: undici 7 treats the raw socket error as recoverable there and reconnects
+ * to the proxy in a tight loop forever (nodejs/undici#3897), so the request must fail instead.
+ */
+function proxyClientFactory(origin: URL, options: object): Dispatcher {
+  const pool = new Pool(origin, options);
+  const connect = pool.connect.bind(pool) as (params: Dispatcher.ConnectOptions) => Promise<unknown>;
+  (pool as { connect: unknown }).connect = async (params: Dispatcher.ConnectOptions) => {
+    try {
+      return await connect(params);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'UND_ERR_SOCKET') throw new ProxyTunnelError(error as Error);
+      throw error;
+    }
+  };
+  return pool;
 }
 
 /** What {@link toNetworkError} may know besides the error. */
@@ -275,10 +308,14 @@ function proxyAtFault(error: unknown, proxyUrl: string): boolean {
   const proxyPort = Number(proxy.port) || (proxy.protocol === 'https:' ? 443 : 80);
   let current: unknown = error;
   for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
-    if (/Proxy response \(\d+\)/.test(current.message)) return true;
+    if (/Proxy response \(\d+\)/.test(current.message) || current instanceof ProxyTunnelError) return true;
     const e = current as { address?: unknown; hostname?: unknown; port?: unknown };
     if (typeof e.hostname === 'string' && e.hostname.toLowerCase() === proxyHost) return true;
-    if (typeof e.address === 'string' && e.address.toLowerCase() === proxyHost && Number(e.port) === proxyPort)
+    if (
+      typeof e.address === 'string' &&
+      e.address.toLowerCase() === proxyHost &&
+      Number(e.port) === proxyPort
+    )
       return true;
     const attempted = /attempted address: ([^,)]+)/.exec(current.message)?.[1];
     if (attempted && attempted.toLowerCase() === `${proxyHost}:${proxyPort}`) return true;
