@@ -75,8 +75,8 @@ export const TEST_CREDENTIALS_RETRIES = 2;
 const TEST_CREDENTIALS_TIMEOUT_MS = 30_000;
 
 /** A failed check: the failure's class and message, and the fix of that class. */
-function failedCheck(check: string, err: unknown): Check {
-  const f = classifyFailure(err);
+function failedCheck(check: string, err: unknown, connector: string): Check {
+  const f = classifyFailure(err, { connector });
   return {
     check,
     ok: false,
@@ -128,7 +128,7 @@ export function registerTestCredentialsCommand(program: Command, globals: () => 
             detail: `token from ${endpoints.loginUrl} for ${endpoints.scope}`,
           });
         } catch (err) {
-          checks.push(failedCheck('sign-in', err));
+          checks.push(failedCheck('sign-in', err, connector.name));
         }
         if (token) {
           const roles = rolesOf(token);
@@ -166,7 +166,7 @@ export function registerTestCredentialsCommand(program: Command, globals: () => 
               await client.getJson(need.family, need.path);
               checks.push({ check: current, ok: true, detail: `GET ${need.path.split('?')[0]} answered` });
             } catch (err) {
-              const failed = failedCheck(current, err);
+              const failed = failedCheck(current, err, connector.name);
               checks.push(failed);
               if (failed.class !== 'http-status' && failed.class !== 'other') {
                 unreachable = `${endpoints.apiUrl} cannot be reached (${failed.class}, see above)`;

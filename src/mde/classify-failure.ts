@@ -92,17 +92,21 @@ const URL_FLAGS = "the connector's --cloud, or its --api-url and --login-url";
 const PROXY_ENV = 'HTTPS_PROXY, with NO_PROXY for the hosts reached directly';
 const CA_FIX =
   'if a TLS-inspecting proxy or a private CA signs it, pass that CA certificate (PEM) with --ca-file PATH or MDEC_CA_FILE=PATH; never turn certificate checks off';
-const EDIT_SECRET = 'mdec connector edit --name NAME --client-secret-env VAR';
+/** What the caller knows that makes a fix concrete. */
+export interface FailureContext {
+  /** The connector's name, put into the commands a fix suggests. */
+  connector?: string;
+}
 
 /** Classifies an error by its cause chain: the innermost known cause decides. */
-export function classifyFailure(error: unknown): Failure {
+export function classifyFailure(error: unknown, context: FailureContext = {}): Failure {
   const chain = causeChain(error);
   const net = chain.find((e): e is NetworkError => e instanceof NetworkError);
   if (net) return classifyNetwork(net, chain[0] instanceof AuthError ? 'sign-in' : undefined);
   const api = chain.find((e): e is ApiError => e instanceof ApiError);
   if (api) return classifyStatus(api.status, api.message, api instanceof NotLicensedError);
   const auth = chain.find((e): e is AuthError => e instanceof AuthError);
-  if (auth) return classifySignIn(auth);
+  if (auth) return classifySignIn(auth, context);
   const file = chain.find((e): e is ExportFileError => e instanceof ExportFileError);
   if (file?.reason === 'http' && file.status !== undefined)
     return classifyStatus(file.status, file.message, false);
@@ -125,8 +129,8 @@ export function classifyFailure(error: unknown): Failure {
  * 127.0.0.1:1234 (GET http://127.0.0.1:1234/api/machines). Fix: ...`. An unclassified error keeps its
  * own message unchanged.
  */
-export function describeFailure(error: unknown): string {
-  return formatFailure(classifyFailure(error));
+export function describeFailure(error: unknown, context: FailureContext = {}): string {
+  return formatFailure(classifyFailure(error, context));
 }
 
 /** The one-line form of a {@link Failure}. */
@@ -288,7 +292,7 @@ function statusFix(status: number): string {
   return 'the service refused the request: the message says why';
 }
 
-function classifySignIn(auth: AuthError): Failure {
+function classifySignIn(auth: AuthError, context: FailureContext): Failure {
   const base = auth.status !== undefined ? { status: auth.status } : {};
   // The token endpoint failing on its side is not a verdict on the credentials.
   if (auth.status !== undefined && (auth.status === 429 || auth.status >= 500) && !auth.aadsts) {
@@ -301,7 +305,9 @@ function classifySignIn(auth: AuthError): Failure {
   return failure(
     'sign-in',
     message,
-    credential ? `${fix}; to store a new secret: ${EDIT_SECRET}` : fix,
+    credential
+      ? `${fix}; to store a new secret: mdec connector edit --name ${context.connector ?? 'NAME'} --client-secret-env VAR`
+      : fix,
     base,
   );
 }

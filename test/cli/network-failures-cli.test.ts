@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ const CREDENTIAL_WORDS = /credential|secret|client id|tenant id|AADSTS|sign-in r
 
 describe('mdec reports network failures by class, never as rejected credentials', () => {
   let sim: TestSimulator;
+  let tlsSim: TestSimulator;
   let dir: string;
   let db: string;
   let port: number;
@@ -37,9 +38,17 @@ describe('mdec reports network failures by class, never as rejected credentials'
     await addConnector('down', down, down);
     await addConnector('nodns', `https://${UNRESOLVABLE_HOST}`, `https://${UNRESOLVABLE_HOST}`);
     await addConnector('apidown', down, sim.url);
+    tlsSim = await startTestSimulator({
+      devices: 5,
+      clientSecret: secret,
+      tls: 'generate',
+      host: '127.0.0.1',
+    });
+    await addConnector('tls', tlsSim.url, tlsSim.url);
   });
   afterAll(async () => {
     await sim?.close();
+    await tlsSim?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -76,6 +85,22 @@ describe('mdec reports network failures by class, never as rejected credentials'
     expect(r.stderr).not.toMatch(/retrying/);
   });
 
+  it('test-credentials against a certificate no CA vouches for: TLS certificate and --ca-file, which then works', async () => {
+    const r = await run(['test-credentials', '--connector', 'tls']);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^✗ sign-in: TLS certificate: sign-in request: .*certificate/m);
+    expect(r.stdout).toMatch(
+      /fix: this system trusts no certificate authority .*--ca-file PATH or MDEC_CA_FILE=PATH/,
+    );
+    expect(r.stdout).not.toMatch(CREDENTIAL_WORDS);
+    expect(r.stderr).not.toMatch(/retrying/);
+    const caFile = join(dir, 'simulator-ca.pem');
+    writeFileSync(caFile, tlsSim.sim.info.caCertPem!);
+    const trusted = await run(['test-credentials', '--connector', 'tls'], { MDEC_CA_FILE: caFile });
+    expect(trusted.code, trusted.stdout + trusted.stderr).toBe(0);
+    expect(trusted.stdout).toMatch(/✓ sign-in/);
+  });
+
   it('test-credentials with a wrong secret: sign-in refused, with the AADSTS code and the fix', async () => {
     const r = await run(['test-credentials', '--connector', 'apidown'], { MDE_SECRET: 'unused' });
     // The connector's stored secret is right; change it to a wrong one first.
@@ -88,6 +113,9 @@ describe('mdec reports network failures by class, never as rejected credentials'
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/✗ sign-in: sign-in refused: .*AADSTS7000215/);
     expect(bad.stdout).toMatch(/fix: the client secret is wrong: use the secret value, not its id/);
+    expect(bad.stdout).toMatch(
+      /to store a new secret: mdec connector edit --name apidown --client-secret-env VAR/,
+    );
     const restore = await run([
       'connector',
       'edit',
