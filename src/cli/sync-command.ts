@@ -96,13 +96,23 @@ export function registerSyncCommand(program: Command, globals: () => GlobalFlags
       try {
         const limiter = new ClientRateLimiter();
         const caFile = flags.caFile ?? process.env.MDEC_CA_FILE;
+        const progress = ctx.json ? undefined : terminalProgress();
         const result = await runSync(
           {
             store: ctx.store,
             secrets: ctx.secrets,
             createClient: (c, creds, signal) =>
-              createMdeClient(c, creds, { limiter, ...(caFile ? { caFile } : {}) }, signal),
-            progress: ctx.json ? undefined : terminalProgress(),
+              createMdeClient(
+                c,
+                creds,
+                {
+                  limiter,
+                  ...(caFile ? { caFile } : {}),
+                  ...(progress ? { onRetry: (notice) => progress.retry?.(notice) } : {}),
+                },
+                signal,
+              ),
+            progress,
           },
           { connector: flags.connector, mode: flags.mode as 'full' | 'delta' | 'auto', signal: abort.signal },
         ).catch((err: unknown) => {

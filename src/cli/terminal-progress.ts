@@ -1,8 +1,10 @@
+import { formatRetryNotice } from '../mde/http/retry-notice.js';
 import type { ProgressReporter } from '../sync/progress.js';
 
 /**
- * The progress display of `mdec sync` (issue 3): on a terminal one line per stream that updates in
- * place; elsewhere (a pipe, CI) plain lines on stderr when a stream ends or something happens.
+ * The progress display of `mdec sync`: on a terminal one line per stream that updates in place;
+ * elsewhere (a pipe, CI) plain lines on stderr when a stream ends or something happens. Every retry
+ * gets a line of its own as it is scheduled (`retrying in 8 s (3 of 10): connect ECONNREFUSED ...`).
  */
 export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
   const tty = stream.isTTY === true;
@@ -44,6 +46,10 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
     note(message) {
       clear();
       stream.write(`  ${message}\n`);
+    },
+    retry(notice) {
+      clear();
+      stream.write(`  ${formatRetryNotice(notice)}\n`);
     },
   };
 }

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { classifyFailure, type FailureClass } from '../mde/classify-failure.js';
 import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
+import { UndiciHttpTransport } from '../mde/http/http-transport.js';
+import { formatRetryNotice, type RetryNotice } from '../mde/http/retry-notice.js';
 import { MdeClient } from '../mde/mde-client.js';
-import { AuthError, isMdeError, NotLicensedError } from '../mde/mde-errors.js';
 import { ConnectorRepository } from '../store/connector-repository.js';
 import type { DataType } from '../sync/connector-options.js';
 import { createSignIn } from '../sync/mde-client-factory.js';
@@ -12,6 +14,8 @@ import { EXIT, UsageError } from './usage-error.js';
 interface Check {
   check: string;
   ok: boolean;
+  /** The failure class of a failed check (`dns`, `sign-in`, ...). */
+  class?: FailureClass;
   detail: string;
   fix?: string;
 }
@@ -61,30 +65,60 @@ function rolesOf(token: string): string[] {
   }
 }
 
+/**
+ * Retries per request here: a check should answer in seconds, so an unreachable host fails after two
+ * short retries (each shown as it happens) instead of a sync's ten.
+ */
+export const TEST_CREDENTIALS_RETRIES = 2;
+
+/** Time to the response headers here; a sync waits longer for slow assessment pages. */
+const TEST_CREDENTIALS_TIMEOUT_MS = 30_000;
+
+/** A failed check: the failure's class and message, and the fix of that class. */
+function failedCheck(check: string, err: unknown, connector: string): Check {
+  const f = classifyFailure(err, { connector });
+  return {
+    check,
+    ok: false,
+    class: f.class,
+    detail: f.class === 'other' ? f.message : `${f.label}: ${f.message}`,
+    ...(f.fix ? { fix: f.fix } : {}),
+  };
+}
+
 /** `mdec test-credentials --connector NAME`: sign-in, permissions and endpoints, each with its fix. */
 export function registerTestCredentialsCommand(program: Command, globals: () => GlobalFlags): void {
   program
     .command('test-credentials')
-    .description('check sign-in, permissions and endpoints of a connector')
+    .description(
+      `check sign-in, permissions and endpoints of a connector (each request is retried at most ${TEST_CREDENTIALS_RETRIES} times, every retry shown on stderr)`,
+    )
     .requiredOption('--connector <name>', 'the connector')
-    .option('--ca-file <path>', 'extra CA certificates (PEM) to trust')
+    .option('--ca-file <path>', 'extra CA certificates (PEM) to trust, e.g. a TLS-inspecting proxy')
     .action(async (flags: { connector: string; caFile?: string }) => {
       const ctx = await openCliContext(globals());
       const checks: Check[] = [];
+      let transport: UndiciHttpTransport | undefined;
       try {
         const repo = new ConnectorRepository(ctx.store, ctx.secrets);
         const connector = await repo.byName(flags.connector);
         if (!connector) throw new UsageError(`--connector: no connector named "${flags.connector}"`);
         const caFile = flags.caFile ?? process.env.MDEC_CA_FILE;
         const limiter = new ClientRateLimiter();
-        const { endpoints, transport, tokenProvider } = createSignIn(
-          connector,
-          await repo.credentials(connector.id),
-          {
-            limiter,
-            ...(caFile ? { caFile } : {}),
-          },
-        );
+        let current = 'sign-in';
+        const onRetry = (notice: RetryNotice) => {
+          process.stderr.write(`  ${current}: ${formatRetryNotice(notice)}\n`);
+        };
+        transport = new UndiciHttpTransport({
+          ...(caFile ? { caFile } : {}),
+          headersTimeoutMs: TEST_CREDENTIALS_TIMEOUT_MS,
+        });
+        const { endpoints, tokenProvider } = createSignIn(connector, await repo.credentials(connector.id), {
+          limiter,
+          transport,
+          onRetry,
+          signInMaxRetries: TEST_CREDENTIALS_RETRIES,
+        });
         let token: string | undefined;
         try {
           token = await tokenProvider.getToken();
@@ -94,11 +128,7 @@ export function registerTestCredentialsCommand(program: Command, globals: () => 
             detail: `token from ${endpoints.loginUrl} for ${endpoints.scope}`,
           });
         } catch (err) {
-          const fix =
-            err instanceof AuthError
-              ? 'check the tenant id, client id and secret or certificate in Entra ID > App registrations'
-              : 'check the login URL, the network and any proxy (HTTPS_PROXY)';
-          checks.push({ check: 'sign-in', ok: false, detail: (err as Error).message, fix });
+          checks.push(failedCheck('sign-in', err, connector.name));
         }
         if (token) {
           const roles = rolesOf(token);
@@ -107,8 +137,11 @@ export function registerTestCredentialsCommand(program: Command, globals: () => 
             tokenProvider,
             transport,
             limiter: limiter.forApp(connector.tenantId, connector.clientId),
-            maxRetries: 2,
+            maxRetries: TEST_CREDENTIALS_RETRIES,
+            onRetry,
           });
+          /** Set once the API host cannot be reached: the other endpoints would only fail the same way. */
+          let unreachable: string | undefined;
           for (const type of connector.options.dataTypes) {
             const need = NEEDS[type];
             const has = need.role.some((r) => roles.includes(r));
@@ -124,25 +157,25 @@ export function registerTestCredentialsCommand(program: Command, globals: () => 
                     fix: `add the WindowsDefenderATP application permission ${need.role[0]} and grant admin consent`,
                   }),
             });
+            current = `endpoint for ${type}`;
+            if (unreachable) {
+              checks.push({ check: current, ok: false, detail: `not tried: ${unreachable}` });
+              continue;
+            }
             try {
               await client.getJson(need.family, need.path);
-              checks.push({
-                check: `endpoint for ${type}`,
-                ok: true,
-                detail: `GET ${need.path.split('?')[0]} answered`,
-              });
+              checks.push({ check: current, ok: true, detail: `GET ${need.path.split('?')[0]} answered` });
             } catch (err) {
-              const fix =
-                err instanceof NotLicensedError
-                  ? 'this needs Defender Vulnerability Management (MDE Plan 2 or the add-on) and consent to the permission'
-                  : isMdeError(err)
-                    ? 'see the message; check the API URL and the app permissions'
-                    : 'check the API URL, the network and any proxy';
-              checks.push({ check: `endpoint for ${type}`, ok: false, detail: (err as Error).message, fix });
+              const failed = failedCheck(current, err, connector.name);
+              checks.push(failed);
+              if (failed.class !== 'http-status' && failed.class !== 'other') {
+                unreachable = `${endpoints.apiUrl} cannot be reached (${failed.class}, see above)`;
+              }
             }
           }
         }
       } finally {
+        await transport?.close();
         await ctx.close();
       }
       if (ctx.json) printJson(checks);

@@ -9,6 +9,7 @@ import { TVM_FAMILIES } from './http/client-rate-limiter.js';
 import type { HttpMethod, HttpResponse, HttpTransport } from './http/http-transport.js';
 import { discardBody, readBodyText } from './http/read-body.js';
 import { redactText, redactUrl } from './http/redact.js';
+import { emitRetry, type RetryListener } from './http/retry-notice.js';
 import { DEFAULT_MAX_RETRIES, decideRetry } from './http/retry-policy.js';
 import { ApiError, ConfigError, NetworkError, NotLicensedError } from './mde-errors.js';
 import { createLogSink, type LogSink, type MdeLogger } from './mde-logger.js';
@@ -51,6 +52,8 @@ export interface MdeClientOptions {
   knownSecrets?: readonly string[];
   /** Cancels every request of this client (a cancelled sync). */
   signal?: AbortSignal;
+  /** Told of every retry as it is scheduled (requests here, and export downloads given it). */
+  onRetry?: RetryListener;
   /**
    * Other hosts the bearer token may be sent to when a nextLink points there (mde-api.md 12.9 shows
    * nextLinks on other hosts). By default only the API origin gets the token.
@@ -93,6 +96,11 @@ export class MdeClient {
   /** The clock and sleep used for waiting (the limiter's). */
   get time() {
     return this.options.limiter.time;
+  }
+
+  /** The retry listener, for the export downloads that share this client's transport. */
+  get onRetry(): RetryListener | undefined {
+    return this.options.onRetry;
   }
 
   /** The jitter source. */
@@ -190,6 +198,7 @@ export class MdeClient {
       let retryAfter: string | undefined;
       let errorCode: string | undefined;
       let failure: (note: string) => Error;
+      let cause: string;
       try {
         const res = await this.transport.request({
           method,
@@ -218,14 +227,19 @@ export class MdeClient {
         retryAfter = firstHeader(res.headers['retry-after']);
         const text = await readBodyText(res.body, { method, url }, ERROR_BODY_LIMIT);
         failure = (note) => this.apiError(family, method, url, res.status, text, note);
+        cause = `${method} ${new URL(url).pathname} answered ${res.status}`;
       } catch (error) {
         if (!(error instanceof NetworkError)) throw error;
         errorCode = error.errorCode;
+        cause = error.detail;
         failure = (note) =>
           note
             ? new NetworkError(`${error.message} (${note})`, {
                 errorCode: error.errorCode,
                 url: safeUrl,
+                method,
+                detail: `${error.detail}; gave up after ${attempt - 1} retries`,
+                ...(error.proxyUrl ? { proxyUrl: error.proxyUrl } : {}),
                 retryable: error.retryable,
                 cause: error,
               })
@@ -254,6 +268,14 @@ export class MdeClient {
           delayMs: decision.delayMs,
         },
       );
+      emitRetry(this.options.onRetry, {
+        request: `${method} ${new URL(url).pathname}`,
+        retry: attempt,
+        maxRetries: this.maxRetries,
+        delayMs: decision.delayMs,
+        cause,
+        throttled: status === 429,
+      });
       if (status === 429) {
         // design.md 5: a 429 pauses the whole family for this tenant; the next acquire waits it out.
         limiter.pause(family, decision.delayMs);

@@ -123,20 +123,38 @@ export class NotLicensedError extends ApiError {
   override readonly code = 'not-licensed' as const;
 }
 
+/** Details of a {@link NetworkError}. */
+export interface NetworkErrorDetails {
+  errorCode: string;
+  /** The request URL, already redacted. */
+  url?: string;
+  method?: string;
+  /** What the socket layer said, e.g. `connect ECONNREFUSED 127.0.0.1:1234`. */
+  detail?: string;
+  /** The proxy (without credentials) when the failure was the proxy's, not the target host's. */
+  proxyUrl?: string;
+  retryable?: boolean;
+  cause?: unknown;
+}
+
 /** The connection failed: refused, reset, timed out, or the body stopped half-way. */
 export class NetworkError extends MdeError {
   readonly code = 'network' as const;
   /** The system or undici error code, e.g. `ECONNRESET`, `UND_ERR_HEADERS_TIMEOUT`. */
   readonly errorCode: string;
   readonly url: string | undefined;
+  readonly method: string | undefined;
+  /** What the socket layer said; falls back to the message. */
+  readonly detail: string;
+  readonly proxyUrl: string | undefined;
 
-  constructor(
-    message: string,
-    details: { errorCode: string; url?: string; retryable?: boolean; cause?: unknown },
-  ) {
+  constructor(message: string, details: NetworkErrorDetails) {
     super(message, { retryable: details.retryable ?? true, cause: details.cause });
     this.errorCode = details.errorCode;
     this.url = details.url;
+    this.method = details.method;
+    this.detail = details.detail ?? message;
+    this.proxyUrl = details.proxyUrl;
   }
 }
 

@@ -2,6 +2,7 @@ import { ClientCredentialsTokenProvider } from '../mde/auth/token-provider.js';
 import { resolveEndpoints } from '../mde/cloud-endpoints.js';
 import type { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
 import { type HttpTransport, UndiciHttpTransport } from '../mde/http/http-transport.js';
+import type { RetryListener } from '../mde/http/retry-notice.js';
 import { MdeClient } from '../mde/mde-client.js';
 import type { MdeLogger } from '../mde/mde-logger.js';
 import type { Connector, ConnectorCredentials } from '../store/connector-repository.js';
@@ -13,6 +14,10 @@ export interface ClientFactoryOptions {
   caFile?: string;
   logger?: MdeLogger;
   transport?: HttpTransport;
+  /** Told of every retry as it is scheduled (sign-in and API requests), e.g. to show it on a terminal. */
+  onRetry?: RetryListener;
+  /** Retries of a token request; the token provider's default (3) when absent. */
+  signInMaxRetries?: number;
 }
 
 export class CredentialsMissingError extends Error {
@@ -26,7 +31,11 @@ export function createMdeClient(
   options: ClientFactoryOptions,
   signal?: AbortSignal,
 ): MdeClient {
-  const { endpoints, transport, tokenProvider } = createSignIn(connector, credentials, options);
+  // Sign-in retries at most 3 times, and never more than the connector's own limit per request.
+  const { endpoints, transport, tokenProvider } = createSignIn(connector, credentials, {
+    signInMaxRetries: Math.min(3, connector.options.maxRetries),
+    ...options,
+  });
   return new MdeClient({
     apiUrl: endpoints.apiUrl,
     tokenProvider,
@@ -35,6 +44,7 @@ export function createMdeClient(
     maxRetries: connector.options.maxRetries,
     ...(options.logger ? { logger: options.logger } : {}),
     knownSecrets: credentials.clientSecret ? [credentials.clientSecret] : [],
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     ...(signal ? { signal } : {}),
   });
 }
@@ -69,6 +79,8 @@ export function createSignIn(
     scope: endpoints.scope,
     transport,
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    ...(options.signInMaxRetries !== undefined ? { maxRetries: options.signInMaxRetries } : {}),
   });
   return { endpoints, transport, tokenProvider };
 }

@@ -1,3 +1,5 @@
+import type { RetryNotice } from '../mde/http/retry-notice.js';
+
 /** Where long work reports how far it got; the CLI draws it on a terminal, tests ignore it. */
 export interface ProgressReporter {
   /** A stream started; `total` when known. */
@@ -8,6 +10,8 @@ export interface ProgressReporter {
   finish(stream: string, outcome: string, detail?: string): void;
   /** A notable event worth a line of its own (a retry storm, an expired link). */
   note(message: string): void;
+  /** The client scheduled a retry: shown as it happens, so a wait is never silent. */
+  retry?(notice: RetryNotice): void;
 }
 
 export const silentProgress: ProgressReporter = {
@@ -15,4 +19,5 @@ export const silentProgress: ProgressReporter = {
   update() {},
   finish() {},
   note() {},
+  retry() {},
 };

@@ -1,5 +1,6 @@
+import { describeFailure } from '../mde/classify-failure.js';
 import type { MdeClient } from '../mde/mde-client.js';
-import { AuthError, isMdeError, NotLicensedError } from '../mde/mde-errors.js';
+import { AuthError, NotLicensedError } from '../mde/mde-errors.js';
 import type { SecretBox } from '../security/secret-box.js';
 import { CheckpointRepository } from '../store/checkpoint-repository.js';
 import { type Connector, ConnectorRepository } from '../store/connector-repository.js';
@@ -380,8 +381,7 @@ async function runStream(
   progress.finish(name, counters.outcome ?? 'failed', counters.problem);
 }
 
+/** The failure's class, message and fix for the client's errors; any other error's own message. */
 function describeError(err: unknown): string {
-  if (isMdeError(err)) return `${err.message}`;
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return describeFailure(err);
 }

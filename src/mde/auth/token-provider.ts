@@ -8,6 +8,7 @@
 import { type HttpTransport, toNetworkError } from '../http/http-transport.js';
 import { readBodyText } from '../http/read-body.js';
 import { redactText } from '../http/redact.js';
+import { emitRetry, type RetryListener } from '../http/retry-notice.js';
 import { decideRetry } from '../http/retry-policy.js';
 import { AuthError } from '../mde-errors.js';
 import { createLogSink, type LogSink, type MdeLogger } from '../mde-logger.js';
@@ -55,6 +56,8 @@ export interface ClientCredentialsOptions {
   maxRetries?: number;
   timeoutMs?: number;
   logger?: MdeLogger;
+  /** Told of every retry of a token request as it is scheduled. */
+  onRetry?: RetryListener;
 }
 
 /** Entra's answers worth a hint to the operator (AADSTS error reference). */
@@ -148,6 +151,7 @@ export class ClientCredentialsTokenProvider implements TokenProvider {
       let errorCode: string | undefined;
       let retryAfter: string | undefined;
       let failure: AuthError;
+      let cause = '';
       const body = this.form(sentAt).toString();
       try {
         const res = await this.options.transport.request({
@@ -162,11 +166,14 @@ export class ClientCredentialsTokenProvider implements TokenProvider {
         if (status === 200) return this.readSuccess(text, sentAt);
         retryAfter = headerValue(res.headers['retry-after']);
         failure = this.readFailure(status, text);
+        cause = `the sign-in endpoint answered ${status}`;
       } catch (error) {
         if (error instanceof AuthError) throw error;
         const net = toNetworkError(error, 'POST', this.tokenUrl);
         errorCode = net.errorCode;
+        cause = net.detail;
         status = undefined;
+        // Not a verdict on the credentials: the cause (a NetworkError) says what failed.
         failure = new AuthError(`Sign-in to tenant ${this.options.tenantId} failed: ${net.message}`, {
           retryable: net.retryable,
           cause: net,
@@ -185,6 +192,14 @@ export class ClientCredentialsTokenProvider implements TokenProvider {
       this.log('warn', 'token-retry', `token request failed, retrying: ${decision.reason}`, {
         attempt,
         delayMs: decision.delayMs,
+      });
+      emitRetry(this.options.onRetry, {
+        request: 'sign-in',
+        retry: attempt,
+        maxRetries,
+        delayMs: decision.delayMs,
+        cause,
+        throttled: status === 429,
       });
       await sleep(decision.delayMs);
     }

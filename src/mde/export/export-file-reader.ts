@@ -10,6 +10,7 @@ import { realTime } from '../http/client-rate-limiter.js';
 import { errorCodeOf, type HttpTransport, toNetworkError } from '../http/http-transport.js';
 import { readBodyText } from '../http/read-body.js';
 import { redactUrl } from '../http/redact.js';
+import { emitRetry, type RetryListener } from '../http/retry-notice.js';
 import { DEFAULT_MAX_RETRIES, decideRetry } from '../http/retry-policy.js';
 import { ExportFileError, NetworkError } from '../mde-errors.js';
 import type { LogSink } from '../mde-logger.js';
@@ -34,6 +35,8 @@ export interface ReadExportFileOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   log?: LogSink;
+  /** Told of every re-download as it is scheduled (pass the client's `onRetry`). */
+  onRetry?: RetryListener | undefined;
 }
 
 /** What reading one file found. */
@@ -220,6 +223,17 @@ export async function* readExportFileBatches(
         delivered,
       },
     );
+    emitRetry(options.onRetry, {
+      request: 'export file download',
+      retry: attempt,
+      maxRetries,
+      delayMs: decision.delayMs,
+      cause:
+        failure.error instanceof NetworkError
+          ? failure.error.detail
+          : `export file download answered ${failure.status ?? 'an error'}`,
+      throttled: failure.status === 429,
+    });
     await sleep(decision.delayMs, options.signal);
   }
 }
