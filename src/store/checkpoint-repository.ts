@@ -45,7 +45,9 @@ export class CheckpointRepository {
     const parsed = schema.safeParse(raw);
     if (parsed.success) return { value: parsed.data };
     const issue = parsed.error.issues[0];
-    return { invalid: issue ? `${issue.path.join('.') || 'value'}: ${issue.message}` : 'it does not validate' };
+    return {
+      invalid: issue ? `${issue.path.join('.') || 'value'}: ${issue.message}` : 'it does not validate',
+    };
   }
 
   /** Saves a checkpoint inside the caller's transaction. */

@@ -156,7 +156,6 @@ export class ExportSnapshotReader {
         fileIndex++;
         keep = 0;
         attempts = 0;
-        continue;
       } catch (err) {
         if (!(err instanceof ExportFileError)) throw err;
         keep = handlers.fileAborted ? await handlers.fileAborted(fileIndex) : Math.max(keep, handled);

@@ -114,8 +114,12 @@ export async function handleBlobRequest(
  * are small, so this one is built in memory.
  */
 async function malformedFile(path: string): Promise<Buffer> {
-  const lines = gunzipSync(await readFile(path)).toString('utf8').split('\n');
-  const first = lines[0] ? JSON.stringify(corruptRecord(JSON.parse(lines[0]) as Record<string, unknown>)) : '';
+  const lines = gunzipSync(await readFile(path))
+    .toString('utf8')
+    .split('\n');
+  const first = lines[0]
+    ? JSON.stringify(corruptRecord(JSON.parse(lines[0]) as Record<string, unknown>))
+    : '';
   return gzipSync([first, BROKEN_EXPORT_LINE, ...lines.slice(1)].join('\n'));
 }
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ExportSnapshotReader, type ExportSnapshot } from '../../mde/export/export-snapshot-reader.js';
+import { type ExportSnapshot, ExportSnapshotReader } from '../../mde/export/export-snapshot-reader.js';
 import { PagingError } from '../../mde/mde-errors.js';
 import { assessmentPages } from '../../mde/paging/assessment-pages.js';
 import { parseRecord } from '../../mde/parse/parse-record.js';
@@ -114,7 +114,11 @@ export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snaps
     const checkpoint: FullPassCheckpoint = { ...pass, fileIndex, line };
     // The batch is stored while the next one is parsed; the position moves on when it is stored.
     await session.flush(
-      { scanned, checkpoint: { stream: VULNERABILITIES_STREAM, value: checkpoint }, at: ctx.now().toISOString() },
+      {
+        scanned,
+        checkpoint: { stream: VULNERABILITIES_STREAM, value: checkpoint },
+        at: ctx.now().toISOString(),
+      },
       (result) => {
         count(counters, result);
         stored = { fileIndex, line };
@@ -199,8 +203,15 @@ export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snaps
  * The saved pass over `snapshot`, if one is there and can be trusted: a checkpoint that does not
  * validate, belongs to another snapshot or points outside this one is dropped with a note.
  */
-async function readSavedPass(ctx: SyncContext, snapshot: ExportSnapshot): Promise<FullPassCheckpoint | undefined> {
-  const saved = await ctx.checkpoints.read(ctx.connector.id, VULNERABILITIES_STREAM, FullPassCheckpointSchema);
+async function readSavedPass(
+  ctx: SyncContext,
+  snapshot: ExportSnapshot,
+): Promise<FullPassCheckpoint | undefined> {
+  const saved = await ctx.checkpoints.read(
+    ctx.connector.id,
+    VULNERABILITIES_STREAM,
+    FullPassCheckpointSchema,
+  );
   if (!saved) return undefined;
   let why: string | undefined;
   if ('invalid' in saved) why = `the saved checkpoint is not usable (${saved.invalid})`;
