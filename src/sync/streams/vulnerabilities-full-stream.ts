@@ -126,17 +126,20 @@ export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snaps
     );
     scanned = new Set();
   };
+  const flushFull = async (fileIndex: number, line: number) => {
+    await flush(fileIndex, line);
+    ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
+  };
   let readResult: Awaited<ReturnType<ExportSnapshotReader['read']>>;
   try {
     readResult = await reader.read(
       snapshot,
       {
-        records: async (records, fileIndex, line) => {
+        // Returns a promise only when a batch is sent, so the other calls cost no await.
+        records: (records, fileIndex, line) => {
           for (const raw of records) takeRow(ctx, counters, pass, session, scanned, keep, raw);
-          if (session.size >= BATCH) {
-            await flush(fileIndex, line);
-            ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
-          }
+          if (session.size >= BATCH) return flushFull(fileIndex, line);
+          return undefined;
         },
         badLine: (reason) => {
           counters.fetched++;
@@ -145,10 +148,7 @@ export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snaps
         },
         // The file's last batch may still be in flight: the next file's first overlaps it, and the
         // pass closes nothing before the session is closed (drained).
-        fileDone: async (fileIndex, lines) => {
-          await flush(fileIndex, lines);
-          ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
-        },
+        fileDone: flushFull,
         // Another attempt starts after the last line stored, so every batch sent must land first,
         // and what was read after it is read again.
         fileAborted: async (fileIndex) => {
