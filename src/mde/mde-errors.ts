@@ -183,7 +183,7 @@ export class PagingError extends MdeError {
 }
 
 /** Why an export file failed. */
-export const EXPORT_FILE_FAILURES = ['expired', 'truncated', 'http'] as const;
+export const EXPORT_FILE_FAILURES = ['expired', 'truncated', 'empty', 'http'] as const;
 
 /** The `reason` of an {@link ExportFileError}. */
 export type ExportFileFailure = (typeof EXPORT_FILE_FAILURES)[number];
@@ -191,7 +191,8 @@ export type ExportFileFailure = (typeof EXPORT_FILE_FAILURES)[number];
 /**
  * One export file could not be read (mde-api.md 4.2). `expired`: the blob answered 403
  * AuthenticationFailed, the SAS link is no longer valid, so request the export again. `truncated`:
- * the gzip stream ended early or is corrupt; that file fails, the process goes on.
+ * the gzip stream ended early or is corrupt; `empty`: the body was 0 bytes. Those fail the file,
+ * which can be downloaded again; the process goes on.
  */
 export class ExportFileError extends MdeError {
   readonly code = 'export-file' as const;

@@ -35,6 +35,7 @@ const BLOB_FAULTS: ReadonlySet<FaultKind> = new Set([
   'expired-link',
   'truncated-gzip',
   'empty-file',
+  'malformed-records',
 ]);
 
 /** One entry point for every request: admin, Entra sign-in, export blobs and the MDE API. */

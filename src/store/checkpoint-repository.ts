@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type * as z from 'zod';
 import type { Store } from './open-store.js';
 import type { Database } from './schema.js';
 
@@ -17,6 +18,36 @@ export class CheckpointRepository {
       .where('stream', '=', stream)
       .executeTakeFirst();
     return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  /**
+   * The checkpoint, validated by `schema`: a stored value is data from an earlier run (or an earlier
+   * version), never trusted by its type alone. `invalid` says why one cannot be used.
+   */
+  async read<S extends z.ZodType>(
+    connectorId: number,
+    stream: string,
+    schema: S,
+  ): Promise<{ value: z.output<S> } | { invalid: string } | undefined> {
+    const row = await this.store.db
+      .selectFrom('syncCheckpoints')
+      .select('value')
+      .where('connectorId', '=', connectorId)
+      .where('stream', '=', stream)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(row.value);
+    } catch {
+      return { invalid: 'it is not JSON' };
+    }
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return { value: parsed.data };
+    const issue = parsed.error.issues[0];
+    return {
+      invalid: issue ? `${issue.path.join('.') || 'value'}: ${issue.message}` : 'it does not validate',
+    };
   }
 
   /** Saves a checkpoint inside the caller's transaction. */

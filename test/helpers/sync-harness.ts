@@ -5,6 +5,7 @@ import { type Connector, ConnectorRepository } from '../../src/store/connector-r
 import type { Store } from '../../src/store/open-store.js';
 import { type ConnectorOptionsInput, parseConnectorOptions } from '../../src/sync/connector-options.js';
 import { createMdeClient } from '../../src/sync/mde-client-factory.js';
+import type { ProgressReporter } from '../../src/sync/progress.js';
 import { runSync, type SyncResult } from '../../src/sync/run-sync.js';
 import type { TestSimulator } from './simulator-fixture.js';
 
@@ -60,6 +61,7 @@ export async function sync(
   mode: 'full' | 'delta' | 'auto' = 'auto',
   name = 'test',
   limiter = testLimiter(),
+  progress?: ProgressReporter,
 ): Promise<SyncResult> {
   return runSync(
     {
@@ -67,6 +69,7 @@ export async function sync(
       secrets: TEST_SECRETS,
       createClient: (c, creds, signal) => createMdeClient(c, creds, { limiter }, signal),
       now: () => new Date(sim.sim.state.clock.now()),
+      ...(progress ? { progress } : {}),
     },
     { connector: name, mode },
   );

@@ -169,6 +169,18 @@ describe('readExportFile with files the simulator does not make', () => {
     expect(transport.requests[0]?.headers).not.toHaveProperty('authorization');
   });
 
+  it('reads an empty gzip stream as a file without rows, and fails a 0-byte body as empty', async () => {
+    const emptyGzip = new MemoryTransport(() => ({ status: 200, body: gzipSync('') }));
+    expect(await collect(readExportFileBatches(emptyGzip, URL_))).toEqual([]);
+    const zeroBytes = new MemoryTransport(() => ({ status: 200, body: '' }));
+    const error = (await collect(readExportFileBatches(zeroBytes, URL_)).catch(
+      (e: unknown) => e,
+    )) as ExportFileError;
+    expect(error).toBeInstanceOf(ExportFileError);
+    expect(error.reason).toBe('empty');
+    expect(error.message).not.toContain('SECRET');
+  });
+
   it('reports a body that is not gzip as truncated, without the SAS signature', async () => {
     const transport = new MemoryTransport(() => ({ status: 200, body: 'plain text' }));
     const error = (await collect(readExportFileBatches(transport, URL_)).catch(

@@ -58,7 +58,7 @@ describe('via-files exports (300 devices, 80 per file)', () => {
     // Files keep their PascalCase keys; parseRecord maps them case-insensitively.
     expect(Object.keys(all[0]!)).toContain('DeviceId');
     expect(parseRecord(VulnerabilityRowSchema, all[0]).ok).toBe(true);
-    expect(summaries.map((s) => s.empty)).toEqual([false, false, false, false]);
+    expect(summaries.every((s) => s.bytes > 0)).toBe(true);
     expect(summaries.reduce((n, s) => n + s.records, 0)).toBe(truthRows);
     // One export request went through the client; downloads carry no token and are not API calls.
     expect(kit.client.stats.apiCalls).toBe(1);
@@ -110,16 +110,16 @@ describe('via-files exports (300 devices, 80 per file)', () => {
     expect(rest.rows.length).toBeGreaterThan(0);
   });
 
-  it('reads an empty file as empty', async () => {
+  it('fails a 0-byte file as ExportFileError empty: a broken download, never an empty file', async () => {
     kit = await createKit(sim);
     const { files } = await requestExport(kit.client, 'SoftwareVulnerabilitiesExport');
     await sim.fault({ kind: 'empty-file', path: '/blob/', count: 1 });
-    let summary: ExportFileSummary | undefined;
-    const { rows } = await readAll(kit, files[0]!, (s) => {
-      summary = s;
-    });
-    expect(rows).toEqual([]);
-    expect(summary).toMatchObject({ empty: true, records: 0, bytes: 0 });
+    const error = await readAll(kit, files[0]!).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExportFileError);
+    expect(error).toMatchObject({ reason: 'empty', expired: false, retryable: true });
+    expect((error as Error).message).toMatch(/0 bytes/);
+    // The same file, downloaded again without the fault, has its rows.
+    expect((await readAll(kit, files[0]!)).rows.length).toBeGreaterThan(0);
   });
 
   it('downloads again after a connection drops mid-file, without duplicating rows', async () => {

@@ -47,8 +47,6 @@ export interface ExportFileSummary {
   rejected: number;
   /** Compressed bytes received on the successful download. */
   bytes: number;
-  /** The blob was 0 bytes: a valid, empty file (peer-lessons.md 3.3). */
-  empty: boolean;
   /** Downloads started again after a failure. */
   retries: number;
 }
@@ -57,7 +55,8 @@ export interface ExportFileSummary {
  * Yields the records of one export file one by one and returns a summary.
  *
  * @throws ExportFileError `expired` (403 from the blob: request the export again), `truncated` (gzip
- *   ended early or is corrupt, or the connection kept dropping), `http` (another status).
+ *   ended early or is corrupt, or the connection kept dropping), `empty` (a 0-byte body, which is not
+ *   even an empty gzip stream: a broken download, never an empty file), `http` (another status).
  */
 export async function* readExportFile(
   transport: HttpTransport,
@@ -90,7 +89,6 @@ export async function* readExportFileBatches(
     records: 0,
     rejected: 0,
     bytes: 0,
-    empty: false,
     retries: 0,
   };
   /** Lines through which every record was yielded: skipped when a download starts over. */
@@ -151,11 +149,19 @@ export async function* readExportFileBatches(
         file.close();
       }
       const error = file.error();
+      if (file.bytes() === 0 && (!error || isZlibError(error))) {
+        // An export file with no rows is still a gzip stream (20 bytes or so); 0 bytes is a download
+        // that delivered nothing, and trusting it would mark every row of the file's devices gone.
+        throw new ExportFileError(
+          'empty',
+          `export file ${safeUrl} arrived empty (0 bytes, not a gzip stream); this file fails, download it again`,
+          { status: 200, url: safeUrl },
+        );
+      }
       if (!error) {
         summary.records += batch.length;
         summary.lines = lineNo;
         summary.bytes = file.bytes();
-        summary.empty = file.bytes() === 0;
         if (batch.length > 0) yield batch;
         options.onDone?.(summary);
         return summary;
@@ -321,9 +327,8 @@ function streamLines(body: Readable) {
     /** The lines of each chunk, in order; throws (after the lines before it) when gunzip fails. */
     lines: lines(),
     bytes: () => bytes,
-    /** The failure, if any; gunzip of a 0-byte body "fails" but the file is just empty. */
-    error: (): Error | undefined =>
-      firstError && !(bytes === 0 && isZlibError(firstError)) ? firstError : undefined,
+    /** The failure, if any (a 0-byte body is told apart by {@link bytes}). */
+    error: (): Error | undefined => firstError,
     /** Frees the connection when the consumer stops early. */
     close: () => {
       if (!body.readableEnded) body.destroy();

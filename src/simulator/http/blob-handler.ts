@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { EXPORT_KINDS, type ExportKind } from '../export-store.js';
 import type { SimulatorState } from '../simulator-state.js';
 import { verifyBlobSignature } from './blob-signature.js';
+import { BROKEN_EXPORT_LINE, corruptRecord } from './corrupt-record.js';
 import type { FaultRule } from './faults.js';
 
 const BLOB_PATH = /^\/blob\/tvm-export\/([a-z]+)\/(\d+)\/part-(\d+)\.json\.gz$/;
@@ -75,6 +77,12 @@ export async function handleBlobRequest(
     res.end();
     return;
   }
+  if (faults.some((f) => f.kind === 'malformed-records')) {
+    const body = await malformedFile(path);
+    res.writeHead(200, { ...headers, 'content-length': body.length });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return;
+  }
   const size = (await stat(path)).size;
   // A truncated file is a complete download of a file that was cut: the gzip stream ends early.
   const length = faults.some((f) => f.kind === 'truncated-gzip') ? Math.floor(size / 2) : size;
@@ -98,6 +106,21 @@ export async function handleBlobRequest(
   const source = createReadStream(path, { start: 0, end: length - 1 });
   const done = slow ? pipeline(source, throttle(length, slow.param ?? 2000), res) : pipeline(source, res);
   await done.catch(() => res.destroy());
+}
+
+/**
+ * The file with malformed records: its first record's identity field has the wrong type, and a line
+ * that is not JSON follows it. Still a complete gzip stream: only the contents are bad. Test files
+ * are small, so this one is built in memory.
+ */
+async function malformedFile(path: string): Promise<Buffer> {
+  const lines = gunzipSync(await readFile(path))
+    .toString('utf8')
+    .split('\n');
+  const first = lines[0]
+    ? JSON.stringify(corruptRecord(JSON.parse(lines[0]) as Record<string, unknown>))
+    : '';
+  return gzipSync([first, BROKEN_EXPORT_LINE, ...lines.slice(1)].join('\n'));
 }
 
 /** Spreads a body over `totalMs`, for the slow-body fault. */

@@ -4,8 +4,14 @@
  */
 export function corruptRecord(record: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...record };
-  for (const key of ['id', 'deviceId', 'machineId']) {
-    if (key in out) out[key] = { malformed: true };
+  // Keys in any case: API pages are camelCase, export files PascalCase.
+  for (const key of Object.keys(out)) {
+    if (IDENTITY_KEYS.has(key.toLowerCase())) out[key] = { malformed: true };
   }
   return out;
 }
+
+const IDENTITY_KEYS: ReadonlySet<string> = new Set(['id', 'deviceid', 'machineid']);
+
+/** A line of an export file that is not JSON at all (a record cut in the middle). */
+export const BROKEN_EXPORT_LINE = '{"DeviceId":"0000000000000000000000000000000000000000","Software';

@@ -197,7 +197,10 @@ function sendExportFiles(ctx: RouteContext, kind: 'vulnerabilities' | 'inventory
   sendBody(ctx, 200, {
     '@odata.context': `${ctx.sim.baseUrl}/api/$metadata#microsoft.windowsDefenderATP.api.ExportFilesResponse`,
     exportFiles: files,
-    generatedTime: generated.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    // A malformed answer lacks the snapshot's version key.
+    ...(hasFault(ctx, 'malformed-records')
+      ? {}
+      : { generatedTime: generated.toISOString().replace(/\.\d{3}Z$/, 'Z') }),
   });
 }
 

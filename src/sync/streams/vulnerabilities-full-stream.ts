@@ -1,6 +1,6 @@
-import { readExportFileBatches } from '../../mde/export/export-file-reader.js';
-import { requestExport } from '../../mde/export/export-request.js';
-import { ExportFileError, PagingError } from '../../mde/mde-errors.js';
+import * as z from 'zod';
+import { type ExportSnapshot, ExportSnapshotReader } from '../../mde/export/export-snapshot-reader.js';
+import { PagingError } from '../../mde/mde-errors.js';
 import { assessmentPages } from '../../mde/paging/assessment-pages.js';
 import { parseRecord } from '../../mde/parse/parse-record.js';
 import { VulnerabilityRowSchema } from '../../mde/schemas/vulnerability-row.js';
@@ -10,6 +10,7 @@ import type { FindingBatchContext, SnapshotBatchResult } from '../../store/findi
 import { deferFindingIndexesForFirstLoad, ensureFindingIndexes } from '../../store/first-load-indexes.js';
 import type { StreamCounters } from '../../store/run-repository.js';
 import { openSnapshotSession, type SnapshotSession } from '../../store/snapshot-session.js';
+import { describeFailedFile, exportPassProblem } from '../export-pass-outcome.js';
 import { reject, type SyncContext } from '../sync-context.js';
 import { findingFilter } from './finding-filters.js';
 import {
@@ -23,174 +24,95 @@ const BATCH = 10_000;
 /**
  * Records per batch from the export reader. Small, so the parsed records of a batch die young: with
  * 1000, each batch's objects outlived a scavenge or two and were promoted, and garbage collection cost
- * the main thread ~1.5 us a row more (bench/row-pipeline.ts; design.md 7).
+ * the main thread more per row (docs/benchmarks.md).
  */
 const READ_BATCH = 100;
-/** A truncated or broken file is downloaded again this many times before the run gives up on it. */
-const FILE_ATTEMPTS = 3;
-/** An expired link re-requests the export at most this often per run (5 calls/min, 20/h budget). */
-const EXPORT_REQUESTS = 4;
-
-/** Where a full pass over one snapshot got to; saved with every batch (design.md 2). */
-export interface FullPassCheckpoint {
-  /** Marks findings seen by this pass; kept across a resume so the sweep stays right. */
-  seenToken: number;
-  generatedTime: string;
-  fileIndex: number;
-  /** Lines of the file already handled (stored or rejected). */
-  line: number;
-  /** Devices with a rejected row: their findings are not closed by this pass (nothing closed by mistake). */
-  rejectedDevices?: string[];
-  /** Rejected rows that name no device: then this pass closes nothing at all. */
-  unattributable?: number;
-}
-
-/** Beyond this many devices with rejected rows, the pass closes nothing rather than list them all. */
-const MAX_REJECTED_DEVICES = 10_000;
-
-/** The device a rejected row belongs to, if it can still be read (keys in any case, mde-api.md 4.1). */
-function deviceOf(raw: unknown): string | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  for (const [k, v] of Object.entries(raw)) {
-    if (k.toLowerCase() === 'deviceid' && typeof v === 'string' && v.trim()) return v.trim().toLowerCase();
-  }
-  return undefined;
-}
-
-function noteRejectedRow(pass: FullPassCheckpoint, raw: unknown): void {
-  const device = deviceOf(raw);
-  pass.rejectedDevices ??= [];
-  const devices = pass.rejectedDevices;
-  if (device && devices.length < MAX_REJECTED_DEVICES) {
-    if (!devices.includes(device)) devices.push(device);
-  } else {
-    pass.unattributable = (pass.unattributable ?? 0) + 1;
-  }
-}
 
 /**
- * Full vulnerability sync (design.md 5): the export files of the latest snapshot, streamed line by
- * line, or the paged JSON export for small tenants. Only a pass that read every file closes
- * the findings the snapshot no longer holds.
+ * Where a full pass over one snapshot got to; saved with every batch, and validated when read back:
+ * a checkpoint that does not validate is dropped and the pass starts over.
+ */
+const FullPassCheckpointSchema = z
+  .object({
+    /** Marks findings seen by this pass; kept across a resume so the sweep stays right. */
+    seenToken: z.number().int(),
+    generatedTime: z.string().refine((t) => !Number.isNaN(Date.parse(t)), 'not a timestamp'),
+    fileIndex: z.number().int().min(0),
+    /** Lines of the file already handled (stored or rejected). */
+    line: z.number().int().min(0),
+    /** Rows rejected so far by this pass: then it closes nothing. */
+    rejected: z.number().int().min(0).optional(),
+    /** Files given up on so far by this pass: then it closes nothing. */
+    failedFiles: z.number().int().min(0).optional(),
+    /** Older versions kept the devices of rejected rows apart; any of them counts as a rejection. */
+    rejectedDevices: z.array(z.string()).optional(),
+    unattributable: z.number().int().min(0).optional(),
+  })
+  .transform(({ rejectedDevices, unattributable, ...pass }) => ({
+    ...pass,
+    rejected: (pass.rejected ?? 0) + (rejectedDevices?.length ?? 0) + (unattributable ?? 0),
+    failedFiles: pass.failedFiles ?? 0,
+  }));
+
+/** Where a full pass over one snapshot got to. */
+export type FullPassCheckpoint = z.output<typeof FullPassCheckpointSchema>;
+
+/**
+ * Full vulnerability sync: the export files of the latest snapshot, streamed line by line through the
+ * export-snapshot reader, or the paged JSON export for small tenants. Only a pass that read every file
+ * and every row closes the findings the snapshot no longer holds.
  */
 export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snapshotTime: string }> {
   if (ctx.connector.options.vulnerabilitySource === 'json') return syncFromJson(ctx);
   const counters = ctx.counters(VULNERABILITIES_STREAM);
-  const { client, connector } = ctx;
+  const { connector } = ctx;
   const keep = findingFilter(ctx);
-  let requests = 1;
-  let exported = await requestExport(client, 'SoftwareVulnerabilitiesExport', {
+  const reader = new ExportSnapshotReader(ctx.client, 'SoftwareVulnerabilitiesExport', {
     sasValidHours: connector.options.sasValidHours,
+    batchSize: READ_BATCH,
+    note: (message) => ctx.progress.note(message),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
-  const saved = await ctx.checkpoints.get<FullPassCheckpoint>(connector.id, VULNERABILITIES_STREAM);
+  const snapshot = await reader.request();
+  const saved = await readSavedPass(ctx, snapshot);
   const watermark = await getVulnerabilityWatermark(ctx);
   if (
     !saved &&
     watermark?.lastFullSnapshot !== undefined &&
-    Date.parse(watermark.lastFullSnapshot) === Date.parse(exported.generatedTime) &&
+    Date.parse(watermark.lastFullSnapshot) === Date.parse(snapshot.generatedTime) &&
     watermark.lastFullOptions === findingOptionsKey(ctx)
   ) {
-    // mde-api.md 4.2: the same generatedTime is the same snapshot, and the store already holds it.
+    // The same generatedTime is the same snapshot (docs/export-files.md), and the store holds it.
     counters.outcome = 'complete';
-    counters.note = `snapshot ${exported.generatedTime} is unchanged since the last full sync; nothing to read`;
+    counters.note = `snapshot ${snapshot.generatedTime} is unchanged since the last full sync; nothing to read`;
     ctx.progress.note(counters.note);
-    return { snapshotTime: exported.generatedTime };
+    return { snapshotTime: snapshot.generatedTime };
   }
-  let pass: FullPassCheckpoint =
-    saved && saved.generatedTime === exported.generatedTime
-      ? saved
-      : { seenToken: ctx.runId, generatedTime: exported.generatedTime, fileIndex: 0, line: 0 };
-  if (pass !== saved && saved)
-    ctx.progress.note('the snapshot changed since the interrupted run; starting it over');
-  else if (saved)
-    ctx.progress.note(`resuming the snapshot at file ${saved.fileIndex + 1}, line ${saved.line}`);
+  const newPass = (generatedTime: string): FullPassCheckpoint => ({
+    seenToken: ctx.runId,
+    generatedTime,
+    fileIndex: 0,
+    line: 0,
+    rejected: 0,
+    failedFiles: 0,
+  });
+  let pass: FullPassCheckpoint = saved ?? newPass(snapshot.generatedTime);
+  if (saved) ctx.progress.note(`resuming the snapshot at file ${saved.fileIndex + 1}, line ${saved.line}`);
   ctx.progress.start(VULNERABILITIES_STREAM);
-  const failedFiles: string[] = [];
 
-  // A first load into an empty table builds its CVE index afterwards (design.md 7, bulk loads).
+  // A first load into an empty table builds its CVE index afterwards (docs/benchmarks.md).
   const deferred = saved ? [] : await deferFindingIndexesForFirstLoad(ctx.store);
   // Nothing of this connector stored yet: rows are inserted without a lookup, and nothing can vanish.
   let firstLoad = !saved && !(await connectorHasFindings(ctx));
   let session = openSession(ctx, pass, firstLoad);
-  try {
-    let fileIndex = pass.fileIndex;
-    while (fileIndex < exported.files.length) {
-      let attempts = 0;
-      for (;;) {
-        try {
-          await readOneFile(ctx, counters, session, exported.files[fileIndex]!, pass, fileIndex, keep);
-          pass = { ...pass, fileIndex: fileIndex + 1, line: 0 };
-          break;
-        } catch (err) {
-          if (!(err instanceof ExportFileError)) throw err;
-          if (err.reason === 'expired' && requests < EXPORT_REQUESTS) {
-            // mde-api.md 4.2: links expire; ask again. A new snapshot means starting the pass over.
-            requests++;
-            exported = await requestExport(client, 'SoftwareVulnerabilitiesExport', {
-              sasValidHours: connector.options.sasValidHours,
-            });
-            if (exported.generatedTime !== pass.generatedTime) {
-              ctx.progress.note('a new snapshot appeared while reading the old one; starting it over');
-              pass = { seenToken: ctx.runId, generatedTime: exported.generatedTime, fileIndex: 0, line: 0 };
-              await session.close();
-              // The old snapshot's rows are stored now: the new pass must look its keys up.
-              firstLoad = false;
-              session = openSession(ctx, pass, false);
-              fileIndex = -1;
-              break;
-            }
-            ctx.progress.note('export links expired; requested fresh ones');
-            continue;
-          }
-          attempts++;
-          if (attempts < FILE_ATTEMPTS && err.reason !== 'expired') {
-            ctx.progress.note(`export file ${fileIndex + 1} failed (${err.reason}); downloading it again`);
-            continue;
-          }
-          failedFiles.push(`file ${fileIndex + 1}: ${err.message}`);
-          pass = { ...pass, fileIndex: fileIndex + 1, line: 0 };
-          break;
-        }
-      }
-      fileIndex++;
-    }
-  } finally {
-    await session.close();
-    // Whatever a first load deferred, this pass's or a killed earlier one's (which this one resumed).
-    if (deferred.length > 0) ctx.progress.note(`building ${deferred.join(', ')} after the first load`);
-    await ensureFindingIndexes(ctx.store);
-  }
-
-  if (failedFiles.length > 0) {
-    // A pass that missed a file must not close anything (design.md 5); the next full run redoes it.
-    counters.outcome = 'partial';
-    counters.problem = `not every export file could be read: ${failedFiles.join('; ')}`;
-    await ctx.checkpoints.clear(connector.id, VULNERABILITIES_STREAM);
-    return { snapshotTime: pass.generatedTime };
-  }
-  // A first load wrote every finding the connector holds: none to close.
-  await finishPass(ctx, counters, pass, firstLoad);
-  return { snapshotTime: pass.generatedTime };
-}
-
-async function readOneFile(
-  ctx: SyncContext,
-  counters: StreamCounters,
-  session: SnapshotSession,
-  url: string,
-  pass: FullPassCheckpoint,
-  fileIndex: number,
-  keep: (f: NormalizedFinding) => boolean,
-): Promise<void> {
-  // Lines before this were stored by an earlier attempt or an interrupted run.
-  const skipLines = pass.fileIndex === fileIndex ? pass.line : 0;
-  let line = 0;
+  /** The last position whose batch is stored. */
+  let stored = { fileIndex: pass.fileIndex, line: pass.line };
   /** Devices with any row (with or without a CVE) since the last flush. */
   let scanned = new Set<string>();
-  const flush = async () => {
-    const checkpoint = { ...pass, fileIndex, line };
-    const written = line;
-    // The batch is stored while the next one is parsed; the pass moves on when it is stored.
+  const failedFiles: string[] = [];
+  const flush = async (fileIndex: number, line: number) => {
+    const checkpoint: FullPassCheckpoint = { ...pass, fileIndex, line };
+    // The batch is stored while the next one is parsed; the position moves on when it is stored.
     await session.flush(
       {
         scanned,
@@ -199,61 +121,113 @@ async function readOneFile(
       },
       (result) => {
         count(counters, result);
-        pass.fileIndex = fileIndex;
-        pass.line = written;
+        stored = { fileIndex, line };
       },
     );
     scanned = new Set();
   };
-  let emptyBody = false;
-  const batches = readExportFileBatches(ctx.client.transport, url, {
-    batchSize: READ_BATCH,
-    onDone: (summary) => {
-      emptyBody = summary.empty;
-    },
-    onRejected: (reason) => {
-      line++;
-      if (line > skipLines) {
-        counters.fetched++;
-        reject(counters, reason);
-        noteRejectedRow(pass, undefined);
-      }
-    },
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-  });
+  const flushFull = async (fileIndex: number, line: number) => {
+    await flush(fileIndex, line);
+    ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
+  };
+  let readResult: Awaited<ReturnType<ExportSnapshotReader['read']>>;
   try {
-    for await (const records of batches) {
-      for (const raw of records) {
-        line++;
-        if (line <= skipLines) continue;
-        takeRow(ctx, counters, pass, session, scanned, keep, raw);
-      }
-      if (session.size >= BATCH) {
-        await flush();
-        ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
-      }
-    }
-    if (emptyBody) {
-      // A 0-byte body is not even an empty gzip stream: a broken download, not an empty partition.
-      // Trusting it would close every finding of the file's devices.
-      throw new ExportFileError('truncated', 'the export file arrived empty (0 bytes, not a gzip stream)');
-    }
-    await flush();
-  } catch (err) {
-    // A retry of this file starts after the last line stored, so every batch sent must land first,
-    // and what was read after it is read again.
-    session.discard();
-    await session.drain();
-    throw err;
+    readResult = await reader.read(
+      snapshot,
+      {
+        // Returns a promise only when a batch is sent, so the other calls cost no await.
+        records: (records, fileIndex, line) => {
+          for (const raw of records) takeRow(ctx, counters, pass, session, scanned, keep, raw);
+          if (session.size >= BATCH) return flushFull(fileIndex, line);
+          return undefined;
+        },
+        badLine: (reason) => {
+          counters.fetched++;
+          reject(counters, reason);
+          pass.rejected++;
+        },
+        // The file's last batch may still be in flight: the next file's first overlaps it, and the
+        // pass closes nothing before the session is closed (drained).
+        fileDone: flushFull,
+        // Another attempt starts after the last line stored, so every batch sent must land first,
+        // and what was read after it is read again.
+        fileAborted: async (fileIndex) => {
+          session.discard();
+          scanned = new Set();
+          await session.drain();
+          return stored.fileIndex === fileIndex ? stored.line : 0;
+        },
+        fileFailed: (failure) => {
+          failedFiles.push(describeFailedFile(reader.endpoint, failure));
+          pass.failedFiles++;
+        },
+        snapshotChanged: async (fresh: ExportSnapshot) => {
+          await session.close();
+          pass = newPass(fresh.generatedTime);
+          stored = { fileIndex: 0, line: 0 };
+          scanned = new Set();
+          // The old snapshot's rows are stored now: the new pass must look its keys up.
+          firstLoad = false;
+          session = openSession(ctx, pass, false);
+        },
+      },
+      { fileIndex: pass.fileIndex, line: pass.line },
+    );
+  } finally {
+    await session.close();
+    // Whatever a first load deferred, this pass's or a killed earlier one's (which this one resumed).
+    if (deferred.length > 0) ctx.progress.note('building the CVE index after the first load');
+    await ensureFindingIndexes(ctx.store);
   }
-  // The file's last batch may still be in flight: the next file's first overlaps it, and the pass
-  // closes nothing before the session is closed (drained).
-  ctx.progress.update(VULNERABILITIES_STREAM, counters.fetched);
+
+  const problem = exportPassProblem({
+    failedFiles:
+      pass.failedFiles > failedFiles.length
+        ? [`${pass.failedFiles - failedFiles.length} before the interrupted run stopped`, ...failedFiles]
+        : failedFiles,
+    rejected: pass.rejected,
+  });
+  if (problem) {
+    // A pass that missed a file or a row must not close anything; the next full run redoes it.
+    counters.outcome = 'partial';
+    counters.problem = problem;
+    await ctx.checkpoints.clear(connector.id, VULNERABILITIES_STREAM);
+    return { snapshotTime: readResult.snapshot.generatedTime };
+  }
+  // A first load wrote every finding the connector holds: none to close.
+  await finishPass(ctx, counters, pass, firstLoad);
+  return { snapshotTime: pass.generatedTime };
 }
 
 /**
- * One row of a full snapshot, from either source: parsed (a bad row is counted and its device kept
- * from the sweep), its device marked scanned, and, when it is a finding the connector keeps, scored
+ * The saved pass over `snapshot`, if one is there and can be trusted: a checkpoint that does not
+ * validate, belongs to another snapshot or points outside this one is dropped with a note.
+ */
+async function readSavedPass(
+  ctx: SyncContext,
+  snapshot: ExportSnapshot,
+): Promise<FullPassCheckpoint | undefined> {
+  const saved = await ctx.checkpoints.read(
+    ctx.connector.id,
+    VULNERABILITIES_STREAM,
+    FullPassCheckpointSchema,
+  );
+  if (!saved) return undefined;
+  let why: string | undefined;
+  if ('invalid' in saved) why = `the saved checkpoint is not usable (${saved.invalid})`;
+  else if (Date.parse(saved.value.generatedTime) !== Date.parse(snapshot.generatedTime))
+    why = 'the snapshot changed since the interrupted run';
+  else if (saved.value.fileIndex >= snapshot.files.length)
+    why = `the saved checkpoint points at file ${saved.value.fileIndex + 1} of a snapshot of ${snapshot.files.length}`;
+  if (why === undefined && 'value' in saved) return saved.value;
+  ctx.progress.note(`${why}; starting the snapshot over`);
+  await ctx.checkpoints.clear(ctx.connector.id, VULNERABILITIES_STREAM);
+  return undefined;
+}
+
+/**
+ * One row of a full snapshot, from either source: parsed (a bad row is counted, and then the pass
+ * closes nothing), its device marked scanned, and, when it is a finding the connector keeps, scored
  * and handed to the session.
  */
 function takeRow(
@@ -269,7 +243,7 @@ function takeRow(
   const parsed = parseRecord(VulnerabilityRowSchema, raw);
   if (!parsed.ok) {
     reject(counters, parsed.reason);
-    noteRejectedRow(pass, raw);
+    pass.rejected++;
     return;
   }
   scanned.add(parsed.value.deviceId.toLowerCase());
@@ -317,24 +291,22 @@ export function batchContext(ctx: SyncContext, seenToken: number): FindingBatchC
 }
 
 /**
- * A complete pass: close what vanished (except on devices with rejected rows, whose findings we could
- * not read), remember the snapshot for the next delta, drop the checkpoint.
+ * A complete pass (every row read and stored): close what vanished, remember the snapshot for the
+ * next delta, drop the checkpoint.
  */
 async function finishPass(
   ctx: SyncContext,
   counters: StreamCounters,
-  pass: Pick<FullPassCheckpoint, 'seenToken' | 'generatedTime' | 'rejectedDevices' | 'unattributable'>,
+  pass: Pick<FullPassCheckpoint, 'seenToken' | 'generatedTime'>,
   /** Nothing can have vanished: the sweep (a scan of every open finding) is skipped. */
   firstLoad = false,
 ) {
-  if (pass.unattributable) {
-    counters.problem = `${pass.unattributable} rejected rows name no device, so this pass closed no findings`;
-  } else if (!firstLoad) {
+  if (!firstLoad) {
     counters.closed += await ctx.findings.sweep(
       batchContext(ctx, pass.seenToken),
       pass.generatedTime,
       ctx.runId,
-      pass.rejectedDevices ?? [],
+      [],
     );
   }
   await setVulnerabilityWatermark(ctx, pass.generatedTime, true);
@@ -360,6 +332,8 @@ async function syncFromJson(ctx: SyncContext): Promise<{ snapshotTime: string }>
     generatedTime: snapshotTime,
     fileIndex: 0,
     line: 0,
+    rejected: 0,
+    failedFiles: 0,
   };
   ctx.progress.start(VULNERABILITIES_STREAM);
   const session = openSession(ctx, pass);
@@ -394,6 +368,13 @@ async function syncFromJson(ctx: SyncContext): Promise<{ snapshotTime: string }>
       return { snapshotTime };
     }
     throw err;
+  }
+  const problem = exportPassProblem({ failedFiles: [], rejected: pass.rejected });
+  if (problem) {
+    counters.outcome = 'partial';
+    counters.problem = problem;
+    await ctx.checkpoints.clear(ctx.connector.id, VULNERABILITIES_STREAM);
+    return { snapshotTime };
   }
   await finishPass(ctx, counters, pass);
   return { snapshotTime };
