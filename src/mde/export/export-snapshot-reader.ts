@@ -215,6 +215,7 @@ export class ExportSnapshotReader {
     const batches = readExportFileBatches(this.client.transport, result.snapshot.files[fileIndex]!, {
       batchSize: this.options.batchSize ?? 1000,
       sleep: this.client.time.sleep,
+      onRetry: this.client.onRetry,
       onRejected: (reason) => {
         line++;
         if (line <= skip) return;
