@@ -69,7 +69,7 @@ export function registerTestCredentialsCommand(program: Command, globals: () => 
     .requiredOption('--connector <name>', 'the connector')
     .option('--ca-file <path>', 'extra CA certificates (PEM) to trust')
     .action(async (flags: { connector: string; caFile?: string }) => {
-      const ctx = await openCliContext(globals());
+      const ctx = await openCliContext(globals(), 'existing');
       const checks: Check[] = [];
       try {
         const repo = new ConnectorRepository(ctx.store, ctx.secrets);

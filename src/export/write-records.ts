@@ -3,8 +3,20 @@ import type { Writable } from 'node:stream';
 import { csvCell } from './csv-cell.js';
 import type { ExportFormat } from './export-kinds.js';
 
+/** Writes with back-pressure; a destination that failed or closed stops the writer instead of hanging it. */
 async function write(out: Writable, text: string): Promise<void> {
+  if (out.errored) throw out.errored;
+  if (out.destroyed) throw new Error('the output was closed');
+  // `once` rejects when the stream emits 'error' while it waits.
   if (!out.write(text)) await once(out, 'drain');
+}
+
+export interface WriteRecordsOptions {
+  /**
+   * The CSV columns when there is no record to take them from, so an empty CSV export still has its
+   * header row. Called only then.
+   */
+  emptyColumns?: () => Promise<readonly string[]>;
 }
 
 /**
@@ -15,6 +27,7 @@ export async function writeRecords(
   records: AsyncIterable<Record<string, unknown>>,
   format: ExportFormat,
   out: Writable,
+  options: WriteRecordsOptions = {},
 ): Promise<number> {
   let count = 0;
   let columns: string[] | undefined;
@@ -38,6 +51,10 @@ export async function writeRecords(
     }
   }
   if (format === 'json') buffer += count === 0 ? ']\n' : '\n]\n';
+  if (format === 'csv' && count === 0 && options.emptyColumns) {
+    const header = await options.emptyColumns();
+    if (header.length > 0) buffer += `${header.map(csvCell).join(',')}\r\n`;
+  }
   if (buffer) await write(out, buffer);
   return count;
 }
