@@ -23,7 +23,7 @@ export class SecretKeyError extends Error {
   readonly code = 'secret-key' as const;
 }
 
-/** Where the key came from, as messages name it: the variable, or the file's path. */
+/** The key and where it came from, as messages name it: `from MDEC_MASTER_KEY`, `in /path/to/file`. */
 interface LoadedKey {
   key: Buffer;
   source: string;
@@ -44,7 +44,7 @@ export class SecretBox {
     private readonly missing: string,
   ) {}
 
-  static fromKey(key: Buffer, source = 'the given key'): SecretBox {
+  static fromKey(key: Buffer, source = 'given in code'): SecretBox {
     if (key.length !== 32) throw new Error('the master key must be 32 bytes');
     return new SecretBox(() => ({ key, source }), source);
   }
@@ -57,7 +57,7 @@ export class SecretBox {
     const fromEnv = env.MDEC_MASTER_KEY?.trim();
     if (fromEnv) {
       return new SecretBox(
-        () => ({ key: parseKey(fromEnv, 'MDEC_MASTER_KEY'), source: 'MDEC_MASTER_KEY' }),
+        () => ({ key: parseKey(fromEnv, 'MDEC_MASTER_KEY'), source: 'from MDEC_MASTER_KEY' }),
         'MDEC_MASTER_KEY',
       );
     }
@@ -103,9 +103,8 @@ export class SecretBox {
         'utf8',
       );
     } catch {
-      const tried = loaded.source === 'MDEC_MASTER_KEY' ? 'from MDEC_MASTER_KEY' : `in ${loaded.source}`;
       throw new SecretKeyError(
-        `cannot decrypt ${what} with the master key ${tried}: it is not the key that encrypted it. ${fixOf(owner, 'set the right key (MDEC_MASTER_KEY, or the key file saved with this database)')}`,
+        `cannot decrypt ${what} with the master key ${loaded.source}: it is not the key that encrypted it. ${fixOf(owner, 'set the right key (MDEC_MASTER_KEY, or the key file saved with this database)')}`,
       );
     }
   }
@@ -148,7 +147,7 @@ function loadKeyFile(
   }
   // A key file others can read protects nothing; tighten it rather than refuse to start.
   if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
-  return { key: parseKey(readFileSync(path, 'utf8').trim(), path), source: path };
+  return { key: parseKey(readFileSync(path, 'utf8').trim(), path), source: `in ${path}` };
 }
 
 function parseKey(text: string, source: string): Buffer {
