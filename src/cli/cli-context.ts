@@ -105,7 +105,10 @@ export async function openCliContext(
   const store = await openStoreFor(flags, use, note, env);
   const secrets =
     store.location === ':memory:'
-      ? SecretBox.fromKey(Buffer.from(crypto.getRandomValues(new Uint8Array(32))), 'made for this in-memory database')
+      ? SecretBox.fromKey(
+          Buffer.from(crypto.getRandomValues(new Uint8Array(32))),
+          'made for this in-memory database',
+        )
       : SecretBox.load(env, keyFilePlan(databaseChoice(flags, env).location, env), note);
   return { store, secrets, json, note, close: () => store.close() };
 }

@@ -62,7 +62,7 @@ export function registerExportCommand(program: Command, globals: () => GlobalFla
               emptyColumns: () => exportColumns(ctx.store, kind as ExportKind),
             }),
           );
-          if (flags.out) process.stderr.write(`Wrote ${count} ${kind} to ${flags.out}.\n`);
+          if (flags.out) ctx.note(`wrote ${count} ${kind} to ${flags.out}`);
         } finally {
           await ctx.close();
         }

@@ -87,7 +87,14 @@ async function main(argv: string[]): Promise<void> {
     if (err instanceof CommanderError) {
       // Help and version are successes; every other commander error is bad usage.
       if (err.exitCode === 0) process.exit(EXIT.ok);
-      if (json) reportError(json, 'usage', err.message.replace(/^error:\s*/, ''));
+      if (json) {
+        // Commander shows the help (not written with --json) when a command is missing.
+        const message =
+          err.code === 'commander.help'
+            ? 'a command is needed; `mdec --help` lists them'
+            : err.message.replace(/^error:\s*/, '');
+        reportError(json, 'usage', message);
+      }
       process.exit(EXIT.usage);
     }
     if (interrupted) {

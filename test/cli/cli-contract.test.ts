@@ -154,7 +154,9 @@ describe('the mdec command line contract', () => {
       missing,
     ]);
     expect(add.code).toBe(2);
-    expect(add.stderr).toContain(`--client-secret-file: cannot read ${missing}: ENOENT (no such file or directory)`);
+    expect(add.stderr).toContain(
+      `--client-secret-file: cannot read ${missing}: ENOENT (no such file or directory)`,
+    );
     const set = await mdec(['scoring', 'set', '--connector', 'lab', '--file', join(dir, 'nowhere.csv')]);
     expect(set.code).toBe(2);
     expect(set.stderr).toContain(`--file: cannot read ${join(dir, 'nowhere.csv')}: ENOENT`);
@@ -187,7 +189,7 @@ describe('the mdec command line contract', () => {
     expect(existsSync(caCertFile)).toBe(true);
     child.kill(signal);
     const [code] = (await once(child, 'exit')) as [number];
-    expect(code).toBe(exit);
     expect(existsSync(caCertFile)).toBe(false);
+    expect(code).toBe(exit);
   });
 });

@@ -90,7 +90,16 @@ describe('the master key of a database', () => {
     expect(existsSync(keyFile)).toBe(false);
 
     // The fix the message gives works: enter the secret again, sealed with a new key.
-    const edit = await mdec(['--db', db, 'connector', 'edit', '--name', 'lab', '--client-secret-env', 'MDE_SECRET']);
+    const edit = await mdec([
+      '--db',
+      db,
+      'connector',
+      'edit',
+      '--name',
+      'lab',
+      '--client-secret-env',
+      'MDE_SECRET',
+    ]);
     expect(edit.code, edit.stderr).toBe(0);
     expect((await mdec(['--db', db, 'test-credentials', '--connector', 'lab'])).code).toBe(0);
     expect(readFileSync(keyFile, 'utf8')).not.toBe(original);

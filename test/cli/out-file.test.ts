@@ -102,10 +102,26 @@ describe.each(STORE_KINDS)('mdec export --out on %s', (kind) => {
     writeFileSync(scoring, 'old');
     expect((await mdec(full, ['mapping', 'show', '--connector', 'lab', '--out', mapping])).code).toBe(0);
     expect(readFileSync(mapping, 'utf8')).toMatch(/^[a-zA-Z]+,/);
-    const show = await mdec(full, ['scoring', 'show', '--connector', 'lab', '--format', 'json', '--out', scoring]);
+    const show = await mdec(full, [
+      'scoring',
+      'show',
+      '--connector',
+      'lab',
+      '--format',
+      'json',
+      '--out',
+      scoring,
+    ]);
     expect(show.code, show.stderr).toBe(0);
     expect(JSON.parse(readFileSync(scoring, 'utf8')).rows.length).toBeGreaterThan(0);
-    const bad = await mdec(full, ['mapping', 'show', '--connector', 'lab', '--out', join(dir, 'nope', 'm.csv')]);
+    const bad = await mdec(full, [
+      'mapping',
+      'show',
+      '--connector',
+      'lab',
+      '--out',
+      join(dir, 'nope', 'm.csv'),
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--out: cannot write/);
   });
