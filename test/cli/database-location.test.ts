@@ -108,42 +108,51 @@ describe('where the database is, and which commands create it', () => {
     expect(run.stderr).toMatch(/holds no mdec database/);
     rmSync(db);
   });
+});
 
-  describe.skipIf(!POSTGRES_AVAILABLE)('on PostgreSQL', () => {
-    const name = `mdec_t_empty_${process.pid}`;
-    const url = new URL(PG_ADMIN_URL);
-    url.pathname = `/${name}`;
-    const admin = async (statement: string) => {
-      const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await client.connect();
-      await client.query(statement);
-      await client.end();
-    };
-    beforeAll(() => admin(`CREATE DATABASE ${name}`));
-    afterAll(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+describe.skipIf(!POSTGRES_AVAILABLE)('where the database is, on PostgreSQL', () => {
+  let dir: string;
+  const mdec = (args: string[]) =>
+    runMdec(args, { cwd: dir, env: { HOME: dir, MDEC_DB: undefined, MDE_SECRET: 's3cret-value' } });
+  const name = `mdec_t_empty_${process.pid}`;
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await client.connect();
+    await client.query(statement);
+    await client.end();
+  };
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mdec-db-'));
+    await admin(`CREATE DATABASE ${name}`);
+  });
+  afterAll(async () => {
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-    it('a reader refuses a database without the schema; a writer creates the schema and says so', async () => {
-      const read = await mdec(['--db', url.toString(), 'connector', 'list']);
-      expect(read.code).toBe(2);
-      expect(read.stderr).toMatch(/holds no mdec database/);
-      expect(read.stderr).not.toContain('mdec:mdec@');
-      const add = await mdec(['--db', url.toString(), ...ADD]);
-      expect(add.code, add.stderr).toBe(0);
-      expect(add.stderr).toMatch(/^mdec: created database at postgres:/);
-      expect(add.stderr).not.toMatch(/:mdec@/);
-      expect((await mdec(['--db', url.toString(), 'connector', 'list'])).code).toBe(0);
-    });
+  it('a reader refuses a database without the schema; a writer creates the schema and says so', async () => {
+    const read = await mdec(['--db', url.toString(), 'connector', 'list']);
+    expect(read.code).toBe(2);
+    expect(read.stderr).toMatch(/holds no mdec database/);
+    expect(read.stderr).not.toContain('mdec:mdec@');
+    const add = await mdec(['--db', url.toString(), ...ADD]);
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stderr).toMatch(/^mdec: created database at postgres:/);
+    expect(add.stderr).not.toMatch(/:mdec@/);
+    expect((await mdec(['--db', url.toString(), 'connector', 'list'])).code).toBe(0);
+  });
 
-    it('a database missing on the server is exit 2; a server out of reach is named with its address', async () => {
-      const missing = new URL(PG_ADMIN_URL);
-      missing.pathname = '/mdec_no_such_database';
-      const run = await mdec(['--db', missing.toString(), 'export', 'hosts']);
-      expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(/database "mdec_no_such_database" does not exist/);
-      const down = await mdec(['--db', 'postgres://mdec:mdec@127.0.0.1:1/x', 'migrate']);
-      expect(down.code).toBe(1);
-      expect(down.stderr).toMatch(/cannot connect to PostgreSQL at 127\.0\.0\.1:1 \(.*ECONNREFUSED.*\)/);
-      expect(down.stderr).not.toMatch(/migration/);
-    });
+  it('a database missing on the server is exit 2; a server out of reach is named with its address', async () => {
+    const missing = new URL(PG_ADMIN_URL);
+    missing.pathname = '/mdec_no_such_database';
+    const run = await mdec(['--db', missing.toString(), 'export', 'hosts']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/database "mdec_no_such_database" does not exist/);
+    const down = await mdec(['--db', 'postgres://mdec:mdec@127.0.0.1:1/x', 'migrate']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/cannot connect to PostgreSQL at 127\.0\.0\.1:1 \(.*ECONNREFUSED.*\)/);
+    expect(down.stderr).not.toMatch(/migration/);
   });
 });
