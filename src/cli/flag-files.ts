@@ -3,14 +3,14 @@ import { UsageError } from './usage-error.js';
 
 /**
  * A file-system error as users read it: `ENOENT (no such file or directory)`, without Node's
- * `, open '/path'` tail, since the message names the path already.
+ * `, open '/path'` or `, write` tail, since the message names the path already.
  */
 export function fileErrorReason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (typeof e?.code === 'string' && typeof e.message === 'string') {
     const text = e.message
       .replace(new RegExp(`^${e.code}:\\s*`), '')
-      .replace(/,\s*\w+\s+'[^']*'(\s*->\s*'[^']*')?$/, '');
+      .replace(/,\s*\w+(\s+'[^']*'(\s*->\s*'[^']*')?)?$/, '');
     return `${e.code} (${text})`;
   }
   return err instanceof Error ? err.message : String(err);

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_KINDS } from '../../src/export/export-kinds.js';
-import { completion, connectorAddArgs, runMdec, spawnMdec } from '../helpers/cli-runner.js';
+import { completion, connectorAddArgs, ROOT, runMdec, spawnMdec } from '../helpers/cli-runner.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
 
@@ -71,6 +72,39 @@ describe.each(STORE_KINDS)('mdec export --out on %s', (kind) => {
     }
     expect(readFileSync(out, 'utf8')).toBe('the previous export\n');
     expect(leftovers(dir, ['alerts.json', 'hosts.csv'])).toEqual([]);
+  });
+
+  it('a write that fails mid-way (file too large) keeps the previous file and removes the partial one', async () => {
+    const out = join(dir, 'findings.json');
+    writeFileSync(out, 'the previous export\n');
+    // A file-size limit of 32 KiB makes the export's writes fail after the first ones succeeded.
+    const run = await completion(
+      spawn(
+        'sh',
+        [
+          '-c',
+          'ulimit -f 32; exec "$0" "$@"',
+          process.execPath,
+          `${ROOT}bin/mdec.js`,
+          '--db',
+          full.location,
+          'export',
+          'findings',
+          '--out',
+          out,
+        ],
+        {
+          cwd: dir,
+          env: { ...process.env, HOME: dir, MDEC_MASTER_KEY: '11'.repeat(32) },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      ),
+    );
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toBe(`mdec: --out: cannot write ${out}: EFBIG (file too large)\n`);
+    expect(readFileSync(out, 'utf8')).toBe('the previous export\n');
+    expect(leftovers(dir, ['findings.json', 'hosts.csv', 'alerts.json'])).toEqual([]);
+    rmSync(out);
   });
 
   it('a place that cannot be written is bad input naming --out, and nothing is created', async () => {
