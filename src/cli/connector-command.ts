@@ -111,7 +111,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
       const options = optionsFromFlags(flags);
       const schedule = scheduleFromFlags(flags.schedule) ?? null;
       const active = activeFromFlags(flags) ?? true;
-      const ctx = await openCliContext(globals());
+      const ctx = await openCliContext(globals(), 'create');
       try {
         const repo = new ConnectorRepository(ctx.store, ctx.secrets);
         if (await repo.byName(flags.name))
@@ -143,7 +143,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
     .option('--rename <name>', 'give the connector a new name')
     .action(async (flags: ConnectorFlags & { rename?: string }) => {
       if (!flags.name) throw new UsageError('--name is required: the connector to change');
-      const ctx = await openCliContext(globals());
+      const ctx = await openCliContext(globals(), 'existing');
       try {
         const repo = new ConnectorRepository(ctx.store, ctx.secrets);
         const current = await repo.byName(flags.name);
@@ -176,7 +176,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
     .command('list')
     .description('list connectors')
     .action(async () => {
-      const ctx = await openCliContext(globals());
+      const ctx = await openCliContext(globals(), 'existing');
       try {
         const all = await new ConnectorRepository(ctx.store, ctx.secrets).list();
         if (ctx.json) printJson(all.map(describeConnector));
@@ -206,7 +206,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
     .description('show one connector (never its secret)')
     .requiredOption('--name <name>', 'the connector')
     .action(async (flags: { name: string }) => {
-      const ctx = await openCliContext(globals());
+      const ctx = await openCliContext(globals(), 'existing');
       try {
         const c = await new ConnectorRepository(ctx.store, ctx.secrets).byName(flags.name);
         if (!c) throw new UsageError(`--name: no connector named "${flags.name}"`);
@@ -230,7 +230,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
     .requiredOption('--name <name>', 'the connector')
     .option('--purge-hosts', 'also delete the hosts no other connector reports')
     .action(async (flags: { name: string; purgeHosts?: boolean }) => {
-      const ctx = await openCliContext(globals());
+      const ctx = await openCliContext(globals(), 'existing');
       try {
         const repo = new ConnectorRepository(ctx.store, ctx.secrets);
         const c = await repo.byName(flags.name);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { resolveEndpoints } from '../mde/cloud-endpoints.js';
 import { ConfigError } from '../mde/mde-errors.js';
 import type { ConnectorCredentials, NewConnector } from '../store/connector-repository.js';
@@ -11,6 +10,7 @@ import {
   parseConnectorOptions,
 } from '../sync/connector-options.js';
 import { parseIdentificationRulesFlag } from '../sync/identification-rules-option.js';
+import { readFlagFile } from './flag-files.js';
 import { UsageError } from './usage-error.js';
 
 /** The flags of `mdec connector add|edit` (design.md 6), as commander hands them over. */
@@ -186,13 +186,7 @@ export function credentialsFromFlags(
 }
 
 function readText(flag: string, path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `--${flag}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
-  }
+  return readFlagFile(`--${flag}`, path);
 }
 
 /** Checks identity, cloud and endpoints; shared by add and edit. */

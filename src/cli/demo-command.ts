@@ -48,7 +48,7 @@ export function registerDemoCommand(program: Command, globals: () => GlobalFlags
         followRealTime: true,
       });
       say(`Simulated tenant of ${flags.devices} devices at ${sim.info.apiUrl}\n`);
-      const ctx = await openCliContext(globals());
+      const ctx = await openCliContext(globals(), 'create');
       try {
         const repo = new ConnectorRepository(ctx.store, ctx.secrets);
         const settings = {

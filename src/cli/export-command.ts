@@ -1,18 +1,16 @@
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { EXPORT_FORMATS, EXPORT_KINDS, type ExportFormat, type ExportKind } from '../export/export-kinds.js';
 import { QUERY_SPECS } from '../export/query-fields.js';
-import { readRecords } from '../export/read-records.js';
+import { exportColumns, readRecords } from '../export/read-records.js';
 import { writeRecords } from '../export/write-records.js';
 import { compileQuery } from '../normalize/query/compile-query.js';
 import { QuerySyntaxError } from '../normalize/query/query-ast.js';
 import { ConnectorRepository } from '../store/connector-repository.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
+import { writeOutput } from './output.js';
 import { UsageError } from './usage-error.js';
 
-/** `mdec export KIND --format json|ndjson|csv [--connector NAME] [--out FILE]` (design.md 6). */
+/** `mdec export KIND --format json|ndjson|csv [--connector NAME] [--out FILE]` (docs/operations.md). */
 export function registerExportCommand(program: Command, globals: () => GlobalFlags): void {
   program
     .command('export')
@@ -20,7 +18,7 @@ export function registerExportCommand(program: Command, globals: () => GlobalFla
     .argument('<kind>', EXPORT_KINDS.join(' | '))
     .option('--format <format>', 'json, ndjson or csv', 'json')
     .option('--connector <name>', 'only what this connector brought in')
-    .option('--out <file>', 'write to a file instead of standard output')
+    .option('--out <file>', 'write to this file (replaced only once the export is complete)')
     .option(
       '--query <query>',
       'only matching records (docs/queries.md), e.g. "severity>=high AND status:open" or "os:Windows NOT tag:lab"',
@@ -47,7 +45,7 @@ export function registerExportCommand(program: Command, globals: () => GlobalFla
             throw err;
           }
         }
-        const ctx = await openCliContext(globals());
+        const ctx = await openCliContext(globals(), 'existing');
         try {
           let connectorId: number | undefined;
           if (flags.connector) {
@@ -55,17 +53,16 @@ export function registerExportCommand(program: Command, globals: () => GlobalFla
             if (!c) throw new UsageError(`--connector: no connector named "${flags.connector}"`);
             connectorId = c.id;
           }
-          const out: Writable = flags.out ? createWriteStream(flags.out) : process.stdout;
           const records = readRecords(ctx.store, kind as ExportKind, {
             ...(connectorId === undefined ? {} : { connectorId }),
             ...(where ? { where } : {}),
           });
-          const count = await writeRecords(records, flags.format as ExportFormat, out);
-          if (flags.out) {
-            out.end();
-            await once(out, 'finish');
-            process.stderr.write(`Wrote ${count} ${kind} to ${flags.out}.\n`);
-          }
+          const count = await writeOutput(flags.out, (out) =>
+            writeRecords(records, flags.format as ExportFormat, out, {
+              columns: () => exportColumns(ctx.store, kind as ExportKind),
+            }),
+          );
+          if (flags.out) ctx.note(`wrote ${count} ${kind} to ${flags.out}`);
         } finally {
           await ctx.close();
         }

@@ -13,7 +13,7 @@ import { transformMapRows } from '../normalize/transform-map.js';
 import { type Connector, ConnectorRepository } from '../store/connector-repository.js';
 import { TransformMapConflictError, TransformMapRepository } from '../store/transform-map-repository.js';
 import { type CliContext, type GlobalFlags, openCliContext } from './cli-context.js';
-import { printJson } from './output.js';
+import { printJson, writeOutput } from './output.js';
 import { UsageError } from './usage-error.js';
 
 const FORMATS = ['csv', 'json', 'ndjson'] as const;
@@ -30,7 +30,7 @@ async function withConnector<T>(
   name: string,
   work: (ctx: CliContext, connector: Connector, maps: TransformMapRepository) => Promise<T>,
 ): Promise<T> {
-  const ctx = await openCliContext(globals);
+  const ctx = await openCliContext(globals, 'existing');
   try {
     const connector = await new ConnectorRepository(ctx.store, ctx.secrets).byName(name);
     if (!connector) throw new UsageError(`--connector: no connector named "${name}"`);
@@ -72,7 +72,8 @@ export function registerMappingCommand(program: Command, globals: () => GlobalFl
     .description('print the mapping in force (default rows + custom fields); the default subcommand')
     .requiredOption('--connector <name>', 'the connector')
     .option('--format <format>', 'csv, json or ndjson', 'csv')
-    .action(async (flags: { connector: string; format: string }) => {
+    .option('--out <file>', 'write to this file (replaced only once complete)')
+    .action(async (flags: { connector: string; format: string; out?: string }) => {
       if (!FORMATS.includes(flags.format as never)) {
         throw new UsageError(`--format must be csv, json or ndjson (got "${flags.format}")`);
       }
@@ -81,7 +82,9 @@ export function registerMappingCommand(program: Command, globals: () => GlobalFl
         async function* records() {
           for (const r of rows) yield { ...r };
         }
-        await writeRecords(records(), flags.format as (typeof FORMATS)[number], process.stdout);
+        await writeOutput(flags.out, (out) =>
+          writeRecords(records(), flags.format as (typeof FORMATS)[number], out),
+        );
       });
     });
 

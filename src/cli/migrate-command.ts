@@ -1,17 +1,18 @@
 import type { Command } from 'commander';
 import { migrateToLatest } from '../store/migrate.js';
-import { openStore } from '../store/open-store.js';
-import { databaseLocation, type GlobalFlags } from './cli-context.js';
+import { type GlobalFlags, notifier, openStoreFor } from './cli-context.js';
 import { printJson } from './output.js';
 
-/** `mdec migrate`: brings the database schema up to date (also done on every start). */
+/** `mdec migrate`: creates the database or brings its schema up to date (also done on every start). */
 export function registerMigrateCommand(program: Command, globals: () => GlobalFlags): void {
   program
     .command('migrate')
-    .description('create or update the database schema')
+    .description('create the database, or update its schema')
     .action(async () => {
       const flags = globals();
-      const store = await openStore(databaseLocation(flags), { migrate: false });
+      const store = await openStoreFor(flags, 'create', notifier(flags.json ?? false), process.env, {
+        migrate: false,
+      });
       try {
         const result = await migrateToLatest(store);
         const applied = (result.results ?? [])
@@ -21,7 +22,7 @@ export function registerMigrateCommand(program: Command, globals: () => GlobalFl
         else {
           process.stdout.write(
             applied.length
-              ? `Applied ${applied.join(', ')} to ${store.location}.\n`
+              ? `Brought ${store.location} up to date (${applied.length} schema ${applied.length === 1 ? 'update' : 'updates'} applied).\n`
               : `${store.location} is up to date.\n`,
           );
         }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { writeRecords } from '../export/write-records.js';
@@ -13,7 +12,8 @@ import { type Connector, ConnectorRepository } from '../store/connector-reposito
 import { type RescoreConnectorResult, rescoreConnector } from '../store/rescore-connector.js';
 import { ScoringMapRepository } from '../store/scoring-map-repository.js';
 import { type CliContext, type GlobalFlags, openCliContext } from './cli-context.js';
-import { printJson, printTable } from './output.js';
+import { readFlagFile } from './flag-files.js';
+import { printJson, printTable, writeOutput } from './output.js';
 import { terminalProgress } from './terminal-progress.js';
 import { UsageError } from './usage-error.js';
 
@@ -60,38 +60,43 @@ export function registerScoringCommand(program: Command, globals: () => GlobalFl
     .description('print the scoring map in force (a table, or --format json|csv)')
     .requiredOption('--connector <name>', 'the connector')
     .option('--format <format>', 'json or csv (the layout `scoring set --file` reads)')
-    .action(async (flags: { connector: string; format?: string }) => {
+    .option('--out <file>', 'write to this file (replaced only once complete)')
+    .action(async (flags: { connector: string; format?: string; out?: string }) => {
       if (flags.format !== undefined && !(SCORING_FILE_FORMATS as readonly string[]).includes(flags.format))
         throw new UsageError(`--format must be json or csv (got "${flags.format}")`);
-      const ctx = await openCliContext(globals());
+      const ctx = await openCliContext(globals(), 'existing');
       try {
         const connector = await connectorNamed(ctx, flags.connector);
         const stored = await new ScoringMapRepository(ctx.store).get(connector.id);
         const format = flags.format ?? (ctx.json ? 'json' : undefined);
-        if (format === 'json') {
-          printJson(
-            ctx.json ? { connector: connector.name, custom: stored.custom, ...stored.map } : stored.map,
-          );
-        } else if (format === 'csv') {
-          await writeRecords(
-            (async function* () {
-              yield* scoringMapRecords(stored.map);
-            })(),
-            'csv',
-            process.stdout,
-          );
-        } else {
-          process.stdout.write(
-            `Scoring map of "${connector.name}" (${stored.custom ? `set ${stored.updatedAt}` : 'the built-in default'}):\n`,
-          );
-          printTable(
-            ['#', 'source value', 'severity', 'score'],
-            stored.map.rows.map((r, i) => [String(i + 1), r.match, String(r.severity), String(r.score)]),
-          );
-          process.stdout.write(
-            `Default (no row matches): severity ${stored.map.defaultSeverity}, score ${stored.map.defaultScore}\n`,
-          );
-        }
+        await writeOutput(flags.out, async (out) => {
+          if (format === 'json') {
+            printJson(
+              ctx.json ? { connector: connector.name, custom: stored.custom, ...stored.map } : stored.map,
+              out,
+            );
+          } else if (format === 'csv') {
+            await writeRecords(
+              (async function* () {
+                yield* scoringMapRecords(stored.map);
+              })(),
+              'csv',
+              out,
+            );
+          } else {
+            out.write(
+              `Scoring map of "${connector.name}" (${stored.custom ? `set ${stored.updatedAt}` : 'the built-in default'}):\n`,
+            );
+            printTable(
+              ['#', 'source value', 'severity', 'score'],
+              stored.map.rows.map((r, i) => [String(i + 1), r.match, String(r.severity), String(r.score)]),
+              out,
+            );
+            out.write(
+              `Default (no row matches): severity ${stored.map.defaultSeverity}, score ${stored.map.defaultScore}\n`,
+            );
+          }
+        });
       } finally {
         await ctx.close();
       }
@@ -112,12 +117,7 @@ export function registerScoringCommand(program: Command, globals: () => GlobalFl
             : `--format must be json or csv (got "${flags.format}")`,
         );
       }
-      let text: string;
-      try {
-        text = readFileSync(flags.file, 'utf8');
-      } catch (err) {
-        throw new UsageError(`--file: cannot read "${flags.file}" (${(err as Error).message})`);
-      }
+      const text = readFlagFile('--file', flags.file);
       let map: ReturnType<typeof parseScoringMapFile>;
       try {
         map = parseScoringMapFile(text, format);
@@ -125,14 +125,16 @@ export function registerScoringCommand(program: Command, globals: () => GlobalFl
         if (err instanceof ScoringMapError) throw new UsageError(`--file: ${err.issues.join('; ')}`);
         throw err;
       }
-      const ctx = await openCliContext(globals());
+      const ctx = await openCliContext(globals(), 'existing');
       try {
         const connector = await connectorNamed(ctx, flags.connector);
         await new ScoringMapRepository(ctx.store).set(connector.id, map, new Date().toISOString());
         const result = await rescore(ctx, connector);
         if (ctx.json) printJson({ connector: connector.name, map, rescored: result });
         else {
-          process.stdout.write(`Scoring map of "${connector.name}" set (${map.rows.length} rows).\n`);
+          process.stdout.write(
+            `Scoring map of "${connector.name}" replaced: ${map.rows.length} ${map.rows.length === 1 ? 'row' : 'rows'}.\n`,
+          );
           printRescore(connector, result);
         }
       } finally {
@@ -145,7 +147,7 @@ export function registerScoringCommand(program: Command, globals: () => GlobalFl
     .description('put the connector back on the default scoring map and rescore its findings')
     .requiredOption('--connector <name>', 'the connector')
     .action(async (flags: { connector: string }) => {
-      const ctx = await openCliContext(globals());
+      const ctx = await openCliContext(globals(), 'existing');
       try {
         const connector = await connectorNamed(ctx, flags.connector);
         await new ScoringMapRepository(ctx.store).reset(connector.id);
@@ -165,7 +167,7 @@ export function registerScoringCommand(program: Command, globals: () => GlobalFl
     .description("rescore the connector's stored findings with its scoring map, without a sync")
     .requiredOption('--connector <name>', 'the connector')
     .action(async (flags: { connector: string }) => {
-      const ctx = await openCliContext(globals());
+      const ctx = await openCliContext(globals(), 'existing');
       try {
         const connector = await connectorNamed(ctx, flags.connector);
         const result = await rescore(ctx, connector);

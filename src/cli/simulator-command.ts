@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -7,9 +7,13 @@ import {
   simulatorOptionsFromFlags,
 } from '../simulator/simulator-options.js';
 import { startSimulator } from '../simulator/start-simulator.js';
-import { UsageError } from './usage-error.js';
+import { readFlagFile } from './flag-files.js';
+import { EXIT, UsageError } from './usage-error.js';
 
-/** `mdec simulator`: starts a simulated tenant and prints one JSON line once it listens (design.md 6). */
+/**
+ * `mdec simulator`: starts a simulated tenant and prints one JSON line once it listens. It runs until
+ * SIGINT (exit 130) or SIGTERM (exit 0); a CA file it wrote is removed however it ends.
+ */
 export function registerSimulatorCommand(program: Command): void {
   program
     .command('simulator')
@@ -32,7 +36,9 @@ export function registerSimulatorCommand(program: Command): void {
     .action(async (flags: SimulatorFlags) => {
       let options: ReturnType<typeof simulatorOptionsFromFlags>;
       try {
-        options = simulatorOptionsFromFlags(flags, (p) => readFileSync(p, 'utf8'));
+        options = simulatorOptionsFromFlags(flags, (p) =>
+          readFlagFile(p === flags.tlsCert ? '--tls-cert' : '--tls-key', p),
+        );
       } catch (err) {
         if (err instanceof OptionError) throw new UsageError(err.message);
         throw err;
@@ -41,13 +47,19 @@ export function registerSimulatorCommand(program: Command): void {
       const { caCertPem, ...info } = sim.info;
       let caCertFile: string | undefined;
       if (caCertPem) {
-        caCertFile = join(process.cwd(), `.mdec-simulator-ca-${process.pid}.pem`);
-        writeFileSync(caCertFile, caCertPem, { mode: 0o600 });
+        const file = join(process.cwd(), `.mdec-simulator-ca-${process.pid}.pem`);
+        caCertFile = file;
+        // 'exit' runs on every way out of the process but a kill -9.
+        process.on('exit', () => {
+          try {
+            unlinkSync(file);
+          } catch {}
+        });
+        writeFileSync(file, caCertPem, { mode: 0o600 });
       }
       process.stdout.write(`${JSON.stringify({ ...info, ...(caCertFile ? { caCertFile } : {}) })}\n`);
-      const stop = async () => {
-        await sim.close();
-        process.exit(0);
+      const stop = (signal: NodeJS.Signals) => {
+        void sim.close().finally(() => process.exit(signal === 'SIGINT' ? EXIT.interrupted : EXIT.ok));
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -89,7 +89,7 @@ export function registerSyncCommand(program: Command, globals: () => GlobalFlags
       if (!['full', 'delta', 'auto'].includes(flags.mode)) {
         throw new UsageError(`--mode must be full, delta or auto (got "${flags.mode}")`);
       }
-      const ctx = await openCliContext(globals());
+      const ctx = await openCliContext(globals(), 'existing');
       const abort = new AbortController();
       const onSignal = () => abort.abort(new Error('interrupted'));
       process.once('SIGINT', onSignal);

@@ -96,7 +96,7 @@ export function registerTestCredentialsCommand(program: Command, globals: () => 
     .requiredOption('--connector <name>', 'the connector')
     .option('--ca-file <path>', 'extra CA certificates (PEM) to trust, e.g. a TLS-inspecting proxy')
     .action(async (flags: { connector: string; caFile?: string }) => {
-      const ctx = await openCliContext(globals());
+      const ctx = await openCliContext(globals(), 'existing');
       const checks: Check[] = [];
       let transport: UndiciHttpTransport | undefined;
       try {

@@ -154,6 +154,32 @@ export async function* readRecords(
 }
 
 /**
+ * The columns of a `kind` export, in the order its records carry them, without reading a record: the
+ * header of every CSV export, so it does not depend on which record comes first. A record is the table's row, enriched and presented as readRecords
+ * does; a host carries its Defender fields as withDefenderFields adds them for a host with a source.
+ */
+export async function exportColumns(store: Store, kind: ExportKind): Promise<string[]> {
+  const db = store.db as unknown as AnyDb;
+  const spec = SPECS[kind];
+  const tables = await store.db.introspection.getTables();
+  const nulls = (table: string): Record<string, unknown> => {
+    const found = tables.find((t) => camelCase(t.name) === table);
+    return Object.fromEntries((found?.columns ?? []).map((c) => [camelCase(c.name), null]));
+  };
+  let template = nulls(spec.table);
+  if (kind === 'hosts') {
+    const { id: _id, hostId: _h, connectorId: _c, ...fields } = nulls('hostSources');
+    template = { ...template, connectorId: null, mergedIntoHostId: null, ...present(fields, 'defender') };
+  }
+  const [enriched] = spec.enrich ? await spec.enrich(db, [template]) : [template];
+  return Object.keys(present(enriched ?? template));
+}
+
+function camelCase(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/**
  * Hosts with their connector and Defender fields (`defender` prefix) and `mergedIntoHostId`. A host
  * several connectors report shows its most recently seen source's fields, as its own columns do
  * (README, Identification rules). A `merged` host shows the fields of the machine record that created

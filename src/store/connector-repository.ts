@@ -187,15 +187,22 @@ export class ConnectorRepository {
   async credentials(id: number): Promise<ConnectorCredentials> {
     const row = await this.store.db
       .selectFrom('connectors')
-      .select(['secretEncrypted', 'certificateEncrypted'])
+      .select(['name', 'secretEncrypted', 'certificateEncrypted'])
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
     return {
-      ...(row.secretEncrypted ? { clientSecret: this.secrets.open(row.secretEncrypted) } : {}),
+      ...(row.secretEncrypted
+        ? {
+            clientSecret: this.secrets.open(row.secretEncrypted, {
+              connector: row.name,
+              secret: 'client secret',
+            }),
+          }
+        : {}),
       ...(row.certificateEncrypted
         ? {
             certificate: JSON.parse(
-              this.secrets.open(row.certificateEncrypted),
+              this.secrets.open(row.certificateEncrypted, { connector: row.name, secret: 'certificate' }),
             ) as ConnectorCredentials['certificate'],
           }
         : {}),

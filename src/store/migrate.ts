@@ -46,12 +46,11 @@ export async function migrateToLatest(store: Pick<Store, 'db' | 'dialect'>): Pro
   });
   const result = await migrator.migrateToLatest();
   if (result.error) {
-    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
+    const reason = String((result.error as Error).message ?? result.error);
     throw new MigrationError(
-      `migration ${failed} failed: ${String((result.error as Error).message ?? result.error)}`,
-      {
-        cause: result.error,
-      },
+      failed ? `migration ${failed} failed: ${reason}` : `updating the database schema failed: ${reason}`,
+      { cause: result.error },
     );
   }
   // A first load killed before it rebuilt the findings indexes it deferred (first-load-indexes.ts)

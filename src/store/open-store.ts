@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { configureSqlite } from './configure-sqlite.js';
 import { migrateToLatest } from './migrate.js';
@@ -17,22 +17,77 @@ export interface Store {
   location: string;
   /** The better-sqlite3 handle, for prepared statements in bulk writes; absent on PostgreSQL. */
   sqlite?: BetterSqlite3.Database;
+  /** True when this open created the database (a new SQLite file, or the schema in an empty PostgreSQL database). */
+  created?: boolean;
   close(): Promise<void>;
 }
 
 export interface OpenStoreOptions {
-  /** Run pending migrations on open (design.md: "run on start"); default true. */
+  /** Run pending migrations on open ("run on start"); default true. */
   migrate?: boolean;
+  /**
+   * Whether a database that does not exist yet is created; default true. When false, a missing SQLite
+   * file, or a database without the schema, is refused with DatabaseMissingError.
+   */
+  create?: boolean;
+}
+
+/** The database named does not exist (or holds no schema) and was not to be created. */
+export class DatabaseMissingError extends Error {
+  readonly code = 'database-missing' as const;
+  constructor(
+    message: string,
+    /** `mdec`: creating mdec's database (or schema) fixes it; `server`: a PostgreSQL database must be created first. */
+    readonly createdBy: 'mdec' | 'server' = 'mdec',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The location is neither a file path nor a `postgres://` URL (`mysql://...`, `http://...`). */
+export class DatabaseLocationError extends Error {
+  readonly code = 'database-location' as const;
+}
+
+/** The PostgreSQL server cannot be reached or refuses the connection. */
+export class DatabaseConnectError extends Error {
+  readonly code = 'database-connect' as const;
+}
+
+/** Refuses a URL of a scheme the store does not speak; a plain path (or `C:\...`) is a SQLite file. */
+export function checkDatabaseLocation(location: string): void {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1];
+  if (scheme && dialectOf(location) !== 'postgres') {
+    throw new DatabaseLocationError(
+      `"${scheme}://" is not a database mdec can use; give a SQLite file path or a postgres:// URL`,
+    );
+  }
 }
 
 /** Opens SQLite (WAL mode) or PostgreSQL from a path or `postgres://` URL, and migrates it. */
 export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
+  checkDatabaseLocation(location);
+  const create = options.create ?? true;
   const dialect = dialectOf(location);
   let store: Store;
   if (dialect === 'sqlite') {
-    if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
-    const sqlite = new BetterSqlite3(location);
-    configureSqlite(sqlite);
+    const memory = location === ':memory:';
+    const fresh = !memory && !existsSync(location);
+    if (fresh && !create) throw new DatabaseMissingError(`no database at ${location}`);
+    if (fresh) mkdirSync(dirname(location), { recursive: true });
+    let sqlite: BetterSqlite3.Database;
+    try {
+      sqlite = new BetterSqlite3(location, { fileMustExist: !memory && !create });
+      configureSqlite(sqlite);
+    } catch (err) {
+      throw new DatabaseConnectError(
+        `cannot open the SQLite database ${location}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
     const db = new Kysely<Database>({
       dialect: withStoreErrors(new SqliteDialect({ database: sqlite })),
       plugins: [new CamelCasePlugin()],
@@ -48,9 +103,70 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
       plugins: [new CamelCasePlugin()],
     });
     store = { db, dialect, location: redactUrl(location), close: () => db.destroy() };
+    await checkConnection(store, location);
   }
-  if (options.migrate ?? true) await migrateToLatest(store);
+  try {
+    const hasSchema = await schemaExists(store);
+    if (!hasSchema && !create) {
+      throw new DatabaseMissingError(
+        store.dialect === 'sqlite'
+          ? `${location} holds no mdec database`
+          : `the PostgreSQL database ${store.location} holds no mdec database`,
+      );
+    }
+    store.created = !hasSchema;
+    if (options.migrate ?? true) await migrateToLatest(store);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   return store;
+}
+
+/** Whether the store holds mdec's schema (its migrations table). */
+async function schemaExists(store: Store): Promise<boolean> {
+  const found =
+    store.dialect === 'sqlite'
+      ? await sql<{
+          n: number;
+        }>`select count(*) as n from sqlite_master where type = 'table' and name = 'schema_migrations'`.execute(
+          store.db,
+        )
+      : await sql<{
+          n: number;
+        }>`select count(*)::int as n where to_regclass('schema_migrations') is not null`.execute(store.db);
+  return Number(found.rows[0]?.n ?? 0) > 0;
+}
+
+/** A first query, so a server that cannot be reached is named as such, not as a failed migration. */
+async function checkConnection(store: Store, url: string): Promise<void> {
+  try {
+    await sql`select 1`.execute(store.db);
+  } catch (err) {
+    await store.close().catch(() => {});
+    const e = err as { code?: string; message?: string; errors?: Array<{ code?: string; message?: string }> };
+    const at = serverOf(url);
+    // 3D000: the database does not exist on the server; mdec creates schemas, never databases.
+    if (e.code === '3D000') {
+      throw new DatabaseMissingError(`${e.message} on the PostgreSQL server at ${at}`, 'server', {
+        cause: err,
+      });
+    }
+    const reason = e.message || e.code || e.errors?.map((x) => x.code ?? x.message).join(', ') || String(err);
+    throw new DatabaseConnectError(`cannot connect to PostgreSQL at ${at} (${reason})`, { cause: err });
+  }
+}
+
+/** `HOST:PORT` of a PostgreSQL URL, with libpq's defaults. */
+function serverOf(url: string): string {
+  try {
+    const u = new URL(url);
+    const host =
+      decodeURIComponent(u.hostname) || u.searchParams.get('host') || process.env.PGHOST || 'localhost';
+    return `${host}:${u.port || process.env.PGPORT || '5432'}`;
+  } catch {
+    return '(unparseable url)';
+  }
 }
 
 function redactUrl(url: string): string {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { TestSimulator } from './simulator-fixture.js';
 
@@ -11,6 +11,40 @@ export interface CliRun {
   stderr: string;
 }
 
+/** Starts `mdec ...args` (no `--db` added) in a process of its own, stdout and stderr piped. */
+export function spawnMdec(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): ChildProcess {
+  return spawn(process.execPath, [`${ROOT}bin/mdec.js`, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Collects a started mdec's output until it exits. */
+export async function completion(child: ChildProcess): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c) => {
+    stdout += String(c);
+  });
+  child.stderr?.on('data', (c) => {
+    stderr += String(c);
+  });
+  const [code] = (await once(child, 'exit')) as [number];
+  return { code, stdout, stderr };
+}
+
+/** Runs `mdec ...args` (no `--db` added) to its end. */
+export function runMdec(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<CliRun> {
+  return completion(spawnMdec(args, options));
+}
+
 /**
  * Runs `mdec --db DB ...args` in a process of its own, in `cwd`, with `MDE_SECRET` set to `secret`.
  * `where` is read at each call, so a suite can create its folder in `beforeAll`.
@@ -18,21 +52,7 @@ export interface CliRun {
 export function mdecRunner(where: () => { db: string; cwd: string }, secret: string) {
   return async (args: string[], env: Record<string, string> = {}): Promise<CliRun> => {
     const { db, cwd } = where();
-    const child = spawn(process.execPath, [`${ROOT}bin/mdec.js`, '--db', db, ...args], {
-      cwd,
-      env: { ...process.env, MDE_SECRET: secret, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (c) => {
-      stdout += String(c);
-    });
-    child.stderr!.on('data', (c) => {
-      stderr += String(c);
-    });
-    const [code] = (await once(child, 'exit')) as [number];
-    return { code, stdout, stderr };
+    return runMdec(['--db', db, ...args], { cwd, env: { MDE_SECRET: secret, ...env } });
   };
 }
 

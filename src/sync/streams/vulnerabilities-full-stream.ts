@@ -176,7 +176,7 @@ export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snaps
   } finally {
     await session.close();
     // Whatever a first load deferred, this pass's or a killed earlier one's (which this one resumed).
-    if (deferred.length > 0) ctx.progress.note('building the CVE index after the first load');
+    if (deferred.length > 0) ctx.progress.note('indexing the findings (left until the first load was in)');
     await ensureFindingIndexes(ctx.store);
   }
 
