@@ -94,7 +94,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
     });
     store = { db, dialect, location, sqlite, close: () => db.destroy() };
   } else {
-    const pool = new pg.Pool({ connectionString: location, max: 4 });
+    const pool = new pg.Pool({ connectionString: location, max: 4, types: { getTypeParser } });
     // An idle connection the server drops (a restart, a failover) must not crash the process; the
     // pool replaces it on the next query.
     pool.on('error', () => {});
@@ -177,4 +177,21 @@ function redactUrl(url: string): string {
   } catch {
     return 'postgres://(unparseable url)';
   }
+}
+
+/** PostgreSQL's `bigint` (type 20), which pg returns as text. */
+const INT8_OID = 20;
+
+/**
+ * Column values as both databases give them: a `bigint` (ids, counts, milliseconds) is a number, as
+ * SQLite returns it, while it is a safe integer; a larger one stays text rather than lose digits.
+ */
+function getTypeParser(oid: number, format?: 'text' | 'binary') {
+  if (oid === INT8_OID && format !== 'binary') {
+    return (value: string) => {
+      const n = Number(value);
+      return Number.isSafeInteger(n) ? n : value;
+    };
+  }
+  return pg.types.getTypeParser(oid, format as 'text');
 }
