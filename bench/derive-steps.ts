@@ -1,6 +1,6 @@
 /**
- * Times the post-sync steps of issue 4 (host risk, definition enrichment) on a synthetic SQLite
- * store of the target size (design.md 7: 100,000 devices, about 3 million findings). The data is
+ * Times the post-sync steps (host risk, definition enrichment) on a synthetic SQLite store of the
+ * target size (docs/benchmarks.md#targets: 100,000 devices, about 3 million findings). The data is
  * made in SQL, not synced, so this measures the steps alone; each CVE sits in one product, as in a
  * real tenant. Prints one JSON line.
  *

@@ -1,5 +1,5 @@
 /**
- * Times the host-identity and profile steps (issue 4, items 4 and 5) at tenant scale, without HTTP:
+ * Times the host-identity and profile steps at tenant scale, without HTTP:
  * connector A writes N simulated machines, connector B writes the same N (every one resolved against
  * A's hosts by the identification rules), then A's profiles are refreshed twice.
  *

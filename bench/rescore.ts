@@ -1,9 +1,9 @@
 /**
- * `npm run bench:rescore -- --findings 3000000`: rescoring after a scoring-map edit (issue 4 item 2:
- * 3 million findings in under a minute on SQLite). Builds a SQLite store with N synthetic findings
- * over N/30 devices and a CVE catalog (prepared statements in large transactions, indexes built after
- * the load), scores them with the default map, then edits the map and times `rescoreConnector` in a
- * process of its own (bench/rescore-once.ts). Prints its figures as a final JSON line.
+ * `npm run bench:rescore -- --findings 3000000`: rescoring after a scoring-map edit
+ * (docs/benchmarks.md#targets: 3 million findings in under a minute on SQLite). Builds a SQLite store with N
+ * synthetic findings over N/30 devices and a CVE catalog (prepared statements in large transactions, indexes
+ * built after the load), scores them with the default map, then edits the map and times `rescoreConnector` in
+ * a process of its own (bench/rescore-once.ts). Prints its figures as a final JSON line.
  *
  *   npm run bench:rescore -- [--findings 100000] [--seed 1] [--keep]
  *   (BENCH_BUILD_ONLY=1 only builds the store and prints its path, for profiling by hand.)
@@ -64,8 +64,8 @@ const connector = await new ConnectorRepository(store, SecretBox.fromKey(randomB
 });
 
 const buildStart = performance.now();
-// A tenant's shape (design.md 7): 3 million findings on 100,000 devices; a catalog of CVEs where a
-// few are everywhere (browser and OS CVEs) and most are rare.
+// A tenant's shape (docs/benchmarks.md#targets): 3 million findings on 100,000 devices; a catalog of CVEs
+// where a few are everywhere (browser and OS CVEs) and most are rare.
 const devices = Math.max(1, Math.round(total / 30));
 const cveCount = Math.min(25_000, Math.max(50, Math.round(total / 120)));
 const machineIds: string[] = [];

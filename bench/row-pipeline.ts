@@ -1,7 +1,7 @@
 /**
  * `npx tsx bench/row-pipeline.ts [--devices 20000] [--rounds 5] [--batch 100] [--only read|pipeline|stages]`: the main thread's per-row cost of the
- * full vulnerability sync (design.md 7), without HTTP or a store. A simulated tenant's export files
- * (gzip JSON lines, PascalCase, as the simulator serves them) are built in memory, then read through
+ * full vulnerability sync (docs/benchmarks.md#targets), without HTTP or a store. A simulated tenant's export
+ * files (gzip JSON lines, PascalCase, as the simulator serves them) are built in memory, then read through
  * the export-file reader and taken row by row as `takeRow` does: parseRecord → normalizeFinding →
  * score → encode for the writer thread. Prints µs per row for the reader alone and for the whole
  * pipeline (best of the rounds), and a digest of every encoded batch, so a change can be shown to

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: a simulated tenant through a full sync, a re-sync of unchanged data and a delta
  * sync, with the floor (download + gunzip + JSON.parse of the same export files, nothing stored),
- * printing the figures of design.md section 7 as a final JSON line.
+ * printing the figures of docs/benchmarks.md#targets as a final JSON line.
  *
  *   npm run bench -- [--devices 20000] [--seed 1] [--postgres postgres://...] [--keep]
  */
@@ -207,9 +207,9 @@ try {
   say(
     `floor: ${f.records} records in ${f.seconds.toFixed(1)} s (${(f.gzipBytes / 1e6).toFixed(0)} MB gzipped, ${f.files} files)`,
   );
-  // The floor drifts with this machine's load (21 to 31 s between two runs of one day); it is taken
-  // again after the SQLite syncs and the lower figure is the one the ratio divides by, so a slow
-  // first reading cannot flatter the ratio.
+  // The floor drifts with the machine's load (docs/benchmarks.md); it is taken again after the SQLite syncs
+  // and the lower figure is the one the ratio divides by, so a slow first reading cannot flatter
+  // the ratio.
   const sqlite = await benchOne('sqlite', join(dir, 'bench.sqlite'), sim.info, f.seconds);
   // The delta moved the clock: the second reading reads the snapshot the export files now hold.
   await admin(sim.info, 'POST', '/exports/prepare?kind=vulnerabilities');

@@ -1,7 +1,7 @@
 /**
  * `npx tsx bench/snapshot-writer.ts [--devices 20000] [--batch 10000] [--prep SQL ...] [--keep]`: the SQLite writer thread's
- * share of the full vulnerability sync (design.md 7), alone. A simulated tenant's rows are parsed,
- * normalised, scored and encoded as the main thread does (untimed), then stored into a fresh store by
+ * share of the full vulnerability sync (docs/benchmarks.md#targets), alone. A simulated tenant's rows are
+ * parsed, normalised, scored and encoded as the main thread does (untimed), then stored into a fresh store by
  * `SqliteSnapshotWriter` on this thread, as the writer thread would; only `write` is timed. Prints µs
  * per row, the time of the first and last tenth of the batches (an index that grows costlier shows
  * there), and the size of the database file.

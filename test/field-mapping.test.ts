@@ -8,9 +8,9 @@ import { normalizeFinding } from '../src/normalize/normalize-finding.js';
 import { normalizeMachine } from '../src/normalize/normalize-machine.js';
 
 /**
- * DEFAULT_FIELD_MAPPING is what `mdec mapping` prints (seed 001 "Download mappings"); this suite holds
- * it to what the normalizers do, row by row, on Microsoft's example records, so the data cannot drift
- * from the code.
+ * DEFAULT_FIELD_MAPPING is what `mdec mapping` prints (docs/data-model.md#transform-map-and-custom-fields);
+ * this suite holds it to what the normalizers do, row by row, on Microsoft's example records, so the data
+ * cannot drift from the code.
  */
 
 function fixture(file: string): unknown {
@@ -33,7 +33,7 @@ const FINDING_SAMPLES = (fixture('vulns-changes.json') as { value: Record<string
 );
 
 /**
- * Model names (design.md 3) that the normalizer output spells differently: the store writes a
+ * Model names (docs/data-model.md) that the normalizer output spells differently: the store writes a
  * finding's `first_found` from MDE's first-seen time (finding-writer newRow).
  */
 const OUTPUT_NAME: Record<string, string> = { 'finding.firstFound': 'finding.firstSeen' };

@@ -1,7 +1,7 @@
 /**
- * Every example body of the Microsoft docs (test/fixtures/mde-samples, copied from ../shared) parses with
+ * Every example body of the Microsoft docs (test/fixtures/mde-samples) parses with
  * the lenient schemas; a few normalised values are spot-checked; bad records are rejected with a
- * reason that names the field (design.md 5).
+ * reason that names the field (docs/architecture.md#conventions).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +37,7 @@ import {
   VulnerabilityRowSchema,
 } from '../src/mde/schemas/index.js';
 
-/** Microsoft's example bodies, copied from ../shared/mde-samples as fixtures (the repo stands alone). */
+/** Microsoft's example bodies, kept as fixtures. */
 const SAMPLES_DIR = fileURLToPath(new URL('./fixtures/mde-samples/', import.meta.url));
 
 /** The parseable copy (normalized/) where the docs' sample is not strict JSON, else the sample itself. */
@@ -55,7 +55,7 @@ type Entry =
   | { kind: 'page'; item: z.ZodType }
   /** One entity or response object. */
   | { kind: 'single'; schema: z.ZodType }
-  /** A request body: parsed case-sensitively, as MDE reads it (mde-api.md 2.4). */
+  /** A request body: parsed case-sensitively, as MDE reads it (docs/mde-api.md#errors). */
   | { kind: 'request'; schema: z.ZodType };
 
 const page = (item: z.ZodType): Entry => ({ kind: 'page', item });
@@ -122,7 +122,8 @@ function parseSample(file: string): unknown {
     if (!result.ok) throw new Error(`${file}: ${result.reason}`);
     return result.value;
   }
-  // Per item, as a connector does it, so that one bad record is one counted rejection (design.md 5).
+  // Per item, as a connector does it, so that one bad record is one counted rejection
+  // (docs/architecture.md#conventions).
   const envelope = parseRecord(OdataPageEnvelopeSchema, raw);
   if (!envelope.ok) throw new Error(`${file}: ${envelope.reason}`);
   const items = envelope.value.value.map((item, i) => {
@@ -184,7 +185,7 @@ describe('MDE doc samples', () => {
     );
   });
 
-  it('machines: a string rbacGroupId is normalised to the same number (mde-api.md 12.4)', () => {
+  it('machines: a string rbacGroupId is normalised to the same number', () => {
     const raw = loadSample('machine-by-id.json') as Row;
     const fromString = parseRecord(MachineSchema, { ...raw, rbacGroupId: '140' });
     expect(fromString).toEqual({ ok: true, value: parsed('machine-by-id.json') });
@@ -210,7 +211,7 @@ describe('MDE doc samples', () => {
       const pascal = Object.fromEntries(
         Object.entries(row).map(([k, v]) => [k[0]!.toUpperCase() + k.slice(1), v]),
       );
-      // The doc tables' own spellings: ID and OSPlatform (12.2).
+      // The doc tables' own spellings: ID and OSPlatform (docs/mde-api.md#field-casing).
       pascal['ID'] = pascal['Id'];
       delete pascal['Id'];
       pascal['OSPlatform'] = pascal['OsPlatform'];
@@ -271,7 +272,8 @@ describe('MDE doc samples', () => {
       eventTimestamp: '2020-11-03T10:13:34.847Z',
       recommendedSecurityUpdate: '193220',
     });
-    // 12.9: the staging host in the doc's nextLink is kept verbatim, never rebuilt.
+    // docs/mde-api.md#documentation-defects: the staging host in the doc's nextLink is kept verbatim, never
+    // rebuilt.
     expect(result['@odata.nextLink']).toMatch(/^https:\/\/wpatdadi-eus-stg\.cloudapp\.net\//);
   });
 
@@ -304,7 +306,7 @@ describe('MDE doc samples', () => {
     const older = parsed<Page>('vulnerabilities-catalog-older-revision.json').value[0]!;
     expect(older['cveSupportability']).toBe('supported');
     expect(older).not.toHaveProperty('CveSupportability');
-    // Older DTO samples lack the four newer fields; they stay absent (4.5).
+    // Older DTO samples lack the four newer fields; they stay absent (docs/mde-api.md#cve-catalog).
     expect(parsed('vulnerability-by-id.json')).not.toHaveProperty('epss');
   });
 

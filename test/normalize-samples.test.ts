@@ -18,7 +18,7 @@ function machine(raw: unknown) {
   return normalizeMachine(parsed.value);
 }
 
-/** Microsoft's example bodies (mde-api.md, mde-samples) normalize into the hosts and findings we expect. */
+/** Microsoft's example bodies (test/fixtures/mde-samples) normalize into the hosts and findings we expect. */
 describe("normalizing Microsoft's example machines into hosts", () => {
   it.each([
     [

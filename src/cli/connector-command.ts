@@ -15,7 +15,7 @@ import { printJson, printTable } from './output.js';
 import { readSecretFromPrompt } from './prompt.js';
 import { UsageError } from './usage-error.js';
 
-/** Every option of design.md section 4 as a flag (names fixed by design.md 6). */
+/** Every option of docs/data-model.md#connector as a flag (names fixed by docs/operations.md). */
 function connectorOptions(cmd: Command): Command {
   return cmd
     .option('--name <name>', 'unique connector name')

@@ -13,7 +13,7 @@ import { parseIdentificationRulesFlag } from '../sync/identification-rules-optio
 import { readFlagFile } from './flag-files.js';
 import { UsageError } from './usage-error.js';
 
-/** The flags of `mdec connector add|edit` (design.md 6), as commander hands them over. */
+/** The flags of `mdec connector add|edit` (docs/operations.md), as commander hands them over. */
 export interface ConnectorFlags {
   name?: string;
   tenantId?: string;
@@ -148,7 +148,7 @@ function toFlagNames(message: string): string {
   });
 }
 
-/** The secret from an environment variable or a file, never from a plain argument (design.md 6). */
+/** The secret from an environment variable or a file, never from a plain argument (docs/operations.md). */
 export function credentialsFromFlags(
   flags: ConnectorFlags,
   env: NodeJS.ProcessEnv,

@@ -18,7 +18,10 @@ import { UsageError } from './usage-error.js';
 
 const FORMATS = ['csv', 'json', 'ndjson'] as const;
 
-/** Top-level fields MDE documents per entity (mde-api.md 3.2, 4.1, 4.3), to warn about a likely typo. */
+/**
+ * Top-level fields MDE documents per entity (docs/mde-api.md#machine-fields, #vulnerability-rows,
+ * #delta-feed), to warn about a likely typo.
+ */
 const KNOWN_SOURCES: Record<CustomFieldEntity, ReadonlySet<string>> = {
   host: new Set(Object.keys(MachineSchema.shape).map((k) => k.toLowerCase())),
   finding: new Set(Object.keys(VulnerabilityChangeRowSchema.shape).map((k) => k.toLowerCase())),
@@ -59,7 +62,7 @@ function entityOf(value: string | undefined): CustomFieldEntity {
 }
 
 /**
- * `mdec mapping` (design.md 6; seed 001 "Download mappings", seed 004 transform maps): download the
+ * `mdec mapping` (docs/data-model.md#transform-map-and-custom-fields): download the
  * mapping in force, clone the out-of-the-box map, add and remove custom field mappings, reset.
  */
 export function registerMappingCommand(program: Command, globals: () => GlobalFlags): void {

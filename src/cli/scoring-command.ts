@@ -48,7 +48,7 @@ function printRescore(connector: Connector, r: RescoreConnectorResult & { second
 }
 
 /**
- * `mdec scoring show|set|reset|rescore --connector NAME` (seed 004 "Scoring", issue 4 item 2): view the
+ * `mdec scoring show|set|reset|rescore --connector NAME` (docs/data-model.md#scoring-map): view the
  * scoring map in force, replace it from a CSV or JSON file (which rescores the stored findings at
  * once, no sync needed), or rescore on demand.
  */

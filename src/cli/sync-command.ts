@@ -77,7 +77,7 @@ function sum(counts: Record<string, number> | undefined): number {
   return Object.values(counts ?? {}).reduce((a, b) => a + b, 0);
 }
 
-/** `mdec sync --connector NAME [--mode full|delta]` (design.md 6); exit 3 on a partial run. */
+/** `mdec sync --connector NAME [--mode full|delta]` (docs/operations.md); exit 3 on a partial run. */
 export function registerSyncCommand(program: Command, globals: () => GlobalFlags): void {
   program
     .command('sync')

@@ -20,7 +20,7 @@ interface Check {
   fix?: string;
 }
 
-/** The permission each data type needs (mde-api.md 9) and an endpoint that proves it works. */
+/** The permission each data type needs (docs/mde-api.md#permissions) and an endpoint that proves it works. */
 const NEEDS: Record<
   DataType,
   { role: string[]; path: string; family: 'entity' | 'tvmEntity' | 'assessmentJson' }

@@ -1,6 +1,6 @@
 /**
  * One CSV cell. Text that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
- * carriage return) gets a leading apostrophe (OWASP "CSV injection"; design.md 7); then quoting per
+ * carriage return) gets a leading apostrophe (OWASP "CSV injection"); then quoting per
  * RFC 4180. Lists and objects are written as JSON.
  */
 export function csvCell(value: unknown): string {

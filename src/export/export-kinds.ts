@@ -1,4 +1,4 @@
-/** What `mdec export` can write (design.md 6). */
+/** What `mdec export` can write (docs/operations.md). */
 export const EXPORT_KINDS = [
   'hosts',
   'findings',

@@ -4,7 +4,7 @@ import { devicePortalLinks } from '../normalize/portal-links.js';
 type AnyDb = Kysely<Record<string, Record<string, unknown>>>;
 
 /**
- * Adds the device's Defender portal pages to exported hosts (issue 4, item 3; seed 002), computed on
+ * Adds the device's Defender portal pages to exported hosts, computed on
  * read from the reporting connector's cloud, API URL and tenant, so a cloud change shows at once.
  * Expects rows already carrying `connectorId` and the `defenderMachineId` of their first source.
  */

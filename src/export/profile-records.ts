@@ -3,8 +3,8 @@ import type { Kysely } from 'kysely';
 type AnyDb = Kysely<Record<string, Record<string, unknown>>>;
 
 /**
- * Adds `profiles` to a page of hosts: the names of the dynamic profiles the host belongs to (seed
- * 002), from every connector, without repeats, in name order.
+ * Adds `profiles` to a page of hosts: the names of the dynamic profiles the host belongs to, from every
+ * connector, without repeats, in name order.
  */
 export async function withProfiles(db: AnyDb, rows: Record<string, unknown>[]) {
   if (rows.length === 0) return rows;

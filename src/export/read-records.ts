@@ -6,7 +6,7 @@ import type { ExportKind } from './export-kinds.js';
 import { withPortalLinks } from './host-portal-links.js';
 import { withProfileCounts, withProfiles } from './profile-records.js';
 
-/** Rows per keyset page: memory stays flat whatever the table size (issue 3: exports are streamed). */
+/** Rows per keyset page: memory stays flat whatever the table size (exports are streamed). */
 const PAGE = 2_000;
 
 type AnyDb = Kysely<Record<string, Record<string, unknown>>>;
@@ -30,7 +30,7 @@ const JSON_COLUMNS = new Set([
   'evidence',
   'counters',
   'options',
-  // issue 4, item 1 (migration 0003)
+  // Definitions in depth (migration 0003)
   'cvssV3Components',
   'cvssV2Components',
   'referenceUrls',
@@ -114,7 +114,7 @@ const SPECS: Record<ExportKind, KindSpec> = {
 
 /**
  * Reads every record of a kind in key order, a page at a time, optionally for one connector. Hosts
- * carry their Defender fields (seed 000: "Defender ..." fields in exports) with a `defender` prefix.
+ * carry their Defender fields ("Defender ..." fields in exports) with a `defender` prefix.
  */
 export async function* readRecords(
   store: Store,

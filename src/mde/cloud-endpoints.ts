@@ -1,11 +1,11 @@
 /**
- * Sign-in host, API host and token scope per Microsoft cloud (mde-api.md 0 and 1), and the checks a
- * connector's URLs must pass before any secret is sent to them.
+ * Sign-in host, API host and token scope per Microsoft cloud (docs/mde-api.md#clouds-and-hosts, #sign-in),
+ * and the checks a connector's URLs must pass before any secret is sent to them.
  */
 import { isIP } from 'node:net';
 import { ConfigError } from './mde-errors.js';
 
-/** The clouds a connector can target (design.md 3: connector.cloud). */
+/** The clouds a connector can target (docs/data-model.md#connector: connector.cloud). */
 export const CLOUDS = ['commercial', 'gcc', 'gcc-high', 'dod', 'custom'] as const;
 
 /** One of {@link CLOUDS}. */
@@ -22,9 +22,12 @@ export interface CloudEndpoints {
   scope: string;
 }
 
-/** WindowsDefenderATP scope for commercial and GCC (mde-api.md 1; 12.18: not the XDR scope). */
+/** WindowsDefenderATP scope for commercial and GCC (docs/mde-api.md#sign-in: not the XDR scope). */
 const COMMERCIAL_SCOPE = 'https://api.securitycenter.microsoft.com/.default';
-/** GCC High and DoD sign in at `.us` and ask for the `.us` resource (mde-api.md 1, XSOAR PR #34360). */
+/**
+ * GCC High and DoD sign in at `.us` and ask for the `.us` resource (docs/mde-api.md#sign-in, XSOAR PR
+ * #34360).
+ */
 const GOV_SCOPE = 'https://securitycenter.onmicrosoft.us/windowsatpservice/.default';
 
 /** The built-in clouds; `custom` takes all three values from the connector. */
@@ -34,7 +37,8 @@ export const CLOUD_PRESETS = {
     apiUrl: 'https://api.security.microsoft.com',
     scope: COMMERCIAL_SCOPE,
   },
-  // mde-api.md 0 (gov.md): GCC signs in at the commercial authority but calls its own API host.
+  // docs/mde-api.md#clouds-and-hosts (gov.md): GCC signs in at the commercial authority but calls its own API
+  // host.
   gcc: {
     loginUrl: 'https://login.microsoftonline.com',
     apiUrl: 'https://api-gcc.securitycenter.microsoft.us',
@@ -88,7 +92,7 @@ export function resolveEndpoints(input: ResolveEndpointsInput): CloudEndpoints {
   };
 }
 
-/** True for `localhost`, 127.0.0.0/8 and ::1: the only hosts plain HTTP may reach (design.md 7). */
+/** True for `localhost`, 127.0.0.0/8 and ::1: the only hosts plain HTTP may reach. */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
@@ -125,7 +129,7 @@ export function checkServiceUrl(field: string, value: string): string {
 }
 
 function checkScope(scope: string): string {
-  // mde-api.md 1: the client-credentials grant only takes `{resource}/.default`.
+  // docs/mde-api.md#sign-in: the client-credentials grant only takes `{resource}/.default`.
   if (/\s/.test(scope) || !scope.endsWith('/.default') || scope.length === '/.default'.length) {
     throw new ConfigError('scope', `scope must be one resource followed by "/.default" (got "${scope}")`);
   }

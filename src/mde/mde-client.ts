@@ -22,7 +22,7 @@ export type QueryValue = string | number | boolean | undefined;
 /** Query parameters, e.g. `{ $top: 10000, $filter: "healthStatus eq 'Active'" }`. */
 export type Query = Readonly<Record<string, QueryValue>>;
 
-/** Counters for the run history (design.md 3: syncRun API calls, retries, time throttled). */
+/** Counters for the run history (docs/data-model.md#syncrun: syncRun API calls, retries, time throttled). */
 export interface MdeClientStats {
   /** Requests sent to the MDE API, retries and token renewals included. */
   apiCalls: number;
@@ -42,7 +42,7 @@ export interface MdeClientOptions {
   transport: HttpTransport;
   /** The limiter of this tenant and app; its clock and sleep are also used for backoff. */
   limiter: TenantRateLimiter;
-  /** The connector's maximum retries per request (design.md 4); default 10. */
+  /** The connector's maximum retries per request (docs/data-model.md#connector); default 10. */
   maxRetries?: number;
   random?: () => number;
   /** Per-request time limit passed to the transport. */
@@ -55,8 +55,9 @@ export interface MdeClientOptions {
   /** Told of every retry as it is scheduled (requests here, and export downloads given it). */
   onRetry?: RetryListener;
   /**
-   * Other hosts the bearer token may be sent to when a nextLink points there (mde-api.md 12.9 shows
-   * nextLinks on other hosts). By default only the API origin gets the token.
+   * Other hosts the bearer token may be sent to when a nextLink points there
+   * (docs/mde-api.md#documentation-defects shows nextLinks on other hosts). By default only the API origin
+   * gets the token.
    */
   trustedHosts?: readonly string[];
 }
@@ -124,7 +125,8 @@ export class MdeClient {
 
   /**
    * POSTs a JSON body and returns the parsed answer. Retries like a GET: the machine-action endpoints
-   * answer a duplicate with 400 ActiveRequestAlreadyExists (mde-api.md 8.1), which callers handle.
+   * answer a duplicate with 400 ActiveRequestAlreadyExists (docs/mde-api.md#machine-actions), which callers
+   * handle.
    */
   async postJson<T = unknown>(
     family: EndpointFamily,
@@ -214,7 +216,7 @@ export class MdeClient {
         });
         if (res.status >= 200 && res.status < 300) return await this.readJson(res, method, url);
         if (res.status === 401 && !renewed) {
-          // mde-api.md 2.4: 401 = invalid or expired token; renew once, then believe it.
+          // docs/mde-api.md#errors: 401 = invalid or expired token; renew once, then believe it.
           await discardBody(res.body);
           tokenProvider.invalidate();
           renewed = true;
@@ -277,7 +279,8 @@ export class MdeClient {
         throttled: status === 429,
       });
       if (status === 429) {
-        // design.md 5: a 429 pauses the whole family for this tenant; the next acquire waits it out.
+        // docs/mde-api.md#throttling-and-retries: a 429 pauses the whole family for this tenant; the next
+        // acquire waits it out.
         limiter.pause(family, decision.delayMs);
       } else if (decision.delayMs > 0) {
         await limiter.time.sleep(decision.delayMs, signal);
@@ -325,7 +328,7 @@ export class MdeClient {
     const where = `${method} ${path} answered ${status}${mdeCode ? ` ${mdeCode}` : ''}`;
     const tail = `${target ? ` [correlation ${target}]` : ''}${note ? ` (${note})` : ''}`;
     if (status === 403 && TVM_FAMILIES.has(family)) {
-      // peer-lessons.md 3.11: on TVM endpoints a 403 means no MDVM licence or no consent, not "no data".
+      // On TVM endpoints a 403 means no MDVM licence or no consent, not "no data".
       return new NotLicensedError(
         `${where}: not licensed or not consented for Defender Vulnerability Management data; check the MDVM licence and that the app has consented Vulnerability.Read.All, Software.Read.All and SecurityRecommendation.Read.All${message ? ` (MDE says: ${redactText(message)})` : ''}${tail}`,
         details,

@@ -1,7 +1,7 @@
 /**
- * The errors of the MDE client (design.md 9): a few `Error` subclasses, each with a literal `code`
- * callers switch on, a `retryable` flag and the underlying `cause`. Messages never carry secrets,
- * tokens or SAS signatures: URLs are redacted before they get here.
+ * The errors of the MDE client (docs/architecture.md#conventions): a few `Error` subclasses, each with a
+ * literal `code` callers switch on, a `retryable` flag and the underlying `cause`. Messages never carry
+ * secrets, tokens or SAS signatures: URLs are redacted before they get here.
  */
 
 /** Every `code` an {@link MdeError} can carry. */
@@ -64,7 +64,9 @@ export interface AuthErrorDetails {
   cause?: unknown;
 }
 
-/** Sign-in failed (mde-api.md 1): wrong tenant, client, secret, certificate, scope or no consent. */
+/**
+ * Sign-in failed (docs/mde-api.md#sign-in): wrong tenant, client, secret, certificate, scope or no consent.
+ */
 export class AuthError extends MdeError {
   readonly code = 'auth' as const;
   readonly status: number | undefined;
@@ -84,7 +86,9 @@ export class AuthError extends MdeError {
 /** Details of an MDE API failure. */
 export interface ApiErrorDetails {
   status: number;
-  /** MDE's `error.code` (mde-api.md 2.4), e.g. `ResourceNotFound`; match on it, not on the message. */
+  /**
+   * MDE's `error.code` (docs/mde-api.md#errors), e.g. `ResourceNotFound`; match on it, not on the message.
+   */
   mdeCode?: string;
   /** MDE's `error.target`: a correlation request id to quote to Microsoft support. */
   target?: string;
@@ -95,7 +99,7 @@ export interface ApiErrorDetails {
   cause?: unknown;
 }
 
-/** The MDE API answered with an error status (mde-api.md 2.4). */
+/** The MDE API answered with an error status (docs/mde-api.md#errors). */
 export class ApiError extends MdeError {
   readonly code: 'api' | 'not-licensed' = 'api';
   readonly status: number;
@@ -116,8 +120,8 @@ export class ApiError extends MdeError {
 
 /**
  * A 403 from a vulnerability-management endpoint: no Defender Vulnerability Management licence, or the
- * app lacks a consented TVM permission (peer-lessons.md 3.11). Callers must report the data as
- * unknown, never as "zero vulnerabilities" (design.md 5).
+ * app lacks a consented TVM permission. Callers must report the data as
+ * unknown, never as "zero vulnerabilities" (docs/mde-api.md#not-licensed).
  */
 export class NotLicensedError extends ApiError {
   override readonly code = 'not-licensed' as const;
@@ -158,7 +162,7 @@ export class NetworkError extends MdeError {
   }
 }
 
-/** Why paging stopped (design.md 5: paging that refuses to loop or to truncate silently). */
+/** Why paging stopped (docs/mde-api.md#paging: paging that refuses to loop or to truncate silently). */
 export const PAGING_FAILURES = ['loop', 'repeated-id', 'malformed-link', 'incomplete', 'bad-page'] as const;
 
 /** The `reason` of a {@link PagingError}. */
@@ -189,7 +193,7 @@ export const EXPORT_FILE_FAILURES = ['expired', 'truncated', 'empty', 'http'] as
 export type ExportFileFailure = (typeof EXPORT_FILE_FAILURES)[number];
 
 /**
- * One export file could not be read (mde-api.md 4.2). `expired`: the blob answered 403
+ * One export file could not be read (docs/mde-api.md#export-files). `expired`: the blob answered 403
  * AuthenticationFailed, the SAS link is no longer valid, so request the export again. `truncated`:
  * the gzip stream ended early or is corrupt; `empty`: the body was 0 bytes. Those fail the file,
  * which can be downloaded again; the process goes on.
@@ -215,8 +219,9 @@ export class ExportFileError extends MdeError {
 }
 
 /**
- * A machine action did not reach a final status in time (mde-api.md 8.3). The action may still
- * finish later; poll again before sending the opposite action (8.1: serialize per device).
+ * A machine action did not reach a final status in time (docs/mde-api.md#machine-actions). The action may
+ * still finish later; poll again before sending the opposite action (docs/mde-api.md#machine-actions:
+ * serialize per device).
  */
 export class ActionTimeoutError extends MdeError {
   readonly code = 'action-timeout' as const;

@@ -1,7 +1,7 @@
 /**
- * The client's logging seam: a plain function or a pino-like object, injected (design.md 9: no module
- * singletons). Every entry is redacted before it leaves, so a logger never sees a token, a client
- * secret or a SAS signature (design.md 7).
+ * The client's logging seam: a plain function or a pino-like object, injected
+ * (docs/architecture.md#conventions: no module singletons). Every entry is redacted before it leaves, so a
+ * logger never sees a token, a client secret or a SAS signature.
  */
 import { redactText, redactValue } from './http/redact.js';
 

@@ -80,7 +80,8 @@ describe('custom field source paths', () => {
       { ipAddress: '10.0.0.1', macAddress: 'AA' },
       { ipAddress: '10.0.0.2', macAddress: null },
     ],
-    // Unknown fields keep the casing MDE sent (export files are PascalCase, mde-api.md 4.1).
+    // Unknown fields keep the casing MDE sent (export files are PascalCase,
+    // docs/mde-api.md#vulnerability-rows).
     CustomerTier: 'Gold',
     Nested: { Inner: { Deep: 3 } },
   };

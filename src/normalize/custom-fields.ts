@@ -1,9 +1,9 @@
 /**
- * Custom field mappings (seed 004 "Fields Mapping": source field, data type, target field): a
- * connector's own additions to the out-of-the-box transform map, whose values land in a host's or a
+ * Custom field mappings (docs/data-model.md#transform-map-and-custom-fields: source field, data type, target
+ * field): a connector's own additions to the out-of-the-box transform map, whose values land in a host's or a
  * finding's custom attributes. Validation here gives the CLI its messages; compilation turns the rows
  * into one extractor per run, applied to every parsed MDE record (3 million findings on a full sync,
- * design.md 7), so the per-record work is a few property reads and no parsing.
+ * docs/benchmarks.md#targets), so the per-record work is a few property reads and no parsing.
  */
 import { toIsoUtc } from '../mde/parse/timestamps.js';
 
@@ -31,7 +31,10 @@ export type CustomAttributes = Readonly<Record<string, unknown>>;
 /** The attributes of a record no custom mapping applies to; shared, so the common case allocates nothing. */
 export const NO_CUSTOM_ATTRIBUTES: CustomAttributes = Object.freeze({});
 
-/** Bad custom field input; `field` names the flag at fault (design.md 4: messages name the field). */
+/**
+ * Bad custom field input; `field` names the flag at fault (docs/data-model.md#connector: messages name the
+ * field).
+ */
 export class CustomFieldError extends Error {
   readonly code = 'custom-field' as const;
   constructor(
@@ -180,7 +183,10 @@ function describe(value: unknown): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
-/** Own property of `obj` named like `step`, case-insensitively (MDE's casing varies, mde-api.md 4.1). */
+/**
+ * Own property of `obj` named like `step`, case-insensitively (MDE's casing varies,
+ * docs/mde-api.md#vulnerability-rows).
+ */
 function field(obj: object, step: Step): unknown {
   const record = obj as Record<string, unknown>;
   if (Object.hasOwn(record, step.key)) return record[step.key];

@@ -11,8 +11,8 @@ const scoreAlone = compileScorer(DEFAULT_SCORING_MAP, { cves: new Map(), deviceV
 
 /**
  * The severity (1 to 5) and score (0 to 100) a finding gets from its own row alone: the scoring
- * formula (src/normalize/scoring, README "Scoring") with the default map and no definition or device
- * known yet. The sync engine replaces it with the connector's compiled scorer before writing.
+ * formula (src/normalize/scoring, docs/data-model.md#scoring-map) with the default map and no definition or
+ * device known yet. The sync engine replaces it with the connector's compiled scorer before writing.
  */
 export function defaultScore(
   sourceSeverity: string | null | undefined,

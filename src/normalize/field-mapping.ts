@@ -1,7 +1,8 @@
 /**
- * The out-of-the-box mapping from Defender fields to our model (seed 001 "Download mappings", seed
- * 004 transform maps), as data: what `mdec mapping` prints and what the normalizers implement.
- * Source names are MDE's (mde-api.md 3.2, 4.1, 4.5, 5, 6, 7); targets are our model (design.md 3).
+ * The out-of-the-box mapping from Defender fields to our model (the default transform map), as data: what
+ * `mdec mapping` prints and what the normalizers implement. Source names are MDE's
+ * (docs/mde-api.md#machine-fields, #vulnerability-rows, #cve-catalog, #software, #recommendations, #alerts);
+ * targets are our model (docs/data-model.md).
  */
 export interface FieldMapping {
   entity:

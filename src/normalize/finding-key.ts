@@ -1,5 +1,5 @@
 /**
- * The finding key of design.md 3 and peer-lessons 3.6: machine + CVE (or TVM id) + vendor + product +
+ * The finding key (docs/data-model.md#finding-identity): machine + CVE (or TVM id) + vendor + product +
  * version. Never the CVE alone, which merges different software on one device.
  */
 export function findingKey(

@@ -1,4 +1,7 @@
-/** The all-zero AAD device id MDE sends for devices not joined to Entra: it is no id (design.md 5). */
+/**
+ * The all-zero AAD device id MDE sends for devices not joined to Entra: it is no id
+ * (docs/data-model.md#host-identity-and-merging).
+ */
 export const EMPTY_AAD_DEVICE_ID = '00000000-0000-0000-0000-000000000000';
 
 export function usableAadDeviceId(value: string | null | undefined): string | null {
@@ -9,8 +12,8 @@ export function usableAadDeviceId(value: string | null | undefined): string | nu
 
 /**
  * A host's display name falls back from the DNS name to the IP address to the AAD device id, and
- * last to the machine id, so no host is nameless (design.md 5). Names keep spaces and parentheses
- * (peer-lessons 3.6: iPads are called "John's iPad (2)").
+ * last to the machine id, so no host is nameless (docs/data-model.md#host-identity-and-merging). Names keep
+ * spaces and parentheses (iPads are called "John's iPad (2)").
  */
 export function hostName(input: {
   computerDnsName?: string | null;

@@ -2,7 +2,7 @@ import type { NormalizedMachine } from './model.js';
 import { normalizeMac } from './normalize-machine.js';
 
 /**
- * Identification rules (seed 004, issue 4 item 5): which existing host a Defender machine is, when
+ * Identification rules: which existing host a Defender machine is, when
  * another connector already reports the device. Names are the option values.
  */
 export const IDENTIFICATION_RULES = ['machineId', 'aadDeviceId', 'fqdn', 'hostname', 'ipMac'] as const;
@@ -55,7 +55,8 @@ function meaninglessIp(ip: string): boolean {
  */
 export function machineIdentifiers(m: NormalizedMachine): Identifier[] {
   const out: Identifier[] = [{ kind: 'machineId', value: m.source.machineId.toLowerCase() }];
-  // usableAadDeviceId already turned the all-zero id into null (design.md 5).
+  // usableAadDeviceId already turned the all-zero id into null
+  // (docs/data-model.md#host-identity-and-merging).
   if (m.source.aadDeviceId) out.push({ kind: 'aadDeviceId', value: m.source.aadDeviceId.toLowerCase() });
   const fqdn = m.host.fqdn?.trim().toLowerCase().replace(/\.$/, '');
   if (fqdn?.includes('.') && !IPV4.test(fqdn)) out.push({ kind: 'fqdn', value: fqdn });
@@ -106,7 +107,7 @@ export function hostByRule(
 }
 
 /**
- * Picks the host a new machine is (seed 004): the enabled rules in order; the first rule that points
+ * Picks the host a new machine is: the enabled rules in order; the first rule that points
  * at exactly one host decides (see {@link hostByRule}); when no rule decides, the machine gets a new
  * host (`undefined`). Pure.
  */

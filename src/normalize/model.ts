@@ -1,7 +1,7 @@
 import type { CustomAttributes } from './custom-fields.js';
 
 /**
- * Our model (design.md 3) as plain values, produced by the pure normalizers from parsed MDE records
+ * Our model (docs/data-model.md) as plain values, produced by the pure normalizers from parsed MDE records
  * and written by the store. Lists are arrays here; the store turns them into JSON text.
  */
 export interface NormalizedHost {
@@ -17,7 +17,7 @@ export interface NormalizedHost {
   firstSeen: string | null;
   lastSeen: string | null;
   tags: string[];
-  /** Values of the connector's custom field mappings (seed 004 transform maps); stored as JSON text. */
+  /** Values of the connector's custom field mappings (the connector's transform map); stored as JSON text. */
   customAttributes: CustomAttributes;
 }
 
@@ -55,7 +55,7 @@ export interface NormalizedHostSource {
   }>;
   firstSeen: string | null;
   lastSeen: string | null;
-  /** Fields MDE sent that we do not model, kept rather than lost (design.md 5). */
+  /** Fields MDE sent that we do not model, kept rather than lost (docs/architecture.md#conventions). */
   extra: Record<string, unknown>;
   contentHash: string;
 }
@@ -90,7 +90,7 @@ export interface NormalizedFinding {
   rbacGroupName: string | null;
   cvssScore: number | null;
   extra: Record<string, unknown>;
-  /** Values of the connector's custom field mappings (seed 004 transform maps); stored as JSON text. */
+  /** Values of the connector's custom field mappings (the connector's transform map); stored as JSON text. */
   customAttributes: CustomAttributes;
   contentHash: string;
 }

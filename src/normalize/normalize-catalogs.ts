@@ -20,7 +20,7 @@ function keyed(key: string, values: Record<string, unknown>, volatile: readonly 
   return { key, values, contentHash: contentHash(hashed) };
 }
 
-/** mde-api.md 4.5: one CVE of the catalog. */
+/** docs/mde-api.md#cve-catalog: one CVE of the catalog. */
 export function normalizeCve(c: Cve): KeyedRecord {
   const known = new Set(Object.keys(c).filter((k) => k !== 'firstDetected'));
   return keyed(c.id, {
@@ -42,12 +42,12 @@ export function normalizeCve(c: Cve): KeyedRecord {
     tags: j(c.tags),
     exposedMachines: n(c.exposedMachines),
     extra: JSON.stringify(pickExtra(c, known)),
-    // issue 4, item 1: the vector parsed and checked, exploit maturity, references.
+    // The vector parsed and checked, exploit maturity, references.
     ...cveDepth(c),
   });
 }
 
-/** mde-api.md 5: a software entity. */
+/** docs/mde-api.md#software: a software entity. */
 export function normalizeSoftware(s: Software): KeyedRecord {
   return keyed(s.id, {
     name: s.name ?? s.id,
@@ -61,7 +61,7 @@ export function normalizeSoftware(s: Software): KeyedRecord {
   });
 }
 
-/** mde-api.md 6: a security recommendation. */
+/** docs/mde-api.md#recommendations: a security recommendation. */
 export function normalizeRecommendation(r: Recommendation): KeyedRecord {
   return keyed(r.id, {
     productName: n(r.productName),
@@ -92,7 +92,7 @@ export function normalizeRecommendation(r: Recommendation): KeyedRecord {
   });
 }
 
-/** mde-api.md 7: an alert, with its evidence when it was expanded. */
+/** docs/mde-api.md#alerts: an alert, with its evidence when it was expanded. */
 export function normalizeAlert(a: Alert, hostIdOf: (machineId: string) => number | null): KeyedRecord {
   const machineId = a.machineId ? a.machineId.toLowerCase() : null;
   return keyed(a.id, {
@@ -128,7 +128,7 @@ export function normalizeAlert(a: Alert, hostIdOf: (machineId: string) => number
   });
 }
 
-/** mde-api.md 5: one installed piece of software on one device (CPE inventory). */
+/** docs/mde-api.md#installed-software: one installed piece of software on one device (CPE inventory). */
 export function normalizeInstalledSoftware(
   r: InventoryRow,
   hostIdOf: (machineId: string) => number | null,
@@ -158,7 +158,7 @@ export function normalizeInstalledSoftware(
   );
 }
 
-/** mde-api.md 5: non-CPE software (no product code) on one device. */
+/** docs/mde-api.md#installed-software: non-CPE software (no product code) on one device. */
 export function normalizeNonCpeSoftware(
   r: NonCpeInventoryRow,
   hostIdOf: (machineId: string) => number | null,

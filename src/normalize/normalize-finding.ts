@@ -36,12 +36,14 @@ const KNOWN = new Set([
   'isOnboarded',
 ]);
 
-/** The rows of an export share one key sequence: their extra keys are found once (design.md 7). */
+/**
+ * The rows of an export share one key sequence: their extra keys are found once (docs/benchmarks.md#targets).
+ */
 const pickRowExtra = createExtraPicker(KNOWN);
 
 /**
- * One vulnerability row (mde-api.md 4.1, also a delta row of 4.3) as a finding, or null for a row
- * without a CVE: those rows say "this software is installed", which is not a vulnerability.
+ * One vulnerability row (docs/mde-api.md#vulnerability-rows; a delta row too, #delta-feed) as a finding, or
+ * null for a row without a CVE: those rows say "this software is installed", which is not a vulnerability.
  * `custom`: the connector's finding custom fields, read from the parsed row (unknown fields included).
  */
 export function normalizeFinding(
@@ -66,7 +68,7 @@ export function normalizeFinding(
     softwareVendor: vendor,
     softwareName: name,
     softwareVersion: version,
-    // Seed 004: the finding's name is vendor + product + version + CVE.
+    // The finding's name is vendor + product + version + CVE.
     name: `${vendor} ${name} ${version} ${cveId}`,
     sourceSeverity: row.vulnerabilitySeverityLevel ?? null,
     severity,

@@ -41,7 +41,7 @@ const KNOWN = new Set([
 ]);
 
 /**
- * A parsed MDE machine (mde-api.md 3.2) as a host and what Defender says about it. Pure.
+ * A parsed MDE machine (docs/mde-api.md#machine-fields) as a host and what Defender says about it. Pure.
  * `custom`: the connector's host custom fields, read from the parsed record (unknown fields included).
  */
 export function normalizeMachine(m: Machine, custom?: CustomFieldExtractor): NormalizedMachine {

@@ -13,8 +13,8 @@ export function pickExtra(record: object, known: ReadonlySet<string>): Record<st
 export type ExtraPicker = (record: object) => Record<string, unknown>;
 
 /**
- * {@link pickExtra} for one `known` set, for millions of records (design.md 7). Records of one export
- * share their key sequence, so which keys are extra is decided once per sequence: a record costs one
+ * {@link pickExtra} for one `known` set, for millions of records (docs/benchmarks.md#targets). Records of one
+ * export share their key sequence, so which keys are extra is decided once per sequence: a record costs one
  * walk over its keys compared by identity with the last sequence seen, no `[key, value]` pair per key
  * and no set lookups. Gives exactly what {@link pickExtra} gives, for any record.
  */

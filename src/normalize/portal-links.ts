@@ -1,12 +1,12 @@
 /**
- * Links to a device's pages in the Microsoft Defender portal for the connector's cloud (issue 4,
- * item 3; seed 002: "a hyperlink to the MS Defender overview page", "links directly to the endpoint's
- * Microsoft Defender vulnerabilities page", "Microsoft Defender risk alerts page").
+ * Links to a device's pages in the Microsoft Defender portal for the connector's cloud ("a hyperlink to the
+ * MS Defender overview page", "links directly to the endpoint's Microsoft Defender vulnerabilities page",
+ * "Microsoft Defender risk alerts page").
  *
  * Portal hosts per cloud come from Microsoft's "Defender for Endpoint for US Government customers"
- * page (defender-docs `defender-endpoint/gov.md`, section "Portal URLs"; mde-api.md 0): commercial and
- * GCC use security.microsoft.com, GCC High security.microsoft.us, DoD security.apps.mil. The device
- * page is `/machines/v2/{machineId}/{tab}`; the docs name the tabs (`investigate-machines.md`:
+ * page (defender-docs `defender-endpoint/gov.md`, section "Portal URLs"; docs/mde-api.md#clouds-and-hosts):
+ * commercial and GCC use security.microsoft.com, GCC High security.microsoft.us, DoD security.apps.mil. The
+ * device page is `/machines/v2/{machineId}/{tab}`; the docs name the tabs (`investigate-machines.md`:
  * overview, alerts, timeline, discovered vulnerabilities) but not their paths: `/overview` is the
  * path public integrations link to [observed], and `/alerts`, `/timeline` and `/vulnerabilities`
  * follow the same pattern [inference]. `tid` selects the tenant [observed], which matters for

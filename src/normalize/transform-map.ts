@@ -1,7 +1,9 @@
 import type { CustomFieldMapping } from './custom-fields.js';
 import { DEFAULT_FIELD_MAPPING } from './field-mapping.js';
 
-/** One row of the mapping download (seed 001 "Download mappings"): default or custom. */
+/**
+ * One row of the mapping download (docs/data-model.md#transform-map-and-custom-fields): default or custom.
+ */
 export interface MappingRow {
   entity: string;
   sourceField: string;
@@ -14,7 +16,7 @@ export interface MappingRow {
 
 /**
  * The mapping in force for a connector: every out-of-the-box row, then its custom field mappings
- * (seed 004: a cloned map keeps the default rows and adds fields). Targets read like the default rows',
+ * (a cloned map keeps the default rows and adds fields). Targets read like the default rows',
  * e.g. `host.customAttributes.vmId`.
  */
 export function transformMapRows(custom: readonly CustomFieldMapping[]): MappingRow[] {

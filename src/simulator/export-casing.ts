@@ -1,6 +1,6 @@
 /**
  * Export *files* use PascalCase keys, like the property tables and the advanced-hunting tables
- * (mde-api.md 4.1 "Casing of the via-files records"), while the JSON endpoints use camelCase.
+ * (docs/mde-api.md#vulnerability-rows), while the JSON endpoints use camelCase.
  */
 const SPECIAL: Record<string, string> = {
   osPlatform: 'OSPlatform',

@@ -6,7 +6,10 @@ import { createGzip } from 'node:zlib';
 import { pascalJsonLine } from './export-casing.js';
 import type { SimulatedTenant } from './tenant/simulated-tenant.js';
 
-/** The three via-files exports (mde-api.md 4.2 and 5) and the blob folder each one lives in. */
+/**
+ * The three via-files exports (docs/mde-api.md#export-files, #software) and the blob folder each one lives
+ * in.
+ */
 export const EXPORT_KINDS = ['vulnerabilities', 'inventory', 'noncpe'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { MachineRecord } from './tenant/types.js';
 
-/** mde-api.md 8.2: machine action types the simulator accepts, and the final states. */
+/** docs/mde-api.md#machine-actions: machine action types the simulator accepts, and the final states. */
 export const ACTION_TYPES = ['Isolate', 'Unisolate', 'RunAntiVirusScan'] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 export const FINAL_STATUSES = ['Succeeded', 'Failed', 'TimeOut', 'Cancelled'] as const;
 
-/** Simulated minutes an action spends in each state before it moves on (mde-api.md 8.3: poll). */
+/**
+ * Simulated minutes an action spends in each state before it moves on (docs/mde-api.md#machine-actions:
+ * poll).
+ */
 const PENDING_MS = 60_000;
 const IN_PROGRESS_MS = 4 * 60_000;
 
@@ -36,7 +39,7 @@ export class ActionRequestError extends Error {
 
 /**
  * Machine actions and their lifecycle: Pending → InProgress → Succeeded/Failed over simulated time,
- * with MDE's duplicate-request answer (mde-api.md 8.1: 400 ActiveRequestAlreadyExists).
+ * with MDE's duplicate-request answer (docs/mde-api.md#machine-actions: 400 ActiveRequestAlreadyExists).
  */
 export class MachineActionStore {
   private readonly actions: StoredAction[] = [];
@@ -52,7 +55,8 @@ export class MachineActionStore {
   }): Record<string, unknown> {
     const { machine } = input;
     const platform = machine.osPlatform.toLowerCase();
-    // Isolation needs Windows or Linux; AV scan needs Windows (mde-api.md 8.1 platform notes).
+    // Isolation needs Windows or Linux; AV scan needs Windows (docs/mde-api.md#machine-actions platform
+    // notes).
     const supported =
       input.type === 'RunAntiVirusScan'
         ? platform.startsWith('windows')
@@ -142,7 +146,10 @@ export class MachineActionStore {
     return a.createdMs + PENDING_MS + IN_PROGRESS_MS;
   }
 
-  /** mde-api.md 8.2; both spellings of the last-update field are sent (mde-api.md 12.5). */
+  /**
+   * docs/mde-api.md#machine-actions; both spellings of the last-update field are sent
+   * (docs/mde-api.md#documentation-defects).
+   */
   private render(a: StoredAction): Record<string, unknown> {
     const lastUpdate = new Date(this.lastUpdateMs(a)).toISOString();
     const status = this.status(a);

@@ -23,7 +23,7 @@ const ROUTES: Route[] = [
   ...catalogRoutes,
 ];
 
-/** `/api/...` and the versioned `/api/v1.0/...` are the same API (mde-api.md 0). */
+/** `/api/...` and the versioned `/api/v1.0/...` are the same API (docs/mde-api.md#clouds-and-hosts). */
 const API_PREFIX = /^\/api(?:\/v1\.0)?(?=\/)/i;
 
 const BLOB_FAULTS: ReadonlySet<FaultKind> = new Set([
@@ -89,7 +89,7 @@ async function handleApiRequest(
   const { route, params } = found;
   const roles = verdict.claims.roles;
   if (!route.roles.some((r) => roles.includes(r))) {
-    // mde-api.md 2.4: a valid token without the permission is 403 Forbidden.
+    // docs/mde-api.md#errors: a valid token without the permission is 403 Forbidden.
     return sendMdeError(
       res,
       403,

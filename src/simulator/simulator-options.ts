@@ -1,7 +1,10 @@
 import { type FaultRule, FaultSpecError, parseFaultSpec } from './http/faults.js';
 import type { RateLimitMode } from './http/rate-limiter.js';
 
-/** Every permission the connector may need (mde-api.md 9); the default app is granted all of them. */
+/**
+ * Every permission the connector may need (docs/mde-api.md#permissions); the default app is granted all of
+ * them.
+ */
 export const ALL_ROLES = [
   'Machine.Read.All',
   'Alert.Read.All',
@@ -31,7 +34,9 @@ export interface SimulatorOptions {
   clientSecret: string;
   rateLimits: RateLimitMode;
   faults: FaultRule[];
-  /** Access-token lifetime; short values let tests see expiry (Entra's is one hour, mde-api.md 1). */
+  /**
+   * Access-token lifetime; short values let tests see expiry (Entra's is one hour, docs/mde-api.md#sign-in).
+   */
   tokenLifetimeSeconds: number;
   /** Simulated time zero; by default the current hour, so timestamps look current. */
   originMs: number;

@@ -24,7 +24,10 @@ export interface SimulatorState {
   exports: ExportStore;
   actions: MachineActionStore;
   stats: RequestStats;
-  /** Secret that signs blob SAS links; blob downloads carry no bearer token (mde-api.md 0). */
+  /**
+   * Secret that signs blob SAS links; blob downloads carry no bearer token
+   * (docs/mde-api.md#clouds-and-hosts).
+   */
   blobSecret: Buffer;
   /** `http(s)://host:port`, known once the server listens. */
   baseUrl: string;

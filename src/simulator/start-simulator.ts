@@ -17,7 +17,7 @@ import type { SimulatorState } from './simulator-state.js';
 import { createSimulatedTenant } from './tenant/create-simulated-tenant.js';
 import { generateSelfSignedCertificate } from './tls/self-signed.js';
 
-/** What `mdec simulator` prints once it listens (design.md 6). */
+/** What `mdec simulator` prints once it listens (docs/operations.md). */
 export interface SimulatorInfo {
   apiUrl: string;
   loginUrl: string;

@@ -29,8 +29,7 @@ export async function bulkUpdate(
   if (rows.length === 0) return;
   if (store.sqlite) {
     // SQLite: one prepared statement in one transaction is the fastest set-wide write (no SQL text
-    // to build per batch). Measured at 100,000 changed hosts on a busy machine: the whole host risk
-    // step took 15 s with VALUES batches, 7 s with this.
+    // to build per batch; docs/benchmarks.md).
     const setList = spec.columns.map((c) => `"${c.name}" = ?`).join(', ');
     const where = spec.keys.map((k) => `"${k.name}" = ?`).join(' AND ');
     const statement = store.sqlite.prepare(`UPDATE "${spec.table}" SET ${setList} WHERE ${where}`);

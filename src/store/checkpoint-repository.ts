@@ -5,7 +5,8 @@ import type { Database } from './schema.js';
 
 /**
  * Stream checkpoints: where a stream got to, written in the same transaction as the batch it
- * describes, so a run that dies resumes exactly after the last stored batch (design.md 2).
+ * describes, so a run that dies resumes exactly after the last stored batch
+ * (docs/sync.md#checkpoints-and-resume).
  */
 export class CheckpointRepository {
   constructor(private readonly store: Store) {}

@@ -5,7 +5,7 @@ import type { Store } from './open-store.js';
 import { ProfileWriter } from './profile-writer.js';
 import type { ConnectorTable } from './schema.js';
 
-/** Connector states of design.md 3. */
+/** Connector states (docs/data-model.md#connector). */
 export const CONNECTOR_STATES = ['registered', 'scheduled', 'processing', 'processed', 'failed'] as const;
 export type ConnectorState = (typeof CONNECTOR_STATES)[number];
 
@@ -168,7 +168,7 @@ export class ConnectorRepository {
       values.certificateEncrypted = this.secrets.seal(JSON.stringify(patch.credentials.certificate));
     }
     await this.store.db.updateTable('connectors').set(values).where('id', '=', id).execute();
-    // Seed 002: turning profiles off removes the connector's profiles at once; hosts stay.
+    // Turning profiles off removes the connector's profiles at once; hosts stay.
     if (patch.options && !patch.options.profiles) await new ProfileWriter(this.store).removeForConnector(id);
     const updated = await this.byId(id);
     if (!updated) throw new Error(`connector ${id} vanished during the update`);
@@ -212,7 +212,7 @@ export class ConnectorRepository {
   /** Removes the connector and, through foreign keys, everything it brought in. */
   /**
    * Removes a connector with everything it brought in (sources, findings, catalogs, profiles, runs).
-   * Its hosts stay as assets (seed 002: imported endpoints are retained), marked `retained` once no
+   * Its hosts stay as assets (imported endpoints are retained), marked `retained` once no
    * connector reports them; `purgeHosts` deletes those instead.
    */
   async remove(id: number, options: { purgeHosts?: boolean } = {}): Promise<void> {

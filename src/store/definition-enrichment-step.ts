@@ -16,11 +16,17 @@ export interface AffectedSoftware {
   /** Findings of this CVE in this software, and how many are open. */
   findings: number;
   openFindings: number;
-  /** The security recommendation that fixes it (mde-api.md 6: `recommendationReference` = id). */
+  /**
+   * The security recommendation that fixes it (docs/mde-api.md#recommendations: `recommendationReference` =
+   * id).
+   */
   recommendationId: string | null;
   recommendation: string | null;
   remediationType: string | null;
-  /** Some finding says a security update is available (mde-api.md 4.1 `securityUpdateAvailable`). */
+  /**
+   * Some finding says a security update is available (docs/mde-api.md#vulnerability-rows
+   * `securityUpdateAvailable`).
+   */
   securityUpdateAvailable: boolean;
 }
 
@@ -31,8 +37,8 @@ interface RecommendationInfo {
 }
 
 /**
- * Whether a patch exists for a CVE (seed 003 maps `recommendation.isHasUnpatchableCve` to
- * patchAvailable): yes when any finding has a security update or a recommended update, or any linked
+ * Whether a patch exists for a CVE (`patchAvailable`, which also reads the recommendation's
+ * `isHasUnpatchableCve`): yes when any finding has a security update or a recommended update, or any linked
  * recommendation is an `Update`/`Upgrade` without an unpatchable CVE; no when findings or
  * recommendations exist and none says so; unknown (null) when nothing links to the CVE.
  */
@@ -50,7 +56,7 @@ export function patchAvailability(
 }
 
 /**
- * Fills the definition columns that come from other streams (issue 4, item 1): affected software and
+ * Fills the definition columns that come from other streams: affected software and
  * recommendations from the connector's findings (one GROUP BY over findings by CVE and software, no
  * per-CVE API call: the export rows already name every device x software x CVE) and from the
  * recommendations catalog, patch availability, and security-update pages added to the references.
@@ -81,8 +87,8 @@ export async function enrichDefinitions(store: Store, connectorId: number, at: s
     string,
     { software: AffectedSoftware[]; updateUrls: Set<string>; maturity: number }
   >();
-  // A sequential scan and one sort beat walking the CVE index with a random read per finding
-  // (measured at 3 million findings on SQLite: 4 s against 18 s).
+  // A sequential scan and one sort, never a walk of the CVE index with a random read per finding
+  // (docs/benchmarks.md).
   const from = store.dialect === 'sqlite' ? sql.raw('findings NOT INDEXED') : sql.raw('findings');
   const groups = await withDiskSorts(store, () =>
     sql`SELECT cve_id, software_vendor, software_name, recommendation_reference,
@@ -125,7 +131,8 @@ export async function enrichDefinitions(store: Store, connectorId: number, at: s
     );
     const patch = patchAvailability(software, recommendations);
     // The catalog's flags decide the maturity; a record without flags (older DTOs) takes the
-    // strongest exploitabilityLevel its findings report (mde-api.md 4.1), on the same scale.
+    // strongest exploitabilityLevel its findings report (docs/mde-api.md#vulnerability-rows), on the same
+    // scale.
     const flags = exploitMaturity({
       publicExploit: flag(d.public_exploit),
       exploitVerified: flag(d.exploit_verified),

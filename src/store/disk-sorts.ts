@@ -3,8 +3,8 @@ import type { Store } from './open-store.js';
 /**
  * Runs set-based work whose GROUP BY sorts millions of rows with SQLite's sorter spilling to a temp
  * file instead of memory: the store opens with `temp_store = MEMORY` for fast small sorts, which
- * would hold a whole 3-million-row sort in RAM (measured: 385 MB against 185 MB, same time; design.md
- * 7 wants memory flat). Restored afterwards; PostgreSQL spills by itself (work_mem), so no-op there.
+ * would hold a whole multi-million-row sort in RAM; on disk it takes no longer and memory stays flat
+ * (docs/benchmarks.md). Restored afterwards; PostgreSQL spills by itself (work_mem), so no-op there.
  */
 export async function withDiskSorts<T>(store: Pick<Store, 'sqlite'>, work: () => Promise<T>): Promise<T> {
   const sqlite = store.sqlite;

@@ -3,12 +3,13 @@ import type { SqlDialect } from './sql-dialect.js';
 
 /**
  * The findings table's secondary indexes: views and exports filter by status, host and CVE. Each one
- * costs every finding insert a B-tree update (design.md 7), so add one only for a query that needs it.
+ * costs every finding insert a B-tree update (docs/benchmarks.md#targets), so add one only for a query that
+ * needs it.
  *
  * `deferredOnFirstLoad`: rows arrive grouped by device, so most indexes grow at their end, but CVE ids
- * arrive in random order and every insert lands on a random page of the CVE index. At 3 million rows
- * that costs the writer ~7 µs a row, while building the index once after the load costs ~1 µs a row;
- * a first load into an empty table therefore builds it afterwards (see first-load-indexes.ts).
+ * arrive in random order and every insert lands on a random page of the CVE index, which costs far
+ * more than building the index once after the load (docs/benchmarks.md); a first load into an empty table
+ * therefore builds it afterwards (see first-load-indexes.ts).
  */
 export const FINDING_SECONDARY_INDEXES = [
   { name: 'findings_status', columns: ['connector_id', 'status', 'severity'], deferredOnFirstLoad: false },

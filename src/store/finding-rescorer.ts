@@ -36,7 +36,7 @@ type Row = [
 ];
 
 /**
- * Rescores stored findings of one connector with a compiled scorer (issue 4 item 2: a map edit
+ * Rescores stored findings of one connector with a compiled scorer (a map edit
  * rescores without a re-sync). Walks the findings in id order in batches (keyset paging: each batch
  * one indexed range read, never the whole table in memory), scores each row in JS with the same
  * function the sync writes with, and writes only rows whose severity or score changed, touching
@@ -50,7 +50,8 @@ export async function rescoreFindings(store: Store, options: RescoreOptions): Pr
   const total = options.onProgress ? await countFindings(store, options) : 0;
   // PostgreSQL's ids are 32-bit integers: a larger bound would not even parse there.
   const maxId = options.maxId ?? 2_147_483_647;
-  // Small batches keep each batch's rows young garbage: larger ones measured no faster and raised peak RSS.
+  // Small batches keep each batch's rows young garbage; larger ones are no faster and raise peak RSS
+  // (docs/benchmarks.md).
   const batchSize = options.batchSize ?? 5_000;
   const result: RescoreResult = { examined: 0, changed: 0 };
   const read = store.sqlite
@@ -79,7 +80,7 @@ export async function rescoreFindings(store: Store, options: RescoreOptions): Pr
 /**
  * Up to this many changed CVEs and machines, their findings are read through the indexes (the CVE
  * index, and the finding key, which starts with the machine id) instead of a walk over every finding:
- * a delta sync where a few device values changed must not read 3 million rows (design.md 7).
+ * a delta sync where a few device values changed must not read 3 million rows (docs/benchmarks.md#targets).
  */
 const TARGETED_LIMIT = 2_000;
 
@@ -109,7 +110,8 @@ async function rescoreTargeted(
       .where('id', '<=', maxId);
   const groups = [
     ...[...only.cveIds].map((cve) => () => base().where('cveId', '=', cve).execute()),
-    // design.md 3: the finding key is machineId|cve|vendor|name|version; '}' sorts right after '|'.
+    // docs/data-model.md#finding-identity: the finding key is machineId|cve|vendor|name|version; '}' sorts
+    // right after '|'.
     ...[...only.machineIds].map(
       (machine) => () =>
         base().where('findingKey', '>=', `${machine}|`).where('findingKey', '<', `${machine}}`).execute(),

@@ -63,7 +63,8 @@ const LOOKUP_CHUNK = 500;
 
 /**
  * Writes findings in batches, each batch and its stream checkpoint in one transaction, so a run that
- * dies loses at most the batch in flight and resumes after the last one stored (design.md 2).
+ * dies loses at most the batch in flight and resumes after the last one stored
+ * (docs/sync.md#checkpoints-and-resume).
  */
 export class FindingWriter {
   private readonly updateById: UpdateById;
@@ -149,7 +150,10 @@ export class FindingWriter {
     return result;
   }
 
-  /** A batch of the change feed, applied in order (mde-api.md 4.3, design.md 5). */
+  /**
+   * A batch of the change feed, applied in order (docs/mde-api.md#delta-feed,
+   * docs/sync.md#vulnerabilities-delta).
+   */
   async applyChangeBatch(
     ctx: FindingBatchContext,
     changes: Array<{ finding: NormalizedFinding; event: ChangeEvent }>,
@@ -232,7 +236,7 @@ export class FindingWriter {
 
   /**
    * Closes the open findings a complete full snapshot did not contain. Only the sync engine calls
-   * this, and only after it read every page and every file of that snapshot (design.md 5).
+   * this, and only after it read every page and every file of that snapshot (docs/sync.md#mark-and-sweep).
    */
   async sweep(
     ctx: FindingBatchContext,

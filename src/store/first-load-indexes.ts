@@ -3,8 +3,8 @@ import { createFindingIndexes, FINDING_SECONDARY_INDEXES, missingFindingIndexes 
 import type { Store } from './open-store.js';
 
 /**
- * A first load of findings builds its randomly ordered indexes after the rows (design.md 7: bulk
- * loads). Only when the findings table is empty: then no query of any connector needs the index while
+ * A first load of findings builds its randomly ordered indexes after the rows (docs/benchmarks.md#targets:
+ * bulk loads). Only when the findings table is empty: then no query of any connector needs the index while
  * the load runs, and building it once costs a fraction of updating it 3 million times. Returns the
  * indexes dropped. The pass calls {@link ensureFindingIndexes} when it ends, however it ends; a
  * process killed in between leaves them missing until the next pass or the next open of the store

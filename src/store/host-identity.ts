@@ -20,7 +20,7 @@ export interface IdentityMatch {
 }
 
 /**
- * Host identity across connectors (seed 004, issue 4 item 5): keeps `host_identifiers` in step with
+ * Host identity across connectors: keeps `host_identifiers` in step with
  * host sources and resolves the machines of one batch against them with indexed lookups, a few
  * statements per batch (never one per device and rule).
  */

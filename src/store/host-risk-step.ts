@@ -75,7 +75,7 @@ export async function computeHostRisk(
   const total: HostRiskStepResult = { hosts: 0, changed: 0 };
   if (changedSince !== undefined) {
     // After a run, only hosts whose findings, alerts or sources it wrote can have a new risk; an
-    // unchanged re-sync or a small delta must not pay for 100,000 hosts (design.md 7).
+    // unchanged re-sync or a small delta must not pay for 100,000 hosts (docs/benchmarks.md#targets).
     const ids = await hostsChangedSince(db, connectorId, changedSince);
     return withDiskSorts(store, async () => {
       for (let i = 0; i < ids.length; i += ID_LIST_PASS) {
@@ -93,7 +93,7 @@ export async function computeHostRisk(
     )
   ).rows[0] as { lo: unknown; hi: unknown } | undefined;
   if (!bounds || bounds.lo === null || bounds.hi === null) return total;
-  // Passes over host id ranges keep memory flat whatever the tenant size (design.md 7).
+  // Passes over host id ranges keep memory flat whatever the tenant size (docs/benchmarks.md#targets).
   return withDiskSorts(store, async () => {
     for (let lo = Number(bounds.lo); lo <= Number(bounds.hi); lo += hostsPerPass) {
       const scope = sql`(SELECT host_id FROM host_sources WHERE connector_id = ${connectorId} AND host_id BETWEEN ${lo} AND ${lo + hostsPerPass - 1})`;
@@ -164,7 +164,8 @@ async function hostRiskPass(
     a.exposureLevel = worseDefenderValue(EXPOSURE_POINTS, a.exposureLevel, str(r.exposure_level));
   }
 
-  // The most severe open finding per host: severity first, then score (design.md 3: 1..5, 0..100).
+  // The most severe open finding per host: severity first, then score (docs/data-model.md#finding: 1..5,
+  // 0..100).
   const findingRows =
     store.dialect === 'sqlite'
       ? // SQLite takes bare columns from the row that holds the single max() (documented behaviour).
@@ -187,7 +188,7 @@ async function hostRiskPass(
     a.topScore = num(r.score);
   }
 
-  // Open alerts: anything not resolved (mde-api.md 7 status: Unknown, New, InProgress, Resolved).
+  // Open alerts: anything not resolved (docs/mde-api.md#alerts status: Unknown, New, InProgress, Resolved).
   const alertRows = await sql`SELECT host_id, id, title, severity, n FROM (
       SELECT host_id, id, title, severity,
         COUNT(*) OVER (PARTITION BY host_id) AS n,

@@ -20,10 +20,10 @@ export interface HostBatchContext {
   runId: number;
   network: string;
   at: string;
-  /** Devices not seen for this many days are `stale`; 0 means never (design.md 4). */
+  /** Devices not seen for this many days are `stale`; 0 means never (docs/data-model.md#connector). */
   staleDays: number;
   now: number;
-  /** Which existing host a new machine is (seed 004); the defaults when absent. */
+  /** Which existing host a new machine is; the defaults when absent. */
   identificationRules?: readonly IdentificationRule[];
 }
 
@@ -44,7 +44,7 @@ export function isStale(m: NormalizedMachine, staleDays: number, now: number): b
   return Number.isNaN(seen) || now - seen > staleDays * 86_400_000;
 }
 
-/** Host status from what Defender says (design.md 3): excluded, stale or active. */
+/** Host status from what Defender says (docs/data-model.md#host): excluded, stale or active. */
 export function hostStatus(
   m: NormalizedMachine,
   staleDays: number,
@@ -194,8 +194,8 @@ async function existingSources(
 }
 
 /**
- * Writes machines as hosts and host sources (design.md 3). A new machine joins the host another
- * connector reports when the identification rules say so (seed 004), else it gets a host of its own;
+ * Writes machines as hosts and host sources (docs/data-model.md#host). A new machine joins the host another
+ * connector reports when the identification rules say so, else it gets a host of its own;
  * a source keeps its host once attached. Host columns follow the most recently seen source. Merged
  * records are folded into their survivor afterwards by {@link HostWriter.foldMerged}.
  */
@@ -208,7 +208,7 @@ export class HostWriter {
   private hostUpdate: BetterSqlite3.Statement | undefined;
   /** Hosts of one run whose profile inputs changed; a superset (a failed batch's hosts) is harmless. */
   private profileChanges: { connectorId: number; runId: number; hosts: Set<number> } | undefined;
-  /** The SQLite path's prepared statements (design.md 7); absent on PostgreSQL. */
+  /** The SQLite path's prepared statements (docs/benchmarks.md#targets); absent on PostgreSQL. */
   private readonly statements: SqliteHostStatements | undefined;
 
   constructor(private readonly store: Store) {
@@ -237,7 +237,7 @@ export class HostWriter {
         : await existingSources(trx, ctx.connectorId, [...byId.keys()]);
       /** Unchanged sources are only marked seen, in bulk: at 100,000 devices one statement each is most of a run. */
       const unchanged: number[] = [];
-      /** Hosts whose profile inputs (seed 002: the connector's sources, newest first) this batch changes. */
+      /** Hosts whose profile inputs (the connector's sources, newest first) this batch changes. */
       const profileHosts: number[] = [];
       const fresh: NormalizedMachine[] = [];
       const changed: Array<{ sourceId: number; machine: NormalizedMachine }> = [];
@@ -245,7 +245,7 @@ export class HostWriter {
       for (const m of byId.values()) {
         const old = existing.get(m.source.machineId);
         if (!old) {
-          // Seed 001: with a stale threshold, devices that have not checked in are not imported;
+          // With a stale threshold, devices that have not checked in are not imported;
           // ones imported earlier stay, marked stale.
           if (isStale(m, ctx.staleDays, ctx.now)) {
             result.skipped++;
@@ -274,7 +274,7 @@ export class HostWriter {
           continue;
         }
         if (old.contentHash === m.source.contentHash) {
-          // Only the daily report time moved (mde-api.md 3.1: lastSeen is the ~24 h full report).
+          // Only the daily report time moved (docs/mde-api.md#lastseen: lastSeen is the ~24 h full report).
           const sourceCount = old.sourceCount ?? this.statements!.sourceCount(old.hostId);
           if (sourceCount > 1) {
             // A host several sources feed: the one seen last writes all its columns (README).
@@ -303,7 +303,7 @@ export class HostWriter {
         }
       }
       await this.identity.replace(trx, changed);
-      // Seed 004: a new machine another connector already reports joins that host.
+      // A new machine another connector already reports joins that host.
       const matches = await this.identity.resolve(
         trx,
         ctx.connectorId,
@@ -501,8 +501,9 @@ export class HostWriter {
   }
 
   /**
-   * Folds records MDE merged into their survivor (mde-api.md 3.2, mergedIntoMachineId): the merged
-   * record's host source moves to the survivor's host, and its own host becomes `merged`.
+   * Folds records MDE merged into their survivor (docs/mde-api.md#merged-and-duplicate-devices,
+   * mergedIntoMachineId): the merged record's host source moves to the survivor's host, and its own host
+   * becomes `merged`.
    */
   async foldMerged(connectorId: number, at: string): Promise<number> {
     const merged = this.statements
@@ -553,7 +554,7 @@ export class HostWriter {
       .execute();
   }
 
-  /** Marks devices that had rows in a full vulnerability pass (seed 000: "not scanned" devices). */
+  /** Marks devices that had rows in a full vulnerability pass ("not scanned" devices). */
   async markScanned(connectorId: number, token: number, machineIds: Iterable<string>): Promise<void> {
     for (const ids of chunk([...machineIds], 500)) {
       await this.store.db
@@ -567,7 +568,7 @@ export class HostWriter {
 
   /**
    * After a complete full pass: devices it had no row for were never scanned. They are marked so,
-   * and with the connector's include-unscanned option off their hosts are `excluded` (seed 000).
+   * and with the connector's include-unscanned option off their hosts are `excluded`.
    */
   async markUnscanned(
     connectorId: number,
@@ -607,7 +608,10 @@ export class HostWriter {
     return Number(r.numUpdatedRows);
   }
 
-  /** Records whether vulnerability data could be read (`ok`) or not (`not-licensed`), design.md 5. */
+  /**
+   * Records whether vulnerability data could be read (`ok`) or not (`not-licensed`;
+   * docs/mde-api.md#not-licensed).
+   */
   async setVulnerabilityDataState(
     connectorId: number,
     state: 'ok' | 'not-licensed' | 'unknown',

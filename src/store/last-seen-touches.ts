@@ -11,9 +11,9 @@ export interface LastSeenTouch {
 
 /**
  * The last-seen touches of one batch of machines in two statements, for PostgreSQL: between sweeps a
- * delta reads every device whose `lastSeen` moved (a third of the estate in six hours), and one
- * round trip each was most of its time. SQLite runs the same two updates per device as prepared
- * statements, which cost no round trip. As there, a host takes the time only from its most recently
+ * delta reads every device whose `lastSeen` moved, a large share of the estate, and one round trip
+ * per device would be most of its time (docs/benchmarks.md). SQLite runs the same two updates per device as
+ * prepared statements, which cost no round trip. As there, a host takes the time only from its most recently
  * seen source.
  */
 export async function touchLastSeenInBulk(

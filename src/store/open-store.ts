@@ -23,7 +23,7 @@ export interface Store {
 }
 
 export interface OpenStoreOptions {
-  /** Run pending migrations on open ("run on start"); default true. */
+  /** Run pending migrations on open; default true. */
   migrate?: boolean;
   /**
    * Whether a database that does not exist yet is created; default true. When false, a missing SQLite

@@ -20,7 +20,7 @@ interface StoredSnapshotRow {
  * unchanged. The rows travel as one JSON document that the server turns into rows of the findings
  * type (`json_populate_recordset`), rather than as 36 bound parameters a row over dozens of
  * statements: at 3 million rows, building and binding those statements was most of a full sync
- * (design.md 7). The decisions are the portable writer's (`decideForSnapshot`).
+ * (docs/benchmarks.md#targets). The decisions are the portable writer's (`decideForSnapshot`).
  */
 export async function writeSnapshotBatchOnPostgres(
   trx: Transaction<Database>,

@@ -2,8 +2,8 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
 /**
- * Whether a connector's dynamic profiles (seed 002) still match its host sources, kept as a sync
- * checkpoint row so that it survives a run that dies half-way (design.md 2):
+ * Whether a connector's dynamic profiles still match its host sources, kept as a sync
+ * checkpoint row so that it survives a run that dies half-way (docs/sync.md#checkpoints-and-resume):
  *
  * - `{ fresh: true }`: the last refresh saw every source as it is now; the next one has nothing to do.
  * - `{ changedInRun: n }`: the profiles were fresh when run `n` started, and only run `n` changed

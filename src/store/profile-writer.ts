@@ -4,14 +4,14 @@ import type { Store } from './open-store.js';
 import { forgetProfileFreshness, markProfilesFresh, profileFreshness } from './profile-freshness.js';
 import type { Database } from './schema.js';
 
-/** Profile kinds (seed 002): one per operating system, one per operating system and release. */
+/** Profile kinds: one per operating system, one per operating system and release. */
 export const PROFILE_KINDS = ['OS', 'OS_VERSION'] as const;
 export type ProfileKind = (typeof PROFILE_KINDS)[number];
 
 /**
- * Match scores (README "Dynamic profiles"): how completely Defender's OS details back a membership.
+ * Match scores (docs/data-model.md#profile): how completely Defender's OS details back a membership.
  * Platform and release known: the host's OS is known exactly. Platform only: the family is known, the
- * release is not. Both are in seed 002's "Very High" band (80 and above).
+ * release is not. Both are in the "Very High" band (80 and above).
  */
 export const MATCH_SCORE_EXACT = 100;
 export const MATCH_SCORE_PLATFORM_ONLY = 80;
@@ -26,14 +26,14 @@ export interface ProfileRefresh {
 }
 
 /**
- * Dynamic `OS` and `OS_VERSION` profiles of one connector (seed 002, issue 4 item 4), kept in step
+ * Dynamic `OS` and `OS_VERSION` profiles of one connector, kept in step
  * with its host sources by a handful of set-based statements, whatever the number of hosts.
  */
 export class ProfileWriter {
   constructor(private readonly store: Store) {}
 
   /**
-   * The refresh after a sync run (design.md 7): nothing to do when no source the profiles read
+   * The refresh after a sync run (docs/benchmarks.md#targets): nothing to do when no source the profiles read
    * changed since the last refresh; only the hosts `changedHosts` names when run `runId` alone
    * changed sources since then (the host writer's record, see profile-freshness.ts); else every
    * host. The result is the one {@link refresh} of every host would give.
@@ -136,7 +136,7 @@ export class ProfileWriter {
         WHERE NOT EXISTS (
           SELECT 1 FROM host_profiles hp WHERE hp.host_id = w.host_id AND hp.profile_id = w.profile_id
         )`.execute(trx);
-      // Seed 002: a profile whose hosts are all gone goes too.
+      // A profile whose hosts are all gone goes too.
       const removed = await sql`
         DELETE FROM profiles
         WHERE connector_id = ${connectorId}
@@ -164,7 +164,7 @@ export class ProfileWriter {
   }
 
   /**
-   * Removes a connector's profiles and memberships; hosts stay (seed 002: turning the integration's
+   * Removes a connector's profiles and memberships; hosts stay (turning the integration's
    * profiles off deletes its profiles, imported endpoints are retained).
    */
   async removeForConnector(connectorId: number): Promise<number> {

@@ -18,8 +18,8 @@ export interface RescoreConnectorResult extends RescoreResult {
 
 /**
  * Rescores every stored finding of a connector with its scoring map in force and the stored
- * definitions and device values: what `mdec scoring set|reset|rescore` run. Host risk follows
- * (issue 4 item 3): the hosts of the rewritten findings are recomputed, so no view shows a risk the
+ * definitions and device values: what `mdec scoring set|reset|rescore` run. Host risk follows:
+ * the hosts of the rewritten findings are recomputed, so no view shows a risk the
  * new scores no longer support.
  */
 export async function rescoreConnector(

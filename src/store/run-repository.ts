@@ -1,12 +1,12 @@
 import type { Store } from './open-store.js';
 
-/** Run states of design.md 3. */
+/** Run states (docs/data-model.md#syncrun). */
 export const RUN_STATES = ['queued', 'processing', 'succeeded', 'partial', 'failed', 'cancelled'] as const;
 export type RunState = (typeof RUN_STATES)[number];
 export type SyncMode = 'full' | 'delta';
 export type RunTrigger = 'manual' | 'schedule';
 
-/** What one stream did in one run (design.md 3, syncRun counters). */
+/** What one stream did in one run (docs/data-model.md#syncrun). */
 export interface StreamCounters {
   fetched: number;
   inserted: number;

@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely';
 
 /**
- * The tables of design.md section 3, as Kysely sees them. Names are snake_case in SQL and camelCase
+ * The tables of docs/data-model.md, as Kysely sees them. Names are snake_case in SQL and camelCase
  * in TypeScript (Kysely's CamelCasePlugin maps them). Timestamps are ISO-8601 UTC text in both
  * databases: one schema for SQLite and PostgreSQL, and text order is time order. Lists and objects
  * are JSON text. Booleans are 0/1 integers, which both databases index and compare the same way.
@@ -13,7 +13,7 @@ export interface ConnectorTable {
   network: string;
   tenantId: string;
   clientId: string;
-  /** AES-256-GCM ciphertext of the client secret (design.md 7); never returned or logged. */
+  /** AES-256-GCM ciphertext of the client secret; never returned or logged. */
   secretEncrypted: string | null;
   /** AES-256-GCM ciphertext of a PEM private key + certificate, for certificate credentials. */
   certificateEncrypted: string | null;
@@ -23,7 +23,7 @@ export interface ConnectorTable {
   scope: string;
   active: number;
   schedule: string | null;
-  /** Every option of design.md section 4, validated, as JSON. */
+  /** Every option of docs/data-model.md#connector, validated, as JSON. */
   options: string;
   state: string;
   lastRunId: number | null;
@@ -96,7 +96,7 @@ export interface HostTable {
   customAttributes: string;
   createdAt: string;
   updatedAt: string;
-  /** Host risk (issue 4, item 3; migration 0003): set by the post-sync step, see host-risk.ts. */
+  /** Host risk (migration 0003): set by the post-sync step, see host-risk.ts. */
   openVulnerabilityCount: number | null;
   topVulnerabilityCveId: string | null;
   topVulnerabilitySeverity: number | null;
@@ -109,7 +109,7 @@ export interface HostTable {
   riskChangedAt: string | null;
 }
 
-/** What one connector says about one host: the "Defender ..." fields of seed 000. */
+/** What one connector says about one host: its "Defender ..." fields. */
 export interface HostSourceTable {
   id: Generated<number>;
   hostId: number;
@@ -143,7 +143,9 @@ export interface HostSourceTable {
   ipAddresses: string;
   firstSeen: string | null;
   lastSeen: string | null;
-  /** `unknown` until a vulnerability stream ran; `not-licensed` after a 403 (design.md 5). */
+  /**
+   * `unknown` until a vulnerability stream ran; `not-licensed` after a 403 (docs/mde-api.md#not-licensed).
+   */
   vulnerabilityDataState: string;
   /** The full pass that last had any row for this device: devices no pass saw were never scanned. */
   vulnerabilitySeenToken: number | null;
@@ -158,7 +160,7 @@ export interface FindingTable {
   connectorId: number;
   hostId: number | null;
   machineId: string;
-  /** machineId|cveId|vendor|name|version: the finding key of design.md 3. */
+  /** machineId|cveId|vendor|name|version: the finding key (docs/data-model.md#finding-identity). */
   findingKey: string;
   cveId: string;
   softwareVendor: string;
@@ -219,7 +221,7 @@ export interface VulnerabilityDefinitionTable {
   seenRunId: number;
   extra: string;
   updatedAt: string;
-  /** Definitions in depth (issue 4, item 1; migration 0003): parsed at sync, see cve-depth.ts. */
+  /** Definitions in depth (migration 0003): parsed at sync, see cve-depth.ts. */
   cvssV3Version: string | null;
   cvssV3Vector: string | null;
   /** JSON object of every v3 base and temporal component. */
@@ -377,7 +379,7 @@ export interface MachineActionTable {
   updatedAt: string;
 }
 
-/** A connector's clone of the out-of-the-box transform map (seed 004); migration 0005. */
+/** A connector's clone of the out-of-the-box transform map; migration 0005. */
 export interface TransformMapTable {
   connectorId: number;
   name: string;
@@ -387,7 +389,10 @@ export interface TransformMapTable {
   updatedAt: string;
 }
 
-/** One custom field mapping of a cloned transform map (seed 004 "Fields Mapping"); migration 0005. */
+/**
+ * One custom field mapping of a cloned transform map (docs/data-model.md#transform-map-and-custom-fields);
+ * migration 0005.
+ */
 export interface TransformMapFieldTable {
   id: Generated<number>;
   connectorId: number;
@@ -401,7 +406,7 @@ export interface TransformMapFieldTable {
   createdAt: string;
 }
 
-/** What one host source says identifies its device (issue 4, item 5): one row per kind and value. */
+/** What one host source says identifies its device: one row per kind and value. */
 export interface HostIdentifierTable {
   sourceId: number;
   /** An identification rule: machineId, aadDeviceId, fqdn, hostname or ipMac. */
@@ -410,7 +415,7 @@ export interface HostIdentifierTable {
   value: string;
 }
 
-/** A dynamic `OS` or `OS_VERSION` profile of one connector (seed 002). */
+/** A dynamic `OS` or `OS_VERSION` profile of one connector. */
 export interface ProfileTable {
   id: Generated<number>;
   connectorId: number;
@@ -432,7 +437,7 @@ export interface HostProfileTable {
   assignedAt: string;
 }
 
-/** A connector's scoring map (seed 004): rows as JSON `[{match, severity, score}]`, in order. */
+/** A connector's scoring map: rows as JSON `[{match, severity, score}]`, in order. */
 export interface ScoringMapTable {
   connectorId: number;
   rows: string;

@@ -5,7 +5,7 @@ import type { Store } from './open-store.js';
 /**
  * What the scorer needs besides the finding, for one connector: CVE id → factors from
  * vulnerability_definitions, machine id → deviceValue from host_sources. Both are keyed maps (tens of
- * thousands of CVEs, one entry per device), never the findings themselves (design.md 7).
+ * thousands of CVEs, one entry per device), never the findings themselves (docs/benchmarks.md#targets).
  */
 export async function loadScoringContext(store: Store, connectorId: number): Promise<ScoringContext> {
   const [cves, deviceValues] = await Promise.all([
@@ -39,7 +39,7 @@ export async function loadDeviceValues(
 ): Promise<Map<string, string | null>> {
   if (store.sqlite) {
     // A run loads these three times (sync-scoring.ts) at one row per device: raw tuples from a
-    // prepared statement rather than Kysely's per-row objects and name mapping (design.md 7).
+    // prepared statement rather than Kysely's per-row objects and name mapping (docs/benchmarks.md#targets).
     const tuples = store.sqlite
       .prepare('SELECT machine_id, device_value FROM host_sources WHERE connector_id = ?')
       .raw()

@@ -13,7 +13,7 @@ export interface StoredScoringMap {
   updatedAt: string | null;
 }
 
-/** Reads and writes per-connector scoring maps (migration 0002, seed 004 "Scoring"). */
+/** Reads and writes per-connector scoring maps (migration 0002, docs/data-model.md#scoring-map). */
 export class ScoringMapRepository {
   constructor(private readonly store: Store) {}
 

@@ -3,9 +3,9 @@ import type { NormalizedFinding } from '../normalize/model.js';
 
 /**
  * A finding of a full snapshot as the SQLite writer binds it: a flat tuple in {@link ROW} order.
- * The full sync hands batches of these to a writer thread (design.md 7: parsing and writing overlap
- * on the two cores). Structured-cloning 20,000 objects costs ~10 µs a row, more than storing it;
- * one string per batch, split on the other side, costs under 2 µs.
+ * The full sync hands batches of these to a writer thread, so that parsing and writing overlap on the
+ * two cores. A batch crosses as one string, split on the other side: structured-cloning the rows
+ * would cost more than storing them (docs/benchmarks.md).
  */
 export type SnapshotRow = Array<string | number | null>;
 
@@ -153,9 +153,9 @@ class ListJson {
 }
 
 /**
- * `encodeRow(toSnapshotRow(f, hostId))` in one step, for the hot path of the full sync (design.md 7):
- * no tuple in between, no separator test on JSON text, and the paths' JSON reused from the previous
- * row when the paths are the same. Gives the same line for any finding.
+ * `encodeRow(toSnapshotRow(f, hostId))` in one step, for the hot path of the full sync
+ * (docs/benchmarks.md#targets): no tuple in between, no separator test on JSON text, and the paths' JSON
+ * reused from the previous row when the paths are the same. Gives the same line for any finding.
  */
 export class FindingEncoder {
   private readonly diskPaths = new ListJson();
@@ -209,7 +209,8 @@ const PIECE_LINES = 512;
 /**
  * The encoded lines of one batch, for {@link joinRows} at the flush. Lines are joined a piece at a
  * time, so each line dies young instead of being copied by the scavenger until the batch of 10,000 is
- * sent, then promoted and marked (design.md 7: garbage collection was the main thread's largest cost).
+ * sent, then promoted and marked (garbage collection is a large share of the main thread's work;
+ * docs/benchmarks.md).
  * {@link take} gives exactly `joinRows` of the lines added.
  */
 export class EncodedRowBuffer {
@@ -255,7 +256,7 @@ export function encodeRows(rows: readonly SnapshotRow[]): string {
 /**
  * The rows of {@link encodeRows}, with numbers and nulls restored, one at a time as the consumer
  * asks: the writer thread stores each before the next is split, so a batch never exists as 10,000
- * arrays at once (design.md 7, peak memory).
+ * arrays at once (peak memory: docs/benchmarks.md#targets).
  */
 export function* decodeRows(encoded: string): Generator<SnapshotRow, void, undefined> {
   if (encoded.length === 0) return;

@@ -23,10 +23,10 @@ export interface SnapshotBatchEnd {
 }
 
 /**
- * Writes the batches of one full pass (design.md 5). Findings are added one by one and turned at once
- * into their compact stored form, so a batch of 10,000 holds 10,000 strings rather than 10,000
- * object graphs for the garbage collector to trace (design.md 7). Each batch, the devices it marks
- * scanned and its checkpoint are stored in one transaction, in order; `onWritten` runs once it is.
+ * Writes the batches of one full pass (docs/sync.md#vulnerabilities-full). Findings are added one by one and
+ * turned at once into their compact stored form, so a batch of 10,000 holds 10,000 strings rather than 10,000
+ * object graphs for the garbage collector to trace (docs/benchmarks.md#targets). Each batch, the devices it
+ * marks scanned and its checkpoint are stored in one transaction, in order; `onWritten` runs once it is.
  * Within a batch a repeated finding key is stored once; the last row wins.
  */
 export interface SnapshotSession {
@@ -48,8 +48,8 @@ const MAX_IN_FLIGHT = 2;
 
 /**
  * The session for a store: on a SQLite file, a writer thread with its own connection stores batches
- * while the caller parses the next (design.md 7); `MDEC_SNAPSHOT_WORKER=0` or an in-memory database
- * stores them inline with the same writer. PostgreSQL runs in its own process already: batches go
+ * while the caller parses the next (docs/benchmarks.md#targets); `MDEC_SNAPSHOT_WORKER=0` or an in-memory
+ * database stores them inline with the same writer. PostgreSQL runs in its own process already: batches go
  * through the portable writer, one stored while the next is parsed.
  */
 export function openSnapshotSession(
@@ -64,7 +64,7 @@ export function openSnapshotSession(
   if (file === ':memory:' || file === '' || process.env.MDEC_SNAPSHOT_WORKER === '0')
     return new InlineSqliteSession(new SqliteSnapshotWriter(store.sqlite), ctx, snapshotTime);
   // The writer thread brings a page cache of its own; the main connection's, filled by the machines
-  // stream, is not needed while it writes (design.md 7: peak memory under 600 MB).
+  // stream, is not needed while it writes (peak memory: docs/benchmarks.md#targets).
   store.sqlite.pragma('shrink_memory');
   return new WorkerSqliteSession(file, ctx, snapshotTime);
 }
@@ -205,7 +205,8 @@ class WorkerSqliteSession extends EncodingSession implements SnapshotSession {
   ) {
     super(ctx);
     // The thread keeps one batch string and one row alive at a time: a small young generation is
-    // enough, and V8's default (tens of megabytes) would count against peak memory (design.md 7).
+    // enough, and V8's default (tens of megabytes) would count against peak memory
+    // (docs/benchmarks.md#targets).
     this.worker = startWorkerThread(
       import.meta.url,
       'sqlite-snapshot-worker',

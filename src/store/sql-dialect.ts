@@ -1,4 +1,6 @@
-/** The two databases the store runs on (design.md 2): embedded SQLite, or PostgreSQL at scale. */
+/**
+ * The two databases the store runs on (docs/architecture.md#parts): embedded SQLite, or PostgreSQL at scale.
+ */
 export type SqlDialect = 'sqlite' | 'postgres';
 
 /** `postgres://` or `postgresql://` selects PostgreSQL; anything else is a SQLite file path. */

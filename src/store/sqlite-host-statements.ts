@@ -25,8 +25,8 @@ function bindable(values: Record<string, unknown>, names: readonly string[]): un
 }
 
 /**
- * The machines stream's statements on SQLite (design.md 7), prepared once per writer: a batch of
- * 5,000 devices costs a few statement executions per device instead of compiling and preparing
+ * The machines stream's statements on SQLite (docs/benchmarks.md#targets), prepared once per writer: a batch
+ * of 5,000 devices costs a few statement executions per device instead of compiling and preparing
  * multi-row SQL for every chunk, and lists travel as one JSON parameter (json_each) rather than as
  * chunks of bound parameters. Column lists come from the value objects, so they always match the
  * portable path's.
@@ -93,7 +93,7 @@ export class SqliteHostStatements {
 
   /**
    * Sets a host's status unless another of its sources was seen later (the most recently seen
-   * source wins, README "Identification rules").
+   * source wins, docs/data-model.md#host-identity-and-merging).
    */
   setHostStatus(hostId: number, sourceId: number, lastSeen: string | null, status: string, at: string): void {
     this.statement(

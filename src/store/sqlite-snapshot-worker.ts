@@ -1,5 +1,5 @@
 /**
- * The snapshot writer thread (design.md 7): the full sync parses and normalizes on the main thread
+ * The snapshot writer thread: the full sync parses and normalizes on the main thread
  * while this thread stores the previous batch, so the two cores overlap. It owns its own connection
  * to the same SQLite file (WAL lets the main thread read meanwhile) and answers each batch with its
  * counts, in order. Messages are plain data; rows arrive encoded as one string per batch.
@@ -16,7 +16,7 @@ if (!port) throw new Error('sqlite-snapshot-worker runs as a worker thread');
 const db = new BetterSqlite3((workerData as { path: string }).path);
 configureSqlite(db);
 // 32 MB rather than 64: the thread's allocations live in a malloc arena of their own, which the
-// process does not give back while the pass runs (design.md 7: peak memory under 600 MB).
+// process does not give back while the pass runs (peak memory: docs/benchmarks.md#targets).
 db.pragma('cache_size = -32768');
 
 const writer = new SqliteSnapshotWriter(db);

@@ -6,9 +6,8 @@ import { ROW, type SnapshotRow } from './snapshot-row-codec.js';
 /**
  * The insert's columns whose value comes from the row, in bind order.
  * Values that are the same for every row of a batch are not bound at all: they are literals of the
- * batch's statement ({@link batchConstants}). better-sqlite3 copies every bound text twice (to UTF-8,
- * then into SQLite), about 0.13 µs a value; binding ten fewer a row saved about 5% of the writer's
- * instructions (callgrind over bench/snapshot-writer.ts's rows; design.md 7).
+ * batch's statement ({@link batchConstants}): better-sqlite3 copies every bound text twice (to UTF-8,
+ * then into SQLite), so each value not bound is work saved on every row (docs/benchmarks.md).
  */
 const ROW_COLUMNS = [
   'host_id',
@@ -145,7 +144,7 @@ interface Statements {
 /**
  * The full-snapshot write path on SQLite with prepared statements and one synchronous transaction
  * per batch: the same decisions as the portable Kysely path, without building SQL per batch. At
- * millions of rows that difference is most of the store's time (design.md 7: lean prepared
+ * millions of rows that difference is most of the store's time (docs/benchmarks.md#targets: lean prepared
  * statements and large transactions). It runs on the snapshot writer thread
  * (`sqlite-snapshot-worker.ts`) or inline, with the same code.
  */
@@ -197,7 +196,7 @@ export class SqliteSnapshotWriter {
       for (const machineId of scannedMachineIds) s.scanned.run(ctx.seenToken, ctx.connectorId, machineId);
       for (const r of rows) {
         // A first load (see FindingBatchContext.firstLoad) tries the insert first, which saves a
-        // search of the finding-key index per row (design.md 7); only a key this pass already
+        // search of the finding-key index per row (docs/benchmarks.md#targets); only a key this pass already
         // stored is looked up. (INSERT OR IGNORE needs no statement journal; an upsert does, and
         // costs more than the lookup it saves.)
         if (ctx.firstLoad && batch.insertNew.run(...bindRow(r, snapshotTime)).changes === 1) {

@@ -1,7 +1,7 @@
 import type { CustomFieldEntity, CustomFieldMapping, CustomFieldType } from '../normalize/custom-fields.js';
 import type { Store } from './open-store.js';
 
-/** A connector's cloned transform map and its custom field mappings (seed 004). */
+/** A connector's cloned transform map and its custom field mappings. */
 export interface TransformMap {
   connectorId: number;
   name: string;

@@ -10,8 +10,8 @@ type Table = 'findings';
 /**
  * `UPDATE table SET ... WHERE id = ?` for rows written one by one inside a batch transaction. On
  * SQLite one prepared statement per set of columns, kept for the writer's life: building and
- * preparing SQL for each row costs ~100 µs, most of a delta's write time at thousands of changes
- * (design.md 7). PostgreSQL goes through Kysely.
+ * preparing SQL for each row would be most of a delta's write time (docs/benchmarks.md). PostgreSQL goes
+ * through Kysely.
  */
 export class UpdateById {
   /** One statement per column list a call site writes (a handful), found by comparing the names. */

@@ -6,7 +6,7 @@ const options = parseConnectorOptions({ fullSyncEveryDays: 7, deltaOverlapHours:
 const NOW = Date.parse('2026-11-20T00:00:00Z');
 const days = (n: number) => new Date(NOW - n * 86_400_000).toISOString();
 
-describe('chooseMode (design.md 5: fulls on a cadence, deltas between)', () => {
+describe('chooseMode (fulls on a cadence, deltas between)', () => {
   it.each([
     ['full when asked', 'full', { time: days(1), lastFullAt: days(1) }, false, 'full'],
     ['full on the first sync', 'auto', undefined, false, 'full'],

@@ -5,8 +5,8 @@ import type { VulnerabilityWatermark } from './streams/vulnerability-watermark.j
 export type RequestedMode = 'full' | 'delta' | 'auto';
 
 /**
- * Which kind of sync to run when the caller lets us choose (design.md 5: a cadence of fulls with
- * deltas between). Full when there is nothing to start a delta from, when an interrupted full pass
+ * Which kind of sync to run when the caller lets us choose (docs/sync.md#full-or-delta: a cadence of fulls
+ * with deltas between). Full when there is nothing to start a delta from, when an interrupted full pass
  * is waiting to resume, when the cadence says so, or when the change feed cannot reach back far enough.
  */
 export function chooseMode(input: {

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { bindFilter, ENTITY_SETS, parseFilter } from '../simulator/odata/index.js';
 import { IdentificationRulesSchema } from './identification-rules-option.js';
 
-/** Data types a connector can collect (design.md 6, `--data-types`); machines are always collected. */
+/** Data types a connector can collect (docs/operations.md, `--data-types`); machines are always collected. */
 export const DATA_TYPES = [
   'machines',
   'vulnerabilities',
@@ -17,7 +17,9 @@ export type DataType = (typeof DATA_TYPES)[number];
 export const CLOUDS = ['commercial', 'gcc', 'gcc-high', 'dod', 'custom'] as const;
 export type Cloud = (typeof CLOUDS)[number];
 
-/** Checks an OData `$filter` for machines against what MDE can filter on (mde-api.md 3.3). */
+/**
+ * Checks an OData `$filter` for machines against what MDE can filter on (docs/mde-api.md#machine-filters).
+ */
 function machineFilterProblem(filter: string): string | undefined {
   try {
     bindFilter(parseFilter(filter), ENTITY_SETS.machines);
@@ -28,7 +30,7 @@ function machineFilterProblem(filter: string): string | undefined {
 }
 
 /**
- * Every connector option of design.md section 4 that the sync engine uses, with defaults. Parsing
+ * Every connector option of docs/data-model.md#connector that the sync engine uses, with defaults. Parsing
  * an unknown key is an error: a misspelt option must never be silently ignored.
  */
 export const ConnectorOptionsSchema = z.strictObject({
@@ -63,20 +65,20 @@ export const ConnectorOptionsSchema = z.strictObject({
   /** Keep devices that were never scanned for vulnerabilities. */
   includeUnscanned: z.boolean().default(true),
   maxRetries: z.number().int().min(0).max(50).default(10),
-  /** A full sync every N days; delta syncs in between (design.md 5). */
+  /** A full sync every N days; delta syncs in between (docs/sync.md#full-or-delta). */
   fullSyncEveryDays: z.number().int().min(1).max(14).default(7),
   /**
    * Between full syncs, a run reads every device only once the last such sweep is this many hours
    * old, and otherwise only devices whose lastSeen moved (machines-read-plan.ts); 0: every run.
    */
   deviceSweepHours: z.number().int().min(0).max(168).default(24),
-  /** Overlap subtracted from the last good sync when asking for changes (mde-api.md 4.3). */
+  /** Overlap subtracted from the last good sync when asking for changes (docs/mde-api.md#delta-feed). */
   deltaOverlapHours: z.number().int().min(0).max(48).default(6),
-  /** Validity of export links (mde-api.md 4.2: at most 6 hours). */
+  /** Validity of export links (docs/mde-api.md#export-files: at most 6 hours). */
   sasValidHours: z.number().int().min(1).max(6).default(2),
   /** `export`: the via-files export; `json`: the paged SoftwareVulnerabilitiesByMachine (small tenants). */
   vulnerabilitySource: z.enum(['export', 'json']).default('export'),
-  /** Operation options (seed 001): restrict software and vulnerabilities. */
+  /** Operation options: restrict software and vulnerabilities. */
   softwareId: z.string().min(1).optional(),
   softwareName: z.string().min(1).optional(),
   softwareVendor: z.string().min(1).optional(),
@@ -85,9 +87,9 @@ export const ConnectorOptionsSchema = z.strictObject({
     .array(z.enum(['Low', 'Medium', 'High', 'Critical']))
     .min(1)
     .optional(),
-  /** Which existing host a machine is (seed 004; README "Identification rules"). */
+  /** Which existing host a machine is (docs/data-model.md#host-identity-and-merging). */
   identificationRules: IdentificationRulesSchema,
-  /** Dynamic OS and OS_VERSION profiles (seed 002); off removes this connector's profiles. */
+  /** Dynamic OS and OS_VERSION profiles; off removes this connector's profiles. */
   profiles: z.boolean().default(true),
 });
 

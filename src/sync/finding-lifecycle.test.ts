@@ -42,7 +42,7 @@ describe('finding lifecycle: full snapshots', () => {
   });
 });
 
-describe('finding lifecycle: change events (mde-api.md 4.3)', () => {
+describe('finding lifecycle: change events', () => {
   it.each([
     ['New on nothing inserts', undefined, ev('New', T2), { action: 'insert' }],
     ['Fixed on nothing is skipped', undefined, ev('Fixed', T2), { action: 'skip', reason: 'not-stored' }],

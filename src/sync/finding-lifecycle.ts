@@ -1,6 +1,7 @@
 /**
- * The finding lifecycle (design.md 3 and 5) as pure decisions: open, fixed, reopened, with the times
- * that go with them. The writers apply these decisions; nothing here touches a database.
+ * The finding lifecycle (docs/data-model.md#finding-lifecycle, docs/sync.md) as pure decisions: open, fixed,
+ * reopened, with the times that go with them. The writers apply these decisions; nothing here touches a
+ * database.
  */
 export type FindingStatus = 'open' | 'fixed';
 
@@ -25,14 +26,14 @@ export type SnapshotDecision =
   /** Open and unchanged: only mark it seen. */
   | 'touch';
 
-/** A full snapshot saw the finding (design.md 5). */
+/** A full snapshot saw the finding (docs/sync.md). */
 export function decideForSnapshot(stored: FindingState | undefined, contentHash: string): SnapshotDecision {
   if (!stored) return 'insert';
   if (stored.status === 'fixed') return 'reopen';
   return stored.contentHash === contentHash ? 'touch' : 'update';
 }
 
-/** One row of the change feed (mde-api.md 4.3). */
+/** One row of the change feed (docs/mde-api.md#delta-feed). */
 export interface ChangeEvent {
   status: 'New' | 'Fixed' | 'Updated';
   /** ISO UTC. */
@@ -49,7 +50,7 @@ export type ChangeDecision =
 
 /**
  * Applies one change event to a stored finding. Events at or before the stored state time were
- * already applied (the feed overlaps, mde-api.md 4.3), except for the two halves of an RBAC move,
+ * already applied (the feed overlaps, docs/mde-api.md#delta-feed), except for the two halves of an RBAC move,
  * which share one time: Fixed under the old group and New under the new one. That pair must leave
  * the finding open, in either order, and is not a reopening.
  */

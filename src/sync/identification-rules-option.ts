@@ -6,7 +6,7 @@ import {
 } from '../normalize/identification-rules.js';
 
 /**
- * The `identificationRules` connector option (seed 004): an ordered list of rules, each on or off,
+ * The `identificationRules` connector option: an ordered list of rules, each on or off,
  * at least one on. Rules left out are appended, off, so the stored list always shows all five.
  */
 export const IdentificationRulesSchema = z

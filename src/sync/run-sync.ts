@@ -98,13 +98,16 @@ export class SyncRunningError extends Error {
   }
 }
 
-/** Streams that can fail on their own without stopping the run (design.md 3: degrade to partial). */
+/**
+ * Streams that can fail on their own without stopping the run (docs/data-model.md#syncrun: degrade to
+ * partial).
+ */
 type StreamRunner = (ctx: SyncContext) => Promise<unknown>;
 
 /**
- * Runs one sync of one connector (design.md 2 and 5): machines first, then vulnerabilities (full or
- * delta), the catalogs and alerts, with recommendations fetched alongside. Every outcome lands in the
- * run history; a partial or failed run closes and deletes nothing.
+ * Runs one sync of one connector (docs/architecture.md#parts, docs/sync.md): machines first, then
+ * vulnerabilities (full or delta), the catalogs and alerts, with recommendations fetched alongside. Every
+ * outcome lands in the run history; a partial or failed run closes and deletes nothing.
  */
 export async function runSync(deps: SyncDependencies, request: SyncRequest): Promise<SyncResult> {
   const progress = deps.progress ?? silentProgress;
@@ -368,7 +371,8 @@ async function runStream(
     }
     if (err instanceof AuthError || ctx.signal?.aborted) throw err;
     if (err instanceof NotLicensedError) {
-      // design.md 5: no license or no consent is its own state, never "zero vulnerabilities".
+      // docs/mde-api.md#not-licensed: no license or no consent is its own state, never "zero
+      // vulnerabilities".
       counters.outcome = 'not-licensed';
       counters.problem = `not licensed or not consented: ${err.message}`;
       if (name === VULNERABILITIES_STREAM)

@@ -10,7 +10,10 @@ import type { Store } from '../store/open-store.js';
 import type { StreamCounters } from '../store/run-repository.js';
 import type { ProgressReporter } from './progress.js';
 
-/** Everything one stream of one run needs (design.md 9: dependencies passed in, no singletons). */
+/**
+ * Everything one stream of one run needs (docs/architecture.md#conventions: dependencies passed in, no
+ * singletons).
+ */
 export interface SyncContext {
   store: Store;
   connector: Connector;

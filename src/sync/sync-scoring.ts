@@ -10,7 +10,7 @@ import type { ProgressReporter } from './progress.js';
 export const SCORING_STAGE = 'scoring';
 
 /**
- * Scores findings during a sync with the connector's map (issue 4 item 2) and keeps stored scores
+ * Scores findings during a sync with the connector's map and keeps stored scores
  * right when a finding's other inputs change:
  * - {@link begin} (before any stream) remembers the inputs as stored before the run (P0) and the
  *   highest finding id;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorAddArgs, mdecRunner } from '../helpers/cli-runner.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 
-/** `mdec mapping` as a user runs it (design.md 6; seeds 001 and 004): bin/mdec.js over dist/. */
+/** `mdec mapping` as a user runs it (docs/operations.md): bin/mdec.js over dist/. */
 describe('mdec mapping: transform maps and custom fields', () => {
   let sim: TestSimulator;
   let dir: string;

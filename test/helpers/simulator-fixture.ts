@@ -32,7 +32,7 @@ export class TestSimulator {
     await this.sim.close();
   }
 
-  /** Client-credentials sign-in with the default app's secret (v2 endpoint, mde-api.md 1). */
+  /** Client-credentials sign-in with the default app's secret (v2 endpoint, docs/mde-api.md#sign-in). */
   async signIn(clientId = this.sim.info.clientId, secret = this.sim.info.clientSecret): Promise<string> {
     const res = await fetch(`${this.url}/${this.sim.info.tenantId}/oauth2/v2.0/token`, {
       method: 'POST',
@@ -126,7 +126,7 @@ export class TestSimulator {
   }
 }
 
-/** Downloads an export file (no auth header, mde-api.md 0) and parses its JSON lines. */
+/** Downloads an export file (no auth header, docs/mde-api.md#clouds-and-hosts) and parses its JSON lines. */
 export async function downloadExportFile(url: string): Promise<Record<string, unknown>[]> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`download answered ${res.status}: ${await res.text()}`);
@@ -137,7 +137,7 @@ export async function downloadExportFile(url: string): Promise<Record<string, un
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-/** The finding key of mde-api.md 4.3, from camelCase or PascalCase rows. */
+/** The finding key of docs/mde-api.md#delta-feed, from camelCase or PascalCase rows. */
 export function rowKey(row: Record<string, unknown>): string {
   const get = (camel: string) => row[camel] ?? row[camel.charAt(0).toUpperCase() + camel.slice(1)];
   return [

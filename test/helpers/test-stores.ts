@@ -6,8 +6,8 @@ import pg from 'pg';
 import { openStore, type Store } from '../../src/store/open-store.js';
 
 /**
- * Store and sync tests run on both databases (design.md 9). PostgreSQL comes from MDEC_TEST_PG_URL
- * (.ci/run sets it and starts the server); each store gets a database of its own.
+ * Store and sync tests run on both databases (docs/architecture.md#conventions). PostgreSQL comes from
+ * MDEC_TEST_PG_URL (.ci/run sets it and starts the server); each store gets a database of its own.
  */
 export const PG_ADMIN_URL = process.env.MDEC_TEST_PG_URL ?? 'postgres://mdec:mdec@127.0.0.1:5432/mdec_test';
 

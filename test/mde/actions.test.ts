@@ -49,7 +49,8 @@ describe('machine actions', () => {
       requestorComment: 'suspicious beaconing',
     });
 
-    // mde-api.md 8.1: the second request answers 400 ActiveRequestAlreadyExists; same action back.
+    // docs/mde-api.md#machine-actions: the second request answers 400 ActiveRequestAlreadyExists; same action
+    // back.
     const again = await runAction(kit.client, machine.id, { type: 'isolate', comment: 'again' });
     expect(again.created).toBe(false);
     expect(again.action.id).toBe(first.action.id);

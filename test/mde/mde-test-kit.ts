@@ -113,7 +113,7 @@ export async function createKit(sim: TestSimulator, options: KitOptions = {}): P
   return { client, tokens, transport, time, logs, clock, close: () => transport.close() };
 }
 
-/** Counts of each finding key (mde-api.md 4.3), so row sets compare as multisets. */
+/** Counts of each finding key (docs/mde-api.md#delta-feed), so row sets compare as multisets. */
 export function keyCounts(
   rows: Iterable<unknown>,
   key: (row: Record<string, unknown>) => string,

@@ -124,7 +124,8 @@ describe('retries against injected faults (300 devices)', () => {
     const k = await createKit(limited, { realTime: true });
     const path = '/api/machines/SoftwareVulnerabilitiesExport';
     try {
-      // mde-api.md 2.1: 5 export calls per minute. The sixth waits in the client, not at the server.
+      // docs/mde-api.md#rate-limits: 5 export calls per minute. The sixth waits in the client, not at the
+      // server.
       for (let i = 0; i < 5; i++) await k.client.getJson('assessmentExport', path);
       const sixth = k.client.getJson('assessmentExport', path, undefined, {
         signal: AbortSignal.timeout(300),

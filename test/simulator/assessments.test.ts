@@ -9,7 +9,7 @@ import {
 type Page = { value: Record<string, unknown>[]; '@odata.nextLink'?: string };
 type ExportAnswer = { exportFiles: string[]; generatedTime: string };
 
-describe('simulator: assessment JSON and export files (mde-api.md 4.1 to 4.3, 5)', () => {
+describe('simulator: assessment JSON and export files', () => {
   let sim: TestSimulator;
   beforeAll(async () => {
     sim = await startTestSimulator({ devices: 250 });
@@ -109,7 +109,7 @@ describe('simulator: assessment JSON and export files (mde-api.md 4.1 to 4.3, 5)
   });
 });
 
-describe('simulator: time, snapshots and the change feed (mde-api.md 4.3)', () => {
+describe('simulator: time, snapshots and the change feed', () => {
   let sim: TestSimulator;
   beforeAll(async () => {
     sim = await startTestSimulator({ devices: 400 });
@@ -139,7 +139,7 @@ describe('simulator: time, snapshots and the change feed (mde-api.md 4.3)', () =
     // Apply the events in order to the first snapshot; the result must be the latest snapshot.
     const state = new Map(before.filter((r) => r.cveId).map((r) => [rowKey(r), r]));
     // Within one generation window an RBAC move is Fixed (old group) plus New (new group) for one key
-    // (mde-api.md 4.3), so apply each window's Fixed rows before its New and Updated rows.
+    // (docs/mde-api.md#delta-feed), so apply each window's Fixed rows before its New and Updated rows.
     const windowOf = (r: Record<string, unknown>) =>
       Math.floor(Date.parse(`${String(r.eventTimestamp).slice(0, 19)}Z`) / 21_600_000);
     const rank = (r: Record<string, unknown>) => (r.status === 'Fixed' ? 0 : 1);

@@ -17,7 +17,7 @@ async function tokenRequest(sim: TestSimulator, tenant: string, form: Record<str
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-describe('simulator: sign-in and permissions (mde-api.md 1, 9)', () => {
+describe('simulator: sign-in and permissions', () => {
   let sim: TestSimulator;
   beforeAll(async () => {
     sim = await startTestSimulator({
@@ -96,7 +96,7 @@ describe('simulator: sign-in and permissions (mde-api.md 1, 9)', () => {
   });
 });
 
-describe('simulator: documented rate limits (mde-api.md 2.1, 2.2)', () => {
+describe('simulator: documented rate limits', () => {
   let sim: TestSimulator;
   beforeAll(async () => {
     sim = await startTestSimulator({ devices: 10, rateLimits: 'real' });

@@ -3,7 +3,7 @@ import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fix
 
 type Page = { value: Record<string, unknown>[]; '@odata.nextLink'?: string };
 
-describe('simulator: CVE catalog, software, recommendations (mde-api.md 4.4 to 6)', () => {
+describe('simulator: CVE catalog, software, recommendations', () => {
   let sim: TestSimulator;
   beforeAll(async () => {
     sim = await startTestSimulator({ devices: 150 });
@@ -65,7 +65,7 @@ describe('simulator: CVE catalog, software, recommendations (mde-api.md 4.4 to 6
   });
 });
 
-describe('simulator: alerts (mde-api.md 7)', () => {
+describe('simulator: alerts', () => {
   let sim: TestSimulator;
   beforeAll(async () => {
     sim = await startTestSimulator({ devices: 200 });
@@ -106,7 +106,7 @@ describe('simulator: alerts (mde-api.md 7)', () => {
   });
 });
 
-describe('simulator: machine actions (mde-api.md 8)', () => {
+describe('simulator: machine actions', () => {
   let sim: TestSimulator;
   beforeAll(async () => {
     sim = await startTestSimulator({ devices: 100 });

@@ -5,7 +5,7 @@ import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fix
 
 type Page = { value: Record<string, unknown>[]; '@odata.nextLink'?: string };
 
-describe('simulator: faults on demand (issue 2, item 6)', () => {
+describe('simulator: faults on demand', () => {
   let sim: TestSimulator;
   beforeAll(async () => {
     sim = await startTestSimulator({ devices: 120 });

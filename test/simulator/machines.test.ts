@@ -3,7 +3,7 @@ import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fix
 
 type Page = { value: Record<string, unknown>[]; '@odata.nextLink'?: string; '@odata.context'?: string };
 
-describe('simulator: machines (mde-api.md 3)', () => {
+describe('simulator: machines', () => {
   let sim: TestSimulator;
   beforeAll(async () => {
     sim = await startTestSimulator({ devices: 300 });
@@ -151,7 +151,7 @@ describe('simulator: machines (mde-api.md 3)', () => {
     }
   });
 
-  it('answers 404 for the machine list when the tenant has no machines (mde-api.md 12.17)', async () => {
+  it('answers 404 for the machine list when the tenant has no machines', async () => {
     const empty = await startTestSimulator({ devices: 0 });
     try {
       const { status, body } = await empty.getJson<{ error: { code: string } }>('/api/machines');

@@ -9,7 +9,7 @@ import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fix
 import { addConnector, sync } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
 
-/** Seed 004 custom field mappings, end to end: mapping → sync → stored custom attributes → exports. */
+/** Custom field mappings, end to end: mapping → sync → stored custom attributes → exports. */
 
 const field = (entity: string, source: string, type: string, target: string) =>
   validateCustomFieldMapping({ entity, source, type, target });
@@ -111,8 +111,9 @@ describe.each(STORE_KINDS)('custom field mappings through a sync (%s)', (kind) =
 
     const hosts = await collect('hosts', db.store, connectorId);
     let withVm = 0;
-    // Merged hosts are tombstones of folded records (mde-api.md 3.2), and a survivor's host is also
-    // written by the records folded into it (host-writer today): compare the hosts of one record only.
+    // Merged hosts are tombstones of folded records (docs/mde-api.md#merged-and-duplicate-devices), and a
+    // survivor's host is also written by the records folded into it (host-writer today): compare the hosts of
+    // one record only.
     const survivors = new Set(
       [...truthMachines.values()].map((m) => String(m.mergedIntoMachineId ?? '').toLowerCase()),
     );

@@ -92,7 +92,7 @@ describe.each(STORE_KINDS)('vulnerability definitions in depth and host risk (%s
       expect(s.cvssV3ScoreDifference === null ? null : Number(s.cvssV3ScoreDifference)).toBe(
         agrees ? null : Math.round((Number(t.cvssV3) - cvssBaseScore(parsed)) * 10) / 10,
       );
-      // MDE sends no v2 vector in the catalog (mde-api.md 4.5); nothing is invented.
+      // MDE sends no v2 vector in the catalog (docs/mde-api.md#cve-catalog); nothing is invented.
       expect(s.cvssV2Vector).toBeNull();
     }
     expect(withVector).toBeGreaterThan(100);
@@ -231,8 +231,9 @@ describe.each(STORE_KINDS)('vulnerability definitions in depth and host risk (%s
       .selectFrom('alerts')
       .select(['hostId', 'id', 'severity', 'status'])
       .execute();
-    // A host may hold several machine records (duplicates folded into the survivor, design.md 5):
-    // its vulnerabilities are those of all of them, and Defender's worst view of any of them counts.
+    // A host may hold several machine records (duplicates folded into the survivor,
+    // docs/data-model.md#host-identity-and-merging): its vulnerabilities are those of all of them, and
+    // Defender's worst view of any of them counts.
     const cvesByHost = new Map<number, Set<string>>();
     const sourcesByHost = new Map<number, typeof hosts>();
     for (const h of hosts) {

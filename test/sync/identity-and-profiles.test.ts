@@ -75,7 +75,8 @@ describe.each(STORE_KINDS)('two connectors over shared devices, and dynamic prof
       const a = await addConnector(db.store, sim, MACHINES_ONLY, 'a');
       const b = await addConnector(db.store, sim, MACHINES_ONLY, 'b');
       expect((await sync(db.store, sim, 'full', 'a')).state).toBe('succeeded');
-      // Records Defender merged into another get a host that the fold then marks `merged` (design.md 5).
+      // Records Defender merged into another get a host that the fold then marks `merged`
+      // (docs/data-model.md#host-identity-and-merging).
       const live = async () =>
         (await db.store.db.selectFrom('hosts').select('id').where('status', '!=', 'merged').execute()).length;
       const hostsBefore = await live();
@@ -222,7 +223,7 @@ describe.each(STORE_KINDS)('two connectors over shared devices, and dynamic prof
       expect(await count(db.store, 'profiles', a.id)).toBe(0);
       expect(await count(db.store, 'hostProfiles', a.id)).toBe(0);
       expect(await count(db.store, 'profiles', b.id)).toBeGreaterThan(0);
-      // Seed 002: the imported endpoints are retained; those no connector reports say so.
+      // The imported endpoints are retained; those no connector reports say so.
       expect(await count(db.store, 'hosts')).toBe(hostsBefore);
       const retained = await db.store.db
         .selectFrom('hosts')

@@ -4,7 +4,7 @@ import { addConnector, openFindingKeys, sync, truthFindingKeys } from '../helper
 import { openTestStore, type TestStore } from '../helpers/test-stores.js';
 
 /**
- * design.md 7 "Reliability": under every fault the simulator can inject, nothing stored is lost,
+ * Reliability: under every fault the simulator can inject, nothing stored is lost,
  * nothing is closed by mistake, no row is duplicated, and the next run completes.
  */
 describe('sync under faults', () => {

@@ -1,8 +1,8 @@
 /**
- * Machine actions (mde-api.md 8): isolate, release, antivirus scan, and polling until the action is
- * final. MDE matches request body names case-sensitively (2.4) and answers a second request for a
- * device with a pending action by 400 ActiveRequestAlreadyExists (8.1), which is the same request
- * already in flight, not a failure (peer-lessons.md 3.9).
+ * Machine actions (docs/mde-api.md#machine-actions): isolate, release, antivirus scan, and polling until the
+ * action is final. MDE matches request body names case-sensitively (docs/mde-api.md#errors) and answers a
+ * second request for a device with a pending action by 400 ActiveRequestAlreadyExists
+ * (docs/mde-api.md#machine-actions), which is the same request already in flight, not a failure.
  */
 import { realTime } from '../http/client-rate-limiter.js';
 import type { MdeClient, RequestOptions } from '../mde-client.js';
@@ -22,7 +22,7 @@ import {
   type SCAN_TYPES,
 } from '../schemas/machine-action-request.js';
 
-/** The actions the connector triggers (design.md 6: `mdec action scan|isolate|unisolate`). */
+/** The actions the connector triggers (docs/operations.md: `mdec action scan|isolate|unisolate`). */
 export const ACTION_KINDS = ['isolate', 'unisolate', 'scan'] as const;
 
 /** One of {@link ACTION_KINDS}. */
@@ -46,7 +46,7 @@ export interface ActionOutcome {
   created: boolean;
 }
 
-/** MDE's action path segment and `type` value per kind (8.1, 8.2). */
+/** MDE's action path segment and `type` value per kind (docs/mde-api.md#machine-actions). */
 const ACTIONS = {
   isolate: { segment: 'isolate', type: 'Isolate' },
   unisolate: { segment: 'unisolate', type: 'Unisolate' },
@@ -55,7 +55,7 @@ const ACTIONS = {
 
 const FINAL: ReadonlySet<string> = new Set(MACHINE_ACTION_FINAL_STATUSES);
 
-/** True when the action will not change any more (8.2). */
+/** True when the action will not change any more (docs/mde-api.md#machine-actions). */
 export function isFinalStatus(status: string | null | undefined): boolean {
   return status != null && FINAL.has(status);
 }
@@ -100,8 +100,8 @@ export async function runAction(
 }
 
 /**
- * The newest non-final action of `type` on a device, from `GET /api/machineactions` (8.3), or
- * undefined when there is none.
+ * The newest non-final action of `type` on a device, from `GET /api/machineactions`
+ * (docs/mde-api.md#machine-actions), or undefined when there is none.
  */
 export async function findPendingAction(
   client: MdeClient,
@@ -176,7 +176,7 @@ export async function pollAction(
   }
 }
 
-/** The body with MDE's exact, case-sensitive parameter names (mde-api.md 2.4, 8.1). */
+/** The body with MDE's exact, case-sensitive parameter names (docs/mde-api.md#errors, #machine-actions). */
 function requestBody(request: ActionRequest): Record<string, string> {
   const comment = request.comment?.trim();
   if (!comment) throw new ConfigError('comment', 'comment is required for machine actions');

@@ -26,7 +26,7 @@ export interface ClientAssertionInput {
 
 /**
  * Builds the signed JWT that proves possession of an app's certificate in the client-credentials
- * grant (mde-api.md 1, design.md 8: our own module instead of MSAL). The header carries both `x5t`
+ * grant (docs/mde-api.md#sign-in: our own module instead of MSAL). The header carries both `x5t`
  * (SHA-1) and `x5t#S256` (SHA-256) thumbprints of the DER certificate, base64url, so old and new
  * Entra key lookups both work.
  *

@@ -1,7 +1,7 @@
 /**
  * Access tokens for the MDE API: the client-credentials grant against Entra ID's v2 endpoint with a
- * client secret or a certificate assertion (mde-api.md 1; design.md 8: our own module, not MSAL).
- * Tokens are cached, renewed five minutes before expiry (peer-lessons.md 3.10), and one refresh runs
+ * client secret or a certificate assertion (docs/mde-api.md#sign-in: our own module, not MSAL).
+ * Tokens are cached, renewed five minutes before expiry, and one refresh runs
  * at a time however many requests need a token.
  */
 
@@ -241,7 +241,8 @@ export class ClientCredentialsTokenProvider implements TokenProvider {
         description: parsed.reason,
       });
     }
-    // v2 gives expires_in; v1 also expires_on (epoch seconds). Entra's default is one hour (mde-api.md 1).
+    // v2 gives expires_in; v1 also expires_on (epoch seconds). Entra's default is one hour
+    // (docs/mde-api.md#sign-in).
     const lifetimeMs = (parsed.value.expires_in ?? 3599) * 1000;
     const expiresAt = sentAt + lifetimeMs;
     const margin = Math.min(this.options.renewBeforeMs ?? DEFAULT_RENEW_BEFORE_MS, lifetimeMs / 2);

@@ -1,8 +1,9 @@
 /**
- * Streams one via-files export (mde-api.md 4.2): download the SAS URL without an Authorization
+ * Streams one via-files export (docs/mde-api.md#export-files): download the SAS URL without an Authorization
  * header, gunzip (node:zlib) and split lines (readline's rules, a chunk at a time: line-splitter.ts)
- * as the bytes arrive, JSON.parse each line. Memory stays flat however large the file (design.md 5,
- * 7). Keys are left as they are (PascalCase in files); `parseRecord` maps them case-insensitively later.
+ * as the bytes arrive, JSON.parse each line. Memory stays flat however large the file
+ * (docs/sync.md#vulnerabilities-full, docs/benchmarks.md#targets). Keys are left as they are (PascalCase in
+ * files); `parseRecord` maps them case-insensitively later.
  */
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -73,7 +74,7 @@ export async function* readExportFile(
 
 /**
  * Like {@link readExportFile} but yields arrays of up to `batchSize` records, which is much cheaper
- * per record at millions of rows (design.md 7).
+ * per record at millions of rows (docs/benchmarks.md#targets).
  */
 export async function* readExportFileBatches(
   transport: HttpTransport,
@@ -179,7 +180,7 @@ export async function* readExportFileBatches(
     } else {
       const text = await readBodyText(res.body, { method: 'GET', url }, 4096).catch(() => '');
       if (res.status === 403) {
-        // Azure Blob: 403 AuthenticationFailed once the SAS `se` has passed (mde-api.md 4.2).
+        // Azure Blob: 403 AuthenticationFailed once the SAS `se` has passed (docs/mde-api.md#export-files).
         const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? 'Forbidden';
         throw new ExportFileError(
           'expired',
@@ -260,7 +261,7 @@ const MAX_QUEUED_LINES = 1024;
 
 /** Gunzip + line splitting over a body, remembering the first error and the compressed byte count. */
 function streamLines(body: Readable) {
-  // 256 KB output chunks instead of 16 KB: a 100 MB file is a few thousand callbacks, not 100,000.
+  // 256 KB output chunks, not the default 16 KB: far fewer callbacks per file (docs/benchmarks.md).
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   let bytes = 0;
   let firstError: Error | undefined;

@@ -1,6 +1,6 @@
 /**
- * Asks MDE for the SAS links of a via-files export (mde-api.md 4.2, 5): one call returns every file
- * of the current snapshot and its `generatedTime`, the snapshot's version key.
+ * Asks MDE for the SAS links of a via-files export (docs/mde-api.md#export-files, #software): one call
+ * returns every file of the current snapshot and its `generatedTime`, the snapshot's version key.
  */
 import { isLoopbackHost } from '../cloud-endpoints.js';
 import type { MdeClient, RequestOptions } from '../mde-client.js';
@@ -18,7 +18,9 @@ export const EXPORT_ENDPOINTS = [
 /** One of {@link EXPORT_ENDPOINTS}. */
 export type ExportEndpoint = (typeof EXPORT_ENDPOINTS)[number];
 
-/** mde-api.md 4.2 and 12.8: current docs allow at most 6 hours (older ones 24). */
+/**
+ * docs/mde-api.md#export-files, #documentation-defects: current docs allow at most 6 hours (older ones 24).
+ */
 export const MAX_SAS_VALID_HOURS = 6;
 
 /** The files of one export snapshot. */
@@ -78,7 +80,7 @@ export async function requestExport(
   return { files, generatedTime: parsed.value.generatedTime };
 }
 
-/** A SAS link grants access by itself, so it must travel over TLS (loopback excepted, design.md 7). */
+/** A SAS link grants access by itself, so it must travel over TLS (loopback excepted). */
 function isDownloadableUrl(text: string): boolean {
   try {
     const url = new URL(text);

@@ -4,7 +4,8 @@
  * `\n` arrive in different chunks; a last line without an ending counts unless it is empty; U+2028 and
  * U+2029, which readline splits on since Node 22, stay inside the line because JSON allows them raw), but a
  * chunk at a time: readline runs a regular expression per line and hands each line through an event
- * and a promise, which at 3 million rows cost more than the JSON.parse that follows (design.md 7).
+ * and a promise, which at 3 million rows cost more than the JSON.parse that follows
+ * (docs/benchmarks.md#targets).
  */
 import { StringDecoder } from 'node:string_decoder';
 

@@ -1,8 +1,8 @@
 /**
- * Client-side rate limiting by endpoint family (mde-api.md 2.1, design.md 5): the connector never
- * sends more calls than the documented minute and hour budgets allow, waits instead, and reports how
+ * Client-side rate limiting by endpoint family (docs/mde-api.md#rate-limits, docs/sync.md): the connector
+ * never sends more calls than the documented minute and hour budgets allow, waits instead, and reports how
  * long it waited. Budgets are kept per tenant + app + family, since limits are per application and
- * tenant (peer-lessons.md 3.4); a 429 pauses the whole family for that tenant.
+ * tenant; a 429 pauses the whole family for that tenant.
  */
 
 /**
@@ -24,7 +24,10 @@ export const ENDPOINT_FAMILIES = [
 /** One of {@link ENDPOINT_FAMILIES}. */
 export type EndpointFamily = (typeof ENDPOINT_FAMILIES)[number];
 
-/** Families served by Defender Vulnerability Management: a 403 there means "not licensed" (mde-api.md 4). */
+/**
+ * Families served by Defender Vulnerability Management: a 403 there means "not licensed"
+ * (docs/mde-api.md#not-licensed).
+ */
 export const TVM_FAMILIES: ReadonlySet<EndpointFamily> = new Set([
   'tvmEntity',
   'machineVulnerabilities',
@@ -38,7 +41,7 @@ export interface RateBudget {
   perHour: number;
 }
 
-/** The documented budgets (mde-api.md 2.1). */
+/** The documented budgets (docs/mde-api.md#rate-limits). */
 export const FAMILY_BUDGETS = {
   entity: { perMinute: 100, perHour: 1500 },
   tvmEntity: { perMinute: 100, perHour: 1500 },
@@ -181,7 +184,10 @@ export class TenantRateLimiter {
     }
   }
 
-  /** Stops every call of the family for `ms` (a 429 arrived; mde-api.md 2.2). Pauses never shorten. */
+  /**
+   * Stops every call of the family for `ms` (a 429 arrived; docs/mde-api.md#throttling-and-retries). Pauses
+   * never shorten.
+   */
   pause(family: EndpointFamily, ms: number): void {
     const window = this.shared.window(this.key, family);
     window.pausedUntil = Math.max(window.pausedUntil, this.shared.time.now() + Math.max(0, ms));

@@ -1,7 +1,8 @@
 /**
- * The HTTP seam of the client (design.md 9): one small interface, and its undici implementation with
- * timeouts, keep-alive, proxy support from the usual environment variables and an optional custom CA
- * (design.md 8; mde-api.md 0: egress through proxies must reach `*.blob.core.windows.net` too).
+ * The HTTP seam of the client (docs/architecture.md#conventions): one small interface, and its undici
+ * implementation with timeouts, keep-alive, proxy support from the usual environment variables and an
+ * optional custom CA (docs/mde-api.md#clouds-and-hosts: egress through proxies must reach
+ * `*.blob.core.windows.net` too).
  */
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';

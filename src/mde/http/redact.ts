@@ -1,7 +1,7 @@
 /**
- * Redaction of everything the client logs or puts in an error (design.md 7: secrets redacted from
+ * Redaction of everything the client logs or puts in an error (secrets redacted from
  * logs): bearer tokens, client secrets and assertions, and the `sig=` of export SAS links, which
- * grants read access to the tenant's vulnerability data for hours (mde-api.md 4.2).
+ * grants read access to the tenant's vulnerability data for hours (docs/mde-api.md#export-files).
  */
 
 /** What replaces a redacted value. */

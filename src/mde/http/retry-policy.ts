@@ -1,10 +1,13 @@
 /**
- * The retry decision as a pure function (design.md 9): given what happened on one attempt, say whether
- * to try again, after how long, and why. No clock, no randomness of its own, no I/O, so every branch is
- * a row in a table-driven test.
+ * The retry decision as a pure function (docs/architecture.md#conventions): given what happened on one
+ * attempt, say whether to try again, after how long, and why. No clock, no randomness of its own, no I/O, so
+ * every branch is a row in a table-driven test.
  */
 
-/** Statuses that are worth another try: throttling and transient server errors (mde-api.md 2.2). */
+/**
+ * Statuses that are worth another try: throttling and transient server errors
+ * (docs/mde-api.md#throttling-and-retries).
+ */
 export const RETRYABLE_STATUSES = [429, 500, 502, 503, 504] as const;
 
 /** Connection failures that are transient: resets, timeouts, a body that stopped half-way. */
@@ -26,7 +29,7 @@ export const RETRYABLE_ERROR_CODES = [
   'UND_ERR_REQ_RETRY',
 ] as const;
 
-/** The connector's default maximum retries per request (design.md 4). */
+/** The connector's default maximum retries per request (docs/data-model.md#connector). */
 export const DEFAULT_MAX_RETRIES = 10;
 /** Backoff base and cap when the server gives no `Retry-After`. */
 export const DEFAULT_BASE_DELAY_MS = 1000;
@@ -65,9 +68,10 @@ const RETRYABLE_CODE_SET: ReadonlySet<string> = new Set(RETRYABLE_ERROR_CODES);
 
 /**
  * Decides whether to retry. 429, 500, 502, 503, 504 and transient network errors retry; `Retry-After`
- * is honoured when present (mde-api.md 2.2: resending sooner only earns another 429); otherwise capped
- * exponential backoff with full jitter (delay uniform in [0, min(cap, base * 2^(attempt-1))]). Any
- * other status never retries (401 is renewed upstream), and nothing retries past `maxRetries`.
+ * is honoured when present (docs/mde-api.md#throttling-and-retries: resending sooner only earns another 429);
+ * otherwise capped exponential backoff with full jitter (delay uniform in [0, min(cap, base *
+ * 2^(attempt-1))]). Any other status never retries (401 is renewed upstream), and nothing retries past
+ * `maxRetries`.
  */
 export function decideRetry(input: RetryInput): RetryDecision {
   const what = describe(input);

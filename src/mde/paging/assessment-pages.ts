@@ -1,7 +1,8 @@
 /**
- * Paging over the assessment endpoints (mde-api.md 2.3, 4.1, 4.3, 5): `pageSize` and a `$skiptoken`
- * nextLink, never `$top` (it truncates the pull with no nextLink). These endpoints have no `$skip`, so
- * a full page without a nextLink cannot be continued: the pull is reported incomplete, never as done.
+ * Paging over the assessment endpoints (docs/mde-api.md#paging, #vulnerability-rows, #delta-feed, #software):
+ * `pageSize` and a `$skiptoken` nextLink, never `$top` (it truncates the pull with no nextLink). These
+ * endpoints have no `$skip`, so a full page without a nextLink cannot be continued: the pull is reported
+ * incomplete, never as done.
  */
 import { redactUrl } from '../http/redact.js';
 import type { MdeClient, Query } from '../mde-client.js';
@@ -19,16 +20,19 @@ export const ASSESSMENT_ENDPOINTS = [
 /** One of {@link ASSESSMENT_ENDPOINTS}. */
 export type AssessmentEndpoint = (typeof ASSESSMENT_ENDPOINTS)[number];
 
-/** mde-api.md 2.3: default 50,000 rows; at most 200,000 (about 200 MB of JSON per page). */
+/** docs/mde-api.md#paging: default 50,000 rows; at most 200,000 (about 200 MB of JSON per page). */
 export const DEFAULT_ASSESSMENT_PAGE_SIZE = 50_000;
 export const MAX_ASSESSMENT_PAGE_SIZE = 200_000;
-/** mde-api.md 4.3: the change feed reaches back at most 14 days. */
+/** docs/mde-api.md#delta-feed: the change feed reaches back at most 14 days. */
 export const MAX_SINCE_DAYS = 14;
 
 /** Options of {@link assessmentPages}. */
 export interface AssessmentPagesOptions {
   pageSize?: number;
-  /** Required for `SoftwareVulnerabilityChangesByMachine`; ignored by the others (12.10). */
+  /**
+   * Required for `SoftwareVulnerabilityChangesByMachine`; ignored by the others
+   * (docs/mde-api.md#documentation-defects).
+   */
   sinceTime?: Date | string;
   /** Extra query parameters; `$top` is refused. */
   query?: Query;
@@ -62,7 +66,7 @@ export async function* assessmentPages(
     throw new ConfigError('pageSize', `pageSize must be an integer from 1 to ${MAX_ASSESSMENT_PAGE_SIZE}`);
   }
   if (options.query && Object.keys(options.query).some((k) => k.toLowerCase() === '$top')) {
-    // mde-api.md 2.3: `$top` here answers without a nextLink and silently truncates the pull.
+    // docs/mde-api.md#paging: `$top` here answers without a nextLink and silently truncates the pull.
     throw new ConfigError('query', '$top must not be used on assessment endpoints; use pageSize');
   }
   const query: Record<string, string | number | boolean | undefined> = { ...options.query, pageSize };
@@ -119,7 +123,10 @@ export async function* assessmentPages(
   }
 }
 
-/** Follow the link as given (mde-api.md 12.9), but only if it is a URL the token may go to. */
+/**
+ * Follow the link as given (docs/mde-api.md#documentation-defects), but only if it is a URL the token may go
+ * to.
+ */
 function checkLink(client: MdeClient, link: string, endpoint: string, page: number, path: string): string {
   let next: URL;
   try {

@@ -1,7 +1,7 @@
 /**
- * Paging over MDE's OData entity sets (mde-api.md 2.3): machines, alerts, machine actions, the CVE
+ * Paging over MDE's OData entity sets (docs/mde-api.md#paging): machines, alerts, machine actions, the CVE
  * catalog, software, recommendations, machinesVulnerabilities. MDE sends no nextLink when `$top` is
- * used and has sent nextLinks that loop (peer-lessons.md 3.1), so the rule is: follow a sane nextLink,
+ * used and has sent nextLinks that loop, so the rule is: follow a sane nextLink,
  * else continue with `$skip` while pages come back full, stop on a short page, never loop.
  */
 import type { EndpointFamily } from '../http/client-rate-limiter.js';
@@ -10,7 +10,7 @@ import type { MdeClient, Query } from '../mde-client.js';
 import { ApiError, PagingError } from '../mde-errors.js';
 import { OdataPageEnvelopeSchema } from '../schemas/odata-page.js';
 
-/** `$top` maxima per entity set (mde-api.md 2.1); a larger `$top` is a 400 ODataError. */
+/** `$top` maxima per entity set (docs/mde-api.md#rate-limits); a larger `$top` is a 400 ODataError. */
 export const ODATA_MAX_PAGE_SIZES = {
   machines: 10_000,
   alerts: 10_000,
@@ -34,7 +34,7 @@ export interface ODataPagesOptions {
    * `pageSize` must be that maximum, so a full page can still be told from the last one.
    */
   sendTop?: boolean;
-  /** mde-api.md 12.17: `GET /api/machines` answers 404 when there are no recent machines. */
+  /** docs/mde-api.md#errors: `GET /api/machines` answers 404 when there are no recent machines. */
   notFoundIsEmpty?: boolean;
   /** Ids remembered across pages for the repeat check; beyond it only recent pages are compared. */
   maxTrackedIds?: number;
@@ -142,7 +142,8 @@ export async function* odataPages(
         nextLink: redactUrl(link).slice(0, 200),
       });
     }
-    // A short page is the last one; a full page without a usable link means MDE dropped it (2.3).
+    // A short page is the last one; a full page without a usable link means MDE dropped it
+    // (docs/mde-api.md#paging).
     if (records.length < pageSize) return { pages, records: total, skipFallbacks };
     skipFallbacks++;
     url = client.resolve(first, { $top: pageSize, $skip: total });

@@ -1,6 +1,7 @@
 /**
- * Turns zod issues into the short, human reason stored with a counted rejection (design.md 5): the
- * field path first, then what was wrong, e.g. `deviceId: required field is missing`.
+ * Turns zod issues into the short, human reason stored with a counted rejection
+ * (docs/architecture.md#conventions): the field path first, then what was wrong, e.g. `deviceId: required
+ * field is missing`.
  */
 import type * as z from 'zod';
 

@@ -1,6 +1,7 @@
 /**
  * Derives the canonical key names of a zod schema, so that the schema itself is the single source of
- * truth for field spellings (mde-api.md 4.1: keys are matched case-insensitively against it).
+ * truth for field spellings (docs/mde-api.md#vulnerability-rows: keys are matched case-insensitively against
+ * it).
  */
 import type * as z from 'zod';
 import { createKeySpec, type KeySpec, type KeySpecShape } from './normalize-keys.js';

@@ -29,13 +29,13 @@ function saturatedSpec(): KeySpec {
 const cases: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
   ['camelCase stays as it is', { id: 'a', osPlatform: 'Windows10' }, { id: 'a', osPlatform: 'Windows10' }],
   [
-    'PascalCase export keys (mde-api.md 4.1)',
+    'PascalCase export keys',
     { Id: 'a', DeviceId: 'd', OSPlatform: 'Windows11', RbacGroupId: 140 },
     { id: 'a', deviceId: 'd', osPlatform: 'Windows11', rbacGroupId: 140 },
   ],
   ['ID in capitals', { ID: 'a' }, { id: 'a' }],
   [
-    'lower-case doc spelling onboardingstatus (12.3)',
+    'lower-case doc spelling onboardingstatus',
     { onboardingstatus: 'onboarded' },
     { onboardingStatus: 'onboarded' },
   ],

@@ -1,8 +1,8 @@
 /**
  * Case-insensitive key mapping. MDE spells the same field `OSPlatform`, `osPlatform`, `Id`, `ID`,
  * `RbacGroupId` or `CveSupportability` depending on the endpoint, the doc revision or the export file
- * (mde-api.md 4.1 and 12.2), so every incoming record is mapped onto one canonical camelCase spelling
- * before validation.
+ * (docs/mde-api.md#vulnerability-rows, #field-casing), so every incoming record is mapped onto one canonical
+ * camelCase spelling before validation.
  */
 
 /** How many distinct raw spellings one spec memoises; bounded so hostile input cannot grow it forever. */
@@ -25,8 +25,8 @@ interface KeyPlan {
   readonly identity: boolean;
   /**
    * An object with the target keys in order. Spreading it then assigning each key keeps V8's fast
-   * properties; adding 20-odd keys one by one to `{}` switches to a slow dictionary object, which made
-   * the schema that reads it next twice as slow.
+   * properties; adding the keys one by one to `{}` switches to a slow dictionary object, which slows
+   * down the schema that reads it next (docs/benchmarks.md).
    */
   readonly template: Readonly<Record<string, undefined>>;
   /** The renaming as one generated object literal, for plans without nested specs; see {@link compileCopy}. */
@@ -39,8 +39,8 @@ const MAX_COMPILED_KEYS = 200;
 /**
  * A function that returns `{ [targets[i]]: record[keys[i]], ... }` as one object literal with constant
  * names. The generic loop reads and writes a different key on each step, which leaves V8's property
- * caches megamorphic; the literal is a fixed shape with monomorphic reads (design.md 7: this runs on
- * millions of export rows). Names reach the source only as JSON string literals. Undefined (the loop
+ * caches megamorphic; the literal is a fixed shape with monomorphic reads (docs/benchmarks.md#targets: this
+ * runs on millions of export rows). Names reach the source only as JSON string literals. Undefined (the loop
  * is kept) for `__proto__`, which an object literal would take as the prototype, for huge plans, and
  * where code generation is not allowed.
  */

@@ -1,7 +1,7 @@
 /**
- * Parses one raw MDE record: case-insensitive key normalisation (mde-api.md 4.1), then the lenient
- * schema. Never throws: a bad record becomes a counted rejection with a reason, never a crash of the
- * run (design.md 5).
+ * Parses one raw MDE record: case-insensitive key normalisation (docs/mde-api.md#vulnerability-rows), then
+ * the lenient schema. Never throws: a bad record becomes a counted rejection with a reason, never a crash of
+ * the run (docs/architecture.md#conventions).
  */
 import * as z from 'zod';
 import { describeValue, issueReason } from './issue-reason.js';
@@ -9,9 +9,9 @@ import { keySpecFromSchema } from './key-spec-from-schema.js';
 import { normalizeKeys } from './normalize-keys.js';
 
 /**
- * Compiled clones of the schemas parsed so far. `z.compile` generates a parser for the success path
- * (about twice as fast on export rows, which matters at 3 million rows: design.md 7) and falls back to
- * the runtime parser, with its usual issues, whenever the fast path does not accept the input.
+ * Compiled clones of the schemas parsed so far, for the millions of rows of a full sync. `z.compile`
+ * generates a faster parser for the success path (docs/benchmarks.md) and falls back to the runtime parser,
+ * with its usual issues, whenever the fast path does not accept the input.
  */
 const compiled = new WeakMap<z.ZodType, z.ZodType>();
 
@@ -30,7 +30,7 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: strin
 export interface ParseRecordOptions {
   /**
    * Map keys onto the schema's spellings case-insensitively (default true). Turn it off for request
-   * bodies, whose parameter names MDE matches case-sensitively (mde-api.md 2.4).
+   * bodies, whose parameter names MDE matches case-sensitively (docs/mde-api.md#errors).
    */
   normalizeKeys?: boolean;
 }

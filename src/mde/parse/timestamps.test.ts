@@ -3,9 +3,9 @@ import { parseTimestampMs, toIsoUtc } from './timestamps.js';
 
 describe('toIsoUtc', () => {
   it.each([
-    // mde-api.md 4.1: TVM export rows, space-separated and zone-less, meaning UTC.
+    // docs/mde-api.md#vulnerability-rows: TVM export rows, space-separated and zone-less, meaning UTC.
     ['2020-12-30 14:17:26', '2020-12-30T14:17:26.000Z'],
-    // 4.3: delta eventTimestamp with 7 fractional digits (truncated to milliseconds).
+    // docs/mde-api.md#delta-feed: delta eventTimestamp with 7 fractional digits (truncated to milliseconds).
     ['2020-11-03 10:13:34.8476880', '2020-11-03T10:13:34.847Z'],
     // 5: non-CPE softwareLastSeenTimestamp.
     ['2021-01-30 11:31:12.271', '2021-01-30T11:31:12.271Z'],
@@ -27,7 +27,7 @@ describe('toIsoUtc', () => {
     ['2020-12-30 14:17', '2020-12-30T14:17:00.000Z'],
     ['2020-12-30T14:17:26,25Z', '2020-12-30T14:17:26.250Z'],
     ['  2020-12-30 14:17:26 ', '2020-12-30T14:17:26.000Z'],
-    // OData literal form (3.3) and calendar edge cases.
+    // OData literal form (docs/mde-api.md#machine-filters) and calendar edge cases.
     ['2018-08-01Z', '2018-08-01T00:00:00.000Z'],
     ['2024-02-29 00:00:00', '2024-02-29T00:00:00.000Z'],
     ['2000-02-29', '2000-02-29T00:00:00.000Z'],
@@ -79,7 +79,7 @@ describe('toIsoUtc', () => {
   });
 
   it('reads a zone-less value as UTC whatever the process time zone', () => {
-    // Date.parse would read '2020-12-30T14:17:26' as local time (mde-api.md 12.13).
+    // Date.parse would read '2020-12-30T14:17:26' as local time (docs/mde-api.md#timestamps).
     expect(parseTimestampMs('2020-12-30 14:17:26')).toBe(Date.UTC(2020, 11, 30, 14, 17, 26));
     expect(parseTimestampMs('2020-12-30T14:17:26')).toBe(Date.UTC(2020, 11, 30, 14, 17, 26));
   });

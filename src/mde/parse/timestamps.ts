@@ -1,5 +1,5 @@
 /**
- * Tolerant MDE timestamp parsing. MDE mixes three formats (mde-api.md 12.13):
+ * Tolerant MDE timestamp parsing. MDE mixes three formats (docs/mde-api.md#timestamps):
  * TVM export rows `2020-12-30 14:17:26[.fffffff]` (no `T`, no zone), entity APIs
  * `2021-01-26T20:33:59.2Z` (up to 7 fractional digits) and `2021-05-11T00:00:00+00:00`.
  *
@@ -93,7 +93,7 @@ function parseParts(raw: string): TimestampParts | null {
   let i = 10;
   const sep = s.charCodeAt(i);
   if (sep !== 84 /* T */ && sep !== 116 /* t */ && sep !== 32 /* space */) {
-    // A bare date with a zone, as in OData literals such as `2018-08-01Z` (mde-api.md 3.3).
+    // A bare date with a zone, as in OData literals such as `2018-08-01Z` (docs/mde-api.md#machine-filters).
     const offset = parseZone(s, i);
     if (offset === null) return null;
     parts.offsetMinutes = offset;
@@ -155,7 +155,7 @@ function pad(n: number, width: number): string {
  * Parses an MDE timestamp to epoch milliseconds (UTC).
  *
  * Accepts `YYYY-MM-DD`, optionally followed by `T`, `t` or a space and `HH:MM[:SS[.fraction]]`, and an
- * optional zone `Z`, `±HH:MM`, `±HHMM` or `±HH`. A value without a zone is UTC (mde-api.md 12.13).
+ * optional zone `Z`, `±HH:MM`, `±HHMM` or `±HH`. A value without a zone is UTC (docs/mde-api.md#timestamps).
  * Fractions beyond milliseconds are truncated. Instants outside the years 0000 to 9999 UTC (reachable
  * only through an offset) are rejected, as by {@link toIsoUtc}.
  *
@@ -184,8 +184,9 @@ export function toIsoUtc(value: string): string | null {
     value.charCodeAt(0) > 32 &&
     value.charCodeAt(18) > 32
   ) {
-    // The export rows' `YYYY-MM-DD HH:MM:SS` (mde-api.md 12.13), untrimmed and valid: the output's
-    // digits are the input's, so two slices replace seven number-to-text conversions (design.md 7).
+    // The export rows' `YYYY-MM-DD HH:MM:SS` (docs/mde-api.md#timestamps), untrimmed and valid: the output's
+    // digits are the input's, so two slices replace seven number-to-text conversions
+    // (docs/benchmarks.md#targets).
     return `${value.slice(0, 10)}T${value.slice(11)}.000Z`;
   }
   if (p.offsetMinutes === 0) {

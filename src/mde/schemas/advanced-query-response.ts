@@ -1,4 +1,4 @@
-/** The response of `POST /api/advancedqueries/run` (mde-api.md 10). */
+/** The response of `POST /api/advancedqueries/run` (docs/mde-api.md#advanced-hunting). */
 import * as z from 'zod';
 import { text } from './fields.js';
 

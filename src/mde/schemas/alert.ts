@@ -1,6 +1,6 @@
 /**
  * An alert: `GET /api/alerts[/{id}]` (with `$expand=evidence`) and `/api/machines/{id}/alerts`
- * (mde-api.md 7).
+ * (docs/mde-api.md#alerts).
  */
 import * as z from 'zod';
 import { identity, numeric, text, texts, timestamp } from './fields.js';

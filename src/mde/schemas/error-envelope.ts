@@ -1,10 +1,11 @@
-/** The MDE error body `{ "error": { "code", "message", "target" } }` (mde-api.md 2.4). */
+/** The MDE error body `{ "error": { "code", "message", "target" } }` (docs/mde-api.md#errors). */
 import * as z from 'zod';
 import { identity, text } from './fields.js';
 
 /**
- * Documented error codes (2.4), plus `ActiveRequestAlreadyExists`, which public integrations match for
- * "action already in progress" (8.1, observed). Match on `code`, never on `message`.
+ * Documented error codes (docs/mde-api.md#errors), plus `ActiveRequestAlreadyExists`, which public
+ * integrations match for "action already in progress" (docs/mde-api.md#machine-actions, observed). Match on
+ * `code`, never on `message`.
  */
 export const ERROR_CODES = [
   'BadRequest',

@@ -1,13 +1,13 @@
 /**
  * The via-files export response of `SoftwareVulnerabilitiesExport`, `SoftwareInventoryExport` and
- * `SoftwareInventoryNonCpeExport` (mde-api.md 4.2).
+ * `SoftwareInventoryNonCpeExport` (docs/mde-api.md#export-files).
  */
 import * as z from 'zod';
 import { requiredTimestamp } from './fields.js';
 
 /**
  * The SAS URLs of one export snapshot. Both fields are required: without `exportFiles` there is
- * nothing to download, and `generatedTime` is the snapshot version key (4.2).
+ * nothing to download, and `generatedTime` is the snapshot version key (docs/mde-api.md#export-files).
  */
 export const ExportFilesResponseSchema = z.looseObject({
   /** Gzip JSON-lines files; fetch them without an Authorization header (the SAS is in the URL). */

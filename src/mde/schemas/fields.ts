@@ -1,14 +1,15 @@
 /**
  * Field-level building blocks shared by every MDE payload schema.
  *
- * Leniency rules (design.md 5, mde-api.md 12):
+ * Leniency rules (docs/architecture.md#conventions, docs/mde-api.md#documentation-defects):
  * - Only identity fields are required. Every other field is optional *and* nullable: the docs' type
- *   tables disagree with the wire too often (12.4, 12.12) to reject a whole finding because a
- *   descriptive field came back null.
+ *   tables disagree with the wire too often (docs/mde-api.md#field-casing) to reject a whole finding because
+ *   a descriptive field came back null.
  * - Enumerations are plain strings: MDE adds values without notice. The documented values are exported
  *   next to each schema as `as const` arrays, for reference only.
- * - Numbers also arrive as strings (12.4: `rbacGroupId`, `CvssScore`; OData's IEEE754Compatible form does
- *   the same for Int64), so numeric fields accept numeric strings and normalise to `number`.
+ * - Numbers also arrive as strings (docs/mde-api.md#field-casing: `rbacGroupId`, `CvssScore`; OData's
+ *   IEEE754Compatible form does the same for Int64), so numeric fields accept numeric strings and normalise
+ *   to `number`.
  * - Timestamps are validated and rewritten in place to ISO-8601 UTC (see {@link timestamp}).
  */
 import * as z from 'zod';
@@ -48,7 +49,7 @@ export function texts() {
   return z.array(z.string()).nullish();
 }
 
-/** Number or numeric string → number; blank → null (mde-api.md 12.4). */
+/** Number or numeric string → number; blank → null (docs/mde-api.md#field-casing). */
 function lenientNumber(integer: boolean) {
   return z
     .union([z.number(), z.string()], { error: 'expected a number or a numeric string' })
@@ -83,9 +84,9 @@ export function numeric() {
 }
 
 /**
- * `rbacGroupId`: typed String in the docs, a JSON number on the wire (mde-api.md 3.2, 12.4). Accepts
- * both and normalises to an integer, so `"140"` and `140` compare equal in the RBAC de-duplication of
- * delta rows (4.3).
+ * `rbacGroupId`: typed String in the docs, a JSON number on the wire (docs/mde-api.md#machine-fields,
+ * #field-casing). Accepts both and normalises to an integer, so `"140"` and `140` compare equal in the RBAC
+ * de-duplication of delta rows (docs/mde-api.md#delta-feed).
  */
 export function rbacGroupId() {
   return lenientNumber(true).nullish();
@@ -98,9 +99,9 @@ function rejectTimestamp(ctx: z.core.ParsePayload<string>, value: string): never
 
 /**
  * An optional, nullable timestamp. The wire value (`2020-12-30 14:17:26`, `...T20:33:59.2Z`,
- * `...+00:00`; mde-api.md 12.13) is validated and replaced by its ISO-8601 UTC form with milliseconds
- * (`2020-12-30T14:17:26.000Z`), so the parsed record has one timestamp format that sorts as text and
- * hashes the same whichever endpoint or casing it came from. `z.input` keeps the wire type (`string`).
+ * `...+00:00`; docs/mde-api.md#timestamps) is validated and replaced by its ISO-8601 UTC form with
+ * milliseconds (`2020-12-30T14:17:26.000Z`), so the parsed record has one timestamp format that sorts as text
+ * and hashes the same whichever endpoint or casing it came from. `z.input` keeps the wire type (`string`).
  * A blank string becomes null.
  */
 export function timestamp() {
@@ -112,7 +113,10 @@ export function timestamp() {
     .nullish();
 }
 
-/** A required timestamp (e.g. a delta row's `eventTimestamp`, part of its unique key; 4.3). */
+/**
+ * A required timestamp (e.g. a delta row's `eventTimestamp`, part of its unique key;
+ * docs/mde-api.md#delta-feed).
+ */
 export function requiredTimestamp() {
   return z.string().transform((value, ctx): string => toIsoUtc(value) ?? rejectTimestamp(ctx, value));
 }

@@ -1,4 +1,4 @@
-/** One `SoftwareInventoryByMachine` / `SoftwareInventoryExport` row (mde-api.md 5). */
+/** One `SoftwareInventoryByMachine` / `SoftwareInventoryExport` row (docs/mde-api.md#installed-software). */
 import * as z from 'zod';
 import { identity, numeric, rbacGroupId, text, texts, timestamp } from './fields.js';
 

@@ -1,4 +1,4 @@
-/** One item of `GET /api/machines/{id}/logonusers` (mde-api.md 3.4). */
+/** One item of `GET /api/machines/{id}/logonusers` (docs/mde-api.md#other-machine-endpoints). */
 import * as z from 'zod';
 import { flag, identity, text, timestamp } from './fields.js';
 

@@ -1,7 +1,8 @@
 /**
- * Request bodies of the machine-action endpoints (mde-api.md 8.1). Unlike responses, MDE matches these
- * parameter names case-sensitively (2.4: a wrong case gives `InvalidRequestBody`), so parse them
- * without key normalisation, and the enumerations are closed: MDE rejects other values.
+ * Request bodies of the machine-action endpoints (docs/mde-api.md#machine-actions). Unlike responses, MDE
+ * matches these parameter names case-sensitively (docs/mde-api.md#errors: a wrong case gives
+ * `InvalidRequestBody`), so parse them without key normalisation, and the enumerations are closed: MDE
+ * rejects other values.
  */
 import * as z from 'zod';
 

@@ -1,11 +1,11 @@
 /**
  * The MachineAction entity: the 201 body of isolate / unisolate / runAntiVirusScan, the 200 of cancel,
- * and `GET /api/machineactions[/{id}]` (mde-api.md 8.2).
+ * and `GET /api/machineactions[/{id}]` (docs/mde-api.md#machine-actions).
  */
 import * as z from 'zod';
 import { identity, numeric, text, timestamp } from './fields.js';
 
-/** Documented machine-action `type` values (8.2). */
+/** Documented machine-action `type` values (docs/mde-api.md#machine-actions). */
 export const MACHINE_ACTION_TYPES = [
   'RunAntiVirusScan',
   'Offboard',
@@ -18,7 +18,7 @@ export const MACHINE_ACTION_TYPES = [
   'UnrestrictCodeExecution',
 ] as const;
 
-/** Documented machine-action `status` values (8.2). */
+/** Documented machine-action `status` values (docs/mde-api.md#machine-actions). */
 export const MACHINE_ACTION_STATUSES = [
   'Pending',
   'InProgress',
@@ -28,10 +28,13 @@ export const MACHINE_ACTION_STATUSES = [
   'Cancelled',
 ] as const;
 
-/** The statuses after which an action never changes again; poll until one of these (8.3). */
+/**
+ * The statuses after which an action never changes again; poll until one of these
+ * (docs/mde-api.md#machine-actions).
+ */
 export const MACHINE_ACTION_FINAL_STATUSES = ['Succeeded', 'Failed', 'TimeOut', 'Cancelled'] as const;
 
-/** Documented `relatedFileInfo.fileIdentifierType` values (8.2). */
+/** Documented `relatedFileInfo.fileIdentifierType` values (docs/mde-api.md#machine-actions). */
 export const FILE_IDENTIFIER_TYPES = ['Sha1', 'Sha256', 'Md5'] as const;
 
 /** The file a StopAndQuarantineFile-like action is about. */
@@ -44,8 +47,9 @@ export const RelatedFileInfoSchema = z.looseObject({
  * A machine action. Required: `id`.
  *
  * The last-update time is `lastUpdateDateTimeUtc` on the entity and Get pages but
- * `lastUpdateTimeUtc` on the List page and the 2017 sample (12.5). Both are accepted and kept; the
- * parsed record always fills `lastUpdateDateTimeUtc`, from `lastUpdateTimeUtc` when that is the only one.
+ * `lastUpdateTimeUtc` on the List page and the 2017 sample (docs/mde-api.md#documentation-defects). Both are
+ * accepted and kept; the parsed record always fills `lastUpdateDateTimeUtc`, from `lastUpdateTimeUtc` when
+ * that is the only one.
  */
 export const MachineActionSchema = z
   .looseObject({

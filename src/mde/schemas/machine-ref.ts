@@ -1,7 +1,7 @@
 /**
  * A MachineRef: the items of `/api/vulnerabilities/{cveId}/machineReferences`,
  * `/api/Software/{id}/machineReferences` and `/api/recommendations/{id}/machineReferences`
- * (mde-api.md 4.5, 5, 6).
+ * (docs/mde-api.md#cve-catalog, #software, #recommendations).
  */
 import * as z from 'zod';
 import { identity, text } from './fields.js';

@@ -1,11 +1,14 @@
 /**
  * The machine (device) entity: `GET /api/machines`, `/api/machines/{id}`, `/api/alerts/{id}/machine`
- * (mde-api.md 3.2), including the undocumented fields seen on the wire.
+ * (docs/mde-api.md#machine-fields), including the undocumented fields seen on the wire.
  */
 import * as z from 'zod';
 import { flag, identity, numeric, rbacGroupId, text, texts, timestamp } from './fields.js';
 
-/** Documented `healthStatus` values (3.2). Reference only: the schema keeps any string. */
+/**
+ * Documented `healthStatus` values (docs/mde-api.md#machine-fields). Reference only: the schema keeps any
+ * string.
+ */
 export const HEALTH_STATUSES = [
   'Active',
   'Inactive',
@@ -15,16 +18,19 @@ export const HEALTH_STATUSES = [
   'Unknown',
 ] as const;
 
-/** Documented `riskScore` values (3.2). */
+/** Documented `riskScore` values (docs/mde-api.md#machine-fields). */
 export const RISK_SCORES = ['None', 'Informational', 'Low', 'Medium', 'High'] as const;
 
-/** Documented `exposureLevel` values (3.2). */
+/** Documented `exposureLevel` values (docs/mde-api.md#machine-fields). */
 export const EXPOSURE_LEVELS = ['None', 'Low', 'Medium', 'High'] as const;
 
-/** Documented `deviceValue` values (3.2). */
+/** Documented `deviceValue` values (docs/mde-api.md#machine-fields). */
 export const DEVICE_VALUES = ['Normal', 'Low', 'High'] as const;
 
-/** `onboardingStatus` values: the docs write `onboarded`, the wire sends `Onboarded` (12.3). */
+/**
+ * `onboardingStatus` values: the docs write `onboarded`, the wire sends `Onboarded`
+ * (docs/mde-api.md#field-casing).
+ */
 export const ONBOARDING_STATUSES = [
   'Onboarded',
   'CanBeOnboarded',
@@ -32,10 +38,13 @@ export const ONBOARDING_STATUSES = [
   'InsufficientInfo',
 ] as const;
 
-/** `osArchitecture` on the machine entity; TVM rows say `x64` instead (12.11). */
+/** `osArchitecture` on the machine entity; TVM rows say `x64` instead (docs/mde-api.md#field-casing). */
 export const MACHINE_OS_ARCHITECTURES = ['32-bit', '64-bit'] as const;
 
-/** One network interface in `ipAddresses` (3.2; `type` is observed, `macAddress` may be null). */
+/**
+ * One network interface in `ipAddresses` (docs/mde-api.md#machine-fields; `type` is observed, `macAddress`
+ * may be null).
+ */
 export const MachineIpAddressSchema = z.looseObject({
   ipAddress: text(),
   macAddress: text(),
@@ -56,7 +65,7 @@ export const MachineSchema = z.looseObject({
   id: identity(),
   computerDnsName: text(),
   firstSeen: timestamp(),
-  /** The last full device report (~24 h cadence), not the portal's "last seen" (3.1). */
+  /** The last full device report (~24 h cadence), not the portal's "last seen" (docs/mde-api.md#lastseen). */
   lastSeen: timestamp(),
   osPlatform: text(),
   osVersion: text(),
@@ -74,7 +83,10 @@ export const MachineSchema = z.looseObject({
   riskScore: text(),
   exposureLevel: text(),
   isAadJoined: flag(),
-  /** Not unique across records: a re-onboarded device leaves its old record behind (3.2). */
+  /**
+   * Not unique across records: a re-onboarded device leaves its old record behind
+   * (docs/mde-api.md#merged-and-duplicate-devices).
+   */
   aadDeviceId: text(),
   machineTags: texts(),
   defenderAvStatus: text(),

@@ -1,4 +1,4 @@
-/** One item of `GET /api/machines/{id}/getmissingkbs` (mde-api.md 3.1). */
+/** One item of `GET /api/machines/{id}/getmissingkbs` (docs/mde-api.md#machines). */
 import * as z from 'zod';
 import { identity, numeric, text, texts } from './fields.js';
 

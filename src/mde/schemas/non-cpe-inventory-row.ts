@@ -1,4 +1,7 @@
-/** One `SoftwareInventoryNoProductCodeByMachine` / `SoftwareInventoryNonCpeExport` row (mde-api.md 5). */
+/**
+ * One `SoftwareInventoryNoProductCodeByMachine` / `SoftwareInventoryNonCpeExport` row
+ * (docs/mde-api.md#installed-software).
+ */
 import * as z from 'zod';
 import { identity, rbacGroupId, text, timestamp } from './fields.js';
 

@@ -1,19 +1,21 @@
-/** The OData collection envelope shared by the list and export endpoints (mde-api.md 2.3). */
+/** The OData collection envelope shared by the list and export endpoints (docs/mde-api.md#paging). */
 import * as z from 'zod';
 
 /**
  * A page of items of the given schema: `{ '@odata.context'?, value: T[], '@odata.nextLink'? }`.
  *
  * Parsing a whole page with this fails on the first bad item. Connectors that must reject bad records
- * one by one (design.md 5) parse the page with {@link OdataPageEnvelopeSchema} and each item on its own.
- * Build a page schema once and reuse it: `parseRecord` caches its key lookup and compiled parser per
- * schema instance.
+ * one by one (docs/architecture.md#conventions) parse the page with {@link OdataPageEnvelopeSchema} and each
+ * item on its own. Build a page schema once and reuse it: `parseRecord` caches its key lookup and compiled
+ * parser per schema instance.
  */
 export function odataPageSchema<T extends z.ZodType>(item: T) {
   return z.looseObject({
     '@odata.context': z.string().nullish(),
     value: z.array(item),
-    /** Follow it as given, never rebuild it (12.9); absent on the last page. */
+    /**
+     * Follow it as given, never rebuild it (docs/mde-api.md#documentation-defects); absent on the last page.
+     */
     '@odata.nextLink': z.string().nullish(),
   });
 }

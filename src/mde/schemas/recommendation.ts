@@ -1,6 +1,6 @@
 /**
  * A security recommendation: `GET /api/recommendations[/{id}]` and
- * `/api/machines/{id}/recommendations` (mde-api.md 6).
+ * `/api/machines/{id}/recommendations` (docs/mde-api.md#recommendations).
  */
 import * as z from 'zod';
 import { flag, identity, numeric, text, texts } from './fields.js';

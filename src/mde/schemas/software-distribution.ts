@@ -1,4 +1,4 @@
-/** One item of `GET /api/Software/{id}/distributions` (mde-api.md 5). */
+/** One item of `GET /api/Software/{id}/distributions` (docs/mde-api.md#software). */
 import * as z from 'zod';
 import { identity, numeric } from './fields.js';
 

@@ -1,6 +1,6 @@
 /**
  * The software entity: `GET /api/Software[/{id}]`, `/api/machines/{id}/software` and
- * `/api/recommendations/{id}/software` (mde-api.md 5).
+ * `/api/recommendations/{id}/software` (docs/mde-api.md#software).
  */
 import * as z from 'zod';
 import { flag, identity, numeric, text } from './fields.js';

@@ -1,4 +1,4 @@
-/** The Entra ID client-credentials token response (mde-api.md 1). */
+/** The Entra ID client-credentials token response (docs/mde-api.md#sign-in). */
 import * as z from 'zod';
 import { identity, numeric, text } from './fields.js';
 

@@ -1,7 +1,7 @@
 /**
  * CVSS v3.0 and v3.1 vectors: every base, temporal and environmental-free component parsed, and the
  * base and temporal scores computed from the vector (FIRST's specification, sections 7.1 to 7.4), so
- * a score MDE reports can be checked against its own vector (issue 4, item 1).
+ * a score MDE reports can be checked against its own vector.
  */
 export interface CvssV3 {
   version: '3.0' | '3.1';

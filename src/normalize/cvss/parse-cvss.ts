@@ -3,7 +3,9 @@ import { CvssParseError, type CvssV3, parseCvssV3 } from './cvss-v3.js';
 
 export type Cvss = CvssV3 | CvssV2;
 
-/** Any CVSS vector MDE may send: v3.x with its `CVSS:3.x/` prefix, otherwise v2 (mde-api.md 4.5). */
+/**
+ * Any CVSS vector MDE may send: v3.x with its `CVSS:3.x/` prefix, otherwise v2 (docs/mde-api.md#cve-catalog).
+ */
 export function parseCvss(vector: string): Cvss {
   return vector.trim().startsWith('CVSS:3.') ? parseCvssV3(vector) : parseCvssV2(vector);
 }

@@ -8,7 +8,7 @@ import {
 } from './scoring-formula.js';
 import { matchKey, type ScoringMap } from './scoring-map.js';
 
-/** What a vulnerability definition contributes to its findings' scores (mde-api.md 4.5). */
+/** What a vulnerability definition contributes to its findings' scores (docs/mde-api.md#cve-catalog). */
 export interface CveFactors {
   cvssV3: number | null;
   severity: string | null;

@@ -2,7 +2,8 @@ import { matchRow, type ScoringMap } from './scoring-map.js';
 
 /**
  * Exploit maturity on one scale: 0 no known exploit, 1 public, 2 verified, 3 in an exploit kit
- * (mde-api.md 4.1 `exploitabilityLevel`, 4.5 `publicExploit` / `exploitVerified` / `exploitInKit`).
+ * (docs/mde-api.md#vulnerability-rows `exploitabilityLevel`, #cve-catalog `publicExploit` /
+ * `exploitVerified` / `exploitInKit`).
  */
 export type ExploitLevel = 0 | 1 | 2 | 3;
 
@@ -38,7 +39,7 @@ export interface ScoringInputs {
   /** Probability of exploitation in the next 30 days, 0-1 (vulnerability_definitions.epss). */
   epss: number | null | undefined;
   exploitLevel: ExploitLevel;
-  /** MDE `deviceValue`: `Low`, `Normal`, `High` (mde-api.md 3). */
+  /** MDE `deviceValue`: `Low`, `Normal`, `High` (docs/mde-api.md#machines). */
   deviceValue: string | null | undefined;
 }
 
@@ -47,7 +48,7 @@ export interface Score {
   score: number;
 }
 
-/** How much of the remaining headroom each exploit level takes (README "Scoring"). */
+/** How much of the remaining headroom each exploit level takes (docs/data-model.md#scoring-map). */
 export const EXPLOIT_UPLIFT = [0, 0.15, 0.3, 0.45] as const;
 /** EPSS takes up to half of the remaining headroom, in proportion to its probability. */
 export const EPSS_WEIGHT = 0.5;
@@ -64,7 +65,7 @@ function validEpss(v: number | null | undefined): number {
 }
 
 /**
- * The default scoring formula (seed 004, issue 4 item 2), documented in the README:
+ * The default scoring formula, documented in docs/data-model.md#scoring-map:
  *
  * 1. The map gives severity S and map score Q for the source severity (or the map's defaults).
  * 2. Base B = (Q + 10·CVSS) / 2 when a CVSS score is known, else B = Q.

@@ -1,6 +1,6 @@
 /**
- * A connector's scoring map (seed 004 "Scoring"): ordered rows that translate a source severity (any
- * text: `Critical`, `High`, a TVM severity, `A`, `3`) into a severity 1 to 5 and a score 0 to 100,
+ * A connector's scoring map (docs/data-model.md#scoring-map): ordered rows that translate a source severity
+ * (any text: `Critical`, `High`, a TVM severity, `A`, `3`) into a severity 1 to 5 and a score 0 to 100,
  * plus the default severity and score for values no row matches.
  */
 export interface ScoringRow {
@@ -19,7 +19,10 @@ export interface ScoringMap {
 /** The score a severity stands for when a row or the default gives none: the middle of its CVSS band × 10. */
 export const SCORE_BY_SEVERITY = [0, 5, 25, 55, 80, 95] as const;
 
-/** The map in force when a connector has none: MDE's TVM severities (mde-api.md 4.1, 4.5) on the 1-5 scale. */
+/**
+ * The map in force when a connector has none: MDE's TVM severities (docs/mde-api.md#vulnerability-rows,
+ * #cve-catalog) on the 1-5 scale.
+ */
 export const DEFAULT_SCORING_MAP: ScoringMap = {
   rows: [
     { match: 'Critical', severity: 5, score: 95 },
@@ -32,7 +35,7 @@ export const DEFAULT_SCORING_MAP: ScoringMap = {
   defaultScore: 55,
 };
 
-/** The form rows take in matching: trimmed and lower-cased (seed 004 values are free text). */
+/** The form rows take in matching: trimmed and lower-cased (map values are free text). */
 export function matchKey(text: string | null | undefined): string {
   return (text ?? '').trim().toLowerCase();
 }

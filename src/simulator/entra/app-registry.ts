@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 
 /**
- * An Entra app registration as the simulator needs it (mde-api.md 1): its credentials, the
- * WindowsDefenderATP application permissions it was given (mde-api.md 9) and whether an admin
+ * An Entra app registration as the simulator needs it (docs/mde-api.md#sign-in): its credentials, the
+ * WindowsDefenderATP application permissions it was given (docs/mde-api.md#permissions) and whether an admin
  * granted consent. Arrays are read on every request, so tests may change them between calls.
  */
 export interface AppRegistration {

@@ -20,7 +20,7 @@ const CERT_DOC =
   'Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .';
 
 /**
- * Checks a certificate client assertion the way Entra does (mde-api.md 1): find the registered key
+ * Checks a certificate client assertion the way Entra does (docs/mde-api.md#sign-in): find the registered key
  * by the header's thumbprint, verify the signature, then the claims. Key and signature come first so
  * a forged assertion learns nothing about which claims were wrong.
  */

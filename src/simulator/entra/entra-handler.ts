@@ -12,7 +12,7 @@ const DRAIN_LIMIT_BYTES = 1024 * 1024;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Serves `POST /{tenant}/oauth2/v2.0/token` and `POST /{tenant}/oauth2/token` (mde-api.md 1).
+ * Serves `POST /{tenant}/oauth2/v2.0/token` and `POST /{tenant}/oauth2/token` (docs/mde-api.md#sign-in).
  * Returns false, touching nothing, for any other path so the caller can route it elsewhere.
  */
 export async function handleEntraRequest(

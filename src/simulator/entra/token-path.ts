@@ -1,4 +1,7 @@
-/** The two token endpoints (mde-api.md 1): v2 `/{tenant}/oauth2/v2.0/token` and v1 `/{tenant}/oauth2/token`. */
+/**
+ * The two token endpoints (docs/mde-api.md#sign-in): v2 `/{tenant}/oauth2/v2.0/token` and v1
+ * `/{tenant}/oauth2/token`.
+ */
 export const TOKEN_ENDPOINTS = ['v1', 'v2'] as const;
 export type TokenEndpoint = (typeof TOKEN_ENDPOINTS)[number];
 

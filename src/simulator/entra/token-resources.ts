@@ -1,6 +1,6 @@
 /**
- * Resources the simulated tenant issues tokens for (mde-api.md 1): the two WindowsDefenderATP names
- * the docs use, the Defender XDR resource, and the GCC High/DoD and GCC names public connectors use.
+ * Resources the simulated tenant issues tokens for (docs/mde-api.md#sign-in): the two WindowsDefenderATP
+ * names the docs use, the Defender XDR resource, and the GCC High/DoD and GCC names public connectors use.
  */
 export const MDE_TOKEN_RESOURCES = [
   'https://api.securitycenter.microsoft.com',

@@ -28,7 +28,7 @@ export interface TokenServiceOptions {
   displayName?: string;
   /** Verified domains accepted in place of the tenant id in the token URL. */
   domains?: string[];
-  /** mde-api.md 1: tokens live one hour. */
+  /** docs/mde-api.md#sign-in: tokens live one hour. */
   tokenLifetimeSeconds?: number;
   /** The simulated clock, in ms since the epoch. */
   now: () => number;
@@ -97,7 +97,7 @@ type Step<T> = { ok: true; value: T } | { ok: false; response: EntraErrorRespons
 const DEFAULT_SUFFIX = '/.default';
 
 /**
- * The simulated Entra ID token service for one tenant (mde-api.md 1): the client-credentials grant
+ * The simulated Entra ID token service for one tenant (docs/mde-api.md#sign-in): the client-credentials grant
  * over the v1 and v2 endpoints with a client secret or a certificate assertion, Entra's error
  * answers, and validation of the access tokens it issued for the simulated MDE API.
  */
@@ -186,7 +186,7 @@ export class TokenService {
         `The resource principal named ${requested.value} was not found in the tenant named ${this.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
       );
     }
-    // mde-api.md 1: application permissions need "Grant consent" before any token is issued.
+    // docs/mde-api.md#sign-in: application permissions need "Grant consent" before any token is issued.
     if (!app.consented) {
       return fail(
         'consentMissing',

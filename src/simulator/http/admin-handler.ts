@@ -38,7 +38,7 @@ function* vulnerabilityTruth(sim: SimulatorState, epoch: number) {
 }
 
 /**
- * Test and benchmark controls (issue 2, items 4, 6, 7): the clock, faults, token revocation, request
+ * Test and benchmark controls: the clock, faults, token revocation, request
  * counts and the ground truth of what the tenant holds.
  */
 export async function handleAdminRequest(
@@ -83,7 +83,7 @@ export async function handleAdminRequest(
       case 'GET /stats':
         return sendJson(res, 200, {
           ...sim.stats,
-          // The simulator's own memory, for the benchmark's "flat at any tenant size" check (issue 2).
+          // The simulator's own memory, for the benchmark's "flat at any tenant size" check.
           memory: {
             rssMb: Math.round(process.memoryUsage().rss / 1048576),
             peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -30,7 +30,7 @@ const AUTH_FAILED =
 
 /**
  * Serves export files the way Azure Blob does for a SAS link: no bearer token, the signature and
- * expiry in the query string, gzip bytes with a Content-Length (mde-api.md 4.2).
+ * expiry in the query string, gzip bytes with a Content-Length (docs/mde-api.md#export-files).
  */
 export async function handleBlobRequest(
   sim: SimulatorState,

@@ -2,8 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SimulatorState } from '../simulator-state.js';
 
 /**
- * Export links carry a SAS-like signature instead of a bearer token (mde-api.md 0, 4.2): an HMAC over
- * path and expiry, so a changed path or expiry no longer verifies.
+ * Export links carry a SAS-like signature instead of a bearer token (docs/mde-api.md#clouds-and-hosts,
+ * #export-files): an HMAC over path and expiry, so a changed path or expiry no longer verifies.
  */
 export function blobSignature(secret: Buffer, path: string, expiry: string): string {
   return createHmac('sha256', secret).update(`${path.toLowerCase()}\n${expiry}`).digest('base64');

@@ -1,6 +1,6 @@
 /**
  * The "malformed records" fault: a record whose identity field has the wrong type, as a lenient
- * client must reject and count rather than crash on (design.md 5).
+ * client must reject and count rather than crash on (docs/architecture.md#conventions).
  */
 export function corruptRecord(record: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...record };

@@ -1,7 +1,7 @@
 import type { RateBudget } from './rate-limiter.js';
 
 /**
- * Per-API call budgets, exactly as mde-api.md 2.1 documents them. Each API has its own bucket;
+ * Per-API call budgets, exactly as docs/mde-api.md#rate-limits documents them. Each API has its own bucket;
  * APIs whose budget is not documented are not limited by the simulator.
  */
 export const BUDGETS = {
@@ -12,7 +12,7 @@ export const BUDGETS = {
   advancedQuery: { perMinute: 45, perHour: 1500 },
 } as const satisfies Record<string, RateBudget>;
 
-/** Application permissions (mde-api.md 9); a route accepts any one of its list. */
+/** Application permissions (docs/mde-api.md#permissions); a route accepts any one of its list. */
 export const ROLES = {
   machineRead: ['Machine.Read.All', 'Machine.ReadWrite.All'],
   alertRead: ['Alert.Read.All', 'Alert.ReadWrite.All'],

@@ -1,5 +1,5 @@
 /**
- * Fault injection (issue 2, item 6). Faults are rules: a kind, an optional path fragment to match,
+ * Fault injection. Faults are rules: a kind, an optional path fragment to match,
  * and either a count (the next N matching requests) or a probability (seeded, so runs repeat).
  * Rules come from `--faults SPEC` at start and from `POST /_sim/faults` in tests.
  */

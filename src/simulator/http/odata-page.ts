@@ -5,7 +5,7 @@ import { hasFault, type RouteContext } from './route.js';
 import { sendBody } from './send-body.js';
 
 /**
- * Answers an OData entity-set request (mde-api.md 2.3): `$filter`, `$orderby`, `$skip`, `$top`.
+ * Answers an OData entity-set request (docs/mde-api.md#paging): `$filter`, `$orderby`, `$skip`, `$top`.
  * Without `$top` a page holds the set's maximum and carries `@odata.nextLink` when more rows exist;
  * with `$top` there is no nextLink, which is the MDE quirk clients must survive.
  */
@@ -90,8 +90,8 @@ function pageRows(
 }
 
 /**
- * Writes a page as it is produced, a chunk at a time with back-pressure: a page of 10,000 machines
- * is 15 MB of JSON, and holding it whole (objects, string and buffer) tripled the simulator's memory.
+ * Writes a page as it is produced, a chunk at a time with back-pressure: a page is never held whole
+ * (objects, string and buffer), so the simulator's memory stays flat (docs/benchmarks.md).
  */
 export async function streamPage(
   ctx: RouteContext,
@@ -126,6 +126,6 @@ export function nextLinkFor(ctx: RouteContext, nextSkip: number): string | undef
 
 function stripEvidence(record: Record<string, unknown>, expandEvidence: boolean): Record<string, unknown> {
   if (expandEvidence || !('evidence' in record)) return record;
-  // Without $expand=evidence, MDE sends an empty evidence list (mde-api.md 7).
+  // Without $expand=evidence, MDE sends an empty evidence list (docs/mde-api.md#alerts).
   return { ...record, evidence: [] };
 }

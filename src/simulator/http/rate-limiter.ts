@@ -1,7 +1,7 @@
 /**
- * MDE's documented call budgets (mde-api.md 2.1): per API, per minute and per hour. The simulator
- * counts them per tenant, app and endpoint family in fixed windows of real time, because clients wait
- * real seconds when told `Retry-After`.
+ * MDE's documented call budgets (docs/mde-api.md#rate-limits): per API, per minute and per hour. The
+ * simulator counts them per tenant, app and endpoint family in fixed windows of real time, because clients
+ * wait real seconds when told `Retry-After`.
  */
 export interface RateBudget {
   perMinute: number;

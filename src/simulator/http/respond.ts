@@ -17,7 +17,7 @@ export function sendJson(
   res.end(text);
 }
 
-/** MDE's error envelope (mde-api.md 2.4): `target` carries a correlation id, not a field name. */
+/** MDE's error envelope (docs/mde-api.md#errors): `target` carries a correlation id, not a field name. */
 export function mdeErrorBody(code: string, message: string) {
   return { error: { code, message, target: randomUUID() } };
 }

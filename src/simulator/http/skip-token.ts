@@ -1,5 +1,5 @@
 /**
- * Opaque `$skiptoken` values for the assessment endpoints (mde-api.md 2.3). They carry the position
+ * Opaque `$skiptoken` values for the assessment endpoints (docs/mde-api.md#paging). They carry the position
  * and the snapshot they belong to, so a paged pull stays on one snapshot even if a new one appears.
  */
 export function encodeSkipToken(position: Record<string, number>): string {

@@ -3,19 +3,19 @@ import { ENTITY_SET_NAMES, ENTITY_SETS, resolveProperty } from './entity-sets.js
 
 describe('ENTITY_SETS', () => {
   it.each([
-    // mde-api.md 3.3
+    // docs/mde-api.md#machine-filters
     [
       'machines',
       10_000,
       'computerDnsName id version deviceValue aadDeviceId machineTags lastSeen exposureLevel onboardingStatus lastIpAddress healthStatus osPlatform riskScore rbacGroupId',
     ],
-    // mde-api.md 7
+    // docs/mde-api.md#alerts
     [
       'alerts',
       10_000,
       'alertCreationTime lastUpdateTime incidentId investigationId id assignedTo detectionSource lastEventTime status severity category',
     ],
-    // mde-api.md 4.5, 4.4, 5, 6, 8.3
+    // docs/mde-api.md#cve-catalog, #software, #recommendations, #machine-actions
     ['vulnerabilities', 8_000, 'id name description cvssV3 publishedOn severity updatedOn'],
     [
       'machinesVulnerabilities',
@@ -68,7 +68,7 @@ describe('ENTITY_SETS', () => {
     expect(ENTITY_SETS.alerts.properties.incidentId).toBe('number');
   });
 
-  it('resolves names case-insensitively and through aliases (mde-api.md 12.2, 12.6)', () => {
+  it('resolves names case-insensitively and through aliases', () => {
     expect(resolveProperty(ENTITY_SETS.machines, 'ComputerDnsName')).toBe('computerDnsName');
     expect(resolveProperty(ENTITY_SETS.machines, 'RBACGROUPID')).toBe('rbacGroupId');
     expect(resolveProperty(ENTITY_SETS.alerts, 'InvestigationId')).toBe('investigationId');

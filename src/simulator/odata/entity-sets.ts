@@ -9,8 +9,9 @@ import type {
 
 /**
  * What each OData entity set of the simulated API accepts: filterable properties, `$top` maximum,
- * value types, `$expand`. The lists are MDE's documented ones (mde-api.md 3.3, 4.4, 4.5, 5, 6, 7, 8.3);
- * anything else gives 400 ODataError, which is what a connector must be ready for (mde-api.md 12.7).
+ * value types, `$expand`. The lists are MDE's documented ones (docs/mde-api.md#machine-filters, #cve-catalog,
+ * #software, #recommendations, #alerts, #machine-actions); anything else gives 400 ODataError, which is what
+ * a connector must be ready for (docs/mde-api.md#documentation-defects).
  */
 
 /** How a value is compared. `string-collection` is reachable only through a lambda (`any`). */
@@ -103,10 +104,11 @@ function defineEntitySet(input: SpecInput): EntitySetSpec {
     maxTop: input.maxTop,
     properties: input.properties,
     filterable: new Set(input.filterable),
-    // Not documented by MDE (mde-api.md 3.3); we let every filterable single value be orderable.
+    // Not documented by MDE (docs/mde-api.md#machine-filters); we let every filterable single value be
+    // orderable.
     orderable: new Set(input.filterable.filter((n) => isScalarType(typeOf(n)))),
-    // startswith is documented (mde-api.md 3.3); endswith is allowed alongside it. contains is not
-    // documented for MDE, so it is parsed but refused.
+    // startswith is documented (docs/mde-api.md#machine-filters); endswith is allowed alongside it. contains
+    // is not documented for MDE, so it is parsed but refused.
     functions: new Set(input.functions ?? ['startswith', 'endswith']),
     expandable: new Set(input.expandable ?? []),
     lookup,
@@ -131,7 +133,8 @@ const machineProperties: TypesOf<MachineRecord> = {
   osBuild: 'number',
   healthStatus: 'string',
   deviceValue: 'string',
-  // mde-api.md 12.4: documented as String but a JSON number, and filtered as `rbacGroupId eq 140`.
+  // docs/mde-api.md#field-casing: documented as String but a JSON number, and filtered as `rbacGroupId eq
+  // 140`.
   rbacGroupId: 'number',
   rbacGroupName: 'string',
   riskScore: 'string',
@@ -255,7 +258,10 @@ const recommendationProperties: TypesOf<RecommendationRecord> = {
   exposedCriticalDevices: 'number',
 };
 
-/** mde-api.md 8.2, plus both last-update spellings (12.5) and the wire-only fields. */
+/**
+ * docs/mde-api.md#machine-actions, plus both last-update spellings (docs/mde-api.md#documentation-defects)
+ * and the wire-only fields.
+ */
 const machineActionProperties: Record<string, PropertyType> = {
   id: 'guid',
   type: 'string',
@@ -286,7 +292,7 @@ export const ENTITY_SETS: Readonly<Record<EntitySetName, EntitySetSpec>> = {
     typeName: 'microsoft.windowsDefenderATP.api.PublicAssetDto',
     maxTop: 10_000,
     properties: machineProperties,
-    // mde-api.md 3.3, the 14 of get-machines.md.
+    // docs/mde-api.md#machine-filters, the 14 of get-machines.md.
     filterable: [
       'computerDnsName',
       'id',
@@ -309,7 +315,8 @@ export const ENTITY_SETS: Readonly<Record<EntitySetName, EntitySetSpec>> = {
     typeName: 'microsoft.windowsDefenderATP.api.PublicAlertV2Dto',
     maxTop: 10_000,
     properties: alertProperties,
-    // mde-api.md 7; the docs' typo `asssignedTo` (12.6) is accepted as another name for assignedTo.
+    // docs/mde-api.md#alerts; the docs' typo `asssignedTo` (docs/mde-api.md#documentation-defects) is
+    // accepted as another name for assignedTo.
     filterable: [
       'alertCreationTime',
       'lastUpdateTime',

@@ -200,7 +200,7 @@ const M2 = 'sample-healthstatus-ne-active';
 
 describe('filters on machines', () => {
   it.each([
-    // mde-api.md 3.3 examples
+    // docs/mde-api.md#machine-filters examples
     ["riskScore eq 'High'", ['m3', 'm5']],
     ["healthStatus ne 'Active'", ['m3', 'm4', 'm5']],
     ['lastSeen gt 2018-08-01Z', [M1, M2, 'm4', 'm5']],
@@ -219,7 +219,7 @@ describe('filters on machines', () => {
     ["startswith(computerDnsName, 'mymachine') eq false", ['m3', 'm4']],
     ["startswith(computerDnsName, 'mymachine') ne false", [M1, M2, 'm5']],
     ["endswith(computerDnsName, '.CONTOSO.COM')", [M1, M2, 'm3', 'm5']],
-    // case-insensitive names, keywords and values (mde-api.md 12.2)
+    // case-insensitive names, keywords and values (docs/mde-api.md#field-casing)
     ["HealthStatus EQ 'active'", [M1, M2]],
     ["ComputerDnsName eq 'MYMACHINE5.contoso.com'", ['m5']],
     [`id eq '${M1.toUpperCase()}'`, [M1]],
@@ -266,7 +266,7 @@ describe('filters on machines', () => {
 
 describe('filters on the other entity sets', () => {
   it.each([
-    // mde-api.md 7
+    // docs/mde-api.md#alerts
     [
       'lastUpdateTime ge 2019-11-22T00:00:00Z',
       ['da637308392288907382_-880718168', 'da637472900382838869_1364969609'],
@@ -285,7 +285,7 @@ describe('filters on the other entity sets', () => {
   });
 
   it.each([
-    // mde-api.md 8.3
+    // docs/mde-api.md#machine-actions
     [
       "requestor eq 'Analyst@contoso.com' and type eq 'RunAntiVirusScan'",
       ['2e9da30d-27f6-4208-81f2-9cd3d67893ba'],
@@ -322,7 +322,7 @@ describe('filters on the other entity sets', () => {
     expect(ids('recommendations', recommendations, filter)).toEqual(expected);
   });
 
-  it('reads numeric strings as numbers (rbacGroupId is a String in the docs, mde-api.md 12.4)', () => {
+  it('reads numeric strings as numbers (rbacGroupId is a String in the docs)', () => {
     expect(ids('machines', [{ id: 'x', rbacGroupId: '140' }], 'rbacGroupId eq 140')).toEqual(['x']);
   });
 

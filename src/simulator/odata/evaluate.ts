@@ -225,7 +225,10 @@ function toInstant(value: unknown): Instant | undefined {
   return typeof value === 'string' ? parseInstant(value) : undefined;
 }
 
-/** Numbers, and numeric strings: rbacGroupId is a String in the docs but a number on the wire (12.4). */
+/**
+ * Numbers, and numeric strings: rbacGroupId is a String in the docs but a number on the wire
+ * (docs/mde-api.md#field-casing).
+ */
 function toNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isNaN(value) ? undefined : value;
   if (typeof value === 'string' && value.trim() !== '') {

@@ -2,10 +2,13 @@ import type { Instant } from './instant.js';
 
 /**
  * The syntax tree of a `$filter` expression, before it is checked against an entity set. Names are
- * kept as written; the binder resolves them (case-insensitively, mde-api.md 12.2).
+ * kept as written; the binder resolves them (case-insensitively, docs/mde-api.md#field-casing).
  */
 
-/** mde-api.md 3.3: eq, ne, gt, ge are documented; lt and le are standard OData and used by connectors. */
+/**
+ * docs/mde-api.md#machine-filters: eq, ne, gt, ge are documented; lt and le are standard OData and used by
+ * connectors.
+ */
 export const COMPARISON_OPERATORS = ['eq', 'ne', 'gt', 'ge', 'lt', 'le'] as const;
 export type ComparisonOperator = (typeof COMPARISON_OPERATORS)[number];
 

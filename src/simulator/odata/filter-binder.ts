@@ -12,7 +12,7 @@ import { invalidFilterClause, invalidQuery, type ODataError } from './odata-erro
 /**
  * Checks a parsed `$filter` against an entity set and resolves it: names become canonical property
  * names, literals are checked against (and converted to) the property's type. Everything MDE would
- * refuse is refused here, so evaluation itself never fails (mde-api.md 2.4: 400 ODataError).
+ * refuse is refused here, so evaluation itself never fails (docs/mde-api.md#errors: 400 ODataError).
  */
 
 /** What a comparison reads: a record property, or the element of a collection inside `any(...)`. */
@@ -186,7 +186,10 @@ function bindFunction(node: FilterNode & { kind: 'call' }, scope: Scope): BoundF
   return { kind: 'function', name, target, argument: argument.literal.value };
 }
 
-/** mde-api.md 3.3: `machineTags/any(tag: tag eq 'ExampleTag')`, the only way to filter on tags. */
+/**
+ * docs/mde-api.md#machine-filters: `machineTags/any(tag: tag eq 'ExampleTag')`, the only way to filter on
+ * tags.
+ */
 function bindLambda(node: FilterNode & { kind: 'lambda' }, scope: Scope): BoundFilter {
   // `all` is standard OData but MDE only ever shows `any`; refuse rather than promise it.
   if (node.operator === 'all') throw functionNotAllowed('all');
@@ -209,7 +212,10 @@ function bindLambda(node: FilterNode & { kind: 'lambda' }, scope: Scope): BoundF
 
 type MemberTarget = BoundTarget | { kind: 'property'; name: string; type: 'string-collection' };
 
-/** Resolves a property path (case-insensitively, mde-api.md 12.2) and checks it may be filtered on. */
+/**
+ * Resolves a property path (case-insensitively, docs/mde-api.md#field-casing) and checks it may be filtered
+ * on.
+ */
 function bindMember(node: FilterNode & { kind: 'member' }, scope: Scope): MemberTarget {
   const [head, ...rest] = node.path as [string, ...string[]];
   if (scope.rangeVariable !== undefined && head.toLowerCase() === scope.rangeVariable) {
@@ -221,7 +227,8 @@ function bindMember(node: FilterNode & { kind: 'member' }, scope: Scope): Member
   if (name === undefined) {
     throw invalidFilterClause(`Could not find a property named '${head}' on type '${scope.spec.typeName}'.`);
   }
-  // mde-api.md 3.3: only the documented properties are filterable (e.g. not firstSeen on machines).
+  // docs/mde-api.md#machine-filters: only the documented properties are filterable (e.g. not firstSeen on
+  // machines).
   if (rest.length > 0 || !scope.spec.filterable.has(name)) {
     throw invalidQuery(
       `The property '${[name, ...rest].join('/')}' cannot be used in the $filter query option.`,
@@ -260,7 +267,7 @@ function coerceLiteral(literal: Literal, type: PropertyType): Literal | undefine
 
 const GUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** mde-api.md 3.3: tags are matched through a lambda, never compared as a whole. */
+/** docs/mde-api.md#machine-filters: tags are matched through a lambda, never compared as a whole. */
 function collectionNeedsLambda(name: string): ODataError {
   return invalidQuery(
     `The collection property '${name}' can only be filtered with any(), e.g. '${name}/any(t: t eq 'x')'.`,

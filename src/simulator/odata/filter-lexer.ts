@@ -16,8 +16,9 @@ export type TokenKind = Token['kind'];
 // Sticky patterns tried at the current position. A GUID may start with letters or digits and a
 // date starts with four digits, so both are tried before numbers and identifiers.
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/iy;
-// mde-api.md 3.3 / 12.13: unquoted `2018-08-01Z`, `2019-11-22T00:00:00Z`, `2021-01-26T20:33:59.2Z`,
-// and offsets such as `+02:00` (which must reach us as %2B, or URL decoding makes it a space).
+// docs/mde-api.md#machine-filters, #timestamps: unquoted `2018-08-01Z`, `2019-11-22T00:00:00Z`,
+// `2021-01-26T20:33:59.2Z`, and offsets such as `+02:00` (which must reach us as %2B, or URL decoding makes
+// it a space).
 const DATETIME = /\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:\d{2})?/iy;
 const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/y;

@@ -31,7 +31,7 @@ function show(node: FilterNode): string {
 
 describe('parseFilter', () => {
   it.each([
-    // every example of mde-api.md 3.3, 7, 8.3
+    // every example of docs/mde-api.md#machine-filters, #alerts, #machine-actions
     ["riskScore eq 'High'", "(eq riskScore 'High')"],
     ["healthStatus ne 'Active'", "(ne healthStatus 'Active')"],
     ['lastSeen gt 2018-08-01Z', '(gt lastSeen @2018-08-01T00:00:00.000Z+0)'],

@@ -8,8 +8,8 @@ import { type Token, type TokenKind, tokenize } from './filter-lexer.js';
 import { invalidFilterClause } from './odata-error.js';
 
 /**
- * Recursive-descent parser for the `$filter` subset MDE uses (mde-api.md 3.3). Grammar, loosest
- * binding first, with OData's precedence (`not` binds tighter than comparisons, as in the spec):
+ * Recursive-descent parser for the `$filter` subset MDE uses (docs/mde-api.md#machine-filters). Grammar,
+ * loosest binding first, with OData's precedence (`not` binds tighter than comparisons, as in the spec):
  *
  *   or      := and ('or' and)*
  *   and     := compare ('and' compare)*
@@ -158,7 +158,9 @@ class Parser {
     return { kind: 'call', name, args, pos };
   }
 
-  /** `tags/any(tag: tag eq 'X')`: any range-variable name (mde-api.md 3.3), or `tags/any()`. */
+  /**
+   * `tags/any(tag: tag eq 'X')`: any range-variable name (docs/mde-api.md#machine-filters), or `tags/any()`.
+   */
   private parseLambda(path: string[], operator: 'any' | 'all', pos: number): FilterNode {
     this.expect('(', `'(' expected at position ${this.peek().pos}`);
     if (this.peek().kind === ')') {

@@ -1,4 +1,4 @@
-/** The OData query subset of the simulated MDE API (mde-api.md 2.3, 2.4, 3.3). */
+/** The OData query subset of the simulated MDE API (docs/mde-api.md#paging, #errors, #machine-filters). */
 export {
   ENTITY_SET_NAMES,
   ENTITY_SETS,

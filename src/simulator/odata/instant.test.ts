@@ -3,7 +3,7 @@ import { compareInstants, parseInstant } from './instant.js';
 
 describe('parseInstant', () => {
   it.each([
-    // mde-api.md 3.3 / 12.13 forms
+    // docs/mde-api.md#machine-filters, #timestamps forms
     ['2018-08-01Z', Date.UTC(2018, 7, 1), 0],
     ['2018-08-01', Date.UTC(2018, 7, 1), 0],
     ['2019-11-22T00:00:00Z', Date.UTC(2019, 10, 22), 0],

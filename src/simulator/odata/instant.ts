@@ -1,6 +1,6 @@
 /**
  * Instants with MDE's precision. Entity timestamps carry up to seven fractional digits
- * (`2018-08-02T14:55:03.7791856Z`, mde-api.md 12.13), finer than a JS Date, so an instant keeps the
+ * (`2018-08-02T14:55:03.7791856Z`, docs/mde-api.md#timestamps), finer than a JS Date, so an instant keeps the
  * sub-millisecond part separately; a watermark like `lastUpdateTime ge <max seen>` must not
  * round away the row it came from.
  */
@@ -12,7 +12,7 @@ export interface Instant {
 }
 
 // Date, optional time, optional zone. A space instead of `T` is accepted for the TVM export format
-// (mde-api.md 4.1); a missing zone means UTC, as everywhere in MDE.
+// (docs/mde-api.md#vulnerability-rows); a missing zone means UTC, as everywhere in MDE.
 const ISO_INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|z|[+-]\d{2}:?\d{2})?$/;
 

@@ -11,8 +11,8 @@ export interface MsRange {
  * The range a `$filter` puts on one datetime property through comparisons joined by `and` at its top
  * level (`lastSeen gt X and lastSeen le Y`), widened to whole milliseconds. Only a pre-filter for
  * the simulator, so rows outside it need not be produced at all (MDE answers such a filter from an
- * index, mde-api.md 7); the full filter still decides. Undefined when the filter gives no bound or
- * does not parse (the normal path then reports it).
+ * index, docs/mde-api.md#reading-strategy); the full filter still decides. Undefined when the filter gives no
+ * bound or does not parse (the normal path then reports it).
  */
 export function datetimeBounds(filter: string, property: string): MsRange | undefined {
   let root: FilterNode;

@@ -1,6 +1,6 @@
 /**
  * The one error an OData query can raise. MDE answers every invalid query option with
- * 400 `ODataError` (mde-api.md 2.4); clients are told to match on `code`, never on `message`, so
+ * 400 `ODataError` (docs/mde-api.md#errors); clients are told to match on `code`, never on `message`, so
  * the messages below only imitate MDE's (ASP.NET OData) wording to make logs look familiar.
  */
 export class ODataError extends Error {
@@ -14,7 +14,7 @@ export class ODataError extends Error {
   }
 }
 
-/** mde-api.md 2.4: the error envelope; `target` is the request's correlation id, not a field name. */
+/** docs/mde-api.md#errors: the error envelope; `target` is the request's correlation id, not a field name. */
 export interface ODataErrorBody {
   error: { code: 'ODataError'; message: string; target: string };
 }

@@ -10,9 +10,9 @@ export interface QueryOptions {
   top?: number;
   skip: number;
   orderBy?: OrderByClause[];
-  /** `$expand=evidence`, alerts only (mde-api.md 7). */
+  /** `$expand=evidence`, alerts only (docs/mde-api.md#alerts). */
   expandEvidence: boolean;
-  /** `$count=true`. The `/$count` path segment (mde-api.md 3.3) is the route's business. */
+  /** `$count=true`. The `/$count` path segment (docs/mde-api.md#machine-filters) is the route's business. */
   count: boolean;
   /** Canonical property names from `$select`; absent means every property. */
   select?: string[];
@@ -29,7 +29,7 @@ export const SUPPORTED_QUERY_OPTIONS = [
 ] as const;
 
 // Standard OData options MDE's entity sets do not take (`$skiptoken` is for the assessment exports
-// only, mde-api.md 2.3). Named in ASP.NET OData's wording; any other `$` name is "not supported".
+// only, docs/mde-api.md#paging). Named in ASP.NET OData's wording; any other `$` name is "not supported".
 const NOT_ALLOWED: Readonly<Record<string, string>> = {
   $search: 'Search',
   $format: 'Format',
@@ -45,8 +45,8 @@ const MAX_INT32 = 2 ** 31 - 1;
 
 /**
  * Parses and validates `$filter`, `$top`, `$skip`, `$orderby`, `$expand`, `$select` and `$count`
- * (mde-api.md 2.3, 3.3). Option names are case-insensitive; parameters without `$` (pageSize,
- * sinceTime, ...) are left to the route. Throws ODataError (400) for anything MDE would refuse.
+ * (docs/mde-api.md#paging, #machine-filters). Option names are case-insensitive; parameters without `$`
+ * (pageSize, sinceTime, ...) are left to the route. Throws ODataError (400) for anything MDE would refuse.
  */
 export function parseQueryOptions(searchParams: URLSearchParams, spec: EntitySetSpec): QueryOptions {
   const raw = collectOptions(searchParams);
@@ -104,7 +104,7 @@ function collectOptions(searchParams: URLSearchParams): Map<string, { key: strin
   return raw;
 }
 
-/** mde-api.md 2.1: each set has a `$top` maximum (10,000; 8,000 for vulnerabilities). */
+/** docs/mde-api.md#rate-limits: each set has a `$top` maximum (10,000; 8,000 for vulnerabilities). */
 function parseTop(text: string, max: number): number {
   const top = parseCount('$top', text);
   // OData would allow 0; we refuse it since an empty page would stall a client's paging loop.
@@ -134,7 +134,10 @@ function parseCount(option: '$top' | '$skip', text: string): number {
 
 const ORDER_ITEM = /^([A-Za-z_]\w*(?:\/[A-Za-z_]\w*)*)(?:\s+(asc|desc))?$/i;
 
-/** `$orderby=prop [asc|desc], ...`. Undocumented for MDE (mde-api.md 3.3) but used by connectors. */
+/**
+ * `$orderby=prop [asc|desc], ...`. Undocumented for MDE (docs/mde-api.md#machine-filters) but used by
+ * connectors.
+ */
 function parseOrderBy(text: string, spec: EntitySetSpec): OrderByClause[] {
   const clauses: OrderByClause[] = [];
   for (const item of splitList(text, '$orderby')) {
@@ -153,7 +156,7 @@ function parseOrderBy(text: string, spec: EntitySetSpec): OrderByClause[] {
   return clauses;
 }
 
-/** mde-api.md 7: `$expand=evidence` exists on alerts only. */
+/** docs/mde-api.md#alerts: `$expand=evidence` exists on alerts only. */
 function parseExpand(text: string, spec: EntitySetSpec): string[] {
   const expanded: string[] = [];
   for (const item of splitList(text, '$expand')) {

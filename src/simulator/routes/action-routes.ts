@@ -9,7 +9,7 @@ import { findMachine, readJsonBody } from './lookups.js';
 
 const ACTION_ROLES = [...ROLES.isolate, ...ROLES.scan];
 
-/** Request body names are case-sensitive in MDE (mde-api.md 2.4): `comment` is not `Comment`. */
+/** Request body names are case-sensitive in MDE (docs/mde-api.md#errors): `comment` is not `Comment`. */
 function requireString(body: Record<string, unknown>, name: string, allowed?: readonly string[]): string {
   const value = body[name];
   if (value === undefined || value === null || value === '') {
@@ -54,7 +54,7 @@ async function createAction(ctx: RouteContext, type: ActionType) {
   }
 }
 
-/** mde-api.md 8: isolate, release, antivirus scan, and the machine-action read-back. */
+/** docs/mde-api.md#machine-actions: isolate, release, antivirus scan, and the machine-action read-back. */
 export const actionRoutes: Route[] = [
   {
     method: 'POST',

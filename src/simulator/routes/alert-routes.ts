@@ -13,7 +13,7 @@ function alertOrThrow(ctx: RouteContext) {
   return alert;
 }
 
-/** mde-api.md 7: alerts, with evidence only under `$expand=evidence`. */
+/** docs/mde-api.md#alerts: alerts, with evidence only under `$expand=evidence`. */
 export const alertRoutes: Route[] = [
   {
     method: 'GET',

@@ -10,17 +10,17 @@ import { decodeSkipToken, encodeSkipToken } from '../http/skip-token.js';
 import type { SimulatedTenant } from '../tenant/simulated-tenant.js';
 import { currentEpoch } from './lookups.js';
 
-/** mde-api.md 2.1: assessment JSON pages default to 50,000 rows and allow at most 200,000. */
+/** docs/mde-api.md#rate-limits: assessment JSON pages default to 50,000 rows and allow at most 200,000. */
 const DEFAULT_PAGE_SIZE = 50_000;
 const MAX_PAGE_SIZE = 200_000;
-/** mde-api.md 4.3: the change feed reaches back at most 14 days. */
+/** docs/mde-api.md#delta-feed: the change feed reaches back at most 14 days. */
 const MAX_SINCE_MS = 14 * 24 * 3600_000;
 
 type RowsOf = (tenant: SimulatedTenant, machineIndex: number, epoch: number) => object[];
 
 interface PageLimits {
   size: number;
-  /** `$top` truncates: the answer then has no nextLink (mde-api.md 2.3). */
+  /** `$top` truncates: the answer then has no nextLink (docs/mde-api.md#paging). */
   truncated: boolean;
 }
 
@@ -90,7 +90,10 @@ async function sendRows(
   });
 }
 
-/** One page of a per-device snapshot feed, walking devices in index order (mde-api.md 4.1, 5). */
+/**
+ * One page of a per-device snapshot feed, walking devices in index order (docs/mde-api.md#vulnerability-rows,
+ * #software).
+ */
 function sendSnapshotPage(ctx: RouteContext, rowsOf: RowsOf, contextName: string): Promise<void> {
   const limits = pageLimits(ctx);
   const token = skipTokenOf(ctx);
@@ -132,7 +135,7 @@ function parseSinceTime(ctx: RouteContext): number {
 }
 
 /**
- * mde-api.md 4.3: the changes of every generation window from the one that holds `sinceTime` to
+ * docs/mde-api.md#delta-feed: the changes of every generation window from the one that holds `sinceTime` to
  * the latest snapshot. Transition e (snapshot e-1 → e) is published once snapshot e exists.
  */
 function sendChangesPage(ctx: RouteContext): Promise<void> {
@@ -181,7 +184,7 @@ const vulnRows: RowsOf = (t, i, e) => t.vulnerabilityRows(i, e);
 const inventoryRows: RowsOf = (t, i, e) => t.inventoryRows(i, e);
 const nonCpeRows: RowsOf = (t, i, e) => t.nonCpeInventoryRows(i, e);
 
-/** mde-api.md 4.2: `sasValidHours` at most 6; links are valid 1 hour by default. */
+/** docs/mde-api.md#export-files: `sasValidHours` at most 6; links are valid 1 hour by default. */
 function sendExportFiles(ctx: RouteContext, kind: 'vulnerabilities' | 'inventory' | 'noncpe') {
   const raw = ctx.url.searchParams.get('sasValidHours');
   const hours = raw === null ? 1 : positiveInt(raw, 'sasValidHours', 6);

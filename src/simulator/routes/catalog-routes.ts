@@ -63,7 +63,7 @@ function vulnerabilitiesOf(ctx: RouteContext, match: (row: VulnerabilityRow) => 
   return ctx.sim.tenant.cves(epoch).filter((c) => ids.has(c.id));
 }
 
-/** mde-api.md 4.4: one record per machine × CVE × product, streamed from the snapshot. */
+/** docs/mde-api.md#cve-catalog: one record per machine × CVE × product, streamed from the snapshot. */
 function* machineVulnerabilities(ctx: RouteContext): Generator<MachineVulnerabilityRecord> {
   const epoch = currentEpoch(ctx);
   for (const { index } of eachMachine(ctx)) {
@@ -89,7 +89,7 @@ const productOf = (id: string) => {
   return (row: VulnerabilityRow) => row.softwareVendor === vendor && row.softwareName === name;
 };
 
-/** mde-api.md 4.4, 4.5, 5 and 6: the TVM catalogs and their references. */
+/** docs/mde-api.md#cve-catalog, #software, #recommendations: the TVM catalogs and their references. */
 export const catalogRoutes: Route[] = [
   {
     method: 'GET',

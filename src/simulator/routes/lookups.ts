@@ -2,12 +2,15 @@ import { MdeHttpError } from '../http/respond.js';
 import type { RouteContext } from '../http/route.js';
 import type { MachineRecord } from '../tenant/types.js';
 
-/** The snapshot the TVM endpoints read: the latest one generated (mde-api.md 4, every six hours). */
+/**
+ * The snapshot the TVM endpoints read: the latest one generated (docs/mde-api.md#export-files, every six
+ * hours).
+ */
 export function currentEpoch(ctx: RouteContext): number {
   return ctx.sim.tenant.snapshotEpoch(ctx.sim.clock.now());
 }
 
-/** `GET /api/machines/{id}` accepts the device id or its computer name (mde-api.md 3.1). */
+/** `GET /api/machines/{id}` accepts the device id or its computer name (docs/mde-api.md#machines). */
 export function findMachine(ctx: RouteContext, idOrName: string): { index: number; machine: MachineRecord } {
   const { tenant, clock } = ctx.sim;
   const now = clock.now();

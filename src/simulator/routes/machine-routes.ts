@@ -13,7 +13,7 @@ function collection(ctx: RouteContext, context: string, value: unknown[]) {
   sendBody(ctx, 200, { '@odata.context': `${ctx.sim.baseUrl}/api/$metadata#${context}`, value });
 }
 
-/** mde-api.md 3: the machine entity set and its per-device drill-downs. */
+/** docs/mde-api.md#machines: the machine entity set and its per-device drill-downs. */
 export const machineRoutes: Route[] = [
   {
     method: 'GET',
@@ -23,7 +23,7 @@ export const machineRoutes: Route[] = [
     roles: ROLES.machineRead,
     handle(ctx) {
       const now = ctx.sim.clock.now();
-      // mde-api.md 12.17: no recent machines at all answers 404, not an empty list.
+      // docs/mde-api.md#errors: no recent machines at all answers 404, not an empty list.
       if (ctx.sim.tenant.machineCount(now) === 0) {
         throw new MdeHttpError(404, 'ResourceNotFound', 'No machines found');
       }

@@ -8,11 +8,15 @@ import { snapshotDeviceCount, type TenantContext } from './tenant-context.js';
 /**
  * Org-wide counts of one snapshot, computed in one streaming pass over the devices without building
  * a single row: installs per (product, version), from which CVE exposure, software and recommendation
- * counts and the row totals follow (mde-api.md 4.5 exposedMachines, 5 distributions, 6 counts).
+ * counts and the row totals follow (`exposedMachines`, distributions, counts: docs/mde-api.md#cve-catalog,
+ * #software, #recommendations).
  * Kept for the latest two epochs only.
  */
 
-/** Configuration recommendations (mde-api.md 6: ids like `sca-_-scid-2500`) and the share of Windows devices exposed. */
+/**
+ * Configuration recommendations (docs/mde-api.md#recommendations: ids like `sca-_-scid-2500`) and the share
+ * of Windows devices exposed.
+ */
 export const CONFIG_RECOMMENDATIONS = [
   {
     id: 'sca-_-scid-2500',

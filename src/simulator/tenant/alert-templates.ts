@@ -1,5 +1,5 @@
 /**
- * Alert kinds the simulator raises (mde-api.md 7): title, category, detection source, severity and
+ * Alert kinds the simulator raises (docs/mde-api.md#alerts): title, category, detection source, severity and
  * MITRE techniques, and which evidence entities each carries.
  */
 

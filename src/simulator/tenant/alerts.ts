@@ -10,7 +10,7 @@ import { EvenSchedule, snapshotEpochAt } from './timeline.js';
 import type { AlertEvidenceRecord, AlertRecord } from './types.js';
 
 /**
- * Alerts (mde-api.md 7): about one per five devices in the 30 days before the origin, then more at
+ * Alerts (docs/mde-api.md#alerts): about one per five devices in the 30 days before the origin, then more at
  * the same rate. Each alert is a pure function of its index; its status moves New -> InProgress ->
  * Resolved over simulated time, and lastUpdateTime with it, so a `lastUpdateTime ge` watermark sees
  * it again at each step.

@@ -6,15 +6,15 @@ import type { VulnerabilityChangeRow } from './types.js';
 const EPOCHS_KEPT = 128;
 /**
  * Change rows kept from {@link ChangeFeedIndex.prepare}, across epochs: about 12,000 rows an epoch at
- * 100,000 devices, some 20 MB; a larger tenant's rows are worked out again on each request.
+ * 100,000 devices (docs/benchmarks.md); a larger tenant's rows are worked out again on each request.
  */
 const ROWS_KEPT = 60_000;
 
 /**
  * Which devices changed in each epoch, computed once and kept. MDE answers the change feed from
- * what it recorded as the changes happened (mde-api.md 4.3); the simulator otherwise checks every
- * device of the estate on each request, about a second at 100,000 devices, which a benchmark of the
- * connector's delta would count as the connector's time. The tenant is a pure function of its
+ * what it recorded as the changes happened (docs/mde-api.md#delta-feed); the simulator would otherwise
+ * check every device of the estate on each request, which a benchmark of the connector's delta
+ * would count as the connector's time (docs/benchmarks.md). The tenant is a pure function of its
  * seed, so a kept answer never goes stale.
  */
 export class ChangeFeedIndex {

@@ -8,7 +8,7 @@ const EPOCHS = 8;
 
 type Stored = Omit<VulnerabilityRow, 'lastSeenTimestamp'>;
 
-/** The connector's finding key (mde-api.md 4.3 without EventTimestamp). */
+/** The connector's finding key (docs/mde-api.md#delta-feed without EventTimestamp). */
 function keyOf(row: VulnerabilityRow): string {
   return [row.deviceId, row.softwareVendor, row.softwareName, row.softwareVersion, row.cveId ?? ''].join('|');
 }

@@ -10,8 +10,8 @@ import type { VulnerabilityChangeRow, VulnerabilityRow } from './types.js';
 import { vulnerabilityRowsOf } from './vulnerability-rows.js';
 
 /**
- * SoftwareVulnerabilityChangesByMachine (mde-api.md 4.3): the exact difference between snapshot e-1
- * and snapshot e. Devices are visited one at a time; a device whose installs, CVEs and group did not
+ * SoftwareVulnerabilityChangesByMachine (docs/mde-api.md#delta-feed): the exact difference between snapshot
+ * e-1 and snapshot e. Devices are visited one at a time; a device whose installs, CVEs and group did not
  * change is skipped after an O(installs) check, so only about 1% of devices have their two snapshots
  * computed. Applying the changes of epochs 1..e to snapshot 0 gives snapshot e (key: device, vendor,
  * name, version, CVE; lastSeenTimestamp moves every day without a delta row, as in MDE).
@@ -20,7 +20,9 @@ import { vulnerabilityRowsOf } from './vulnerability-rows.js';
 /** Change rows carry their time inside window e, within a minute of the snapshot that shows them. */
 const EVENT_SPREAD_MS = 60_000;
 
-/** Fields whose change makes an "Updated" row; lastSeenTimestamp alone does not (mde-api.md 4.3). */
+/**
+ * Fields whose change makes an "Updated" row; lastSeenTimestamp alone does not (docs/mde-api.md#delta-feed).
+ */
 function sameContent(a: VulnerabilityRow, b: VulnerabilityRow): boolean {
   return (
     a.cvssScore === b.cvssScore &&
@@ -39,7 +41,10 @@ function sameContent(a: VulnerabilityRow, b: VulnerabilityRow): boolean {
   );
 }
 
-/** The row identity inside one device, including the group: a move is Fixed + New (mde-api.md 4.3). */
+/**
+ * The row identity inside one device, including the group: a move is Fixed + New
+ * (docs/mde-api.md#delta-feed).
+ */
 function rowKey(row: VulnerabilityRow): string {
   return `${row.softwareVendor}|${row.id}|${row.rbacGroupId}`;
 }

@@ -20,7 +20,7 @@ import { vulnerabilityRowsOf } from './vulnerability-rows.js';
 /**
  * Builds a deterministic, streamed MDE tenant: the same (devices, seed, originMs) always gives the
  * same records, every record is computed on demand from (seed, index, time), and only the catalogs
- * and the aggregates of the latest two epochs are kept (design.md 2, simulator).
+ * and the aggregates of the latest two epochs are kept (docs/architecture.md#the-simulator).
  */
 export function createSimulatedTenant(options: TenantOptions): SimulatedTenant {
   const ctx = createTenantContext(options);

@@ -1,7 +1,7 @@
 /**
  * CVSS v3.1 base and temporal scores from a vector string (FIRST CVSS v3.1 specification, section 7).
  * The simulator computes the score from the vector so that `cvssV3` and `cvssVector` agree, as a
- * connector that parses vectors (design.md 3, vulnerabilityDefinition) will check.
+ * connector that parses vectors (docs/data-model.md#vulnerability-definition) will check.
  */
 
 export const CVSS_BASE_METRICS = ['AV', 'AC', 'PR', 'UI', 'S', 'C', 'I', 'A'] as const;

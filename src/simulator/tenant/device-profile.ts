@@ -23,7 +23,7 @@ export type TvmArchitecture = 'x64' | 'x86' | 'arm64';
 const MERGED_SHARE = 0.015;
 const DUPLICATE_SHARE = 0.02;
 const EXCLUDED_SHARE = 0.01;
-/** Devices whose last full report is long before the origin (stale, mde-api.md 3.1 retention). */
+/** Devices whose last full report is long before the origin (stale, docs/mde-api.md#lastseen retention). */
 const STALE_SHARE = 0.06;
 /** Devices that stop reporting at some point after the origin, so staleness grows with the clock. */
 const STOPPING_SHARE = 0.08;
@@ -162,7 +162,7 @@ export function deviceCore(ctx: TenantContext, index: number): DeviceCore {
   };
 }
 
-/** The device's last full report at or before `atMs` (about every 24 h, mde-api.md 3.1). */
+/** The device's last full report at or before `atMs` (about every 24 h, docs/mde-api.md#lastseen). */
 export function lastReportMs(core: DeviceCore, atMs: number): number {
   const r = Math.min(atMs, core.stopMs);
   if (r <= core.firstSeenMs) return core.firstSeenMs;
@@ -177,7 +177,8 @@ export function effectiveEpoch(core: DeviceCore, epoch: number): number {
 
 /**
  * The device group at an epoch. Group moves are admin actions, so they continue for devices that
- * stopped reporting (mde-api.md 4.3: a move shows Fixed under the old group and New under the new).
+ * stopped reporting (docs/mde-api.md#delta-feed: a move shows Fixed under the old group and New under the
+ * new).
  */
 export function groupAt(ctx: TenantContext, core: DeviceCore, epoch: number): RbacGroup {
   const moves = eventsUpTo(epoch, RBAC_MOVE_PERIOD, ctx.seeds.groupMove, core.index, 0);

@@ -21,7 +21,7 @@ export interface DeviceSnapshot {
   group: RbacGroup;
   osPlatform: string;
   osVersion: string;
-  /** TVM rows say x64 / x86 / arm64, never 64-bit (mde-api.md 12.11). */
+  /** TVM rows say x64 / x86 / arm64, never 64-bit (docs/mde-api.md#field-casing). */
   osArchitecture: string;
   family: PathFamily;
   lastSeenMs: number;

@@ -13,7 +13,7 @@ import { eventAt, eventsUpTo } from './timeline.js';
 
 /** Epochs between two upgrade events of one install (about 1 device in 200 upgrades something per epoch). */
 export const UPGRADE_PERIOD = 1400;
-/** Epochs between two path changes of one install ("Updated" rows, mde-api.md 4.3). */
+/** Epochs between two path changes of one install ("Updated" rows, docs/mde-api.md#delta-feed). */
 export const PATH_PERIOD = 8000;
 
 export interface Install {

@@ -7,7 +7,10 @@ import { isoDateOffset, tvmTime, tvmTimeMillis } from './time-format.js';
 import { snapshotTimeMs } from './timeline.js';
 import type { InventoryRow, NonCpeInventoryRow } from './types.js';
 
-/** SoftwareInventoryByMachine rows (mde-api.md 5): one per install, with end-of-support data. */
+/**
+ * SoftwareInventoryByMachine rows (docs/mde-api.md#installed-software): one per install, with end-of-support
+ * data.
+ */
 export function inventoryRowsOf(ctx: TenantContext, snap: DeviceSnapshot): InventoryRow[] {
   const atMs = snapshotTimeMs(ctx.originMs, snap.epoch);
   return snap.installs.map((install) => {
@@ -51,7 +54,10 @@ export function nonCpeItemsOf(ctx: TenantContext, index: number, platform: numbe
   return items;
 }
 
-/** SoftwareInventoryNoProductCodeByMachine rows (mde-api.md 5): software MDE has no CPE for. */
+/**
+ * SoftwareInventoryNoProductCodeByMachine rows (docs/mde-api.md#installed-software): software MDE has no CPE
+ * for.
+ */
 export function nonCpeRowsOf(ctx: TenantContext, snap: DeviceSnapshot): NonCpeInventoryRow[] {
   return nonCpeItemsOf(ctx, snap.core.index, snap.core.os.platform).map((at, k) => {
     const [vendor, name, version] = NON_CPE_SOFTWARE[at]!;

@@ -6,7 +6,9 @@ import { machineCountAt, type TenantContext } from './tenant-context.js';
 import { HOUR_MS } from './time-format.js';
 import type { LogonUserRecord } from './types.js';
 
-/** Users who log on to a device (mde-api.md 3.4), also the relatedUser of its alerts. */
+/**
+ * Users who log on to a device (docs/mde-api.md#other-machine-endpoints), also the relatedUser of its alerts.
+ */
 
 export interface SimUser {
   accountName: string;

@@ -8,8 +8,8 @@ import { snapshotEpochAt } from './timeline.js';
 import type { MachineRecord } from './types.js';
 
 /**
- * The machine entity (mde-api.md 3.2) of one device at a wall-clock time, including the fields seen
- * only on the wire (mergedIntoMachineId, isPotentialDuplication, vmMetadata, ...).
+ * The machine entity (docs/mde-api.md#machine-fields) of one device at a wall-clock time, including the
+ * fields seen only on the wire (mergedIntoMachineId, isPotentialDuplication, vmMetadata, ...).
  */
 
 export const ZERO_AAD_DEVICE_ID = '00000000-0000-0000-0000-000000000000';
@@ -35,7 +35,10 @@ const EXTERNAL_PREFIXES = ['167.220.', '20.190.', '52.114.', '40.126.', '131.107
 const RISK_SCORES = ['None', 'Informational', 'Low', 'Medium', 'High'] as const;
 const EXPOSURE_LEVELS = ['None', 'Low', 'Medium', 'High'] as const;
 
-/** ISO time with seven fractional digits on most devices and whole seconds on some (mde-api.md 12.13). */
+/**
+ * ISO time with seven fractional digits on most devices and whole seconds on some
+ * (docs/mde-api.md#timestamps).
+ */
 export function entityTime(ctx: TenantContext, index: number, ms: number): string {
   const style = hash2(ctx.seeds.firstSeen ^ 0x3c, index);
   if (style % 4 === 0) return isoTime7(ms - (((ms % 1000) + 1000) % 1000), 0);
@@ -96,7 +99,8 @@ function aadOf(ctx: TenantContext, core: DeviceCore): { joined: boolean; id: str
             ? 0
             : 0.1;
   if (u < joinShare) return { joined: true, id: guid(ctx.seeds.aad, core.index, 10) };
-  // The all-zero id appears on devices that are not joined (design.md 5: "the all-zero AAD device id is no id").
+  // The all-zero id appears on devices that are not joined (docs/data-model.md#host-identity-and-merging:
+  // "the all-zero AAD device id is no id").
   if (u < joinShare + 0.05 && kind !== 'Linux') return { joined: false, id: ZERO_AAD_DEVICE_ID };
   return { joined: false, id: null };
 }

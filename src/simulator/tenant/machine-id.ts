@@ -1,8 +1,8 @@
 import { hash3, hex8 } from './random.js';
 
 /**
- * Machine ids: 40 lower-case hex digits like real MDE ids (mde-api.md 3.2, a SHA1-like string).
- * Digits 16..23 carry the device index XOR a seed-derived mask, the other 32 digits are a hash of
+ * Machine ids: 40 lower-case hex digits like real MDE ids (docs/mde-api.md#machine-fields, a SHA1-like
+ * string). Digits 16..23 carry the device index XOR a seed-derived mask, the other 32 digits are a hash of
  * (seed, index); decoding reads the index back and verifies the rest, so a lookup by id is O(1).
  */
 

@@ -5,7 +5,7 @@ import type { TenantContext } from './tenant-context.js';
 import type { MissingKbRecord } from './types.js';
 
 /**
- * GET /api/machines/{id}/getmissingkbs (mde-api.md 3.1): the Microsoft updates that would fix the
+ * GET /api/machines/{id}/getmissingkbs (docs/mde-api.md#machines): the Microsoft updates that would fix the
  * device's CVEs, i.e. the KB of each fixing version of each vulnerable Microsoft install.
  * machineMissedOn counts the devices still below that fixing version.
  */

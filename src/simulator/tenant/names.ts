@@ -4,8 +4,8 @@ import type { TenantContext } from './tenant-context.js';
 
 /**
  * Host names and DNS names. Most follow corporate patterns; a few carry the quirks a connector must
- * survive (design.md 5, host identity): spaces, apostrophes and parentheses, a trailing space, no DNS
- * name at all, and re-used names on potential duplicates and merged records.
+ * survive (docs/data-model.md#host-identity-and-merging): spaces, apostrophes and parentheses, a trailing
+ * space, no DNS name at all, and re-used names on potential duplicates and merged records.
  */
 
 export const FIRST_NAMES = [
@@ -89,7 +89,7 @@ function pad(n: number, width: number): string {
 
 export interface DeviceName {
   hostname: string;
-  /** computerDnsName; null on some devices (mde-api.md 3.2, a FQDN when known). */
+  /** computerDnsName; null on some devices (docs/mde-api.md#machine-fields, a FQDN when known). */
   dnsName: string | null;
 }
 
@@ -161,7 +161,7 @@ function ownName(ctx: TenantContext, core: DeviceCore): DeviceName {
 
 /**
  * The name a machine record shows: merged records and potential duplicates reuse another device's
- * name, as a re-onboarded device does (mde-api.md 3.2, dedup hint).
+ * name, as a re-onboarded device does (docs/mde-api.md#merged-and-duplicate-devices, dedup hint).
  */
 export function deviceName(ctx: TenantContext, core: DeviceCore): DeviceName {
   // The survivor is never merged itself, so this recursion is one level deep at most.

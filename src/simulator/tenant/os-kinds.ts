@@ -1,7 +1,7 @@
 /**
  * The operating systems of the simulated estate. `osPlatform` strings are the ones MDE prints
- * (mde-api.md 3.2: a free string such as Windows10, Windows11). Each OS maps to a platform letter that
- * the software catalog uses to say where a product installs.
+ * (docs/mde-api.md#machine-fields: a free string such as Windows10, Windows11). Each OS maps to a platform
+ * letter that the software catalog uses to say where a product installs.
  */
 
 export const OS_KINDS = [

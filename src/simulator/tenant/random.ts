@@ -1,7 +1,8 @@
 /**
  * Seeded integer hashing. Every simulated value is a pure function of (seed, salt, indices), so a
- * record can be recomputed at any time without keeping state (design.md 2: "deterministic synthetic
- * tenants of any size"). Murmur3's 32-bit block step and finaliser: fast, well mixed, no allocation.
+ * record can be recomputed at any time without keeping state (docs/architecture.md#the-simulator:
+ * "deterministic synthetic tenants of any size"). Murmur3's 32-bit block step and finaliser: fast, well
+ * mixed, no allocation.
  */
 
 const C1 = 0xcc9e2d51;
@@ -120,7 +121,7 @@ export class SeqRandom {
 
 /**
  * Salts that keep the hash streams of different attributes independent. Plain numbers (not an
- * enum, design.md 9); each purpose has its own value.
+ * enum, docs/architecture.md#conventions); each purpose has its own value.
  */
 export const Salt = {
   os: 1,

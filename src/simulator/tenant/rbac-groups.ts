@@ -1,7 +1,7 @@
 /**
- * Device groups. rbacGroupId is a number on the wire (mde-api.md 12.4); devices without a group
- * show `Unassigned` (mde-api.md 4.1). The count is prime so that a group move with any step in
- * [1, count-1] always lands on another group.
+ * Device groups. rbacGroupId is a number on the wire (docs/mde-api.md#field-casing); devices without a group
+ * show `Unassigned` (docs/mde-api.md#vulnerability-rows). The count is prime so that a group move with any
+ * step in [1, count-1] always lands on another group.
  */
 
 export interface RbacGroup {

@@ -5,8 +5,8 @@ import { snapshotTimeMs } from './timeline.js';
 import type { RecommendationRecord } from './types.js';
 
 /**
- * Security recommendations (mde-api.md 6): one `va-_-vendor-_-product` per product with an exposed
- * device (the id every row of that product references), plus configuration ones (`sca-_-scid-N`).
+ * Security recommendations (docs/mde-api.md#recommendations): one `va-_-vendor-_-product` per product with an
+ * exposed device (the id every row of that product references), plus configuration ones (`sca-_-scid-N`).
  */
 
 const INTERNET_FACING = new Set([

@@ -282,7 +282,7 @@ const EVIDENCE: Spec = {
   userPrincipalName: 's?',
 };
 
-/** Which evidence fields each entity type fills (mde-api.md 7); all others are null. */
+/** Which evidence fields each entity type fills (docs/mde-api.md#alerts); all others are null. */
 const EVIDENCE_FIELDS: Record<string, string[]> = {
   File: ['sha1', 'sha256', 'fileName', 'filePath', 'detectionStatus'],
   Process: [

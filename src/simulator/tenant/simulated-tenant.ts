@@ -13,7 +13,7 @@ import type {
   VulnerabilityRow,
 } from './types.js';
 
-/** MDE regenerates the vulnerability snapshot every six hours (mde-api.md 4). */
+/** MDE regenerates the vulnerability snapshot every six hours (docs/mde-api.md#export-files). */
 export const SNAPSHOT_HOURS = 6;
 export const SNAPSHOT_MS = SNAPSHOT_HOURS * 3600_000;
 
@@ -27,7 +27,7 @@ export interface TenantOptions {
   tenantId: string;
 }
 
-/** What the tenant holds at one snapshot, for tests to compare against (issue 2, item 7). */
+/** What the tenant holds at one snapshot, for tests to compare against. */
 export interface GroundTruth {
   epoch: number;
   generatedTime: string;
@@ -60,8 +60,8 @@ export interface SimulatedTenant {
   machines(atMs: number, from?: number): Iterable<MachineRecord>;
   /**
    * The machines whose last report lies in a range (epoch ms, inclusive), without producing the
-   * others: MDE answers a `lastSeen` filter from an index (mde-api.md 7). A pre-filter, with a second
-   * of margin for how lastSeen is printed; the request's filter still decides.
+   * others: MDE answers a `lastSeen` filter from an index (docs/mde-api.md#reading-strategy). A pre-filter,
+   * with a second of margin for how lastSeen is printed; the request's filter still decides.
    */
   machinesLastSeenIn(atMs: number, range: { from?: number; to?: number }): Iterable<MachineRecord>;
   vulnerabilityRows(machineIndex: number, epoch: number): VulnerabilityRow[];

@@ -5,8 +5,8 @@ import { DAY_MS } from './time-format.js';
 
 /**
  * The product catalog of one tenant: a few hundred CPE products, each with a version ladder (oldest
- * first), release dates, end-of-support data (mde-api.md 5) and install paths. Built once per tenant
- * from the seed; everything per device refers to products and versions by index.
+ * first), release dates, end-of-support data (docs/mde-api.md#installed-software) and install paths. Built
+ * once per tenant from the seed; everything per device refers to products and versions by index.
  */
 
 /** Versions per product are capped so that (product, version) packs into one integer key. */
@@ -22,9 +22,12 @@ export interface Product {
   vendor: string;
   name: string;
   display: string;
-  /** Software entity id (mde-api.md 5: `vendor-_-name`). */
+  /** Software entity id (docs/mde-api.md#software: `vendor-_-name`). */
   id: string;
-  /** Recommendation id and rows' recommendationReference (mde-api.md 4.1, 6). */
+  /**
+   * Recommendation id and rows' recommendationReference (docs/mde-api.md#vulnerability-rows,
+   * #recommendations).
+   */
   recommendationId: string;
   isOs: boolean;
   isMicrosoft: boolean;
@@ -33,7 +36,7 @@ export interface Product {
   maxShare: number;
   versions: readonly string[];
   releaseMs: readonly number[];
-  /** `${name}_${version}_`: the middle of a vulnerability row id (mde-api.md 4.1). */
+  /** `${name}_${version}_`: the middle of a vulnerability row id (docs/mde-api.md#vulnerability-rows). */
   idPieces: readonly string[];
   /** Cumulative uint32 thresholds of "how many versions behind the latest" a device starts. */
   lagThresholds: Uint32Array;
@@ -41,7 +44,10 @@ export interface Product {
   eosSoftwareMs: number | null;
   /** Per version: when that version leaves support, or null. */
   eosVersionMs: readonly (number | null)[];
-  /** Path sets per family, [variant 0, variant 1]: a path change is an "Updated" delta (mde-api.md 4.3). */
+  /**
+   * Path sets per family, [variant 0, variant 1]: a path change is an "Updated" delta
+   * (docs/mde-api.md#delta-feed).
+   */
   paths: Readonly<Record<PathFamily, readonly [PathSet, PathSet]>>;
 }
 
@@ -165,7 +171,8 @@ function eosOf(
     return { software: Date.parse(`${eos.slice(9)}T00:00:00Z`), versions: releaseMs.map(() => null) };
   }
   if (eos === 'versions') {
-    // A version leaves support a quarter after its third successor ships (mde-api.md 5: EOS Version).
+    // A version leaves support a quarter after its third successor ships (docs/mde-api.md#installed-software:
+    // EOS Version).
     const n = releaseMs.length;
     return {
       software: null,
@@ -244,7 +251,10 @@ export type EndOfSupportStatus =
 
 const UPCOMING_MS = 365 * DAY_MS;
 
-/** mde-api.md 5: endOfSupportStatus / endOfSupportDate of one installed version, as of `atMs`. */
+/**
+ * docs/mde-api.md#installed-software: endOfSupportStatus / endOfSupportDate of one installed version, as of
+ * `atMs`.
+ */
 export function endOfSupport(
   product: Product,
   version: number,

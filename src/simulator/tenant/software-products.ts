@@ -1,7 +1,7 @@
 /**
  * The software the simulated estate installs, in MDE's lower-case CPE style (vendor, product) as the
- * TVM rows and software ids show them (mde-api.md 4.1, 5). Data only; software-catalog.ts turns it into
- * version ladders, paths and end-of-support data.
+ * TVM rows and software ids show them (docs/mde-api.md#vulnerability-rows, #installed-software). Data only;
+ * software-catalog.ts turns it into version ladders, paths and end-of-support data.
  *
  * Tuple: [vendor, name, install shares, CVE weight, options]. Shares are percent per platform
  * letter (W Windows client, S Windows Server, M macOS, L Linux, I iOS, A Android). The CVE weight is
@@ -22,7 +22,7 @@ export interface ProductOptions {
   /** 'software:YYYY-MM-DD': the whole product is out of support; 'versions': old versions are. */
   eos?: string;
   paths?: PathKind;
-  /** The OS product of this OS kind (mde-api.md 4.1: softwareName windows_10). */
+  /** The OS product of this OS kind (docs/mde-api.md#vulnerability-rows: softwareName windows_10). */
   os?: true;
 }
 
@@ -31,7 +31,8 @@ export type ProductTuple = readonly [string, string, string, number, ProductOpti
 const WIN_CU = (build: number, revs: number[]) => revs.map((r) => `10.0.${build}.${r}`);
 
 export const PRODUCT_TUPLES: readonly ProductTuple[] = [
-  // Operating systems: one OS row per device (mde-api.md 4.1 samples: windows_10, windows_server_2012_r2).
+  // Operating systems: one OS row per device (docs/mde-api.md#vulnerability-rows samples: windows_10,
+  // windows_server_2012_r2).
   [
     'microsoft',
     'windows_10',
@@ -1141,7 +1142,10 @@ export const PRODUCT_TUPLES: readonly ProductTuple[] = [
   ],
 ];
 
-/** Software without a CPE, reported by SoftwareInventoryNoProductCodeByMachine (mde-api.md 5). */
+/**
+ * Software without a CPE, reported by SoftwareInventoryNoProductCodeByMachine
+ * (docs/mde-api.md#installed-software).
+ */
 export const NON_CPE_SOFTWARE: ReadonlyArray<readonly [string, string, string, string]> = [
   // [vendor, name, version, platforms]
   ['microsoft', 'vs_communitymsi', '11.11.31111.1', 'W'],

@@ -3,7 +3,10 @@ import { MAX_VERSIONS, type Product } from './software-catalog.js';
 import type { TenantContext } from './tenant-context.js';
 import type { SoftwareDistributionRecord, SoftwareRecord } from './types.js';
 
-/** Software entities (mde-api.md 5: `vendor-_-name`) of everything installed at the epoch. */
+/**
+ * Software entities (docs/mde-api.md#installed-software: `vendor-_-name`) of everything installed at the
+ * epoch.
+ */
 
 interface ProductExposure {
   publicExploit: boolean;
@@ -49,7 +52,10 @@ export function productByAnyId(ctx: TenantContext, softwareId: string): Product 
   return ctx.software.byId.get(softwareId) ?? ctx.software.byId.get(softwareId.toLowerCase());
 }
 
-/** GET /api/Software/{id}/distributions (mde-api.md 5): installs and CVE count per installed version. */
+/**
+ * GET /api/Software/{id}/distributions (docs/mde-api.md#installed-software): installs and CVE count per
+ * installed version.
+ */
 export function distributionsOf(
   ctx: TenantContext,
   agg: EpochAggregates,

@@ -7,7 +7,8 @@ import { EvenSchedule, snapshotTimeMs } from './timeline.js';
 
 /**
  * What every part of the tenant shares: the options, one derived seed per purpose, the catalogs and
- * the onboarding schedule. Built once by the factory and passed in (design.md 9: no module singletons).
+ * the onboarding schedule. Built once by the factory and passed in (docs/architecture.md#conventions: no
+ * module singletons).
  */
 export type Seeds = { readonly [K in keyof typeof Salt]: number };
 

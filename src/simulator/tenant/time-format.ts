@@ -1,5 +1,5 @@
 /**
- * The timestamp spellings MDE uses (mde-api.md 12.13): entity APIs give ISO-8601 with `Z` and up to
+ * The timestamp spellings MDE uses (docs/mde-api.md#timestamps): entity APIs give ISO-8601 with `Z` and up to
  * seven fractional digits (trailing zeros trimmed, as .NET prints them); TVM export rows give
  * "YYYY-MM-DD HH:MM:SS" with no `T` and no zone, sometimes with a fraction.
  */
@@ -18,13 +18,16 @@ export function tvmTime(ms: number): string {
   return `${s.slice(0, 10)} ${s.slice(11, 19)}`;
 }
 
-/** "YYYY-MM-DD HH:MM:SS.fff" (non-CPE softwareLastSeenTimestamp, mde-api.md 5). */
+/** "YYYY-MM-DD HH:MM:SS.fff" (non-CPE softwareLastSeenTimestamp, docs/mde-api.md#installed-software). */
 export function tvmTimeMillis(ms: number): string {
   const s = isoMs(ms);
   return `${s.slice(0, 10)} ${s.slice(11, 23)}`;
 }
 
-/** "YYYY-MM-DD HH:MM:SS.fffffff" (delta eventTimestamp, mde-api.md 4.3); subTicks are 100 ns units. */
+/**
+ * "YYYY-MM-DD HH:MM:SS.fffffff" (delta eventTimestamp, docs/mde-api.md#delta-feed); subTicks are 100 ns
+ * units.
+ */
 export function tvmTime7(ms: number, subTicks: number): string {
   const s = isoMs(ms);
   return `${s.slice(0, 10)} ${s.slice(11, 23)}${String(subTicks % 10_000).padStart(4, '0')}`;
@@ -67,7 +70,7 @@ const MONTHS = [
   'December',
 ] as const;
 
-/** "March 2020" style label of Microsoft's monthly security update (mde-api.md 3.1 sample). */
+/** "March 2020" style label of Microsoft's monthly security update (docs/mde-api.md#machines sample). */
 export function monthYear(ms: number): string {
   const d = new Date(ms);
   return `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;

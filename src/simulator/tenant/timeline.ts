@@ -2,8 +2,8 @@ import { hash4 } from './random.js';
 import { SNAPSHOT_MS } from './simulated-tenant.js';
 
 /**
- * Simulated time. MDE regenerates the vulnerability snapshot every six hours (mde-api.md 4), so the
- * estate changes in steps: epoch e is the window [origin + e*6h, origin + (e+1)*6h).
+ * Simulated time. MDE regenerates the vulnerability snapshot every six hours (docs/mde-api.md#export-files),
+ * so the estate changes in steps: epoch e is the window [origin + e*6h, origin + (e+1)*6h).
  */
 
 export function snapshotEpochAt(originMs: number, atMs: number): number {

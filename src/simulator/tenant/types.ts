@@ -1,11 +1,11 @@
 /**
  * Wire shapes of the records a simulated tenant produces. They mirror what MDE returns
- * (camelCase JSON, see ../../../../shared/mde-api.md sections 3 to 8), so the HTTP layer can
+ * (camelCase JSON, see docs/mde-api.md), so the HTTP layer can
  * serialise them as they are. Export *files* use PascalCase keys; that renaming happens in the
  * export writer, not here.
  */
 
-/** mde-api.md 3.2: the machine entity, including the undocumented fields seen on the wire. */
+/** docs/mde-api.md#machine-fields: the machine entity, including the undocumented fields seen on the wire. */
 export interface MachineRecord {
   id: string;
   computerDnsName: string | null;
@@ -46,7 +46,10 @@ export interface MachineRecord {
   exclusionReason: string | null;
 }
 
-/** mde-api.md 4.1: one row of SoftwareVulnerabilitiesByMachine / the VA export (camelCase). */
+/**
+ * docs/mde-api.md#vulnerability-rows: one row of SoftwareVulnerabilitiesByMachine / the VA export
+ * (camelCase).
+ */
 export interface VulnerabilityRow {
   id: string;
   deviceId: string;
@@ -67,7 +70,7 @@ export interface VulnerabilityRow {
   recommendedSecurityUpdateUrl: string | null;
   diskPaths: string[];
   registryPaths: string[];
-  /** "YYYY-MM-DD HH:MM:SS" without zone (mde-api.md 12.13). */
+  /** "YYYY-MM-DD HH:MM:SS" without zone (docs/mde-api.md#timestamps). */
   lastSeenTimestamp: string;
   firstSeenTimestamp: string;
   exploitabilityLevel: string;
@@ -75,14 +78,14 @@ export interface VulnerabilityRow {
   securityUpdateAvailable: boolean;
 }
 
-/** mde-api.md 4.3: a delta row = a full row plus eventTimestamp and status. */
+/** docs/mde-api.md#delta-feed: a delta row = a full row plus eventTimestamp and status. */
 export interface VulnerabilityChangeRow extends VulnerabilityRow {
   eventTimestamp: string;
   status: 'New' | 'Fixed' | 'Updated';
   isOnboarded: boolean;
 }
 
-/** mde-api.md 5: one SoftwareInventoryByMachine row. */
+/** docs/mde-api.md#installed-software: one SoftwareInventoryByMachine row. */
 export interface InventoryRow {
   deviceId: string;
   deviceName: string | null;
@@ -102,7 +105,7 @@ export interface InventoryRow {
   endOfSupportDate: string | null;
 }
 
-/** mde-api.md 5: one SoftwareInventoryNoProductCodeByMachine (non-CPE) row. */
+/** docs/mde-api.md#installed-software: one SoftwareInventoryNoProductCodeByMachine (non-CPE) row. */
 export interface NonCpeInventoryRow {
   deviceId: string;
   deviceName: string | null;
@@ -115,7 +118,7 @@ export interface NonCpeInventoryRow {
   softwareLastSeenTimestamp: string;
 }
 
-/** mde-api.md 4.5: CVE catalog entry (also the per-machine / per-software vulnerability DTO). */
+/** docs/mde-api.md#cve-catalog: CVE catalog entry (also the per-machine / per-software vulnerability DTO). */
 export interface CveRecord {
   id: string;
   name: string;
@@ -137,7 +140,7 @@ export interface CveRecord {
   epss: number | null;
 }
 
-/** mde-api.md 5: software entity. */
+/** docs/mde-api.md#software: software entity. */
 export interface SoftwareRecord {
   id: string;
   name: string;
@@ -149,14 +152,14 @@ export interface SoftwareRecord {
   impactScore: number;
 }
 
-/** mde-api.md 5: GET /api/Software/{id}/distributions item. */
+/** docs/mde-api.md#software: GET /api/Software/{id}/distributions item. */
 export interface SoftwareDistributionRecord {
   version: string;
   installations: number;
   vulnerabilities: number;
 }
 
-/** mde-api.md 4.5 / 5 / 6: MachineRef item. */
+/** docs/mde-api.md#cve-catalog, #software, #recommendations: MachineRef item. */
 export interface MachineRefRecord {
   id: string;
   computerDnsName: string | null;
@@ -164,7 +167,7 @@ export interface MachineRefRecord {
   rbacGroupName: string;
 }
 
-/** mde-api.md 6: security recommendation. */
+/** docs/mde-api.md#recommendations: security recommendation. */
 export interface RecommendationRecord {
   id: string;
   productName: string;
@@ -193,7 +196,7 @@ export interface RecommendationRecord {
   exposedCriticalDevices: number;
 }
 
-/** mde-api.md 4.4: GET /api/vulnerabilities/machinesVulnerabilities item. */
+/** docs/mde-api.md#cve-catalog: GET /api/vulnerabilities/machinesVulnerabilities item. */
 export interface MachineVulnerabilityRecord {
   id: string;
   cveId: string;
@@ -205,7 +208,7 @@ export interface MachineVulnerabilityRecord {
   severity: string;
 }
 
-/** mde-api.md 7: alert evidence item (only with $expand=evidence). */
+/** docs/mde-api.md#alerts: alert evidence item (only with $expand=evidence). */
 export interface AlertEvidenceRecord {
   entityType: string;
   evidenceCreationTime: string;
@@ -234,7 +237,7 @@ export interface AlertEvidenceRecord {
   userPrincipalName: string | null;
 }
 
-/** mde-api.md 7: alert. */
+/** docs/mde-api.md#alerts: alert. */
 export interface AlertRecord {
   id: string;
   incidentId: number | null;
@@ -267,7 +270,7 @@ export interface AlertRecord {
   evidence: AlertEvidenceRecord[];
 }
 
-/** mde-api.md 3.4: logon user. */
+/** docs/mde-api.md#other-machine-endpoints: logon user. */
 export interface LogonUserRecord {
   id: string;
   accountName: string;
@@ -279,7 +282,7 @@ export interface LogonUserRecord {
   isOnlyNetworkUser: boolean;
 }
 
-/** mde-api.md 3.1: getmissingkbs item. */
+/** docs/mde-api.md#machines: getmissingkbs item. */
 export interface MissingKbRecord {
   id: string;
   name: string;

@@ -55,7 +55,7 @@ export async function generateSelfSignedCertificate(
   return { certPem: pems.cert, keyPem: pems.private };
 }
 
-/** The thumbprints Entra looks certificate credentials up by (mde-api.md 1, client assertions). */
+/** The thumbprints Entra looks certificate credentials up by (docs/mde-api.md#sign-in, client assertions). */
 export function certificateThumbprints(certPem: string): CertificateThumbprints {
   const der = new X509Certificate(certPem).raw;
   return {

@@ -4,7 +4,7 @@ import type { SqlDialect } from '../sql-dialect.js';
 
 type Table = CreateTableBuilder<string, string>;
 
-/** The first schema: the tables of design.md section 3 that the sync engine writes. */
+/** The first schema: the tables of docs/data-model.md that the sync engine writes. */
 export function initialSchema(dialect: SqlDialect) {
   // SQLite wants INTEGER PRIMARY KEY AUTOINCREMENT; PostgreSQL an identity column.
   const id = (t: Table) =>

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { SqlDialect } from '../sql-dialect.js';
 
 /**
- * Per-connector scoring maps (seed 004 "Scoring", issue 4 item 2): the ordered rows as JSON text and
+ * Per-connector scoring maps (docs/data-model.md#scoring-map): the ordered rows as JSON text and
  * the default severity and score. A connector without a row here uses the built-in default map.
  */
 export function scoringSchema(dialect: SqlDialect) {

@@ -2,7 +2,7 @@ import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
 import type { SqlDialect } from '../sql-dialect.js';
 
 /**
- * Issue 4, items 1 and 3: vulnerability definitions in depth (CVSS components and computed scores,
+ * Vulnerability definitions in depth (CVSS components and computed scores,
  * exploit maturity, references, affected software, patch availability) and each host's risk (score,
  * level, most severe vulnerability and alert, open vulnerability count). Additive only.
  */
@@ -56,7 +56,7 @@ export function definitionsAndHostRisk(dialect: SqlDialect) {
           .addColumn(c.name, c.type as 'text', c.f ?? ((x) => x))
           .execute();
       }
-      // Views filter and sort on these (issue 4: maturity and computed scores as real columns).
+      // Views filter and sort on these (maturity and computed scores as real columns).
       await db.schema
         .createIndex('vulnerability_definitions_maturity')
         .on('vulnerability_definitions')

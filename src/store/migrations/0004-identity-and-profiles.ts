@@ -2,10 +2,10 @@ import type { Kysely } from 'kysely';
 import type { SqlDialect } from '../sql-dialect.js';
 
 /**
- * Issue 4, items 4 and 5. `host_identifiers` holds what each host source says identifies its device
+ * `host_identifiers` holds what each host source says identifies its device
  * (one row per machine id, AAD device id, FQDN, hostname and IP+MAC pair), indexed by kind and value
- * so that a sync batch resolves identification-rule candidates with indexed lookups (seed 004).
- * `profiles` and `host_profiles` are the dynamic `OS` / `OS_VERSION` profiles of seed 002.
+ * so that a sync batch resolves identification-rule candidates with indexed lookups.
+ * `profiles` and `host_profiles` are the dynamic `OS` / `OS_VERSION` profiles.
  */
 export function identityAndProfiles(dialect: SqlDialect) {
   return {

@@ -2,10 +2,11 @@ import type { Kysely } from 'kysely';
 import type { SqlDialect } from '../sql-dialect.js';
 
 /**
- * Transform maps per connector (seed 004, design.md 4): `transform_maps` holds a connector's clone of
- * the out-of-the-box map (no row: the connector uses the default map), `transform_map_fields` its
- * custom field mappings (source field, data type, target field). The default rows themselves stay
- * code-side data (src/normalize/field-mapping.ts), so a clone never goes stale against the normalizers.
+ * Transform maps per connector (docs/data-model.md#transform-map-and-custom-fields): `transform_maps` holds a
+ * connector's clone of the out-of-the-box map (no row: the connector uses the default map),
+ * `transform_map_fields` its custom field mappings (source field, data type, target field). The default rows
+ * themselves stay code-side data (src/normalize/field-mapping.ts), so a clone never goes stale against the
+ * normalizers.
  */
 export function transformMapsSchema(dialect: SqlDialect) {
   return {

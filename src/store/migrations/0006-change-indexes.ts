@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Indexes that let a run find what it changed without reading every row (design.md 7: a delta sync
- * of 1% changes under a tenth of a full sync). After a run, host risk is recomputed for the hosts
+ * Indexes that let a run find what it changed without reading every row (docs/benchmarks.md#targets: a delta
+ * sync of 1% changes under a tenth of a full sync). After a run, host risk is recomputed for the hosts
  * whose findings it wrote (`updated_at` at or after the run's start) and for hosts never scored.
  * Within a connector `updated_at` only grows as rows are written, so the findings index is appended
  * at its right edge and costs the full sync's inserts little.

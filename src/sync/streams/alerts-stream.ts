@@ -12,9 +12,9 @@ const WATERMARK = 'alerts:watermark';
 const OVERLAP_MS = 10 * 60_000;
 
 /**
- * Alerts (mde-api.md 7) incrementally: `lastUpdateTime ge` the newest update seen minus an overlap,
+ * Alerts (docs/mde-api.md#alerts) incrementally: `lastUpdateTime ge` the newest update seen minus an overlap,
  * with evidence; the first run reaches back `initialLookbackDays`. Rows are upserted by id, so the
- * overlap never duplicates, and the watermark only moves forward (peer-lessons 3.8).
+ * overlap never duplicates, and the watermark only moves forward.
  */
 export async function syncAlerts(ctx: SyncContext): Promise<void> {
   const counters = ctx.counters(ALERTS_STREAM);

@@ -25,8 +25,8 @@ interface CatalogSpec<S extends z.ZodType> {
 }
 
 /**
- * A small OData catalog read whole every run (mde-api.md 4.5, 5, 6): written by key and content
- * hash; after a complete read, entries the tenant no longer lists are removed.
+ * A small OData catalog read whole every run (docs/mde-api.md#cve-catalog, #software, #recommendations):
+ * written by key and content hash; after a complete read, entries the tenant no longer lists are removed.
  */
 async function syncCatalog<S extends z.ZodType>(ctx: SyncContext, spec: CatalogSpec<S>): Promise<void> {
   const counters = ctx.counters(spec.stream);

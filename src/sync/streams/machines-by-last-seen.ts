@@ -21,7 +21,7 @@ export interface LastSeenWindowOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** A device reports about once a day (mde-api.md 3.1: lastSeen is the ~24 h full report). */
+/** A device reports about once a day (docs/mde-api.md#lastseen: lastSeen is the ~24 h full report). */
 const REPORT_INTERVAL_MS = 24 * 3_600_000;
 
 /**
@@ -40,9 +40,9 @@ export function windowFilter(fromMs: number, toMs: number, filter: string | unde
 
 /**
  * The devices whose lastSeen lies in (fromMs, toMs], in windows of lastSeen each asked for in one
- * request with no `$skip` (mde-api.md 7: partition by lastSeen to keep `$skip` shallow). Paging one
- * filtered set with `$skip` is not safe while devices report: a device that moves into or out of the
- * set shifts every later position, and a page then repeats or skips one. A window ends at the read's
+ * request with no `$skip` (docs/mde-api.md#reading-strategy: partition by lastSeen to keep `$skip` shallow).
+ * Paging one filtered set with `$skip` is not safe while devices report: a device that moves into or out of
+ * the set shifts every later position, and a page then repeats or skips one. A window ends at the read's
  * start, so a device can only leave it (by reporting again, which the next read picks up), and a
  * window is one answer, so nothing shifts under it.
  *
@@ -99,7 +99,7 @@ async function onePage(
       signal ? { signal } : undefined,
     );
   } catch (error) {
-    // mde-api.md 12.17: a 404 means no recent machines.
+    // docs/mde-api.md#errors: a 404 means no recent machines.
     if (error instanceof ApiError && error.status === 404) return [];
     throw error;
   }

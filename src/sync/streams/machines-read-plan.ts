@@ -1,11 +1,12 @@
 /**
- * Which devices a run's machines stream reads (mde-api.md 7, devices row): MDE has no change feed for
- * machines, but `lastSeen` (the device's last full report, mde-api.md 3.1) can be filtered on. A sweep
- * reads every device: it also catches what changes without a report (health status turning Inactive,
- * risk score, exposure level, tags). Between sweeps a delta run asks only for devices whose `lastSeen`
- * moved since the last read, which at 100,000 devices is a fraction of the pages and of the writes.
- * Full runs always sweep, and so does any run once the last sweep is older than the connector's
- * `deviceSweepHours` (default 24, the daily sweep mde-api.md 7 advises; 0 sweeps every run).
+ * Which devices a run's machines stream reads (docs/mde-api.md#reading-strategy, devices row): MDE has no
+ * change feed for machines, but `lastSeen` (the device's last full report, docs/mde-api.md#lastseen) can be
+ * filtered on. A sweep reads every device: it also catches what changes without a report (health status
+ * turning Inactive, risk score, exposure level, tags). Between sweeps a delta run asks only for devices whose
+ * `lastSeen` moved since the last read, which at 100,000 devices is a fraction of the pages and of the
+ * writes. Full runs always sweep, and so does any run once the last sweep is older than the connector's
+ * `deviceSweepHours` (default 24, the daily sweep docs/mde-api.md#reading-strategy advises; 0 sweeps every
+ * run).
  */
 
 /** Stored with the machines stream's checkpoints after each complete read. */

@@ -15,7 +15,7 @@ import {
 export const MACHINES_STREAM = 'machines';
 
 /**
- * Devices (mde-api.md 3): the pages of /api/machines, with the connector's OData filter and tag
+ * Devices (docs/mde-api.md#machines): the pages of /api/machines, with the connector's OData filter and tag
  * filter, written as hosts and host sources. Every device on a sweep, only those whose lastSeen
  * moved between sweeps (machines-read-plan.ts). Runs first; the other streams attach to its hosts.
  */
@@ -38,7 +38,7 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
   let skipped = 0;
   let matched = 0;
   // Half of MDE's $top maximum: a page is held whole (raw, parsed, normalized) while it is written,
-  // and 10,000 machines of JSON cost 150 MB of heap; 100,000 devices are still 20 calls.
+  // so the page size bounds the heap (docs/benchmarks.md); 100,000 devices are still 20 calls.
   const pageSize = 5_000;
   const pages: AsyncIterable<unknown[]> =
     plan.kind === 'sweep'

@@ -4,7 +4,7 @@ import type { SyncContext } from '../sync-context.js';
 export const PROFILES_STREAM = 'profiles';
 
 /**
- * Dynamic profiles (seed 002, issue 4 item 4), after machines: with the connector's `profiles`
+ * Dynamic profiles, after machines: with the connector's `profiles`
  * option on, OS and OS_VERSION profiles follow the hosts; with it off, its profiles are removed.
  */
 export async function syncProfiles(ctx: SyncContext): Promise<void> {

@@ -9,7 +9,7 @@ import { findingFilter } from './finding-filters.js';
 import { batchContext, VULNERABILITIES_STREAM } from './vulnerabilities-full-stream.js';
 import { getVulnerabilityWatermark, setVulnerabilityWatermark } from './vulnerability-watermark.js';
 
-/** mde-api.md 4.3: the change feed reaches back 14 days; keep a margin for clock skew. */
+/** docs/mde-api.md#delta-feed: the change feed reaches back 14 days; keep a margin for clock skew. */
 export const MAX_DELTA_WINDOW_MS = 14 * 86_400_000 - 3_600_000;
 
 export class DeltaNotPossibleError extends Error {
@@ -22,9 +22,9 @@ export const DELTA_CHECKPOINT = 'vulnerabilities:delta';
 const RANK = { Fixed: 0, Updated: 1, New: 2 } as const;
 
 /**
- * Delta vulnerability sync (design.md 5): `SoftwareVulnerabilityChangesByMachine` since the last good
- * sync minus an overlap. Events are applied in order and idempotently: the feed repeats the window that
- * holds `sinceTime`, and an RBAC move shows as Fixed plus New for one finding.
+ * Delta vulnerability sync (docs/sync.md#vulnerabilities-delta): `SoftwareVulnerabilityChangesByMachine`
+ * since the last good sync minus an overlap. Events are applied in order and idempotently: the feed repeats
+ * the window that holds `sinceTime`, and an RBAC move shows as Fixed plus New for one finding.
  */
 export async function syncVulnerabilitiesDelta(ctx: SyncContext): Promise<{ snapshotTime: string }> {
   const counters = ctx.counters(VULNERABILITIES_STREAM);

@@ -22,9 +22,8 @@ import {
 export const VULNERABILITIES_STREAM = 'vulnerabilities';
 const BATCH = 10_000;
 /**
- * Records per batch from the export reader. Small, so the parsed records of a batch die young: with
- * 1000, each batch's objects outlived a scavenge or two and were promoted, and garbage collection cost
- * the main thread more per row (docs/benchmarks.md).
+ * Records per batch from the export reader. Small, so the parsed records of a batch die young in the
+ * scavenger instead of being promoted and marked (docs/benchmarks.md; bench/row-pipeline.ts).
  */
 const READ_BATCH = 100;
 
@@ -321,7 +320,7 @@ async function finishPass(
   counters.outcome = 'complete';
 }
 
-/** The paged JSON export (mde-api.md 4.1), for tenants small enough to page. */
+/** The paged JSON export (docs/mde-api.md#vulnerability-rows), for tenants small enough to page. */
 async function syncFromJson(ctx: SyncContext): Promise<{ snapshotTime: string }> {
   const counters = ctx.counters(VULNERABILITIES_STREAM);
   const keep = findingFilter(ctx);
