@@ -13,7 +13,10 @@ describe.each(STORE_KINDS)('which devices a connector keeps (%s)', (kind) => {
   it('a stale threshold leaves out devices that have not checked in, and their findings', async () => {
     const db = await openTestStore(kind);
     try {
-      const c = await addConnector(db.store, sim, { staleDays: 14 });
+      const c = await addConnector(db.store, sim, {
+        staleDays: 14,
+        dataTypes: ['machines', 'vulnerabilities', 'installed-software'],
+      });
       const result = await sync(db.store, sim, 'full');
       expect(result.state).toBe('succeeded');
       const now = sim.sim.state.clock.now();
@@ -32,6 +35,23 @@ describe.each(STORE_KINDS)('which devices a connector keeps (%s)', (kind) => {
       expect(result.counters.machines!.leftOut).toEqual({
         'new devices not seen for more than 14 days (--stale-days 14)': machines.length - fresh.length,
       });
+      // Their installed software stays out too, and the summary can say how much and why.
+      const installed = await db.store.db
+        .selectFrom('installedSoftware')
+        .select('machineId')
+        .distinct()
+        .where('connectorId', '=', c.id)
+        .execute();
+      expect(installed.length).toBeGreaterThan(0);
+      expect(installed.every((r) => kept.has(r.machineId))).toBe(true);
+      const software = result.counters['installed-software']!;
+      const leftOut = Object.values(software.leftOut ?? {}).reduce((a, b) => a + b, 0);
+      const storedSoftware = await db.store.db
+        .selectFrom('installedSoftware')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('connectorId', '=', c.id)
+        .executeTakeFirstOrThrow();
+      expect(leftOut + Number(storedSoftware.n)).toBeLessThanOrEqual(software.fetched);
     } finally {
       await db.drop();
     }
@@ -103,13 +123,23 @@ describe.each(STORE_KINDS)('which devices a connector keeps (%s)', (kind) => {
     try {
       const machines = await sim.truthRows('machines');
       const tag = (machines.find((m) => (m.machineTags as string[]).length > 0)!.machineTags as string[])[0]!;
-      await addConnector(db.store, sim, { tags: [tag] });
-      await sync(db.store, sim, 'full');
+      await addConnector(db.store, sim, { tags: [tag], dataTypes: ['machines', 'installed-software'] });
+      const result = await sync(db.store, sim, 'full');
       const stored = await db.store.db.selectFrom('hostSources').select('machineId').execute();
       const expected = machines.filter((m) =>
         (m.machineTags as string[]).some((t) => t.toLowerCase() === tag.toLowerCase()),
       );
       expect(stored.length).toBe(expected.length);
+      // The untagged devices' installed software is left out, and counted as such.
+      const kept = new Set(stored.map((s) => s.machineId));
+      const installed = await db.store.db.selectFrom('installedSoftware').select('machineId').execute();
+      expect(installed.length).toBeGreaterThan(0);
+      expect(installed.every((r) => kept.has(r.machineId))).toBe(true);
+      expect(
+        result.counters['installed-software']!.leftOut?.[
+          'on devices left out by --stale-days, --tags or --filter'
+        ],
+      ).toBeGreaterThan(0);
     } finally {
       await db.drop();
     }

@@ -6,7 +6,8 @@ import { NonCpeInventoryRowSchema } from '../../mde/schemas/non-cpe-inventory-ro
 import type { KeyedRecord } from '../../normalize/model.js';
 import { normalizeInstalledSoftware, normalizeNonCpeSoftware } from '../../normalize/normalize-catalogs.js';
 import { describeFailedFile, exportPassProblem } from '../export-pass-outcome.js';
-import { reject, type SyncContext } from '../sync-context.js';
+import { leaveOut, reject, type SyncContext } from '../sync-context.js';
+import { DEVICES_LEFT_OUT } from './finding-filters.js';
 
 export const INSTALLED_SOFTWARE_STREAM = 'installed-software';
 
@@ -21,10 +22,18 @@ export async function syncInstalledSoftware(ctx: SyncContext): Promise<void> {
   ctx.progress.start(INSTALLED_SOFTWARE_STREAM);
   const hostIdOf = (machineId: string) => ctx.hostIndex.get(machineId) ?? null;
   const o = ctx.connector.options;
-  const keepSoftware = (vendor: string, name: string) =>
-    (!o.softwareVendor || vendor.toLowerCase() === o.softwareVendor.toLowerCase()) &&
-    (!o.softwareName || name.toLowerCase() === o.softwareName.toLowerCase()) &&
-    (!o.softwareId || `${vendor}-_-${name}`.toLowerCase() === o.softwareId.toLowerCase());
+  /** The software options, as on findings; each row left out is counted with the option's name. */
+  const keepSoftware = (vendor: string, name: string) => {
+    let reason: string | undefined;
+    if (o.softwareVendor && vendor.toLowerCase() !== o.softwareVendor.toLowerCase())
+      reason = 'other vendors than --software-vendor';
+    else if (o.softwareName && name.toLowerCase() !== o.softwareName.toLowerCase())
+      reason = 'other software than --software-name';
+    else if (o.softwareId && `${vendor}-_-${name}`.toLowerCase() !== o.softwareId.toLowerCase())
+      reason = 'other software than --software-id';
+    if (reason) leaveOut(counters, reason);
+    return reason === undefined;
+  };
   const exports: Array<[ExportEndpoint, (raw: unknown) => KeyedRecord | string | null]> = [
     [
       'SoftwareInventoryExport',
@@ -63,8 +72,10 @@ export async function syncInstalledSoftware(ctx: SyncContext): Promise<void> {
           counters.fetched++;
           const row = toRow(raw);
           if (typeof row === 'string') reject(counters, row);
-          else if (row && (!ctx.deviceFilterActive || ctx.hostIndex.has(String(row.values.machineId))))
-            rows.push(row);
+          else if (!row) continue;
+          else if (ctx.deviceFilterActive && !ctx.hostIndex.has(String(row.values.machineId)))
+            leaveOut(counters, DEVICES_LEFT_OUT);
+          else rows.push(row);
         }
         const result = await ctx.keyed.writeBatch(
           'installedSoftware',
