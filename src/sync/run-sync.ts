@@ -264,7 +264,8 @@ async function runLeased(
   };
   if (failure !== undefined) {
     fail(failure);
-    progress.note(`sync failed: ${error}`);
+    // A stream the failure stopped before it could say how it ended did not complete.
+    for (const c of Object.values(counters)) c.outcome ??= 'failed';
   }
   if (scoring && !request.signal.aborted && !storeFailed) {
     // Even after a failure: whatever inputs did change must not leave stale scores behind.
@@ -296,7 +297,6 @@ async function runLeased(
     } catch (err) {
       state = 'failed';
       fail(err);
-      progress.note(`sync failed: ${error}`);
     }
   }
   const finishedAt = now();

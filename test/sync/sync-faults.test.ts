@@ -52,6 +52,14 @@ describe('sync under faults', () => {
     await expectNoDuplicates();
   });
 
+  it('a machine list that keeps failing fails the run, and the machines stream says it failed', async () => {
+    await addConnector(db.store, sim, { maxRetries: 1 }, 'impatient');
+    await sim.fault({ kind: '5xx', path: '/api/machines', count: 50, param: 500 });
+    const result = await sync(db.store, sim, 'full', 'impatient');
+    expect(result.state).toBe('failed');
+    expect(result.counters.machines?.outcome).toBe('failed');
+  });
+
   it('counts the retries it needed', async () => {
     await sim.fault({ kind: '5xx', path: '/api/machines', count: 3, param: 500 });
     const result = await sync(db.store, sim, 'full');
