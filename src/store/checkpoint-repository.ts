@@ -12,13 +12,8 @@ export class CheckpointRepository {
   constructor(private readonly store: Store) {}
 
   async get<T>(connectorId: number, stream: string): Promise<T | undefined> {
-    const row = await this.store.db
-      .selectFrom('syncCheckpoints')
-      .select('value')
-      .where('connectorId', '=', connectorId)
-      .where('stream', '=', stream)
-      .executeTakeFirst();
-    return row ? (JSON.parse(row.value) as T) : undefined;
+    const text = await this.stored(connectorId, stream);
+    return text === undefined ? undefined : (JSON.parse(text) as T);
   }
 
   /**
@@ -30,16 +25,11 @@ export class CheckpointRepository {
     stream: string,
     schema: S,
   ): Promise<{ value: z.output<S> } | { invalid: string } | undefined> {
-    const row = await this.store.db
-      .selectFrom('syncCheckpoints')
-      .select('value')
-      .where('connectorId', '=', connectorId)
-      .where('stream', '=', stream)
-      .executeTakeFirst();
-    if (!row) return undefined;
+    const text = await this.stored(connectorId, stream);
+    if (text === undefined) return undefined;
     let raw: unknown;
     try {
-      raw = JSON.parse(row.value);
+      raw = JSON.parse(text);
     } catch {
       return { invalid: 'it is not JSON' };
     }
@@ -49,6 +39,16 @@ export class CheckpointRepository {
     return {
       invalid: issue ? `${issue.path.join('.') || 'value'}: ${issue.message}` : 'it does not validate',
     };
+  }
+
+  private async stored(connectorId: number, stream: string): Promise<string | undefined> {
+    const row = await this.store.db
+      .selectFrom('syncCheckpoints')
+      .select('value')
+      .where('connectorId', '=', connectorId)
+      .where('stream', '=', stream)
+      .executeTakeFirst();
+    return row?.value;
   }
 
   /** Saves a checkpoint inside the caller's transaction. */

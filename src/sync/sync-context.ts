@@ -1,11 +1,11 @@
 import type { MdeClient } from '../mde/mde-client.js';
 import type { CustomFieldExtractor } from '../normalize/custom-fields.js';
-import type { NormalizedFinding } from '../normalize/model.js';
+import type { KeyedRecord, NormalizedFinding } from '../normalize/model.js';
 import type { CheckpointRepository } from '../store/checkpoint-repository.js';
 import type { Connector } from '../store/connector-repository.js';
-import type { FindingWriter } from '../store/finding-writer.js';
+import type { Checkpoint, FindingWriter } from '../store/finding-writer.js';
 import type { HostWriter } from '../store/host-writer.js';
-import type { KeyedWriter } from '../store/keyed-writer.js';
+import type { KeyedTable, KeyedWriter } from '../store/keyed-writer.js';
 import type { Store } from '../store/open-store.js';
 import type { StreamCounters } from '../store/run-repository.js';
 import type { ProgressReporter } from './progress.js';
@@ -55,4 +55,28 @@ export function reject(counters: StreamCounters, reason: string): void {
   if (counters.rejectReasons[key] !== undefined || Object.keys(counters.rejectReasons).length < 20) {
     counters.rejectReasons[key] = (counters.rejectReasons[key] ?? 0) + 1;
   }
+}
+
+/**
+ * Stores one batch of keyed rows of a stream (with its checkpoint, in one transaction) and adds the
+ * outcome to the stream's counters and progress.
+ */
+export async function storeKeyedBatch(
+  ctx: SyncContext,
+  stream: string,
+  table: KeyedTable,
+  rows: KeyedRecord[],
+  checkpoint?: Checkpoint,
+): Promise<void> {
+  const counters = ctx.counters(stream);
+  const result = await ctx.keyed.writeBatch(
+    table,
+    { connectorId: ctx.connector.id, seenToken: ctx.runId, at: ctx.now().toISOString() },
+    rows,
+    checkpoint,
+  );
+  counters.inserted += result.inserted;
+  counters.updated += result.updated;
+  counters.unchanged += result.unchanged;
+  ctx.progress.update(stream, counters.fetched);
 }

@@ -6,6 +6,7 @@ import { ConnectorRepository } from '../../src/store/connector-repository.js';
 import { FINDING_SECONDARY_INDEXES } from '../../src/store/finding-indexes.js';
 import { RunRepository } from '../../src/store/run-repository.js';
 import { parseConnectorOptions } from '../../src/sync/connector-options.js';
+import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { openTestStore, STORE_KINDS } from '../helpers/test-stores.js';
 
 async function indexNames(store: Awaited<ReturnType<typeof openTestStore>>['store']): Promise<string[]> {
@@ -31,30 +32,16 @@ describe.each(STORE_KINDS)('store (%s)', (kind) => {
   it('gives integer columns as numbers on either database (PostgreSQL sends bigint as text)', async () => {
     const t = await openTestStore(kind);
     try {
-      const repo = new ConnectorRepository(t.store, SecretBox.fromKey(Buffer.alloc(32, 9)));
-      const c = await repo.create({
-        name: 'numbers',
-        network: 'n',
-        tenantId: '11111111-2222-4333-8444-555555555555',
-        clientId: '11111111-2222-4333-8444-555555555555',
-        cloud: 'commercial',
-        apiUrl: 'https://api.security.microsoft.com',
-        loginUrl: 'https://login.microsoftonline.com',
-        scope: 'https://api.securitycenter.microsoft.com/.default',
-        active: true,
-        schedule: null,
-        options: parseConnectorOptions({}),
-        credentials: { clientSecret: 's' },
-      });
+      const connectorId = await addOfflineConnector(t.store, 'numbers');
       const runs = new RunRepository(t.store);
-      const id = await runs.start(c.id, 'full', 'manual', new Date('2026-12-01T00:00:00Z'));
+      const id = await runs.start(connectorId, 'full', 'manual', new Date('2026-12-01T00:00:00Z'));
       const result = { state: 'succeeded', counters: {}, apiCalls: 7, retries: 2, throttledMs: 1500 };
       await runs.finish(id, { ...result, snapshotTime: null, error: null } as never, new Date());
       const exported: Record<string, unknown>[] = [];
       for await (const r of readRecords(t.store, 'runs')) exported.push(r);
       expect(exported[0]).toMatchObject({
         id,
-        connectorId: c.id,
+        connectorId,
         apiCalls: 7,
         retries: 2,
         throttledMs: 1500,

@@ -3,7 +3,7 @@ import { parseRecord } from '../../mde/parse/parse-record.js';
 import { AlertSchema } from '../../mde/schemas/alert.js';
 import type { KeyedRecord } from '../../normalize/model.js';
 import { normalizeAlert } from '../../normalize/normalize-catalogs.js';
-import { leaveOut, reject, type SyncContext } from '../sync-context.js';
+import { leaveOut, reject, type SyncContext, storeKeyedBatch } from '../sync-context.js';
 import { DEVICES_LEFT_OUT } from './finding-filters.js';
 
 export const ALERTS_STREAM = 'alerts';
@@ -49,15 +49,7 @@ export async function syncAlerts(ctx: SyncContext): Promise<void> {
       const updated = parsed.value.lastUpdateTime;
       if (updated && updated > newest) newest = updated;
     }
-    const result = await ctx.keyed.writeBatch(
-      'alerts',
-      { connectorId: ctx.connector.id, seenToken: ctx.runId, at: ctx.now().toISOString() },
-      rows,
-    );
-    counters.inserted += result.inserted;
-    counters.updated += result.updated;
-    counters.unchanged += result.unchanged;
-    ctx.progress.update(ALERTS_STREAM, counters.fetched);
+    await storeKeyedBatch(ctx, ALERTS_STREAM, 'alerts', rows);
   }
   // Only a complete read moves the watermark; a failed one re-reads the same window next time.
   if (newest)

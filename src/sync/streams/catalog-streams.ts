@@ -12,7 +12,7 @@ import {
   normalizeSoftware,
 } from '../../normalize/normalize-catalogs.js';
 import type { KeyedTable } from '../../store/keyed-writer.js';
-import { reject, type SyncContext } from '../sync-context.js';
+import { reject, type SyncContext, storeKeyedBatch } from '../sync-context.js';
 
 interface CatalogSpec<S extends z.ZodType> {
   stream: string;
@@ -48,16 +48,10 @@ async function syncCatalog<S extends z.ZodType>(ctx: SyncContext, spec: CatalogS
       }
       rows.push(spec.normalize(parsed.value));
     }
-    const result = await ctx.keyed.writeBatch(
-      spec.table,
-      { connectorId: ctx.connector.id, seenToken: ctx.runId, at: ctx.now().toISOString() },
-      rows,
-      { stream: spec.stream, value: { runId: ctx.runId, page } },
-    );
-    counters.inserted += result.inserted;
-    counters.updated += result.updated;
-    counters.unchanged += result.unchanged;
-    ctx.progress.update(spec.stream, counters.fetched);
+    await storeKeyedBatch(ctx, spec.stream, spec.table, rows, {
+      stream: spec.stream,
+      value: { runId: ctx.runId, page },
+    });
   }
   counters.closed += await ctx.keyed.sweep(spec.table, ctx.connector.id, ctx.runId, ctx.now().toISOString());
   await ctx.checkpoints.clear(ctx.connector.id, spec.stream);

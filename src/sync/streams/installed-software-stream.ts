@@ -6,7 +6,7 @@ import { NonCpeInventoryRowSchema } from '../../mde/schemas/non-cpe-inventory-ro
 import type { KeyedRecord } from '../../normalize/model.js';
 import { normalizeInstalledSoftware, normalizeNonCpeSoftware } from '../../normalize/normalize-catalogs.js';
 import { describeFailedFile, exportPassProblem } from '../export-pass-outcome.js';
-import { leaveOut, reject, type SyncContext } from '../sync-context.js';
+import { leaveOut, reject, type SyncContext, storeKeyedBatch } from '../sync-context.js';
 import { DEVICES_LEFT_OUT } from './finding-filters.js';
 
 export const INSTALLED_SOFTWARE_STREAM = 'installed-software';
@@ -77,15 +77,7 @@ export async function syncInstalledSoftware(ctx: SyncContext): Promise<void> {
             leaveOut(counters, DEVICES_LEFT_OUT);
           else rows.push(row);
         }
-        const result = await ctx.keyed.writeBatch(
-          'installedSoftware',
-          { connectorId: ctx.connector.id, seenToken: ctx.runId, at: ctx.now().toISOString() },
-          rows,
-        );
-        counters.inserted += result.inserted;
-        counters.updated += result.updated;
-        counters.unchanged += result.unchanged;
-        ctx.progress.update(INSTALLED_SOFTWARE_STREAM, counters.fetched);
+        await storeKeyedBatch(ctx, INSTALLED_SOFTWARE_STREAM, 'installedSoftware', rows);
       },
       badLine: (reason) => {
         counters.fetched++;
