@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { chunk } from './chunk.js';
-import type { Store } from './open-store.js';
+import type { Store } from './store.js';
 
 /** SQL type of a bulk-updated column; parameters are cast so PostgreSQL knows their types. */
 export type BulkColumnType = 'text' | 'integer' | 'real';

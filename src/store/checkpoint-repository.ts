@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type * as z from 'zod';
-import type { Store } from './open-store.js';
 import type { Database } from './schema.js';
+import type { Store } from './store.js';
 
 /**
  * Stream checkpoints: where a stream got to, written in the same transaction as the batch it

@@ -1,9 +1,9 @@
 import type { Updateable } from 'kysely';
 import type { SecretBox } from '../security/secret-box.js';
 import { type Cloud, type ConnectorOptions, parseConnectorOptions } from '../sync/connector-options.js';
-import type { Store } from './open-store.js';
 import { ProfileWriter } from './profile-writer.js';
 import type { ConnectorTable } from './schema.js';
+import type { Store } from './store.js';
 
 /** Connector states (docs/data-model.md#connector). */
 export const CONNECTOR_STATES = ['registered', 'scheduled', 'processing', 'processed', 'failed'] as const;

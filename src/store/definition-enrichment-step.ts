@@ -7,7 +7,7 @@ import {
 } from '../normalize/exploit-maturity.js';
 import { bulkUpdate } from './bulk-update.js';
 import { withDiskSorts } from './disk-sorts.js';
-import type { Store } from './open-store.js';
+import type { Store } from './store.js';
 
 /** One piece of software a CVE affects, as the synced findings and recommendations show it. */
 export interface AffectedSoftware {

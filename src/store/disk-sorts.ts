@@ -1,4 +1,4 @@
-import type { Store } from './open-store.js';
+import type { Store } from './store.js';
 
 /**
  * Runs set-based work whose GROUP BY sorts millions of rows with SQLite's sorter spilling to a temp

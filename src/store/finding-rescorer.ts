@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { ScorableFinding, Scorer } from '../normalize/scoring/compile-scorer.js';
-import type { Store } from './open-store.js';
+import type { Store } from './store.js';
 
 export interface RescoreOptions {
   connectorId: number;

@@ -10,9 +10,9 @@ import {
 import { CheckpointRepository } from './checkpoint-repository.js';
 import { chunk } from './chunk.js';
 import { contentColumns, newFindingColumns } from './finding-columns.js';
-import type { Store } from './open-store.js';
 import { writeSnapshotBatchOnPostgres } from './postgres-snapshot-writer.js';
 import type { Database, FindingTable } from './schema.js';
+import type { Store } from './store.js';
 import { UpdateById } from './update-by-id.js';
 
 /** Where a batch of findings belongs and how to find each machine's host. */

@@ -1,6 +1,6 @@
 import { withDiskSorts } from './disk-sorts.js';
 import { createFindingIndexes, FINDING_SECONDARY_INDEXES, missingFindingIndexes } from './finding-indexes.js';
-import type { Store } from './open-store.js';
+import type { Store } from './store.js';
 
 /**
  * A first load of findings builds its randomly ordered indexes after the rows (docs/benchmarks.md#targets:

@@ -10,8 +10,8 @@ import {
 } from '../normalize/identification-rules.js';
 import type { NormalizedMachine } from '../normalize/model.js';
 import { chunk } from './chunk.js';
-import type { Store } from './open-store.js';
 import type { Database } from './schema.js';
+import type { Store } from './store.js';
 
 /** A machine's resolved host and the rule that found it. */
 export interface IdentityMatch {

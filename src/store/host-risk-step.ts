@@ -8,7 +8,7 @@ import {
 } from '../normalize/host-risk.js';
 import { bulkUpdate } from './bulk-update.js';
 import { withDiskSorts } from './disk-sorts.js';
-import type { Store } from './open-store.js';
+import type { Store } from './store.js';
 
 /** What the step wrote. */
 export interface HostRiskStepResult {

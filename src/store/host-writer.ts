@@ -10,10 +10,10 @@ import type { Checkpoint } from './finding-writer.js';
 import { HostIdentity, newestSourceOfHost } from './host-identity.js';
 import { hostIdentityKey } from './host-identity-key.js';
 import { type LastSeenTouch, touchLastSeenInBulk } from './last-seen-touches.js';
-import type { Store } from './open-store.js';
 import { forgetProfileFreshness, noteProfileInputsChanged } from './profile-freshness.js';
 import type { Database, HostSourceTable, HostTable } from './schema.js';
 import { SqliteHostStatements } from './sqlite-host-statements.js';
+import type { Store } from './store.js';
 
 export interface HostBatchContext {
   connectorId: number;

@@ -3,8 +3,8 @@ import type { KeyedRecord } from '../normalize/model.js';
 import { CheckpointRepository } from './checkpoint-repository.js';
 import { chunk } from './chunk.js';
 import type { Checkpoint } from './finding-writer.js';
-import type { Store } from './open-store.js';
 import type { Database } from './schema.js';
+import type { Store } from './store.js';
 
 /** Tables keyed by (connectorId, id) or (connectorId, installKey) that the catalog streams fill. */
 export type KeyedTable =

@@ -8,8 +8,8 @@ import { transformMapsSchema } from './migrations/0005-transform-maps.js';
 import { changeIndexesSchema } from './migrations/0006-change-indexes.js';
 import { sourceLookupIndexSchema } from './migrations/0007-source-lookup-index.js';
 import { syncLeasesSchema } from './migrations/0008-sync-leases.js';
-import type { Store } from './open-store.js';
 import type { SqlDialect } from './sql-dialect.js';
+import type { Store } from './store.js';
 
 /** Ordered migrations; names sort in the order they must run. Never edit one that has shipped. */
 function migrations(dialect: SqlDialect): Record<string, Migration> {

@@ -6,21 +6,9 @@ import pg from 'pg';
 import { configureSqlite } from './configure-sqlite.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
-import { dialectOf, type SqlDialect } from './sql-dialect.js';
+import { dialectOf } from './sql-dialect.js';
+import type { Store } from './store.js';
 import { withStoreErrors } from './store-failure.js';
-
-/** An open store: the typed query builder plus, for SQLite, the raw handle for hot paths. */
-export interface Store {
-  db: Kysely<Database>;
-  dialect: SqlDialect;
-  /** Where the data lives, with any password removed, for messages. */
-  location: string;
-  /** The better-sqlite3 handle, for prepared statements in bulk writes; absent on PostgreSQL. */
-  sqlite?: BetterSqlite3.Database;
-  /** True when this open created the database (a new SQLite file, or the schema in an empty PostgreSQL database). */
-  created?: boolean;
-  close(): Promise<void>;
-}
 
 export interface OpenStoreOptions {
   /** Run pending migrations on open; default true. */

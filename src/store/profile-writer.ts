@@ -1,8 +1,8 @@
 import { type RawBuilder, sql, type Transaction } from 'kysely';
 import { chunk } from './chunk.js';
-import type { Store } from './open-store.js';
 import { forgetProfileFreshness, markProfilesFresh, profileFreshness } from './profile-freshness.js';
 import type { Database } from './schema.js';
+import type { Store } from './store.js';
 
 /** Profile kinds: one per operating system, one per operating system and release. */
 export const PROFILE_KINDS = ['OS', 'OS_VERSION'] as const;

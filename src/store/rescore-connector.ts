@@ -1,9 +1,9 @@
 import { compileScorer } from '../normalize/scoring/compile-scorer.js';
 import { type RescoreResult, rescoreFindings } from './finding-rescorer.js';
 import { computeHostRisk } from './host-risk-step.js';
-import type { Store } from './open-store.js';
 import { loadScoringContext } from './scoring-inputs.js';
 import { ScoringMapRepository } from './scoring-map-repository.js';
+import type { Store } from './store.js';
 
 export interface RescoreConnectorOptions {
   at: string;

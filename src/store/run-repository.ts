@@ -1,4 +1,4 @@
-import type { Store } from './open-store.js';
+import type { Store } from './store.js';
 
 /** Run states (docs/data-model.md#syncrun). */
 export const RUN_STATES = ['queued', 'processing', 'succeeded', 'partial', 'failed', 'cancelled'] as const;

@@ -1,6 +1,6 @@
 import type { CveFactors, ScoringContext } from '../normalize/scoring/compile-scorer.js';
 import { exploitLevelOfFlags } from '../normalize/scoring/scoring-formula.js';
-import type { Store } from './open-store.js';
+import type { Store } from './store.js';
 
 /**
  * What the scorer needs besides the finding, for one connector: CVE id → factors from

@@ -3,7 +3,7 @@ import {
   type ScoringMap,
   validateScoringMap,
 } from '../normalize/scoring/scoring-map.js';
-import type { Store } from './open-store.js';
+import type { Store } from './store.js';
 
 /** A connector's scoring map as stored, or the built-in default when the user set none. */
 export interface StoredScoringMap {

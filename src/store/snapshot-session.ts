@@ -7,11 +7,11 @@ import type {
   SnapshotBatchResult,
 } from './finding-writer.js';
 import type { HostWriter } from './host-writer.js';
-import type { Store } from './open-store.js';
 import { decodeRows, EncodedRowBuffer, FindingEncoder } from './snapshot-row-codec.js';
 import type { SnapshotWorkerReply, SnapshotWorkerRequest } from './snapshot-worker-messages.js';
 import { type SnapshotWriteContext, SqliteSnapshotWriter } from './sqlite-snapshot-writer.js';
 import { startWorkerThread } from './start-worker-thread.js';
+import type { Store } from './store.js';
 import { markStoreError } from './store-failure.js';
 
 /** What closes a batch: the devices it had rows for, the checkpoint after it, the time of the write. */

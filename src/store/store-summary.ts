@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { ofConnector } from './connector-scope.js';
-import type { Store } from './open-store.js';
+import type { Store } from './store.js';
 
 /**
  * What a connector holds, for the end of `mdec demo` and `mdec sync` summaries. Every count is over

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Store } from './open-store.js';
+import type { Store } from './store.js';
 
 /**
  * Sync leases: one connector has at most one running sync, whoever starts it (the CLI, a scheduler,

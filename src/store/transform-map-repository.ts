@@ -1,5 +1,5 @@
 import type { CustomFieldEntity, CustomFieldMapping, CustomFieldType } from '../normalize/custom-fields.js';
-import type { Store } from './open-store.js';
+import type { Store } from './store.js';
 
 /** A connector's cloned transform map and its custom field mappings. */
 export interface TransformMap {

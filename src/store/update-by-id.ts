@@ -1,8 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Transaction } from 'kysely';
 import { sameColumnNames, snakeCase } from './column-names.js';
-import type { Store } from './open-store.js';
 import type { Database } from './schema.js';
+import type { Store } from './store.js';
 
 type Row = Record<string, string | number | null>;
 type Table = 'findings';

@@ -1,6 +1,6 @@
 import { enrichDefinitions } from '../store/definition-enrichment-step.js';
 import { computeHostRisk } from '../store/host-risk-step.js';
-import type { Store } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
 import { findStoreError } from '../store/store-failure.js';
 import type { ProgressReporter } from './progress.js';
 

@@ -7,7 +7,6 @@ import { type Connector, ConnectorRepository } from '../store/connector-reposito
 import { FindingWriter } from '../store/finding-writer.js';
 import { HostWriter } from '../store/host-writer.js';
 import { KeyedWriter } from '../store/keyed-writer.js';
-import type { Store } from '../store/open-store.js';
 import {
   emptyCounters,
   RunRepository,
@@ -15,6 +14,7 @@ import {
   type RunTrigger,
   type StreamCounters,
 } from '../store/run-repository.js';
+import type { Store } from '../store/store.js';
 import { findStoreError, storeFailure } from '../store/store-failure.js';
 import {
   type SyncLease,

@@ -6,8 +6,8 @@ import type { Connector } from '../store/connector-repository.js';
 import type { Checkpoint, FindingWriter } from '../store/finding-writer.js';
 import type { HostWriter } from '../store/host-writer.js';
 import type { KeyedTable, KeyedWriter } from '../store/keyed-writer.js';
-import type { Store } from '../store/open-store.js';
 import type { StreamCounters } from '../store/run-repository.js';
+import type { Store } from '../store/store.js';
 import type { ProgressReporter } from './progress.js';
 
 /**

@@ -1,5 +1,5 @@
 import { ConnectorRepository } from '../../src/store/connector-repository.js';
-import type { Store } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/store.js';
 import { type ConnectorOptionsInput, parseConnectorOptions } from '../../src/sync/connector-options.js';
 import { TEST_SECRETS } from './sync-harness.js';
 

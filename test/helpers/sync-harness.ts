@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientRateLimiter } from '../../src/mde/http/client-rate-limiter.js';
 import { SecretBox } from '../../src/security/secret-box.js';
 import { type Connector, ConnectorRepository } from '../../src/store/connector-repository.js';
-import type { Store } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/store.js';
 import { type ConnectorOptionsInput, parseConnectorOptions } from '../../src/sync/connector-options.js';
 import { createMdeClient } from '../../src/sync/mde-client-factory.js';
 import type { ProgressReporter } from '../../src/sync/progress.js';

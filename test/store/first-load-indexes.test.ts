@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FINDING_SECONDARY_INDEXES } from '../../src/store/finding-indexes.js';
 import { deferFindingIndexesForFirstLoad, ensureFindingIndexes } from '../../src/store/first-load-indexes.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
-import type { Store } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/store.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { openTestStore, STORE_KINDS } from '../helpers/test-stores.js';
 

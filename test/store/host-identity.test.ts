@@ -8,7 +8,7 @@ import {
 import { normalizeMachine } from '../../src/normalize/normalize-machine.js';
 import { ConnectorRepository } from '../../src/store/connector-repository.js';
 import { type HostBatchResult, HostWriter } from '../../src/store/host-writer.js';
-import type { Store } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/store.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { TEST_SECRETS } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';

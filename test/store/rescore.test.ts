@@ -8,10 +8,10 @@ import {
 import { DEFAULT_SCORING_MAP, validateScoringMap } from '../../src/normalize/scoring/scoring-map.js';
 import { ConnectorRepository } from '../../src/store/connector-repository.js';
 import { rescoreFindings } from '../../src/store/finding-rescorer.js';
-import type { Store } from '../../src/store/open-store.js';
 import { rescoreConnector } from '../../src/store/rescore-connector.js';
 import { loadScoringContext } from '../../src/store/scoring-inputs.js';
 import { ScoringMapRepository } from '../../src/store/scoring-map-repository.js';
+import type { Store } from '../../src/store/store.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { TEST_SECRETS } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
