@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseRecord } from '../src/mde/parse/parse-record.js';
 import { MachineSchema } from '../src/mde/schemas/machine.js';
+import { parseConnectorOptions } from '../src/normalize/connector-options.js';
 import type { NormalizedMachine } from '../src/normalize/model.js';
 import { normalizeMachine } from '../src/normalize/normalize-machine.js';
 import { SecretBox } from '../src/security/secret-box.js';
@@ -19,7 +20,6 @@ import { ConnectorRepository } from '../src/store/connector-repository.js';
 import { HostWriter } from '../src/store/host-writer.js';
 import { openStore } from '../src/store/open-store.js';
 import { ProfileWriter } from '../src/store/profile-writer.js';
-import { parseConnectorOptions } from '../src/sync/connector-options.js';
 
 const { values: args } = parseArgs({
   options: { devices: { type: 'string', default: '100000' }, postgres: { type: 'string' } },

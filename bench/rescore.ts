@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseConnectorOptions } from '../src/normalize/connector-options.js';
 import { type CveFactors, compileScorer } from '../src/normalize/scoring/compile-scorer.js';
 import { exploitLevelOfFlags } from '../src/normalize/scoring/scoring-formula.js';
 import { DEFAULT_SCORING_MAP } from '../src/normalize/scoring/scoring-map.js';
@@ -23,7 +24,6 @@ import { seededRandom } from '../src/simulator/tenant/random.js';
 import { ConnectorRepository } from '../src/store/connector-repository.js';
 import { createFindingIndexes, FINDING_SECONDARY_INDEXES } from '../src/store/finding-indexes.js';
 import { openStore } from '../src/store/open-store.js';
-import { parseConnectorOptions } from '../src/sync/connector-options.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -4,11 +4,11 @@
  * as `mdec sync` does, so the figures are the product's and not those of a TypeScript loader.
  */
 import { ClientRateLimiter } from '../dist/mde/http/client-rate-limiter.js';
+import { parseConnectorOptions } from '../dist/normalize/connector-options.js';
 import { SecretBox } from '../dist/security/secret-box.js';
 import { CheckpointRepository } from '../dist/store/checkpoint-repository.js';
 import { ConnectorRepository } from '../dist/store/connector-repository.js';
 import { openStore } from '../dist/store/open-store.js';
-import { parseConnectorOptions } from '../dist/sync/connector-options.js';
 import { createMdeClient } from '../dist/sync/mde-client-factory.js';
 import { runSync } from '../dist/sync/run-sync.js';
 

@@ -1,6 +1,5 @@
 import { resolveEndpoints } from '../mde/cloud-endpoints.js';
 import { ConfigError } from '../mde/mde-errors.js';
-import type { ConnectorCredentials, NewConnector } from '../store/connector-repository.js';
 import {
   CLOUDS,
   type Cloud,
@@ -8,8 +7,9 @@ import {
   DATA_TYPES,
   OptionsError,
   parseConnectorOptions,
-} from '../sync/connector-options.js';
-import { parseIdentificationRulesFlag } from '../sync/identification-rules-option.js';
+} from '../normalize/connector-options.js';
+import { parseIdentificationRulesFlag } from '../normalize/identification-rules-option.js';
+import type { ConnectorCredentials, NewConnector } from '../store/connector-repository.js';
 import { readFlagFile } from './flag-files.js';
 import { UsageError } from './usage-error.js';
 

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
+import { parseConnectorOptions } from '../normalize/connector-options.js';
 import { RISK_LEVEL_ORDER } from '../normalize/host-risk.js';
 import { defaultSimulatorOptions } from '../simulator/simulator-options.js';
 import { startSimulator } from '../simulator/start-simulator.js';
 import { ConnectorRepository } from '../store/connector-repository.js';
 import type { StoreSummary } from '../store/store-summary.js';
 import { storeSummary } from '../store/store-summary.js';
-import { parseConnectorOptions } from '../sync/connector-options.js';
 import { createMdeClient } from '../sync/mde-client-factory.js';
 import { runSync } from '../sync/run-sync.js';
 import { DEFAULT_DB, databaseLocation, type GlobalFlags, openCliContext } from './cli-context.js';

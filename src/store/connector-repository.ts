@@ -1,6 +1,6 @@
 import type { Updateable } from 'kysely';
+import { type Cloud, type ConnectorOptions, parseConnectorOptions } from '../normalize/connector-options.js';
 import type { SecretBox } from '../security/secret-box.js';
-import { type Cloud, type ConnectorOptions, parseConnectorOptions } from '../sync/connector-options.js';
 import { ProfileWriter } from './profile-writer.js';
 import type { ConnectorTable } from './schema.js';
 import type { Store } from './store.js';

@@ -1,12 +1,12 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
-import type { NormalizedFinding } from '../normalize/model.js';
 import {
   type ChangeEvent,
   decideForChange,
   decideForSnapshot,
   type FindingState,
   type FindingStatus,
-} from '../sync/finding-lifecycle.js';
+} from '../normalize/finding-lifecycle.js';
+import type { NormalizedFinding } from '../normalize/model.js';
 import { CheckpointRepository } from './checkpoint-repository.js';
 import { chunk } from './chunk.js';
 import { contentColumns, newFindingColumns } from './finding-columns.js';

@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
+import { decideForSnapshot, type FindingStatus } from '../normalize/finding-lifecycle.js';
 import type { NormalizedFinding } from '../normalize/model.js';
-import { decideForSnapshot, type FindingStatus } from '../sync/finding-lifecycle.js';
 import { snakeCase } from './column-names.js';
 import { contentColumns, newFindingColumns } from './finding-columns.js';
 import type { FindingBatchContext, SnapshotBatchResult } from './finding-writer.js';

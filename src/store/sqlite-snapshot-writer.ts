@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { decideForSnapshot, type FindingStatus } from '../sync/finding-lifecycle.js';
+import { decideForSnapshot, type FindingStatus } from '../normalize/finding-lifecycle.js';
 import type { Checkpoint, SnapshotBatchResult } from './finding-writer.js';
 import { ROW, type SnapshotRow } from './snapshot-row-codec.js';
 

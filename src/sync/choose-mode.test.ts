@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseConnectorOptions } from '../normalize/connector-options.js';
 import { chooseMode } from './choose-mode.js';
-import { parseConnectorOptions } from './connector-options.js';
 
 const options = parseConnectorOptions({ fullSyncEveryDays: 7, deltaOverlapHours: 6 });
 const NOW = Date.parse('2026-11-20T00:00:00Z');

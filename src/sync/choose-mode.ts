@@ -1,4 +1,4 @@
-import type { ConnectorOptions } from './connector-options.js';
+import type { ConnectorOptions } from '../normalize/connector-options.js';
 import { MAX_DELTA_WINDOW_MS } from './streams/vulnerabilities-delta-stream.js';
 import type { VulnerabilityWatermark } from './streams/vulnerability-watermark.js';
 

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientRateLimiter } from '../../src/mde/http/client-rate-limiter.js';
+import { type ConnectorOptionsInput, parseConnectorOptions } from '../../src/normalize/connector-options.js';
 import { SecretBox } from '../../src/security/secret-box.js';
 import { type Connector, ConnectorRepository } from '../../src/store/connector-repository.js';
 import type { Store } from '../../src/store/store.js';
-import { type ConnectorOptionsInput, parseConnectorOptions } from '../../src/sync/connector-options.js';
 import { createMdeClient } from '../../src/sync/mde-client-factory.js';
 import type { ProgressReporter } from '../../src/sync/progress.js';
 import { runSync, type SyncResult } from '../../src/sync/run-sync.js';

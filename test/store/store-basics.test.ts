@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { readRecords } from '../../src/export/read-records.js';
+import { parseConnectorOptions } from '../../src/normalize/connector-options.js';
 import { SecretBox } from '../../src/security/secret-box.js';
 import { ConnectorRepository } from '../../src/store/connector-repository.js';
 import { FINDING_SECONDARY_INDEXES } from '../../src/store/finding-indexes.js';
 import { RunRepository } from '../../src/store/run-repository.js';
-import { parseConnectorOptions } from '../../src/sync/connector-options.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { openTestStore, STORE_KINDS } from '../helpers/test-stores.js';
 

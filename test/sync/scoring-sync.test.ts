@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConnectorOptions } from '../../src/normalize/connector-options.js';
 import {
   computeScore,
   exploitLevelOfFlags,
@@ -13,7 +14,6 @@ import {
 import { ConnectorRepository } from '../../src/store/connector-repository.js';
 import { rescoreConnector } from '../../src/store/rescore-connector.js';
 import { ScoringMapRepository } from '../../src/store/scoring-map-repository.js';
-import { parseConnectorOptions } from '../../src/sync/connector-options.js';
 import { createMdeClient } from '../../src/sync/mde-client-factory.js';
 import { silentProgress } from '../../src/sync/progress.js';
 import { runSync } from '../../src/sync/run-sync.js';

@@ -1,9 +1,9 @@
 import { assessmentPages } from '../../mde/paging/assessment-pages.js';
 import { parseRecord } from '../../mde/parse/parse-record.js';
 import { VulnerabilityChangeRowSchema } from '../../mde/schemas/vulnerability-change-row.js';
+import type { ChangeEvent } from '../../normalize/finding-lifecycle.js';
 import type { NormalizedFinding } from '../../normalize/model.js';
 import { normalizeFinding } from '../../normalize/normalize-finding.js';
-import type { ChangeEvent } from '../finding-lifecycle.js';
 import { reject, type SyncContext } from '../sync-context.js';
 import { findingFilter } from './finding-filters.js';
 import { batchContext, VULNERABILITIES_STREAM } from './vulnerabilities-full-stream.js';

@@ -3,7 +3,7 @@ import {
   DEFAULT_IDENTIFICATION_RULES,
   IDENTIFICATION_RULES,
   type IdentificationRule,
-} from '../normalize/identification-rules.js';
+} from './identification-rules.js';
 
 /**
  * The `identificationRules` connector option: an ordered list of rules, each on or off,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_IDENTIFICATION_RULES } from '../normalize/identification-rules.js';
 import { OptionsError, parseConnectorOptions } from './connector-options.js';
+import { DEFAULT_IDENTIFICATION_RULES } from './identification-rules.js';
 import { parseIdentificationRulesFlag } from './identification-rules-option.js';
 
 describe('identificationRules option', () => {
