@@ -1,5 +1,7 @@
 import * as z from 'zod';
-import { bindFilter, ENTITY_SETS, parseFilter } from '../simulator/odata/index.js';
+import { ENTITY_SETS } from '../mde/odata/entity-sets.js';
+import { bindFilter } from '../mde/odata/filter-binder.js';
+import { parseFilter } from '../mde/odata/filter-parser.js';
 import { IdentificationRulesSchema } from './identification-rules-option.js';
 
 /** Data types a connector can collect (docs/operations.md, `--data-types`); machines are always collected. */

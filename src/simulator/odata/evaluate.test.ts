@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ENTITY_SETS, type EntitySetName } from './entity-sets.js';
+import { ENTITY_SETS, type EntitySetName } from '../../mde/odata/entity-sets.js';
+import { bindFilter } from '../../mde/odata/filter-binder.js';
+import { parseFilter } from '../../mde/odata/filter-parser.js';
 import { compareForOrderBy, compileFilter, type OrderByClause } from './evaluate.js';
-import { bindFilter } from './filter-binder.js';
-import { parseFilter } from './filter-parser.js';
 
 // Records copied from mde-samples/normalized (machines-list.json, machines-filter-healthstatus-ne-active.json,
 // alerts.json, alerts-expand-evidence.json, ../machineactions-list.json), trimmed to the fields the filters

@@ -1,7 +1,7 @@
-import { type EntitySetSpec, type PropertyType, resolveProperty } from './entity-sets.js';
-import type { ComparisonOperator, Literal } from './filter-ast.js';
-import type { BoundFilter, BoundTarget } from './filter-binder.js';
-import { compareInstants, type Instant, parseInstant } from './instant.js';
+import { type EntitySetSpec, type PropertyType, resolveProperty } from '../../mde/odata/entity-sets.js';
+import type { ComparisonOperator, Literal } from '../../mde/odata/filter-ast.js';
+import type { BoundFilter, BoundTarget } from '../../mde/odata/filter-binder.js';
+import { compareInstants, type Instant, parseInstant } from '../../mde/odata/instant.js';
 
 /**
  * Runs a bound `$filter` and `$orderby` over records (camelCase wire objects, tenant/types.ts).

@@ -1,5 +1,5 @@
-import type { FilterNode } from './filter-ast.js';
-import { parseFilter } from './filter-parser.js';
+import type { FilterNode } from '../../mde/odata/filter-ast.js';
+import { parseFilter } from '../../mde/odata/filter-parser.js';
 
 /** A range of epoch milliseconds, both ends inclusive; either may be open. */
 export interface MsRange {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ENTITY_SETS, type EntitySetName } from './entity-sets.js';
-import { ODataError, oDataErrorBody } from './odata-error.js';
+import { ENTITY_SETS, type EntitySetName } from '../../mde/odata/entity-sets.js';
+import { ODataError, oDataErrorBody } from '../../mde/odata/odata-error.js';
 import { parseQueryOptions } from './query-options.js';
 import { applySelect } from './select.js';
 

@@ -1,8 +1,8 @@
-import { type EntitySetSpec, resolveProperty } from './entity-sets.js';
+import { type EntitySetSpec, resolveProperty } from '../../mde/odata/entity-sets.js';
+import { bindFilter } from '../../mde/odata/filter-binder.js';
+import { parseFilter } from '../../mde/odata/filter-parser.js';
+import { invalidQuery, ODataError } from '../../mde/odata/odata-error.js';
 import { compileFilter, type OrderByClause, type Predicate } from './evaluate.js';
-import { bindFilter } from './filter-binder.js';
-import { parseFilter } from './filter-parser.js';
-import { invalidQuery, ODataError } from './odata-error.js';
 
 /** The system query options of one entity-set request, validated against its spec. */
 export interface QueryOptions {

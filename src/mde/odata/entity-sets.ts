@@ -1,17 +1,9 @@
-import type {
-  AlertRecord,
-  CveRecord,
-  MachineRecord,
-  MachineVulnerabilityRecord,
-  RecommendationRecord,
-  SoftwareRecord,
-} from '../tenant/types.js';
-
 /**
- * What each OData entity set of the simulated API accepts: filterable properties, `$top` maximum,
- * value types, `$expand`. The lists are MDE's documented ones (docs/mde-api.md#machine-filters, #cve-catalog,
- * #software, #recommendations, #alerts, #machine-actions); anything else gives 400 ODataError, which is what
- * a connector must be ready for (docs/mde-api.md#documentation-defects).
+ * What each OData entity set of the MDE API accepts: filterable properties, `$top` maximum, value types,
+ * `$expand`. The lists are MDE's documented ones (docs/mde-api.md#machine-filters, #cve-catalog,
+ * #software, #recommendations, #alerts, #machine-actions); anything else gives 400 ODataError, which is
+ * what a connector must be ready for (docs/mde-api.md#documentation-defects). The simulator serves these
+ * sets; the client checks a machines `$filter` against them before asking.
  */
 
 /** How a value is compared. `string-collection` is reachable only through a lambda (`any`). */
@@ -115,10 +107,11 @@ function defineEntitySet(input: SpecInput): EntitySetSpec {
   };
 }
 
-/** Property types of a record interface: listing a key twice or forgetting one is a type error. */
-type TypesOf<R> = { [K in keyof R]-?: PropertyType };
-
-const machineProperties: TypesOf<MachineRecord> = {
+/**
+ * Property types of each entity, one key per property of its records; the simulator's tests check
+ * that each list names exactly the properties of the records it serves.
+ */
+export const machineProperties = {
   id: 'string',
   computerDnsName: 'string',
   firstSeen: 'datetime',
@@ -153,9 +146,9 @@ const machineProperties: TypesOf<MachineRecord> = {
   mergedIntoMachineId: 'string',
   isExcluded: 'bool',
   exclusionReason: 'string',
-};
+} satisfies Record<string, PropertyType>;
 
-const alertProperties: TypesOf<AlertRecord> = {
+export const alertProperties = {
   id: 'string',
   incidentId: 'number',
   investigationId: 'number',
@@ -185,9 +178,9 @@ const alertProperties: TypesOf<AlertRecord> = {
   relatedUser: 'object',
   comments: 'object-collection',
   evidence: 'object-collection',
-};
+} satisfies Record<string, PropertyType>;
 
-const cveProperties: TypesOf<CveRecord> = {
+export const cveProperties = {
   id: 'string',
   name: 'string',
   description: 'string',
@@ -206,9 +199,9 @@ const cveProperties: TypesOf<CveRecord> = {
   cveSupportability: 'string',
   tags: 'string-collection',
   epss: 'number',
-};
+} satisfies Record<string, PropertyType>;
 
-const machineVulnerabilityProperties: TypesOf<MachineVulnerabilityRecord> = {
+export const machineVulnerabilityProperties = {
   id: 'string',
   cveId: 'string',
   machineId: 'string',
@@ -217,9 +210,9 @@ const machineVulnerabilityProperties: TypesOf<MachineVulnerabilityRecord> = {
   productVendor: 'string',
   productVersion: 'string',
   severity: 'string',
-};
+} satisfies Record<string, PropertyType>;
 
-const softwareProperties: TypesOf<SoftwareRecord> = {
+export const softwareProperties = {
   id: 'string',
   name: 'string',
   vendor: 'string',
@@ -228,9 +221,9 @@ const softwareProperties: TypesOf<SoftwareRecord> = {
   activeAlert: 'bool',
   exposedMachines: 'number',
   impactScore: 'number',
-};
+} satisfies Record<string, PropertyType>;
 
-const recommendationProperties: TypesOf<RecommendationRecord> = {
+export const recommendationProperties = {
   id: 'string',
   productName: 'string',
   recommendationName: 'string',
@@ -256,7 +249,7 @@ const recommendationProperties: TypesOf<RecommendationRecord> = {
   hasUnpatchableCve: 'bool',
   tags: 'string-collection',
   exposedCriticalDevices: 'number',
-};
+} satisfies Record<string, PropertyType>;
 
 /**
  * docs/mde-api.md#machine-actions, plus both last-update spellings (docs/mde-api.md#documentation-defects)
