@@ -1,7 +1,7 @@
 import type { Insertable } from 'kysely';
 import { customAttributesText } from '../normalize/custom-fields.js';
 import type { NormalizedFinding } from '../normalize/model.js';
-import type { FindingBatchContext } from './finding-writer.js';
+import type { FindingBatchContext } from './finding-batch.js';
 import type { FindingTable } from './schema.js';
 
 /** The columns that come from MDE's row, rewritten when its content changes. */

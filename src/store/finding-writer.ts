@@ -9,38 +9,16 @@ import {
 import type { NormalizedFinding } from '../normalize/model.js';
 import { CheckpointRepository } from './checkpoint-repository.js';
 import { chunk } from './chunk.js';
+import type { FindingBatchContext, SnapshotBatchResult } from './finding-batch.js';
 import { contentColumns, newFindingColumns } from './finding-columns.js';
 import { writeSnapshotBatchOnPostgres } from './postgres-snapshot-writer.js';
 import type { Database, FindingTable } from './schema.js';
 import type { Store } from './store.js';
 import { UpdateById } from './update-by-id.js';
 
-/** Where a batch of findings belongs and how to find each machine's host. */
-export interface FindingBatchContext {
-  connectorId: number;
-  /** Marks findings seen by this pass of a full snapshot; the sweep closes the ones it did not mark. */
-  seenToken: number;
-  /** ISO time of this write. */
-  at: string;
-  hostIdOf(machineId: string): number | null;
-  /**
-   * The connector held no findings when this pass began (and the pass was not resumed): every row
-   * is new unless it repeats a key of this very pass. The SQLite writer then inserts without looking
-   * each key up first; other writers ignore it.
-   */
-  firstLoad?: boolean;
-}
-
 export interface Checkpoint {
   stream: string;
   value: unknown;
-}
-
-export interface SnapshotBatchResult {
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  reopened: number;
 }
 
 export interface ChangeBatchResult {

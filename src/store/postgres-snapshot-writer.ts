@@ -2,8 +2,8 @@ import { sql, type Transaction } from 'kysely';
 import { decideForSnapshot, type FindingStatus } from '../normalize/finding-lifecycle.js';
 import type { NormalizedFinding } from '../normalize/model.js';
 import { snakeCase } from './column-names.js';
+import type { FindingBatchContext, SnapshotBatchResult } from './finding-batch.js';
 import { contentColumns, newFindingColumns } from './finding-columns.js';
-import type { FindingBatchContext, SnapshotBatchResult } from './finding-writer.js';
 import type { Database } from './schema.js';
 
 interface StoredSnapshotRow {

@@ -1,11 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { NormalizedFinding } from '../normalize/model.js';
-import type {
-  Checkpoint,
-  FindingBatchContext,
-  FindingWriter,
-  SnapshotBatchResult,
-} from './finding-writer.js';
+import type { FindingBatchContext, SnapshotBatchResult } from './finding-batch.js';
+import type { Checkpoint, FindingWriter } from './finding-writer.js';
 import type { HostWriter } from './host-writer.js';
 import { decodeRows, EncodedRowBuffer, FindingEncoder } from './snapshot-row-codec.js';
 import type { SnapshotWorkerReply, SnapshotWorkerRequest } from './snapshot-worker-messages.js';

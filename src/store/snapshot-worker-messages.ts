@@ -1,4 +1,5 @@
-import type { Checkpoint, SnapshotBatchResult } from './finding-writer.js';
+import type { SnapshotBatchResult } from './finding-batch.js';
+import type { Checkpoint } from './finding-writer.js';
 import type { SnapshotWriteContext } from './sqlite-snapshot-writer.js';
 
 /** One batch for the snapshot writer thread. */

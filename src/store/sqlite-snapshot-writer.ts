@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { decideForSnapshot, type FindingStatus } from '../normalize/finding-lifecycle.js';
-import type { Checkpoint, SnapshotBatchResult } from './finding-writer.js';
+import type { SnapshotBatchResult } from './finding-batch.js';
+import type { Checkpoint } from './finding-writer.js';
 import { ROW, type SnapshotRow } from './snapshot-row-codec.js';
 
 /**

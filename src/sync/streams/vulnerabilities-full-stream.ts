@@ -6,7 +6,7 @@ import { parseRecord } from '../../mde/parse/parse-record.js';
 import { VulnerabilityRowSchema } from '../../mde/schemas/vulnerability-row.js';
 import type { NormalizedFinding } from '../../normalize/model.js';
 import { normalizeFinding } from '../../normalize/normalize-finding.js';
-import type { FindingBatchContext, SnapshotBatchResult } from '../../store/finding-writer.js';
+import type { FindingBatchContext, SnapshotBatchResult } from '../../store/finding-batch.js';
 import { deferFindingIndexesForFirstLoad, ensureFindingIndexes } from '../../store/first-load-indexes.js';
 import type { StreamCounters } from '../../store/run-repository.js';
 import { openSnapshotSession, type SnapshotSession } from '../../store/snapshot-session.js';

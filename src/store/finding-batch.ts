@@ -1,0 +1,22 @@
+/** Where a batch of findings belongs and how to find each machine's host. */
+export interface FindingBatchContext {
+  connectorId: number;
+  /** Marks findings seen by this pass of a full snapshot; the sweep closes the ones it did not mark. */
+  seenToken: number;
+  /** ISO time of this write. */
+  at: string;
+  hostIdOf(machineId: string): number | null;
+  /**
+   * The connector held no findings when this pass began (and the pass was not resumed): every row
+   * is new unless it repeats a key of this very pass. The SQLite writer then inserts without looking
+   * each key up first; other writers ignore it.
+   */
+  firstLoad?: boolean;
+}
+
+export interface SnapshotBatchResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  reopened: number;
+}
