@@ -14,6 +14,7 @@ export interface FindingBatchContext {
   firstLoad?: boolean;
 }
 
+/** What writing one batch of a snapshot did: rows inserted, updated, left unchanged, reopened. */
 export interface SnapshotBatchResult {
   inserted: number;
   updated: number;
