@@ -56,6 +56,7 @@ export type FindingColumn =
  * order, so moving a hashed line changes every finding's content hash (and rewrites every finding on
  * the next sync).
  */
+// biome-ignore format: one line a column reads as a table
 export const FINDING_COLUMNS = [
   { column: 'id', from: 'database' },
   { column: 'connectorId', from: 'lifecycle', initial: 'connectorId' },

@@ -125,7 +125,9 @@ export type ColumnNaming = 'kysely' | 'sql';
 export class FindingRowBuilder {
   private readonly rewritten: ReadonlyArray<readonly [name: string, column: SnapshotRowColumn]>;
   private readonly inserted: ReadonlyArray<readonly [name: string, column: SnapshotRowColumn]>;
-  private readonly lifecycle: ReadonlyArray<readonly [name: string, column: (typeof LIFECYCLE_COLUMNS)[number]]>;
+  private readonly lifecycle: ReadonlyArray<
+    readonly [name: string, column: (typeof LIFECYCLE_COLUMNS)[number]]
+  >;
 
   constructor(naming: ColumnNaming) {
     const name = (c: { column: string }) => (naming === 'sql' ? sqlColumn(c) : c.column);
@@ -135,7 +137,11 @@ export class FindingRowBuilder {
   }
 
   /** The columns a changed finding's row takes anew (its content and its host). */
-  rewrittenValues(ctx: Pick<WriteContext, 'hostIdOf'>, f: NormalizedFinding, out: Record<string, unknown> = {}) {
+  rewrittenValues(
+    ctx: Pick<WriteContext, 'hostIdOf'>,
+    f: NormalizedFinding,
+    out: Record<string, unknown> = {},
+  ) {
     for (const [name, c] of this.rewritten) out[name] = rowValue(c, ctx, f, null);
     return out;
   }
@@ -179,4 +185,3 @@ export function newFindingColumns(
 ): Insertable<FindingTable> {
   return kyselyRows.newValues(ctx, f, stateTime) as unknown as Insertable<FindingTable>;
 }
-

@@ -3,7 +3,6 @@ import type { NormalizedFinding } from '../normalize/model.js';
 import {
   type ChangeEvent,
   decideForChange,
-  decideForSnapshot,
   type FindingState,
   type FindingStatus,
 } from '../sync/finding-lifecycle.js';
@@ -83,7 +82,8 @@ export class FindingWriter {
     snapshotTime: string,
     checkpoint: Checkpoint,
   ): Promise<SnapshotBatchResult> {
-    if (this.store.dialect !== 'postgres') throw new Error('SQLite stores snapshot batches through a snapshot session');
+    if (this.store.dialect !== 'postgres')
+      throw new Error('SQLite stores snapshot batches through a snapshot session');
     const batch = dedupeFindings(findings);
     let result!: SnapshotBatchResult;
     await this.store.db.transaction().execute(async (trx) => {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFinding, encodeRow, encodeRows, toSnapshotRow } from '../../test/helpers/snapshot-rows.js';
 import type { NormalizedFinding } from '../normalize/model.js';
-import { decodeRows, EncodedRowBuffer, FindingEncoder, joinRows, ROW, type SnapshotRow } from './snapshot-row-codec.js';
+import {
+  decodeRows,
+  EncodedRowBuffer,
+  FindingEncoder,
+  joinRows,
+  ROW,
+  type SnapshotRow,
+} from './snapshot-row-codec.js';
 
 const WIDTH = Object.keys(ROW).length;
 

@@ -1,6 +1,6 @@
 import { customAttributesText } from '../normalize/custom-fields.js';
-import type { NormalizedFinding } from '../normalize/model.js';
 import type { SnapshotRowColumnName } from '../normalize/finding-columns.js';
+import type { NormalizedFinding } from '../normalize/model.js';
 import { SNAPSHOT_ROW_COLUMNS } from './finding-columns.js';
 
 /**
