@@ -1,3 +1,4 @@
+import { compileFieldTuple } from './compile-field-tuple.js';
 import { contentHash } from './content-hash.js';
 import { type CustomAttributes, hasCustomAttributes } from './custom-fields.js';
 import type { NormalizedFinding } from './model.js';
@@ -168,8 +169,8 @@ if (HASHED_WHEN_SET.some((c) => c.type !== 'custom'))
   throw new Error('only custom attributes are hashed when set');
 const WHEN_SET_FIELDS: ReadonlyArray<keyof NormalizedFinding> = HASHED_WHEN_SET.map((c) => c.field);
 
-/** The hash input, refilled for each finding (hashing is synchronous, so one array serves every call). */
-const hashInput: unknown[] = ALWAYS_HASHED.map(() => null);
+/** The hash input of a finding: its `hashed: 'always'` fields, in order. */
+const hashInput = compileFieldTuple<NormalizedFinding>(ALWAYS_HASHED);
 
 /**
  * The finding's content hash: the `hashed: 'always'` fields in description order, then, for each
@@ -177,8 +178,7 @@ const hashInput: unknown[] = ALWAYS_HASHED.map(() => null);
  * volatile last-seen time decides whether a stored finding must be rewritten.
  */
 export function findingContentHash(f: NormalizedFinding): string {
-  for (let i = 0; i < ALWAYS_HASHED.length; i++) hashInput[i] = f[ALWAYS_HASHED[i]!];
-  let hash = contentHash(hashInput);
+  let hash = contentHash(hashInput(f));
   for (const field of WHEN_SET_FIELDS) {
     const value = f[field] as CustomAttributes;
     if (hasCustomAttributes(value)) hash = contentHash([hash, value]);

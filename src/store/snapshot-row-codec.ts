@@ -1,3 +1,4 @@
+import { checkedPropertyName } from '../normalize/compile-field-tuple.js';
 import { customAttributesText } from '../normalize/custom-fields.js';
 import type { SnapshotRowColumnName } from '../normalize/finding-columns.js';
 import type { NormalizedFinding } from '../normalize/model.js';
@@ -45,10 +46,6 @@ const KIND = Uint8Array.from(SNAPSHOT_ROW_COLUMNS, (c) => {
       return CUSTOM;
   }
 });
-/** The model field of each position (the host's position has none). */
-const FIELDS: ReadonlyArray<keyof NormalizedFinding> = SNAPSHOT_ROW_COLUMNS.map((c) =>
-  c.from === 'finding' ? c.field : 'machineId',
-);
 /** Positions that hold numbers; every other field is text or null. */
 const NUMERIC: readonly boolean[] = Array.from(KIND, (k) => k === NUMBER || k === FLAG || k === HOST);
 
@@ -120,6 +117,58 @@ class ListJson {
   }
 }
 
+function encodeNumber(v: number | null | undefined): string {
+  return v === null || v === undefined ? NULL : String(v);
+}
+
+function encodeFlag(v: boolean | null): string {
+  return v === null ? NULL : v ? '1' : '0';
+}
+
+type LineEncoder = (
+  f: NormalizedFinding,
+  hostId: number | null,
+  lists: ReadonlyArray<ListJson | undefined>,
+) => string;
+
+/**
+ * `(f, hostId, lists) => [encoded field, ...].join(separator)` for the row's columns, generated once
+ * from the description: the hot path reads each field by its name, which costs less per row than
+ * reading through a list of keys (docs/benchmarks.md). `lists` holds a {@link ListJson} per list position.
+ */
+function compileLineEncoder(): LineEncoder {
+  const parts = SNAPSHOT_ROW_COLUMNS.map((c, j) => {
+    if (c.from === 'host') return 'num(hostId)';
+    const v = `f.${checkedPropertyName(c.field)}`;
+    switch (KIND[j]) {
+      case TEXT:
+        return `text(${v})`;
+      case NUMBER:
+        return `num(${v})`;
+      case FLAG:
+        return `flag(${v})`;
+      case PATHS:
+        return `(${v}.length === 0 ? '[]' : lists[${j}].of(${v}))`;
+      case JSON_TEXT:
+        return `json(JSON.stringify(${v}))`;
+      default:
+        return `custom(${v})`;
+    }
+  });
+  const make = new Function(
+    'text',
+    'num',
+    'flag',
+    'json',
+    'custom',
+    'separator',
+    `return function encodeLine(f, hostId, lists) { return [${parts.join(', ')}].join(separator); };`,
+  );
+  return make(encodeValue, encodeNumber, encodeFlag, encodeJson, customAttributesText, FIELD) as LineEncoder;
+}
+
+const encodeLine = compileLineEncoder();
+
 /**
  * A finding's line: {@link encodeField} of each stored value of {@link SNAPSHOT_ROW_COLUMNS}, joined, in one
  * step for the hot path of the full sync (docs/benchmarks.md#targets): no tuple in between, no separator
@@ -127,42 +176,12 @@ class ListJson {
  */
 export class FindingEncoder {
   /** One memo per list position. */
-  private readonly lists: Array<ListJson | undefined> = Array.from(KIND, (k) =>
+  private readonly lists: ReadonlyArray<ListJson | undefined> = Array.from(KIND, (k) =>
     k === PATHS ? new ListJson() : undefined,
   );
-  /** The fields of the line being encoded, reused from row to row. */
-  private readonly fields: string[] = Array.from(KIND, () => NULL);
 
   encode(f: NormalizedFinding, hostId: number | null): string {
-    const fields = this.fields;
-    for (let j = 0; j < WIDTH; j++) {
-      const v = f[FIELDS[j]!];
-      switch (KIND[j]) {
-        case TEXT:
-          fields[j] = encodeValue(v as string | null);
-          break;
-        case NUMBER:
-          fields[j] = v === null || v === undefined ? NULL : String(v);
-          break;
-        case FLAG:
-          fields[j] = v === null ? NULL : v ? '1' : '0';
-          break;
-        case PATHS: {
-          const list = v as readonly string[];
-          fields[j] = list.length === 0 ? '[]' : this.lists[j]!.of(list);
-          break;
-        }
-        case JSON_TEXT:
-          fields[j] = encodeJson(JSON.stringify(v));
-          break;
-        case CUSTOM:
-          fields[j] = customAttributesText(v as NormalizedFinding['customAttributes']);
-          break;
-        default:
-          fields[j] = hostId === null ? NULL : String(hostId);
-      }
-    }
-    return fields.join(FIELD);
+    return encodeLine(f, hostId, this.lists);
   }
 }
 
