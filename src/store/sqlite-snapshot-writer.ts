@@ -45,7 +45,7 @@ function batchConstants(
 
 /**
  * The row as the insert binds it: a finding MDE gives no first-seen time for was first found by this
- * snapshot. The row is changed in place (it is not used after its insert).
+ * snapshot. The row is filled in place, so the insert binds the decoded row itself.
  */
 function bindRow(r: SnapshotRow, snapshotTime: string): SnapshotRow {
   for (const i of OR_STATE_TIME) if (r[i] === null) r[i] = snapshotTime;
