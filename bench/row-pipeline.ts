@@ -117,6 +117,8 @@ async function readOnly(): Promise<number> {
  */
 const api = codec as typeof codec & {
   encodeFinding?: (f: NormalizedFinding, hostId: number | null) => string;
+  encodeRow?: (row: unknown[]) => string;
+  toSnapshotRow?: (f: NormalizedFinding, hostId: number | null) => unknown[];
   FindingEncoder?: new () => { encode(f: NormalizedFinding, hostId: number | null): string };
   EncodedRowBuffer?: new () => { add(line: string): void; take(): string; readonly size: number };
 };
@@ -126,7 +128,7 @@ function newEncoder(): (f: NormalizedFinding, hostId: number | null) => string {
     const encoder = new api.FindingEncoder();
     return (f, hostId) => encoder.encode(f, hostId);
   }
-  return api.encodeFinding ?? ((f, hostId) => codec.encodeRow(codec.toSnapshotRow(f, hostId)));
+  return api.encodeFinding ?? ((f, hostId) => api.encodeRow!(api.toSnapshotRow!(f, hostId)));
 }
 function lineBuffer() {
   if (api.EncodedRowBuffer) return new api.EncodedRowBuffer();

@@ -1,7 +1,7 @@
 import type { VulnerabilityRow } from '../mde/schemas/vulnerability-row.js';
-import { contentHash } from './content-hash.js';
-import { type CustomFieldExtractor, hasCustomAttributes, NO_CUSTOM_ATTRIBUTES } from './custom-fields.js';
+import { type CustomFieldExtractor, NO_CUSTOM_ATTRIBUTES } from './custom-fields.js';
 import { defaultScore } from './default-scoring.js';
+import { findingContentHash } from './finding-columns.js';
 import { findingKey } from './finding-key.js';
 import type { NormalizedFinding } from './model.js';
 import { createExtraPicker } from './pick-extra.js';
@@ -90,25 +90,6 @@ export function normalizeFinding(
     customAttributes: custom ? custom.extract(row) : NO_CUSTOM_ATTRIBUTES,
     contentHash: '',
   };
-  // Everything but the volatile last-seen time decides whether a stored finding must be rewritten.
-  finding.contentHash = contentHash([
-    finding.sourceSeverity,
-    finding.cvssScore,
-    finding.securityUpdateAvailable,
-    finding.recommendedSecurityUpdate,
-    finding.recommendedSecurityUpdateId,
-    finding.recommendedSecurityUpdateUrl,
-    finding.diskPaths,
-    finding.registryPaths,
-    finding.exploitabilityLevel,
-    finding.recommendationReference,
-    finding.rbacGroupId,
-    finding.rbacGroupName,
-    finding.firstSeen,
-    finding.extra,
-  ]);
-  // Custom attributes count only when present, so rows of connectors without them hash as before.
-  if (hasCustomAttributes(finding.customAttributes))
-    finding.contentHash = contentHash([finding.contentHash, finding.customAttributes]);
+  finding.contentHash = findingContentHash(finding);
   return finding;
 }

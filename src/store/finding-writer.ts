@@ -2,7 +2,6 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import {
   type ChangeEvent,
   decideForChange,
-  decideForSnapshot,
   type FindingState,
   type FindingStatus,
 } from '../normalize/finding-lifecycle.js';
@@ -52,8 +51,8 @@ export class FindingWriter {
   }
 
   /**
-   * A batch from a full snapshot (the export files or the paged JSON export), portably. On SQLite the
-   * full sync goes through `snapshot-session.ts` and its prepared-statement writer instead.
+   * A batch from a full snapshot (the export files or the paged JSON export) on PostgreSQL. On SQLite
+   * the full sync goes through `snapshot-session.ts` and its prepared-statement writer instead.
    */
   async writeSnapshotBatch(
     ctx: FindingBatchContext,
@@ -61,70 +60,14 @@ export class FindingWriter {
     snapshotTime: string,
     checkpoint: Checkpoint,
   ): Promise<SnapshotBatchResult> {
+    if (this.store.dialect !== 'postgres')
+      throw new Error('SQLite stores snapshot batches through a snapshot session');
     const batch = dedupeFindings(findings);
     let result!: SnapshotBatchResult;
     await this.store.db.transaction().execute(async (trx) => {
-      result =
-        this.store.dialect === 'postgres'
-          ? await writeSnapshotBatchOnPostgres(trx, ctx, batch, snapshotTime)
-          : await this.writeSnapshotRows(trx, ctx, batch, snapshotTime);
+      result = await writeSnapshotBatchOnPostgres(trx, ctx, batch, snapshotTime);
       await CheckpointRepository.put(trx, ctx.connectorId, checkpoint.stream, checkpoint.value, ctx.at);
     });
-    return result;
-  }
-
-  /** One snapshot batch through Kysely: the SQLite store's inline path (tests, small stores). */
-  private async writeSnapshotRows(
-    trx: Transaction<Database>,
-    ctx: FindingBatchContext,
-    batch: NormalizedFinding[],
-    snapshotTime: string,
-  ): Promise<SnapshotBatchResult> {
-    const result: SnapshotBatchResult = { inserted: 0, updated: 0, unchanged: 0, reopened: 0 };
-    const stored = await this.lookup(
-      trx,
-      ctx.connectorId,
-      batch.map((f) => f.findingKey),
-    );
-    const inserts: Insertable<FindingTable>[] = [];
-    const touches: number[] = [];
-    for (const f of batch) {
-      const existing = stored.get(f.findingKey);
-      const decision = decideForSnapshot(existing, f.contentHash);
-      if (decision === 'insert') {
-        inserts.push(newFindingColumns(ctx, f, snapshotTime));
-        result.inserted++;
-      } else if (decision === 'touch') {
-        touches.push(existing!.id);
-        result.unchanged++;
-      } else {
-        const reopened = decision === 'reopen';
-        await this.updateById.run(
-          trx,
-          {
-            ...contentColumns(f),
-            hostId: ctx.hostIdOf(f.machineId),
-            status: 'open',
-            reopenedCount: existing!.reopenedCount + (reopened ? 1 : 0),
-            lastFound: snapshotTime,
-            stateTime: snapshotTime,
-            seenRunId: ctx.seenToken,
-            updatedAt: ctx.at,
-          },
-          existing!.id,
-        );
-        result.updated++;
-        if (reopened) result.reopened++;
-      }
-    }
-    for (const part of chunk(inserts, INSERT_CHUNK)) await trx.insertInto('findings').values(part).execute();
-    for (const ids of chunk(touches, LOOKUP_CHUNK)) {
-      await trx
-        .updateTable('findings')
-        .set({ seenRunId: ctx.seenToken, lastFound: snapshotTime, stateTime: snapshotTime })
-        .where('id', 'in', ids)
-        .execute();
-    }
     return result;
   }
 
@@ -192,10 +135,7 @@ export class FindingWriter {
         await this.updateById.run(
           trx,
           {
-            ...(row.status === 'open' ? contentColumns(finding) : {}),
-            ...(row.status === 'open'
-              ? { hostId: ctx.hostIdOf(finding.machineId), lastFound: row.stateTime }
-              : {}),
+            ...(row.status === 'open' ? { ...contentColumns(ctx, finding), lastFound: row.stateTime } : {}),
             status: row.status,
             lastFixed: row.lastFixed,
             reopenedCount: row.reopenedCount,

@@ -1,10 +1,16 @@
 import { sql, type Transaction } from 'kysely';
 import { decideForSnapshot, type FindingStatus } from '../normalize/finding-lifecycle.js';
 import type { NormalizedFinding } from '../normalize/model.js';
-import { snakeCase } from './column-names.js';
 import type { FindingBatchContext, SnapshotBatchResult } from './finding-batch.js';
-import { contentColumns, newFindingColumns } from './finding-columns.js';
+import { FindingRowBuilder, INSERTED_COLUMNS, REWRITTEN_COLUMNS, sqlColumn } from './finding-columns.js';
 import type { Database } from './schema.js';
+
+/** Rows with SQL column names, for `json_populate_recordset`. */
+const rows = new FindingRowBuilder('sql');
+const INSERT_LIST = sql.raw(INSERTED_COLUMNS.map((c) => sqlColumn({ column: c })).join(', '));
+const UPDATE_SET = sql.raw(
+  [...REWRITTEN_COLUMNS.map(sqlColumn), 'reopened_count'].map((c) => `${c} = r.${c}`).join(', '),
+);
 
 interface StoredSnapshotRow {
   id: number;
@@ -53,42 +59,29 @@ export async function writeSnapshotBatchOnPostgres(
       f.contentHash,
     );
     if (decision === 'insert') {
-      inserts.push(snakeCaseRow(newFindingColumns(ctx, f, snapshotTime)));
+      inserts.push(rows.newValues(ctx, f, snapshotTime));
       result.inserted++;
     } else if (decision === 'touch') {
       touches.push(Number(old!.id));
       result.unchanged++;
     } else {
       const reopened = decision === 'reopen';
-      updates.push(
-        snakeCaseRow({
-          id: Number(old!.id),
-          ...contentColumns(f),
-          hostId: ctx.hostIdOf(f.machineId),
-          reopenedCount: Number(old!.reopened_count) + (reopened ? 1 : 0),
-        }),
-      );
+      const update = rows.rewrittenValues(ctx, f, { id: Number(old!.id) });
+      update.reopened_count = Number(old!.reopened_count) + (reopened ? 1 : 0);
+      updates.push(update);
       result.updated++;
       if (reopened) result.reopened++;
     }
   }
 
   if (inserts.length > 0) {
-    const columns = Object.keys(inserts[0]!);
-    const list = sql.raw(columns.join(', '));
-    await sql`INSERT INTO findings (${list})
-      SELECT ${list} FROM json_populate_recordset(NULL::findings, ${JSON.stringify(inserts)}::json)`.execute(
+    await sql`INSERT INTO findings (${INSERT_LIST})
+      SELECT ${INSERT_LIST} FROM json_populate_recordset(NULL::findings, ${JSON.stringify(inserts)}::json)`.execute(
       db,
     );
   }
   if (updates.length > 0) {
-    const set = sql.raw(
-      Object.keys(updates[0]!)
-        .filter((c) => c !== 'id')
-        .map((c) => `${c} = r.${c}`)
-        .join(', '),
-    );
-    await sql`UPDATE findings AS f SET ${set}, status = 'open', last_found = ${snapshotTime},
+    await sql`UPDATE findings AS f SET ${UPDATE_SET}, status = 'open', last_found = ${snapshotTime},
       state_time = ${snapshotTime}, seen_run_id = ${ctx.seenToken}, updated_at = ${ctx.at}
       FROM json_populate_recordset(NULL::findings, ${JSON.stringify(updates)}::json) AS r
       WHERE f.id = r.id`.execute(db);
@@ -98,20 +91,4 @@ export async function writeSnapshotBatchOnPostgres(
       state_time = ${snapshotTime} WHERE id = ANY(${touches}::integer[])`.execute(db);
   }
   return result;
-}
-
-const columnNames = new Map<string, string>();
-
-/** The row with its keys as SQL column names, for `json_populate_recordset`. */
-function snakeCaseRow(row: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key in row) {
-    let column = columnNames.get(key);
-    if (column === undefined) {
-      column = snakeCase(key);
-      columnNames.set(key, column);
-    }
-    out[column] = (row as Record<string, unknown>)[key];
-  }
-  return out;
 }

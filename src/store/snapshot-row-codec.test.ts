@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { encodeFinding, encodeRow, encodeRows, toSnapshotRow } from '../../test/helpers/snapshot-rows.js';
 import type { NormalizedFinding } from '../normalize/model.js';
 import {
   decodeRows,
   EncodedRowBuffer,
-  encodeFinding,
-  encodeRow,
-  encodeRows,
   FindingEncoder,
   joinRows,
   ROW,
   type SnapshotRow,
-  toSnapshotRow,
 } from './snapshot-row-codec.js';
 
 const WIDTH = Object.keys(ROW).length;

@@ -1,54 +1,53 @@
+import { checkedPropertyName } from '../normalize/compile-field-tuple.js';
 import { customAttributesText } from '../normalize/custom-fields.js';
+import type { SnapshotRowColumnName } from '../normalize/finding-columns.js';
 import type { NormalizedFinding } from '../normalize/model.js';
+import { SNAPSHOT_ROW_COLUMNS } from './finding-columns.js';
 
 /**
- * A finding of a full snapshot as the SQLite writer binds it: a flat tuple in {@link ROW} order.
+ * A finding of a full snapshot as the SQLite writer binds it: a flat tuple of the stored values of
+ * {@link SNAPSHOT_ROW_COLUMNS}, in that order ({@link ROW} gives each column's position).
  * The full sync hands batches of these to a writer thread, so that parsing and writing overlap on the
  * two cores. A batch crosses as one string, split on the other side: structured-cloning the rows
  * would cost more than storing them (docs/benchmarks.md).
  */
 export type SnapshotRow = Array<string | number | null>;
 
-/** Field positions of a {@link SnapshotRow}. */
-export const ROW = {
-  machineId: 0,
-  findingKey: 1,
-  cveId: 2,
-  softwareVendor: 3,
-  softwareName: 4,
-  softwareVersion: 5,
-  name: 6,
-  sourceSeverity: 7,
-  severity: 8,
-  score: 9,
-  firstSeen: 10,
-  securityUpdateAvailable: 11,
-  recommendedSecurityUpdate: 12,
-  recommendedSecurityUpdateId: 13,
-  recommendedSecurityUpdateUrl: 14,
-  diskPaths: 15,
-  registryPaths: 16,
-  exploitabilityLevel: 17,
-  recommendationReference: 18,
-  rbacGroupId: 19,
-  rbacGroupName: 20,
-  cvssScore: 21,
-  contentHash: 22,
-  extra: 23,
-  hostId: 24,
-  customAttributes: 25,
-} as const;
+/** Field positions of a {@link SnapshotRow}, by column. */
+export const ROW: Readonly<Record<SnapshotRowColumnName, number>> = Object.fromEntries(
+  SNAPSHOT_ROW_COLUMNS.map((c, i) => [c.column, i]),
+) as Record<SnapshotRowColumnName, number>;
 
-const WIDTH = 26;
-/** Fields that hold numbers; every other field is text or null. */
-const NUMERIC = new Set<number>([
-  ROW.severity,
-  ROW.score,
-  ROW.securityUpdateAvailable,
-  ROW.rbacGroupId,
-  ROW.cvssScore,
-  ROW.hostId,
-]);
+const WIDTH = SNAPSHOT_ROW_COLUMNS.length;
+
+/** How each field is encoded: one small integer per position, worked out once. */
+const TEXT = 0;
+const NUMBER = 1;
+const FLAG = 2;
+const PATHS = 3;
+const JSON_TEXT = 4;
+const CUSTOM = 5;
+const HOST = 6;
+const KIND = Uint8Array.from(SNAPSHOT_ROW_COLUMNS, (c) => {
+  if (c.from === 'host') return HOST;
+  switch (c.type) {
+    case 'text':
+      return TEXT;
+    case 'integer':
+    case 'real':
+      return NUMBER;
+    case 'flag':
+      return FLAG;
+    case 'paths':
+      return PATHS;
+    case 'json':
+      return JSON_TEXT;
+    case 'custom':
+      return CUSTOM;
+  }
+});
+/** Positions that hold numbers; every other field is text or null. */
+const NUMERIC: readonly boolean[] = Array.from(KIND, (k) => k === NUMBER || k === FLAG || k === HOST);
 
 const FIELD = '\u0001';
 const RECORD = '\u0002';
@@ -58,39 +57,8 @@ const SPECIAL = /[\u0000-\u0003]/;
 const SPECIAL_ALL = /[\u0000-\u0003]/g;
 const ESCAPED_ALL = /\u0003([0-3])/g;
 
-/** The tuple of one finding; lists and objects become JSON text here, once. */
-export function toSnapshotRow(f: NormalizedFinding, hostId: number | null): SnapshotRow {
-  return [
-    f.machineId,
-    f.findingKey,
-    f.cveId,
-    f.softwareVendor,
-    f.softwareName,
-    f.softwareVersion,
-    f.name,
-    f.sourceSeverity,
-    f.severity,
-    f.score,
-    f.firstSeen,
-    f.securityUpdateAvailable === null ? null : f.securityUpdateAvailable ? 1 : 0,
-    f.recommendedSecurityUpdate,
-    f.recommendedSecurityUpdateId,
-    f.recommendedSecurityUpdateUrl,
-    f.diskPaths.length === 0 ? '[]' : JSON.stringify(f.diskPaths),
-    f.registryPaths.length === 0 ? '[]' : JSON.stringify(f.registryPaths),
-    f.exploitabilityLevel,
-    f.recommendationReference,
-    f.rbacGroupId,
-    f.rbacGroupName,
-    f.cvssScore,
-    f.contentHash,
-    JSON.stringify(f.extra),
-    hostId,
-    customAttributesText(f.customAttributes),
-  ];
-}
-
-function encodeField(v: string | number | null): string {
+/** One stored value as text of a line (the separators escaped, null as its marker). */
+export function encodeField(v: string | number | null): string {
   if (v === null) return NULL;
   if (typeof v === 'number') return String(v);
   // Text from MDE may hold any character; the separators are escaped so no value can split a row.
@@ -106,11 +74,8 @@ function decodeText(s: string): string {
   return s.replace(ESCAPED_ALL, (_, d: string) => String.fromCharCode(Number(d)));
 }
 
-/** One row as one line of text (no record separator inside). */
-export function encodeRow(row: SnapshotRow): string {
-  const fields = new Array<string>(WIDTH);
-  for (let j = 0; j < WIDTH; j++) fields[j] = encodeField(row[j] ?? null);
-  // join gives one flat string; `+=` would keep a rope of 50 pieces alive until the batch is sent.
+/** Encoded fields as one line (no record separator inside). */
+export function joinFields(fields: readonly string[]): string {
   return fields.join(FIELD);
 }
 
@@ -152,53 +117,75 @@ class ListJson {
   }
 }
 
+function encodeNumber(v: number | null | undefined): string {
+  return v === null || v === undefined ? NULL : String(v);
+}
+
+function encodeFlag(v: boolean | null): string {
+  return v === null ? NULL : v ? '1' : '0';
+}
+
+type LineEncoder = (
+  f: NormalizedFinding,
+  hostId: number | null,
+  lists: ReadonlyArray<ListJson | undefined>,
+) => string;
+
 /**
- * `encodeRow(toSnapshotRow(f, hostId))` in one step, for the hot path of the full sync
- * (docs/benchmarks.md#targets): no tuple in between, no separator test on JSON text, and the paths' JSON
- * reused from the previous row when the paths are the same. Gives the same line for any finding.
+ * `(f, hostId, lists) => [encoded field, ...].join(separator)` for the row's columns, generated once
+ * from the description: the hot path reads each field by its name, which costs less per row than
+ * reading through a list of keys (docs/benchmarks.md). `lists` holds a {@link ListJson} per list position.
+ */
+function compileLineEncoder(): LineEncoder {
+  const parts = SNAPSHOT_ROW_COLUMNS.map((c, j) => {
+    if (c.from === 'host') return 'num(hostId)';
+    const v = `f.${checkedPropertyName(c.field)}`;
+    switch (KIND[j]) {
+      case TEXT:
+        return `text(${v})`;
+      case NUMBER:
+        return `num(${v})`;
+      case FLAG:
+        return `flag(${v})`;
+      case PATHS:
+        return `(${v}.length === 0 ? '[]' : lists[${j}].of(${v}))`;
+      case JSON_TEXT:
+        return `json(JSON.stringify(${v}))`;
+      default:
+        return `custom(${v})`;
+    }
+  });
+  const make = new Function(
+    'text',
+    'num',
+    'flag',
+    'json',
+    'custom',
+    'separator',
+    `return function encodeLine(f, hostId, lists) { return [${parts.join(', ')}].join(separator); };`,
+  );
+  return make(encodeValue, encodeNumber, encodeFlag, encodeJson, customAttributesText, FIELD) as LineEncoder;
+}
+
+const encodeLine = compileLineEncoder();
+
+/**
+ * A finding's line: {@link encodeField} of each stored value of {@link SNAPSHOT_ROW_COLUMNS}, joined, in one
+ * step for the hot path of the full sync (docs/benchmarks.md#targets): no tuple in between, no separator
+ * test on JSON text, and the paths' JSON reused from the previous row when the paths are the same.
  */
 export class FindingEncoder {
-  private readonly diskPaths = new ListJson();
-  private readonly registryPaths = new ListJson();
+  /** One memo per list position. */
+  private readonly lists: ReadonlyArray<ListJson | undefined> = Array.from(KIND, (k) =>
+    k === PATHS ? new ListJson() : undefined,
+  );
 
   encode(f: NormalizedFinding, hostId: number | null): string {
-    return [
-      encodeValue(f.machineId),
-      encodeValue(f.findingKey),
-      encodeValue(f.cveId),
-      encodeValue(f.softwareVendor),
-      encodeValue(f.softwareName),
-      encodeValue(f.softwareVersion),
-      encodeValue(f.name),
-      encodeValue(f.sourceSeverity),
-      encodeValue(f.severity),
-      encodeValue(f.score),
-      encodeValue(f.firstSeen),
-      f.securityUpdateAvailable === null ? NULL : f.securityUpdateAvailable ? '1' : '0',
-      encodeValue(f.recommendedSecurityUpdate),
-      encodeValue(f.recommendedSecurityUpdateId),
-      encodeValue(f.recommendedSecurityUpdateUrl),
-      f.diskPaths.length === 0 ? '[]' : this.diskPaths.of(f.diskPaths),
-      f.registryPaths.length === 0 ? '[]' : this.registryPaths.of(f.registryPaths),
-      encodeValue(f.exploitabilityLevel),
-      encodeValue(f.recommendationReference),
-      encodeValue(f.rbacGroupId),
-      encodeValue(f.rbacGroupName),
-      encodeValue(f.cvssScore),
-      encodeValue(f.contentHash),
-      encodeJson(JSON.stringify(f.extra)),
-      encodeValue(hostId),
-      customAttributesText(f.customAttributes),
-    ].join(FIELD);
+    return encodeLine(f, hostId, this.lists);
   }
 }
 
-/** One finding's line, as {@link FindingEncoder} writes it (without its memory of the previous row). */
-export function encodeFinding(f: NormalizedFinding, hostId: number | null): string {
-  return new FindingEncoder().encode(f, hostId);
-}
-
-/** Lines of {@link encodeRow} as one string for {@link decodeRows}. */
+/** Lines as one string for {@link decodeRows}. */
 export function joinRows(lines: readonly string[]): string {
   return lines.join(RECORD);
 }
@@ -248,13 +235,8 @@ export class EncodedRowBuffer {
   }
 }
 
-/** Many rows as one string. */
-export function encodeRows(rows: readonly SnapshotRow[]): string {
-  return joinRows(rows.map(encodeRow));
-}
-
 /**
- * The rows of {@link encodeRows}, with numbers and nulls restored, one at a time as the consumer
+ * The rows of {@link joinRows}, with numbers and nulls restored, one at a time as the consumer
  * asks: the writer thread stores each before the next is split, so a batch never exists as 10,000
  * arrays at once (peak memory: docs/benchmarks.md#targets).
  */
@@ -276,7 +258,7 @@ function decodeLine(line: string, i: number): SnapshotRow {
   for (let j = 0; j < WIDTH; j++) {
     const s = fields[j] as string;
     if (s === NULL) fields[j] = null;
-    else if (NUMERIC.has(j)) fields[j] = Number(s);
+    else if (NUMERIC[j]) fields[j] = Number(s);
     else if (s.charCodeAt(0) === 3) fields[j] = decodeText(s.slice(1));
   }
   return fields;

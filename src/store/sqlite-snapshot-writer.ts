@@ -1,43 +1,30 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { decideForSnapshot, type FindingStatus } from '../normalize/finding-lifecycle.js';
 import type { SnapshotBatchResult } from './finding-batch.js';
+import {
+  initialValue,
+  LIFECYCLE_COLUMNS,
+  REWRITTEN_COLUMNS,
+  SNAPSHOT_ROW_COLUMNS,
+  sqlColumn,
+} from './finding-columns.js';
 import type { Checkpoint } from './finding-writer.js';
 import { ROW, type SnapshotRow } from './snapshot-row-codec.js';
 
 /**
- * The insert's columns whose value comes from the row, in bind order.
+ * The insert binds a row as it is: its fields are the insert's first columns, in the same order.
  * Values that are the same for every row of a batch are not bound at all: they are literals of the
  * batch's statement ({@link batchConstants}): better-sqlite3 copies every bound text twice (to UTF-8,
  * then into SQLite), so each value not bound is work saved on every row (docs/benchmarks.md).
  */
-const ROW_COLUMNS = [
-  'host_id',
-  'machine_id',
-  'finding_key',
-  'cve_id',
-  'software_vendor',
-  'software_name',
-  'software_version',
-  'name',
-  'source_severity',
-  'severity',
-  'score',
-  'first_found',
-  'security_update_available',
-  'recommended_security_update',
-  'recommended_security_update_id',
-  'recommended_security_update_url',
-  'disk_paths',
-  'registry_paths',
-  'exploitability_level',
-  'recommendation_reference',
-  'rbac_group_id',
-  'rbac_group_name',
-  'cvss_score',
-  'content_hash',
-  'extra',
-  'custom_attributes',
-];
+const ROW_COLUMNS = SNAPSHOT_ROW_COLUMNS.map(sqlColumn);
+/** Row positions that a new finding without a value fills with the snapshot time. */
+const OR_STATE_TIME = SNAPSHOT_ROW_COLUMNS.flatMap((c, i) =>
+  c.from === 'finding' && c.orStateTime === true ? [i] : [],
+);
+/** Row positions of the columns a changed finding's row takes anew, in the update's order. */
+const REWRITTEN = REWRITTEN_COLUMNS.map((c) => SNAPSHOT_ROW_COLUMNS.indexOf(c));
+const REWRITTEN_SET = REWRITTEN_COLUMNS.map((c) => `${sqlColumn(c)} = ?`).join(', ');
 
 /** A text or number as an SQL literal (quotes doubled, so any text is safe in it). */
 function literal(value: string | number | null): string {
@@ -49,81 +36,22 @@ function literal(value: string | number | null): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** The columns every row of one batch shares, as literals: a new finding of this pass. */
+/** The columns every row of one batch shares, as literals: a new finding's lifecycle columns. */
 function batchConstants(
   ctx: SnapshotWriteContext,
   snapshotTime: string,
 ): Array<[column: string, sql: string]> {
-  return [
-    ['connector_id', literal(ctx.connectorId)],
-    ['status', literal('open')],
-    ['reopened_count', '0'],
-    ['last_found', literal(snapshotTime)],
-    ['last_fixed', 'NULL'],
-    ['state_time', literal(snapshotTime)],
-    ['end_of_support_status', 'NULL'],
-    ['end_of_support_date', 'NULL'],
-    ['seen_run_id', literal(ctx.seenToken)],
-    ['updated_at', literal(ctx.at)],
-  ];
+  return LIFECYCLE_COLUMNS.map((c) => [sqlColumn(c), literal(initialValue(c.initial, ctx, snapshotTime))]);
 }
 
 /**
- * A row's values in {@link ROW_COLUMNS} order. A finding MDE gives no first-seen time for was first
- * found by this snapshot.
+ * The row as the insert binds it: a finding MDE gives no first-seen time for was first found by this
+ * snapshot. The row is filled in place, so the insert binds the decoded row itself.
  */
-function bindRow(r: SnapshotRow, snapshotTime: string): unknown[] {
-  return [
-    r[ROW.hostId],
-    r[ROW.machineId],
-    r[ROW.findingKey],
-    r[ROW.cveId],
-    r[ROW.softwareVendor],
-    r[ROW.softwareName],
-    r[ROW.softwareVersion],
-    r[ROW.name],
-    r[ROW.sourceSeverity],
-    r[ROW.severity],
-    r[ROW.score],
-    r[ROW.firstSeen] ?? snapshotTime,
-    r[ROW.securityUpdateAvailable],
-    r[ROW.recommendedSecurityUpdate],
-    r[ROW.recommendedSecurityUpdateId],
-    r[ROW.recommendedSecurityUpdateUrl],
-    r[ROW.diskPaths],
-    r[ROW.registryPaths],
-    r[ROW.exploitabilityLevel],
-    r[ROW.recommendationReference],
-    r[ROW.rbacGroupId],
-    r[ROW.rbacGroupName],
-    r[ROW.cvssScore],
-    r[ROW.contentHash],
-    r[ROW.extra],
-    r[ROW.customAttributes],
-  ];
+function bindRow(r: SnapshotRow, snapshotTime: string): SnapshotRow {
+  for (const i of OR_STATE_TIME) if (r[i] === null) r[i] = snapshotTime;
+  return r;
 }
-
-/** The columns MDE's row decides, rewritten when its content changes, with their row fields. */
-const CONTENT: ReadonlyArray<[column: string, field: number]> = [
-  ['name', ROW.name],
-  ['source_severity', ROW.sourceSeverity],
-  ['severity', ROW.severity],
-  ['score', ROW.score],
-  ['security_update_available', ROW.securityUpdateAvailable],
-  ['recommended_security_update', ROW.recommendedSecurityUpdate],
-  ['recommended_security_update_id', ROW.recommendedSecurityUpdateId],
-  ['recommended_security_update_url', ROW.recommendedSecurityUpdateUrl],
-  ['disk_paths', ROW.diskPaths],
-  ['registry_paths', ROW.registryPaths],
-  ['exploitability_level', ROW.exploitabilityLevel],
-  ['recommendation_reference', ROW.recommendationReference],
-  ['rbac_group_id', ROW.rbacGroupId],
-  ['rbac_group_name', ROW.rbacGroupName],
-  ['cvss_score', ROW.cvssScore],
-  ['content_hash', ROW.contentHash],
-  ['extra', ROW.extra],
-  ['custom_attributes', ROW.customAttributes],
-];
 
 /** Where a snapshot batch belongs; plain data, so it can cross to a writer thread. */
 export interface SnapshotWriteContext {
@@ -167,7 +95,7 @@ export class SqliteSnapshotWriter {
         'SELECT id, status, content_hash AS contentHash, reopened_count AS reopenedCount FROM findings WHERE connector_id = ? AND finding_key = ?',
       ),
       update: db.prepare(
-        `UPDATE findings SET ${CONTENT.map(([c]) => `${c} = ?`).join(', ')}, host_id = ?, status = 'open', reopened_count = ?, last_found = ?, state_time = ?, seen_run_id = ?, updated_at = ? WHERE id = ?`,
+        `UPDATE findings SET ${REWRITTEN_SET}, status = 'open', reopened_count = ?, last_found = ?, state_time = ?, seen_run_id = ?, updated_at = ? WHERE id = ?`,
       ),
       scanned: db.prepare(
         'UPDATE host_sources SET vulnerability_seen_token = ? WHERE connector_id = ? AND machine_id = ?',
@@ -200,7 +128,7 @@ export class SqliteSnapshotWriter {
         // search of the finding-key index per row (docs/benchmarks.md#targets); only a key this pass already
         // stored is looked up. (INSERT OR IGNORE needs no statement journal; an upsert does, and
         // costs more than the lookup it saves.)
-        if (ctx.firstLoad && batch.insertNew.run(...bindRow(r, snapshotTime)).changes === 1) {
+        if (ctx.firstLoad && batch.insertNew.run(bindRow(r, snapshotTime)).changes === 1) {
           result.inserted++;
           continue;
         }
@@ -212,16 +140,17 @@ export class SqliteSnapshotWriter {
           r[ROW.contentHash] as string,
         );
         if (decision === 'insert') {
-          batch.insert.run(...bindRow(r, snapshotTime));
+          batch.insert.run(bindRow(r, snapshotTime));
           result.inserted++;
         } else if (decision === 'touch') {
           batch.touch.run(stored!.id);
           result.unchanged++;
         } else {
           const reopened = decision === 'reopen';
+          const values: unknown[] = new Array(REWRITTEN.length);
+          for (let k = 0; k < REWRITTEN.length; k++) values[k] = r[REWRITTEN[k]!];
           s.update.run(
-            ...CONTENT.map(([, field]) => r[field]),
-            r[ROW.hostId],
+            values,
             stored!.reopenedCount + (reopened ? 1 : 0),
             snapshotTime,
             snapshotTime,

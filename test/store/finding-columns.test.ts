@@ -1,0 +1,227 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FINDING_COLUMNS, type FindingColumn } from '../../src/normalize/finding-columns.js';
+import type { NormalizedFinding } from '../../src/normalize/model.js';
+import {
+  contentColumns,
+  FINDING_SQL_COLUMNS,
+  INSERTED_COLUMNS,
+  LIFECYCLE_COLUMNS,
+  newFindingColumns,
+  REWRITTEN_COLUMNS,
+  SNAPSHOT_ROW_COLUMNS,
+  sqlColumn,
+  storedValue,
+} from '../../src/store/finding-columns.js';
+import { FindingWriter } from '../../src/store/finding-writer.js';
+import { HostWriter } from '../../src/store/host-writer.js';
+import { ROW } from '../../src/store/snapshot-row-codec.js';
+import { openSnapshotSession } from '../../src/store/snapshot-session.js';
+import { addOfflineConnector } from '../helpers/offline-connector.js';
+import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
+
+/**
+ * Every column list the writers use comes from the one description: a column added to it (plus its
+ * migration) reaches the codec, both databases' inserts and updates, and is checked here without a
+ * change to this file.
+ */
+const ALL: readonly FindingColumn[] = FINDING_COLUMNS;
+const names = (cs: readonly { column: string }[]) => cs.map((c) => c.column);
+
+describe('the findings column description', () => {
+  it('derives every column list in description order', () => {
+    expect(FINDING_SQL_COLUMNS).toEqual(ALL.map(sqlColumn));
+    expect(names(SNAPSHOT_ROW_COLUMNS)).toEqual(
+      names(ALL.filter((c) => c.from === 'finding' || c.from === 'host')),
+    );
+    expect(Object.entries(ROW).sort((a, b) => a[1] - b[1])).toEqual(
+      SNAPSHOT_ROW_COLUMNS.map((c, i) => [c.column, i]),
+    );
+    expect(names(REWRITTEN_COLUMNS)).toEqual(
+      names(ALL.filter((c) => c.from === 'host' || (c.from === 'finding' && c.rewrite))),
+    );
+    expect(names(LIFECYCLE_COLUMNS)).toEqual(names(ALL.filter((c) => c.from === 'lifecycle')));
+    // A new finding is inserted with every column but the row id; a changed one rewrites its content.
+    expect([...INSERTED_COLUMNS].sort()).toEqual(names(ALL.filter((c) => c.from !== 'database')).sort());
+    const f = sample('m1', 'CVE-1');
+    const ctx = { connectorId: 1, seenToken: 2, at: 'now', hostIdOf: () => 5 };
+    expect(Object.keys(newFindingColumns(ctx, f, 'then'))).toEqual(INSERTED_COLUMNS);
+    expect(Object.keys(contentColumns(ctx, f))).toEqual(names(REWRITTEN_COLUMNS));
+  });
+
+  it('stores each model field as its column type says', () => {
+    expect(storedValue('flag', true)).toBe(1);
+    expect(storedValue('flag', false)).toBe(0);
+    expect(storedValue('flag', null)).toBe(null);
+    expect(storedValue('paths', ['a'])).toBe('["a"]');
+    expect(storedValue('json', { a: 1 })).toBe('{"a":1}');
+    expect(storedValue('custom', {})).toBe('{}');
+    expect(storedValue('text', null)).toBe(null);
+  });
+});
+
+function sample(machine: string, cve: string, overrides: Partial<NormalizedFinding> = {}): NormalizedFinding {
+  return {
+    machineId: machine,
+    findingKey: `${machine}|${cve}|v|p|1`,
+    cveId: cve,
+    softwareVendor: 'v',
+    softwareName: 'p',
+    softwareVersion: '1',
+    name: `v p 1 ${cve}`,
+    sourceSeverity: 'High',
+    severity: 4,
+    score: 75.5,
+    firstSeen: '2026-01-01T00:00:00.000Z',
+    lastSeen: '2026-01-05T00:00:00.000Z',
+    securityUpdateAvailable: false,
+    recommendedSecurityUpdate: 'KB1',
+    recommendedSecurityUpdateId: '1',
+    recommendedSecurityUpdateUrl: 'https://example.com/kb1',
+    diskPaths: ['C:\\p.exe'],
+    registryPaths: ['HKLM\\p'],
+    exploitabilityLevel: 'NoExploit',
+    recommendationReference: 'va-_-v-_-p',
+    rbacGroupId: 3,
+    rbacGroupName: 'group',
+    cvssScore: 8.5,
+    extra: { kept: 'yes' },
+    customAttributes: { tier: 'gold' },
+    contentHash: `hash-${cve}`,
+    ...overrides,
+  };
+}
+
+/** Another value of every described field of `f`, of the same type. */
+function changed(f: NormalizedFinding): NormalizedFinding {
+  return sample(f.machineId, f.cveId, {
+    name: `${f.name} renamed`,
+    sourceSeverity: 'Critical',
+    severity: 5,
+    score: 99.25,
+    securityUpdateAvailable: true,
+    recommendedSecurityUpdate: 'KB2',
+    recommendedSecurityUpdateId: '2',
+    recommendedSecurityUpdateUrl: 'https://example.com/kb2',
+    diskPaths: ['D:\\q.exe', 'E:\\r.exe'],
+    registryPaths: [],
+    exploitabilityLevel: 'ExploitIsPublic',
+    recommendationReference: 'va-_-w',
+    rbacGroupId: 4,
+    rbacGroupName: 'other',
+    cvssScore: 9.5,
+    extra: { kept: 'changed' },
+    customAttributes: { tier: 'silver' },
+    contentHash: `${f.contentHash}-changed`,
+  });
+}
+
+const T1 = '2026-11-01T00:00:00.000Z';
+const T2 = '2026-11-02T00:00:00.000Z';
+
+describe.each(STORE_KINDS)('findings columns on %s', (kind) => {
+  let t: TestStore;
+  let connectorId: number;
+  let hosts: number[];
+  beforeEach(async () => {
+    t = await openTestStore(kind);
+    connectorId = await addOfflineConnector(t.store, 'c');
+    hosts = [];
+    for (const key of ['h1', 'h2']) {
+      const row = await t.store.db
+        .insertInto('hosts')
+        .values({
+          identityKey: key,
+          name: key,
+          ipAddresses: '[]',
+          macAddresses: '[]',
+          status: 'active',
+          network: 'c',
+          tags: '[]',
+          customAttributes: '{}',
+          createdAt: T1,
+          updatedAt: T1,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      hosts.push(Number(row.id));
+    }
+  });
+  afterEach(async () => {
+    await t.drop();
+  });
+
+  it('has the described columns, no others, in a freshly migrated store', async () => {
+    const { rows } =
+      kind === 'sqlite'
+        ? await sql<{ name: string }>`SELECT name FROM pragma_table_info('findings')`.execute(t.store.db)
+        : await sql<{ name: string }>`SELECT column_name AS name FROM information_schema.columns
+            WHERE table_name = 'findings' AND table_schema = current_schema()`.execute(t.store.db);
+    expect(rows.map((r) => r.name).sort()).toEqual([...FINDING_SQL_COLUMNS].sort());
+  });
+
+  /** The stored row of `f` holds each described field as its column type says, and the host. */
+  async function expectStored(f: NormalizedFinding, hostId: number): Promise<void> {
+    const row = (await t.store.db
+      .selectFrom('findings')
+      .selectAll()
+      .where('findingKey', '=', f.findingKey)
+      .executeTakeFirstOrThrow()) as Record<string, unknown>;
+    const expected: Record<string, unknown> = {};
+    const actual: Record<string, unknown> = {};
+    for (const c of SNAPSHOT_ROW_COLUMNS) {
+      expected[c.column] = c.from === 'host' ? hostId : storedValue(c.type, f[c.field]);
+      actual[c.column] =
+        typeof row[c.column] === 'string' || row[c.column] === null ? row[c.column] : Number(row[c.column]);
+    }
+    expect(actual).toEqual(expected);
+  }
+
+  it.each([true, false])(
+    'a snapshot session (first load: %s) inserts, then rewrites, every described column',
+    async (firstLoad) => {
+      const pass = async (token: number, time: string, f: NormalizedFinding, hostId: number) => {
+        const session = openSnapshotSession(
+          t.store,
+          new FindingWriter(t.store),
+          new HostWriter(t.store),
+          {
+            connectorId,
+            seenToken: token,
+            at: time,
+            hostIdOf: () => hostId,
+            firstLoad: firstLoad && token === 1,
+          },
+          time,
+        );
+        session.add(f);
+        await session.flush({ scanned: [], checkpoint: { stream: 's', value: token }, at: time }, () => {});
+        await session.close();
+      };
+      const f = sample('m1', 'CVE-1');
+      await pass(1, T1, f, hosts[0]!);
+      await expectStored(f, hosts[0]!);
+      const g = changed(f);
+      await pass(2, T2, g, hosts[1]!);
+      // The first-found time is the finding's, kept from its first write.
+      await expectStored({ ...g, firstSeen: f.firstSeen }, hosts[1]!);
+    },
+  );
+
+  it('the change feed inserts, then rewrites, every described column', async () => {
+    const writer = new FindingWriter(t.store);
+    const apply = async (f: NormalizedFinding, status: 'New' | 'Updated', time: string, hostId: number) =>
+      writer.applyChangeBatch(
+        { connectorId, seenToken: 1, at: time, hostIdOf: () => hostId },
+        [{ finding: f, event: { status, time, rbacGroupId: f.rbacGroupId, contentHash: f.contentHash } }],
+        { stream: 'delta', value: time },
+      );
+    const f = sample('m2', 'CVE-2', { firstSeen: null });
+    await apply(f, 'New', T1, hosts[0]!);
+    // A finding MDE gives no first-seen time for was first found by the event that created it.
+    await expectStored({ ...f, firstSeen: T1 }, hosts[0]!);
+    const g = changed(f);
+    await apply(g, 'Updated', T2, hosts[1]!);
+    await expectStored({ ...g, firstSeen: T1 }, hosts[1]!);
+  });
+});
