@@ -8,9 +8,9 @@
  */
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { enrichDefinitions } from '../src/store/definition-enrichment-step.js';
-import { computeHostRisk } from '../src/store/host-risk-step.js';
-import { openStore } from '../src/store/open-store.js';
+import { openStore } from '../src/store/db/open-store.js';
+import { enrichDefinitions } from '../src/store/derive/definition-enrichment-step.js';
+import { computeHostRisk } from '../src/store/derive/host-risk-step.js';
 
 const { values } = parseArgs({
   options: {

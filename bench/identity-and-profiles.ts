@@ -16,10 +16,10 @@ import type { NormalizedMachine } from '../src/normalize/model.js';
 import { normalizeMachine } from '../src/normalize/normalize-machine.js';
 import { SecretBox } from '../src/security/secret-box.js';
 import { createSimulatedTenant } from '../src/simulator/tenant/create-simulated-tenant.js';
-import { ConnectorRepository } from '../src/store/connector-repository.js';
-import { HostWriter } from '../src/store/host-writer.js';
-import { openStore } from '../src/store/open-store.js';
-import { ProfileWriter } from '../src/store/profile-writer.js';
+import { ConnectorRepository } from '../src/store/connectors/connector-repository.js';
+import { openStore } from '../src/store/db/open-store.js';
+import { HostWriter } from '../src/store/hosts/host-writer.js';
+import { ProfileWriter } from '../src/store/hosts/profile-writer.js';
 
 const { values: args } = parseArgs({
   options: { devices: { type: 'string', default: '100000' }, postgres: { type: 'string' } },

@@ -5,9 +5,9 @@
  *   node --import tsx bench/rescore-once.ts DB CONNECTOR_ID
  */
 import { validateScoringMap } from '../src/normalize/scoring/scoring-map.js';
-import { openStore } from '../src/store/open-store.js';
-import { rescoreConnector } from '../src/store/rescore-connector.js';
-import { ScoringMapRepository } from '../src/store/scoring-map-repository.js';
+import { ScoringMapRepository } from '../src/store/connectors/scoring-map-repository.js';
+import { openStore } from '../src/store/db/open-store.js';
+import { rescoreConnector } from '../src/store/derive/rescore-connector.js';
 
 const [db, id] = process.argv.slice(2);
 if (!db || !id) throw new Error('usage: rescore-once.ts DB CONNECTOR_ID');

@@ -21,9 +21,9 @@ import { exploitLevelOfFlags } from '../src/normalize/scoring/scoring-formula.js
 import { DEFAULT_SCORING_MAP } from '../src/normalize/scoring/scoring-map.js';
 import { SecretBox } from '../src/security/secret-box.js';
 import { seededRandom } from '../src/simulator/tenant/random.js';
-import { ConnectorRepository } from '../src/store/connector-repository.js';
-import { createFindingIndexes, FINDING_SECONDARY_INDEXES } from '../src/store/finding-indexes.js';
-import { openStore } from '../src/store/open-store.js';
+import { ConnectorRepository } from '../src/store/connectors/connector-repository.js';
+import { openStore } from '../src/store/db/open-store.js';
+import { createFindingIndexes, FINDING_SECONDARY_INDEXES } from '../src/store/findings/finding-indexes.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -25,7 +25,7 @@ import { compileScorer } from '../src/normalize/scoring/compile-scorer.js';
 import { DEFAULT_SCORING_MAP } from '../src/normalize/scoring/scoring-map.js';
 import { pascalJsonLine } from '../src/simulator/export-casing.js';
 import { createSimulatedTenant } from '../src/simulator/tenant/create-simulated-tenant.js';
-import * as codec from '../src/store/snapshot-row-codec.js';
+import * as codec from '../src/store/findings/snapshot-row-codec.js';
 
 const { values: args } = parseArgs({
   options: {

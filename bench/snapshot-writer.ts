@@ -17,10 +17,13 @@ import { compileScorer } from '../src/normalize/scoring/compile-scorer.js';
 import { DEFAULT_SCORING_MAP } from '../src/normalize/scoring/scoring-map.js';
 import { pascalJsonLine } from '../src/simulator/export-casing.js';
 import { createSimulatedTenant } from '../src/simulator/tenant/create-simulated-tenant.js';
-import { deferFindingIndexesForFirstLoad, ensureFindingIndexes } from '../src/store/first-load-indexes.js';
-import { openStore } from '../src/store/open-store.js';
-import { decodeRows, EncodedRowBuffer, FindingEncoder } from '../src/store/snapshot-row-codec.js';
-import { SqliteSnapshotWriter } from '../src/store/sqlite-snapshot-writer.js';
+import { openStore } from '../src/store/db/open-store.js';
+import {
+  deferFindingIndexesForFirstLoad,
+  ensureFindingIndexes,
+} from '../src/store/findings/first-load-indexes.js';
+import { decodeRows, EncodedRowBuffer, FindingEncoder } from '../src/store/findings/snapshot-row-codec.js';
+import { SqliteSnapshotWriter } from '../src/store/findings/sqlite-snapshot-writer.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -6,9 +6,9 @@
 import { ClientRateLimiter } from '../dist/mde/http/client-rate-limiter.js';
 import { parseConnectorOptions } from '../dist/normalize/connector-options.js';
 import { SecretBox } from '../dist/security/secret-box.js';
-import { CheckpointRepository } from '../dist/store/checkpoint-repository.js';
-import { ConnectorRepository } from '../dist/store/connector-repository.js';
-import { openStore } from '../dist/store/open-store.js';
+import { ConnectorRepository } from '../dist/store/connectors/connector-repository.js';
+import { openStore } from '../dist/store/db/open-store.js';
+import { CheckpointRepository } from '../dist/store/runs/checkpoint-repository.js';
 import { createMdeClient } from '../dist/sync/mde-client-factory.js';
 import { runSync } from '../dist/sync/run-sync.js';
 

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { keyFilePlan } from '../security/master-key-file.js';
 import { SecretBox } from '../security/secret-box.js';
-import { DatabaseLocationError, DatabaseMissingError, openStore } from '../store/open-store.js';
-import { dialectOf } from '../store/sql-dialect.js';
-import type { Store } from '../store/store.js';
+import { DatabaseLocationError, DatabaseMissingError, openStore } from '../store/db/open-store.js';
+import { dialectOf } from '../store/db/sql-dialect.js';
+import type { Store } from '../store/db/store.js';
 import { UsageError } from './usage-error.js';
 
 export const DEFAULT_DB = './data/mdec.sqlite';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type Connector, ConnectorRepository } from '../store/connector-repository.js';
+import { type Connector, ConnectorRepository } from '../store/connectors/connector-repository.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
 import {
   activeFromFlags,

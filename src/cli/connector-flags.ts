@@ -9,7 +9,7 @@ import {
   parseConnectorOptions,
 } from '../normalize/connector-options.js';
 import { parseIdentificationRulesFlag } from '../normalize/identification-rules-option.js';
-import type { ConnectorCredentials, NewConnector } from '../store/connector-repository.js';
+import type { ConnectorCredentials, NewConnector } from '../store/connectors/connector-repository.js';
 import { readFlagFile } from './flag-files.js';
 import { UsageError } from './usage-error.js';
 

@@ -5,7 +5,7 @@ import { exportColumns, readRecords } from '../export/read-records.js';
 import { writeRecords } from '../export/write-records.js';
 import { compileQuery } from '../normalize/query/compile-query.js';
 import { QuerySyntaxError } from '../normalize/query/query-ast.js';
-import { ConnectorRepository } from '../store/connector-repository.js';
+import { ConnectorRepository } from '../store/connectors/connector-repository.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
 import { writeOutput } from './output.js';
 import { UsageError } from './usage-error.js';

@@ -10,8 +10,11 @@ import {
   validateCustomFieldMapping,
 } from '../normalize/custom-fields.js';
 import { transformMapRows } from '../normalize/transform-map.js';
-import { type Connector, ConnectorRepository } from '../store/connector-repository.js';
-import { TransformMapConflictError, TransformMapRepository } from '../store/transform-map-repository.js';
+import { type Connector, ConnectorRepository } from '../store/connectors/connector-repository.js';
+import {
+  TransformMapConflictError,
+  TransformMapRepository,
+} from '../store/connectors/transform-map-repository.js';
 import { type CliContext, type GlobalFlags, openCliContext } from './cli-context.js';
 import { printJson, writeOutput } from './output.js';
 import { UsageError } from './usage-error.js';

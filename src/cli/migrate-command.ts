@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { migrateToLatest } from '../store/migrate.js';
+import { migrateToLatest } from '../store/db/migrate.js';
 import { type GlobalFlags, notifier, openStoreFor } from './cli-context.js';
 import { printJson } from './output.js';
 

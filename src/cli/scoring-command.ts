@@ -8,9 +8,9 @@ import {
   type ScoringFileFormat,
   scoringMapRecords,
 } from '../normalize/scoring/scoring-map-file.js';
-import { type Connector, ConnectorRepository } from '../store/connector-repository.js';
-import { type RescoreConnectorResult, rescoreConnector } from '../store/rescore-connector.js';
-import { ScoringMapRepository } from '../store/scoring-map-repository.js';
+import { type Connector, ConnectorRepository } from '../store/connectors/connector-repository.js';
+import { ScoringMapRepository } from '../store/connectors/scoring-map-repository.js';
+import { type RescoreConnectorResult, rescoreConnector } from '../store/derive/rescore-connector.js';
 import { type CliContext, type GlobalFlags, openCliContext } from './cli-context.js';
 import { readFlagFile } from './flag-files.js';
 import { printJson, printTable, writeOutput } from './output.js';

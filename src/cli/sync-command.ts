@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
-import type { StreamCounters } from '../store/run-repository.js';
+import type { StreamCounters } from '../store/runs/run-repository.js';
 import { createMdeClient } from '../sync/mde-client-factory.js';
 import { runSync, SyncRefusedError, type SyncResult } from '../sync/run-sync.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';

@@ -5,7 +5,7 @@ import { UndiciHttpTransport } from '../mde/http/http-transport.js';
 import { formatRetryNotice, type RetryNotice } from '../mde/http/retry-notice.js';
 import { MdeClient } from '../mde/mde-client.js';
 import type { DataType } from '../normalize/connector-options.js';
-import { ConnectorRepository } from '../store/connector-repository.js';
+import { ConnectorRepository } from '../store/connectors/connector-repository.js';
 import { createSignIn } from '../sync/mde-client-factory.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
 import { printJson } from './output.js';

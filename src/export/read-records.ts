@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import { ofConnector } from '../store/connector-scope.js';
-import { parseHostIdentityKey } from '../store/host-identity-key.js';
-import type { Store } from '../store/store.js';
+import { ofConnector } from '../store/connectors/connector-scope.js';
+import type { Store } from '../store/db/store.js';
+import { parseHostIdentityKey } from '../store/hosts/host-identity-key.js';
 import type { ExportKind } from './export-kinds.js';
 import { withPortalLinks } from './host-portal-links.js';
 import { withProfileCounts, withProfiles } from './profile-records.js';

@@ -3,7 +3,7 @@ import {
   type CustomFieldMapping,
   compileCustomFields,
 } from '../normalize/custom-fields.js';
-import type { StreamCounters } from '../store/run-repository.js';
+import type { StreamCounters } from '../store/runs/run-repository.js';
 import { MACHINES_STREAM } from './streams/machines-stream.js';
 import { VULNERABILITIES_STREAM } from './streams/vulnerabilities-full-stream.js';
 import type { SyncContext } from './sync-context.js';

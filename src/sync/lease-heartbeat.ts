@@ -1,4 +1,4 @@
-import type { SyncLease, SyncLeaseRepository } from '../store/sync-lease-repository.js';
+import type { SyncLease, SyncLeaseRepository } from '../store/runs/sync-lease-repository.js';
 
 /** How long a lease lives without a heartbeat, and how often its holder renews it. */
 export interface LeaseTiming {

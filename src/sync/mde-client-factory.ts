@@ -5,7 +5,7 @@ import { type HttpTransport, UndiciHttpTransport } from '../mde/http/http-transp
 import type { RetryListener } from '../mde/http/retry-notice.js';
 import { MdeClient } from '../mde/mde-client.js';
 import type { MdeLogger } from '../mde/mde-logger.js';
-import type { Connector, ConnectorCredentials } from '../store/connector-repository.js';
+import type { Connector, ConnectorCredentials } from '../store/connectors/connector-repository.js';
 
 export interface ClientFactoryOptions {
   /** Shared by every client of the process, so two connectors on one tenant and app share budgets. */

@@ -1,7 +1,7 @@
-import { enrichDefinitions } from '../store/definition-enrichment-step.js';
-import { computeHostRisk } from '../store/host-risk-step.js';
-import type { Store } from '../store/store.js';
-import { findStoreError } from '../store/store-failure.js';
+import type { Store } from '../store/db/store.js';
+import { findStoreError } from '../store/db/store-failure.js';
+import { enrichDefinitions } from '../store/derive/definition-enrichment-step.js';
+import { computeHostRisk } from '../store/derive/host-risk-step.js';
 import type { ProgressReporter } from './progress.js';
 
 /**

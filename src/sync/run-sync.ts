@@ -2,26 +2,26 @@ import { describeFailure } from '../mde/classify-failure.js';
 import type { MdeClient } from '../mde/mde-client.js';
 import { AuthError, NotLicensedError } from '../mde/mde-errors.js';
 import type { SecretBox } from '../security/secret-box.js';
-import { CheckpointRepository } from '../store/checkpoint-repository.js';
-import { type Connector, ConnectorRepository } from '../store/connector-repository.js';
-import { FindingWriter } from '../store/finding-writer.js';
-import { HostWriter } from '../store/host-writer.js';
-import { KeyedWriter } from '../store/keyed-writer.js';
+import { KeyedWriter } from '../store/catalog/keyed-writer.js';
+import { type Connector, ConnectorRepository } from '../store/connectors/connector-repository.js';
+import { TransformMapRepository } from '../store/connectors/transform-map-repository.js';
+import type { Store } from '../store/db/store.js';
+import { findStoreError, storeFailure } from '../store/db/store-failure.js';
+import { FindingWriter } from '../store/findings/finding-writer.js';
+import { HostWriter } from '../store/hosts/host-writer.js';
+import { CheckpointRepository } from '../store/runs/checkpoint-repository.js';
 import {
   emptyCounters,
   RunRepository,
   type RunState,
   type RunTrigger,
   type StreamCounters,
-} from '../store/run-repository.js';
-import type { Store } from '../store/store.js';
-import { findStoreError, storeFailure } from '../store/store-failure.js';
+} from '../store/runs/run-repository.js';
 import {
   type SyncLease,
   type SyncLeaseOptions,
   SyncLeaseRepository,
-} from '../store/sync-lease-repository.js';
-import { TransformMapRepository } from '../store/transform-map-repository.js';
+} from '../store/runs/sync-lease-repository.js';
 import { chooseMode, type RequestedMode } from './choose-mode.js';
 import { compileTransformMap, reportCustomFieldProblems } from './custom-field-run.js';
 import { DEFAULT_LEASE_TIMING, keepLeaseAlive, type LeaseTiming } from './lease-heartbeat.js';

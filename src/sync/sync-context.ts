@@ -1,13 +1,13 @@
 import type { MdeClient } from '../mde/mde-client.js';
 import type { CustomFieldExtractor } from '../normalize/custom-fields.js';
 import type { KeyedRecord, NormalizedFinding } from '../normalize/model.js';
-import type { CheckpointRepository } from '../store/checkpoint-repository.js';
-import type { Connector } from '../store/connector-repository.js';
-import type { Checkpoint, FindingWriter } from '../store/finding-writer.js';
-import type { HostWriter } from '../store/host-writer.js';
-import type { KeyedTable, KeyedWriter } from '../store/keyed-writer.js';
-import type { StreamCounters } from '../store/run-repository.js';
-import type { Store } from '../store/store.js';
+import type { KeyedTable, KeyedWriter } from '../store/catalog/keyed-writer.js';
+import type { Connector } from '../store/connectors/connector-repository.js';
+import type { Store } from '../store/db/store.js';
+import type { Checkpoint, FindingWriter } from '../store/findings/finding-writer.js';
+import type { HostWriter } from '../store/hosts/host-writer.js';
+import type { CheckpointRepository } from '../store/runs/checkpoint-repository.js';
+import type { StreamCounters } from '../store/runs/run-repository.js';
 import type { ProgressReporter } from './progress.js';
 
 /**

@@ -1,10 +1,10 @@
 import type { NormalizedFinding } from '../normalize/model.js';
 import { compileScorer, type Scorer, type ScoringContext } from '../normalize/scoring/compile-scorer.js';
 import type { ScoringMap } from '../normalize/scoring/scoring-map.js';
-import { type RescoreResult, rescoreFindings } from '../store/finding-rescorer.js';
-import { changedKeys, loadScoringContext } from '../store/scoring-inputs.js';
-import { ScoringMapRepository } from '../store/scoring-map-repository.js';
-import type { Store } from '../store/store.js';
+import { ScoringMapRepository } from '../store/connectors/scoring-map-repository.js';
+import type { Store } from '../store/db/store.js';
+import { type RescoreResult, rescoreFindings } from '../store/derive/finding-rescorer.js';
+import { changedKeys, loadScoringContext } from '../store/derive/scoring-inputs.js';
 import type { ProgressReporter } from './progress.js';
 
 export const SCORING_STAGE = 'scoring';

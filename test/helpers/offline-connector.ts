@@ -1,6 +1,6 @@
 import { type ConnectorOptionsInput, parseConnectorOptions } from '../../src/normalize/connector-options.js';
-import { ConnectorRepository } from '../../src/store/connector-repository.js';
-import type { Store } from '../../src/store/store.js';
+import { ConnectorRepository } from '../../src/store/connectors/connector-repository.js';
+import type { Store } from '../../src/store/db/store.js';
 import { TEST_SECRETS } from './sync-harness.js';
 
 /**

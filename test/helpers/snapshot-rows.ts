@@ -1,12 +1,12 @@
 import type { NormalizedFinding } from '../../src/normalize/model.js';
-import { SNAPSHOT_ROW_COLUMNS, storedValue } from '../../src/store/finding-columns.js';
+import { SNAPSHOT_ROW_COLUMNS, storedValue } from '../../src/store/findings/finding-columns.js';
 import {
   encodeField,
   FindingEncoder,
   joinFields,
   joinRows,
   type SnapshotRow,
-} from '../../src/store/snapshot-row-codec.js';
+} from '../../src/store/findings/snapshot-row-codec.js';
 
 /**
  * The snapshot codec's slow reference: a finding's row built value by value from the column

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { openStore } from '../../src/store/open-store.js';
-import type { Store } from '../../src/store/store.js';
+import { openStore } from '../../src/store/db/open-store.js';
+import type { Store } from '../../src/store/db/store.js';
 
 /**
  * Store and sync tests run on both databases (docs/architecture.md#conventions). PostgreSQL comes from

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changedKeys } from '../../src/store/scoring-inputs.js';
+import { changedKeys } from '../../src/store/derive/scoring-inputs.js';
 
 describe('changedKeys: what a run changed among the scoring inputs', () => {
   it('finds added, removed and changed device values, null included', () => {

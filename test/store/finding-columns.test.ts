@@ -12,11 +12,11 @@ import {
   SNAPSHOT_ROW_COLUMNS,
   sqlColumn,
   storedValue,
-} from '../../src/store/finding-columns.js';
-import { FindingWriter } from '../../src/store/finding-writer.js';
-import { HostWriter } from '../../src/store/host-writer.js';
-import { ROW } from '../../src/store/snapshot-row-codec.js';
-import { openSnapshotSession } from '../../src/store/snapshot-session.js';
+} from '../../src/store/findings/finding-columns.js';
+import { FindingWriter } from '../../src/store/findings/finding-writer.js';
+import { ROW } from '../../src/store/findings/snapshot-row-codec.js';
+import { openSnapshotSession } from '../../src/store/findings/snapshot-session.js';
+import { HostWriter } from '../../src/store/hosts/host-writer.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
 

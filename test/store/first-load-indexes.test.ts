@@ -1,9 +1,12 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { FINDING_SECONDARY_INDEXES } from '../../src/store/finding-indexes.js';
-import { deferFindingIndexesForFirstLoad, ensureFindingIndexes } from '../../src/store/first-load-indexes.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
-import type { Store } from '../../src/store/store.js';
+import { migrateToLatest } from '../../src/store/db/migrate.js';
+import type { Store } from '../../src/store/db/store.js';
+import { FINDING_SECONDARY_INDEXES } from '../../src/store/findings/finding-indexes.js';
+import {
+  deferFindingIndexesForFirstLoad,
+  ensureFindingIndexes,
+} from '../../src/store/findings/first-load-indexes.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { openTestStore, STORE_KINDS } from '../helpers/test-stores.js';
 

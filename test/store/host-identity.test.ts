@@ -6,9 +6,9 @@ import {
   type IdentificationRuleName,
 } from '../../src/normalize/identification-rules.js';
 import { normalizeMachine } from '../../src/normalize/normalize-machine.js';
-import { ConnectorRepository } from '../../src/store/connector-repository.js';
-import { type HostBatchResult, HostWriter } from '../../src/store/host-writer.js';
-import type { Store } from '../../src/store/store.js';
+import { ConnectorRepository } from '../../src/store/connectors/connector-repository.js';
+import type { Store } from '../../src/store/db/store.js';
+import { type HostBatchResult, HostWriter } from '../../src/store/hosts/host-writer.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { TEST_SECRETS } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';

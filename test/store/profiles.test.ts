@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MachineSchema } from '../../src/mde/schemas/machine.js';
 import { normalizeMachine } from '../../src/normalize/normalize-machine.js';
-import { HostWriter } from '../../src/store/host-writer.js';
-import { ProfileWriter } from '../../src/store/profile-writer.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/db/store.js';
+import { HostWriter } from '../../src/store/hosts/host-writer.js';
+import { ProfileWriter } from '../../src/store/hosts/profile-writer.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
 

@@ -6,12 +6,12 @@ import {
   exploitLevelOfText,
 } from '../../src/normalize/scoring/scoring-formula.js';
 import { DEFAULT_SCORING_MAP, validateScoringMap } from '../../src/normalize/scoring/scoring-map.js';
-import { ConnectorRepository } from '../../src/store/connector-repository.js';
-import { rescoreFindings } from '../../src/store/finding-rescorer.js';
-import { rescoreConnector } from '../../src/store/rescore-connector.js';
-import { loadScoringContext } from '../../src/store/scoring-inputs.js';
-import { ScoringMapRepository } from '../../src/store/scoring-map-repository.js';
-import type { Store } from '../../src/store/store.js';
+import { ConnectorRepository } from '../../src/store/connectors/connector-repository.js';
+import { ScoringMapRepository } from '../../src/store/connectors/scoring-map-repository.js';
+import type { Store } from '../../src/store/db/store.js';
+import { rescoreFindings } from '../../src/store/derive/finding-rescorer.js';
+import { rescoreConnector } from '../../src/store/derive/rescore-connector.js';
+import { loadScoringContext } from '../../src/store/derive/scoring-inputs.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { TEST_SECRETS } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';

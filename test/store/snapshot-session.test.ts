@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NormalizedFinding } from '../../src/normalize/model.js';
-import { FindingWriter } from '../../src/store/finding-writer.js';
-import { HostWriter } from '../../src/store/host-writer.js';
-import { openSnapshotSession } from '../../src/store/snapshot-session.js';
+import { FindingWriter } from '../../src/store/findings/finding-writer.js';
+import { openSnapshotSession } from '../../src/store/findings/snapshot-session.js';
+import { HostWriter } from '../../src/store/hosts/host-writer.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
 

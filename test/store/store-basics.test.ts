@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { readRecords } from '../../src/export/read-records.js';
 import { parseConnectorOptions } from '../../src/normalize/connector-options.js';
 import { SecretBox } from '../../src/security/secret-box.js';
-import { ConnectorRepository } from '../../src/store/connector-repository.js';
-import { FINDING_SECONDARY_INDEXES } from '../../src/store/finding-indexes.js';
-import { RunRepository } from '../../src/store/run-repository.js';
+import { ConnectorRepository } from '../../src/store/connectors/connector-repository.js';
+import { FINDING_SECONDARY_INDEXES } from '../../src/store/findings/finding-indexes.js';
+import { RunRepository } from '../../src/store/runs/run-repository.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { openTestStore, STORE_KINDS } from '../helpers/test-stores.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportKind } from '../../src/export/export-kinds.js';
 import { readRecords } from '../../src/export/read-records.js';
-import { storeSummary } from '../../src/store/store-summary.js';
+import { storeSummary } from '../../src/store/connectors/store-summary.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS } from '../helpers/test-stores.js';

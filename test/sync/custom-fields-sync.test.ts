@@ -4,7 +4,7 @@ import { readRecords } from '../../src/export/read-records.js';
 import { writeRecords } from '../../src/export/write-records.js';
 import { validateCustomFieldMapping } from '../../src/normalize/custom-fields.js';
 import { transformMapRows } from '../../src/normalize/transform-map.js';
-import { TransformMapRepository } from '../../src/store/transform-map-repository.js';
+import { TransformMapRepository } from '../../src/store/connectors/transform-map-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';

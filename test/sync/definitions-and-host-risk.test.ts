@@ -10,10 +10,10 @@ import {
 import { compileQuery } from '../../src/normalize/query/compile-query.js';
 import { validateScoringMap } from '../../src/normalize/scoring/scoring-map.js';
 import { cvssBaseScore, cvssTemporalScore, parseCvssVector } from '../../src/simulator/tenant/cvss.js';
-import { enrichDefinitions } from '../../src/store/definition-enrichment-step.js';
-import { computeHostRisk } from '../../src/store/host-risk-step.js';
-import { rescoreConnector } from '../../src/store/rescore-connector.js';
-import { ScoringMapRepository } from '../../src/store/scoring-map-repository.js';
+import { ScoringMapRepository } from '../../src/store/connectors/scoring-map-repository.js';
+import { enrichDefinitions } from '../../src/store/derive/definition-enrichment-step.js';
+import { computeHostRisk } from '../../src/store/derive/host-risk-step.js';
+import { rescoreConnector } from '../../src/store/derive/rescore-connector.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CheckpointRepository } from '../../src/store/checkpoint-repository.js';
+import { CheckpointRepository } from '../../src/store/runs/checkpoint-repository.js';
 import { silentProgress } from '../../src/sync/progress.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import {

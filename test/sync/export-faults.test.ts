@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportEndpoint } from '../../src/mde/export/export-request.js';
 import { EXPORT_REQUESTS } from '../../src/mde/export/export-snapshot-reader.js';
 import { FAULT_KINDS, type FaultKind } from '../../src/simulator/http/faults.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/db/store.js';
 import type { SyncResult } from '../../src/sync/run-sync.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, openFindingKeys, sync, truthFindingKeys } from '../helpers/sync-harness.js';

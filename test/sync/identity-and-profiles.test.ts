@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usableAadDeviceId } from '../../src/normalize/host-name.js';
-import { ConnectorRepository } from '../../src/store/connector-repository.js';
-import { ProfileWriter } from '../../src/store/profile-writer.js';
-import type { Store } from '../../src/store/store.js';
+import { ConnectorRepository } from '../../src/store/connectors/connector-repository.js';
+import type { Store } from '../../src/store/db/store.js';
+import { ProfileWriter } from '../../src/store/hosts/profile-writer.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync, TEST_SECRETS } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS } from '../helpers/test-stores.js';

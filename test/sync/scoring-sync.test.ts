@@ -11,9 +11,9 @@ import {
   type ScoringMap,
   validateScoringMap,
 } from '../../src/normalize/scoring/scoring-map.js';
-import { ConnectorRepository } from '../../src/store/connector-repository.js';
-import { rescoreConnector } from '../../src/store/rescore-connector.js';
-import { ScoringMapRepository } from '../../src/store/scoring-map-repository.js';
+import { ConnectorRepository } from '../../src/store/connectors/connector-repository.js';
+import { ScoringMapRepository } from '../../src/store/connectors/scoring-map-repository.js';
+import { rescoreConnector } from '../../src/store/derive/rescore-connector.js';
 import { createMdeClient } from '../../src/sync/mde-client-factory.js';
 import { silentProgress } from '../../src/sync/progress.js';
 import { runSync } from '../../src/sync/run-sync.js';

@@ -42,7 +42,7 @@ describe.each(STORE_KINDS)("sync against the simulator's ground truth (%s)", (ki
   });
 
   it('a changed device filter makes the same snapshot be read again; unchanged rows are not rewritten', async () => {
-    const { ConnectorRepository } = await import('../../src/store/connector-repository.js');
+    const { ConnectorRepository } = await import('../../src/store/connectors/connector-repository.js');
     const { TEST_SECRETS } = await import('../helpers/sync-harness.js');
     const { parseConnectorOptions } = await import('../../src/normalize/connector-options.js');
     const repo = new ConnectorRepository(db.store, TEST_SECRETS);

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointRepository } from '../../src/store/checkpoint-repository.js';
-import { RunRepository } from '../../src/store/run-repository.js';
-import type { Store } from '../../src/store/store.js';
-import { type SyncLease, SyncLeaseRepository } from '../../src/store/sync-lease-repository.js';
+import type { Store } from '../../src/store/db/store.js';
+import { CheckpointRepository } from '../../src/store/runs/checkpoint-repository.js';
+import { RunRepository } from '../../src/store/runs/run-repository.js';
+import { type SyncLease, SyncLeaseRepository } from '../../src/store/runs/sync-lease-repository.js';
 import { createMdeClient } from '../../src/sync/mde-client-factory.js';
 import { runSync, SyncRunningError } from '../../src/sync/run-sync.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';

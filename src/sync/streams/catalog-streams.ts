@@ -11,7 +11,7 @@ import {
   normalizeRecommendation,
   normalizeSoftware,
 } from '../../normalize/normalize-catalogs.js';
-import type { KeyedTable } from '../../store/keyed-writer.js';
+import type { KeyedTable } from '../../store/catalog/keyed-writer.js';
 import { reject, type SyncContext, storeKeyedBatch } from '../sync-context.js';
 
 interface CatalogSpec<S extends z.ZodType> {

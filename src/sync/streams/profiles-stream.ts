@@ -1,4 +1,4 @@
-import { ProfileWriter } from '../../store/profile-writer.js';
+import { ProfileWriter } from '../../store/hosts/profile-writer.js';
 import type { SyncContext } from '../sync-context.js';
 
 export const PROFILES_STREAM = 'profiles';

@@ -6,10 +6,13 @@ import { parseRecord } from '../../mde/parse/parse-record.js';
 import { VulnerabilityRowSchema } from '../../mde/schemas/vulnerability-row.js';
 import type { NormalizedFinding } from '../../normalize/model.js';
 import { normalizeFinding } from '../../normalize/normalize-finding.js';
-import type { FindingBatchContext, SnapshotBatchResult } from '../../store/finding-batch.js';
-import { deferFindingIndexesForFirstLoad, ensureFindingIndexes } from '../../store/first-load-indexes.js';
-import type { StreamCounters } from '../../store/run-repository.js';
-import { openSnapshotSession, type SnapshotSession } from '../../store/snapshot-session.js';
+import type { FindingBatchContext, SnapshotBatchResult } from '../../store/findings/finding-batch.js';
+import {
+  deferFindingIndexesForFirstLoad,
+  ensureFindingIndexes,
+} from '../../store/findings/first-load-indexes.js';
+import { openSnapshotSession, type SnapshotSession } from '../../store/findings/snapshot-session.js';
+import type { StreamCounters } from '../../store/runs/run-repository.js';
 import { describeFailedFile, exportPassProblem } from '../export-pass-outcome.js';
 import { reject, type SyncContext } from '../sync-context.js';
 import { findingFilter } from './finding-filters.js';

@@ -1,0 +1,183 @@
+import type { Store } from '../db/store.js';
+
+/** Run states (docs/data-model.md#syncrun). */
+export const RUN_STATES = ['queued', 'processing', 'succeeded', 'partial', 'failed', 'cancelled'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+export type SyncMode = 'full' | 'delta';
+export type RunTrigger = 'manual' | 'schedule';
+
+/** What one stream did in one run (docs/data-model.md#syncrun). */
+export interface StreamCounters {
+  fetched: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  closed: number;
+  rejected: number;
+  /** Short reasons of rejected records, the first few of each kind, for the run's report. */
+  rejectReasons: Record<string, number>;
+  /** Why the stream did not complete, when it did not. */
+  problem?: string;
+  /** `complete`, `partial`, `failed`, `skipped` or `not-licensed`. */
+  outcome?: string;
+  /** Something worth knowing that is not a problem, e.g. an unchanged snapshot that was not re-read. */
+  note?: string;
+  /**
+   * Records read but deliberately not imported, by reason (a connector option that leaves them out,
+   * such as the stale threshold or the tag filter): reason → count. Rejected records are not here.
+   */
+  leftOut?: Record<string, number>;
+  /** Custom field values that could not be converted (the record was kept without them): reason → count. */
+  rejectedFields?: Record<string, number>;
+}
+
+export function emptyCounters(): StreamCounters {
+  return { fetched: 0, inserted: 0, updated: 0, unchanged: 0, closed: 0, rejected: 0, rejectReasons: {} };
+}
+
+export interface SyncRun {
+  id: number;
+  connectorId: number;
+  mode: SyncMode;
+  trigger: RunTrigger;
+  state: RunState;
+  startedAt: string;
+  finishedAt: string | null;
+  counters: Record<string, StreamCounters>;
+  apiCalls: number;
+  retries: number;
+  throttledMs: number;
+  snapshotTime: string | null;
+  error: string | null;
+}
+
+export class RunRepository {
+  constructor(private readonly store: Store) {}
+
+  async start(connectorId: number, mode: SyncMode, trigger: RunTrigger, at: Date): Promise<number> {
+    const row = await this.store.db
+      .insertInto('syncRuns')
+      .values({
+        connectorId,
+        mode,
+        trigger,
+        state: 'processing',
+        startedAt: at.toISOString(),
+        finishedAt: null,
+        counters: '{}',
+        apiCalls: 0,
+        retries: 0,
+        throttledMs: 0,
+        snapshotTime: null,
+        error: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  async finish(
+    id: number,
+    result: Pick<
+      SyncRun,
+      'state' | 'counters' | 'apiCalls' | 'retries' | 'throttledMs' | 'snapshotTime' | 'error'
+    >,
+    at: Date,
+  ): Promise<void> {
+    await this.store.db
+      .updateTable('syncRuns')
+      .set({
+        state: result.state,
+        finishedAt: at.toISOString(),
+        counters: JSON.stringify(result.counters),
+        apiCalls: result.apiCalls,
+        retries: result.retries,
+        throttledMs: Math.round(result.throttledMs),
+        snapshotTime: result.snapshotTime,
+        error: result.error,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async byId(id: number): Promise<SyncRun | undefined> {
+    const row = await this.store.db
+      .selectFrom('syncRuns')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toRun(row);
+  }
+
+  async list(connectorId?: number, limit = 100): Promise<SyncRun[]> {
+    let q = this.store.db.selectFrom('syncRuns').selectAll().orderBy('id', 'desc').limit(limit);
+    if (connectorId !== undefined) q = q.where('connectorId', '=', connectorId);
+    return (await q.execute()).map(toRun);
+  }
+
+  /** The newest run of a connector in one of the given states and modes. */
+  async latest(
+    connectorId: number,
+    states: RunState[],
+    modes: SyncMode[] = ['full', 'delta'],
+  ): Promise<SyncRun | undefined> {
+    const row = await this.store.db
+      .selectFrom('syncRuns')
+      .selectAll()
+      .where('connectorId', '=', connectorId)
+      .where('state', 'in', states)
+      .where('mode', 'in', modes)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && toRun(row);
+  }
+
+  /** Runs left `processing` by a process that died: they are failed, never silently resumed as done. */
+  async failAbandoned(connectorId: number, at: Date): Promise<number[]> {
+    const rows = await this.store.db
+      .updateTable('syncRuns')
+      .set({
+        state: 'failed',
+        finishedAt: at.toISOString(),
+        error: 'the process running this sync stopped before it finished',
+      })
+      .where('connectorId', '=', connectorId)
+      .where('state', '=', 'processing')
+      .returning('id')
+      .execute();
+    return rows.map((r) => Number(r.id));
+  }
+}
+
+function toRun(row: {
+  id: number;
+  connectorId: number;
+  mode: string;
+  trigger: string;
+  state: string;
+  startedAt: string;
+  finishedAt: string | null;
+  counters: string;
+  apiCalls: number;
+  retries: number;
+  throttledMs: number;
+  snapshotTime: string | null;
+  error: string | null;
+}): SyncRun {
+  return {
+    id: Number(row.id),
+    connectorId: Number(row.connectorId),
+    mode: row.mode as SyncMode,
+    trigger: row.trigger as RunTrigger,
+    state: row.state as RunState,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+    counters: JSON.parse(row.counters) as Record<string, StreamCounters>,
+    apiCalls: Number(row.apiCalls),
+    retries: Number(row.retries),
+    throttledMs: Number(row.throttledMs),
+    snapshotTime: row.snapshotTime,
+    error: row.error,
+  };
+}
