@@ -156,8 +156,10 @@ async function runLeased(
 
   const options = connector.options;
   const { mode, reason, runId, startedAt } = await storeStep(deps.store, async () => {
-    const watermark = await getVulnerabilityWatermark({ checkpoints, connector });
-    const interrupted = (await checkpoints.get(connector.id, VULNERABILITIES_STREAM)) !== undefined;
+    const watermark = await getVulnerabilityWatermark({ checkpoints, connector }, (why) =>
+      progress.note(why),
+    );
+    const interrupted = await checkpoints.has(connector.id, VULNERABILITIES_STREAM);
     const chosen = chooseMode({
       requested: request.mode ?? 'auto',
       options,

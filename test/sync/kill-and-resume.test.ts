@@ -3,11 +3,15 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { CheckpointRepository } from '../../src/store/runs/checkpoint-repository.js';
 import { RunRepository } from '../../src/store/runs/run-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, openFindingKeys, sync, truthFindingKeys } from '../helpers/sync-harness.js';
 import { openTestStore, type TestStore } from '../helpers/test-stores.js';
+
+/** The part of the full pass's checkpoint this test watches. */
+const PassPosition = z.object({ fileIndex: z.number(), line: z.number() });
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 /** The key TEST_SECRETS seals with, so the CLI in the child process can open the connector's secret. */
@@ -54,7 +58,8 @@ describe('a sync killed with SIGKILL mid-way', () => {
     const checkpoints = new CheckpointRepository(db.store);
     let progress: { fileIndex: number; line: number } | undefined;
     for (let i = 0; i < 200; i++) {
-      progress = await checkpoints.get(connector.id, 'vulnerabilities');
+      const saved = await checkpoints.read(connector.id, 'vulnerabilities', PassPosition);
+      progress = saved && 'value' in saved ? saved.value : undefined;
       if (progress && progress.fileIndex >= 2) break;
       if (child.exitCode !== null) throw new Error(`the sync ended before it could be killed: ${stderr}`);
       await sleep(50);

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import type { Store } from '../../src/store/db/store.js';
 import { CheckpointRepository } from '../../src/store/runs/checkpoint-repository.js';
 import { RunRepository } from '../../src/store/runs/run-repository.js';
@@ -109,7 +110,7 @@ describe.each(STORE_KINDS)('sync leases (%s)', (kind) => {
       );
       expect((await runs.byId(live))!.state).toBe('processing');
       expect(await runs.list(c.id)).toHaveLength(1);
-      expect(await checkpoints.get(c.id, 'vulnerabilities')).toEqual(progress);
+      expect(await checkpoints.read(c.id, 'vulnerabilities', z.unknown())).toEqual({ value: progress });
     } finally {
       await db.drop();
     }

@@ -11,9 +11,27 @@ import type { Store } from '../db/store.js';
 export class CheckpointRepository {
   constructor(private readonly store: Store) {}
 
-  async get<T>(connectorId: number, stream: string): Promise<T | undefined> {
-    const text = await this.stored(connectorId, stream);
-    return text === undefined ? undefined : (JSON.parse(text) as T);
+  /** Whether the stream has a checkpoint at all (an interrupted pass leaves one). */
+  async has(connectorId: number, stream: string): Promise<boolean> {
+    return (await this.stored(connectorId, stream)) !== undefined;
+  }
+
+  /**
+   * The checkpoint when it validates; one that does not is removed, `dropped` is told why, and the
+   * caller starts as if there were none (a fresh read is always safe, a wrong position is not).
+   */
+  async trusted<S extends z.ZodType>(
+    connectorId: number,
+    stream: string,
+    schema: S,
+    dropped: (why: string) => void,
+  ): Promise<z.output<S> | undefined> {
+    const saved = await this.read(connectorId, stream, schema);
+    if (!saved) return undefined;
+    if ('value' in saved) return saved.value;
+    dropped(`the saved ${stream} checkpoint is not usable (${saved.invalid}); starting without it`);
+    await this.clear(connectorId, stream);
+    return undefined;
   }
 
   /**

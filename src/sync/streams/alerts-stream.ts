@@ -1,13 +1,19 @@
+import * as z from 'zod';
 import { odataPages } from '../../mde/paging/odata-pages.js';
 import { parseRecord } from '../../mde/parse/parse-record.js';
 import { AlertSchema } from '../../mde/schemas/alert.js';
 import type { KeyedRecord } from '../../normalize/model.js';
 import { normalizeAlert } from '../../normalize/normalize-catalogs.js';
+import { IsoTimeSchema } from '../iso-time-schema.js';
 import { leaveOut, reject, type SyncContext, storeKeyedBatch } from '../sync-context.js';
 import { DEVICES_LEFT_OUT } from './finding-filters.js';
 
 export const ALERTS_STREAM = 'alerts';
 const WATERMARK = 'alerts:watermark';
+/** The newest alert update read; validated when read back. */
+const AlertsWatermarkSchema = z.object({
+  lastUpdateTime: IsoTimeSchema,
+});
 /** Re-read a little before the watermark: alerts updated in the same instant must not be missed. */
 const OVERLAP_MS = 10 * 60_000;
 
@@ -19,7 +25,9 @@ const OVERLAP_MS = 10 * 60_000;
 export async function syncAlerts(ctx: SyncContext): Promise<void> {
   const counters = ctx.counters(ALERTS_STREAM);
   ctx.progress.start(ALERTS_STREAM);
-  const saved = await ctx.checkpoints.get<{ lastUpdateTime: string }>(ctx.connector.id, WATERMARK);
+  const saved = await ctx.checkpoints.trusted(ctx.connector.id, WATERMARK, AlertsWatermarkSchema, (why) =>
+    ctx.progress.note(why),
+  );
   const from = saved
     ? new Date(Date.parse(saved.lastUpdateTime) - OVERLAP_MS)
     : new Date(ctx.now().getTime() - ctx.connector.options.initialLookbackDays * 86_400_000);

@@ -1,3 +1,5 @@
+import * as z from 'zod';
+import { IsoTimeSchema } from '../iso-time-schema.js';
 /**
  * Which devices a run's machines stream reads (docs/mde-api.md#reading-strategy, devices row): MDE has no
  * change feed for machines, but `lastSeen` (the device's last full report, docs/mde-api.md#lastseen) can be
@@ -10,16 +12,18 @@
  */
 
 /** Stored with the machines stream's checkpoints after each complete read. */
-export interface MachinesWatermark {
+/** Where the device reads got to; validated when read back (a stored value is never trusted by type). */
+export const MachinesWatermarkSchema = z.object({
   /** The run of the last complete sweep: every device in scope was marked seen by it or later. */
-  sweepRunId: number;
+  sweepRunId: z.number().int(),
   /** When that sweep started (ISO). */
-  sweepAt: string;
+  sweepAt: IsoTimeSchema,
   /** When the last complete read of either kind started (ISO). */
-  readAt: string;
+  readAt: IsoTimeSchema,
   /** The connector's device scope (filter, tags) at the sweep; a changed scope needs a new sweep. */
-  scope: string;
-}
+  scope: z.string(),
+});
+export type MachinesWatermark = z.infer<typeof MachinesWatermarkSchema>;
 
 export const MACHINES_WATERMARK = 'machines:watermark';
 

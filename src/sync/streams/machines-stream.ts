@@ -9,6 +9,7 @@ import {
   deviceScope,
   MACHINES_WATERMARK,
   type MachinesWatermark,
+  MachinesWatermarkSchema,
   planMachinesRead,
 } from './machines-read-plan.js';
 
@@ -25,7 +26,12 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
   const wantedTags = new Set(options.tags.map((t) => t.toLowerCase()));
   const startedAt = ctx.now();
   const scope = deviceScope(options);
-  const watermark = await ctx.checkpoints.get<MachinesWatermark>(ctx.connector.id, MACHINES_WATERMARK);
+  const watermark = await ctx.checkpoints.trusted(
+    ctx.connector.id,
+    MACHINES_WATERMARK,
+    MachinesWatermarkSchema,
+    (why) => ctx.progress.note(why),
+  );
   const plan = planMachinesRead({
     mode: ctx.mode,
     watermark,
