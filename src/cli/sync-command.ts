@@ -40,7 +40,9 @@ export function printSyncSummary(result: SyncResult): void {
   }
   if (Object.values(result.counters).some((c) => c.rejectedFields)) process.stdout.write('\n');
   if (result.error)
-    process.stdout.write(`\n${result.state === 'failed' ? 'Error' : 'Problems'}: ${result.error}\n`);
+    process.stdout.write(
+      `\n${result.state === 'failed' ? 'Error' : result.state === 'cancelled' ? 'Stopped' : 'Problems'}: ${result.error}\n`,
+    );
 }
 
 /**

@@ -267,7 +267,7 @@ async function runLeased(
   if (failure !== undefined) {
     fail(failure);
     // A stream the failure stopped before it could say how it ended did not complete.
-    for (const c of Object.values(counters)) c.outcome ??= 'failed';
+    for (const c of Object.values(counters)) c.outcome ??= request.signal.aborted ? 'cancelled' : 'failed';
   }
   if (scoring && !request.signal.aborted && !storeFailed) {
     // Even after a failure: whatever inputs did change must not leave stale scores behind.
@@ -280,8 +280,11 @@ async function runLeased(
   }
 
   reportCustomFieldProblems(counters, customFields);
-  let state: RunState =
-    failure !== undefined
+  // Stopped by whoever started it (Ctrl-C, a shutdown): cancelled, unless the store failed meanwhile.
+  const cancelled = failure !== undefined && request.signal.aborted && !storeFailed;
+  let state: RunState = cancelled
+    ? 'cancelled'
+    : failure !== undefined
       ? 'failed'
       : Object.values(counters).every((c) => c.outcome === 'complete')
         ? 'succeeded'
@@ -293,7 +296,7 @@ async function runLeased(
       .join('; ');
   }
   // Definitions in depth and host risk, after complete or partial runs only.
-  if (state !== 'failed') {
+  if (state === 'succeeded' || state === 'partial') {
     try {
       await runPostSyncSteps(deps.store, connector.id, progress, now, startedAt.toISOString());
     } catch (err) {
@@ -316,7 +319,10 @@ async function runLeased(
     await runs.finish(runId, result, finishedAt);
     // After a takeover the connector's state is the new holder's to set.
     if (await leases.renew(lease, timing.ttlMs))
-      await connectors.setState(connector.id, state === 'failed' ? 'failed' : 'processed');
+      await connectors.setState(
+        connector.id,
+        state === 'succeeded' || state === 'partial' ? 'processed' : 'failed',
+      );
   } catch (err) {
     // The outcome is still reported; the run history keeps this run as processing until the next
     // sync fails it as interrupted.

@@ -140,7 +140,7 @@ describe('the mdec command line contract', () => {
       const run = await done;
       expect(run.code, run.stdout + stderr).toBe(130);
       expect(stderr).not.toMatch(INTERNALS);
-      expect(run.stdout).toMatch(/^Run \d+ /);
+      expect(run.stdout).toMatch(/^Run \d+ \(full: [^)]*\) cancelled /);
     } finally {
       await sim.admin('DELETE', '/faults');
     }
