@@ -81,12 +81,20 @@ export function registerDemoCommand(program: Command, globals: () => GlobalFlags
           : await repo.create({ name: 'demo', ...settings });
         say(`Connector "demo" in ${ctx.store.location}; syncing...\n`);
         const limiter = new ClientRateLimiter();
+        const progress = json ? undefined : terminalProgress();
         const result = await runSync(
           {
             store: ctx.store,
             secrets: ctx.secrets,
-            createClient: (c, creds, signal) => createMdeClient(c, creds, { limiter }, signal),
-            ...(json ? {} : { progress: terminalProgress() }),
+            // Retries are shown as they happen, as in `mdec sync`.
+            createClient: (c, creds, signal) =>
+              createMdeClient(
+                c,
+                creds,
+                { limiter, ...(progress ? { onRetry: (notice) => progress.retry?.(notice) } : {}) },
+                signal,
+              ),
+            ...(progress ? { progress } : {}),
           },
           { connector: 'demo', mode: 'full' },
         );
