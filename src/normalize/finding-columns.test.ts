@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { sampleFinding } from '../../test/helpers/sample-finding.js';
 import { FINDING_COLUMNS, findingContentHash } from './finding-columns.js';
 import type { NormalizedFinding } from './model.js';
 
@@ -74,34 +75,7 @@ describe('findingContentHash', () => {
   });
 
   it('gives the hashes of a fixed sample, with and without custom attributes', () => {
-    const f: NormalizedFinding = {
-      machineId: 'm1',
-      findingKey: 'm1|CVE-1|v|n|1.0',
-      cveId: 'CVE-1',
-      softwareVendor: 'v',
-      softwareName: 'n',
-      softwareVersion: '1.0',
-      name: 'v n 1.0 CVE-1',
-      sourceSeverity: 'High',
-      severity: 4,
-      score: 71.25,
-      firstSeen: '2026-01-02T03:04:05.000Z',
-      lastSeen: '2026-02-02T03:04:05.000Z',
-      securityUpdateAvailable: true,
-      recommendedSecurityUpdate: 'KB1',
-      recommendedSecurityUpdateId: '1',
-      recommendedSecurityUpdateUrl: 'https://example.com/kb1',
-      diskPaths: ['C:\\a.exe'],
-      registryPaths: [],
-      exploitabilityLevel: 'NoExploit',
-      recommendationReference: 'va-_-v-_-n',
-      rbacGroupId: 3,
-      rbacGroupName: 'group',
-      cvssScore: 7.5,
-      extra: { k: 1 },
-      customAttributes: {},
-      contentHash: '',
-    };
+    const f = sampleFinding({ extra: { k: 1 }, contentHash: '' });
     expect(findingContentHash(f)).toBe(frozenContentHash(f));
     // The last-seen time is volatile and left out; so are the key and scoring columns.
     expect(findingContentHash({ ...f, lastSeen: null, severity: 1, score: 3, name: 'x' })).toBe(

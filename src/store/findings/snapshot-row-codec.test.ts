@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sampleFinding as finding } from '../../../test/helpers/sample-finding.js';
 import { encodeFinding, encodeRow, encodeRows, toSnapshotRow } from '../../../test/helpers/snapshot-rows.js';
 import type { NormalizedFinding } from '../../normalize/model.js';
 import {
@@ -45,38 +46,6 @@ describe('snapshot row codec', () => {
     expect(() => [...decodeRows('a\u0001b')]).toThrow(/has 2 fields/);
   });
 });
-
-function finding(overrides: Partial<NormalizedFinding> = {}): NormalizedFinding {
-  return {
-    machineId: 'm1',
-    findingKey: 'm1|CVE-1|v|n|1.0',
-    cveId: 'CVE-1',
-    softwareVendor: 'v',
-    softwareName: 'n',
-    softwareVersion: '1.0',
-    name: 'v n 1.0 CVE-1',
-    sourceSeverity: 'High',
-    severity: 4,
-    score: 71.25,
-    firstSeen: '2026-01-02T03:04:05.000Z',
-    lastSeen: '2026-02-02T03:04:05.000Z',
-    securityUpdateAvailable: true,
-    recommendedSecurityUpdate: 'KB1',
-    recommendedSecurityUpdateId: '1',
-    recommendedSecurityUpdateUrl: 'https://example.com/kb1',
-    diskPaths: ['C:\\a.exe'],
-    registryPaths: [],
-    exploitabilityLevel: 'NoExploit',
-    recommendationReference: 'va-_-v-_-n',
-    rbacGroupId: 3,
-    rbacGroupName: 'group',
-    cvssScore: 7.5,
-    extra: {},
-    customAttributes: {},
-    contentHash: 'abc',
-    ...overrides,
-  };
-}
 
 describe('encodeFinding', () => {
   const CONTROL = 'a\u0000b\u0001c\u0002d\u0003e\u0004\n';
