@@ -7,6 +7,7 @@ import {
 } from '../../normalize/finding-lifecycle.js';
 import type { NormalizedFinding } from '../../normalize/model.js';
 import { chunk } from '../db/chunk.js';
+import { inPostgresTransaction } from '../db/postgres-client-transaction.js';
 import type { Database, FindingTable } from '../db/schema.js';
 import type { Store } from '../db/store.js';
 import { UpdateById } from '../db/update-by-id.js';
@@ -63,12 +64,11 @@ export class FindingWriter {
     if (this.store.dialect !== 'postgres')
       throw new Error('SQLite stores snapshot batches through a snapshot session');
     const batch = dedupeFindings(findings);
-    let result!: SnapshotBatchResult;
-    await this.store.db.transaction().execute(async (trx) => {
-      result = await writeSnapshotBatchOnPostgres(trx, ctx, batch, snapshotTime);
+    return inPostgresTransaction(this.store.pg!, async (client, trx) => {
+      const result = await writeSnapshotBatchOnPostgres(client, ctx, batch, snapshotTime);
       await CheckpointRepository.put(trx, ctx.connectorId, checkpoint.stream, checkpoint.value, ctx.at);
+      return result;
     });
-    return result;
   }
 
   /**
