@@ -14,7 +14,7 @@ import { UpdateById } from '../db/update-by-id.js';
 import { CheckpointRepository } from '../runs/checkpoint-repository.js';
 import type { FindingBatchContext, SnapshotBatchResult } from './finding-batch.js';
 import { contentColumns, newFindingColumns } from './finding-columns.js';
-import { writeSnapshotBatchOnPostgres } from './postgres-snapshot-writer.js';
+import { PlannerStatistics, writeSnapshotBatchOnPostgres } from './postgres-snapshot-writer.js';
 
 export interface Checkpoint {
   stream: string;
@@ -46,6 +46,7 @@ const LOOKUP_CHUNK = 500;
  */
 export class FindingWriter {
   private readonly updateById: UpdateById;
+  private readonly statistics = new PlannerStatistics();
 
   constructor(private readonly store: Store) {
     this.updateById = new UpdateById(store, 'findings');
@@ -65,7 +66,7 @@ export class FindingWriter {
       throw new Error('SQLite stores snapshot batches through a snapshot session');
     const batch = dedupeFindings(findings);
     return inPostgresTransaction(this.store.pg!, async (client, trx) => {
-      const result = await writeSnapshotBatchOnPostgres(client, ctx, batch, snapshotTime);
+      const result = await writeSnapshotBatchOnPostgres(client, ctx, batch, snapshotTime, this.statistics);
       await CheckpointRepository.put(trx, ctx.connectorId, checkpoint.stream, checkpoint.value, ctx.at);
       return result;
     });

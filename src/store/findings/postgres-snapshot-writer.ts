@@ -50,6 +50,43 @@ const REWRITE = `WITH changed AS (
   RETURNING f.status = 'fixed' AS reopened)
 SELECT count(*)::int AS updated, (count(*) FILTER (WHERE reopened))::int AS reopened FROM changed`;
 
+/**
+ * A batch's merge looks each staged key up in the findings key index. The planner would otherwise
+ * hash the whole findings table for every batch, and compile each statement to machine code: both
+ * cost more than the batch itself. `SET LOCAL` ends with the batch's transaction.
+ */
+const LOOKUP_BY_KEY =
+  'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off';
+
+/** Rows inserted before the planner's statistics are first brought up to date. */
+const FIRST_ANALYZE_ROWS = 10_000;
+
+/**
+ * When the findings table has grown enough, within one writer's life, for the planner's statistics to
+ * mislead it: each time the rows this writer inserted since the last `ANALYZE` reach the rows it had
+ * inserted before it (and at least {@link FIRST_ANALYZE_ROWS}). A first load is counted from a few
+ * rows, and a plan made for a table of a few rows drives the batch from the findings table, reading
+ * the whole staging table once per stored finding; analysed at each doubling, the table is counted
+ * within a factor of two, for about twenty `ANALYZE`s up to a million times the first batch.
+ */
+export class PlannerStatistics {
+  private counted = 0;
+  private since = 0;
+
+  stale(): boolean {
+    return this.since >= Math.max(FIRST_ANALYZE_ROWS, this.counted);
+  }
+
+  analyzed(): void {
+    this.counted += this.since;
+    this.since = 0;
+  }
+
+  inserted(rows: number): void {
+    this.since += rows;
+  }
+}
+
 interface Connection {
   /** The types of the findings table's lifecycle columns, to cast the values bound for them. */
   lifecycleTypes: ReadonlyMap<string, string>;
@@ -100,15 +137,21 @@ export async function writeSnapshotBatchOnPostgres(
   ctx: FindingBatchContext,
   batch: readonly NormalizedFinding[],
   snapshotTime: string,
+  statistics: PlannerStatistics,
 ): Promise<SnapshotBatchResult> {
   const result: SnapshotBatchResult = { inserted: 0, updated: 0, unchanged: 0, reopened: 0 };
   if (batch.length === 0) return result;
   const connection = await prepare(client);
+  if (statistics.stale()) {
+    await client.query('ANALYZE findings');
+    statistics.analyzed();
+  }
   await pipeline(
     Readable.from(copyChunks(ctx, batch)),
     client.query(copyFrom(`COPY ${STAGE} (${STAGE_LIST}) FROM STDIN`)),
   );
 
+  await client.query(LOOKUP_BY_KEY);
   const touched = await client.query(TOUCH, [ctx.connectorId, ctx.seenToken, snapshotTime]);
   result.unchanged = touched.rowCount ?? 0;
   if (result.unchanged < batch.length) {
@@ -128,6 +171,7 @@ export async function writeSnapshotBatchOnPostgres(
       ...LIFECYCLE_COLUMNS.map((c) => initialValue(c.initial, ctx, snapshotTime)),
     ]);
     result.inserted = inserted.rowCount ?? 0;
+    statistics.inserted(result.inserted);
   }
   return result;
 }
