@@ -90,7 +90,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
       dialect: withStoreErrors(new PostgresDialect({ pool })),
       plugins: [new CamelCasePlugin()],
     });
-    store = { db, dialect, location: redactUrl(location), close: () => db.destroy() };
+    store = { db, dialect, location: redactUrl(location), pg: pool, close: () => db.destroy() };
     await checkConnection(store, location);
   }
   try {

@@ -115,26 +115,14 @@ export function initialValue(
   }
 }
 
-/** Keys of the rows {@link FindingRowBuilder} builds: Kysely's names, or SQL's. */
-export type ColumnNaming = 'kysely' | 'sql';
-
 /**
- * Builds a finding's column values as one object, with each column list and its names worked out once:
- * the Kysely writer uses camelCase names, PostgreSQL's `json_populate_recordset` the SQL names.
+ * Builds a finding's column values as one object keyed by Kysely's names, with each column list worked
+ * out once.
  */
-export class FindingRowBuilder {
-  private readonly rewritten: ReadonlyArray<readonly [name: string, column: SnapshotRowColumn]>;
-  private readonly inserted: ReadonlyArray<readonly [name: string, column: SnapshotRowColumn]>;
-  private readonly lifecycle: ReadonlyArray<
-    readonly [name: string, column: (typeof LIFECYCLE_COLUMNS)[number]]
-  >;
-
-  constructor(naming: ColumnNaming) {
-    const name = (c: { column: string }) => (naming === 'sql' ? sqlColumn(c) : c.column);
-    this.rewritten = REWRITTEN_COLUMNS.map((c) => [name(c), c] as const);
-    this.inserted = SNAPSHOT_ROW_COLUMNS.map((c) => [name(c), c] as const);
-    this.lifecycle = LIFECYCLE_COLUMNS.map((c) => [name(c), c] as const);
-  }
+class FindingRowBuilder {
+  private readonly rewritten = REWRITTEN_COLUMNS.map((c) => [c.column, c] as const);
+  private readonly inserted = SNAPSHOT_ROW_COLUMNS.map((c) => [c.column, c] as const);
+  private readonly lifecycle = LIFECYCLE_COLUMNS.map((c) => [c.column, c] as const);
 
   /** The columns a changed finding's row takes anew (its content and its host). */
   rewrittenValues(
@@ -155,6 +143,17 @@ export class FindingRowBuilder {
   }
 }
 
+/**
+ * A snapshot row's stored values in {@link SNAPSHOT_ROW_COLUMNS} order, as a changed finding takes them
+ * (an `orStateTime` column without a value stays null; a new finding fills it when inserted).
+ */
+export function snapshotRowValues(
+  ctx: Pick<WriteContext, 'hostIdOf'>,
+  f: NormalizedFinding,
+): Array<string | number | null> {
+  return SNAPSHOT_ROW_COLUMNS.map((c) => rowValue(c, ctx, f, null));
+}
+
 /** A snapshot row column's stored value; `stateTime` fills an `orStateTime` column without a value. */
 function rowValue(
   c: SnapshotRowColumn,
@@ -167,7 +166,7 @@ function rowValue(
   return value === null && c.orStateTime === true && stateTime !== null ? stateTime : value;
 }
 
-const kyselyRows = new FindingRowBuilder('kysely');
+const kyselyRows = new FindingRowBuilder();
 
 /** The columns that come from MDE's row, rewritten when its content changes (the host id included). */
 export function contentColumns(

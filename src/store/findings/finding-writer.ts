@@ -7,13 +7,14 @@ import {
 } from '../../normalize/finding-lifecycle.js';
 import type { NormalizedFinding } from '../../normalize/model.js';
 import { chunk } from '../db/chunk.js';
+import { inPostgresTransaction } from '../db/postgres-client-transaction.js';
 import type { Database, FindingTable } from '../db/schema.js';
 import type { Store } from '../db/store.js';
 import { UpdateById } from '../db/update-by-id.js';
 import { CheckpointRepository } from '../runs/checkpoint-repository.js';
 import type { FindingBatchContext, SnapshotBatchResult } from './finding-batch.js';
 import { contentColumns, newFindingColumns } from './finding-columns.js';
-import { writeSnapshotBatchOnPostgres } from './postgres-snapshot-writer.js';
+import { PlannerStatistics, writeSnapshotBatchOnPostgres } from './postgres-snapshot-writer.js';
 
 export interface Checkpoint {
   stream: string;
@@ -45,6 +46,7 @@ const LOOKUP_CHUNK = 500;
  */
 export class FindingWriter {
   private readonly updateById: UpdateById;
+  private readonly statistics = new PlannerStatistics();
 
   constructor(private readonly store: Store) {
     this.updateById = new UpdateById(store, 'findings');
@@ -63,12 +65,11 @@ export class FindingWriter {
     if (this.store.dialect !== 'postgres')
       throw new Error('SQLite stores snapshot batches through a snapshot session');
     const batch = dedupeFindings(findings);
-    let result!: SnapshotBatchResult;
-    await this.store.db.transaction().execute(async (trx) => {
-      result = await writeSnapshotBatchOnPostgres(trx, ctx, batch, snapshotTime);
+    return inPostgresTransaction(this.store.pg!, async (client, trx) => {
+      const result = await writeSnapshotBatchOnPostgres(client, ctx, batch, snapshotTime, this.statistics);
       await CheckpointRepository.put(trx, ctx.connectorId, checkpoint.stream, checkpoint.value, ctx.at);
+      return result;
     });
-    return result;
   }
 
   /**

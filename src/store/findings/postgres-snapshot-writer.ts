@@ -1,94 +1,190 @@
-import { sql, type Transaction } from 'kysely';
-import { decideForSnapshot, type FindingStatus } from '../../normalize/finding-lifecycle.js';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { NormalizedFinding } from '../../normalize/model.js';
-import type { Database } from '../db/schema.js';
+import { copyTextRow } from '../db/copy-text.js';
 import type { FindingBatchContext, SnapshotBatchResult } from './finding-batch.js';
-import { FindingRowBuilder, INSERTED_COLUMNS, REWRITTEN_COLUMNS, sqlColumn } from './finding-columns.js';
+import {
+  initialValue,
+  LIFECYCLE_COLUMNS,
+  REWRITTEN_COLUMNS,
+  SNAPSHOT_ROW_COLUMNS,
+  snapshotRowValues,
+  sqlColumn,
+} from './finding-columns.js';
 
-/** Rows with SQL column names, for `json_populate_recordset`. */
-const rows = new FindingRowBuilder('sql');
-const INSERT_LIST = sql.raw(INSERTED_COLUMNS.map((c) => sqlColumn({ column: c })).join(', '));
-const UPDATE_SET = sql.raw(
-  [...REWRITTEN_COLUMNS.map(sqlColumn), 'reopened_count'].map((c) => `${c} = r.${c}`).join(', '),
-);
+/**
+ * The staging table a batch is copied into: temporary (never written to the WAL, private to the
+ * connection), shaped like the findings table's snapshot row columns, emptied at every commit.
+ */
+const STAGE = 'finding_stage';
+const STAGE_COLUMNS = SNAPSHOT_ROW_COLUMNS.map(sqlColumn);
+const STAGE_LIST = STAGE_COLUMNS.join(', ');
 
-interface StoredSnapshotRow {
-  id: number;
-  finding_key: string;
-  status: FindingStatus;
-  content_hash: string;
-  reopened_count: number;
+/** Rows per chunk written to the COPY stream. */
+const COPY_CHUNK_ROWS = 500;
+
+// A stored finding is matched by its connector and key; the lifecycle decisions of
+// `decideForSnapshot` in SQL: stored as fixed → reopen; open with the same content hash → touch;
+// open with another → update; not stored → insert.
+const SAME_FINDING = 'f.connector_id = $1 AND f.finding_key = s.finding_key';
+const UNCHANGED = "f.status <> 'fixed' AND f.content_hash IS NOT DISTINCT FROM s.content_hash";
+const CHANGED = "(f.status = 'fixed' OR f.content_hash IS DISTINCT FROM s.content_hash)";
+
+// Open and unchanged: only the seen markers move. $1 connector, $2 seen token, $3 snapshot time.
+const TOUCH = `UPDATE findings AS f SET seen_run_id = $2, last_found = $3, state_time = $3
+  FROM ${STAGE} AS s WHERE ${SAME_FINDING} AND ${UNCHANGED}`;
+
+// Fixed or changed: the content columns are rewritten and the finding is open again, a reopening
+// counted. The second reference to the table (`f`) carries the status before the update, for the count.
+// $1 connector, $2 seen token, $3 snapshot time, $4 write time.
+const REWRITE = `WITH changed AS (
+  UPDATE findings AS t SET ${REWRITTEN_COLUMNS.map(sqlColumn)
+    .map((c) => `${c} = s.${c}`)
+    .join(', ')},
+    reopened_count = t.reopened_count + CASE WHEN f.status = 'fixed' THEN 1 ELSE 0 END,
+    status = 'open', last_found = $3, state_time = $3, seen_run_id = $2, updated_at = $4
+  FROM ${STAGE} AS s JOIN findings AS f ON ${SAME_FINDING}
+  WHERE t.id = f.id AND ${CHANGED}
+  RETURNING f.status = 'fixed' AS reopened)
+SELECT count(*)::int AS updated, (count(*) FILTER (WHERE reopened))::int AS reopened FROM changed`;
+
+/**
+ * A batch's merge looks each staged key up in the findings key index. The planner would otherwise
+ * hash the whole findings table for every batch, and compile each statement to machine code: both
+ * cost more than the batch itself. `SET LOCAL` ends with the batch's transaction.
+ */
+const LOOKUP_BY_KEY =
+  'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off';
+
+/** Rows inserted before the planner's statistics are first brought up to date. */
+const FIRST_ANALYZE_ROWS = 10_000;
+
+/**
+ * When the findings table has grown enough, within one writer's life, for the planner's statistics to
+ * mislead it: each time the rows this writer inserted since the last `ANALYZE` reach the rows it had
+ * inserted before it (and at least {@link FIRST_ANALYZE_ROWS}). A first load is counted from a few
+ * rows, and a plan made for a table of a few rows drives the batch from the findings table, reading
+ * the whole staging table once per stored finding; analysed at each doubling, the table is counted
+ * within a factor of two, for about twenty `ANALYZE`s up to a million times the first batch.
+ */
+export class PlannerStatistics {
+  private counted = 0;
+  private since = 0;
+
+  stale(): boolean {
+    return this.since >= Math.max(FIRST_ANALYZE_ROWS, this.counted);
+  }
+
+  analyzed(): void {
+    this.counted += this.since;
+    this.since = 0;
+  }
+
+  inserted(rows: number): void {
+    this.since += rows;
+  }
+}
+
+interface Connection {
+  /** The types of the findings table's lifecycle columns, to cast the values bound for them. */
+  lifecycleTypes: ReadonlyMap<string, string>;
+}
+
+/** What each connection has set up: its staging table and the column types. */
+const prepared = new WeakMap<pg.ClientBase, Connection>();
+
+async function prepare(client: pg.ClientBase): Promise<Connection> {
+  const known = prepared.get(client);
+  if (known) return known;
+  await client.query(
+    `CREATE TEMPORARY TABLE IF NOT EXISTS ${STAGE} ON COMMIT DELETE ROWS AS SELECT ${STAGE_LIST} FROM findings WITH NO DATA`,
+  );
+  const { rows } = await client.query<{ name: string; type: string }>(
+    `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+     WHERE attrelid = 'findings'::regclass AND attnum > 0 AND NOT attisdropped`,
+  );
+  const connection = { lifecycleTypes: new Map(rows.map((r) => [r.name, r.type])) };
+  prepared.set(client, connection);
+  return connection;
+}
+
+/** The INSERT of the staged findings not stored yet, its values bound from $2 on. */
+function insertStatement(connection: Connection): string {
+  const columns = [...STAGE_COLUMNS, ...LIFECYCLE_COLUMNS.map(sqlColumn)];
+  // $2 is the snapshot time; the lifecycle values follow, one parameter each.
+  const values = [
+    ...SNAPSHOT_ROW_COLUMNS.map((c) => {
+      const column = `s.${sqlColumn(c)}`;
+      return c.from === 'finding' && c.orStateTime ? `COALESCE(${column}, $2)` : column;
+    }),
+    ...LIFECYCLE_COLUMNS.map((c, i) => `$${i + 3}::${connection.lifecycleTypes.get(sqlColumn(c))}`),
+  ];
+  return `INSERT INTO findings (${columns.join(', ')}) SELECT ${values.join(', ')} FROM ${STAGE} AS s
+    WHERE NOT EXISTS (SELECT 1 FROM findings AS f WHERE ${SAME_FINDING})`;
 }
 
 /**
- * A batch of a full snapshot on PostgreSQL in four statements whatever its size: one lookup of the
- * batch's keys, one insert of its new findings, one update of its changed ones and one touch of the
- * unchanged. The rows travel as one JSON document that the server turns into rows of the findings
- * type (`json_populate_recordset`), rather than as 36 bound parameters a row over dozens of
- * statements: at 3 million rows, building and binding those statements was most of a full sync
- * (docs/benchmarks.md#targets). The decisions are the portable writer's (`decideForSnapshot`).
+ * A batch of a full snapshot on PostgreSQL, inside the caller's transaction on `client`: its rows
+ * are copied (COPY, text format) into the connection's staging table, then merged by three set-based
+ * statements whatever the batch's size: a touch of the unchanged, a rewrite of the changed and
+ * reopened, an insert of the new. The decisions are `decideForSnapshot`'s, written as SQL; the batch
+ * holds each finding key once.
  */
 export async function writeSnapshotBatchOnPostgres(
-  trx: Transaction<Database>,
+  client: pg.ClientBase,
   ctx: FindingBatchContext,
   batch: readonly NormalizedFinding[],
   snapshotTime: string,
+  statistics: PlannerStatistics,
 ): Promise<SnapshotBatchResult> {
-  const db = trx.withoutPlugins();
   const result: SnapshotBatchResult = { inserted: 0, updated: 0, unchanged: 0, reopened: 0 };
-  const keys = batch.map((f) => f.findingKey);
-  const { rows: stored } =
-    await sql<StoredSnapshotRow>`SELECT id, finding_key, status, content_hash, reopened_count
-    FROM findings WHERE connector_id = ${ctx.connectorId} AND finding_key = ANY(${keys}::text[])`.execute(db);
-  const byKey = new Map(stored.map((r) => [r.finding_key, r]));
+  if (batch.length === 0) return result;
+  const connection = await prepare(client);
+  if (statistics.stale()) {
+    await client.query('ANALYZE findings');
+    statistics.analyzed();
+  }
+  await pipeline(
+    Readable.from(copyChunks(ctx, batch)),
+    client.query(copyFrom(`COPY ${STAGE} (${STAGE_LIST}) FROM STDIN`)),
+  );
 
-  const inserts: Record<string, unknown>[] = [];
-  const updates: Record<string, unknown>[] = [];
-  const touches: number[] = [];
-  for (const f of batch) {
-    const old = byKey.get(f.findingKey);
-    const decision = decideForSnapshot(
-      old && {
-        status: old.status,
-        contentHash: old.content_hash,
-        reopenedCount: Number(old.reopened_count),
-        stateTime: '',
-        rbacGroupId: null,
-        lastFixed: null,
-      },
-      f.contentHash,
-    );
-    if (decision === 'insert') {
-      inserts.push(rows.newValues(ctx, f, snapshotTime));
-      result.inserted++;
-    } else if (decision === 'touch') {
-      touches.push(Number(old!.id));
-      result.unchanged++;
-    } else {
-      const reopened = decision === 'reopen';
-      const update = rows.rewrittenValues(ctx, f, { id: Number(old!.id) });
-      update.reopened_count = Number(old!.reopened_count) + (reopened ? 1 : 0);
-      updates.push(update);
-      result.updated++;
-      if (reopened) result.reopened++;
-    }
+  await client.query(LOOKUP_BY_KEY);
+  const touched = await client.query(TOUCH, [ctx.connectorId, ctx.seenToken, snapshotTime]);
+  result.unchanged = touched.rowCount ?? 0;
+  if (result.unchanged < batch.length) {
+    const { rows } = await client.query<{ updated: number; reopened: number }>(REWRITE, [
+      ctx.connectorId,
+      ctx.seenToken,
+      snapshotTime,
+      ctx.at,
+    ]);
+    result.updated = rows[0]!.updated;
+    result.reopened = rows[0]!.reopened;
   }
-
-  if (inserts.length > 0) {
-    await sql`INSERT INTO findings (${INSERT_LIST})
-      SELECT ${INSERT_LIST} FROM json_populate_recordset(NULL::findings, ${JSON.stringify(inserts)}::json)`.execute(
-      db,
-    );
-  }
-  if (updates.length > 0) {
-    await sql`UPDATE findings AS f SET ${UPDATE_SET}, status = 'open', last_found = ${snapshotTime},
-      state_time = ${snapshotTime}, seen_run_id = ${ctx.seenToken}, updated_at = ${ctx.at}
-      FROM json_populate_recordset(NULL::findings, ${JSON.stringify(updates)}::json) AS r
-      WHERE f.id = r.id`.execute(db);
-  }
-  if (touches.length > 0) {
-    await sql`UPDATE findings SET seen_run_id = ${ctx.seenToken}, last_found = ${snapshotTime},
-      state_time = ${snapshotTime} WHERE id = ANY(${touches}::integer[])`.execute(db);
+  if (result.unchanged + result.updated < batch.length) {
+    const inserted = await client.query(insertStatement(connection), [
+      ctx.connectorId,
+      snapshotTime,
+      ...LIFECYCLE_COLUMNS.map((c) => initialValue(c.initial, ctx, snapshotTime)),
+    ]);
+    result.inserted = inserted.rowCount ?? 0;
+    statistics.inserted(result.inserted);
   }
   return result;
+}
+
+/** The batch as COPY text, a few hundred rows a chunk. */
+function* copyChunks(ctx: FindingBatchContext, batch: readonly NormalizedFinding[]): Generator<string> {
+  let chunk = '';
+  for (let i = 0; i < batch.length; i++) {
+    chunk += copyTextRow(snapshotRowValues(ctx, batch[i]!));
+    if ((i + 1) % COPY_CHUNK_ROWS === 0) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk !== '') yield chunk;
 }
