@@ -18,6 +18,7 @@ import { ROW } from '../../src/store/findings/snapshot-row-codec.js';
 import { openSnapshotSession } from '../../src/store/findings/snapshot-session.js';
 import { HostWriter } from '../../src/store/hosts/host-writer.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
+import { sampleFinding } from '../helpers/sample-finding.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
 
 /**
@@ -60,36 +61,28 @@ describe('the findings column description', () => {
   });
 });
 
+/** A finding of `machine` and `cve` with a value in every field (the stored round trip checks each). */
 function sample(machine: string, cve: string, overrides: Partial<NormalizedFinding> = {}): NormalizedFinding {
-  return {
+  return sampleFinding({
     machineId: machine,
     findingKey: `${machine}|${cve}|v|p|1`,
     cveId: cve,
-    softwareVendor: 'v',
     softwareName: 'p',
     softwareVersion: '1',
     name: `v p 1 ${cve}`,
-    sourceSeverity: 'High',
-    severity: 4,
     score: 75.5,
     firstSeen: '2026-01-01T00:00:00.000Z',
     lastSeen: '2026-01-05T00:00:00.000Z',
     securityUpdateAvailable: false,
-    recommendedSecurityUpdate: 'KB1',
-    recommendedSecurityUpdateId: '1',
-    recommendedSecurityUpdateUrl: 'https://example.com/kb1',
     diskPaths: ['C:\\p.exe'],
     registryPaths: ['HKLM\\p'],
-    exploitabilityLevel: 'NoExploit',
     recommendationReference: 'va-_-v-_-p',
-    rbacGroupId: 3,
-    rbacGroupName: 'group',
     cvssScore: 8.5,
     extra: { kept: 'yes' },
     customAttributes: { tier: 'gold' },
     contentHash: `hash-${cve}`,
     ...overrides,
-  };
+  });
 }
 
 /** Another value of every described field of `f`, of the same type. */
