@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { ofConnector } from '../store/connectors/connector-scope.js';
 import type { Store } from '../store/db/store.js';
+import { FINDING_RECORD_FIELDS, findingRecords } from '../store/findings/finding-repository.js';
 import { parseHostIdentityKey } from '../store/hosts/host-identity-key.js';
 import type { ExportKind } from './export-kinds.js';
 import { withPortalLinks } from './host-portal-links.js';
@@ -59,6 +60,9 @@ const HIDDEN_COLUMNS = new Set([
   'identityKey',
   'findingKey',
   'installKey',
+  // A finding's place in the table (its device and software ids), for paging only.
+  'deviceId',
+  'softwareId',
 ]);
 
 function present(row: Record<string, unknown>, prefix = ''): Record<string, unknown> {
@@ -89,6 +93,10 @@ function present(row: Record<string, unknown>, prefix = ''): Record<string, unkn
 
 interface KindSpec {
   table: string;
+  /** Where the records are read from, when not the table itself (findings: their repository). */
+  from?: (store: Store) => ReturnType<typeof findingRecords>;
+  /** The fields of a record, when not the table's columns. */
+  fields?: readonly string[];
   /** Keyset columns, in order; together unique. */
   key: string[];
   /** Adds joined columns (e.g. the host's Defender fields) to a page of rows. */
@@ -102,7 +110,13 @@ const SPECS: Record<ExportKind, KindSpec> = {
     enrich: async (db, rows) =>
       withPortalLinks(db, await withProfiles(db, await withDefenderFields(db, rows))),
   },
-  findings: { table: 'findings', key: ['id'], enrich: withHostNames },
+  findings: {
+    table: 'findings',
+    from: (store) => findingRecords(store.db, store.dialect),
+    fields: FINDING_RECORD_FIELDS,
+    key: ['connectorId', 'deviceId', 'softwareId', 'cveId'],
+    enrich: withHostNames,
+  },
   vulnerabilities: { table: 'vulnerabilityDefinitions', key: ['connectorId', 'id'] },
   software: { table: 'software', key: ['connectorId', 'id'] },
   'installed-software': { table: 'installedSoftware', key: ['id'], enrich: withHostNames },
@@ -125,19 +139,25 @@ export async function* readRecords(
   const spec = SPECS[kind];
   let after: unknown[] | undefined;
   for (;;) {
-    let q = db.selectFrom(spec.table).selectAll();
+    // A repository's records come as an aliased query named after the table, which Kysely takes alike.
+    const source = (spec.from ? spec.from(store) : spec.table) as string;
+    let q = db.selectFrom(source).selectAll();
     if (filter.connectorId !== undefined) q = q.where(ofConnector(spec.table, filter.connectorId));
     if (after) {
       const values = after;
       q =
-        spec.key.length === 1
-          ? q.where(spec.key[0]!, '>', values[0])
-          : q.where(({ or, and, eb }) =>
-              or([
-                eb(spec.key[0]!, '>', values[0]),
-                and([eb(spec.key[0]!, '=', values[0]), eb(spec.key[1]!, '>', values[1])]),
-              ]),
-            );
+        spec.key.length > 2
+          ? q.where(
+              sql<boolean>`(${sql.join(spec.key.map((k) => sql.ref(`${spec.table}.${k}`)))}) > (${sql.join(values)})`,
+            )
+          : spec.key.length === 1
+            ? q.where(spec.key[0]!, '>', values[0])
+            : q.where(({ or, and, eb }) =>
+                or([
+                  eb(spec.key[0]!, '>', values[0]),
+                  and([eb(spec.key[0]!, '=', values[0]), eb(spec.key[1]!, '>', values[1])]),
+                ]),
+              );
     }
     for (const k of spec.key) q = q.orderBy(k);
     let rows = (await q.limit(PAGE).execute()) as Record<string, unknown>[];
@@ -166,7 +186,7 @@ export async function exportColumns(store: Store, kind: ExportKind): Promise<str
     const found = tables.find((t) => camelCase(t.name) === table);
     return Object.fromEntries((found?.columns ?? []).map((c) => [camelCase(c.name), null]));
   };
-  let template = nulls(spec.table);
+  let template = spec.fields ? Object.fromEntries(spec.fields.map((f) => [f, null])) : nulls(spec.table);
   if (kind === 'hosts') {
     const { id: _id, hostId: _h, connectorId: _c, ...fields } = nulls('hostSources');
     template = { ...template, connectorId: null, mergedIntoHostId: null, ...present(fields, 'defender') };

@@ -13,6 +13,7 @@ import {
   sqlColumn,
   storedValue,
 } from '../../src/store/findings/finding-columns.js';
+import { selectFindings } from '../../src/store/findings/finding-repository.js';
 import { FindingWriter } from '../../src/store/findings/finding-writer.js';
 import { ROW } from '../../src/store/findings/snapshot-row-codec.js';
 import { openSnapshotSession } from '../../src/store/findings/snapshot-session.js';
@@ -155,8 +156,7 @@ describe.each(STORE_KINDS)('findings columns on %s', (kind) => {
 
   /** The stored row of `f` holds each described field as its column type says, and the host. */
   async function expectStored(f: NormalizedFinding, hostId: number): Promise<void> {
-    const row = (await t.store.db
-      .selectFrom('findings')
+    const row = (await selectFindings(t.store)
       .selectAll()
       .where('findingKey', '=', f.findingKey)
       .executeTakeFirstOrThrow()) as Record<string, unknown>;

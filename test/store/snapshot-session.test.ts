@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NormalizedFinding } from '../../src/normalize/model.js';
+import { selectFindings } from '../../src/store/findings/finding-repository.js';
 import { FindingWriter } from '../../src/store/findings/finding-writer.js';
 import { openSnapshotSession } from '../../src/store/findings/snapshot-session.js';
 import { HostWriter } from '../../src/store/hosts/host-writer.js';
@@ -80,8 +81,7 @@ describe.each(MODES)('snapshot session ($kind, writer thread: $worker)', ({ kind
     at: SNAPSHOT,
   });
   const stored = () =>
-    t.store.db
-      .selectFrom('findings')
+    selectFindings(t.store)
       .select(['findingKey', 'recommendedSecurityUpdate', 'diskPaths', 'seenRunId', 'cvssScore'])
       .orderBy('findingKey')
       .execute();
@@ -143,8 +143,7 @@ describe.each(MODES)('snapshot session ($kind, writer thread: $worker)', ({ kind
     expect(fast).toEqual(looked);
     const rowsOf = async (id: number) =>
       (
-        await t.store.db
-          .selectFrom('findings')
+        await selectFindings(t.store)
           .selectAll()
           .where('connectorId', '=', id)
           .orderBy('findingKey')
@@ -205,8 +204,7 @@ describe.each(MODES)('snapshot session ($kind, writer thread: $worker)', ({ kind
       unchanged: 2,
       reopened: 1,
     });
-    const rows = await t.store.db
-      .selectFrom('findings')
+    const rows = await selectFindings(t.store)
       .select([
         'findingKey',
         'status',

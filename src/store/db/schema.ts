@@ -155,46 +155,53 @@ export interface HostSourceTable {
   updatedAt: string;
 }
 
+/**
+ * The findings table as stored: one row per connector, device, software version and CVE, without a
+ * row id. Which field of a finding lives where is described in `normalize/finding-columns.ts`; only
+ * the findings repository (`store/findings/finding-repository.ts`) reads or writes this shape.
+ */
 export interface FindingTable {
-  id: Generated<number>;
   connectorId: number;
-  hostId: number | null;
-  machineId: string;
-  /** machineId|cveId|vendor|name|version: the finding key (docs/data-model.md#finding-identity). */
-  findingKey: string;
+  /** The connector's device (`finding_devices`). */
+  deviceId: number;
+  /** The software version (`finding_software`). */
+  softwareId: number;
   cveId: string;
-  softwareVendor: string;
-  softwareName: string;
-  softwareVersion: string;
-  name: string;
-  sourceSeverity: string | null;
+  hostId: number | null;
   severity: number;
   score: number;
+  securityUpdateAvailable: number | null;
+  exploitabilityLevel: string | null;
+  recommendationReference: string | null;
+  firstFound: string;
+  contentHash: string;
   status: string;
   reopenedCount: number;
-  firstFound: string;
   lastFound: string;
   lastFixed: string | null;
   /** Time of the snapshot or change event that last set this finding's state (delta ordering). */
   stateTime: string;
-  securityUpdateAvailable: number | null;
-  recommendedSecurityUpdate: string | null;
-  recommendedSecurityUpdateId: string | null;
-  recommendedSecurityUpdateUrl: string | null;
-  diskPaths: string;
-  registryPaths: string;
-  exploitabilityLevel: string | null;
-  recommendationReference: string | null;
   endOfSupportStatus: string | null;
   endOfSupportDate: string | null;
-  rbacGroupId: number | null;
-  rbacGroupName: string | null;
-  cvssScore: number | null;
-  contentHash: string;
   seenRunId: number;
-  extra: string;
-  customAttributes: string;
   updatedAt: string;
+  /** The rarely filtered fields, one JSON object keyed by column name. */
+  packed: string;
+}
+
+/** The devices findings name, per connector: the integer a finding's key holds for its machine id. */
+export interface FindingDeviceTable {
+  id: Generated<number>;
+  connectorId: number;
+  machineId: string;
+}
+
+/** The software versions findings name: the integer a finding's key holds for vendor, product, version. */
+export interface FindingSoftwareTable {
+  id: Generated<number>;
+  vendor: string;
+  name: string;
+  version: string;
 }
 
 export interface VulnerabilityDefinitionTable {
@@ -454,6 +461,8 @@ export interface Database {
   hosts: HostTable;
   hostSources: HostSourceTable;
   findings: FindingTable;
+  findingDevices: FindingDeviceTable;
+  findingSoftware: FindingSoftwareTable;
   vulnerabilityDefinitions: VulnerabilityDefinitionTable;
   software: SoftwareTable;
   installedSoftware: InstalledSoftwareTable;

@@ -7,6 +7,7 @@ import { VulnerabilityRowSchema } from '../../mde/schemas/vulnerability-row.js';
 import type { NormalizedFinding } from '../../normalize/model.js';
 import { normalizeFinding } from '../../normalize/normalize-finding.js';
 import type { FindingBatchContext, SnapshotBatchResult } from '../../store/findings/finding-batch.js';
+import { connectorHasFindings as hasFindings } from '../../store/findings/finding-repository.js';
 import {
   deferFindingIndexesForFirstLoad,
   ensureFindingIndexes,
@@ -272,15 +273,9 @@ function openSession(ctx: SyncContext, pass: FullPassCheckpoint, firstLoad = fal
   );
 }
 
-/** Whether the store holds any finding of the connector (served by the findings_status index). */
+/** Whether the store holds any finding of the connector. */
 async function connectorHasFindings(ctx: SyncContext): Promise<boolean> {
-  const row = await ctx.store.db
-    .selectFrom('findings')
-    .select('id')
-    .where('connectorId', '=', ctx.connector.id)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
+  return hasFindings(ctx.store.db, ctx.connector.id);
 }
 
 export function batchContext(ctx: SyncContext, seenToken: number): FindingBatchContext {
