@@ -13,6 +13,7 @@ import { rescoreFindings } from '../../src/store/derive/finding-rescorer.js';
 import { rescoreConnector } from '../../src/store/derive/rescore-connector.js';
 import { loadScoringContext } from '../../src/store/derive/scoring-inputs.js';
 import { selectFindings } from '../../src/store/findings/finding-repository.js';
+import { insertFindingRecords } from '../helpers/finding-records.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { TEST_SECRETS } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
@@ -144,11 +145,7 @@ async function seed(store: Store, connectorId: number, count: number): Promise<v
       updatedAt: T0,
     });
   }
-  for (let i = 0; i < rows.length; i += 100)
-    await store.db
-      .insertInto('findings')
-      .values(rows.slice(i, i + 100))
-      .execute();
+  await insertFindingRecords(store, rows);
 }
 
 /** The formula applied by hand to a stored finding, independent of the compiled scorer. */

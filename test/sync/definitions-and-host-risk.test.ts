@@ -14,7 +14,7 @@ import { ScoringMapRepository } from '../../src/store/connectors/scoring-map-rep
 import { enrichDefinitions } from '../../src/store/derive/definition-enrichment-step.js';
 import { computeHostRisk } from '../../src/store/derive/host-risk-step.js';
 import { rescoreConnector } from '../../src/store/derive/rescore-connector.js';
-import { selectFindings } from '../../src/store/findings/finding-repository.js';
+import { selectFindings, whereFinding } from '../../src/store/findings/finding-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
@@ -320,17 +320,19 @@ describe.each(STORE_KINDS)('vulnerability definitions in depth and host risk (%s
     });
     // One finding rewritten now: its host, and only it, is recomputed, back to the right risk.
     const f = await selectFindings(db.store)
-      .select(['id', 'hostId'])
+      .select(['connectorId', 'deviceId', 'softwareId', 'cveId', 'hostId'])
       .where('status', '=', 'open')
       .where('hostId', 'is not', null)
-      .orderBy('id')
+      .orderBy('deviceId')
+      .orderBy('softwareId')
+      .orderBy('cveId')
       .executeTakeFirstOrThrow();
     const host = await db.store.db
       .selectFrom('hosts')
       .select(['riskScore', 'riskLevel'])
       .where('id', '=', f.hostId!)
       .executeTakeFirstOrThrow();
-    await db.store.db.updateTable('findings').set({ updatedAt: later }).where('id', '=', f.id).execute();
+    await db.store.db.updateTable('findings').set({ updatedAt: later }).where(whereFinding(f)).execute();
     await db.store.db
       .updateTable('hosts')
       .set({ riskScore: null, riskLevel: null })
