@@ -69,11 +69,11 @@ describe.each(STORE_KINDS)('findings indexes deferred by a first load (%s)', (ki
     (i) => i.name,
   );
 
-  it('drops the CVE index only while the findings table is empty, and builds it again', async () => {
+  it('drops the CVE and host indexes only while the findings table is empty, and builds them again', async () => {
     const t = await openTestStore(kind);
     try {
       const all = await findingIndexes(t.store);
-      expect(deferrable).toEqual(['findings_cve']);
+      expect(deferrable).toEqual(['findings_host', 'findings_cve']);
       expect(await deferFindingIndexesForFirstLoad(t.store)).toEqual(deferrable);
       expect(await findingIndexes(t.store)).toEqual(all.filter((n) => !deferrable.includes(n)));
       expect(await ensureFindingIndexes(t.store)).toEqual(deferrable);

@@ -45,20 +45,19 @@ const CHANGED = "(f.status = 'fixed' OR f.content_hash IS DISTINCT FROM s.conten
 const TOUCH = `UPDATE findings AS f SET seen_run_id = $2, last_found = $3, state_time = $3
   FROM ${STAGE} AS s WHERE ${SAME_FINDING} AND ${UNCHANGED}`;
 
+// The stored findings of the batch that are fixed: the rewrite below reopens them. $1 connector.
+const REOPENING = `SELECT count(*)::int AS n FROM ${STAGE} AS s JOIN findings AS f ON ${SAME_FINDING}
+  WHERE f.status = 'fixed'`;
+
 // Fixed or changed: the content columns are rewritten and the finding is open again, a reopening
-// counted. The second reference to the table (`f`) carries the status before the update, for the count.
+// counted (the SET list reads the row as it was before the update).
 // $1 connector, $2 seen token, $3 snapshot time, $4 write time.
-const REWRITE = `WITH changed AS (
-  UPDATE findings AS t SET ${[...REWRITTEN_COLUMNS.map(sqlColumn), 'packed']
-    .map((c) => `${c} = s.${c}`)
-    .join(', ')},
-    reopened_count = t.reopened_count + CASE WHEN f.status = 'fixed' THEN 1 ELSE 0 END,
+const REWRITE = `UPDATE findings AS f SET ${[...REWRITTEN_COLUMNS.map(sqlColumn), 'packed']
+  .map((c) => `${c} = s.${c}`)
+  .join(', ')},
+    reopened_count = f.reopened_count + CASE WHEN f.status = 'fixed' THEN 1 ELSE 0 END,
     status = 'open', last_found = $3, state_time = $3, seen_run_id = $2, updated_at = $4
-  FROM ${STAGE} AS s JOIN findings AS f ON ${SAME_FINDING}
-  WHERE t.connector_id = f.connector_id AND t.device_id = f.device_id AND t.software_id = f.software_id
-    AND t.cve_id = f.cve_id AND ${CHANGED}
-  RETURNING f.status = 'fixed' AS reopened)
-SELECT count(*)::int AS updated, (count(*) FILTER (WHERE reopened))::int AS reopened FROM changed`;
+  FROM ${STAGE} AS s WHERE ${SAME_FINDING} AND ${CHANGED}`;
 
 /**
  * A batch's merge looks each staged key up in the findings key index. The planner would otherwise
@@ -133,6 +132,9 @@ async function prepare(client: pg.ClientBase): Promise<Connection> {
   await client.query(
     `CREATE TEMPORARY TABLE IF NOT EXISTS ${STAGE} ON COMMIT DELETE ROWS AS SELECT ${STAGE_SELECT} FROM findings AS f WITH NO DATA`,
   );
+  // Whichever side the planner drives the merges from (its statistics of a growing table lag), each
+  // row finds its partner through an index: the findings key, or this one.
+  await client.query(`CREATE INDEX IF NOT EXISTS ${STAGE}_key ON ${STAGE} (device_id, software_id, cve_id)`);
   const { rows } = await client.query<{ name: string; type: string }>(
     `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
      WHERE attrelid = 'findings'::regclass AND attnum > 0 AND NOT attisdropped`,
@@ -193,14 +195,10 @@ export async function writeSnapshotBatchOnPostgres(
   const touched = await client.query(TOUCH, [ctx.connectorId, ctx.seenToken, snapshotTime]);
   result.unchanged = touched.rowCount ?? 0;
   if (result.unchanged < batch.length) {
-    const { rows } = await client.query<{ updated: number; reopened: number }>(REWRITE, [
-      ctx.connectorId,
-      ctx.seenToken,
-      snapshotTime,
-      ctx.at,
-    ]);
-    result.updated = rows[0]!.updated;
-    result.reopened = rows[0]!.reopened;
+    const { rows } = await client.query<{ n: number }>(REOPENING, [ctx.connectorId]);
+    result.reopened = rows[0]!.n;
+    const rewritten = await client.query(REWRITE, [ctx.connectorId, ctx.seenToken, snapshotTime, ctx.at]);
+    result.updated = rewritten.rowCount ?? 0;
   }
   if (result.unchanged + result.updated < batch.length) {
     const inserted = await client.query(insertStatement(connection), [

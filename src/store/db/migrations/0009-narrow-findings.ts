@@ -91,6 +91,9 @@ export function narrowFindingsSchema(dialect: SqlDialect) {
     // findings_updated); the new one takes its name.
     'DROP TABLE findings',
     'ALTER TABLE findings_narrow RENAME TO findings',
+    ...(dialect === 'postgres'
+      ? ['ALTER TABLE findings RENAME CONSTRAINT findings_narrow_key TO findings_key']
+      : []),
     // A run finds the hosts whose findings it wrote by the time of the write (0006).
     'CREATE INDEX findings_updated ON findings (connector_id, updated_at)',
   ];
