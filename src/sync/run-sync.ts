@@ -38,6 +38,11 @@ import { syncMachines } from './streams/machines-stream.js';
 import { PROFILES_STREAM, syncProfiles } from './streams/profiles-stream.js';
 import { syncVulnerabilitiesDelta } from './streams/vulnerabilities-delta-stream.js';
 import { syncVulnerabilitiesFull, VULNERABILITIES_STREAM } from './streams/vulnerabilities-full-stream.js';
+import {
+  readsVulnerabilityExport,
+  requestVulnerabilityExport,
+  type VulnerabilityExportRequest,
+} from './streams/vulnerability-export-request.js';
 import { getVulnerabilityWatermark } from './streams/vulnerability-watermark.js';
 import type { SyncContext } from './sync-context.js';
 import { SyncScoring } from './sync-scoring.js';
@@ -105,8 +110,8 @@ export class SyncRunningError extends Error {
 type StreamRunner = (ctx: SyncContext) => Promise<unknown>;
 
 /**
- * Runs one sync of one connector (docs/architecture.md#parts, docs/sync.md): machines first, then
- * vulnerabilities (full or delta), the catalogs and alerts, with recommendations fetched alongside. Every
+ * Runs one sync of one connector (docs/architecture.md#parts, docs/sync.md): machines first (with a
+ * full pass's export request already sent), then vulnerabilities (full or delta), the catalogs and alerts, with recommendations fetched alongside. Every
  * outcome lands in the run history; a partial or failed run closes and deletes nothing.
  */
 export async function runSync(deps: SyncDependencies, request: SyncRequest): Promise<SyncResult> {
@@ -189,6 +194,7 @@ async function runLeased(
   let customFields: SyncContext['customFields'];
   let scoring: SyncScoring | undefined;
   let alongside: Promise<void> = Promise.resolve();
+  let vulnerabilityExport: VulnerabilityExportRequest | undefined;
   try {
     scoring = await SyncScoring.begin(deps.store, connector.id);
     client = deps.createClient(connector, await connectors.credentials(connector.id), signal);
@@ -220,6 +226,9 @@ async function runLeased(
         return counters[stream]!;
       },
     };
+    // Asked for now, the export is built while the machines are read (docs/sync.md); its files are
+    // read once the machines are stored, since findings attach to their hosts.
+    vulnerabilityExport = readsVulnerabilityExport(ctx) ? requestVulnerabilityExport(ctx) : undefined;
     await syncMachines(ctx);
     progress.finish('machines', 'complete');
     // Dynamic profiles follow the hosts the machines stream just wrote.
@@ -239,7 +248,10 @@ async function runLeased(
         ctx,
         VULNERABILITIES_STREAM,
         async (c) => {
-          const r = mode === 'full' ? await syncVulnerabilitiesFull(c) : await syncVulnerabilitiesDelta(c);
+          const r =
+            mode === 'full'
+              ? await syncVulnerabilitiesFull(c, vulnerabilityExport)
+              : await syncVulnerabilitiesDelta(c);
           snapshotTime = r.snapshotTime;
         },
         progress,
@@ -257,6 +269,9 @@ async function runLeased(
     failRun(err);
   }
   await alongside;
+  // A run that ended before its full pass began still waits for the export request it sent (the
+  // run's signal cancels it), so nothing of the run is in flight when it is recorded.
+  await vulnerabilityExport?.settled;
   let error: string | null = null;
   let storeFailed = false;
   const fail = (err: unknown) => {
