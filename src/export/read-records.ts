@@ -3,6 +3,7 @@ import { ofConnector } from '../store/connectors/connector-scope.js';
 import type { Store } from '../store/db/store.js';
 import { parseHostIdentityKey } from '../store/hosts/host-identity-key.js';
 import type { ExportKind } from './export-kinds.js';
+import { withEndOfSupport } from './finding-end-of-support.js';
 import { withPortalLinks } from './host-portal-links.js';
 import { withProfileCounts, withProfiles } from './profile-records.js';
 
@@ -36,6 +37,13 @@ const JSON_COLUMNS = new Set([
   'referenceUrls',
   'affectedSoftware',
   'recommendationIds',
+  // Machine fields, addresses by reach and package versions (migration 0010)
+  'vmMetadata',
+  'privateIpAddresses',
+  'publicIpAddresses',
+  'privateDnsNames',
+  'publicDnsNames',
+  'versions',
 ]);
 /** 0/1 integers that mean yes/no. */
 const BOOLEAN_COLUMNS = new Set([
@@ -102,7 +110,11 @@ const SPECS: Record<ExportKind, KindSpec> = {
     enrich: async (db, rows) =>
       withPortalLinks(db, await withProfiles(db, await withDefenderFields(db, rows))),
   },
-  findings: { table: 'findings', key: ['id'], enrich: withHostNames },
+  findings: {
+    table: 'findings',
+    key: ['id'],
+    enrich: async (db, rows) => withEndOfSupport(db, await withHostNames(db, rows)),
+  },
   vulnerabilities: { table: 'vulnerabilityDefinitions', key: ['connectorId', 'id'] },
   software: { table: 'software', key: ['connectorId', 'id'] },
   'installed-software': { table: 'installedSoftware', key: ['id'], enrich: withHostNames },
