@@ -22,8 +22,8 @@ export async function withEndOfSupport(db: AnyDb, rows: Record<string, unknown>[
   for (const r of rows) {
     if (r.connectorId === null || r.connectorId === undefined) continue;
     const connectorId = Number(r.connectorId);
-    let keys = byConnector.get(connectorId);
-    if (!keys) byConnector.set(connectorId, (keys = new Set()));
+    const keys = byConnector.get(connectorId) ?? new Set<string>();
+    byConnector.set(connectorId, keys);
     keys.add(keyOf(r));
   }
   const found = new Map<string, { status: unknown; date: unknown }>();

@@ -2,33 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { splitCsvLine } from '../../src/normalize/scoring/scoring-map-file.js';
 import { connectorAddArgs, mdecRunner } from '../helpers/cli-runner.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 
 type Row = Record<string, unknown>;
-
-/** Parses one CSV line with quoted cells (the exports quote cells holding commas, quotes or line breaks). */
-function csvCells(line: string): string[] {
-  const cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      cells.push(cell);
-      cell = '';
-    } else cell += c;
-  }
-  cells.push(cell);
-  return cells;
-}
 
 /**
  * The host and finding fields as a user meets them (bin/mdec.js over dist/): the mapping download names
@@ -96,7 +74,7 @@ describe('mdec: machine fields, addresses, instance id, end of support and packa
       .trim()
       .split('\r\n')
       .slice(1)
-      .map((l) => csvCells(l));
+      .map((l) => splitCsvLine(l));
     const targets = new Map(rows.map((c) => [c[3], c[1]]));
     for (const [target, source] of [
       ['hostSource.osProcessor', 'osProcessor'],
@@ -132,7 +110,7 @@ describe('mdec: machine fields, addresses, instance id, end of support and packa
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l) as Row);
-      const header = csvCells((await exported(kind, 'csv')).split('\r\n')[0]!);
+      const header = splitCsvLine((await exported(kind, 'csv')).split('\r\n')[0]!);
       expect(json.length).toBeGreaterThan(0);
       expect(Object.keys(json[0]!)).toEqual(header);
       expect(Object.keys(ndjson[0]!)).toEqual(header);

@@ -2,22 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportKind } from '../../src/export/export-kinds.js';
 import { QUERY_SPECS } from '../../src/export/query-fields.js';
 import { readRecords } from '../../src/export/read-records.js';
+import { DATA_TYPES } from '../../src/normalize/connector-options.js';
 import { compileQuery } from '../../src/normalize/query/compile-query.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
 
 type Row = Record<string, unknown>;
-
-const ALL_TYPES = [
-  'machines',
-  'vulnerabilities',
-  'vulnerability-definitions',
-  'software',
-  'installed-software',
-  'recommendations',
-  'alerts',
-] as const;
 
 async function records(db: TestStore, kind: ExportKind, query?: string): Promise<Row[]> {
   const where = query ? compileQuery(query, QUERY_SPECS[kind]) : undefined;
@@ -26,10 +17,33 @@ async function records(db: TestStore, kind: ExportKind, query?: string): Promise
   return out;
 }
 
+/** A package's exported versions are exactly the truth's, each with its number of devices. */
+function expectVersions(software: Row, truth: Map<string, Map<string, Set<string>>>): void {
+  const versions = software.versions as Array<{ version: string; devices: number }>;
+  const expected = truth.get(String(software.id).toLowerCase()) ?? new Map<string, Set<string>>();
+  expect(Object.fromEntries(versions.map((v) => [v.version, v.devices])), String(software.id)).toEqual(
+    Object.fromEntries([...expected].map(([v, d]) => [v, d.size])),
+  );
+}
+
 const lower = (v: unknown) => String(v ?? '').toLowerCase();
 const key = (r: Row) =>
   [lower(r.deviceId ?? r.machineId), r.softwareVendor, r.softwareName, r.softwareVersion].join('|');
 const INSTANCE_TAG = /^\s*instanceid\s*[:=]\s*(.+?)\s*$/i;
+
+/** Package id (`vendor-_-name`, lower-cased) → version → the devices the rows put it on. */
+function devicesByVersion(rows: readonly Row[]): Map<string, Map<string, Set<string>>> {
+  const out = new Map<string, Map<string, Set<string>>>();
+  for (const r of rows) {
+    const id = `${String(r.softwareVendor)}-_-${String(r.softwareName)}`.toLowerCase();
+    const versions = out.get(id) ?? new Map<string, Set<string>>();
+    out.set(id, versions);
+    const devices = versions.get(String(r.softwareVersion)) ?? new Set<string>();
+    versions.set(String(r.softwareVersion), devices);
+    devices.add(lower(r.deviceId));
+  }
+  return out;
+}
 
 /**
  * The machine fields, addresses by reach, instance id, end of support on findings and package versions,
@@ -45,7 +59,7 @@ describe.each(STORE_KINDS)('host and finding fields from a synced tenant (%s)', 
   beforeAll(async () => {
     sim = await startTestSimulator({ devices: 300, seed: 21 });
     db = await openTestStore(kind);
-    await addConnector(db.store, sim, { dataTypes: [...ALL_TYPES] });
+    await addConnector(db.store, sim, { dataTypes: [...DATA_TYPES] });
     expect((await sync(db.store, sim, 'full')).state).toBe('succeeded');
     machines = new Map((await sim.allPages('/api/machines?$top=10000')).rows.map((m) => [lower(m.id), m]));
     inventory = (await sim.allPages('/api/machines/SoftwareInventoryByMachine?pageSize=200000')).rows;
@@ -242,24 +256,12 @@ describe.each(STORE_KINDS)('host and finding fields from a synced tenant (%s)', 
   });
 
   it('lists each package’s installed versions with their device counts, from the inventory', async () => {
-    const truth = new Map<string, Map<string, Set<string>>>();
-    for (const r of inventory) {
-      const id = `${String(r.softwareVendor)}-_-${String(r.softwareName)}`.toLowerCase();
-      let versions = truth.get(id);
-      if (!versions) truth.set(id, (versions = new Map()));
-      let devices = versions.get(String(r.softwareVersion));
-      if (!devices) versions.set(String(r.softwareVersion), (devices = new Set()));
-      devices.add(lower(r.deviceId));
-    }
+    const truth = devicesByVersion(inventory);
     const software = await records(db, 'software');
     let multi = 0;
     for (const s of software) {
-      const versions = s.versions as Array<{ version: string; devices: number }>;
-      const expected = truth.get(String(s.id).toLowerCase()) ?? new Map();
-      expect(Object.fromEntries(versions.map((v) => [v.version, v.devices])), String(s.id)).toEqual(
-        Object.fromEntries([...expected].map(([v, d]) => [v, d.size])),
-      );
-      if (versions.length > 1) multi++;
+      expectVersions(s, truth);
+      if ((s.versions as unknown[]).length > 1) multi++;
     }
     expect(multi).toBeGreaterThan(5);
     const one = software.find((s) => (s.versions as unknown[]).length > 1)!;
@@ -282,23 +284,11 @@ describe('package versions without the software inventory', () => {
       expect((await sync(db.store, sim, 'full')).state).toBe('succeeded');
       const rows = (await sim.allPages('/api/machines/SoftwareVulnerabilitiesByMachine?pageSize=200000'))
         .rows;
-      const truth = new Map<string, Map<string, Set<string>>>();
-      for (const r of rows.filter((r) => r.cveId)) {
-        const id = `${String(r.softwareVendor)}-_-${String(r.softwareName)}`.toLowerCase();
-        let versions = truth.get(id);
-        if (!versions) truth.set(id, (versions = new Map()));
-        let devices = versions.get(String(r.softwareVersion));
-        if (!devices) versions.set(String(r.softwareVersion), (devices = new Set()));
-        devices.add(lower(r.deviceId));
-      }
+      const truth = devicesByVersion(rows.filter((r) => r.cveId));
       let listed = 0;
       for (const s of await records(db, 'software')) {
-        const versions = s.versions as Array<{ version: string; devices: number }>;
-        const expected = truth.get(String(s.id).toLowerCase()) ?? new Map();
-        expect(Object.fromEntries(versions.map((v) => [v.version, v.devices])), String(s.id)).toEqual(
-          Object.fromEntries([...expected].map(([v, d]) => [v, d.size])),
-        );
-        listed += versions.length;
+        expectVersions(s, truth);
+        listed += (s.versions as unknown[]).length;
       }
       expect(listed).toBeGreaterThan(5);
     } finally {

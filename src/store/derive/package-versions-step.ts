@@ -40,8 +40,8 @@ export async function derivePackageVersions(store: Store, connectorId: number): 
   const byPackage = new Map<string, Map<string, number>>();
   for (const g of groups.rows as Array<Record<string, unknown>>) {
     const id = `${String(g.vendor)}-_-${String(g.name)}`.toLowerCase();
-    let versions = byPackage.get(id);
-    if (!versions) byPackage.set(id, (versions = new Map()));
+    const versions = byPackage.get(id) ?? new Map<string, number>();
+    byPackage.set(id, versions);
     versions.set(String(g.version), Number(g.devices));
   }
   const updates = packages.map((id) => [
