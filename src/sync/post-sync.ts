@@ -21,7 +21,7 @@ export async function runPostSyncSteps(
   const steps: Array<[string, () => Promise<unknown>]> = [
     ['vulnerability definitions', () => enrichDefinitions(store, connectorId, now().toISOString())],
     ['host risk', () => computeHostRisk(store, connectorId, now().toISOString(), undefined, runStartedAt)],
-    ['package versions', () => derivePackageVersions(store, connectorId)],
+    ['package versions', () => derivePackageVersions(store, connectorId, now().toISOString())],
   ];
   for (const [name, step] of steps) {
     progress.start(name);

@@ -4,6 +4,7 @@ import { QUERY_SPECS } from '../../src/export/query-fields.js';
 import { readRecords } from '../../src/export/read-records.js';
 import { DATA_TYPES } from '../../src/normalize/connector-options.js';
 import { compileQuery } from '../../src/normalize/query/compile-query.js';
+import { derivePackageVersions } from '../../src/store/derive/package-versions-step.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
@@ -280,7 +281,7 @@ describe('package versions without the software inventory', () => {
     const sim = await startTestSimulator({ devices: 200, seed: 22 });
     const db = await openTestStore('sqlite');
     try {
-      await addConnector(db.store, sim);
+      const connector = await addConnector(db.store, sim);
       expect((await sync(db.store, sim, 'full')).state).toBe('succeeded');
       const rows = (await sim.allPages('/api/machines/SoftwareVulnerabilitiesByMachine?pageSize=200000'))
         .rows;
@@ -291,6 +292,22 @@ describe('package versions without the software inventory', () => {
         listed += (s.versions as unknown[]).length;
       }
       expect(listed).toBeGreaterThan(5);
+
+      // Nothing changed since: the next derivation skips the scan of findings and writes nothing ...
+      const versionsOf = async () =>
+        (await db.store.db.selectFrom('software').select(['id', 'versions']).orderBy('id').execute()).map(
+          (r) => r.versions,
+        );
+      const derived = await versionsOf();
+      await db.store.db.updateTable('software').set({ versions: '[]' }).execute();
+      const later = new Date(sim.sim.state.clock.now() + 60_000).toISOString();
+      expect(await derivePackageVersions(db.store, connector.id, later)).toBe(0);
+      expect(new Set(await versionsOf())).toEqual(new Set(['[]']));
+      // ... and a changed finding brings the scan back.
+      const one = await db.store.db.selectFrom('findings').select('id').limit(1).executeTakeFirstOrThrow();
+      await db.store.db.updateTable('findings').set({ updatedAt: later }).where('id', '=', one.id).execute();
+      expect(await derivePackageVersions(db.store, connector.id, later)).toBeGreaterThan(0);
+      expect(await versionsOf()).toEqual(derived);
     } finally {
       await db.drop();
       await sim.close();

@@ -1,8 +1,10 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import * as z from 'zod';
 import { packageVersions } from '../../normalize/package-versions.js';
 import { bulkUpdate } from '../db/bulk-update.js';
 import { withDiskSorts } from '../db/disk-sorts.js';
 import type { Store } from '../db/store.js';
+import { CheckpointRepository } from '../runs/checkpoint-repository.js';
 
 /**
  * Fills each software package's `versions` (docs/data-model.md#software): its installed versions and
@@ -11,19 +13,34 @@ import type { Store } from '../db/store.js';
  * that does not collect it counts the devices of each version in its open findings instead (the
  * vulnerable installs only). One GROUP BY, a map keyed by package in memory, writes in batches.
  */
-export async function derivePackageVersions(store: Store, connectorId: number): Promise<number> {
+export async function derivePackageVersions(store: Store, connectorId: number, at: string): Promise<number> {
   const db = store.db.withoutPlugins() as Kysely<unknown>;
   const packages = (
     await sql`SELECT id FROM software WHERE connector_id = ${connectorId}`.execute(db)
   ).rows.map((r) => String((r as { id: unknown }).id));
   // A connector that does not collect the software catalog has no package to describe.
   if (packages.length === 0) return 0;
-  const hasInventory =
-    (
-      await sql`SELECT 1 AS x FROM installed_software WHERE connector_id = ${connectorId} AND status = 'present' LIMIT 1`.execute(
+  const hasInventory = await any(
+    db,
+    sql`SELECT 1 AS x FROM installed_software WHERE connector_id = ${connectorId} AND status = 'present' LIMIT 1`,
+  );
+  // From findings, the scan is skipped when no finding and no package changed since the last
+  // derivation (findings_updated index): a re-sync of an unchanged snapshot costs no scan of findings.
+  const checkpoints = new CheckpointRepository(store);
+  const last = await checkpoints.read(connectorId, PACKAGE_VERSIONS_CHECKPOINT, DerivedAt);
+  if (!hasInventory && last && 'value' in last && last.value.from === 'findings') {
+    const since = last.value.derivedAt;
+    const changed =
+      (await any(
         db,
-      )
-    ).rows.length > 0;
+        sql`SELECT 1 AS x FROM findings WHERE connector_id = ${connectorId} AND updated_at >= ${since} LIMIT 1`,
+      )) ||
+      (await any(
+        db,
+        sql`SELECT 1 AS x FROM software WHERE connector_id = ${connectorId} AND updated_at >= ${since} LIMIT 1`,
+      ));
+    if (!changed) return 0;
+  }
   const findings = store.dialect === 'sqlite' ? sql.raw('findings NOT INDEXED') : sql.raw('findings');
   const groups = await withDiskSorts(store, () =>
     hasInventory
@@ -61,5 +78,19 @@ export async function derivePackageVersions(store: Store, connectorId: number): 
     },
     updates,
   );
+  await checkpoints.put(
+    connectorId,
+    PACKAGE_VERSIONS_CHECKPOINT,
+    { derivedAt: at, from: hasInventory ? 'inventory' : 'findings' },
+    at,
+  );
   return updates.length;
+}
+
+/** Where the time of the last derivation is kept (`sync_checkpoints`). */
+const PACKAGE_VERSIONS_CHECKPOINT = 'package-versions';
+const DerivedAt = z.object({ derivedAt: z.string(), from: z.enum(['inventory', 'findings']) });
+
+async function any(db: Kysely<unknown>, query: RawBuilder<unknown>): Promise<boolean> {
+  return (await query.execute(db)).rows.length > 0;
 }
