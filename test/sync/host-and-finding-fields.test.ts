@@ -293,20 +293,26 @@ describe('package versions without the software inventory', () => {
       }
       expect(listed).toBeGreaterThan(5);
 
-      // Nothing changed since: the next derivation skips the scan of findings and writes nothing ...
+      // Nothing changed since the last derivation: the next one skips the scan of findings and
+      // writes nothing ...
       const versionsOf = async () =>
         (await db.store.db.selectFrom('software').select(['id', 'versions']).orderBy('id').execute()).map(
           (r) => r.versions,
         );
       const derived = await versionsOf();
+      const minutesLater = (n: number) => new Date(sim.sim.state.clock.now() + n * 60_000).toISOString();
+      expect(await derivePackageVersions(db.store, connector.id, minutesLater(1))).toBeGreaterThan(0);
       await db.store.db.updateTable('software').set({ versions: '[]' }).execute();
-      const later = new Date(sim.sim.state.clock.now() + 60_000).toISOString();
-      expect(await derivePackageVersions(db.store, connector.id, later)).toBe(0);
+      expect(await derivePackageVersions(db.store, connector.id, minutesLater(2))).toBe(0);
       expect(new Set(await versionsOf())).toEqual(new Set(['[]']));
-      // ... and a changed finding brings the scan back.
+      // ... and a finding changed after it brings the scan back.
       const one = await db.store.db.selectFrom('findings').select('id').limit(1).executeTakeFirstOrThrow();
-      await db.store.db.updateTable('findings').set({ updatedAt: later }).where('id', '=', one.id).execute();
-      expect(await derivePackageVersions(db.store, connector.id, later)).toBeGreaterThan(0);
+      await db.store.db
+        .updateTable('findings')
+        .set({ updatedAt: minutesLater(3) })
+        .where('id', '=', one.id)
+        .execute();
+      expect(await derivePackageVersions(db.store, connector.id, minutesLater(4))).toBeGreaterThan(0);
       expect(await versionsOf()).toEqual(derived);
     } finally {
       await db.drop();
