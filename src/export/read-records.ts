@@ -4,6 +4,7 @@ import type { Store } from '../store/db/store.js';
 import { FINDING_RECORD_FIELDS, findingRecords } from '../store/findings/finding-repository.js';
 import { parseHostIdentityKey } from '../store/hosts/host-identity-key.js';
 import type { ExportKind } from './export-kinds.js';
+import { withEndOfSupport } from './finding-end-of-support.js';
 import { withPortalLinks } from './host-portal-links.js';
 import { withProfileCounts, withProfiles } from './profile-records.js';
 
@@ -37,6 +38,13 @@ const JSON_COLUMNS = new Set([
   'referenceUrls',
   'affectedSoftware',
   'recommendationIds',
+  // Machine fields, addresses by reach and package versions (migration 0010)
+  'vmMetadata',
+  'privateIpAddresses',
+  'publicIpAddresses',
+  'privateDnsNames',
+  'publicDnsNames',
+  'versions',
 ]);
 /** 0/1 integers that mean yes/no. */
 const BOOLEAN_COLUMNS = new Set([
@@ -115,7 +123,7 @@ const SPECS: Record<ExportKind, KindSpec> = {
     from: (store) => findingRecords(store.db, store.dialect),
     fields: FINDING_RECORD_FIELDS,
     key: ['connectorId', 'deviceId', 'softwareId', 'cveId'],
-    enrich: withHostNames,
+    enrich: async (db, rows) => withEndOfSupport(db, await withHostNames(db, rows)),
   },
   vulnerabilities: { table: 'vulnerabilityDefinitions', key: ['connectorId', 'id'] },
   software: { table: 'software', key: ['connectorId', 'id'] },

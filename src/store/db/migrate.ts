@@ -9,6 +9,7 @@ import { changeIndexesSchema } from './migrations/0006-change-indexes.js';
 import { sourceLookupIndexSchema } from './migrations/0007-source-lookup-index.js';
 import { syncLeasesSchema } from './migrations/0008-sync-leases.js';
 import { narrowFindingsSchema } from './migrations/0009-narrow-findings.js';
+import { machineFieldsAndAddressesSchema } from './migrations/0010-machine-fields-and-addresses.js';
 import type { SqlDialect } from './sql-dialect.js';
 import type { Store } from './store.js';
 
@@ -24,6 +25,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0007-source-lookup-index': sourceLookupIndexSchema(),
     '0008-sync-leases': syncLeasesSchema(),
     '0009-narrow-findings': narrowFindingsSchema(dialect),
+    '0010-machine-fields-and-addresses': machineFieldsAndAddressesSchema(),
   };
 }
 

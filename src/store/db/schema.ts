@@ -107,6 +107,13 @@ export interface HostTable {
   openAlertCount: number | null;
   /** When the risk values last changed. */
   riskChangedAt: string | null;
+  /** The addresses and DNS names split by reach (migration 0010, docs/data-model.md#host); JSON lists. */
+  privateIpAddresses: Generated<string>;
+  publicIpAddresses: Generated<string>;
+  privateDnsNames: Generated<string>;
+  publicDnsNames: Generated<string>;
+  /** The cloud instance id: an `instanceId` machine tag, else the VM id (migration 0010). */
+  instanceId: string | null;
 }
 
 /** What one connector says about one host: its "Defender ..." fields. */
@@ -153,6 +160,11 @@ export interface HostSourceTable {
   seenRunId: number;
   extra: string;
   updatedAt: string;
+  /** Machine fields kept since migration 0010 (docs/mde-api.md#machine-fields); `vmMetadata` is JSON. */
+  osProcessor: string | null;
+  version: string | null;
+  managedByStatus: string | null;
+  vmMetadata: string | null;
 }
 
 /**
@@ -271,6 +283,8 @@ export interface SoftwareTable {
   seenRunId: number;
   extra: string;
   updatedAt: string;
+  /** Installed versions with device counts, JSON (migration 0010, docs/data-model.md#software). */
+  versions: Generated<string>;
 }
 
 export interface InstalledSoftwareTable {
