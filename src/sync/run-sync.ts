@@ -36,6 +36,7 @@ import {
 import { syncInstalledSoftware } from './streams/installed-software-stream.js';
 import { syncMachines } from './streams/machines-stream.js';
 import { PROFILES_STREAM, syncProfiles } from './streams/profiles-stream.js';
+import { removeFixedFindings } from './streams/finding-status-scope.js';
 import { syncVulnerabilitiesDelta } from './streams/vulnerabilities-delta-stream.js';
 import { syncVulnerabilitiesFull, VULNERABILITIES_STREAM } from './streams/vulnerabilities-full-stream.js';
 import { getVulnerabilityWatermark } from './streams/vulnerability-watermark.js';
@@ -241,6 +242,7 @@ async function runLeased(
         async (c) => {
           const r = mode === 'full' ? await syncVulnerabilitiesFull(c) : await syncVulnerabilitiesDelta(c);
           snapshotTime = r.snapshotTime;
+          await removeFixedFindings(c);
         },
         progress,
       );
