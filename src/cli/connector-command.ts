@@ -7,8 +7,8 @@ import {
   activeFromFlags,
   type ConnectorFlags,
   connectionFromFlags,
-  credentialsFromFlags,
   connectionFromSource,
+  credentialsFromFlags,
   DEVICE_SCOPE_HELP,
   INITIAL_LOOKBACK_FLAG_HELP,
   optionsFromFlags,
@@ -75,7 +75,7 @@ function connectorOptions(cmd: Command): Command {
     )
     .option(
       '--vulnerability-definition-filter <odata>',
-      "OData $filter for /api/vulnerabilities, e.g. \"cvssV3 ge 7\" or \"publishedOn gt 2024-01-01T00:00:00Z\"",
+      'OData $filter for /api/vulnerabilities, e.g. "cvssV3 ge 7" or "publishedOn gt 2024-01-01T00:00:00Z"',
     )
     .option(
       '--identification-rules <list>',

@@ -110,13 +110,16 @@ describe('isLoopbackHost', () => {
 });
 
 describe('regional API hosts', () => {
-  it.each(REGIONS)('%s selects {region}.api.security.microsoft.com and keeps the commercial sign-in', (region) => {
-    const e = resolveEndpoints({ cloud: 'commercial', region });
-    expect(e.apiUrl).toBe(`https://${region}.api.security.microsoft.com`);
-    expect(e.loginUrl).toBe(CLOUD_PRESETS.commercial.loginUrl);
-    expect(e.scope).toBe(CLOUD_PRESETS.commercial.scope);
-    expect(regionOfApiUrl(e.apiUrl)).toBe(region);
-  });
+  it.each(REGIONS)(
+    '%s selects {region}.api.security.microsoft.com and keeps the commercial sign-in',
+    (region) => {
+      const e = resolveEndpoints({ cloud: 'commercial', region });
+      expect(e.apiUrl).toBe(`https://${region}.api.security.microsoft.com`);
+      expect(e.loginUrl).toBe(CLOUD_PRESETS.commercial.loginUrl);
+      expect(e.scope).toBe(CLOUD_PRESETS.commercial.scope);
+      expect(regionOfApiUrl(e.apiUrl)).toBe(region);
+    },
+  );
 
   it.each([
     [{ cloud: 'gcc', region: 'us' }, /commercial cloud only/],
@@ -130,7 +133,9 @@ describe('regional API hosts', () => {
 
   it('accepts the same regional host given both ways, and reads no region from other hosts', () => {
     const url = 'https://eu.api.security.microsoft.com/';
-    expect(resolveEndpoints({ cloud: 'commercial', region: 'eu', apiUrl: url }).apiUrl).toBe(url.slice(0, -1));
+    expect(resolveEndpoints({ cloud: 'commercial', region: 'eu', apiUrl: url }).apiUrl).toBe(
+      url.slice(0, -1),
+    );
     expect(regionOfApiUrl('https://api.security.microsoft.com')).toBeUndefined();
     expect(regionOfApiUrl('https://xx.api.security.microsoft.com')).toBeUndefined();
     expect(regionOfApiUrl('http://127.0.0.1:8080')).toBeUndefined();

@@ -100,7 +100,8 @@ export function resolveEndpoints(input: ResolveEndpointsInput): CloudEndpoints {
     throw new ConfigError('cloud', `cloud must be one of ${CLOUDS.join(', ')} (got "${input.cloud}")`);
   }
   const cloud = input.cloud as Cloud;
-  const apiUrl = input.region === undefined ? input.apiUrl : checkedRegionalApiUrl(cloud, input.region, input.apiUrl);
+  const apiUrl =
+    input.region === undefined ? input.apiUrl : checkedRegionalApiUrl(cloud, input.region, input.apiUrl);
   const preset = cloud === 'custom' ? undefined : CLOUD_PRESETS[cloud];
   const pick = (field: 'apiUrl' | 'loginUrl' | 'scope'): string => {
     const given = (field === 'apiUrl' ? apiUrl : input[field])?.trim();

@@ -33,10 +33,10 @@ import {
   syncSoftware,
   syncVulnerabilityDefinitions,
 } from './streams/catalog-streams.js';
+import { removeFixedFindings } from './streams/finding-status-scope.js';
 import { syncInstalledSoftware } from './streams/installed-software-stream.js';
 import { syncMachines } from './streams/machines-stream.js';
 import { PROFILES_STREAM, syncProfiles } from './streams/profiles-stream.js';
-import { removeFixedFindings } from './streams/finding-status-scope.js';
 import { syncVulnerabilitiesDelta } from './streams/vulnerabilities-delta-stream.js';
 import { syncVulnerabilitiesFull, VULNERABILITIES_STREAM } from './streams/vulnerabilities-full-stream.js';
 import { getVulnerabilityWatermark } from './streams/vulnerability-watermark.js';

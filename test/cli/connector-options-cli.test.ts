@@ -3,24 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSelfSignedCertificate } from '../../src/simulator/tls/self-signed.js';
-import { connectorAddArgs, mdecRunner } from '../helpers/cli-runner.js';
-import { type RedirectingProxy, startRedirectingProxy } from '../helpers/redirecting-proxy.js';
+import { connectorAddArgs, connectorIdentityArgs, mdecRunner } from '../helpers/cli-runner.js';
+import { type ConnectProxy, startConnectProxy } from '../helpers/connect-proxy.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 
 const GUID = '11111111-2222-4333-8444-555555555555';
-/** A valid `connector add` up to the flag a case makes bad. */
-const ADD_VALID = [
-  'connector',
-  'add',
-  '--name',
-  'x',
-  '--tenant-id',
-  GUID,
-  '--client-id',
-  GUID,
-  '--client-secret-env',
-  'MDE_SECRET',
-];
 
 describe('mdec connector: region, description, lookback, status, definition filter and --from', () => {
   let sim: TestSimulator;
@@ -44,14 +31,20 @@ describe('mdec connector: region, description, lookback, status, definition filt
   it.each([
     [['--region', 'mars'], /--region: region must be one of us, eu, uk, au, swa, ina, aea \(got "mars"\)/],
     [['--region', 'eu', '--cloud', 'gcc'], /--region: .*commercial cloud only.*gcc cloud has no regional/],
-    [['--region', 'eu', '--api-url', 'https://api.example.com'], /--region: give either a region or an API URL/],
+    [
+      ['--region', 'eu', '--api-url', 'https://api.example.com'],
+      /--region: give either a region or an API URL/,
+    ],
     [['--initial-lookback-days', '10'], /--initial-lookback-days: .*30/],
     [['--vulnerability-status', 'fixed'], /--vulnerability-status: must include open/],
-    [['--vulnerability-status', 'open,closed'], /--vulnerability-status: .*"open"\|"fixed"|--vulnerability-status:/],
+    [
+      ['--vulnerability-status', 'open,closed'],
+      /--vulnerability-status: .*"open"\|"fixed"|--vulnerability-status:/,
+    ],
     [['--vulnerability-definition-filter', 'colour eq 1'], /--vulnerability-definition-filter: .*colour/i],
     [['--description', 'd'.repeat(501)], /--description: .*500/],
   ])('refuses %j with exit 2, naming the flag', async (args, message) => {
-    const r = await run([...ADD_VALID, ...args]);
+    const r = await run([...connectorIdentityArgs('x'), ...args]);
     expect(r.code, r.stdout).toBe(2);
     expect(r.stderr).toMatch(message);
   });
@@ -61,13 +54,19 @@ describe('mdec connector: region, description, lookback, status, definition filt
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--initial-lookback-days <n>\s+first sync only/);
     expect(r.stdout).toMatch(/Later syncs are not bounded by it/);
-    for (const flag of ['--region', '--description', '--vulnerability-status', '--vulnerability-definition-filter', '--from'])
+    for (const flag of [
+      '--region',
+      '--description',
+      '--vulnerability-status',
+      '--vulnerability-definition-filter',
+      '--from',
+    ])
       expect(r.stdout).toContain(flag);
   });
 
   it('shows every new option in show and --json, and the description in list', async () => {
     const add = await run([
-      ...ADD_VALID.map((a) => (a === 'x' ? 'shown' : a)),
+      ...connectorIdentityArgs('shown'),
       '--region',
       'eu',
       '--description',
@@ -101,10 +100,25 @@ describe('mdec connector: region, description, lookback, status, definition filt
     const list = await run(['connector', 'list']);
     expect(list.stdout).toContain('EU tenant, critical CVEs');
     // Back to the global host, and the lookback unset again.
-    const edit = await run(['connector', 'edit', '--name', 'shown', '--region', 'none', '--initial-lookback-days', 'none', '--description', '']);
+    const edit = await run([
+      'connector',
+      'edit',
+      '--name',
+      'shown',
+      '--region',
+      'none',
+      '--initial-lookback-days',
+      'none',
+      '--description',
+      '',
+    ]);
     expect(edit.code, edit.stderr).toBe(0);
     const after = JSON.parse((await run(['--json', 'connector', 'show', '--name', 'shown'])).stdout);
-    expect(after).toMatchObject({ region: null, apiUrl: 'https://api.security.microsoft.com', description: null });
+    expect(after).toMatchObject({
+      region: null,
+      apiUrl: 'https://api.security.microsoft.com',
+      description: null,
+    });
     expect(after.options.initialLookbackDays).toBeUndefined();
     await run(['connector', 'remove', '--name', 'shown']);
   }, 120_000);
@@ -172,7 +186,7 @@ describe('mdec connector: region, description, lookback, status, definition filt
 
 describe('mdec sync with --region: the regional host is the one called', () => {
   let sim: TestSimulator;
-  let proxy: RedirectingProxy;
+  let proxy: ConnectProxy;
   let dir: string;
   const secret = 'region-cli-secret-value';
 
@@ -184,7 +198,7 @@ describe('mdec sync with --region: the regional host is the one called', () => {
       days: 2,
     });
     sim = await startTestSimulator({ devices: 40, seed: 6, clientSecret: secret, tls });
-    proxy = await startRedirectingProxy(Number(new URL(sim.url).port));
+    proxy = await startConnectProxy(Number(new URL(sim.url).port));
     dir = mkdtempSync(join(tmpdir(), 'mdec-region-'));
     writeFileSync(join(dir, 'ca.pem'), tls.certPem);
   });
@@ -204,16 +218,7 @@ describe('mdec sync with --region: the regional host is the one called', () => {
       MDEC_CA_FILE: join(dir, 'ca.pem'),
     };
     const add = await run([
-      'connector',
-      'add',
-      '--name',
-      'eu',
-      '--tenant-id',
-      sim.sim.info.tenantId,
-      '--client-id',
-      sim.sim.info.clientId,
-      '--client-secret-env',
-      'MDE_SECRET',
+      ...connectorIdentityArgs('eu', sim.sim.info),
       '--region',
       'eu',
       '--data-types',

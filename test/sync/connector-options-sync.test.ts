@@ -112,7 +112,8 @@ describe.each(STORE_KINDS)('connector options acting on a sync (%s)', (kind) => 
     const result = await sync(db.store, sim, 'full');
     expect(result.state).toBe('succeeded');
     expect(await countFixed()).toBe(0);
-    const removed = result.counters.vulnerabilities!.leftOut?.['fixed findings removed (--vulnerability-status open)'];
+    const removed =
+      result.counters.vulnerabilities!.leftOut?.['fixed findings removed (--vulnerability-status open)'];
     expect(removed).toBeGreaterThanOrEqual(fixed);
     // Open findings are untouched by the option.
     expect((await openFindingKeys(db.store, c.id)).length).toBeGreaterThan(0);

@@ -13,7 +13,9 @@ export function initialLookbackUnset() {
         const options = JSON.parse(row.options) as Record<string, unknown>;
         if (options.initialLookbackDays !== 30) continue;
         delete options.initialLookbackDays;
-        await sql`UPDATE connectors SET options = ${JSON.stringify(options)} WHERE id = ${row.id}`.execute(db);
+        await sql`UPDATE connectors SET options = ${JSON.stringify(options)} WHERE id = ${row.id}`.execute(
+          db,
+        );
       }
     },
     async down(): Promise<void> {

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
-/** A CONNECT proxy that sends every tunnel to one local port, whatever host it names. */
-export interface RedirectingProxy {
+/** A local CONNECT proxy. */
+export interface ConnectProxy {
   url: string;
   /** `host:port` of each tunnel asked for, in order. */
   tunnels: string[];
@@ -10,11 +10,12 @@ export interface RedirectingProxy {
 }
 
 /**
- * Stands in for DNS: a client told to use this proxy for `https://eu.api.security.microsoft.com`
- * reaches the simulator on `targetPort` instead, and the simulator sees the host the client meant
- * (in TLS and in the `Host` header), so tests can check which of Microsoft's hosts a client chose.
+ * A minimal CONNECT proxy that records its tunnels. Each goes to the host it names, or, given
+ * `redirectToPort`, to that port on 127.0.0.1 whatever host it names: a stand-in for DNS, so a client
+ * told to reach `https://eu.api.security.microsoft.com` reaches the simulator, which sees the host the
+ * client meant (in TLS and in the `Host` header).
  */
-export async function startRedirectingProxy(targetPort: number): Promise<RedirectingProxy> {
+export async function startConnectProxy(redirectToPort?: number): Promise<ConnectProxy> {
   const tunnels: string[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((_req, res) => {
@@ -22,15 +23,16 @@ export async function startRedirectingProxy(targetPort: number): Promise<Redirec
     res.end();
   });
   server.on('connect', (req, client: Socket) => {
-    tunnels.push(req.url ?? '');
-    const upstream = connect(targetPort, '127.0.0.1', () => {
+    tunnels.push(String(req.url));
+    const [host, port] = String(req.url).split(':');
+    const upstream = connect(redirectToPort ?? Number(port), redirectToPort ? '127.0.0.1' : host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.pipe(client);
       client.pipe(upstream);
     });
     for (const s of [client, upstream]) {
       sockets.add(s);
-      s.on('error', () => {});
+      s.on('error', () => s.destroy());
       s.on('close', () => sockets.delete(s));
     }
   });
