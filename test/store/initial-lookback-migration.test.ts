@@ -16,7 +16,9 @@ describe.each(STORE_KINDS)('migration 0011: the stored lookback default is unset
         .set({ options: JSON.stringify({ initialLookbackDays: 30, staleDays: 3 }) })
         .where('id', '=', old)
         .execute();
-      await sql`DELETE FROM schema_migrations WHERE name = '0011-initial-lookback-unset'`.execute(db.store.db);
+      await sql`DELETE FROM schema_migrations WHERE name = '0011-initial-lookback-unset'`.execute(
+        db.store.db,
+      );
       await migrateToLatest(db.store);
       const options = async (id: number) =>
         JSON.parse(
