@@ -1,12 +1,16 @@
 import type { Command } from 'commander';
+import { REGIONS, regionOfApiUrl } from '../mde/cloud-endpoints.js';
+import { FINDING_STATUSES } from '../normalize/connector-options.js';
 import { type Connector, ConnectorRepository } from '../store/connectors/connector-repository.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
 import {
   activeFromFlags,
   type ConnectorFlags,
   connectionFromFlags,
+  connectionFromSource,
   credentialsFromFlags,
   DEVICE_SCOPE_HELP,
+  INITIAL_LOOKBACK_FLAG_HELP,
   optionsFromFlags,
   STALE_DAYS_FLAG_HELP,
   scheduleFromFlags,
@@ -19,6 +23,7 @@ import { UsageError } from './usage-error.js';
 function connectorOptions(cmd: Command): Command {
   return cmd
     .option('--name <name>', 'unique connector name')
+    .option('--description <text>', 'what this connector is for, shown by list and show (empty: none)')
     .option('--tenant-id <guid>', 'Entra tenant id')
     .option('--client-id <guid>', 'app registration (client) id')
     .option('--client-secret-env <VAR>', 'read the client secret from this environment variable')
@@ -26,7 +31,11 @@ function connectorOptions(cmd: Command): Command {
     .option('--certificate-file <path>', 'PEM certificate (and key) for certificate sign-in')
     .option('--private-key-file <path>', 'PEM private key, when not in --certificate-file')
     .option('--cloud <cloud>', 'commercial, gcc, gcc-high, dod or custom')
-    .option('--api-url <url>', 'MDE API base URL (custom cloud or a regional host)')
+    .option(
+      '--region <region>',
+      `regional API host {region}.api.security.microsoft.com, commercial cloud only: ${REGIONS.join(', ')} (none: the global host)`,
+    )
+    .option('--api-url <url>', 'MDE API base URL (custom cloud)')
     .option('--login-url <url>', 'Entra sign-in base URL')
     .option('--scope <scope>', 'token scope, ending in /.default')
     .option('--network <name>', 'network the hosts belong to')
@@ -37,7 +46,7 @@ function connectorOptions(cmd: Command): Command {
     .option('--stale-days <n>', STALE_DAYS_FLAG_HELP)
     .option('--tags <list>', 'only devices with one of these tags')
     .option('--filter <odata>', 'OData $filter for /api/machines')
-    .option('--initial-lookback-days <n>', 'how far back the first run reads alerts (30-365)')
+    .option('--initial-lookback-days <n>', INITIAL_LOOKBACK_FLAG_HELP)
     .option('--include-unscanned', 'keep devices never scanned for vulnerabilities (default)')
     .option('--no-include-unscanned', 'leave out devices never scanned for vulnerabilities')
     .option('--max-retries <n>', 'retries per request (default 10)')
@@ -61,6 +70,14 @@ function connectorOptions(cmd: Command): Command {
     .option('--vulnerability-rbac-group-id <n>', 'only vulnerabilities of this device group')
     .option('--vulnerability-severity <list>', 'only these severities: Low, Medium, High, Critical')
     .option(
+      '--vulnerability-status <list>',
+      `finding statuses kept: ${FINDING_STATUSES.join(', ')} (default both; open alone removes fixed findings)`,
+    )
+    .option(
+      '--vulnerability-definition-filter <odata>',
+      'OData $filter for /api/vulnerabilities, e.g. "cvssV3 ge 7" or "publishedOn gt 2024-01-01T00:00:00Z"',
+    )
+    .option(
       '--identification-rules <list>',
       'ordered rules deciding which existing host a device is: machineId, aadDeviceId, fqdn, ipMac, hostname, each optionally :on or :off',
     )
@@ -72,12 +89,14 @@ function connectorOptions(cmd: Command): Command {
 export function describeConnector(c: Connector) {
   return {
     name: c.name,
+    description: c.options.description ?? null,
     kind: c.kind,
     network: c.network,
     tenantId: c.tenantId,
     clientId: c.clientId,
     credential: c.hasCertificate ? 'certificate' : c.hasSecret ? 'client secret (stored encrypted)' : 'none',
     cloud: c.cloud,
+    region: regionOfApiUrl(c.apiUrl) ?? null,
     apiUrl: c.apiUrl,
     loginUrl: c.loginUrl,
     scope: c.scope,
@@ -104,32 +123,40 @@ export function registerConnectorCommand(program: Command, globals: () => Global
   const connector = program.command('connector').description('add, change, list, show and remove connectors');
 
   connectorOptions(connector.command('add').description('add a connector'))
+    .option(
+      '--from <connector>',
+      "another collection profile over that connector's tenant: copies its tenant, app, cloud, endpoints, network and credentials (the secret stays encrypted); options come from this command",
+    )
     .addHelpText('after', DEVICE_SCOPE_HELP)
     .action(async (flags: ConnectorFlags) => {
       if (!flags.name?.trim()) throw new UsageError('--name is required');
-      const connection = connectionFromFlags(flags);
+      const connection = flags.from === undefined ? connectionFromFlags(flags) : undefined;
       const options = optionsFromFlags(flags);
       const schedule = scheduleFromFlags(flags.schedule) ?? null;
       const active = activeFromFlags(flags) ?? true;
-      const ctx = await openCliContext(globals(), 'create');
+      const ctx = await openCliContext(globals(), flags.from === undefined ? 'create' : 'existing');
       try {
         const repo = new ConnectorRepository(ctx.store, ctx.secrets);
         if (await repo.byName(flags.name))
           throw new UsageError(`--name: a connector named "${flags.name}" exists already`);
-        const credentials = (await secretFor(flags, true))!;
+        const source = flags.from === undefined ? undefined : await repo.byName(flags.from);
+        if (flags.from !== undefined && !source)
+          throw new UsageError(`--from: no connector named "${flags.from}"`);
         const created = await repo.create({
           name: flags.name.trim(),
-          network: flags.network ?? 'default',
-          ...connection,
+          network: flags.network ?? source?.network ?? 'default',
+          ...(source ? connectionFromSource(flags, source) : connection!),
           active,
           schedule,
           options,
-          credentials,
+          credentials: source ? { copyFrom: source.id } : (await secretFor(flags, true))!,
         });
         if (ctx.json) printJson(describeConnector(created));
         else
           process.stdout.write(
-            `Added connector "${created.name}" (${created.cloud}, tenant ${created.tenantId}).\n`,
+            source
+              ? `Added connector "${created.name}" (${created.cloud}, tenant ${created.tenantId}) with the credentials of "${source.name}", copied encrypted.\n`
+              : `Added connector "${created.name}" (${created.cloud}, tenant ${created.tenantId}).\n`,
           );
       } finally {
         await ctx.close();
@@ -184,9 +211,10 @@ export function registerConnectorCommand(program: Command, globals: () => Global
           process.stdout.write('No connectors yet: add one with `mdec connector add`.\n');
         else {
           printTable(
-            ['name', 'cloud', 'tenant', 'state', 'active', 'schedule', 'data types'],
+            ['name', 'description', 'cloud', 'tenant', 'state', 'active', 'schedule', 'data types'],
             all.map((c) => [
               c.name,
+              c.options.description ?? '-',
               c.cloud,
               c.tenantId,
               c.state,

@@ -16,6 +16,9 @@ import { UsageError } from './usage-error.js';
 /** The flags of `mdec connector add|edit` (docs/operations.md), as commander hands them over. */
 export interface ConnectorFlags {
   name?: string;
+  description?: string;
+  from?: string;
+  region?: string;
   tenantId?: string;
   clientId?: string;
   clientSecretEnv?: string;
@@ -47,6 +50,8 @@ export interface ConnectorFlags {
   softwareVendor?: string;
   vulnerabilityRbacGroupId?: string;
   vulnerabilitySeverity?: string;
+  vulnerabilityStatus?: string;
+  vulnerabilityDefinitionFilter?: string;
   identificationRules?: string;
   profiles?: boolean;
 }
@@ -54,6 +59,10 @@ export interface ConnectorFlags {
 /** `--stale-days` in the options list of `connector add|edit --help`. */
 export const STALE_DAYS_FLAG_HELP =
   'leave out devices that have not reported for more than n days (0, the default: keep every device); see below';
+
+/** `--initial-lookback-days` in the options list of `connector add|edit --help`. */
+export const INITIAL_LOOKBACK_FLAG_HELP =
+  'first sync only: import devices seen and alerts raised within n days (30-365; none: every device, alerts of 30 days); see below';
 
 /** What the device scope options do on a first and on later syncs, after the options list. */
 export const DEVICE_SCOPE_HELP = `
@@ -67,6 +76,11 @@ Which devices a connector imports:
                     their findings stay. A device the store does not hold yet is imported only if
                     it reported within n days.
                     Changing it takes effect at the next sync, which reads every device again.
+  --initial-lookback-days <n>
+                    First sync only: only devices last seen within n days are imported, with
+                    their findings, and alerts of those n days. Later syncs are not bounded by it.
+                    Not set: the first sync reads alerts of the last 30 days and every device
+                    (--stale-days alone decides which devices are left out).
   --tags, --filter  Only devices with one of the tags, or matching the OData filter, are imported,
                     with their findings and alerts.
   The summary of \`mdec sync\` counts every record left out and says which option left it out.
@@ -102,6 +116,11 @@ export function optionsFromFlags(
   const set = (key: string, value: unknown) => {
     if (value !== undefined) input[key] = value;
   };
+  /** Text options: an empty value clears the option. */
+  const setText = (key: string, value: string | undefined) => {
+    if (value !== undefined) input[key] = value.trim() === '' ? undefined : value;
+  };
+  setText('description', flags.description);
   const types = list(flags.dataTypes);
   if (types) {
     const bad = types.filter((t) => !(DATA_TYPES as readonly string[]).includes(t));
@@ -111,8 +130,9 @@ export function optionsFromFlags(
   set('dataTypes', types);
   set('staleDays', int('stale-days', flags.staleDays));
   set('tags', list(flags.tags));
-  if (flags.filter !== undefined) input.filter = flags.filter.trim() === '' ? undefined : flags.filter;
-  set('initialLookbackDays', int('initial-lookback-days', flags.initialLookbackDays));
+  setText('filter', flags.filter);
+  if (flags.initialLookbackDays?.trim().toLowerCase() === 'none') input.initialLookbackDays = undefined;
+  else set('initialLookbackDays', int('initial-lookback-days', flags.initialLookbackDays));
   set('includeUnscanned', flags.includeUnscanned);
   set('maxRetries', int('max-retries', flags.maxRetries));
   set('fullSyncEveryDays', int('full-sync-every-days', flags.fullSyncEveryDays));
@@ -125,6 +145,8 @@ export function optionsFromFlags(
   set('softwareVendor', flags.softwareVendor);
   set('vulnerabilityRbacGroupId', int('vulnerability-rbac-group-id', flags.vulnerabilityRbacGroupId));
   set('vulnerabilitySeverity', list(flags.vulnerabilitySeverity));
+  set('vulnerabilityStatus', list(flags.vulnerabilityStatus));
+  setText('vulnerabilityDefinitionFilter', flags.vulnerabilityDefinitionFilter);
   if (flags.identificationRules !== undefined) {
     try {
       input.identificationRules = parseIdentificationRulesFlag(flags.identificationRules);
@@ -209,10 +231,14 @@ export function connectionFromFlags(
     throw new UsageError(`--cloud must be one of ${CLOUDS.join(', ')} (got "${cloud}")`);
   // A changed cloud takes its own preset URLs unless the user gave others.
   const keep = flags.cloud === undefined || flags.cloud === base?.cloud;
+  // `--region none` (or empty) goes back to the global host; a region replaces the stored API URL.
+  const region = flags.region?.trim().toLowerCase();
+  const regionGiven = region !== undefined;
   try {
     const endpoints = resolveEndpoints({
       cloud,
-      apiUrl: flags.apiUrl ?? (keep ? base?.apiUrl : undefined),
+      ...(regionGiven && region !== '' && region !== 'none' ? { region } : {}),
+      apiUrl: flags.apiUrl ?? (keep && !regionGiven ? base?.apiUrl : undefined),
       loginUrl: flags.loginUrl ?? (keep ? base?.loginUrl : undefined),
       scope: flags.scope ?? (keep ? base?.scope : undefined),
     });
@@ -221,6 +247,36 @@ export function connectionFromFlags(
     if (err instanceof ConfigError) throw new UsageError(`--${kebab(err.field)}: ${err.message}`);
     throw err;
   }
+}
+
+/** The connection flags `--from` replaces: a copied profile signs in exactly as its source does. */
+const CONNECTION_FLAGS = [
+  'tenantId',
+  'clientId',
+  'clientSecretEnv',
+  'clientSecretFile',
+  'certificateFile',
+  'privateKeyFile',
+  'cloud',
+  'region',
+  'apiUrl',
+  'loginUrl',
+  'scope',
+] as const satisfies ReadonlyArray<keyof ConnectorFlags>;
+
+/** The connection of `add --from`: the source's, refusing flags that would change it. */
+export function connectionFromSource(
+  flags: ConnectorFlags,
+  source: Pick<NewConnector, 'tenantId' | 'clientId' | 'cloud' | 'apiUrl' | 'loginUrl' | 'scope'>,
+) {
+  const given = CONNECTION_FLAGS.filter((f) => flags[f] !== undefined).map((f) => `--${kebab(f)}`);
+  if (given.length > 0) {
+    throw new UsageError(
+      `--from copies the tenant, app, cloud, endpoints and credentials of "${flags.from}"; drop ${given.join(', ')} (change them afterwards with \`mdec connector edit\`)`,
+    );
+  }
+  const { tenantId, clientId, cloud, apiUrl, loginUrl, scope } = source;
+  return { tenantId, clientId, cloud, apiUrl, loginUrl, scope };
 }
 
 export function scheduleFromFlags(value: string | undefined): string | null | undefined {

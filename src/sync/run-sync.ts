@@ -33,6 +33,7 @@ import {
   syncSoftware,
   syncVulnerabilityDefinitions,
 } from './streams/catalog-streams.js';
+import { removeFixedFindings } from './streams/finding-status-scope.js';
 import { syncInstalledSoftware } from './streams/installed-software-stream.js';
 import { syncMachines } from './streams/machines-stream.js';
 import { PROFILES_STREAM, syncProfiles } from './streams/profiles-stream.js';
@@ -253,6 +254,7 @@ async function runLeased(
               ? await syncVulnerabilitiesFull(c, vulnerabilityExport)
               : await syncVulnerabilitiesDelta(c);
           snapshotTime = r.snapshotTime;
+          await removeFixedFindings(c);
         },
         progress,
       );

@@ -190,7 +190,7 @@ describe('mdec sync: devices left out by --stale-days are counted, with the reas
       `  machines: ${stale.length} new devices not seen for more than 14 days (--stale-days 14)`,
     );
     expect(r.stdout).toMatch(
-      /^ {2}vulnerabilities: [\d,]+ on devices left out by --stale-days, --tags or --filter$/m,
+      /^ {2}vulnerabilities: [\d,]+ on devices left out by --stale-days, --tags, --filter or --initial-lookback-days$/m,
     );
     // Every fetched device is accounted for: imported, or named as left out.
     const row = r.stdout

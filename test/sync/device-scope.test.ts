@@ -138,7 +138,7 @@ describe.each(STORE_KINDS)('which devices a connector keeps (%s)', (kind) => {
       expect(installed.every((r) => kept.has(r.machineId))).toBe(true);
       expect(
         result.counters['installed-software']!.leftOut?.[
-          'on devices left out by --stale-days, --tags or --filter'
+          'on devices left out by --stale-days, --tags, --filter or --initial-lookback-days'
         ],
       ).toBeGreaterThan(0);
     } finally {

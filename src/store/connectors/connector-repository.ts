@@ -41,6 +41,14 @@ export interface ConnectorCredentials {
   certificate?: { privateKeyPem: string; certificatePem: string };
 }
 
+/**
+ * Another connector's credentials, copied as they are sealed: never opened, so never in memory as
+ * plain text (docs/connector-options.md#several-profiles-over-one-tenant).
+ */
+export interface CopiedCredentials {
+  copyFrom: number;
+}
+
 export interface NewConnector {
   name: string;
   network: string;
@@ -53,7 +61,7 @@ export interface NewConnector {
   active: boolean;
   schedule: string | null;
   options: ConnectorOptions;
-  credentials: ConnectorCredentials;
+  credentials: ConnectorCredentials | CopiedCredentials;
 }
 
 type Row = ConnectorTable & { id: number };
@@ -123,12 +131,7 @@ export class ConnectorRepository {
         network: input.network,
         tenantId: input.tenantId,
         clientId: input.clientId,
-        secretEncrypted: input.credentials.clientSecret
-          ? this.secrets.seal(input.credentials.clientSecret)
-          : null,
-        certificateEncrypted: input.credentials.certificate
-          ? this.secrets.seal(JSON.stringify(input.credentials.certificate))
-          : null,
+        ...(await this.sealedCredentials(input.credentials)),
         cloud: input.cloud,
         apiUrl: input.apiUrl,
         loginUrl: input.loginUrl,
@@ -144,6 +147,25 @@ export class ConnectorRepository {
       .returningAll()
       .executeTakeFirstOrThrow();
     return toConnector(row as Row);
+  }
+
+  /** The sealed columns of new credentials: sealed here, or copied sealed from another connector. */
+  private async sealedCredentials(
+    credentials: ConnectorCredentials | CopiedCredentials,
+  ): Promise<Pick<ConnectorTable, 'secretEncrypted' | 'certificateEncrypted'>> {
+    if ('copyFrom' in credentials) {
+      return this.store.db
+        .selectFrom('connectors')
+        .select(['secretEncrypted', 'certificateEncrypted'])
+        .where('id', '=', credentials.copyFrom)
+        .executeTakeFirstOrThrow();
+    }
+    return {
+      secretEncrypted: credentials.clientSecret ? this.secrets.seal(credentials.clientSecret) : null,
+      certificateEncrypted: credentials.certificate
+        ? this.secrets.seal(JSON.stringify(credentials.certificate))
+        : null,
+    };
   }
 
   async update(

@@ -10,6 +10,7 @@ import { sourceLookupIndexSchema } from './migrations/0007-source-lookup-index.j
 import { syncLeasesSchema } from './migrations/0008-sync-leases.js';
 import { narrowFindingsSchema } from './migrations/0009-narrow-findings.js';
 import { machineFieldsAndAddressesSchema } from './migrations/0010-machine-fields-and-addresses.js';
+import { initialLookbackUnset } from './migrations/0011-initial-lookback-unset.js';
 import type { SqlDialect } from './sql-dialect.js';
 import type { Store } from './store.js';
 
@@ -26,6 +27,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0008-sync-leases': syncLeasesSchema(),
     '0009-narrow-findings': narrowFindingsSchema(dialect),
     '0010-machine-fields-and-addresses': machineFieldsAndAddressesSchema(),
+    '0011-initial-lookback-unset': initialLookbackUnset(),
   };
 }
 
