@@ -49,6 +49,7 @@ export interface ConnectorFlags {
   vulnerabilitySeverity?: string;
   identificationRules?: string;
   profiles?: boolean;
+  actions?: boolean;
 }
 
 /** `--stale-days` in the options list of `connector add|edit --help`. */
@@ -133,6 +134,7 @@ export function optionsFromFlags(
     }
   }
   set('profiles', flags.profiles);
+  set('actions', flags.actions);
   try {
     return parseConnectorOptions(input);
   } catch (err) {
