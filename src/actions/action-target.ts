@@ -43,6 +43,7 @@ export async function resolveActionTarget(
       'hostSources.machineId',
       'hostSources.onboardingStatus',
       'hostSources.computerDnsName',
+      'hostSources.lastSeen',
       'hosts.name',
     ])
     .where('hostSources.source', '=', 'Defender');
@@ -78,20 +79,28 @@ export async function resolveActionTarget(
   }
   const enabled = chosen.filter((c) => c.connector.options.actions);
   if (enabled.length === 0) {
-    const names = chosen.map((c) => c.connector.name);
+    const names = [...new Set(chosen.map((c) => c.connector.name))];
     throw new ActionRefusedError(
       'actions-disabled',
       `machine actions are off for connector ${names.map((n) => `"${n}"`).join(', ')}; turn them on with \`mdec connector edit --name ${names[0]} --actions\``,
     );
   }
-  if (enabled.length > 1) {
+  const through = [...new Set(enabled.map((c) => c.connector.name))];
+  if (through.length > 1) {
     throw new ActionRefusedError(
       'ambiguous',
-      `${named} is reported by several connectors with actions on (${enabled.map((c) => c.connector.name).join(', ')}); choose one with --connector`,
+      `${named} is reported by several connectors with actions on (${through.join(', ')}); choose one with --connector`,
     );
   }
-  const { source, connector } = enabled[0]!;
-  if (source.onboardingStatus?.toLowerCase() !== 'onboarded') {
+  // One connector may report a host through several devices (duplicates the identification rules
+  // joined): act on the onboarded one seen last.
+  const onboarded = (c: (typeof enabled)[number]) => c.source.onboardingStatus?.toLowerCase() === 'onboarded';
+  const { source, connector } = [...enabled].sort(
+    (a, b) =>
+      Number(onboarded(b)) - Number(onboarded(a)) ||
+      (b.source.lastSeen ?? '').localeCompare(a.source.lastSeen ?? ''),
+  )[0]!;
+  if (!onboarded({ source, connector })) {
     throw new ActionRefusedError(
       'not-onboarded',
       `${named} is not onboarded to Defender for Endpoint (onboarding status: ${source.onboardingStatus ?? 'unknown'}); MDE can only act on onboarded devices`,
