@@ -28,7 +28,7 @@ export interface AuditRecord {
 export const REDACTED = '[redacted]';
 
 /** Key names that hold secrets (compared without case, dashes or underscores). */
-const SECRET_KEY = /(secret|password|passphrase|token|privatekey|certificatepem|apikey|credentials)$/;
+const SECRET_KEY = /(secret|password|passphrase|token|apikey|credentials)$|privatekey|certificatepem/;
 
 /**
  * A deep copy of `value` with every secret-looking key's value replaced by {@link REDACTED}. Callers
