@@ -11,6 +11,7 @@ import { UndiciHttpTransport } from '../../src/mde/http/http-transport.js';
 import { MachineActionRepository } from '../../src/store/actions/machine-action-repository.js';
 import { type AuditEntry, AuditLogRepository } from '../../src/store/audit/audit-log-repository.js';
 import { createMdeClient } from '../../src/sync/mde-client-factory.js';
+import { type ActionDevice, actionDevices } from '../helpers/action-devices.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync, TEST_SECRETS, testLimiter } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
@@ -19,20 +20,15 @@ import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stor
 const READ_ONLY_APP = { clientId: '99999999-0000-4000-8000-0000000000ac', clientSecret: 'read-only-secret' };
 const alice: AuditActor = { kind: 'cli', name: 'alice' };
 
-interface Device {
-  hostId: number;
-  machineId: string;
-}
-
 describe.each(STORE_KINDS)('machine actions through the connector (%s)', (kind) => {
   let sim: TestSimulator;
   let db: TestStore;
   let transport: UndiciHttpTransport;
   let deps: ActionServiceDeps;
   /** Onboarded Windows devices that report as Active: their actions succeed in the simulator. */
-  let healthy: Device[];
-  let notOnboarded: Device;
-  let onboardedWindows: Device[];
+  let healthy: ActionDevice[];
+  let notOnboarded: ActionDevice;
+  let onboardedWindows: ActionDevice[];
 
   /** Waiting moves the simulator's clock, so an action goes Pending → InProgress → final with no real wait. */
   const simSleep = async (ms: number) => {
@@ -62,33 +58,8 @@ describe.each(STORE_KINDS)('machine actions through the connector (%s)', (kind) 
       secrets: TEST_SECRETS,
       createClient: (c, creds) => createMdeClient(c, creds, { limiter, transport }),
     };
-    const sources = await db.store.db
-      .selectFrom('hostSources')
-      .innerJoin('connectors', 'connectors.id', 'hostSources.connectorId')
-      .select([
-        'hostSources.hostId',
-        'hostSources.machineId',
-        'hostSources.onboardingStatus',
-        'hostSources.healthStatus',
-        'hostSources.osPlatform',
-      ])
-      .where('connectors.name', '=', 'lab')
-      .orderBy('hostSources.hostId')
-      .execute();
-    const device = (s: (typeof sources)[number]) => ({ hostId: Number(s.hostId), machineId: s.machineId });
-    // Hosts that one device stands for (not duplicates the identification rules joined).
-    const perHost = new Map<number, number>();
-    for (const s of sources) perHost.set(Number(s.hostId), (perHost.get(Number(s.hostId)) ?? 0) + 1);
-    const single = sources.filter((s) => perHost.get(Number(s.hostId)) === 1);
-    const windows = single.filter(
-      (s) => s.onboardingStatus === 'Onboarded' && (s.osPlatform ?? '').toLowerCase().startsWith('windows'),
-    );
-    onboardedWindows = windows.map(device);
-    healthy = windows.filter((s) => s.healthStatus === 'Active').map(device);
-    const other = single.find((s) => s.onboardingStatus !== 'Onboarded');
+    ({ healthy, notOnboarded, onboardedWindows } = await actionDevices(db.store, 'lab'));
     expect(healthy.length).toBeGreaterThanOrEqual(6);
-    expect(other).toBeDefined();
-    notOnboarded = device(other!);
   });
   afterAll(async () => {
     await transport?.close();

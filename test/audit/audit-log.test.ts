@@ -11,6 +11,7 @@ import {
 import { parseConnectorOptions } from '../../src/normalize/connector-options.js';
 import { type AuditEntry, AuditLogRepository } from '../../src/store/audit/audit-log-repository.js';
 import { ConnectorRepository } from '../../src/store/connectors/connector-repository.js';
+import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { TEST_SECRETS } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
 
@@ -72,20 +73,7 @@ describe.each(STORE_KINDS)('the audit log (%s)', (kind) => {
 
   it('records connector add, edit, activation and removal with before and after, never the secret', async () => {
     const repo = new ConnectorRepository(db.store, TEST_SECRETS);
-    const created = await repo.create({
-      name: 'lab',
-      network: 'default',
-      tenantId: '11111111-2222-4333-8444-555555555555',
-      clientId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
-      cloud: 'commercial',
-      apiUrl: 'https://api.security.microsoft.com',
-      loginUrl: 'https://login.microsoftonline.com',
-      scope: 'https://api.securitycenter.microsoft.com/.default',
-      active: true,
-      schedule: null,
-      options: parseConnectorOptions({}),
-      credentials: { clientSecret: SECRET },
-    });
+    const created = (await repo.byId(await addOfflineConnector(db.store, 'lab', {}, 'default', SECRET)))!;
     await auditConnectorAdded(db.store, carol, created);
     const edited = await repo.update(created.id, {
       options: parseConnectorOptions({ ...created.options, actions: true, staleDays: 30 }),

@@ -3,6 +3,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db/open-store.js';
+import { type ActionDevice, actionDevices } from '../helpers/action-devices.js';
 import { completion, connectorAddArgs, mdecRunner, spawnMdec } from '../helpers/cli-runner.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 
@@ -12,19 +13,14 @@ const READ_ONLY = {
   clientSecret: 'cli-read-only-secret-41c9',
 };
 
-interface Device {
-  hostId: number;
-  machineId: string;
-}
-
 // Each step starts mdec in a process of its own; a loaded machine needs more than the default time.
 describe('mdec action and mdec audit as a user runs them', { timeout: 240_000 }, () => {
   let sim: TestSimulator;
   let dir: string;
   let db: string;
   const run = mdecRunner(() => ({ db, cwd: dir }), SECRET);
-  let healthy: Device[];
-  let notOnboarded: Device;
+  let healthy: ActionDevice[];
+  let notOnboarded: ActionDevice;
 
   const advanceMinutes = (minutes: number) => sim.admin('POST', '/clock/advance', { ms: minutes * 60_000 });
 
@@ -53,31 +49,7 @@ describe('mdec action and mdec audit as a user runs them', { timeout: 240_000 },
     }
     const store = await openStore(db);
     try {
-      const sources = await store.db
-        .selectFrom('hostSources')
-        .innerJoin('connectors', 'connectors.id', 'hostSources.connectorId')
-        .select([
-          'hostSources.hostId',
-          'hostSources.machineId',
-          'hostSources.onboardingStatus',
-          'hostSources.healthStatus',
-          'hostSources.osPlatform',
-        ])
-        .where('connectors.name', '=', 'lab')
-        .execute();
-      const perHost = new Map<number, number>();
-      for (const s of sources) perHost.set(Number(s.hostId), (perHost.get(Number(s.hostId)) ?? 0) + 1);
-      const single = sources.filter((s) => perHost.get(Number(s.hostId)) === 1);
-      const device = (s: (typeof sources)[number]) => ({ hostId: Number(s.hostId), machineId: s.machineId });
-      healthy = single
-        .filter(
-          (s) =>
-            s.onboardingStatus === 'Onboarded' &&
-            s.healthStatus === 'Active' &&
-            (s.osPlatform ?? '').toLowerCase().startsWith('windows'),
-        )
-        .map(device);
-      notOnboarded = device(single.find((s) => s.onboardingStatus !== 'Onboarded')!);
+      ({ healthy, notOnboarded } = await actionDevices(store, 'lab'));
     } finally {
       await store.close();
     }
@@ -244,28 +216,12 @@ describe('mdec action and mdec audit as a user runs them', { timeout: 240_000 },
   });
 
   it('a 403 explains the missing permission (exit 1); test-credentials checks action permissions', async () => {
-    const denied = await run([
-      'action',
-      'isolate',
-      '--host',
-      String(healthy[4]!.hostId),
-      '--connector',
-      'ro',
-      '--comment',
-      'x',
-    ]);
+    const throughReadOnly = (action: string) =>
+      run(['action', action, '--host', String(healthy[4]!.hostId), '--connector', 'ro', '--comment', 'x']);
+    const denied = await throughReadOnly('isolate');
     expect(denied.code).toBe(1);
     expect(denied.stderr).toMatch(/lacks the permission Machine\.Isolate.*grant admin consent/);
-    const scan = await run([
-      'action',
-      'scan',
-      '--host',
-      String(healthy[4]!.hostId),
-      '--connector',
-      'ro',
-      '--comment',
-      'x',
-    ]);
+    const scan = await throughReadOnly('scan');
     expect(scan.code).toBe(1);
     expect(scan.stderr).toContain('Machine.Scan');
 
@@ -281,16 +237,7 @@ describe('mdec action and mdec audit as a user runs them', { timeout: 240_000 },
 
     // Turned off, the connector sends nothing and says how to turn actions on.
     expect((await run(['connector', 'edit', '--name', 'ro', '--no-actions'])).code).toBe(0);
-    const off = await run([
-      'action',
-      'isolate',
-      '--host',
-      String(healthy[4]!.hostId),
-      '--connector',
-      'ro',
-      '--comment',
-      'x',
-    ]);
+    const off = await throughReadOnly('isolate');
     expect(off.code).toBe(2);
     expect(off.stderr).toMatch(/machine actions are off for connector "ro".*--actions/);
     const checks = await run(['test-credentials', '--connector', 'ro']);
