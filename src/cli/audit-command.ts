@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { writeRecords } from '../export/write-records.js';
-import { type AuditEntry, AuditLogRepository } from '../store/audit/audit-log-repository.js';
+import { AuditLogRepository } from '../store/audit/audit-log-repository.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
 import { writeOutput } from './output.js';
 import { UsageError } from './usage-error.js';
@@ -23,15 +23,6 @@ const AUDIT_COLUMNS = [
   'detail',
 ] as const;
 
-/** CSV has no nesting: before and after go into their cells as JSON text. */
-function flatten(entry: AuditEntry): Record<string, unknown> {
-  return {
-    ...entry,
-    before: entry.before === null ? '' : JSON.stringify(entry.before),
-    after: entry.after === null ? '' : JSON.stringify(entry.after),
-  };
-}
-
 /** `mdec audit --format json|csv [--out FILE]`: the audit log, oldest entry first. */
 export function registerAuditCommand(program: Command, globals: () => GlobalFlags): void {
   program
@@ -47,7 +38,8 @@ export function registerAuditCommand(program: Command, globals: () => GlobalFlag
       try {
         const entries = new AuditLogRepository(ctx.store).entries();
         async function* records() {
-          for await (const entry of entries) yield format === 'csv' ? flatten(entry) : { ...entry };
+          // CSV cells hold `before` and `after` as JSON text (csvCell).
+          for await (const entry of entries) yield { ...entry };
         }
         const count = await writeOutput(flags.out, (out) =>
           writeRecords(records(), format, out, { columns: async () => AUDIT_COLUMNS }),
