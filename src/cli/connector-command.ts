@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { REGIONS, regionOfApiUrl } from '../mde/cloud-endpoints.js';
 import { FINDING_STATUSES } from '../normalize/connector-options.js';
+import { cliActor } from '../audit/audit-actor.js';
+import {
+  auditConnectorAdded,
+  auditConnectorEdited,
+  auditConnectorRemoved,
+} from '../audit/connector-audit.js';
 import { type Connector, ConnectorRepository } from '../store/connectors/connector-repository.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
 import {
@@ -82,7 +88,9 @@ function connectorOptions(cmd: Command): Command {
       'ordered rules deciding which existing host a device is: machineId, aadDeviceId, fqdn, ipMac, hostname, each optionally :on or :off',
     )
     .option('--profiles', 'create and assign dynamic OS and OS_VERSION profiles (default)')
-    .option('--no-profiles', "no dynamic profiles; removes this connector's profiles, hosts stay");
+    .option('--no-profiles', "no dynamic profiles; removes this connector's profiles, hosts stay")
+    .option('--actions', 'allow machine actions (isolate, release, scan) through this connector')
+    .option('--no-actions', 'no machine actions through this connector (default)');
 }
 
 /** A connector for people and scripts: never the secret, only whether one is set. */
@@ -151,6 +159,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
           options,
           credentials: source ? { copyFrom: source.id } : (await secretFor(flags, true))!,
         });
+        await auditConnectorAdded(ctx.store, cliActor(), created);
         if (ctx.json) printJson(describeConnector(created));
         else
           process.stdout.write(
@@ -192,6 +201,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
           ...(active !== undefined ? { active } : {}),
           ...(credentials ? { credentials } : {}),
         });
+        await auditConnectorEdited(ctx.store, cliActor(), current, updated, credentials !== undefined);
         if (ctx.json) printJson(describeConnector(updated));
         else process.stdout.write(`Updated connector "${updated.name}".\n`);
       } finally {
@@ -264,6 +274,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
         const c = await repo.byName(flags.name);
         if (!c) throw new UsageError(`--name: no connector named "${flags.name}"`);
         await repo.remove(c.id, { purgeHosts: flags.purgeHosts === true });
+        await auditConnectorRemoved(ctx.store, cliActor(), c, flags.purgeHosts === true);
         if (ctx.json) printJson({ removed: c.name, hostsPurged: flags.purgeHosts === true });
         else
           process.stdout.write(

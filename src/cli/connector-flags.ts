@@ -54,6 +54,7 @@ export interface ConnectorFlags {
   vulnerabilityDefinitionFilter?: string;
   identificationRules?: string;
   profiles?: boolean;
+  actions?: boolean;
 }
 
 /** `--stale-days` in the options list of `connector add|edit --help`. */
@@ -155,6 +156,7 @@ export function optionsFromFlags(
     }
   }
   set('profiles', flags.profiles);
+  set('actions', flags.actions);
   try {
     return parseConnectorOptions(input);
   } catch (err) {

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerActionCommand } from '../cli/action-command.js';
+import { registerAuditCommand } from '../cli/audit-command.js';
 import type { GlobalFlags } from '../cli/cli-context.js';
 import { registerConnectorCommand } from '../cli/connector-command.js';
 import { registerDemoCommand } from '../cli/demo-command.js';
@@ -79,6 +81,8 @@ async function main(argv: string[]): Promise<void> {
   registerExportCommand(program, globals);
   registerMappingCommand(program, globals);
   registerScoringCommand(program, globals);
+  registerActionCommand(program, globals);
+  registerAuditCommand(program, globals);
   registerMigrateCommand(program, globals);
   try {
     await program.parseAsync(argv);

@@ -117,6 +117,11 @@ export const ConnectorOptionsSchema = z.strictObject({
   identificationRules: IdentificationRulesSchema,
   /** Dynamic OS and OS_VERSION profiles; off removes this connector's profiles. */
   profiles: z.boolean().default(true),
+  /**
+   * Machine actions (isolate, release, antivirus scan) may be sent through this connector
+   * (docs/actions.md); off by default, as they need write permissions a read-only connector lacks.
+   */
+  actions: z.boolean().default(false),
 });
 
 export type ConnectorOptions = z.output<typeof ConnectorOptionsSchema>;

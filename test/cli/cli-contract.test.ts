@@ -30,6 +30,12 @@ const COMMANDS = [
   ['scoring', 'set'],
   ['scoring', 'reset'],
   ['scoring', 'rescore'],
+  ['action', 'scan'],
+  ['action', 'isolate'],
+  ['action', 'unisolate'],
+  ['action', 'list'],
+  ['action', 'show'],
+  ['audit'],
   ['migrate'],
 ];
 

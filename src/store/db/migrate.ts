@@ -11,6 +11,7 @@ import { syncLeasesSchema } from './migrations/0008-sync-leases.js';
 import { narrowFindingsSchema } from './migrations/0009-narrow-findings.js';
 import { machineFieldsAndAddressesSchema } from './migrations/0010-machine-fields-and-addresses.js';
 import { initialLookbackUnset } from './migrations/0011-initial-lookback-unset.js';
+import { machineActionsAndAuditLogSchema } from './migrations/0013-machine-actions-and-audit-log.js';
 import type { SqlDialect } from './sql-dialect.js';
 import type { Store } from './store.js';
 
@@ -28,6 +29,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0009-narrow-findings': narrowFindingsSchema(dialect),
     '0010-machine-fields-and-addresses': machineFieldsAndAddressesSchema(),
     '0011-initial-lookback-unset': initialLookbackUnset(),
+    '0013-machine-actions-and-audit-log': machineActionsAndAuditLogSchema(dialect),
   };
 }
 

@@ -383,21 +383,56 @@ export interface AlertTable {
   updatedAt: string;
 }
 
+/**
+ * One machine action requested through the connector (migration 0013, docs/actions.md): kept after
+ * its connector or host is removed, so the history stays.
+ */
 export interface MachineActionTable {
-  id: string;
-  connectorId: number;
+  id: Generated<number>;
+  connectorId: number | null;
+  connectorName: string;
   hostId: number | null;
   machineId: string;
-  type: string;
-  scope: string | null;
+  hostName: string | null;
+  /** `isolate`, `unisolate` or `scan`. */
+  action: string;
+  /** MDE's scope: `Full` or `Selective` isolation, `Quick` or `Full` scan; null for a release. */
+  actionType: string | null;
+  comment: string;
+  requestedBy: string;
+  /** `cli` or `api`: where the requester acted from. */
+  requestedVia: string;
+  requestedAt: string;
+  /** MDE's action id; null when MDE refused the request. */
+  mdeActionId: string | null;
+  /** MDE's status (Pending, InProgress, Succeeded, Failed, TimeOut, Cancelled), or `Refused`. */
   status: string;
-  requestor: string | null;
-  requestorComment: string | null;
-  creationTime: string | null;
-  lastUpdateTime: string | null;
+  /** What the request came to: `accepted`, `already-pending` or `refused`. */
+  outcome: string;
   error: string | null;
+  mdeRequestor: string | null;
+  lastUpdateAt: string | null;
+  /** When the connector last read the status from MDE. */
+  checkedAt: string | null;
   raw: string;
-  updatedAt: string;
+}
+
+/** One entry of the append-only audit log (migration 0013, docs/audit-log.md). */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  /** `cli` (an OS user), `api` (an API user) or `system`. */
+  actorKind: string;
+  action: string;
+  targetKind: string;
+  target: string;
+  connectorName: string | null;
+  /** JSON of the configuration before the change; never a secret. */
+  before: string | null;
+  after: string | null;
+  outcome: string;
+  detail: string | null;
 }
 
 /** A connector's clone of the out-of-the-box transform map; migration 0005. */
@@ -483,6 +518,7 @@ export interface Database {
   recommendations: RecommendationTable;
   alerts: AlertTable;
   machineActions: MachineActionTable;
+  auditLog: AuditLogTable;
   transformMaps: TransformMapTable;
   transformMapFields: TransformMapFieldTable;
   hostIdentifiers: HostIdentifierTable;
