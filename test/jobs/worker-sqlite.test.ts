@@ -1,5 +1,7 @@
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectorStatus } from '../../src/jobs/connector-status.js';
+import { systemClock } from '../../src/jobs/scheduler-clock.js';
 import { ConnectorRepository } from '../../src/store/connectors/connector-repository.js';
 import { RunRepository } from '../../src/store/runs/run-repository.js';
 import { runMdec } from '../helpers/cli-runner.js';
@@ -61,10 +63,11 @@ describe('mdec worker on SQLite', { timeout: 240_000 }, () => {
     expect(await runState(db.store, runId)).toBe('queued');
 
     // Slow export files, so SIGTERM lands between two of them.
-    await sim.fault({ kind: 'slow', path: '/blob/', count: 100, param: 600 });
+    await sim.fault({ kind: 'slow', path: '/blob/', count: 100, param: 1500 });
     const first = startWorker(db.location);
     await waitFor('two export files stored', async () => (await filesStored(db.store, connector.id)) >= 2);
-    expect((await show()).state).toBe('processing');
+    const live = await new ConnectorRepository(db.store, TEST_SECRETS).byId(connector.id);
+    expect((await connectorStatus(db.store, live!, systemClock)).state).toBe('processing');
     first.child.kill('SIGTERM');
     const [code] = (await once(first.child, 'exit')) as [number];
     expect(code, first.log()).toBe(0);
