@@ -21,12 +21,15 @@ export class PgBossJobQueue implements JobQueue {
   ) {}
 
   static async open(connectionString: string, timing: QueueTiming): Promise<PgBossJobQueue> {
+    // How often pg-boss looks for jobs whose heartbeat stopped: a killed worker's run goes to
+    // another worker within about a heartbeat plus this.
+    const checkSeconds = Math.max(1, Math.min(60, Math.ceil(timing.leaseMs / 1000)));
     const boss = new PgBoss({
       connectionString,
       max: 2,
       schedule: false,
-      // Looks for jobs whose heartbeat stopped this often (seconds).
-      monitorIntervalSeconds: Math.max(1, Math.min(60, Math.ceil(timing.leaseMs / 1000))),
+      monitorIntervalSeconds: checkSeconds,
+      superviseIntervalSeconds: checkSeconds,
     });
     // Errors of pg-boss's own background work are retried by it; they must not end the process.
     boss.on('error', () => {});

@@ -8,7 +8,14 @@ import { runMdec } from '../helpers/cli-runner.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, openFindingKeys, TEST_SECRETS, truthFindingKeys } from '../helpers/sync-harness.js';
 import { openTestStore, type TestStore } from '../helpers/test-stores.js';
-import { filesStored, MASTER_KEY, runState, startWorker, waitFor } from './worker-process.js';
+import {
+  filesStored,
+  MASTER_KEY,
+  runState,
+  startWorker as startWorkerProcess,
+  type WorkerProcess,
+  waitFor,
+} from './worker-process.js';
 
 // Each test starts several mdec processes: their start-up, not the work, sets the time.
 describe('mdec worker on SQLite', { timeout: 240_000 }, () => {
@@ -20,7 +27,15 @@ describe('mdec worker on SQLite', { timeout: 240_000 }, () => {
     sim = await startTestSimulator({ devices: 200, seed: 14, devicesPerFile: 25 });
     db = await openTestStore('sqlite');
   });
+  const started: WorkerProcess[] = [];
+  const startWorker = (location: string) => {
+    const w = startWorkerProcess(location);
+    started.push(w);
+    return w;
+  };
   afterAll(async () => {
+    // A failed test leaves no worker behind.
+    for (const w of started) if (w.child.exitCode === null) w.child.kill('SIGKILL');
     await db.drop();
     await sim.close();
   });
