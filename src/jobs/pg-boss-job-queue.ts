@@ -4,8 +4,11 @@ import type { ClaimedRun, JobQueue, QueuedRun, QueueTiming } from './job-queue.j
 /** The pg-boss queue that carries sync runs. */
 const QUEUE = 'mdec-sync';
 
-/** pg-boss refuses heartbeats shorter than this many seconds. */
-const MIN_HEARTBEAT_SECONDS = 10;
+/**
+ * The heartbeat every job asks for: pg-boss's floor. Whoever queues a run (a worker, the CLI, the
+ * API) sends the same, and a worker touches its job more often than this (JOB_TOUCH_MS in worker.ts).
+ */
+export const JOB_HEARTBEAT_SECONDS = 10;
 
 /**
  * The job queue on PostgreSQL, carried by pg-boss (docs/scheduling.md#the-job-queue): any number of
@@ -15,10 +18,7 @@ const MIN_HEARTBEAT_SECONDS = 10;
  * worker, which pg-boss counts as a retry of the job, not of the run.
  */
 export class PgBossJobQueue implements JobQueue {
-  private constructor(
-    private readonly boss: PgBoss,
-    private readonly timing: QueueTiming,
-  ) {}
+  private constructor(private readonly boss: PgBoss) {}
 
   static async open(connectionString: string, timing: QueueTiming): Promise<PgBossJobQueue> {
     // How often pg-boss looks for jobs whose heartbeat stopped: a killed worker's run goes to
@@ -36,11 +36,7 @@ export class PgBossJobQueue implements JobQueue {
     await boss.start();
     const existing = await boss.getQueue(QUEUE);
     if (!existing) await boss.createQueue(QUEUE, { policy: 'singleton' });
-    return new PgBossJobQueue(boss, timing);
-  }
-
-  private heartbeatSeconds(): number {
-    return Math.max(MIN_HEARTBEAT_SECONDS, Math.ceil(this.timing.leaseMs / 1000));
+    return new PgBossJobQueue(boss);
   }
 
   async enqueue(run: QueuedRun, options: { after?: Date } = {}): Promise<void> {
@@ -50,7 +46,7 @@ export class PgBossJobQueue implements JobQueue {
       {
         singletonKey: `connector-${run.connectorId}`,
         ...(options.after ? { startAfter: options.after } : {}),
-        heartbeatSeconds: this.heartbeatSeconds(),
+        heartbeatSeconds: JOB_HEARTBEAT_SECONDS,
         // A sync may take hours; only a missed heartbeat means its worker is gone.
         expireInSeconds: 24 * 3600,
         // Redelivery after a lost worker; failed runs are retried by the worker as new runs.

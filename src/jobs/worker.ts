@@ -42,6 +42,12 @@ export interface WorkerDependencies {
   createClient: SyncDependencies['createClient'];
 }
 
+/**
+ * The most time between two touches of a held job, whatever the heartbeat: pg-boss gives a job whose
+ * heartbeat is older than 10 s to another worker (pg-boss-job-queue.ts).
+ */
+const JOB_TOUCH_MS = 3_000;
+
 /** Why a worker stopped a run: its own shutdown (the run resumes elsewhere) or a cancel request. */
 class Shutdown extends Error {}
 
@@ -104,14 +110,17 @@ export class Worker {
     const onStop = () => abort.abort(this.stopping.signal.reason);
     this.stopping.signal.addEventListener('abort', onStop, { once: true });
     // Keeps the queue's hold and watches for `mdec runs cancel` while the run goes on.
-    const watch = setInterval(() => {
-      void (async () => {
-        await queue.extend(job);
-        const current = await runs.byId(run.id);
-        if (current?.cancelRequestedAt && !abort.signal.aborted)
-          abort.abort(new Error('cancelled by mdec runs cancel'));
-      })().catch((err: unknown) => log.warn({ ...fields, err: message(err) }, 'heartbeat failed'));
-    }, timing.heartbeatMs);
+    const watch = setInterval(
+      () => {
+        void (async () => {
+          await queue.extend(job);
+          const current = await runs.byId(run.id);
+          if (current?.cancelRequestedAt && !abort.signal.aborted)
+            abort.abort(new Error('cancelled by mdec runs cancel'));
+        })().catch((err: unknown) => log.warn({ ...fields, err: message(err) }, 'heartbeat failed'));
+      },
+      Math.min(timing.heartbeatMs, JOB_TOUCH_MS),
+    );
     log.info({ ...fields, trigger: run.trigger }, 'run started');
     let result: SyncResult;
     try {
