@@ -119,6 +119,21 @@ export function registerSyncCommand(program: Command, globals: () => GlobalFlags
         if (flags.enqueue) {
           try {
             if (!found) throw new UsageError(`--connector: no connector named "${flags.connector}"`);
+            // A run already waiting is that run: the queue does not pile up runs of one connector.
+            const waiting = await new RunRepository(ctx.store).latest(
+              found.id,
+              ['queued'],
+              ['full', 'delta', 'auto'],
+            );
+            if (waiting) {
+              if (ctx.json)
+                printJson({ runId: waiting.id, connector: found.name, state: 'queued', alreadyQueued: true });
+              else {
+                ctx.note(`a run of "${found.name}" is already queued`);
+                process.stdout.write(`${waiting.id}\n`);
+              }
+              return;
+            }
             const queue = await openCliJobQueue(ctx, globals());
             try {
               const runId = await new RunRepository(ctx.store).enqueue(

@@ -52,6 +52,9 @@ describe('mdec worker on SQLite', { timeout: 240_000 }, () => {
     const queued = await mdec('--json', 'sync', '--connector', 'paused', '--enqueue', '--force');
     expect(queued.code, queued.stderr).toBe(0);
     const { runId } = JSON.parse(queued.stdout) as { runId: number };
+    // A second request while one waits is that run: runs of one connector do not pile up.
+    const again = await mdec('sync', '--connector', 'paused', '--enqueue', '--force');
+    expect(Number(again.stdout.trim())).toBe(runId);
     const cancelled = await mdec('runs', 'cancel', String(runId));
     expect(cancelled.code, cancelled.stderr).toBe(0);
     expect(await runState(db.store, runId)).toBe('cancelled');

@@ -201,7 +201,7 @@ export class RunRepository {
   async latest(
     connectorId: number,
     states: RunState[],
-    modes: SyncMode[] = ['full', 'delta'],
+    modes: RequestedRunMode[] = ['full', 'delta'],
   ): Promise<SyncRun | undefined> {
     const row = await this.store.db
       .selectFrom('syncRuns')
