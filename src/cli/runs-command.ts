@@ -4,6 +4,7 @@ import { RunRepository, type SyncRun } from '../store/runs/run-repository.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
 import { openCliJobQueue } from './cli-job-queue.js';
 import { printJson, printTable } from './output.js';
+import { printStreamCounters } from './sync-command.js';
 import { UsageError } from './usage-error.js';
 
 /** A run for people and scripts, by connector name (docs/sync-runs.md). */
@@ -106,22 +107,9 @@ export function registerRunsCommand(program: Command, globals: () => GlobalFlags
         out('throttled', seconds(run.throttledMs));
         if (run.cancelRequestedAt) out('cancel', `requested at ${run.cancelRequestedAt}`);
         if (run.error) out('error', run.error);
-        const streams = Object.entries(run.counters);
-        if (streams.length > 0) {
+        if (Object.keys(run.counters).length > 0) {
           process.stdout.write('\n');
-          printTable(
-            ['stream', 'outcome', 'fetched', 'inserted', 'updated', 'unchanged', 'closed', 'rejected'],
-            streams.map(([name, c]) => [
-              name,
-              c.outcome ?? '-',
-              String(c.fetched),
-              String(c.inserted),
-              String(c.updated),
-              String(c.unchanged),
-              String(c.closed),
-              String(c.rejected),
-            ]),
-          );
+          printStreamCounters(run.counters);
         }
       } finally {
         await ctx.close();

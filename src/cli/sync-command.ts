@@ -15,20 +15,7 @@ export function printSyncSummary(result: SyncResult): void {
     `Run ${result.runId} (${result.mode}: ${result.modeReason}) ${result.state} in ${((Date.parse(result.finishedAt) - Date.parse(result.startedAt)) / 1000).toFixed(1)}s; ` +
       `${result.apiCalls} API calls, ${result.retries} retries, ${(result.throttledMs / 1000).toFixed(1)}s throttled.\n`,
   );
-  printTable(
-    ['stream', 'outcome', 'fetched', 'inserted', 'updated', 'unchanged', 'closed', 'rejected', 'left out'],
-    Object.entries(result.counters).map(([name, c]) => [
-      name,
-      c.outcome ?? '-',
-      String(c.fetched),
-      String(c.inserted),
-      String(c.updated),
-      String(c.unchanged),
-      String(c.closed),
-      String(c.rejected),
-      String(sum(c.leftOut)),
-    ]),
-  );
+  printStreamCounters(result.counters);
   const notImported = notImportedLines(result.counters);
   if (notImported.length > 0) process.stdout.write(`\nNot imported:\n${notImported.join('\n')}\n`);
   const notes = Object.entries(result.counters).flatMap(([name, c]) =>
@@ -45,6 +32,24 @@ export function printSyncSummary(result: SyncResult): void {
     process.stdout.write(
       `\n${result.state === 'failed' ? 'Error' : result.state === 'cancelled' ? 'Stopped' : 'Problems'}: ${result.error}\n`,
     );
+}
+
+/** Per stream: outcome, fetched, inserted, updated, unchanged, closed, rejected and left out. */
+export function printStreamCounters(counters: Record<string, StreamCounters>): void {
+  printTable(
+    ['stream', 'outcome', 'fetched', 'inserted', 'updated', 'unchanged', 'closed', 'rejected', 'left out'],
+    Object.entries(counters).map(([name, c]) => [
+      name,
+      c.outcome ?? '-',
+      String(c.fetched),
+      String(c.inserted),
+      String(c.updated),
+      String(c.unchanged),
+      String(c.closed),
+      String(c.rejected),
+      String(sum(c.leftOut)),
+    ]),
+  );
 }
 
 /**
