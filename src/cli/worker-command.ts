@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { systemClock } from '../jobs/scheduler-clock.js';
 import { DEFAULT_WORKER_TIMING, Worker, type WorkerTiming } from '../jobs/worker.js';
-import { workerLogger } from '../jobs/worker-logger.js';
 import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
 import { createMdeClient } from '../sync/mde-client-factory.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
@@ -64,6 +63,8 @@ export function registerWorkerCommand(program: Command, globals: () => GlobalFla
     .action(async (flags: WorkerFlags) => {
       const timing = timingFromFlags(flags);
       const ctx = await openCliContext(globals(), 'existing');
+      // pino is loaded by the worker alone, not by every command's start-up.
+      const { workerLogger } = await import('../jobs/worker-logger.js');
       const log = workerLogger();
       const queue = await openCliJobQueue(ctx, globals(), timing.leaseMs).catch(async (err) => {
         await ctx.close();

@@ -1,6 +1,5 @@
 import type { Store } from '../store/db/store.js';
 import type { JobQueue, QueueTiming } from './job-queue.js';
-import { PgBossJobQueue } from './pg-boss-job-queue.js';
 import type { Clock } from './scheduler-clock.js';
 import { TableJobQueue } from './table-job-queue.js';
 
@@ -15,6 +14,8 @@ export async function openJobQueue(
 ): Promise<JobQueue> {
   if (store.dialect === 'postgres') {
     if (!options.connectionString) throw new Error('the PostgreSQL job queue needs the database URL');
+    // Loaded only here: pg-boss costs every other command's start-up a third of a second.
+    const { PgBossJobQueue } = await import('./pg-boss-job-queue.js');
     return PgBossJobQueue.open(options.connectionString, options.timing);
   }
   return new TableJobQueue(store, options.timing, options.clock);
