@@ -7,6 +7,8 @@ import {
   auditConnectorEdited,
   auditConnectorRemoved,
 } from '../audit/connector-audit.js';
+import { type ConnectorStatus, connectorStatus } from '../jobs/connector-status.js';
+import { systemClock } from '../jobs/scheduler-clock.js';
 import { type Connector, ConnectorRepository } from '../store/connectors/connector-repository.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
 import {
@@ -20,6 +22,7 @@ import {
   optionsFromFlags,
   STALE_DAYS_FLAG_HELP,
   scheduleFromFlags,
+  scheduleWindowFromFlags,
 } from './connector-flags.js';
 import { printJson, printTable } from './output.js';
 import { readSecretFromPrompt } from './prompt.js';
@@ -60,6 +63,15 @@ function connectorOptions(cmd: Command): Command {
       '--schedule <spec>',
       'hourly, daily@HH:MM, weekly@mon@HH:MM, monthly@D@HH:MM, once@..., or cron (UTC)',
     )
+    .option(
+      '--schedule-start <date>',
+      'no scheduled run before this UTC date (YYYY-MM-DD or YYYY-MM-DDTHH:MMZ)',
+    )
+    .option('--schedule-end <date>', 'no scheduled run from this UTC date on (none clears it)')
+    .option(
+      '--max-failed-runs <n>',
+      'failed runs in a row after which the schedule stops until an edit or a sync by hand (default 3)',
+    )
     .option('--active', 'scheduled runs happen (default)')
     .option('--inactive', 'scheduled runs are paused')
     .option('--full-sync-every-days <n>', 'a full sync every N days, deltas between (default 7)')
@@ -93,8 +105,11 @@ function connectorOptions(cmd: Command): Command {
     .option('--no-actions', 'no machine actions through this connector (default)');
 }
 
-/** A connector for people and scripts: never the secret, only whether one is set. */
-export function describeConnector(c: Connector) {
+/**
+ * A connector for people and scripts: never the secret, only whether one is set. With its status
+ * (connector-status.ts) the state is the one its runs and schedule give, with the next run time.
+ */
+export function describeConnector(c: Connector, status?: ConnectorStatus) {
   return {
     name: c.name,
     description: c.options.description ?? null,
@@ -110,8 +125,14 @@ export function describeConnector(c: Connector) {
     scope: c.scope,
     active: c.active,
     schedule: c.schedule,
-    state: c.state,
+    scheduleStart: c.scheduleStart,
+    scheduleEnd: c.scheduleEnd,
+    state: status?.state ?? c.state,
+    nextRunAt: status?.nextRunAt ?? null,
     lastRunId: c.lastRunId,
+    lastRun: status?.lastRun ?? null,
+    suspended: c.suspended !== null,
+    ...(c.suspended ? { suspendedReason: c.suspended.reason } : {}),
     options: c.options,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
@@ -141,6 +162,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
       const connection = flags.from === undefined ? connectionFromFlags(flags) : undefined;
       const options = optionsFromFlags(flags);
       const schedule = scheduleFromFlags(flags.schedule) ?? null;
+      const window = scheduleWindowFromFlags(flags);
       const active = activeFromFlags(flags) ?? true;
       const ctx = await openCliContext(globals(), flags.from === undefined ? 'create' : 'existing');
       try {
@@ -156,6 +178,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
           ...(source ? connectionFromSource(flags, source) : connection!),
           active,
           schedule,
+          ...window,
           options,
           credentials: source ? { copyFrom: source.id } : (await secretFor(flags, true))!,
         });
@@ -190,6 +213,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
         const connection = connectionFromFlags(flags, current);
         const options = optionsFromFlags(flags, current.options);
         const schedule = scheduleFromFlags(flags.schedule);
+        const window = scheduleWindowFromFlags(flags, current);
         const active = activeFromFlags(flags);
         const credentials = await secretFor(flags, false);
         const updated = await repo.update(current.id, {
@@ -198,6 +222,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
           ...connection,
           options,
           ...(schedule !== undefined ? { schedule } : {}),
+          ...window,
           ...(active !== undefined ? { active } : {}),
           ...(credentials ? { credentials } : {}),
         });
@@ -216,22 +241,28 @@ export function registerConnectorCommand(program: Command, globals: () => Global
       const ctx = await openCliContext(globals(), 'existing');
       try {
         const all = await new ConnectorRepository(ctx.store, ctx.secrets).list();
-        if (ctx.json) printJson(all.map(describeConnector));
+        const statuses = await Promise.all(all.map((c) => connectorStatus(ctx.store, c, systemClock)));
+        if (ctx.json) printJson(all.map((c, i) => describeConnector(c, statuses[i])));
         else if (all.length === 0)
           process.stdout.write('No connectors yet: add one with `mdec connector add`.\n');
         else {
           printTable(
-            ['name', 'description', 'cloud', 'tenant', 'state', 'active', 'schedule', 'data types'],
-            all.map((c) => [
-              c.name,
-              c.options.description ?? '-',
-              c.cloud,
-              c.tenantId,
-              c.state,
-              c.active ? 'yes' : 'no',
-              c.schedule ?? '-',
-              c.options.dataTypes.join(','),
-            ]),
+            ['name', 'description', 'cloud', 'tenant', 'state', 'active', 'schedule', 'next run', 'last run', 'data types'],
+            all.map((c, i) => {
+              const status = statuses[i]!;
+              return [
+                c.name,
+                c.options.description ?? '-',
+                c.cloud,
+                c.tenantId,
+                status.state,
+                c.active ? 'yes' : status.suspended ? 'no (suspended)' : 'no',
+                c.schedule ?? '-',
+                status.nextRunAt ?? (status.suspended ? 'suspended' : '-'),
+                status.lastRun ? `${status.lastRun.id} ${status.lastRun.state}` : '-',
+                c.options.dataTypes.join(','),
+              ];
+            }),
           );
         }
       } finally {
@@ -248,12 +279,12 @@ export function registerConnectorCommand(program: Command, globals: () => Global
       try {
         const c = await new ConnectorRepository(ctx.store, ctx.secrets).byName(flags.name);
         if (!c) throw new UsageError(`--name: no connector named "${flags.name}"`);
-        const described = describeConnector(c);
+        const described = describeConnector(c, await connectorStatus(ctx.store, c, systemClock));
         if (ctx.json) printJson(described);
         else {
           for (const [k, v] of Object.entries(described)) {
             process.stdout.write(
-              `${k.padEnd(12)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\n`,
+              `${k.padEnd(15)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\n`,
             );
           }
         }

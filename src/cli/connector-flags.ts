@@ -1,3 +1,4 @@
+import { parseSchedule, ScheduleError } from '../jobs/schedule.js';
 import { resolveEndpoints } from '../mde/cloud-endpoints.js';
 import { ConfigError } from '../mde/mde-errors.js';
 import {
@@ -38,6 +39,9 @@ export interface ConnectorFlags {
   includeUnscanned?: boolean;
   maxRetries?: string;
   schedule?: string;
+  scheduleStart?: string;
+  scheduleEnd?: string;
+  maxFailedRuns?: string;
   active?: boolean;
   inactive?: boolean;
   fullSyncEveryDays?: string;
@@ -89,10 +93,6 @@ Which devices a connector imports:
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_DOMAIN = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
-/** `hourly`, `daily@HH:MM`, `weekly@mon@HH:MM`, `monthly@D@HH:MM` (UTC), or a 5-field cron line. */
-const SCHEDULE =
-  /^(hourly|daily@([01]\d|2[0-3]):[0-5]\d|weekly@(mon|tue|wed|thu|fri|sat|sun)@([01]\d|2[0-3]):[0-5]\d|monthly@([1-9]|[12]\d|3[01])@([01]\d|2[0-3]):[0-5]\d|once@\d{4}-\d\d-\d\dT\d\d:\d\dZ|(\S+\s+){4}\S+)$/i;
-
 function int(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^-?\d+$/.test(value.trim()))
@@ -136,6 +136,7 @@ export function optionsFromFlags(
   else set('initialLookbackDays', int('initial-lookback-days', flags.initialLookbackDays));
   set('includeUnscanned', flags.includeUnscanned);
   set('maxRetries', int('max-retries', flags.maxRetries));
+  set('maxFailedRuns', int('max-failed-runs', flags.maxFailedRuns));
   set('fullSyncEveryDays', int('full-sync-every-days', flags.fullSyncEveryDays));
   set('deltaOverlapHours', int('delta-overlap-hours', flags.deltaOverlapHours));
   set('deviceSweepHours', int('device-sweep-hours', flags.deviceSweepHours));
@@ -284,12 +285,47 @@ export function connectionFromSource(
 export function scheduleFromFlags(value: string | undefined): string | null | undefined {
   if (value === undefined) return undefined;
   if (value === '' || value === 'none') return null;
-  if (!SCHEDULE.test(value.trim())) {
-    throw new UsageError(
-      `--schedule must be hourly, daily@HH:MM, weekly@mon@HH:MM, monthly@D@HH:MM, once@YYYY-MM-DDTHH:MMZ (UTC) or a cron line (got "${value}")`,
-    );
+  try {
+    return parseSchedule(value);
+  } catch (err) {
+    if (err instanceof ScheduleError) throw new UsageError(`--schedule: ${err.message}`);
+    throw err;
   }
-  return value.trim();
+}
+
+/** `--schedule-start` / `--schedule-end`: a UTC date or date and time; `none` clears it. */
+export function scheduleDateFromFlag(flag: string, value: string | undefined): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === '' || value === 'none') return null;
+  const v = value.trim();
+  const at = /^\d{4}-\d\d-\d\d$/.test(v)
+    ? new Date(`${v}T00:00:00Z`)
+    : /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?Z$/i.test(v)
+      ? new Date(v.toUpperCase())
+      : undefined;
+  if (!at || Number.isNaN(at.getTime()))
+    throw new UsageError(`--${flag} must be a UTC date YYYY-MM-DD or YYYY-MM-DDTHH:MMZ (got "${value}")`);
+  return at.toISOString();
+}
+
+/** The schedule's window from flags over the stored one; the start must come before the end. */
+export function scheduleWindowFromFlags(
+  flags: ConnectorFlags,
+  base: { scheduleStart: string | null; scheduleEnd: string | null } = {
+    scheduleStart: null,
+    scheduleEnd: null,
+  },
+): { scheduleStart?: string | null; scheduleEnd?: string | null } {
+  const scheduleStart = scheduleDateFromFlag('schedule-start', flags.scheduleStart);
+  const scheduleEnd = scheduleDateFromFlag('schedule-end', flags.scheduleEnd);
+  const start = scheduleStart === undefined ? base.scheduleStart : scheduleStart;
+  const end = scheduleEnd === undefined ? base.scheduleEnd : scheduleEnd;
+  if (start && end && start >= end)
+    throw new UsageError(`--schedule-end (${end}) must come after --schedule-start (${start})`);
+  return {
+    ...(scheduleStart !== undefined ? { scheduleStart } : {}),
+    ...(scheduleEnd !== undefined ? { scheduleEnd } : {}),
+  };
 }
 
 export function activeFromFlags(flags: ConnectorFlags): boolean | undefined {

@@ -8,11 +8,13 @@ import { registerDemoCommand } from '../cli/demo-command.js';
 import { registerExportCommand } from '../cli/export-command.js';
 import { registerMappingCommand } from '../cli/mapping-command.js';
 import { registerMigrateCommand } from '../cli/migrate-command.js';
+import { registerRunsCommand } from '../cli/runs-command.js';
 import { registerScoringCommand } from '../cli/scoring-command.js';
 import { registerSimulatorCommand } from '../cli/simulator-command.js';
 import { registerSyncCommand } from '../cli/sync-command.js';
 import { registerTestCredentialsCommand } from '../cli/test-credentials-command.js';
 import { type ErrorCode, EXIT, UsageError } from '../cli/usage-error.js';
+import { registerWorkerCommand } from '../cli/worker-command.js';
 
 /** The package's version: the one `mdec --version` prints. */
 function packageVersion(): string {
@@ -78,6 +80,8 @@ async function main(argv: string[]): Promise<void> {
   registerConnectorCommand(program, globals);
   registerTestCredentialsCommand(program, globals);
   registerSyncCommand(program, globals);
+  registerRunsCommand(program, globals);
+  registerWorkerCommand(program, globals);
   registerExportCommand(program, globals);
   registerMappingCommand(program, globals);
   registerScoringCommand(program, globals);

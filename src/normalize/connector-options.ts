@@ -77,6 +77,8 @@ export const ConnectorOptionsSchema = z.strictObject({
   /** Keep devices that were never scanned for vulnerabilities. */
   includeUnscanned: z.boolean().default(true),
   maxRetries: z.number().int().min(0).max(50).default(10),
+  /** Failed runs in a row after which the schedule stops until an edit or a sync by hand (docs/scheduling.md). */
+  maxFailedRuns: z.number().int().min(1).max(100).default(3),
   /** A full sync every N days; delta syncs in between (docs/sync.md#full-or-delta). */
   fullSyncEveryDays: z.number().int().min(1).max(14).default(7),
   /**

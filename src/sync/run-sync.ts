@@ -68,6 +68,8 @@ export interface SyncRequest {
   mode?: RequestedMode;
   trigger?: RunTrigger;
   signal?: AbortSignal;
+  /** A run recorded earlier as queued (a worker's job): it is this run that starts. */
+  runId?: number;
 }
 
 export interface SyncResult {
@@ -156,7 +158,7 @@ async function runLeased(
   const connectors = new ConnectorRepository(deps.store, deps.secrets, now);
   const runs = new RunRepository(deps.store);
   const checkpoints = new CheckpointRepository(deps.store);
-  const abandoned = await storeStep(deps.store, () => runs.failAbandoned(connector.id, now()));
+  const abandoned = await storeStep(deps.store, () => runs.failAbandoned(connector.id, now(), request.runId));
   if (abandoned.length > 0)
     progress.note(`run ${abandoned.join(', ')} had been interrupted; resuming from its checkpoints`);
 
@@ -174,7 +176,15 @@ async function runLeased(
       now: now().getTime(),
     });
     const at = now();
-    const id = await runs.start(connector.id, chosen.mode, request.trigger ?? 'manual', at);
+    let id: number;
+    if (request.runId === undefined)
+      id = await runs.start(connector.id, chosen.mode, request.trigger ?? 'manual', at);
+    else {
+      id = request.runId;
+      await runs.begin(id, chosen.mode, at);
+    }
+    // A sync by hand lifts a suspension after failed runs (docs/scheduling.md#failed-runs).
+    if ((request.trigger ?? 'manual') === 'manual') await connectors.liftSuspension(connector.id);
     await leases.attachRun(lease, id);
     await connectors.setState(connector.id, 'processing', id);
     return { ...chosen, runId: id, startedAt: at };

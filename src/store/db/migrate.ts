@@ -12,6 +12,7 @@ import { narrowFindingsSchema } from './migrations/0009-narrow-findings.js';
 import { machineFieldsAndAddressesSchema } from './migrations/0010-machine-fields-and-addresses.js';
 import { initialLookbackUnset } from './migrations/0011-initial-lookback-unset.js';
 import { machineActionsAndAuditLogSchema } from './migrations/0013-machine-actions-and-audit-log.js';
+import { jobsSchema } from './migrations/0012-jobs.js';
 import type { SqlDialect } from './sql-dialect.js';
 import type { Store } from './store.js';
 
@@ -30,6 +31,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0010-machine-fields-and-addresses': machineFieldsAndAddressesSchema(),
     '0011-initial-lookback-unset': initialLookbackUnset(),
     '0013-machine-actions-and-audit-log': machineActionsAndAuditLogSchema(dialect),
+    '0012-jobs': jobsSchema(dialect),
   };
 }
 

@@ -29,6 +29,16 @@ export interface ConnectorTable {
   lastRunId: number | null;
   createdAt: string;
   updatedAt: string;
+  /** First and last moment (ISO UTC) the schedule may fire; null: unbounded (docs/scheduling.md). */
+  scheduleStart: string | null;
+  scheduleEnd: string | null;
+  /** The time up to which the scheduler has consumed the schedule's slots; null: since creation. */
+  scheduledThrough: string | null;
+  /** Set when failed runs in a row stopped the schedule; cleared by an edit or a sync by hand. */
+  suspendedAt: string | null;
+  suspendedReason: string | null;
+  /** Failed runs since the last run that was not (docs/scheduling.md#failed-runs). */
+  failedRunsInRow: Generated<number>;
 }
 
 export interface SyncRunTable {
@@ -47,6 +57,22 @@ export interface SyncRunTable {
   /** generatedTime of the vulnerability snapshot this run read, if any. */
   snapshotTime: string | null;
   error: string | null;
+  /** Set by `mdec runs cancel` on a running run; its worker sees it at the next heartbeat and stops. */
+  cancelRequestedAt: string | null;
+}
+
+/**
+ * A run handed to the workers of a SQLite store (src/jobs/table-job-queue.ts): the row lives until
+ * the run ends. A worker holds it until `lockedUntil`; an expired lock is taken by the next worker.
+ */
+export interface JobQueueTable {
+  id: Generated<number>;
+  runId: number;
+  connectorId: number;
+  runAfter: string;
+  lockedBy: string | null;
+  lockedUntil: string | null;
+  createdAt: string;
 }
 
 export interface SyncCheckpointTable {
@@ -507,6 +533,7 @@ export interface Database {
   syncRuns: SyncRunTable;
   syncCheckpoints: SyncCheckpointTable;
   syncLeases: SyncLeaseTable;
+  jobQueue: JobQueueTable;
   hosts: HostTable;
   hostSources: HostSourceTable;
   findings: FindingTable;
