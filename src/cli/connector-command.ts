@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { REGIONS, regionOfApiUrl } from '../mde/cloud-endpoints.js';
-import { FINDING_STATUSES } from '../normalize/connector-options.js';
 import { cliActor } from '../audit/audit-actor.js';
 import {
   auditConnectorAdded,
@@ -9,6 +7,8 @@ import {
 } from '../audit/connector-audit.js';
 import { type ConnectorStatus, connectorStatus } from '../jobs/connector-status.js';
 import { systemClock } from '../jobs/scheduler-clock.js';
+import { REGIONS, regionOfApiUrl } from '../mde/cloud-endpoints.js';
+import { FINDING_STATUSES } from '../normalize/connector-options.js';
 import { type Connector, ConnectorRepository } from '../store/connectors/connector-repository.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
 import {
@@ -247,7 +247,18 @@ export function registerConnectorCommand(program: Command, globals: () => Global
           process.stdout.write('No connectors yet: add one with `mdec connector add`.\n');
         else {
           printTable(
-            ['name', 'description', 'cloud', 'tenant', 'state', 'active', 'schedule', 'next run', 'last run', 'data types'],
+            [
+              'name',
+              'description',
+              'cloud',
+              'tenant',
+              'state',
+              'active',
+              'schedule',
+              'next run',
+              'last run',
+              'data types',
+            ],
             all.map((c, i) => {
               const status = statuses[i]!;
               return [

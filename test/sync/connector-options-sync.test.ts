@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConnectorOptions } from '../../src/normalize/connector-options.js';
 import { ConnectorRepository } from '../../src/store/connectors/connector-repository.js';
+import { selectFindings } from '../../src/store/findings/finding-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, openFindingKeys, sync, TEST_SECRETS } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
@@ -49,7 +50,7 @@ describe.each(STORE_KINDS)('connector options acting on a sync (%s)', (kind) => 
     });
     // Only their findings and alerts come in.
     const kept = new Set(recent.map((m) => String(m.id)));
-    const findings = await db.store.db.selectFrom('findings').select('machineId').distinct().execute();
+    const findings = await selectFindings(db.store).select('machineId').distinct().execute();
     expect(findings.length).toBeGreaterThan(0);
     expect(findings.every((f) => kept.has(f.machineId))).toBe(true);
     const alerts = await db.store.db.selectFrom('alerts').select('machineId').execute();

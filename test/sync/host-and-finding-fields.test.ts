@@ -5,6 +5,7 @@ import { readRecords } from '../../src/export/read-records.js';
 import { DATA_TYPES } from '../../src/normalize/connector-options.js';
 import { compileQuery } from '../../src/normalize/query/compile-query.js';
 import { derivePackageVersions } from '../../src/store/derive/package-versions-step.js';
+import { whereFinding } from '../../src/store/findings/finding-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
@@ -306,11 +307,15 @@ describe('package versions without the software inventory', () => {
       expect(await derivePackageVersions(db.store, connector.id, minutesLater(2))).toBe(0);
       expect(new Set(await versionsOf())).toEqual(new Set(['[]']));
       // ... and a finding changed after it brings the scan back.
-      const one = await db.store.db.selectFrom('findings').select('id').limit(1).executeTakeFirstOrThrow();
+      const one = await db.store.db
+        .selectFrom('findings')
+        .select(['connectorId', 'deviceId', 'softwareId', 'cveId'])
+        .limit(1)
+        .executeTakeFirstOrThrow();
       await db.store.db
         .updateTable('findings')
         .set({ updatedAt: minutesLater(3) })
-        .where('id', '=', one.id)
+        .where(whereFinding(one))
         .execute();
       expect(await derivePackageVersions(db.store, connector.id, minutesLater(4))).toBeGreaterThan(0);
       expect(await versionsOf()).toEqual(derived);

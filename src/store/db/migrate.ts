@@ -11,8 +11,8 @@ import { syncLeasesSchema } from './migrations/0008-sync-leases.js';
 import { narrowFindingsSchema } from './migrations/0009-narrow-findings.js';
 import { machineFieldsAndAddressesSchema } from './migrations/0010-machine-fields-and-addresses.js';
 import { initialLookbackUnset } from './migrations/0011-initial-lookback-unset.js';
-import { machineActionsAndAuditLogSchema } from './migrations/0013-machine-actions-and-audit-log.js';
 import { jobsSchema } from './migrations/0012-jobs.js';
+import { machineActionsAndAuditLogSchema } from './migrations/0013-machine-actions-and-audit-log.js';
 import type { SqlDialect } from './sql-dialect.js';
 import type { Store } from './store.js';
 

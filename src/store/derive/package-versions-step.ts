@@ -41,17 +41,19 @@ export async function derivePackageVersions(store: Store, connectorId: number, a
       ));
     if (!changed) return 0;
   }
-  const findings = store.dialect === 'sqlite' ? sql.raw('findings NOT INDEXED') : sql.raw('findings');
+  const findings =
+    store.dialect === 'sqlite' ? sql.raw('findings AS f NOT INDEXED') : sql.raw('findings AS f');
   const groups = await withDiskSorts(store, () =>
     hasInventory
       ? sql`SELECT software_vendor AS vendor, software_name AS name, software_version AS version,
           COUNT(DISTINCT machine_id) AS devices
         FROM installed_software WHERE connector_id = ${connectorId} AND status = 'present'
         GROUP BY software_vendor, software_name, software_version`.execute(db)
-      : sql`SELECT software_vendor AS vendor, software_name AS name, software_version AS version,
-          COUNT(DISTINCT machine_id) AS devices
-        FROM ${findings} WHERE connector_id = ${connectorId} AND status = 'open'
-        GROUP BY software_vendor, software_name, software_version`.execute(db),
+      : sql`SELECT s.vendor AS vendor, s.name AS name, s.version AS version,
+          COUNT(DISTINCT f.device_id) AS devices
+        FROM ${findings} JOIN finding_software AS s ON s.id = f.software_id
+        WHERE f.connector_id = ${connectorId} AND f.status = 'open'
+        GROUP BY s.vendor, s.name, s.version`.execute(db),
   );
   // MDE's software id is `vendor-_-name`; matched without regard to case.
   const byPackage = new Map<string, Map<string, number>>();
