@@ -60,25 +60,7 @@ export class RunRepository {
   constructor(private readonly store: Store) {}
 
   async start(connectorId: number, mode: SyncMode, trigger: RunTrigger, at: Date): Promise<number> {
-    const row = await this.store.db
-      .insertInto('syncRuns')
-      .values({
-        connectorId,
-        mode,
-        trigger,
-        state: 'processing',
-        startedAt: at.toISOString(),
-        finishedAt: null,
-        counters: '{}',
-        apiCalls: 0,
-        retries: 0,
-        throttledMs: 0,
-        snapshotTime: null,
-        error: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return Number(row.id);
+    return this.insert(connectorId, mode, trigger, 'processing', at);
   }
 
   /**
@@ -86,13 +68,24 @@ export class RunRepository {
    * it was queued until a worker starts it.
    */
   async enqueue(connectorId: number, mode: RequestedRunMode, trigger: RunTrigger, at: Date): Promise<number> {
+    return this.insert(connectorId, mode, trigger, 'queued', at);
+  }
+
+  /** A new run row with empty counters. */
+  private async insert(
+    connectorId: number,
+    mode: RequestedRunMode,
+    trigger: RunTrigger,
+    state: 'processing' | 'queued',
+    at: Date,
+  ): Promise<number> {
     const row = await this.store.db
       .insertInto('syncRuns')
       .values({
         connectorId,
         mode,
         trigger,
-        state: 'queued',
+        state,
         startedAt: at.toISOString(),
         finishedAt: null,
         counters: '{}',
