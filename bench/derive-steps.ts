@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { openStore } from '../src/store/db/open-store.js';
 import { enrichDefinitions } from '../src/store/derive/definition-enrichment-step.js';
 import { computeHostRisk } from '../src/store/derive/host-risk-step.js';
+import { sqliteHandleOf } from './sqlite-handle.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +27,7 @@ const cves = 20_000;
 const path = values.db!;
 for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 const store = await openStore(path);
-const sqlite = store.sqlite!;
+const sqlite = sqliteHandleOf(store);
 const now = new Date().toISOString();
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 

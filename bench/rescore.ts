@@ -24,6 +24,7 @@ import { seededRandom } from '../src/simulator/tenant/random.js';
 import { ConnectorRepository } from '../src/store/connectors/connector-repository.js';
 import { openStore } from '../src/store/db/open-store.js';
 import { createFindingIndexes, FINDING_SECONDARY_INDEXES } from '../src/store/findings/finding-indexes.js';
+import { sqliteHandleOf } from './sqlite-handle.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,7 +47,7 @@ const LEVELS = ['NoExploit', 'ExploitIsPublic', 'ExploitIsVerified', 'ExploitIsI
 const dir = mkdtempSync(join(tmpdir(), 'mdec-bench-rescore-'));
 const dbFile = join(dir, 'mdec.sqlite');
 const store = await openStore(dbFile);
-const sqlite = store.sqlite!;
+const sqlite = sqliteHandleOf(store);
 const at = '2026-11-01T00:00:00.000Z';
 const connector = await new ConnectorRepository(store, SecretBox.fromKey(randomBytes(32))).create({
   name: 'bench',

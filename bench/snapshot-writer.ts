@@ -24,6 +24,7 @@ import {
 } from '../src/store/findings/first-load-indexes.js';
 import { decodeRows, EncodedRowBuffer, FindingEncoder } from '../src/store/findings/snapshot-row-codec.js';
 import { SqliteSnapshotWriter } from '../src/store/findings/sqlite-snapshot-writer.js';
+import { sqliteHandleOf } from './sqlite-handle.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,7 +40,7 @@ const batchSize = Number(args.batch);
 const dir = mkdtempSync(join(tmpdir(), 'mdec-writer-bench-'));
 const file = join(dir, 'writer.sqlite');
 const store = await openStore(file);
-const sqlite = store.sqlite!;
+const sqlite = sqliteHandleOf(store);
 const now = new Date().toISOString();
 const connectorId = Number(
   sqlite

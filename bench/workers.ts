@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { PgBossJobQueue } from '../src/jobs/pg-boss-job-queue.js';
 import { parseConnectorOptions } from '../src/normalize/connector-options.js';
@@ -132,9 +133,9 @@ try {
   let peakConnections = 0;
   const rss = new Map<number, number>();
   for (;;) {
-    const { rows } = await store.pg!.query<{ n: string }>(
-      'select count(*) as n from pg_stat_activity where datname = current_database()',
-    );
+    const { rows } = await sql<{
+      n: string;
+    }>`select count(*) as n from pg_stat_activity where datname = current_database()`.execute(store.db);
     // The bench's own pool (one connection for this query) is not the workers'.
     peakConnections = Math.max(peakConnections, Number(rows[0]!.n) - 1);
     for (const w of workers) if (w.pid && w.exitCode === null) rss.set(w.pid, peakRssMb(w.pid));

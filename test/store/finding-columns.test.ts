@@ -193,7 +193,6 @@ describe.each(STORE_KINDS)('findings columns on %s', (kind) => {
       const pass = async (token: number, time: string, f: NormalizedFinding, hostId: number) => {
         const session = openSnapshotSession(
           t.store,
-          new FindingWriter(t.store),
           new HostWriter(t.store),
           {
             connectorId,

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NormalizedFinding } from '../../src/normalize/model.js';
 import { selectFindings, whereFinding } from '../../src/store/findings/finding-repository.js';
-import { FindingWriter } from '../../src/store/findings/finding-writer.js';
 import { openSnapshotSession } from '../../src/store/findings/snapshot-session.js';
 import { HostWriter } from '../../src/store/hosts/host-writer.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
@@ -70,7 +69,6 @@ describe.each(MODES)('snapshot session ($kind, writer thread: $worker)', ({ kind
   const open = (hostIdOf: (m: string) => number | null = () => null) =>
     openSnapshotSession(
       t.store,
-      new FindingWriter(t.store),
       new HostWriter(t.store),
       { connectorId, seenToken: 7, at: SNAPSHOT, hostIdOf },
       SNAPSHOT,
@@ -115,7 +113,6 @@ describe.each(MODES)('snapshot session ($kind, writer thread: $worker)', ({ kind
     const load = async (id: number, firstLoad: boolean) => {
       const session = openSnapshotSession(
         t.store,
-        new FindingWriter(t.store),
         new HostWriter(t.store),
         { connectorId: id, seenToken: 7, at: SNAPSHOT, hostIdOf: () => null, firstLoad },
         SNAPSHOT,
@@ -162,7 +159,6 @@ describe.each(MODES)('snapshot session ($kind, writer thread: $worker)', ({ kind
     const pass = async (token: number, time: string, findings: NormalizedFinding[]) => {
       const session = openSnapshotSession(
         t.store,
-        new FindingWriter(t.store),
         new HostWriter(t.store),
         { connectorId, seenToken: token, at: time, hostIdOf: () => null },
         time,

@@ -47,7 +47,9 @@ export class MigrationError extends Error {
 }
 
 /** Brings the schema up to date; a failed migration rolls back and throws with its name. */
-export async function migrateToLatest(store: Pick<Store, 'db' | 'dialect'>): Promise<MigrationResultSet> {
+export async function migrateToLatest(
+  store: Pick<Store, 'db' | 'dialect' | 'engine'>,
+): Promise<MigrationResultSet> {
   const migrator = new Migrator({
     db: store.db.withoutPlugins(),
     provider: new StaticProvider(store.dialect),

@@ -85,7 +85,6 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
       dialect,
       engine: { kind: 'sqlite', sqlite },
       location,
-      sqlite,
       close: () => db.destroy(),
     };
   } else {
@@ -102,7 +101,6 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
       dialect,
       engine: { kind: 'postgres', pool },
       location: redactUrl(location),
-      pg: pool,
       close: () => db.destroy(),
     };
     await checkConnection(store, location);

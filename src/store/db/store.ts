@@ -31,16 +31,6 @@ export interface Store {
   engine: StoreEngine;
   /** Where the data lives, with any password removed, for messages. */
   location: string;
-  /**
-   * @deprecated Use `engine` (a SqliteEngine's `sqlite`), through {@link forEngine}. Kept while the
-   * findings and derive code still read it; absent on PostgreSQL.
-   */
-  sqlite?: BetterSqlite3.Database;
-  /**
-   * @deprecated Use `engine` (a PostgresEngine's `pool`), through {@link forEngine}. Kept while the
-   * findings code still reads it; absent on SQLite.
-   */
-  pg?: pg.Pool;
   /** True when this open created the database (a new SQLite file, or the schema in an empty PostgreSQL database). */
   created?: boolean;
   close(): Promise<void>;

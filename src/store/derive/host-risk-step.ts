@@ -2,13 +2,13 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import {
   DEFENDER_RISK_POINTS,
   EXPOSURE_POINTS,
-  FINDING_WEIGHT_POWER,
   hostRisk,
   worseDefenderValue,
 } from '../../normalize/host-risk.js';
 import { bulkUpdate } from '../db/bulk-update.js';
 import { withDiskSorts } from '../db/disk-sorts.js';
 import type { Store } from '../db/store.js';
+import { hostIdsOfFindingsWrittenSince, openFindingsByHost } from '../findings/finding-repository.js';
 
 /** What the step wrote. */
 export interface HostRiskStepResult {
@@ -44,17 +44,11 @@ const empty = (): Acc => ({
   exposureLevel: null,
 });
 
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
 /** Severity rank of an alert as SQL, to pick the most severe one per host in the database. */
 const ALERT_RANK = sql.raw(
   `CASE lower(severity) WHEN 'high' THEN 4 WHEN 'medium' THEN 3 WHEN 'low' THEN 2 WHEN 'informational' THEN 1 ELSE 0 END`,
-);
-
-/** One open finding's weight in the host's vulnerability load, as SQL: `findingWeight` of host-risk.ts. */
-const FINDING_WEIGHT = sql.raw(
-  Array.from({ length: FINDING_WEIGHT_POWER }, () => '(CAST(score AS DOUBLE PRECISION) / 100)').join(' * '),
 );
 
 /**
@@ -122,14 +116,16 @@ async function hostsChangedSince(db: Kysely<unknown>, connectorId: number, since
   ).rows as Array<{ id: unknown; fresh: unknown }>;
   if (sources.length > 0 && sources.every((r) => Number(r.fresh) === 1))
     return [...new Set(sources.map((r) => Number(r.id)))].sort((a, b) => a - b);
-  const rows = (
-    await sql`SELECT host_id AS id FROM findings WHERE connector_id = ${connectorId} AND updated_at >= ${since} AND host_id IS NOT NULL
-      UNION SELECT host_id FROM alerts WHERE connector_id = ${connectorId} AND updated_at >= ${since} AND host_id IS NOT NULL
+  const [fromFindings, others] = await Promise.all([
+    hostIdsOfFindingsWrittenSince(db, connectorId, since),
+    sql`SELECT host_id AS id FROM alerts WHERE connector_id = ${connectorId} AND updated_at >= ${since} AND host_id IS NOT NULL
       UNION SELECT host_id FROM host_sources WHERE connector_id = ${connectorId} AND updated_at >= ${since}
       UNION SELECT s.host_id FROM hosts h JOIN host_sources s ON s.host_id = h.id
-        WHERE h.risk_changed_at IS NULL AND s.connector_id = ${connectorId}`.execute(db)
-  ).rows as Array<{ id: unknown }>;
-  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+        WHERE h.risk_changed_at IS NULL AND s.connector_id = ${connectorId}`.execute(db),
+  ]);
+  const ids = new Set(fromFindings);
+  for (const r of others.rows as Array<{ id: unknown }>) ids.add(Number(r.id));
+  return [...ids].sort((a, b) => a - b);
 }
 
 /** Host ids per pass: a few MB of rows in memory at a time. */
@@ -164,28 +160,13 @@ async function hostRiskPass(
     a.exposureLevel = worseDefenderValue(EXPOSURE_POINTS, a.exposureLevel, str(r.exposure_level));
   }
 
-  // The most severe open finding per host: severity first, then score (docs/data-model.md#finding: 1..5,
-  // 0..100).
-  const findingRows =
-    store.dialect === 'sqlite'
-      ? // SQLite takes bare columns from the row that holds the single max() (documented behaviour).
-        await sql`SELECT host_id, COUNT(DISTINCT cve_id) AS n, SUM(${FINDING_WEIGHT}) AS vuln_load,
-            MAX(severity * 1000 + score) AS k, cve_id, severity, score
-          FROM findings WHERE status = 'open' AND host_id IN ${scope} GROUP BY host_id`.execute(db)
-      : await sql`SELECT t.host_id, c.n, c.vuln_load, t.cve_id, t.severity, t.score FROM
-          (SELECT DISTINCT ON (host_id) host_id, cve_id, severity, score FROM findings
-            WHERE status = 'open' AND host_id IN ${scope} ORDER BY host_id, severity DESC, score DESC, cve_id) t
-          JOIN (SELECT host_id, COUNT(DISTINCT cve_id) AS n, SUM(${FINDING_WEIGHT}) AS vuln_load FROM findings
-            WHERE status = 'open' AND host_id IN ${scope} GROUP BY host_id) c ON c.host_id = t.host_id`.execute(
-          db,
-        );
-  for (const r of findingRows.rows as Array<Record<string, unknown>>) {
-    const a = get(r.host_id);
-    a.openVulnerabilities = Number(r.n);
-    a.vulnerabilityLoad = Number(r.vuln_load ?? 0);
-    a.topCve = str(r.cve_id);
-    a.topSeverity = num(r.severity);
-    a.topScore = num(r.score);
+  for (const r of await openFindingsByHost(store, scope)) {
+    const a = get(r.hostId);
+    a.openVulnerabilities = r.openCves;
+    a.vulnerabilityLoad = r.vulnerabilityLoad;
+    a.topCve = r.topCveId;
+    a.topSeverity = r.topSeverity;
+    a.topScore = r.topScore;
   }
 
   // Open alerts: anything not resolved (docs/mde-api.md#alerts status: Unknown, New, InProgress, Resolved).

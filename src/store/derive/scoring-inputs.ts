@@ -1,6 +1,6 @@
 import type { CveFactors, ScoringContext } from '../../normalize/scoring/compile-scorer.js';
 import { exploitLevelOfFlags } from '../../normalize/scoring/scoring-formula.js';
-import type { Store } from '../db/store.js';
+import { forEngine, type Store } from '../db/store.js';
 
 /**
  * What the scorer needs besides the finding, for one connector: CVE id → factors from
@@ -37,21 +37,25 @@ export async function loadDeviceValues(
   store: Store,
   connectorId: number,
 ): Promise<Map<string, string | null>> {
-  if (store.sqlite) {
+  return forEngine(store.engine, {
     // A run loads these three times (sync-scoring.ts) at one row per device: raw tuples from a
     // prepared statement rather than Kysely's per-row objects and name mapping (docs/benchmarks.md#targets).
-    const tuples = store.sqlite
-      .prepare('SELECT machine_id, device_value FROM host_sources WHERE connector_id = ?')
-      .raw()
-      .all(connectorId) as Array<[string, string | null]>;
-    return new Map(tuples);
-  }
-  const rows = await store.db
-    .selectFrom('hostSources')
-    .select(['machineId', 'deviceValue'])
-    .where('connectorId', '=', connectorId)
-    .execute();
-  return new Map(rows.map((r) => [r.machineId, r.deviceValue]));
+    sqlite: async (sqlite) => {
+      const tuples = sqlite
+        .prepare('SELECT machine_id, device_value FROM host_sources WHERE connector_id = ?')
+        .raw()
+        .all(connectorId) as Array<[string, string | null]>;
+      return new Map(tuples);
+    },
+    postgres: async () => {
+      const rows = await store.db
+        .selectFrom('hostSources')
+        .select(['machineId', 'deviceValue'])
+        .where('connectorId', '=', connectorId)
+        .execute();
+      return new Map(rows.map((r) => [r.machineId, r.deviceValue]));
+    },
+  });
 }
 
 /**

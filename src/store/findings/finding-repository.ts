@@ -2,11 +2,12 @@ import { type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryB
 import type { FindingColumn, FindingValueType } from '../../normalize/finding-columns.js';
 import { FINDING_COLUMN_LIST } from '../../normalize/finding-columns.js';
 import { findingKey } from '../../normalize/finding-key.js';
+import { FINDING_WEIGHT_POWER } from '../../normalize/host-risk.js';
 import type { NormalizedFinding } from '../../normalize/model.js';
 import { chunk } from '../db/chunk.js';
 import type { Database } from '../db/schema.js';
 import type { SqlDialect } from '../db/sql-dialect.js';
-import type { Store } from '../db/store.js';
+import { forEngine, type Store } from '../db/store.js';
 import type { FindingIds, FindingRecord } from './finding-columns.js';
 
 /**
@@ -242,28 +243,30 @@ export interface FindingScore extends StoredFindingPosition {
  * transaction: on SQLite one prepared statement a finding, on PostgreSQL one `UPDATE ... FROM unnest`.
  */
 export async function writeFindingScores(
-  store: Pick<Store, 'db' | 'sqlite'>,
+  store: Pick<Store, 'db' | 'engine'>,
   connectorId: number,
   rows: readonly FindingScore[],
   at: string,
 ): Promise<void> {
-  const sqlite = store.sqlite;
-  if (sqlite) {
-    const update = sqlite.prepare(
-      'UPDATE findings SET severity = ?, score = ?, updated_at = ? WHERE connector_id = ? AND device_id = ? AND software_id = ? AND cve_id = ?',
-    );
-    sqlite.transaction(() => {
-      for (const r of rows)
-        update.run(r.severity, r.score, at, connectorId, r.deviceId, r.softwareId, r.cveId);
-    })();
-    return;
-  }
-  await sql`UPDATE findings AS f SET severity = v.severity, score = v.score, updated_at = ${at}
-    FROM unnest(${rows.map((r) => r.deviceId)}::int[], ${rows.map((r) => r.softwareId)}::int[],
-      ${rows.map((r) => r.cveId)}::text[], ${rows.map((r) => r.severity)}::int[],
-      ${rows.map((r) => r.score)}::float8[]) AS v(device_id, software_id, cve_id, severity, score)
-    WHERE f.connector_id = ${connectorId} AND f.device_id = v.device_id AND f.software_id = v.software_id
-      AND f.cve_id = v.cve_id`.execute(store.db);
+  await forEngine(store.engine, {
+    sqlite: async (sqlite) => {
+      const update = sqlite.prepare(
+        'UPDATE findings SET severity = ?, score = ?, updated_at = ? WHERE connector_id = ? AND device_id = ? AND software_id = ? AND cve_id = ?',
+      );
+      sqlite.transaction(() => {
+        for (const r of rows)
+          update.run(r.severity, r.score, at, connectorId, r.deviceId, r.softwareId, r.cveId);
+      })();
+    },
+    postgres: async () => {
+      await sql`UPDATE findings AS f SET severity = v.severity, score = v.score, updated_at = ${at}
+        FROM unnest(${rows.map((r) => r.deviceId)}::int[], ${rows.map((r) => r.softwareId)}::int[],
+          ${rows.map((r) => r.cveId)}::text[], ${rows.map((r) => r.severity)}::int[],
+          ${rows.map((r) => r.score)}::float8[]) AS v(device_id, software_id, cve_id, severity, score)
+        WHERE f.connector_id = ${connectorId} AND f.device_id = v.device_id AND f.software_id = v.software_id
+          AND f.cve_id = v.cve_id`.execute(store.db);
+    },
+  });
 }
 
 /**
@@ -407,4 +410,66 @@ export async function lastFindingWrite(db: Db, connectorId: number): Promise<str
     .where('connectorId', '=', connectorId)
     .executeTakeFirst();
   return row?.at ?? undefined;
+}
+
+/** One open finding's weight in the host's vulnerability load, as SQL: `findingWeight` of host-risk.ts. */
+const FINDING_WEIGHT = sql.raw(
+  Array.from({ length: FINDING_WEIGHT_POWER }, () => '(CAST(score AS DOUBLE PRECISION) / 100)').join(' * '),
+);
+
+/** What a host's risk reads of its open findings (docs/host-risk.md). */
+export interface HostOpenFindings {
+  hostId: number;
+  /** Distinct CVEs among the open findings. */
+  openCves: number;
+  /** The sum of the open findings' weights. */
+  vulnerabilityLoad: number;
+  /** The most severe open finding: severity first, then score (docs/data-model.md#finding). */
+  topCveId: string | null;
+  topSeverity: number | null;
+  topScore: number | null;
+}
+
+/**
+ * The open findings of every connector on the hosts `scope` selects (a subquery or a parenthesised
+ * id list of host ids), summed per host; hosts without an open finding are left out.
+ */
+export async function openFindingsByHost(
+  store: Pick<Store, 'db' | 'dialect'>,
+  scope: RawBuilder<unknown>,
+): Promise<HostOpenFindings[]> {
+  const db = store.db.withoutPlugins();
+  const found =
+    store.dialect === 'sqlite'
+      ? // SQLite takes bare columns from the row that holds the single max() (documented behaviour).
+        await sql`SELECT host_id, COUNT(DISTINCT cve_id) AS n, SUM(${FINDING_WEIGHT}) AS vuln_load,
+            MAX(severity * 1000 + score) AS k, cve_id, severity, score
+          FROM findings WHERE status = 'open' AND host_id IN ${scope} GROUP BY host_id`.execute(db)
+      : await sql`SELECT t.host_id, c.n, c.vuln_load, t.cve_id, t.severity, t.score FROM
+          (SELECT DISTINCT ON (host_id) host_id, cve_id, severity, score FROM findings
+            WHERE status = 'open' AND host_id IN ${scope} ORDER BY host_id, severity DESC, score DESC, cve_id) t
+          JOIN (SELECT host_id, COUNT(DISTINCT cve_id) AS n, SUM(${FINDING_WEIGHT}) AS vuln_load FROM findings
+            WHERE status = 'open' AND host_id IN ${scope} GROUP BY host_id) c ON c.host_id = t.host_id`.execute(
+          db,
+        );
+  const orNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return (found.rows as Array<Record<string, unknown>>).map((r) => ({
+    hostId: Number(r.host_id),
+    openCves: Number(r.n),
+    vulnerabilityLoad: Number(r.vuln_load ?? 0),
+    topCveId: r.cve_id === null || r.cve_id === undefined ? null : String(r.cve_id),
+    topSeverity: orNull(r.severity),
+    topScore: orNull(r.score),
+  }));
+}
+
+/** Hosts with a finding of the connector written at or after `since` (unchanged rows keep their updated_at). */
+export async function hostIdsOfFindingsWrittenSince(
+  db: Kysely<unknown>,
+  connectorId: number,
+  since: string,
+): Promise<number[]> {
+  const found = await sql<{ id: unknown }>`SELECT DISTINCT host_id AS id FROM findings
+    WHERE connector_id = ${connectorId} AND updated_at >= ${since} AND host_id IS NOT NULL`.execute(db);
+  return found.rows.map((r) => Number(r.id));
 }

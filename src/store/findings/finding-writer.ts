@@ -7,11 +7,10 @@ import {
 } from '../../normalize/finding-lifecycle.js';
 import type { NormalizedFinding } from '../../normalize/model.js';
 import { chunk } from '../db/chunk.js';
-import { inPostgresTransaction } from '../db/postgres-client-transaction.js';
 import type { FindingTable } from '../db/schema.js';
 import type { Store } from '../db/store.js';
 import { CheckpointRepository } from '../runs/checkpoint-repository.js';
-import type { FindingBatchContext, SnapshotBatchResult } from './finding-batch.js';
+import type { FindingBatchContext } from './finding-batch.js';
 import { contentColumns, type FindingIds, newFindingColumns } from './finding-columns.js';
 import {
   findingStates,
@@ -20,7 +19,6 @@ import {
   sweepUnseen,
   whereFinding,
 } from './finding-repository.js';
-import { PlannerStatistics, writeSnapshotBatchOnPostgres } from './postgres-snapshot-writer.js';
 
 export interface Checkpoint {
   stream: string;
@@ -49,29 +47,7 @@ const INSERT_CHUNK = 200;
  * (docs/sync.md#checkpoints-and-resume).
  */
 export class FindingWriter {
-  private readonly statistics = new PlannerStatistics();
-
   constructor(private readonly store: Store) {}
-
-  /**
-   * A batch from a full snapshot (the export files or the paged JSON export) on PostgreSQL. On SQLite
-   * the full sync goes through `snapshot-session.ts` and its prepared-statement writer instead.
-   */
-  async writeSnapshotBatch(
-    ctx: FindingBatchContext,
-    findings: NormalizedFinding[],
-    snapshotTime: string,
-    checkpoint: Checkpoint,
-  ): Promise<SnapshotBatchResult> {
-    if (this.store.dialect !== 'postgres')
-      throw new Error('SQLite stores snapshot batches through a snapshot session');
-    const batch = dedupeFindings(findings);
-    return inPostgresTransaction(this.store.pg!, async (client, trx) => {
-      const result = await writeSnapshotBatchOnPostgres(client, ctx, batch, snapshotTime, this.statistics);
-      await CheckpointRepository.put(trx, ctx.connectorId, checkpoint.stream, checkpoint.value, ctx.at);
-      return result;
-    });
-  }
 
   /**
    * A batch of the change feed, applied in order (docs/mde-api.md#delta-feed,
@@ -202,11 +178,4 @@ function stateOf(
     reopenedCount,
     contentHash: finding.contentHash,
   };
-}
-
-/** The last finding of each key: an export may repeat a row, and a key is stored once. */
-export function dedupeFindings(findings: NormalizedFinding[]): NormalizedFinding[] {
-  const byKey = new Map<string, NormalizedFinding>();
-  for (const f of findings) byKey.set(f.findingKey, f);
-  return byKey.size === findings.length ? findings : [...byKey.values()];
 }

@@ -1,10 +1,14 @@
 import type { Worker } from 'node:worker_threads';
+import type pg from 'pg';
 import type { NormalizedFinding } from '../../normalize/model.js';
-import type { Store } from '../db/store.js';
+import { inPostgresTransaction } from '../db/postgres-client-transaction.js';
+import { forEngine, type Store } from '../db/store.js';
 import { markStoreError } from '../db/store-failure.js';
 import type { HostWriter } from '../hosts/host-writer.js';
+import { CheckpointRepository } from '../runs/checkpoint-repository.js';
 import type { FindingBatchContext, SnapshotBatchResult } from './finding-batch.js';
-import type { Checkpoint, FindingWriter } from './finding-writer.js';
+import type { Checkpoint } from './finding-writer.js';
+import { PlannerStatistics, writeSnapshotBatchOnPostgres } from './postgres-snapshot-writer.js';
 import { decodeRows, EncodedRowBuffer, FindingEncoder } from './snapshot-row-codec.js';
 import type { SnapshotWorkerReply, SnapshotWorkerRequest } from './snapshot-worker-messages.js';
 import { type SnapshotWriteContext, SqliteSnapshotWriter } from './sqlite-snapshot-writer.js';
@@ -50,31 +54,35 @@ const MAX_IN_FLIGHT = 2;
  */
 export function openSnapshotSession(
   store: Store,
-  findings: FindingWriter,
   hosts: HostWriter,
   ctx: FindingBatchContext,
   snapshotTime: string,
 ): SnapshotSession {
-  if (!store.sqlite) return new PortableSession(findings, hosts, ctx, snapshotTime);
-  const file = store.sqlite.name;
-  if (file === ':memory:' || file === '' || process.env.MDEC_SNAPSHOT_WORKER === '0')
-    return new InlineSqliteSession(new SqliteSnapshotWriter(store.sqlite), ctx, snapshotTime);
-  // The writer thread brings a page cache of its own; the main connection's, filled by the machines
-  // stream, is not needed while it writes (peak memory: docs/benchmarks.md#targets).
-  store.sqlite.pragma('shrink_memory');
-  return new WorkerSqliteSession(file, ctx, snapshotTime);
+  return forEngine<SnapshotSession>(store.engine, {
+    sqlite: (sqlite) => {
+      const file = sqlite.name;
+      if (file === ':memory:' || file === '' || process.env.MDEC_SNAPSHOT_WORKER === '0')
+        return new InlineSqliteSession(new SqliteSnapshotWriter(sqlite), ctx, snapshotTime);
+      // The writer thread brings a page cache of its own; the main connection's, filled by the machines
+      // stream, is not needed while it writes (peak memory: docs/benchmarks.md#targets).
+      sqlite.pragma('shrink_memory');
+      return new WorkerSqliteSession(file, ctx, snapshotTime);
+    },
+    postgres: (pool) => new PostgresSession(pool, hosts, ctx, snapshotTime),
+  });
 }
 
 /**
  * PostgreSQL runs in its own process: while it stores one batch, this process parses the next. One
  * batch waits on the database at a time, so batches and their checkpoints are stored in order.
  */
-class PortableSession implements SnapshotSession {
+class PostgresSession implements SnapshotSession {
   private batch: NormalizedFinding[] = [];
   private inFlight: Promise<void> | undefined;
+  private readonly statistics = new PlannerStatistics();
 
   constructor(
-    private readonly findings: FindingWriter,
+    private readonly pool: pg.Pool,
     private readonly hosts: HostWriter,
     private readonly ctx: FindingBatchContext,
     private readonly snapshotTime: string,
@@ -99,13 +107,26 @@ class PortableSession implements SnapshotSession {
     await this.drain();
     const write = async () => {
       await this.hosts.markScanned(this.ctx.connectorId, this.ctx.seenToken, end.scanned);
+      const ctx = { ...this.ctx, at: end.at };
+      const rows = dedupeFindings(batch);
       onWritten(
-        await this.findings.writeSnapshotBatch(
-          { ...this.ctx, at: end.at },
-          batch,
-          this.snapshotTime,
-          end.checkpoint,
-        ),
+        await inPostgresTransaction(this.pool, async (client, trx) => {
+          const result = await writeSnapshotBatchOnPostgres(
+            client,
+            ctx,
+            rows,
+            this.snapshotTime,
+            this.statistics,
+          );
+          await CheckpointRepository.put(
+            trx,
+            ctx.connectorId,
+            end.checkpoint.stream,
+            end.checkpoint.value,
+            ctx.at,
+          );
+          return result;
+        }),
       );
     };
     this.inFlight = write();
@@ -278,4 +299,11 @@ class WorkerSqliteSession extends EncodingSession implements SnapshotSession {
     for (const p of this.pending.values()) p.reject(this.failure);
     this.pending.clear();
   }
+}
+
+/** The last finding of each key: an export may repeat a row, and a key is stored once. */
+function dedupeFindings(findings: NormalizedFinding[]): NormalizedFinding[] {
+  const byKey = new Map<string, NormalizedFinding>();
+  for (const f of findings) byKey.set(f.findingKey, f);
+  return byKey.size === findings.length ? findings : [...byKey.values()];
 }

@@ -264,7 +264,6 @@ function count(counters: StreamCounters, result: SnapshotBatchResult): void {
 function openSession(ctx: SyncContext, pass: FullPassCheckpoint, firstLoad = false): SnapshotSession {
   return openSnapshotSession(
     ctx.store,
-    ctx.findings,
     ctx.hosts,
     { ...batchContext(ctx, pass.seenToken), firstLoad },
     pass.generatedTime,
