@@ -232,6 +232,11 @@ export interface FindingDeviceTable {
   id: Generated<number>;
   connectorId: number;
   machineId: string;
+  /**
+   * Digest of the device's open findings (key and content hash of each) as the last full pass stored
+   * them; null when unknown (docs/data-model.md#finding-devices).
+   */
+  openDigest: Generated<string | null>;
 }
 
 /** The software versions findings name: the integer a finding's key holds for vendor, product, version. */

@@ -41,6 +41,9 @@ interface StoredRow extends FindingState {
 /** Rows per multi-row INSERT: 25 columns × 200 rows stays under every parameter limit. */
 const INSERT_CHUNK = 200;
 
+/** Device ids per `IN` list. */
+const DEVICE_CHUNK = 500;
+
 /**
  * Writes findings in batches, each batch and its stream checkpoint in one transaction, so a run that
  * dies loses at most the batch in flight and resumes after the last one stored
@@ -135,6 +138,11 @@ export class FindingWriter {
       }
       for (const part of chunk(inserts, INSERT_CHUNK))
         await trx.insertInto('findings').values(part).execute();
+      // The open findings of these devices may differ now from the digest a full pass kept of them
+      // (sqlite-snapshot-writer.ts): the next full pass reads their rows one by one.
+      const devices = [...new Set([...ids.values()].map((i) => i.deviceId))];
+      for (const part of chunk(devices, DEVICE_CHUNK))
+        await trx.updateTable('findingDevices').set({ openDigest: null }).where('id', 'in', part).execute();
       await CheckpointRepository.put(trx, ctx.connectorId, checkpoint.stream, checkpoint.value, ctx.at);
     });
     return result;

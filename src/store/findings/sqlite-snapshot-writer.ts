@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import { decideForSnapshot, type FindingStatus } from '../../normalize/finding-lifecycle.js';
 import type { SnapshotBatchResult } from './finding-batch.js';
@@ -64,6 +65,8 @@ export interface SnapshotWriteContext {
 
 interface Statements {
   device: BetterSqlite3.Statement;
+  deviceState: BetterSqlite3.Statement;
+  setDigest: BetterSqlite3.Statement;
   deviceId: BetterSqlite3.Statement;
   software: BetterSqlite3.Statement;
   softwareId: BetterSqlite3.Statement;
@@ -71,6 +74,33 @@ interface Statements {
   update: BetterSqlite3.Statement;
   scanned: BetterSqlite3.Statement;
   checkpoint: BetterSqlite3.Statement;
+}
+
+/** The statements prepared with a batch's constants (see `batchStatements`). */
+interface BatchStatements {
+  key: string;
+  insert: BetterSqlite3.Statement;
+  insertNew: BetterSqlite3.Statement;
+  touch: BetterSqlite3.Statement;
+  /** Marks a device's open findings seen: connector, device id. */
+  touchDevice: BetterSqlite3.Statement;
+}
+
+/** Row position of the machine id, by which rows are grouped per device. */
+const MACHINE = ROW[DEVICE_COLUMN.column as SnapshotRowField];
+
+/**
+ * The digest of one device's rows: each distinct key (software id, CVE) with its content hash, in key
+ * order, so it does not depend on the order the rows came in; a key repeated keeps its last row, as
+ * the writer does. `keys` is how many distinct keys there are.
+ */
+function digestOf(device: readonly SnapshotRow[], softwareIds: readonly number[]) {
+  const byKey = new Map<string, string>();
+  for (let i = 0; i < device.length; i++)
+    byKey.set(`${softwareIds[i]}\u0001${device[i]![ROW.cveId]}`, device[i]![ROW.contentHash] as string);
+  const hash = createHash('sha1');
+  for (const k of [...byKey.keys()].sort()) hash.update(`${k}\u0002${byKey.get(k)}\u0003`);
+  return { value: hash.digest('base64'), keys: byKey.size };
 }
 
 /**
@@ -83,14 +113,14 @@ interface Statements {
 export class SqliteSnapshotWriter {
   private readonly statements: Statements;
   /** The last batch's statements, and the constants they were prepared with. */
-  private batch:
-    | {
-        key: string;
-        insert: BetterSqlite3.Statement;
-        insertNew: BetterSqlite3.Statement;
-        touch: BetterSqlite3.Statement;
-      }
-    | undefined;
+  private batch: BatchStatements | undefined;
+
+  /**
+   * Devices this writer stored rows of in the current pass (connector and seen token): a device met
+   * again later in the pass (its rows split between batches) has no digest that covers all its rows.
+   */
+  private passDevices = new Set<number>();
+  private pass = '';
 
   /** Device ids by machine id, of {@link devicesOf}'s connector; software ids by vendor, name, version. */
   private devices = new Map<string, number>();
@@ -107,6 +137,12 @@ export class SqliteSnapshotWriter {
       deviceId: db
         .prepare('SELECT id FROM finding_devices WHERE connector_id = ? AND machine_id = ?')
         .pluck(),
+      deviceState: db.prepare(
+        `SELECT d.open_digest AS digest, (SELECT count(*) FROM findings AS f
+           WHERE f.connector_id = d.connector_id AND f.device_id = d.id AND f.status = 'open') AS open
+         FROM finding_devices AS d WHERE d.id = ?`,
+      ),
+      setDigest: db.prepare('UPDATE finding_devices SET open_digest = ? WHERE id = ?'),
       software: db.prepare(
         'INSERT INTO finding_software (vendor, name, version) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
       ),
@@ -143,61 +179,115 @@ export class SqliteSnapshotWriter {
     const s = this.statements;
     const batch = this.batchStatements(ctx, snapshotTime);
     const result: SnapshotBatchResult = { inserted: 0, updated: 0, unchanged: 0, reopened: 0 };
+    const pass = `${ctx.connectorId}:${ctx.seenToken}`;
+    if (this.pass !== pass) {
+      this.pass = pass;
+      this.passDevices = new Set();
+    }
     this.db.transaction(() => {
       for (const machineId of scannedMachineIds) s.scanned.run(ctx.seenToken, ctx.connectorId, machineId);
+      // Export rows arrive grouped by device: each device's run of rows is stored together.
+      let device: SnapshotRow[] = [];
       for (const r of rows) {
-        const key = this.keyOf(ctx.connectorId, r);
-        // A first load (see FindingBatchContext.firstLoad) tries the insert first, which saves a
-        // search of the key per row (docs/benchmarks.md#targets); only a key this pass already
-        // stored is looked up. (INSERT OR IGNORE needs no statement journal; an upsert does, and
-        // costs more than the lookup it saves.)
-        if (ctx.firstLoad && batch.insertNew.run(this.insertValues(key, r, snapshotTime)).changes === 1) {
-          result.inserted++;
-          continue;
+        if (device.length > 0 && r[MACHINE] !== device[0]![MACHINE]) {
+          this.writeDevice(ctx, batch, device, snapshotTime, result);
+          device = [];
         }
-        const stored = s.lookup.get(key) as
-          | { status: FindingStatus; contentHash: string; reopenedCount: number }
-          | undefined;
-        const decision = decideForSnapshot(
-          stored && { ...stored, stateTime: '', rbacGroupId: null, lastFixed: null },
-          r[ROW.contentHash] as string,
-        );
-        if (decision === 'insert') {
-          batch.insert.run(this.insertValues(key, r, snapshotTime));
-          result.inserted++;
-        } else if (decision === 'touch') {
-          batch.touch.run(key);
-          result.unchanged++;
-        } else {
-          const reopened = decision === 'reopen';
-          const values: unknown[] = new Array(REWRITTEN.length);
-          for (let k = 0; k < REWRITTEN.length; k++) values[k] = r[REWRITTEN[k]!];
-          s.update.run(
-            values,
-            stored!.reopenedCount + (reopened ? 1 : 0),
-            snapshotTime,
-            snapshotTime,
-            ctx.seenToken,
-            ctx.at,
-            key,
-          );
-          result.updated++;
-          if (reopened) result.reopened++;
-        }
+        device.push(r);
       }
+      if (device.length > 0) this.writeDevice(ctx, batch, device, snapshotTime, result);
       s.checkpoint.run(ctx.connectorId, checkpoint.stream, JSON.stringify(checkpoint.value), ctx.at);
     })();
     return result;
   }
 
-  /** The stored key of a row: its connector, the ids of its device and software version, its CVE. */
-  private keyOf(connectorId: number, r: SnapshotRow): [number, number, number, string] {
+  /**
+   * One device's rows of a batch. When they hash to the digest of the device's open findings and are
+   * as many, they are exactly those findings, unchanged: the device's open findings are marked seen in
+   * one statement, as the row-by-row touch would mark each (docs/sync.md#vulnerabilities-full).
+   * Otherwise each row is stored by itself, and the digest of the rows is kept for the next pass.
+   * The count guards against a digest of fewer rows than the device has open (a pass resumed within a
+   * device, findings the sweep spared); a delta clears the digest of every device it writes.
+   */
+  private writeDevice(
+    ctx: SnapshotWriteContext,
+    batch: BatchStatements,
+    device: SnapshotRow[],
+    snapshotTime: string,
+    result: SnapshotBatchResult,
+  ): void {
+    const s = this.statements;
+    const deviceId = this.deviceId(ctx.connectorId, device[0]![MACHINE] as string);
+    const softwareIds = device.map((r) => this.softwareId(r));
+    const digest = digestOf(device, softwareIds);
+    const again = this.passDevices.has(deviceId);
+    this.passDevices.add(deviceId);
+    if (!again && !ctx.firstLoad) {
+      const stored = s.deviceState.get(deviceId) as { digest: string | null; open: number };
+      if (stored.digest === digest.value && stored.open === digest.keys) {
+        batch.touchDevice.run(ctx.connectorId, deviceId);
+        result.unchanged += device.length;
+        return;
+      }
+    }
+    for (let i = 0; i < device.length; i++)
+      this.writeRow(ctx, batch, device[i]!, deviceId, softwareIds[i]!, snapshotTime, result);
+    s.setDigest.run(again ? null : digest.value, deviceId);
+  }
+
+  /** One row by itself: inserted, touched, rewritten or reopened, as `decideForSnapshot` decides. */
+  private writeRow(
+    ctx: SnapshotWriteContext,
+    batch: BatchStatements,
+    r: SnapshotRow,
+    deviceId: number,
+    softwareId: number,
+    snapshotTime: string,
+    result: SnapshotBatchResult,
+  ): void {
+    const s = this.statements;
     const key = this.key;
-    key[0] = connectorId;
-    key[1] = this.deviceId(connectorId, r[ROW[DEVICE_COLUMN.column as SnapshotRowField]] as string);
-    key[2] = this.softwareId(r);
+    key[0] = ctx.connectorId;
+    key[1] = deviceId;
+    key[2] = softwareId;
     key[3] = r[ROW.cveId] as string;
-    return key;
+    // A first load (see FindingBatchContext.firstLoad) tries the insert first, which saves a
+    // search of the key per row (docs/benchmarks.md#targets); only a key this pass already
+    // stored is looked up. (INSERT OR IGNORE needs no statement journal; an upsert does, and
+    // costs more than the lookup it saves.)
+    if (ctx.firstLoad && batch.insertNew.run(this.insertValues(key, r, snapshotTime)).changes === 1) {
+      result.inserted++;
+      return;
+    }
+    const stored = s.lookup.get(key) as
+      | { status: FindingStatus; contentHash: string; reopenedCount: number }
+      | undefined;
+    const decision = decideForSnapshot(
+      stored && { ...stored, stateTime: '', rbacGroupId: null, lastFixed: null },
+      r[ROW.contentHash] as string,
+    );
+    if (decision === 'insert') {
+      batch.insert.run(this.insertValues(key, r, snapshotTime));
+      result.inserted++;
+    } else if (decision === 'touch') {
+      batch.touch.run(key);
+      result.unchanged++;
+    } else {
+      const reopened = decision === 'reopen';
+      const values: unknown[] = new Array(REWRITTEN.length);
+      for (let k = 0; k < REWRITTEN.length; k++) values[k] = r[REWRITTEN[k]!];
+      s.update.run(
+        values,
+        stored!.reopenedCount + (reopened ? 1 : 0),
+        snapshotTime,
+        snapshotTime,
+        ctx.seenToken,
+        ctx.at,
+        key,
+      );
+      result.updated++;
+      if (reopened) result.reopened++;
+    }
   }
 
   private deviceId(connectorId: number, machineId: string): number {
@@ -241,7 +331,7 @@ export class SqliteSnapshotWriter {
    * The insert and the touch for a batch's constants. The write time is one of them, so in a sync
    * they are prepared once per batch of 10,000 rows (a few statements against 10,000 executions).
    */
-  private batchStatements(ctx: SnapshotWriteContext, snapshotTime: string) {
+  private batchStatements(ctx: SnapshotWriteContext, snapshotTime: string): BatchStatements {
     const constants = batchConstants(ctx, snapshotTime);
     const key = constants.map(([, sql]) => sql).join(',');
     if (this.batch?.key !== key) {
@@ -257,6 +347,10 @@ export class SqliteSnapshotWriter {
         insertNew: this.db.prepare(insert.replace('INSERT INTO', 'INSERT OR IGNORE INTO')),
         touch: this.db.prepare(
           `UPDATE findings SET seen_run_id = ${seen}, last_found = ${time}, state_time = ${time} WHERE ${KEY}`,
+        ),
+        touchDevice: this.db.prepare(
+          `UPDATE findings SET seen_run_id = ${seen}, last_found = ${time}, state_time = ${time}
+           WHERE connector_id = ? AND device_id = ? AND status = 'open'`,
         ),
       };
     }
