@@ -1,10 +1,11 @@
 /**
- * `npx tsx bench/snapshot-writer.ts [--devices 20000] [--batch 10000] [--prep SQL ...] [--keep]`: the SQLite writer thread's
+ * `npx tsx bench/snapshot-writer.ts [--devices 20000] [--batch 10000] [--prep SQL ...] [--reread] [--keep]`: the SQLite writer thread's
  * share of the full vulnerability sync (docs/benchmarks.md#targets), alone. A simulated tenant's rows are
  * parsed, normalised, scored and encoded as the main thread does (untimed), then stored into a fresh store by
  * `SqliteSnapshotWriter` on this thread, as the writer thread would; only `write` is timed. Prints µs
  * per row, the time of the first and last tenth of the batches (an index that grows costlier shows
- * there), and the size of the database file.
+ * there), and the size of the database file. `--reread` then stores the same rows again as a new but
+ * equal snapshot (a new seen token and snapshot time) and prints its µs per row too.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     devices: { type: 'string', default: '20000' },
     batch: { type: 'string', default: '10000' },
     keep: { type: 'boolean', default: false },
+    reread: { type: 'boolean', default: false },
     prep: { type: 'string', multiple: true, default: [] },
   },
 });
@@ -80,8 +82,12 @@ const batchMs: number[] = [];
 let rows = 0;
 let writeMs = 0;
 
+/** The batches as encoded, kept for `--reread`. */
+const batches: string[] = [];
+
 function store1(): void {
   const text = buffer.take();
+  if (args.reread) batches.push(text);
   const started = performance.now();
   writer.write({ connectorId, seenToken: 1, at: now }, decodeRows(text), [], snapshotTime, {
     stream: 'bench',
@@ -111,6 +117,19 @@ if (buffer.size > 0) store1();
 const indexStarted = performance.now();
 await ensureFindingIndexes(store);
 const indexSeconds = deferred.length > 0 ? (performance.now() - indexStarted) / 1000 : 0;
+// The same rows as a new snapshot: every device's rows equal what it has open.
+let rereadMs = 0;
+if (args.reread) {
+  const rereadTime = new Date(Date.parse(snapshotTime) + 6 * 3_600_000).toISOString();
+  const started = performance.now();
+  for (const [i, text] of batches.entries())
+    writer.write({ connectorId, seenToken: 2, at: now }, decodeRows(text), [], rereadTime, {
+      stream: 'bench',
+      value: i,
+    });
+  rereadMs = performance.now() - started;
+}
+
 const tenth = Math.max(1, Math.floor(batchMs.length / 10));
 const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const perRow = (ms: number) => ((ms * 1000) / batchSize).toFixed(2);
@@ -125,6 +144,7 @@ console.log(
     writeSeconds: Number((writeMs / 1000).toFixed(1)),
     indexSeconds: Number(indexSeconds.toFixed(1)),
     bytesPerRow: Math.round(bytes / rows),
+    ...(args.reread ? { rereadUsPerRow: Number(((rereadMs * 1000) / rows).toFixed(2)) } : {}),
   }),
 );
 if (!args.keep) rmSync(dir, { recursive: true, force: true });

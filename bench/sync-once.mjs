@@ -11,6 +11,7 @@ import { openStore } from '../dist/store/db/open-store.js';
 import { CheckpointRepository } from '../dist/store/runs/checkpoint-repository.js';
 import { createMdeClient } from '../dist/sync/mde-client-factory.js';
 import { runSync } from '../dist/sync/run-sync.js';
+import { getVulnerabilityWatermark } from '../dist/sync/streams/vulnerability-watermark.js';
 
 const [db, mode, infoJson, simNowUrl] = process.argv.slice(2);
 if (!db || !mode || !infoJson || !simNowUrl)
@@ -42,7 +43,7 @@ if (mode === 'reread') {
   // Forget which snapshot the last full pass read, so the same data is read and compared again.
   const checkpoints = new CheckpointRepository(store);
   const connector = await repo.byName('bench');
-  const watermark = await checkpoints.get(connector.id, 'vulnerabilities:watermark');
+  const watermark = await getVulnerabilityWatermark({ checkpoints, connector });
   if (watermark) {
     delete watermark.lastFullSnapshot;
     await checkpoints.put(connector.id, 'vulnerabilities:watermark', watermark, new Date().toISOString());
