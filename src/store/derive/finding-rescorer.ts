@@ -1,6 +1,7 @@
 import type { ScorableFinding, Scorer } from '../../normalize/scoring/compile-scorer.js';
 import type { Store } from '../db/store.js';
 import {
+  deviceIdsOf,
   type FindingScore,
   type StoredFindingPosition,
   selectFindings,
@@ -154,10 +155,11 @@ async function rescoreTargeted(
     const q = rescoreColumns(store).where('connectorId', '=', options.connectorId);
     return options.writtenUpTo === undefined ? q : q.where('updatedAt', '<=', options.writtenUpTo);
   };
+  const devices = await deviceIdsOf(store.db, options.connectorId, only.machineIds);
   const groups = [
     ...[...only.cveIds].map((cve) => () => base().where('cveId', '=', cve).execute()),
     // A machine's findings sit together in the key, after its device id.
-    ...[...only.machineIds].map((machine) => () => base().where('machineId', '=', machine).execute()),
+    ...[...devices.values()].map((device) => () => base().where('deviceId', '=', device).execute()),
   ];
   const score = rowScorer(options.scorer);
   for (const group of groups) {

@@ -473,3 +473,27 @@ export async function hostIdsOfFindingsWrittenSince(
     WHERE connector_id = ${connectorId} AND updated_at >= ${since} AND host_id IS NOT NULL`.execute(db);
   return found.rows.map((r) => Number(r.id));
 }
+
+/**
+ * The ids of a connector's devices, by machine id, for those of `machineIds` that have any finding
+ * stored. A query of a device's findings filters on its id: the findings key starts (connector,
+ * device), while a filter on the machine id reads every finding of the connector (SQLite joins the
+ * devices table after it).
+ */
+export async function deviceIdsOf(
+  db: Db,
+  connectorId: number,
+  machineIds: Iterable<string>,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const part of chunk([...machineIds], ID_CHUNK)) {
+    const rows = await db
+      .selectFrom('findingDevices')
+      .select(['id', 'machineId'])
+      .where('connectorId', '=', connectorId)
+      .where('machineId', 'in', part)
+      .execute();
+    for (const r of rows) out.set(r.machineId, r.id);
+  }
+  return out;
+}
