@@ -369,11 +369,13 @@ export async function findingStates(
         'f.contentHash',
         readExpression(dialect, rbac).as('rbacGroupId'),
       ])
-      .where('f.connectorId', '=', connectorId)
+      // Each key whole in its own term, the connector included: SQLite then looks each one up in the
+      // findings key; with the connector outside the OR it reads every finding of the connector.
       .where((eb) =>
         eb.or(
           part.map((k) =>
             eb.and([
+              eb('f.connectorId', '=', connectorId),
               eb('f.deviceId', '=', k.deviceId),
               eb('f.softwareId', '=', k.softwareId),
               eb('f.cveId', '=', k.cveId),
