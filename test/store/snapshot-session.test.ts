@@ -4,7 +4,8 @@ import { selectFindings, whereFinding } from '../../src/store/findings/finding-r
 import { openSnapshotSession } from '../../src/store/findings/snapshot-session.js';
 import { HostWriter } from '../../src/store/hosts/host-writer.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
-import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
+import { openSessionStore, SESSION_MODES } from '../helpers/snapshot-session-modes.js';
+import type { TestStore } from '../helpers/test-stores.js';
 
 function finding(
   machine: string,
@@ -44,27 +45,15 @@ function finding(
 
 const SNAPSHOT = '2026-11-01T00:00:00.000Z';
 
-/** Every mode of the session: the writer thread, inline SQLite and the portable path. */
-const MODES = [
-  ...STORE_KINDS.map((kind) => ({ kind, worker: kind === 'sqlite' })),
-  { kind: 'sqlite' as const, worker: false },
-];
-
-describe.each(MODES)('snapshot session ($kind, writer thread: $worker)', ({ kind, worker }) => {
+describe.each(SESSION_MODES)('snapshot session ($kind, writer thread: $worker)', ({ kind, worker }) => {
   let t: TestStore;
   let connectorId: number;
-  const saved = process.env.MDEC_SNAPSHOT_WORKER;
+  let close: () => Promise<void>;
 
   beforeEach(async () => {
-    if (!worker) process.env.MDEC_SNAPSHOT_WORKER = '0';
-    t = await openTestStore(kind);
-    connectorId = await addOfflineConnector(t.store, 'c');
+    ({ t, connectorId, close } = await openSessionStore(kind, worker));
   });
-  afterEach(async () => {
-    if (saved === undefined) delete process.env.MDEC_SNAPSHOT_WORKER;
-    else process.env.MDEC_SNAPSHOT_WORKER = saved;
-    await t.drop();
-  });
+  afterEach(() => close());
 
   const open = (hostIdOf: (m: string) => number | null = () => null) =>
     openSnapshotSession(

@@ -151,21 +151,14 @@ export async function resolveFindingIds(
       name: f.softwareName,
       version: f.softwareVersion,
     });
-  const deviceIds = new Map<string, number>();
   for (const part of chunk(machines, ID_CHUNK)) {
     await db
       .insertInto('findingDevices')
       .values(part.map((machineId) => ({ connectorId, machineId })))
       .onConflict((oc) => oc.columns(['connectorId', 'machineId']).doNothing())
       .execute();
-    const rows = await db
-      .selectFrom('findingDevices')
-      .select(['id', 'machineId'])
-      .where('connectorId', '=', connectorId)
-      .where('machineId', 'in', part)
-      .execute();
-    for (const r of rows) deviceIds.set(r.machineId, Number(r.id));
   }
+  const deviceIds = await deviceIdsOf(db, connectorId, machines);
   const softwareIds = new Map<string, number>();
   for (const part of chunk([...software.values()], ID_CHUNK)) {
     await db
@@ -495,7 +488,7 @@ export async function deviceIdsOf(
       .where('connectorId', '=', connectorId)
       .where('machineId', 'in', part)
       .execute();
-    for (const r of rows) out.set(r.machineId, r.id);
+    for (const r of rows) out.set(r.machineId, Number(r.id));
   }
   return out;
 }
