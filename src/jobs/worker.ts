@@ -14,7 +14,7 @@ import type { Clock } from './scheduler-clock.js';
 export interface WorkerTiming {
   /** Sync lease and queue hold: how long a killed worker keeps a connector from the others. */
   leaseMs: number;
-  /** How often the worker renews its lease and hold and looks for a cancel request. */
+  /** How often the worker renews its sync lease. */
   heartbeatMs: number;
   /** How long an idle worker waits before it looks at the queue again. */
   pollMs: number;
@@ -48,7 +48,7 @@ export interface WorkerDependencies {
  */
 const JOB_TOUCH_MS = 3_000;
 
-/** Why a worker stopped a run: its own shutdown (the run resumes elsewhere) or a cancel request. */
+/** A run stopped by its worker's shutdown (it resumes elsewhere), as opposed to a cancel request. */
 class Shutdown extends Error {}
 
 /**
@@ -109,15 +109,12 @@ export class Worker {
     const abort = new AbortController();
     const onStop = () => abort.abort(this.stopping.signal.reason);
     this.stopping.signal.addEventListener('abort', onStop, { once: true });
-    // Keeps the queue's hold and watches for `mdec runs cancel` while the run goes on.
+    // Keeps the queue's hold while the run goes on (runSync itself watches for `mdec runs cancel`).
     const watch = setInterval(
       () => {
-        void (async () => {
-          await queue.extend(job);
-          const current = await runs.byId(run.id);
-          if (current?.cancelRequestedAt && !abort.signal.aborted)
-            abort.abort(new Error('cancelled by mdec runs cancel'));
-        })().catch((err: unknown) => log.warn({ ...fields, err: message(err) }, 'heartbeat failed'));
+        queue
+          .extend(job)
+          .catch((err: unknown) => log.warn({ ...fields, err: message(err) }, 'heartbeat failed'));
       },
       Math.min(timing.heartbeatMs, JOB_TOUCH_MS),
     );

@@ -119,8 +119,8 @@ export class RunRepository {
   }
 
   /**
-   * Cancels a queued run at once; a running one is asked to stop (its worker sees the request at
-   * its next heartbeat). Answers the run's state after the request.
+   * Cancels a queued run at once; a running one is asked to stop (whoever runs it sees the request
+   * within seconds, src/sync/cancel-request-watch.ts). Answers the run's state after the request.
    */
   async cancel(id: number, at: Date): Promise<RunState | undefined> {
     const stamp = at.toISOString();
