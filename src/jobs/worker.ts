@@ -7,6 +7,7 @@ import { RunRepository, type SyncRun } from '../store/runs/run-repository.js';
 import type { ProgressReporter } from '../sync/progress.js';
 import { runSync, type SyncDependencies, type SyncResult, SyncRunningError } from '../sync/run-sync.js';
 import type { ClaimedRun, JobQueue } from './job-queue.js';
+import { recoverLostRuns } from './lost-run-recovery.js';
 import { Scheduler } from './scheduler.js';
 import type { Clock } from './scheduler-clock.js';
 
@@ -79,6 +80,7 @@ export class Worker {
           nextTick = clock.now().getTime() + timing.tickMs;
           for (const s of await this.scheduler.tick())
             log.info({ runId: s.runId, connector: s.connector, slot: s.slot.toISOString() }, 'run scheduled');
+          await this.recoverLostRuns();
         }
         const job = await this.deps.queue.claim();
         if (job) {
@@ -91,6 +93,29 @@ export class Worker {
       await sleep(timing.pollMs, undefined, { signal: this.stopping.signal }).catch(() => {});
     }
     log.info('worker stopped');
+  }
+
+  /**
+   * Queued runs whose job the queue lost go in again once, then fail (lost-run-recovery.ts). A run
+   * is judged two ticks after it was queued, long after its job was sent.
+   */
+  private async recoverLostRuns(): Promise<void> {
+    const { store, secrets, queue, clock, log, timing } = this.deps;
+    const now = () => clock.now();
+    const found = await recoverLostRuns(
+      {
+        runs: new RunRepository(store),
+        connectors: new ConnectorRepository(store, secrets, now),
+        queue,
+        now,
+      },
+      2 * timing.tickMs,
+    );
+    for (const r of found)
+      log.warn(
+        { runId: r.runId, connectorId: r.connectorId, outcome: r.outcome },
+        r.outcome === 'failed' ? 'lost run failed' : 'lost run queued again',
+      );
   }
 
   private async handle(job: ClaimedRun): Promise<void> {

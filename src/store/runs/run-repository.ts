@@ -139,6 +139,44 @@ export class RunRepository {
     return (await this.byId(id))?.state;
   }
 
+  /** Runs waiting for a worker that were queued at or before `at`, oldest first. */
+  async queuedSince(at: Date): Promise<SyncRun[]> {
+    const rows = await this.store.db
+      .selectFrom('syncRuns')
+      .selectAll()
+      .where('state', '=', 'queued')
+      .where('startedAt', '<=', at.toISOString())
+      .orderBy('id')
+      .execute();
+    return rows.map(toRun);
+  }
+
+  /**
+   * Sets a queued run's note, only if it is still queued with the note `expected`: of several
+   * processes deciding about the same run, exactly one wins. True for the winner.
+   */
+  async renoteQueued(id: number, expected: string | null, note: string): Promise<boolean> {
+    const r = await this.store.db
+      .updateTable('syncRuns')
+      .set({ error: note })
+      .where('id', '=', id)
+      .where('state', '=', 'queued')
+      .where((eb) => (expected === null ? eb('error', 'is', null) : eb('error', '=', expected)))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Ends a run that never started as failed, with the reason; false when it was no longer queued. */
+  async failQueued(id: number, error: string, at: Date): Promise<boolean> {
+    const r = await this.store.db
+      .updateTable('syncRuns')
+      .set({ state: 'failed', finishedAt: at.toISOString(), error })
+      .where('id', '=', id)
+      .where('state', '=', 'queued')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   /** Whether a connector has a run waiting for a worker. */
   async hasQueued(connectorId: number): Promise<boolean> {
     const row = await this.store.db
