@@ -6,7 +6,6 @@ import {
   auditConnectorRemoved,
 } from '../audit/connector-audit.js';
 import { type ConnectorStatus, connectorStatus } from '../jobs/connector-status.js';
-import { systemClock } from '../jobs/scheduler-clock.js';
 import { REGIONS, regionOfApiUrl } from '../mde/cloud-endpoints.js';
 import { FINDING_STATUSES } from '../normalize/connector-options.js';
 import { type Connector, ConnectorRepository } from '../store/connectors/connector-repository.js';
@@ -241,7 +240,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
       const ctx = await openCliContext(globals(), 'existing');
       try {
         const all = await new ConnectorRepository(ctx.store, ctx.secrets).list();
-        const statuses = await Promise.all(all.map((c) => connectorStatus(ctx.store, c, systemClock)));
+        const statuses = await Promise.all(all.map((c) => connectorStatus(ctx.store, c)));
         if (ctx.json) printJson(all.map((c, i) => describeConnector(c, statuses[i])));
         else if (all.length === 0)
           process.stdout.write('No connectors yet: add one with `mdec connector add`.\n');
@@ -290,7 +289,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
       try {
         const c = await new ConnectorRepository(ctx.store, ctx.secrets).byName(flags.name);
         if (!c) throw new UsageError(`--name: no connector named "${flags.name}"`);
-        const described = describeConnector(c, await connectorStatus(ctx.store, c, systemClock));
+        const described = describeConnector(c, await connectorStatus(ctx.store, c));
         if (ctx.json) printJson(described);
         else {
           for (const [k, v] of Object.entries(described)) {

@@ -153,7 +153,7 @@ export class Worker {
           createClient: this.deps.createClient,
           now,
           progress: loggingProgress(log, fields),
-          lease: { clock: now, ttlMs: timing.leaseMs, heartbeatMs: timing.heartbeatMs },
+          lease: { ttlMs: timing.leaseMs, heartbeatMs: timing.heartbeatMs },
         },
         {
           connector: connector.name,

@@ -60,7 +60,7 @@ export interface SyncDependencies {
   ): MdeClient;
   now?: () => Date;
   progress?: ProgressReporter;
-  /** The connector's sync lease: its clock, owner and timing (defaults: wall clock, this process). */
+  /** The connector's sync lease: its owner and timing (default: this process); its times are the database's. */
   lease?: SyncLeaseOptions & Partial<LeaseTiming>;
   /** How often the running sync looks for a cancel request (`mdec runs cancel`); 2 s by default. */
   cancelCheckMs?: number;
