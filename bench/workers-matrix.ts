@@ -52,10 +52,16 @@ function events(w: WorkerProcess): RunEvent[] {
     .map((l) => JSON.parse(l) as RunEvent);
 }
 
-async function until(what: string, check: () => Promise<boolean>, seconds: number): Promise<void> {
+/** Polls `find` until it finds something, for at most `seconds`. */
+async function until<T>(
+  what: string,
+  find: () => Promise<T | undefined | false>,
+  seconds: number,
+): Promise<T> {
   const end = Date.now() + seconds * 1000;
   while (Date.now() < end) {
-    if (await check()) return;
+    const found = await find();
+    if (found) return found;
     await sleep(200);
   }
   throw new Error(`gave up waiting for ${what}`);
@@ -99,30 +105,24 @@ try {
     return undefined;
   };
 
-  let victim: Awaited<ReturnType<typeof midRun>>;
-  await until('a run under way to kill', async () => Boolean((victim = await midRun([]))), 180);
+  const victim = await until('a run under way to kill', () => midRun([]), 180);
   const killedAt = Date.now();
-  victim!.worker.child.kill('SIGKILL');
-  await once(victim!.worker.child, 'exit');
+  victim.worker.child.kill('SIGKILL');
+  await once(victim.worker.child, 'exit');
   workers.push(startWorker(db.location));
 
-  let stopped: Awaited<ReturnType<typeof midRun>>;
-  await until(
-    'another run under way to stop',
-    async () => Boolean((stopped = await midRun([victim!.connectorId]))),
-    180,
-  );
-  stopped!.worker.child.kill('SIGTERM');
-  const [stopCode] = (await once(stopped!.worker.child, 'exit')) as [number];
-  const stopLease = await leases.current(stopped!.connectorId);
+  const stopped = await until('another run under way to stop', () => midRun([victim.connectorId]), 180);
+  stopped.worker.child.kill('SIGTERM');
+  const [stopCode] = (await once(stopped.worker.child, 'exit')) as [number];
+  const stopLease = await leases.current(stopped.connectorId);
   check(stopCode === 0, `the SIGTERM'd worker exited ${stopCode}, not 0`);
   check(
-    !stopLease || stopLease.pid !== stopped!.worker.child.pid,
+    !stopLease || stopLease.pid !== stopped.worker.child.pid,
     'the SIGTERM’d worker left its lease behind',
   );
   check(
-    events(stopped!.worker).some(
-      (e) => e.msg === 'run checkpointed and released' && e.runId === stopped!.runId,
+    events(stopped.worker).some(
+      (e) => e.msg === 'run checkpointed and released' && e.runId === stopped.runId,
     ),
     'the SIGTERM’d worker did not checkpoint and release its run',
   );
@@ -171,7 +171,7 @@ try {
           open = undefined;
         } else if (e.msg === 'run waits' || e.msg === 'run could not start') open = undefined;
       }
-      if (open !== undefined && w === victim!.worker) spells.push([open, killedAt]);
+      if (open !== undefined && w === victim.worker) spells.push([open, killedAt]);
     }
     spells.sort((a, b) => a[0] - b[0]);
     for (let k = 1; k < spells.length; k++)
@@ -183,11 +183,11 @@ try {
       `c${i}: store differs from the simulator's truth`,
     );
   }
-  const killedRun = await runs.byId(victim!.runId);
-  check(killedRun?.state === 'succeeded', `the killed worker's run ${victim!.runId} is ${killedRun?.state}`);
+  const killedRun = await runs.byId(victim.runId);
+  check(killedRun?.state === 'succeeded', `the killed worker's run ${victim.runId} is ${killedRun?.state}`);
   check(
     all.some(
-      (e) => e.msg === 'run finished' && e.runId === victim!.runId && e.pid !== victim!.worker.child.pid,
+      (e) => e.msg === 'run finished' && e.runId === victim.runId && e.pid !== victim.worker.child.pid,
     ),
     'the killed worker’s run was not finished by another worker',
   );
@@ -199,8 +199,8 @@ try {
       workers: WORKERS,
       slot: slot.toISOString(),
       runs: runCount,
-      killedRun: victim!.runId,
-      stoppedRun: stopped!.runId,
+      killedRun: victim.runId,
+      stoppedRun: stopped.runId,
       wallSeconds,
       ok: failures.length === 0,
       failures,

@@ -17,7 +17,6 @@ import {
   TransformMapConflictError,
   TransformMapRepository,
 } from '../store/connectors/transform-map-repository.js';
-import type { Store } from '../store/db/store.js';
 import { inStoreTransaction } from '../store/db/store-transaction.js';
 import { type CliContext, type GlobalFlags, openCliContext } from './cli-context.js';
 import { printJson, writeOutput } from './output.js';
