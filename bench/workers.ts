@@ -73,6 +73,9 @@ try {
       devices,
       seed: i + 1,
       rateLimits: 'off',
+      // A tenant of its own: MDE's budgets (and the client's limiter) are per tenant and app, and
+      // tenants sharing one id would share one export budget of 20 an hour.
+      tenantId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
     });
     sims.push(sim);
     const c = await connectors.create({

@@ -6,10 +6,10 @@ import {
   auditConnectorRemoved,
 } from '../audit/connector-audit.js';
 import { type ConnectorStatus, connectorStatus } from '../jobs/connector-status.js';
-import { systemClock } from '../jobs/scheduler-clock.js';
 import { REGIONS, regionOfApiUrl } from '../mde/cloud-endpoints.js';
 import { FINDING_STATUSES } from '../normalize/connector-options.js';
 import { type Connector, ConnectorRepository } from '../store/connectors/connector-repository.js';
+import { inStoreTransaction } from '../store/db/store-transaction.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
 import {
   activeFromFlags,
@@ -172,17 +172,24 @@ export function registerConnectorCommand(program: Command, globals: () => Global
         const source = flags.from === undefined ? undefined : await repo.byName(flags.from);
         if (flags.from !== undefined && !source)
           throw new UsageError(`--from: no connector named "${flags.from}"`);
-        const created = await repo.create({
-          name: flags.name.trim(),
-          network: flags.network ?? source?.network ?? 'default',
-          ...(source ? connectionFromSource(flags, source) : connection!),
-          active,
-          schedule,
-          ...window,
-          options,
-          credentials: source ? { copyFrom: source.id } : (await secretFor(flags, true))!,
+        // Asked for (perhaps at a prompt) before the transaction opens.
+        const credentials = source ? { copyFrom: source.id } : (await secretFor(flags, true))!;
+        const name = flags.name.trim();
+        // The change and its audit entry commit together, or neither does (docs/audit-log.md).
+        const created = await inStoreTransaction(ctx.store, async (tx) => {
+          const made = await new ConnectorRepository(tx, ctx.secrets).create({
+            name,
+            network: flags.network ?? source?.network ?? 'default',
+            ...(source ? connectionFromSource(flags, source) : connection!),
+            active,
+            schedule,
+            ...window,
+            options,
+            credentials,
+          });
+          await auditConnectorAdded(tx, cliActor(), made);
+          return made;
         });
-        await auditConnectorAdded(ctx.store, cliActor(), created);
         if (ctx.json) printJson(describeConnector(created));
         else
           process.stdout.write(
@@ -216,17 +223,20 @@ export function registerConnectorCommand(program: Command, globals: () => Global
         const window = scheduleWindowFromFlags(flags, current);
         const active = activeFromFlags(flags);
         const credentials = await secretFor(flags, false);
-        const updated = await repo.update(current.id, {
-          ...(flags.rename ? { name: flags.rename } : {}),
-          ...(flags.network ? { network: flags.network } : {}),
-          ...connection,
-          options,
-          ...(schedule !== undefined ? { schedule } : {}),
-          ...window,
-          ...(active !== undefined ? { active } : {}),
-          ...(credentials ? { credentials } : {}),
+        const updated = await inStoreTransaction(ctx.store, async (tx) => {
+          const changed = await new ConnectorRepository(tx, ctx.secrets).update(current.id, {
+            ...(flags.rename ? { name: flags.rename } : {}),
+            ...(flags.network ? { network: flags.network } : {}),
+            ...connection,
+            options,
+            ...(schedule !== undefined ? { schedule } : {}),
+            ...window,
+            ...(active !== undefined ? { active } : {}),
+            ...(credentials ? { credentials } : {}),
+          });
+          await auditConnectorEdited(tx, cliActor(), current, changed, credentials !== undefined);
+          return changed;
         });
-        await auditConnectorEdited(ctx.store, cliActor(), current, updated, credentials !== undefined);
         if (ctx.json) printJson(describeConnector(updated));
         else process.stdout.write(`Updated connector "${updated.name}".\n`);
       } finally {
@@ -241,7 +251,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
       const ctx = await openCliContext(globals(), 'existing');
       try {
         const all = await new ConnectorRepository(ctx.store, ctx.secrets).list();
-        const statuses = await Promise.all(all.map((c) => connectorStatus(ctx.store, c, systemClock)));
+        const statuses = await Promise.all(all.map((c) => connectorStatus(ctx.store, c)));
         if (ctx.json) printJson(all.map((c, i) => describeConnector(c, statuses[i])));
         else if (all.length === 0)
           process.stdout.write('No connectors yet: add one with `mdec connector add`.\n');
@@ -290,7 +300,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
       try {
         const c = await new ConnectorRepository(ctx.store, ctx.secrets).byName(flags.name);
         if (!c) throw new UsageError(`--name: no connector named "${flags.name}"`);
-        const described = describeConnector(c, await connectorStatus(ctx.store, c, systemClock));
+        const described = describeConnector(c, await connectorStatus(ctx.store, c));
         if (ctx.json) printJson(described);
         else {
           for (const [k, v] of Object.entries(described)) {
@@ -315,8 +325,12 @@ export function registerConnectorCommand(program: Command, globals: () => Global
         const repo = new ConnectorRepository(ctx.store, ctx.secrets);
         const c = await repo.byName(flags.name);
         if (!c) throw new UsageError(`--name: no connector named "${flags.name}"`);
-        await repo.remove(c.id, { purgeHosts: flags.purgeHosts === true });
-        await auditConnectorRemoved(ctx.store, cliActor(), c, flags.purgeHosts === true);
+        await inStoreTransaction(ctx.store, async (tx) => {
+          await new ConnectorRepository(tx, ctx.secrets).remove(c.id, {
+            purgeHosts: flags.purgeHosts === true,
+          });
+          await auditConnectorRemoved(tx, cliActor(), c, flags.purgeHosts === true);
+        });
         if (ctx.json) printJson({ removed: c.name, hostsPurged: flags.purgeHosts === true });
         else
           process.stdout.write(

@@ -17,6 +17,7 @@ import {
   TransformMapConflictError,
   TransformMapRepository,
 } from '../store/connectors/transform-map-repository.js';
+import { inStoreTransaction } from '../store/db/store-transaction.js';
 import { type CliContext, type GlobalFlags, openCliContext } from './cli-context.js';
 import { printJson, writeOutput } from './output.js';
 import { UsageError } from './usage-error.js';
@@ -52,19 +53,22 @@ async function withConnector<T>(
   try {
     const connector = await new ConnectorRepository(ctx.store, ctx.secrets).byName(name);
     if (!connector) throw new UsageError(`--connector: no connector named "${name}"`);
-    const maps = new TransformMapRepository(ctx.store);
-    if (!audit) return await work(ctx, connector, maps);
-    const before = await mappingState(maps, connector.id);
-    const result = await work(ctx, connector, maps);
-    await recordAudit(ctx.store, cliActor(), {
-      action: audit,
-      target: { kind: 'connector', name: connector.name },
-      connector: connector.name,
-      before,
-      after: await mappingState(maps, connector.id),
-      outcome: 'succeeded',
+    if (!audit) return await work(ctx, connector, new TransformMapRepository(ctx.store));
+    // The change and its audit entry commit together, or neither does (docs/audit-log.md).
+    return await inStoreTransaction(ctx.store, async (tx) => {
+      const maps = new TransformMapRepository(tx);
+      const before = await mappingState(maps, connector.id);
+      const result = await work(ctx, connector, maps);
+      await recordAudit(tx, cliActor(), {
+        action: audit,
+        target: { kind: 'connector', name: connector.name },
+        connector: connector.name,
+        before,
+        after: await mappingState(maps, connector.id),
+        outcome: 'succeeded',
+      });
+      return result;
     });
-    return result;
   } catch (err) {
     if (err instanceof CustomFieldError || err instanceof TransformMapConflictError)
       throw new UsageError(err.message);

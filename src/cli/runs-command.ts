@@ -143,7 +143,7 @@ export function registerRunsCommand(program: Command, globals: () => GlobalFlags
           process.stdout.write(
             outcome === 'cancelled'
               ? `Run ${run.id} cancelled.\n`
-              : `Run ${run.id} is asked to stop; its worker stops it after the current batch.\n`,
+              : `Run ${run.id} is asked to stop; it stops after the batch in hand and ends cancelled.\n`,
           );
       } finally {
         await ctx.close();

@@ -12,6 +12,8 @@ import {
 } from '../normalize/scoring/scoring-map-file.js';
 import { type Connector, ConnectorRepository } from '../store/connectors/connector-repository.js';
 import { ScoringMapRepository, type StoredScoringMap } from '../store/connectors/scoring-map-repository.js';
+import type { Store } from '../store/db/store.js';
+import { inStoreTransaction } from '../store/db/store-transaction.js';
 import { type RescoreConnectorResult, rescoreConnector } from '../store/derive/rescore-connector.js';
 import { type CliContext, type GlobalFlags, openCliContext } from './cli-context.js';
 import { readFlagFile } from './flag-files.js';
@@ -45,13 +47,13 @@ async function rescore(
 
 /** Records a scoring map change in the audit log (docs/audit-log.md#actions). */
 function auditScoring(
-  ctx: CliContext,
+  store: Store,
   connector: Connector,
   action: 'scoring.set' | 'scoring.reset',
   before: StoredScoringMap,
   after: ScoringMap,
 ): Promise<number> {
-  return recordAudit(ctx.store, cliActor(), {
+  return recordAudit(store, cliActor(), {
     action,
     target: { kind: 'connector', name: connector.name },
     connector: connector.name,
@@ -148,10 +150,13 @@ export function registerScoringCommand(program: Command, globals: () => GlobalFl
       const ctx = await openCliContext(globals(), 'existing');
       try {
         const connector = await connectorNamed(ctx, flags.connector);
-        const maps = new ScoringMapRepository(ctx.store);
-        const before = await maps.get(connector.id);
-        await maps.set(connector.id, map, new Date().toISOString());
-        await auditScoring(ctx, connector, 'scoring.set', before, map);
+        // The change and its audit entry commit together, or neither does (docs/audit-log.md).
+        await inStoreTransaction(ctx.store, async (tx) => {
+          const maps = new ScoringMapRepository(tx);
+          const before = await maps.get(connector.id);
+          await maps.set(connector.id, map, new Date().toISOString());
+          await auditScoring(tx, connector, 'scoring.set', before, map);
+        });
         const result = await rescore(ctx, connector);
         if (ctx.json) printJson({ connector: connector.name, map, rescored: result });
         else {
@@ -173,10 +178,12 @@ export function registerScoringCommand(program: Command, globals: () => GlobalFl
       const ctx = await openCliContext(globals(), 'existing');
       try {
         const connector = await connectorNamed(ctx, flags.connector);
-        const maps = new ScoringMapRepository(ctx.store);
-        const before = await maps.get(connector.id);
-        await maps.reset(connector.id);
-        await auditScoring(ctx, connector, 'scoring.reset', before, DEFAULT_SCORING_MAP);
+        await inStoreTransaction(ctx.store, async (tx) => {
+          const maps = new ScoringMapRepository(tx);
+          const before = await maps.get(connector.id);
+          await maps.reset(connector.id);
+          await auditScoring(tx, connector, 'scoring.reset', before, DEFAULT_SCORING_MAP);
+        });
         const result = await rescore(ctx, connector);
         if (ctx.json) printJson({ connector: connector.name, map: 'default', rescored: result });
         else {

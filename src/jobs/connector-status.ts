@@ -3,7 +3,6 @@ import type { Store } from '../store/db/store.js';
 import { RunRepository, type RunState } from '../store/runs/run-repository.js';
 import { SyncLeaseRepository } from '../store/runs/sync-lease-repository.js';
 import { nextScheduledRun } from './next-scheduled-run.js';
-import type { Clock } from './scheduler-clock.js';
 
 /** What `connector list|show` and the API say about a connector's runs (docs/scheduling.md#states). */
 export interface ConnectorStatus {
@@ -32,11 +31,10 @@ export function displayState(facts: {
   return 'registered';
 }
 
-export async function connectorStatus(store: Store, c: Connector, clock: Clock): Promise<ConnectorStatus> {
+export async function connectorStatus(store: Store, c: Connector): Promise<ConnectorStatus> {
   const runs = new RunRepository(store);
-  const leases = new SyncLeaseRepository(store, { clock: () => clock.now() });
-  const lease = await leases.current(c.id);
-  const running = lease !== undefined && !leases.expired(lease);
+  // Whether a run is live is the database clock's call (sync-lease-repository.ts), not this host's.
+  const running = (await new SyncLeaseRepository(store).live(c.id)) !== undefined;
   const next = nextScheduledRun(c);
   const outcome = await runs.latest(c.id, ['succeeded', 'partial', 'failed']);
   const last = await runs.latest(c.id, ['succeeded', 'partial', 'failed', 'cancelled']);

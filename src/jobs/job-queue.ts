@@ -29,6 +29,11 @@ export interface JobQueue {
   complete(job: ClaimedRun): Promise<void>;
   /** Gives a claimed run back, to be claimed again no earlier than `after` (default: now). */
   release(job: ClaimedRun, after?: Date): Promise<void>;
+  /**
+   * Whether the queue still carries the run: a job of it waits, is due for a retry, or is held by a
+   * worker. False once the job is gone (deleted, archived, expired or failed in the queue).
+   */
+  carries(runId: number): Promise<boolean>;
   /** Takes a run that no worker holds out of the queue; true when it was waiting there. */
   remove(runId: number): Promise<boolean>;
   close(): Promise<void>;

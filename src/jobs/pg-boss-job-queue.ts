@@ -10,6 +10,9 @@ const QUEUE = 'mdec-sync';
  */
 export const JOB_HEARTBEAT_SECONDS = 10;
 
+/** pg-boss job states in which the job will still reach a worker, or is with one. */
+const LIVE_STATES = new Set<string>(['created', 'retry', 'active']);
+
 /**
  * The job queue on PostgreSQL, carried by pg-boss (docs/scheduling.md#the-job-queue): any number of
  * `mdec worker` processes on any number of machines fetch from it. The queue is a `singleton` queue
@@ -74,6 +77,11 @@ export class PgBossJobQueue implements JobQueue {
     // pg-boss has no "give back": the run goes in again as a new job, then the held one ends.
     await this.enqueue(job, after ? { after } : {});
     await this.boss.deleteJob(QUEUE, job.jobId);
+  }
+
+  async carries(runId: number): Promise<boolean> {
+    const jobs = await this.boss.findJobs<QueuedRun>(QUEUE, { data: { runId } });
+    return jobs.some((j) => LIVE_STATES.has(j.state));
   }
 
   async remove(runId: number): Promise<boolean> {

@@ -37,7 +37,7 @@ export class Scheduler {
     const now = () => clock.now();
     const connectors = new ConnectorRepository(store, secrets, now);
     const runs = new RunRepository(store);
-    const leases = new SyncLeaseRepository(store, { clock: now });
+    const leases = new SyncLeaseRepository(store);
     const queued: ScheduledRun[] = [];
     for (const c of await connectors.list()) {
       const slot = nextScheduledRun(c);
@@ -55,7 +55,6 @@ export class Scheduler {
   /** A run waits while another of the connector is queued or holds its live sync lease. */
   private async busy(c: Connector, runs: RunRepository, leases: SyncLeaseRepository): Promise<boolean> {
     if (await runs.hasQueued(c.id)) return true;
-    const lease = await leases.current(c.id);
-    return lease !== undefined && !leases.expired(lease);
+    return (await leases.live(c.id)) !== undefined;
   }
 }

@@ -92,6 +92,16 @@ export class TableJobQueue implements JobQueue {
       .execute();
   }
 
+  async carries(runId: number): Promise<boolean> {
+    const row = await this.store.db
+      .selectFrom('jobQueue')
+      .select('id')
+      .where('runId', '=', runId)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async remove(runId: number): Promise<boolean> {
     const stamp = this.clock.now().toISOString();
     const r = await this.store.db

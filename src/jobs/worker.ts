@@ -7,6 +7,7 @@ import { RunRepository, type SyncRun } from '../store/runs/run-repository.js';
 import type { ProgressReporter } from '../sync/progress.js';
 import { runSync, type SyncDependencies, type SyncResult, SyncRunningError } from '../sync/run-sync.js';
 import type { ClaimedRun, JobQueue } from './job-queue.js';
+import { recoverLostRuns } from './lost-run-recovery.js';
 import { Scheduler } from './scheduler.js';
 import type { Clock } from './scheduler-clock.js';
 
@@ -14,7 +15,7 @@ import type { Clock } from './scheduler-clock.js';
 export interface WorkerTiming {
   /** Sync lease and queue hold: how long a killed worker keeps a connector from the others. */
   leaseMs: number;
-  /** How often the worker renews its lease and hold and looks for a cancel request. */
+  /** How often the worker renews its sync lease. */
   heartbeatMs: number;
   /** How long an idle worker waits before it looks at the queue again. */
   pollMs: number;
@@ -48,7 +49,7 @@ export interface WorkerDependencies {
  */
 const JOB_TOUCH_MS = 3_000;
 
-/** Why a worker stopped a run: its own shutdown (the run resumes elsewhere) or a cancel request. */
+/** A run stopped by its worker's shutdown (it resumes elsewhere), as opposed to a cancel request. */
 class Shutdown extends Error {}
 
 /**
@@ -79,6 +80,7 @@ export class Worker {
           nextTick = clock.now().getTime() + timing.tickMs;
           for (const s of await this.scheduler.tick())
             log.info({ runId: s.runId, connector: s.connector, slot: s.slot.toISOString() }, 'run scheduled');
+          await this.recoverLostRuns();
         }
         const job = await this.deps.queue.claim();
         if (job) {
@@ -91,6 +93,29 @@ export class Worker {
       await sleep(timing.pollMs, undefined, { signal: this.stopping.signal }).catch(() => {});
     }
     log.info('worker stopped');
+  }
+
+  /**
+   * Queued runs whose job the queue lost go in again once, then fail (lost-run-recovery.ts). A run
+   * is judged two ticks after it was queued, long after its job was sent.
+   */
+  private async recoverLostRuns(): Promise<void> {
+    const { store, secrets, queue, clock, log, timing } = this.deps;
+    const now = () => clock.now();
+    const found = await recoverLostRuns(
+      {
+        runs: new RunRepository(store),
+        connectors: new ConnectorRepository(store, secrets, now),
+        queue,
+        now,
+      },
+      2 * timing.tickMs,
+    );
+    for (const r of found)
+      log.warn(
+        { runId: r.runId, connectorId: r.connectorId, outcome: r.outcome },
+        r.outcome === 'failed' ? 'lost run failed' : 'lost run queued again',
+      );
   }
 
   private async handle(job: ClaimedRun): Promise<void> {
@@ -109,15 +134,12 @@ export class Worker {
     const abort = new AbortController();
     const onStop = () => abort.abort(this.stopping.signal.reason);
     this.stopping.signal.addEventListener('abort', onStop, { once: true });
-    // Keeps the queue's hold and watches for `mdec runs cancel` while the run goes on.
+    // Keeps the queue's hold while the run goes on (runSync itself watches for `mdec runs cancel`).
     const watch = setInterval(
       () => {
-        void (async () => {
-          await queue.extend(job);
-          const current = await runs.byId(run.id);
-          if (current?.cancelRequestedAt && !abort.signal.aborted)
-            abort.abort(new Error('cancelled by mdec runs cancel'));
-        })().catch((err: unknown) => log.warn({ ...fields, err: message(err) }, 'heartbeat failed'));
+        queue
+          .extend(job)
+          .catch((err: unknown) => log.warn({ ...fields, err: message(err) }, 'heartbeat failed'));
       },
       Math.min(timing.heartbeatMs, JOB_TOUCH_MS),
     );
@@ -131,7 +153,7 @@ export class Worker {
           createClient: this.deps.createClient,
           now,
           progress: loggingProgress(log, fields),
-          lease: { clock: now, ttlMs: timing.leaseMs, heartbeatMs: timing.heartbeatMs },
+          lease: { ttlMs: timing.leaseMs, heartbeatMs: timing.heartbeatMs },
         },
         {
           connector: connector.name,

@@ -22,6 +22,7 @@ import {
   type SyncLeaseOptions,
   SyncLeaseRepository,
 } from '../store/runs/sync-lease-repository.js';
+import { CancelRequestWatch, DEFAULT_CANCEL_CHECK_MS } from './cancel-request-watch.js';
 import { chooseMode, type RequestedMode } from './choose-mode.js';
 import { compileTransformMap, reportCustomFieldProblems } from './custom-field-run.js';
 import { DEFAULT_LEASE_TIMING, keepLeaseAlive, type LeaseTiming } from './lease-heartbeat.js';
@@ -59,8 +60,10 @@ export interface SyncDependencies {
   ): MdeClient;
   now?: () => Date;
   progress?: ProgressReporter;
-  /** The connector's sync lease: its clock, owner and timing (defaults: wall clock, this process). */
+  /** The connector's sync lease: its owner and timing (default: this process); its times are the database's. */
   lease?: SyncLeaseOptions & Partial<LeaseTiming>;
+  /** How often the running sync looks for a cancel request (`mdec runs cancel`); 2 s by default. */
+  cancelCheckMs?: number;
 }
 
 export interface SyncRequest {
@@ -135,10 +138,17 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
       lost.abort(new Error('another sync took over the lease of this connector after it expired')),
     onError: (err) => progress.note(`renewing the sync lease failed: ${describeError(err)}`),
   });
-  const signal = request.signal ? AbortSignal.any([request.signal, lost.signal]) : lost.signal;
+  // A cancel request from another process stops the run like Ctrl-C: after the batch in hand.
+  const cancel = new CancelRequestWatch(
+    new RunRepository(deps.store),
+    deps.cancelCheckMs ?? DEFAULT_CANCEL_CHECK_MS,
+    (err) => progress.note(`looking for a cancel request failed: ${describeError(err)}`),
+  );
+  const signal = AbortSignal.any([...(request.signal ? [request.signal] : []), lost.signal, cancel.signal]);
   try {
-    return await runLeased(deps, { ...request, signal }, connector, { lease, leases, timing });
+    return await runLeased(deps, { ...request, signal }, connector, { lease, leases, timing, cancel });
   } finally {
+    await cancel.stop();
     await heartbeat.stop();
     // A lease taken over by another process is left to it; one that cannot be released expires.
     if (!lost.signal.aborted) await leases.release(lease).catch(() => {});
@@ -150,7 +160,7 @@ async function runLeased(
   deps: SyncDependencies,
   request: SyncRequest & { signal: AbortSignal },
   connector: Connector,
-  held: { lease: SyncLease; leases: SyncLeaseRepository; timing: LeaseTiming },
+  held: { lease: SyncLease; leases: SyncLeaseRepository; timing: LeaseTiming; cancel: CancelRequestWatch },
 ): Promise<SyncResult> {
   const { lease, leases, timing } = held;
   const now = deps.now ?? (() => new Date());
@@ -189,6 +199,7 @@ async function runLeased(
     await connectors.setState(connector.id, 'processing', id);
     return { ...chosen, runId: id, startedAt: at };
   });
+  held.cancel.follow(runId);
 
   const counters: Record<string, StreamCounters> = {};
   const hostWriter = new HostWriter(deps.store);

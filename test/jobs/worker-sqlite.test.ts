@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorStatus } from '../../src/jobs/connector-status.js';
-import { systemClock } from '../../src/jobs/scheduler-clock.js';
 import { ConnectorRepository } from '../../src/store/connectors/connector-repository.js';
 import { RunRepository } from '../../src/store/runs/run-repository.js';
 import { runMdec } from '../helpers/cli-runner.js';
@@ -85,7 +84,7 @@ describe('mdec worker on SQLite', { timeout: 240_000 }, () => {
     const first = startWorker(db.location);
     await waitFor('two export files stored', async () => (await filesStored(db.store, connector.id)) >= 2);
     const live = await new ConnectorRepository(db.store, TEST_SECRETS).byId(connector.id);
-    expect((await connectorStatus(db.store, live!, systemClock)).state).toBe('processing');
+    expect((await connectorStatus(db.store, live!)).state).toBe('processing');
     first.child.kill('SIGTERM');
     const [code] = (await once(first.child, 'exit')) as [number];
     expect(code, first.log()).toBe(0);

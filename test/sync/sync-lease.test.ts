@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import type { Store } from '../../src/store/db/store.js';
 import { CheckpointRepository } from '../../src/store/runs/checkpoint-repository.js';
@@ -57,21 +57,22 @@ describe.each(STORE_KINDS)('sync leases (%s)', (kind) => {
     db = await openTestStore(kind);
     try {
       const c = await addConnector(db.store, sim);
-      let t = Date.parse('2026-06-01T00:00:00Z');
-      const clock = () => new Date(t);
-      const a = new SyncLeaseRepository(db.store, { clock, owner: { host: 'host-a', pid: 1 } });
-      const b = new SyncLeaseRepository(db.store, { clock, owner: { host: 'host-b', pid: 2 } });
+      const a = new SyncLeaseRepository(db.store, { owner: { host: 'host-a', pid: 1 } });
+      const b = new SyncLeaseRepository(db.store, { owner: { host: 'host-b', pid: 2 } });
       const claims = await Promise.all([a.acquire(c.id, MINUTE), b.acquire(c.id, MINUTE)]);
       expect(claims.filter((x) => x.acquired)).toHaveLength(1);
       const [winner, loser] = claims[0]!.acquired ? [a, b] : [b, a];
       const held = (claims[0]!.acquired ? claims[0] : claims[1]) as { lease: SyncLease };
-      // Renewed by its heartbeat, it outlives its first expiry.
-      t += 50_000;
+      // Renewed by its heartbeat, its expiry moves on.
+      const firstExpiry = held.lease.expiresAt;
+      await sleep(20);
       expect(await winner.renew(held.lease, MINUTE)).toBe(true);
-      t += 50_000;
+      expect(held.lease.expiresAt > firstExpiry).toBe(true);
       expect((await loser.acquire(c.id, MINUTE)).acquired).toBe(false);
-      // Not renewed, it expires and the other owner takes it over; the old holder learns it lost it.
-      t += MINUTE + 1;
+      // Not renewed in time (here: renewed into the past), it expires and the other owner takes it
+      // over; the old holder learns it lost it.
+      await winner.renew(held.lease, -1000);
+      expect(await loser.live(c.id)).toBeUndefined();
       const taken = await loser.acquire(c.id, MINUTE);
       expect(taken.acquired).toBe(true);
       expect(taken.acquired && taken.tookOver?.token).toBe(held.lease.token);
@@ -80,6 +81,37 @@ describe.each(STORE_KINDS)('sync leases (%s)', (kind) => {
       await winner.release(held.lease);
       expect((await winner.current(c.id))?.host).toBe(taken.acquired ? taken.lease.host : '');
     } finally {
+      await db.drop();
+    }
+  });
+
+  it('expiry is judged by the database clock: a host whose clock is an hour off changes nothing', async () => {
+    db = await openTestStore(kind);
+    const realNow = Date.now();
+    try {
+      const c = await addConnector(db.store, sim);
+      const a = new SyncLeaseRepository(db.store, { owner: { host: 'host-a', pid: 1 } });
+      const b = new SyncLeaseRepository(db.store, { owner: { host: 'host-b', pid: 2 } });
+      const claim = await a.acquire(c.id, MINUTE);
+      if (!claim.acquired) throw new Error('the lease should be free');
+      // Host b's clock runs an hour fast: by it the lease expired long ago; by the database it is live.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(realNow + 60 * MINUTE);
+      expect((await b.live(c.id))?.token).toBe(claim.lease.token);
+      expect((await b.acquire(c.id, MINUTE)).acquired).toBe(false);
+      // Host a's clock runs an hour slow: its renewal still stamps the database's time.
+      vi.setSystemTime(realNow - 60 * MINUTE);
+      expect(await a.renew(claim.lease, MINUTE)).toBe(true);
+      expect(Date.parse(claim.lease.expiresAt)).toBeGreaterThan(realNow);
+      // Expired by the database (renewed into the past), it is free for host b, whose clock is an hour
+      // slow now and would call it live; b's new lease runs a minute from the database's now.
+      await a.renew(claim.lease, -1000);
+      vi.setSystemTime(realNow - 60 * MINUTE);
+      const taken = await b.acquire(c.id, MINUTE);
+      expect(taken.acquired).toBe(true);
+      expect(Date.parse(taken.acquired ? taken.lease.expiresAt : '')).toBeGreaterThan(realNow);
+    } finally {
+      vi.useRealTimers();
       await db.drop();
     }
   });
@@ -180,7 +212,7 @@ describe.each(STORE_KINDS)('sync leases (%s)', (kind) => {
         const now = await leases.current(c.id);
         if (!now) break; // the run ended
         expect(now.token).toBe(lease!.token);
-        expect(leases.expired(now)).toBe(false);
+        expect((await leases.live(c.id))?.token).toBe(lease!.token);
         seen.add(now.expiresAt);
         expect(await syncNow().catch((err: unknown) => err)).toBeInstanceOf(SyncRunningError);
       }

@@ -57,7 +57,7 @@ export interface SyncRunTable {
   /** generatedTime of the vulnerability snapshot this run read, if any. */
   snapshotTime: string | null;
   error: string | null;
-  /** Set by `mdec runs cancel` on a running run; its worker sees it at the next heartbeat and stops. */
+  /** Set by `mdec runs cancel` on a running run; the sync sees it within seconds and stops (cancel-request-watch.ts). */
   cancelRequestedAt: string | null;
 }
 

@@ -119,8 +119,8 @@ export class RunRepository {
   }
 
   /**
-   * Cancels a queued run at once; a running one is asked to stop (its worker sees the request at
-   * its next heartbeat). Answers the run's state after the request.
+   * Cancels a queued run at once; a running one is asked to stop (whoever runs it sees the request
+   * within seconds, src/sync/cancel-request-watch.ts). Answers the run's state after the request.
    */
   async cancel(id: number, at: Date): Promise<RunState | undefined> {
     const stamp = at.toISOString();
@@ -137,6 +137,44 @@ export class RunRepository {
       .where('state', '=', 'processing')
       .execute();
     return (await this.byId(id))?.state;
+  }
+
+  /** Runs waiting for a worker that were queued at or before `at`, oldest first. */
+  async queuedSince(at: Date): Promise<SyncRun[]> {
+    const rows = await this.store.db
+      .selectFrom('syncRuns')
+      .selectAll()
+      .where('state', '=', 'queued')
+      .where('startedAt', '<=', at.toISOString())
+      .orderBy('id')
+      .execute();
+    return rows.map(toRun);
+  }
+
+  /**
+   * Sets a queued run's note, only if it is still queued with the note `expected`: of several
+   * processes deciding about the same run, exactly one wins. True for the winner.
+   */
+  async renoteQueued(id: number, expected: string | null, note: string): Promise<boolean> {
+    const r = await this.store.db
+      .updateTable('syncRuns')
+      .set({ error: note })
+      .where('id', '=', id)
+      .where('state', '=', 'queued')
+      .where((eb) => (expected === null ? eb('error', 'is', null) : eb('error', '=', expected)))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Ends a run that never started as failed, with the reason; false when it was no longer queued. */
+  async failQueued(id: number, error: string, at: Date): Promise<boolean> {
+    const r = await this.store.db
+      .updateTable('syncRuns')
+      .set({ state: 'failed', finishedAt: at.toISOString(), error })
+      .where('id', '=', id)
+      .where('state', '=', 'queued')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   /** Whether a connector has a run waiting for a worker. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { databaseTime } from '../db/database-time.js';
 import type { Store } from '../db/store.js';
 
 /**
@@ -35,16 +36,18 @@ export type LeaseClaim =
   | { acquired: false; holder: SyncLease };
 
 export interface SyncLeaseOptions {
-  /** The time leases are stamped and compared with; the wall clock unless a test moves its own. */
-  clock?: () => Date;
   /** This process, as it is written into the leases it takes. */
   owner?: LeaseOwner;
   /** Whether a process of this host is running; `process.kill(pid, 0)` by default. */
   isAlive?: (pid: number) => boolean;
 }
 
+/**
+ * Every time a lease holds (taken, renewed, expires) is stamped and compared by the database's
+ * clock (database-time.ts), not by the host's: workers on hosts whose clocks disagree still agree
+ * on whether a lease has expired.
+ */
 export class SyncLeaseRepository {
-  private readonly clock: () => Date;
   private readonly owner: LeaseOwner;
   private readonly isAlive: (pid: number) => boolean;
 
@@ -52,9 +55,12 @@ export class SyncLeaseRepository {
     private readonly store: Store,
     options: SyncLeaseOptions = {},
   ) {
-    this.clock = options.clock ?? (() => new Date());
     this.owner = options.owner ?? { host: hostname(), pid: process.pid };
     this.isAlive = options.isAlive ?? processIsAlive;
+  }
+
+  private now(offsetMs = 0) {
+    return databaseTime(this.store.dialect, offsetMs);
   }
 
   /**
@@ -65,32 +71,29 @@ export class SyncLeaseRepository {
   async acquire(connectorId: number, ttlMs: number): Promise<LeaseClaim> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const before = await this.current(connectorId);
-      const now = this.clock();
-      const lease = this.newLease(connectorId, now, ttlMs);
+      const values = this.newLease(connectorId, ttlMs);
       const row = await this.store.db
         .insertInto('syncLeases')
-        .values(toRow(lease))
+        .values(values)
         .onConflict((oc) =>
-          oc
-            .column('connectorId')
-            .doUpdateSet(toRow(lease))
-            .where('syncLeases.expiresAt', '<=', now.toISOString()),
+          oc.column('connectorId').doUpdateSet(values).where('syncLeases.expiresAt', '<=', this.now()),
         )
-        .returning('token')
+        .returningAll()
         .executeTakeFirst();
-      if (row?.token === lease.token)
-        return { acquired: true, lease, ...(before ? { tookOver: before } : {}) };
+      if (row?.token === values.token)
+        return { acquired: true, lease: toLease(row), ...(before ? { tookOver: before } : {}) };
       const holder = await this.current(connectorId);
       if (!holder) continue; // released between the two statements: ask again
       if (holder.host !== this.owner.host || this.isAlive(holder.pid)) return { acquired: false, holder };
       // Its process is gone: replace exactly that lease, unless someone else just did.
       const taken = await this.store.db
         .updateTable('syncLeases')
-        .set(toRow(lease))
+        .set(values)
         .where('connectorId', '=', connectorId)
         .where('token', '=', holder.token)
+        .returningAll()
         .executeTakeFirst();
-      if (Number(taken.numUpdatedRows) === 1) return { acquired: true, lease, tookOver: holder };
+      if (taken) return { acquired: true, lease: toLease(taken), tookOver: holder };
     }
     const holder = await this.current(connectorId);
     if (holder) return { acquired: false, holder };
@@ -111,18 +114,16 @@ export class SyncLeaseRepository {
 
   /** Moves the expiry `ttlMs` past now; false when the lease is no longer this holder's. */
   async renew(lease: SyncLease, ttlMs: number): Promise<boolean> {
-    const now = this.clock();
-    const heartbeatAt = now.toISOString();
-    const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
-    const r = await this.store.db
+    const row = await this.store.db
       .updateTable('syncLeases')
-      .set({ heartbeatAt, expiresAt })
+      .set({ heartbeatAt: this.now(), expiresAt: this.now(ttlMs) })
       .where('connectorId', '=', lease.connectorId)
       .where('token', '=', lease.token)
+      .returning(['heartbeatAt', 'expiresAt'])
       .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) return false;
-    lease.heartbeatAt = heartbeatAt;
-    lease.expiresAt = expiresAt;
+    if (!row) return false;
+    lease.heartbeatAt = row.heartbeatAt;
+    lease.expiresAt = row.expiresAt;
     return true;
   }
 
@@ -142,48 +143,54 @@ export class SyncLeaseRepository {
       .selectAll()
       .where('connectorId', '=', connectorId)
       .executeTakeFirst();
-    if (!row) return undefined;
-    return {
-      connectorId: Number(row.connectorId),
-      token: row.token,
-      runId: row.runId === null ? null : Number(row.runId),
-      host: row.ownerHost,
-      pid: Number(row.ownerPid),
-      acquiredAt: row.acquiredAt,
-      heartbeatAt: row.heartbeatAt,
-      expiresAt: row.expiresAt,
-    };
+    return row && toLease(row);
   }
 
-  /** Whether a stored lease is past its expiry now. */
-  expired(lease: SyncLease): boolean {
-    return lease.expiresAt <= this.clock().toISOString();
+  /** The connector's lease if it has not expired by the database's clock; undefined otherwise. */
+  async live(connectorId: number): Promise<SyncLease | undefined> {
+    const row = await this.store.db
+      .selectFrom('syncLeases')
+      .selectAll()
+      .where('connectorId', '=', connectorId)
+      .where('expiresAt', '>', this.now())
+      .executeTakeFirst();
+    return row && toLease(row);
   }
 
-  private newLease(connectorId: number, now: Date, ttlMs: number): SyncLease {
-    const at = now.toISOString();
+  /** A new lease's row: its times are the database's, taken as the statement runs. */
+  private newLease(connectorId: number, ttlMs: number) {
     return {
       connectorId,
       token: randomUUID(),
       runId: null,
-      ...this.owner,
-      acquiredAt: at,
-      heartbeatAt: at,
-      expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
+      ownerHost: this.owner.host,
+      ownerPid: this.owner.pid,
+      acquiredAt: this.now(),
+      heartbeatAt: this.now(),
+      expiresAt: this.now(ttlMs),
     };
   }
 }
 
-function toRow(lease: SyncLease) {
+function toLease(row: {
+  connectorId: number;
+  token: string;
+  runId: number | null;
+  ownerHost: string;
+  ownerPid: number;
+  acquiredAt: string;
+  heartbeatAt: string;
+  expiresAt: string;
+}): SyncLease {
   return {
-    connectorId: lease.connectorId,
-    token: lease.token,
-    runId: lease.runId,
-    ownerHost: lease.host,
-    ownerPid: lease.pid,
-    acquiredAt: lease.acquiredAt,
-    heartbeatAt: lease.heartbeatAt,
-    expiresAt: lease.expiresAt,
+    connectorId: Number(row.connectorId),
+    token: row.token,
+    runId: row.runId === null ? null : Number(row.runId),
+    host: row.ownerHost,
+    pid: Number(row.ownerPid),
+    acquiredAt: row.acquiredAt,
+    heartbeatAt: row.heartbeatAt,
+    expiresAt: row.expiresAt,
   };
 }
 
