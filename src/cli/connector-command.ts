@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { type Connector, ConnectorRepository } from '../store/connectors/connector-repository.js';
+import { ConnectorRepository } from '../store/connectors/connector-repository.js';
+import { describeConnector } from '../store/connectors/describe-connector.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
 import {
   activeFromFlags,
@@ -66,29 +67,6 @@ function connectorOptions(cmd: Command): Command {
     )
     .option('--profiles', 'create and assign dynamic OS and OS_VERSION profiles (default)')
     .option('--no-profiles', "no dynamic profiles; removes this connector's profiles, hosts stay");
-}
-
-/** A connector for people and scripts: never the secret, only whether one is set. */
-export function describeConnector(c: Connector) {
-  return {
-    name: c.name,
-    kind: c.kind,
-    network: c.network,
-    tenantId: c.tenantId,
-    clientId: c.clientId,
-    credential: c.hasCertificate ? 'certificate' : c.hasSecret ? 'client secret (stored encrypted)' : 'none',
-    cloud: c.cloud,
-    apiUrl: c.apiUrl,
-    loginUrl: c.loginUrl,
-    scope: c.scope,
-    active: c.active,
-    schedule: c.schedule,
-    state: c.state,
-    lastRunId: c.lastRunId,
-    options: c.options,
-    createdAt: c.createdAt,
-    updatedAt: c.updatedAt,
-  };
 }
 
 async function secretFor(flags: ConnectorFlags, required: boolean) {

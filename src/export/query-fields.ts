@@ -2,7 +2,11 @@ import type { QueryField, QueryFieldType, QuerySpec } from '../normalize/query/c
 import type { ExportKind } from './export-kinds.js';
 
 /** A field reading one exported record field as it is. */
-const column = (type: QueryFieldType, name: string): QueryField => ({ type, read: (r) => r[name] });
+const column = (type: QueryFieldType, name: string): QueryField => ({
+  type,
+  read: (r) => r[name],
+  field: name,
+});
 const text = (name: string) => column('text', name);
 const list = (name: string) => column('list', name);
 const number = (name: string) => column('number', name);

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import { ofConnector } from '../store/connectors/connector-scope.js';
 import type { Store } from '../store/db/store.js';
 import { parseHostIdentityKey } from '../store/hosts/host-identity-key.js';
@@ -61,7 +61,8 @@ const HIDDEN_COLUMNS = new Set([
   'installKey',
 ]);
 
-function present(row: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+/** A row as records show it: JSON lists parsed, 0/1 as booleans, ids as numbers, bookkeeping hidden. */
+export function presentRecord(row: Record<string, unknown>, prefix = ''): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) {
     if (HIDDEN_COLUMNS.has(k)) continue;
@@ -112,6 +113,134 @@ const SPECS: Record<ExportKind, KindSpec> = {
   profiles: { table: 'profiles', key: ['id'], enrich: withProfileCounts },
 };
 
+/** The table a kind's records come from (camelCase, as Kysely names it). */
+export function kindTable(kind: ExportKind): string {
+  return SPECS[kind].table;
+}
+
+/** A sort of a page: a column of the kind's table, ascending or descending; missing values last. */
+export interface PageSort {
+  column: string;
+  descending: boolean;
+}
+
+/** Where a page starts: after the row with these sort and key values (keyset paging). */
+export type PagePosition = unknown[];
+
+export interface PageRequest {
+  /** Rows of the kind's table to read (a compiled query); all when absent. */
+  where?: Expression<SqlBool>;
+  /** Applied to each presented record after `where`: a query that the database evaluated only in part. */
+  predicate?: (record: Record<string, unknown>) => boolean;
+  sort?: PageSort;
+  after?: PagePosition;
+  limit: number;
+}
+
+/**
+ * One page of a kind's records in (sort, key) order, as readRecords presents them, and the position
+ * after its last record when more may follow. The position holds the sort value and the key of the
+ * last row, so page N costs what page 1 costs when the order has an index (keyset paging,
+ * docs/api.md#lists).
+ */
+export async function readRecordPage(
+  store: Store,
+  kind: ExportKind,
+  request: PageRequest,
+): Promise<{ records: Record<string, unknown>[]; next: PagePosition | null }> {
+  const db = store.db as unknown as AnyDb;
+  const spec = SPECS[kind];
+  const order = [
+    ...(request.sort
+      ? [{ column: request.sort.column, descending: request.sort.descending, nullable: true }]
+      : []),
+    ...spec.key.map((column) => ({ column, descending: false, nullable: false })),
+  ];
+  const records: Record<string, unknown>[] = [];
+  let lastReturned: Record<string, unknown> | undefined;
+  let after = request.after;
+  // A query the database evaluated only in part reads more rows per round trip.
+  const batch = request.predicate ? Math.max(request.limit * 2, 200) : request.limit + 1;
+  for (;;) {
+    let q = db.selectFrom(spec.table).selectAll();
+    if (request.where) q = q.where(request.where as never);
+    if (after) q = q.where(afterPosition(spec.table, order, after) as never);
+    for (const o of order) {
+      const ref = `${spec.table}.${o.column}`;
+      q = o.nullable
+        ? q.orderBy(ref, (ob) => (o.descending ? ob.desc() : ob.asc()).nullsLast())
+        : q.orderBy(ref, o.descending ? 'desc' : 'asc');
+    }
+    const raw = (await q.limit(batch).execute()) as Record<string, unknown>[];
+    const rows = spec.enrich && raw.length > 0 ? await spec.enrich(db, raw) : raw;
+    for (let i = 0; i < rows.length; i++) {
+      const record = presentRecord(rows[i]!);
+      if (request.predicate && !request.predicate(record)) continue;
+      // One more match than the page holds: there is a next page, starting after the last one returned.
+      if (records.length === request.limit) return { records, next: positionOf(order, lastReturned!) };
+      records.push(record);
+      lastReturned = raw[i]!;
+    }
+    if (raw.length < batch) return { records, next: null };
+    after = positionOf(order, raw[raw.length - 1]!);
+  }
+}
+
+interface OrderColumn {
+  column: string;
+  descending: boolean;
+  /** The sort column may be null (sorted last); key columns never are. */
+  nullable: boolean;
+}
+
+function positionOf(order: OrderColumn[], row: Record<string, unknown>): PagePosition {
+  return order.map((o) => row[o.column] ?? null);
+}
+
+/**
+ * Rows strictly after `position` in `order`: lexicographic over the columns, each ascending or
+ * descending, a null sort value after every other value.
+ */
+function afterPosition(table: string, order: OrderColumn[], position: PagePosition) {
+  const terms = order.map((o, i) => {
+    const ref = sql.ref(`${table}.${o.column}`);
+    const value = position[i];
+    const equal = value === null ? sql<SqlBool>`${ref} is null` : sql<SqlBool>`${ref} = ${value}`;
+    let beyond: ReturnType<typeof sql<SqlBool>>;
+    if (value === null) beyond = sql<SqlBool>`1 = 0`;
+    else {
+      const past = o.descending ? sql<SqlBool>`${ref} < ${value}` : sql<SqlBool>`${ref} > ${value}`;
+      beyond = o.nullable ? sql<SqlBool>`(${past} or ${ref} is null)` : past;
+    }
+    return { equal, beyond };
+  });
+  // (a > x) or (a = x and b > y) or (a = x and b = y and c > z) ...
+  const alternatives = terms.map(
+    (t, i) => sql<SqlBool>`(${sql.join([...terms.slice(0, i).map((p) => p.equal), t.beyond], sql` and `)})`,
+  );
+  return sql<SqlBool>`(${sql.join(alternatives, sql` or `)})`;
+}
+
+/** How many rows of a kind's table `where` selects. */
+export async function countRecords(
+  store: Store,
+  kind: ExportKind,
+  where?: Expression<SqlBool>,
+): Promise<number> {
+  const db = store.db as unknown as AnyDb;
+  let q = db.selectFrom(SPECS[kind].table).select(sql<number>`count(*)`.as('n'));
+  if (where) q = q.where(where as never);
+  const row = (await q.executeTakeFirst()) as { n: unknown } | undefined;
+  return Number(row?.n ?? 0);
+}
+
+/** The columns of a kind's table (camelCase): the fields a database can filter and sort on. */
+export async function kindColumns(store: Store, kind: ExportKind): Promise<Set<string>> {
+  const tables = await store.db.introspection.getTables();
+  const found = tables.find((t) => camelCase(t.name) === SPECS[kind].table);
+  return new Set((found?.columns ?? []).map((c) => camelCase(c.name)));
+}
+
 /**
  * Reads every record of a kind in key order, a page at a time, optionally for one connector. Hosts
  * carry their Defender fields ("Defender ..." fields in exports) with a `defender` prefix.
@@ -119,7 +248,12 @@ const SPECS: Record<ExportKind, KindSpec> = {
 export async function* readRecords(
   store: Store,
   kind: ExportKind,
-  filter: { connectorId?: number; where?: (row: Record<string, unknown>) => boolean } = {},
+  filter: {
+    connectorId?: number;
+    where?: (row: Record<string, unknown>) => boolean;
+    /** Rows of the kind's table to read, evaluated by the database (a compiled query). */
+    sqlWhere?: Expression<SqlBool>;
+  } = {},
 ): AsyncGenerator<Record<string, unknown>> {
   const db = store.db as unknown as AnyDb;
   const spec = SPECS[kind];
@@ -127,6 +261,7 @@ export async function* readRecords(
   for (;;) {
     let q = db.selectFrom(spec.table).selectAll();
     if (filter.connectorId !== undefined) q = q.where(ofConnector(spec.table, filter.connectorId));
+    if (filter.sqlWhere) q = q.where(filter.sqlWhere as never);
     if (after) {
       const values = after;
       q =
@@ -146,7 +281,7 @@ export async function* readRecords(
     const complete = rows.length === PAGE;
     if (spec.enrich) rows = await spec.enrich(db, rows);
     for (const row of rows) {
-      const record = present(row);
+      const record = presentRecord(row);
       if (!filter.where || filter.where(record)) yield record;
     }
     if (!complete) return;
@@ -169,10 +304,15 @@ export async function exportColumns(store: Store, kind: ExportKind): Promise<str
   let template = nulls(spec.table);
   if (kind === 'hosts') {
     const { id: _id, hostId: _h, connectorId: _c, ...fields } = nulls('hostSources');
-    template = { ...template, connectorId: null, mergedIntoHostId: null, ...present(fields, 'defender') };
+    template = {
+      ...template,
+      connectorId: null,
+      mergedIntoHostId: null,
+      ...presentRecord(fields, 'defender'),
+    };
   }
   const [enriched] = spec.enrich ? await spec.enrich(db, [template]) : [template];
-  return Object.keys(present(enriched ?? template));
+  return Object.keys(presentRecord(enriched ?? template));
 }
 
 function camelCase(name: string): string {
@@ -234,7 +374,7 @@ async function withDefenderFields(db: AnyDb, rows: Record<string, unknown>[]) {
       ...r,
       connectorId,
       mergedIntoHostId: merged ? Number(hostId) : null,
-      ...present(fields, 'defender'),
+      ...presentRecord(fields, 'defender'),
     };
   });
 }

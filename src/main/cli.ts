@@ -7,10 +7,13 @@ import { registerExportCommand } from '../cli/export-command.js';
 import { registerMappingCommand } from '../cli/mapping-command.js';
 import { registerMigrateCommand } from '../cli/migrate-command.js';
 import { registerScoringCommand } from '../cli/scoring-command.js';
+import { registerServeCommand } from '../cli/serve-command.js';
 import { registerSimulatorCommand } from '../cli/simulator-command.js';
 import { registerSyncCommand } from '../cli/sync-command.js';
 import { registerTestCredentialsCommand } from '../cli/test-credentials-command.js';
+import { registerTokenCommand } from '../cli/token-command.js';
 import { type ErrorCode, EXIT, UsageError } from '../cli/usage-error.js';
+import { registerUserCommand } from '../cli/user-command.js';
 
 /** The package's version: the one `mdec --version` prints. */
 function packageVersion(): string {
@@ -80,6 +83,9 @@ async function main(argv: string[]): Promise<void> {
   registerMappingCommand(program, globals);
   registerScoringCommand(program, globals);
   registerMigrateCommand(program, globals);
+  registerServeCommand(program, globals);
+  registerUserCommand(program, globals);
+  registerTokenCommand(program, globals);
   try {
     await program.parseAsync(argv);
     if (interrupted) process.exitCode = EXIT.interrupted;

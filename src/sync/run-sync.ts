@@ -62,6 +62,8 @@ export interface SyncRequest {
   mode?: RequestedMode;
   trigger?: RunTrigger;
   signal?: AbortSignal;
+  /** Told the run's id as soon as the run is recorded, long before it ends (the API answers with it). */
+  onStarted?: (runId: number) => void;
 }
 
 export interface SyncResult {
@@ -173,6 +175,7 @@ async function runLeased(
     await connectors.setState(connector.id, 'processing', id);
     return { ...chosen, runId: id, startedAt: at };
   });
+  request.onStarted?.(runId);
 
   const counters: Record<string, StreamCounters> = {};
   const hostWriter = new HostWriter(deps.store);

@@ -8,6 +8,7 @@ import { transformMapsSchema } from './migrations/0005-transform-maps.js';
 import { changeIndexesSchema } from './migrations/0006-change-indexes.js';
 import { sourceLookupIndexSchema } from './migrations/0007-source-lookup-index.js';
 import { syncLeasesSchema } from './migrations/0008-sync-leases.js';
+import { usersSessionsTokensSchema } from './migrations/0014-users-sessions-tokens.js';
 import type { SqlDialect } from './sql-dialect.js';
 import type { Store } from './store.js';
 
@@ -22,6 +23,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0006-change-indexes': changeIndexesSchema(),
     '0007-source-lookup-index': sourceLookupIndexSchema(),
     '0008-sync-leases': syncLeasesSchema(),
+    '0014-users-sessions-tokens': usersSessionsTokensSchema(dialect),
   };
 }
 

@@ -1,0 +1,62 @@
+import { sql } from 'kysely';
+import { readRecordPage } from '../export/read-records.js';
+import type { Store } from '../store/db/store.js';
+
+/**
+ * Every read of findings the API makes outside the generic lists, in one place: the findings table's
+ * physical shape may change, and then only this file (and the `findings` kind of read-records.ts)
+ * follows it.
+ */
+
+/** A finding as `mdec export findings` writes it, by id. */
+export async function findingById(store: Store, id: number): Promise<Record<string, unknown> | undefined> {
+  const page = await readRecordPage(store, 'findings', { where: sql`findings.id = ${id}`, limit: 1 });
+  return page.records[0];
+}
+
+/** A host's open findings, most severe first, at most `limit`. */
+export async function openFindingsOfHost(
+  store: Store,
+  hostId: number,
+  limit: number,
+): Promise<{ items: Record<string, unknown>[]; more: boolean }> {
+  const page = await readRecordPage(store, 'findings', {
+    where: sql`findings.host_id = ${hostId} and findings.status = 'open'`,
+    sort: { column: 'score', descending: true },
+    limit,
+  });
+  return { items: page.records, more: page.next !== null };
+}
+
+/** The scores of a host's open findings: the vulnerability input of its risk (normalize/host-risk.ts). */
+export async function openFindingScores(store: Store, hostId: number): Promise<number[]> {
+  const rows = await store.db
+    .selectFrom('findings')
+    .select('score')
+    .where('hostId', '=', hostId)
+    .where('status', '=', 'open')
+    .execute();
+  return rows.map((r) => Number(r.score));
+}
+
+/** How many open findings a CVE has. */
+export async function openFindingCountOfCve(store: Store, cveId: string): Promise<number> {
+  const row = await store.db
+    .selectFrom('findings')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('cveId', '=', cveId)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Open findings by severity (1 to 5), across every connector. */
+export async function openFindingsBySeverity(store: Store): Promise<Record<string, number>> {
+  const rows = await store.db
+    .selectFrom('findings')
+    .select(['severity', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', '=', 'open')
+    .groupBy('severity')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [String(r.severity), Number(r.n)]));
+}
