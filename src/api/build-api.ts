@@ -76,6 +76,12 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
     transform: jsonSchemaTransform,
   });
 
+  const routes: string[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+  });
+  ROUTES.set(app, routes);
+
   registerAuthentication(app, ctx);
   app.addHook('onResponse', async (request, reply) => {
     ctx.metrics.recordRequest(
@@ -95,6 +101,13 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   registerRunRoutes(app, ctx);
   await app.ready();
   return app;
+}
+
+const ROUTES = new WeakMap<FastifyInstance, string[]>();
+
+/** Every route of an app built by buildApi, as `METHOD /pattern` (for the OpenAPI coverage test). */
+export function registeredRoutes(app: FastifyInstance): readonly string[] {
+  return ROUTES.get(app) ?? [];
 }
 
 /** Every error as `{"error":{"code","message","details"?}}`; anything unexpected is a bare 500. */

@@ -32,16 +32,22 @@ export class RunSupervisor {
   private readonly live = new Map<number, LiveRun>();
   /** Connectors with a sync started here that has not ended. */
   private readonly busy = new Set<string>();
-  private readonly limiter = new ClientRateLimiter();
+  private readonly limiter: ClientRateLimiter;
 
   constructor(
     private readonly deps: {
       store: Store;
       secrets: SecretBox;
       caFile?: string;
+      /** The syncs' clock (the wall clock by default). */
+      now?: () => Date;
       onFinished?: (result: SyncResult) => void;
+      /** Shared by every sync of the process (its default: MDE's documented limits). */
+      limiter?: ClientRateLimiter;
     },
-  ) {}
+  ) {
+    this.limiter = deps.limiter ?? new ClientRateLimiter();
+  }
 
   /** Starts a sync; resolves with its run id once recorded, rejects when it is refused. */
   start(connector: string, mode: 'auto' | 'full' | 'delta'): Promise<number> {
@@ -71,6 +77,7 @@ export class RunSupervisor {
         store: this.deps.store,
         secrets: this.deps.secrets,
         progress,
+        ...(this.deps.now ? { now: this.deps.now } : {}),
         createClient: (c, creds, signal) =>
           createMdeClient(c, creds, { limiter: this.limiter, ...(caFile ? { caFile } : {}) }, signal),
       },
