@@ -79,7 +79,10 @@ class SqlCompiler {
           'or',
         );
       case 'not':
-        return sql<SqlBool>`not (${this.node(node.item, !positive)})`;
+        // A comparison with a missing value is NULL in SQL and false in the evaluator. Under AND and
+        // OR alone NULL acts as false in the end (WHERE keeps only true rows), but NOT NULL is NULL:
+        // so what a NOT negates is made true-or-false first.
+        return sql<SqlBool>`not coalesce((${this.node(node.item, !positive)}), ${FALSE})`;
       case 'text': {
         const columns = this.spec.textFields.filter((f) => this.target.columns.has(f));
         if (columns.length < this.spec.textFields.length) return this.widen(positive);
@@ -182,7 +185,10 @@ class SqlCompiler {
 }
 
 /** `value op target` where a missing value matches only `!=`, as the evaluator's onLine. */
-function onLine(value: unknown, op: QueryOperator, target: number): Sql {
+function onLine(value: unknown, op: QueryOperator, number: number): Sql {
+  // PostgreSQL types a parameter after its column: a fraction against an integer column must say
+  // it is one. Whole numbers stay plain, so an index on an integer column still serves.
+  const target = Number.isInteger(number) ? number : sql`cast(${number} as double precision)`;
   switch (op) {
     case ':':
     case '=':
