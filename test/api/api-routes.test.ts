@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registeredRoutes } from '../../src/api/build-api.js';
 import { type Access, allows } from '../../src/api/roles.js';
 import { LIST_KINDS, MAX_LIMIT } from '../../src/api/routes/list-routes.js';
+import { DATA_TYPES } from '../../src/normalize/connector-options.js';
 import { ROLES, type Role } from '../../src/store/users/user-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
