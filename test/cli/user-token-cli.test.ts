@@ -21,7 +21,7 @@ describe('mdec user and mdec token', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('adds, lists and changes users; refuses bad input with exit 2', async () => {
+  it('adds, lists and changes users; refuses bad input with exit 2', { timeout: 120_000 }, async () => {
     expect(
       (await mdec('user', 'add', '--name', 'alice', '--role', 'admin', '--password-env', 'PW')).code,
     ).toBe(0);
@@ -40,7 +40,7 @@ describe('mdec user and mdec token', () => {
     expect((await mdec('user', 'set-password', '--name', 'nobody', '--password-env', 'PW')).code).toBe(2);
   });
 
-  it('creates a token shown once, lists it without the token, revokes it', async () => {
+  it('creates a token shown once, lists it without the token, revokes it', { timeout: 120_000 }, async () => {
     const created = await mdec('--json', 'token', 'create', '--user', 'alice', '--name', 'ci');
     expect(created.code).toBe(0);
     const { id, token } = JSON.parse(created.stdout) as { id: number; token: string };
