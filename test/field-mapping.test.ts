@@ -86,10 +86,13 @@ const targetsOf = (row: FieldMapping) => row.targetField.split(', ').map((t) => 
 
 /**
  * A value of the row's data type that no sample holds, to see exactly where it lands; a number where
- * MDE sends one for a text target (osBuild).
+ * MDE sends one for a text target (osBuild), a text where MDE sends one for a list target (a DNS name
+ * split into the private and public lists).
  */
 function probe(row: FieldMapping, entity: Entity): unknown {
-  if (typeof at(parse(entity, samplesOf(entity)[0]), row.sourceField) === 'number') return 977;
+  const sent = at(parse(entity, samplesOf(entity)[0]), row.sourceField);
+  if (typeof sent === 'number') return 977;
+  if (typeof sent === 'string' && row.dataType === 'list') return 'Probe-Value.Example';
   switch (row.dataType) {
     case 'number':
       return 977;

@@ -33,8 +33,15 @@ describe("normalizing Microsoft's example machines into hosts", () => {
         osVersion: '1709',
         osBuild: '18209',
         tags: ['test tag 1', 'test tag 2'],
+        privateIpAddresses: ['172.17.230.209'],
+        publicIpAddresses: ['167.220.196.71'],
+        privateDnsNames: [],
+        publicDnsNames: ['mymachine1.contoso.com'],
+        instanceId: null,
       },
       {
+        osProcessor: 'x64',
+        version: '1709',
         machineId: '1e5bc9d7e413ddd7902c2932e418702b84d0cc07',
         aadDeviceId: '80fe8ff8-2624-418e-9591-41f0491218f9',
         rbacGroupId: 140,
@@ -52,8 +59,17 @@ describe("normalizing Microsoft's example machines into hosts", () => {
         macAddresses: ['8c:ec:4b:89:7e:73'],
         osVersion: '1901',
         tags: ['Tag1', 'Tag2'],
+        privateIpAddresses: ['10.166.113.46', '10.166.113.47'],
+        publicIpAddresses: ['2a01:110:68:4:59e4:3916:3b3e:4f96', '167.220.203.175'],
       },
-      { aadDeviceId: 'fd2e4d29-7072-4195-aaa5-1af139b78028', rbacGroupId: null },
+      {
+        aadDeviceId: 'fd2e4d29-7072-4195-aaa5-1af139b78028',
+        rbacGroupId: null,
+        osProcessor: 'x64',
+        version: '1901',
+        managedByStatus: null,
+        vmMetadata: null,
+      },
     ],
   ])('%s', (_file, raw, host, source) => {
     const m = machine(raw);
@@ -81,6 +97,62 @@ describe("normalizing Microsoft's example machines into hosts", () => {
     expect(m.host.name).toBe(expected);
     if ('aadDeviceId' in patch && String(patch.aadDeviceId).startsWith('0000'))
       expect(m.source.aadDeviceId).toBeNull();
+  });
+});
+
+describe("what the example machines say beyond Microsoft's values", () => {
+  const base = () => (sample('machines-list.json').value as Record<string, unknown>[])[0]!;
+
+  it.each([
+    ['instanceId:i-0abc123', 'i-0abc123'],
+    ['InstanceID=i-0abc123', 'i-0abc123'],
+    ['INSTANCEID : i-0abc123 ', 'i-0abc123'],
+  ])('the tag %s names the instance, before the VM id', (tag, expected) => {
+    const m = machine({
+      ...base(),
+      machineTags: ['test tag 1', tag],
+      vmMetadata: { vmId: 'vm-1', cloudProvider: 'Azure', resourceId: null, subscriptionId: null },
+    });
+    expect(m.host.instanceId).toBe(expected);
+    expect(m.host.tags).toContain(tag);
+  });
+
+  it("a cloud VM without the tag is named by its VM id, kept with the machine's other fields", () => {
+    const vmMetadata = {
+      vmId: 'c4a3b2f0-0000-4000-8000-000000000001',
+      cloudProvider: 'Azure',
+      resourceId: '/x',
+      subscriptionId: 's',
+    };
+    const m = machine({ ...base(), vmMetadata, managedByStatus: 'Success', managedBy: 'Intune' });
+    expect(m.host.instanceId).toBe(vmMetadata.vmId);
+    expect(m.source).toMatchObject({
+      vmMetadata,
+      managedByStatus: 'Success',
+      managedBy: 'Intune',
+      osProcessor: 'x64',
+    });
+    expect(m.source.extra).not.toHaveProperty('vmMetadata');
+  });
+
+  it('loopback and link-local addresses are in neither list; a private-use DNS suffix is private', () => {
+    const m = machine({
+      ...base(),
+      computerDnsName: 'build-07.corp.internal',
+      lastExternalIpAddress: null,
+      ipAddresses: [
+        { ipAddress: '127.0.0.1', macAddress: null, type: 'SoftwareLoopback', operationalStatus: 'Up' },
+        { ipAddress: 'fe80::1c2d:3e4f:5a6b:7c8d', macAddress: '001122AABBCC', operationalStatus: 'Up' },
+        { ipAddress: '169.254.10.20', macAddress: '001122AABBCC', operationalStatus: 'Up' },
+        { ipAddress: '100.64.3.4', macAddress: '001122AABBCC', operationalStatus: 'Up' },
+        { ipAddress: 'fd12:3456:789a::1', macAddress: '001122AABBCC', operationalStatus: 'Up' },
+        { ipAddress: '52.10.20.30', macAddress: '001122AABBCC', operationalStatus: 'Up' },
+      ],
+    });
+    expect(m.host.privateIpAddresses).toEqual(['172.17.230.209', '100.64.3.4', 'fd12:3456:789a::1']);
+    expect(m.host.publicIpAddresses).toEqual(['52.10.20.30']);
+    expect(m.host.privateDnsNames).toEqual(['build-07.corp.internal']);
+    expect(m.host.publicDnsNames).toEqual([]);
   });
 });
 

@@ -1,16 +1,22 @@
 import { sql } from 'kysely';
 import { readRecordPage } from '../export/read-records.js';
 import type { Store } from '../store/db/store.js';
+import { parseFindingId } from '../store/findings/finding-id.js';
+import { selectFindings } from '../store/findings/finding-repository.js';
 
 /**
- * Every read of findings the API makes outside the generic lists, in one place: the findings table's
- * physical shape may change, and then only this file (and the `findings` kind of read-records.ts)
- * follows it.
+ * Every read of findings the API makes outside the generic lists, in one place, each through the
+ * findings repository (store/findings/finding-repository.ts), which alone knows how they are stored.
  */
 
-/** A finding as `mdec export findings` writes it, by id. */
-export async function findingById(store: Store, id: number): Promise<Record<string, unknown> | undefined> {
-  const page = await readRecordPage(store, 'findings', { where: sql`findings.id = ${id}`, limit: 1 });
+/** A finding as `mdec export findings` writes it (with its id), by id (store/findings/finding-id.ts). */
+export async function findingById(store: Store, id: string): Promise<Record<string, unknown> | undefined> {
+  const key = parseFindingId(id);
+  if (!key) return undefined;
+  const page = await readRecordPage(store, 'findings', {
+    where: sql`findings.connector_id = ${key.connectorId} and findings.device_id = ${key.deviceId} and findings.software_id = ${key.softwareId} and findings.cve_id = ${key.cveId}`,
+    limit: 1,
+  });
   return page.records[0];
 }
 
@@ -30,8 +36,7 @@ export async function openFindingsOfHost(
 
 /** The scores of a host's open findings: the vulnerability input of its risk (normalize/host-risk.ts). */
 export async function openFindingScores(store: Store, hostId: number): Promise<number[]> {
-  const rows = await store.db
-    .selectFrom('findings')
+  const rows = await selectFindings(store)
     .select('score')
     .where('hostId', '=', hostId)
     .where('status', '=', 'open')
@@ -41,8 +46,7 @@ export async function openFindingScores(store: Store, hostId: number): Promise<n
 
 /** How many open findings a CVE has. */
 export async function openFindingCountOfCve(store: Store, cveId: string): Promise<number> {
-  const row = await store.db
-    .selectFrom('findings')
+  const row = await selectFindings(store)
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('cveId', '=', cveId)
     .where('status', '=', 'open')
@@ -52,8 +56,7 @@ export async function openFindingCountOfCve(store: Store, cveId: string): Promis
 
 /** Open findings by severity (1 to 5), across every connector. */
 export async function openFindingsBySeverity(store: Store): Promise<Record<string, number>> {
-  const rows = await store.db
-    .selectFrom('findings')
+  const rows = await selectFindings(store)
     .select(['severity', (eb) => eb.fn.countAll<number>().as('n')])
     .where('status', '=', 'open')
     .groupBy('severity')

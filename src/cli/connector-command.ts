@@ -1,16 +1,29 @@
 import type { Command } from 'commander';
+import { cliActor } from '../audit/audit-actor.js';
+import {
+  auditConnectorAdded,
+  auditConnectorEdited,
+  auditConnectorRemoved,
+} from '../audit/connector-audit.js';
+import { connectorStatus } from '../jobs/connector-status.js';
+import { describeConnector } from '../jobs/describe-connector.js';
+import { systemClock } from '../jobs/scheduler-clock.js';
+import { REGIONS } from '../mde/cloud-endpoints.js';
+import { FINDING_STATUSES } from '../normalize/connector-options.js';
 import { ConnectorRepository } from '../store/connectors/connector-repository.js';
-import { describeConnector } from '../store/connectors/describe-connector.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
 import {
   activeFromFlags,
   type ConnectorFlags,
   connectionFromFlags,
+  connectionFromSource,
   credentialsFromFlags,
   DEVICE_SCOPE_HELP,
+  INITIAL_LOOKBACK_FLAG_HELP,
   optionsFromFlags,
   STALE_DAYS_FLAG_HELP,
   scheduleFromFlags,
+  scheduleWindowFromFlags,
 } from './connector-flags.js';
 import { printJson, printTable } from './output.js';
 import { readSecretFromPrompt } from './prompt.js';
@@ -20,6 +33,7 @@ import { UsageError } from './usage-error.js';
 function connectorOptions(cmd: Command): Command {
   return cmd
     .option('--name <name>', 'unique connector name')
+    .option('--description <text>', 'what this connector is for, shown by list and show (empty: none)')
     .option('--tenant-id <guid>', 'Entra tenant id')
     .option('--client-id <guid>', 'app registration (client) id')
     .option('--client-secret-env <VAR>', 'read the client secret from this environment variable')
@@ -27,7 +41,11 @@ function connectorOptions(cmd: Command): Command {
     .option('--certificate-file <path>', 'PEM certificate (and key) for certificate sign-in')
     .option('--private-key-file <path>', 'PEM private key, when not in --certificate-file')
     .option('--cloud <cloud>', 'commercial, gcc, gcc-high, dod or custom')
-    .option('--api-url <url>', 'MDE API base URL (custom cloud or a regional host)')
+    .option(
+      '--region <region>',
+      `regional API host {region}.api.security.microsoft.com, commercial cloud only: ${REGIONS.join(', ')} (none: the global host)`,
+    )
+    .option('--api-url <url>', 'MDE API base URL (custom cloud)')
     .option('--login-url <url>', 'Entra sign-in base URL')
     .option('--scope <scope>', 'token scope, ending in /.default')
     .option('--network <name>', 'network the hosts belong to')
@@ -38,13 +56,22 @@ function connectorOptions(cmd: Command): Command {
     .option('--stale-days <n>', STALE_DAYS_FLAG_HELP)
     .option('--tags <list>', 'only devices with one of these tags')
     .option('--filter <odata>', 'OData $filter for /api/machines')
-    .option('--initial-lookback-days <n>', 'how far back the first run reads alerts (30-365)')
+    .option('--initial-lookback-days <n>', INITIAL_LOOKBACK_FLAG_HELP)
     .option('--include-unscanned', 'keep devices never scanned for vulnerabilities (default)')
     .option('--no-include-unscanned', 'leave out devices never scanned for vulnerabilities')
     .option('--max-retries <n>', 'retries per request (default 10)')
     .option(
       '--schedule <spec>',
       'hourly, daily@HH:MM, weekly@mon@HH:MM, monthly@D@HH:MM, once@..., or cron (UTC)',
+    )
+    .option(
+      '--schedule-start <date>',
+      'no scheduled run before this UTC date (YYYY-MM-DD or YYYY-MM-DDTHH:MMZ)',
+    )
+    .option('--schedule-end <date>', 'no scheduled run from this UTC date on (none clears it)')
+    .option(
+      '--max-failed-runs <n>',
+      'failed runs in a row after which the schedule stops until an edit or a sync by hand (default 3)',
     )
     .option('--active', 'scheduled runs happen (default)')
     .option('--inactive', 'scheduled runs are paused')
@@ -62,11 +89,21 @@ function connectorOptions(cmd: Command): Command {
     .option('--vulnerability-rbac-group-id <n>', 'only vulnerabilities of this device group')
     .option('--vulnerability-severity <list>', 'only these severities: Low, Medium, High, Critical')
     .option(
+      '--vulnerability-status <list>',
+      `finding statuses kept: ${FINDING_STATUSES.join(', ')} (default both; open alone removes fixed findings)`,
+    )
+    .option(
+      '--vulnerability-definition-filter <odata>',
+      'OData $filter for /api/vulnerabilities, e.g. "cvssV3 ge 7" or "publishedOn gt 2024-01-01T00:00:00Z"',
+    )
+    .option(
       '--identification-rules <list>',
       'ordered rules deciding which existing host a device is: machineId, aadDeviceId, fqdn, ipMac, hostname, each optionally :on or :off',
     )
     .option('--profiles', 'create and assign dynamic OS and OS_VERSION profiles (default)')
-    .option('--no-profiles', "no dynamic profiles; removes this connector's profiles, hosts stay");
+    .option('--no-profiles', "no dynamic profiles; removes this connector's profiles, hosts stay")
+    .option('--actions', 'allow machine actions (isolate, release, scan) through this connector')
+    .option('--no-actions', 'no machine actions through this connector (default)');
 }
 
 async function secretFor(flags: ConnectorFlags, required: boolean) {
@@ -82,32 +119,43 @@ export function registerConnectorCommand(program: Command, globals: () => Global
   const connector = program.command('connector').description('add, change, list, show and remove connectors');
 
   connectorOptions(connector.command('add').description('add a connector'))
+    .option(
+      '--from <connector>',
+      "another collection profile over that connector's tenant: copies its tenant, app, cloud, endpoints, network and credentials (the secret stays encrypted); options come from this command",
+    )
     .addHelpText('after', DEVICE_SCOPE_HELP)
     .action(async (flags: ConnectorFlags) => {
       if (!flags.name?.trim()) throw new UsageError('--name is required');
-      const connection = connectionFromFlags(flags);
+      const connection = flags.from === undefined ? connectionFromFlags(flags) : undefined;
       const options = optionsFromFlags(flags);
       const schedule = scheduleFromFlags(flags.schedule) ?? null;
+      const window = scheduleWindowFromFlags(flags);
       const active = activeFromFlags(flags) ?? true;
-      const ctx = await openCliContext(globals(), 'create');
+      const ctx = await openCliContext(globals(), flags.from === undefined ? 'create' : 'existing');
       try {
         const repo = new ConnectorRepository(ctx.store, ctx.secrets);
         if (await repo.byName(flags.name))
           throw new UsageError(`--name: a connector named "${flags.name}" exists already`);
-        const credentials = (await secretFor(flags, true))!;
+        const source = flags.from === undefined ? undefined : await repo.byName(flags.from);
+        if (flags.from !== undefined && !source)
+          throw new UsageError(`--from: no connector named "${flags.from}"`);
         const created = await repo.create({
           name: flags.name.trim(),
-          network: flags.network ?? 'default',
-          ...connection,
+          network: flags.network ?? source?.network ?? 'default',
+          ...(source ? connectionFromSource(flags, source) : connection!),
           active,
           schedule,
+          ...window,
           options,
-          credentials,
+          credentials: source ? { copyFrom: source.id } : (await secretFor(flags, true))!,
         });
+        await auditConnectorAdded(ctx.store, cliActor(), created);
         if (ctx.json) printJson(describeConnector(created));
         else
           process.stdout.write(
-            `Added connector "${created.name}" (${created.cloud}, tenant ${created.tenantId}).\n`,
+            source
+              ? `Added connector "${created.name}" (${created.cloud}, tenant ${created.tenantId}) with the credentials of "${source.name}", copied encrypted.\n`
+              : `Added connector "${created.name}" (${created.cloud}, tenant ${created.tenantId}).\n`,
           );
       } finally {
         await ctx.close();
@@ -132,6 +180,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
         const connection = connectionFromFlags(flags, current);
         const options = optionsFromFlags(flags, current.options);
         const schedule = scheduleFromFlags(flags.schedule);
+        const window = scheduleWindowFromFlags(flags, current);
         const active = activeFromFlags(flags);
         const credentials = await secretFor(flags, false);
         const updated = await repo.update(current.id, {
@@ -140,9 +189,11 @@ export function registerConnectorCommand(program: Command, globals: () => Global
           ...connection,
           options,
           ...(schedule !== undefined ? { schedule } : {}),
+          ...window,
           ...(active !== undefined ? { active } : {}),
           ...(credentials ? { credentials } : {}),
         });
+        await auditConnectorEdited(ctx.store, cliActor(), current, updated, credentials !== undefined);
         if (ctx.json) printJson(describeConnector(updated));
         else process.stdout.write(`Updated connector "${updated.name}".\n`);
       } finally {
@@ -157,21 +208,39 @@ export function registerConnectorCommand(program: Command, globals: () => Global
       const ctx = await openCliContext(globals(), 'existing');
       try {
         const all = await new ConnectorRepository(ctx.store, ctx.secrets).list();
-        if (ctx.json) printJson(all.map(describeConnector));
+        const statuses = await Promise.all(all.map((c) => connectorStatus(ctx.store, c, systemClock)));
+        if (ctx.json) printJson(all.map((c, i) => describeConnector(c, statuses[i])));
         else if (all.length === 0)
           process.stdout.write('No connectors yet: add one with `mdec connector add`.\n');
         else {
           printTable(
-            ['name', 'cloud', 'tenant', 'state', 'active', 'schedule', 'data types'],
-            all.map((c) => [
-              c.name,
-              c.cloud,
-              c.tenantId,
-              c.state,
-              c.active ? 'yes' : 'no',
-              c.schedule ?? '-',
-              c.options.dataTypes.join(','),
-            ]),
+            [
+              'name',
+              'description',
+              'cloud',
+              'tenant',
+              'state',
+              'active',
+              'schedule',
+              'next run',
+              'last run',
+              'data types',
+            ],
+            all.map((c, i) => {
+              const status = statuses[i]!;
+              return [
+                c.name,
+                c.options.description ?? '-',
+                c.cloud,
+                c.tenantId,
+                status.state,
+                c.active ? 'yes' : status.suspended ? 'no (suspended)' : 'no',
+                c.schedule ?? '-',
+                status.nextRunAt ?? (status.suspended ? 'suspended' : '-'),
+                status.lastRun ? `${status.lastRun.id} ${status.lastRun.state}` : '-',
+                c.options.dataTypes.join(','),
+              ];
+            }),
           );
         }
       } finally {
@@ -188,12 +257,12 @@ export function registerConnectorCommand(program: Command, globals: () => Global
       try {
         const c = await new ConnectorRepository(ctx.store, ctx.secrets).byName(flags.name);
         if (!c) throw new UsageError(`--name: no connector named "${flags.name}"`);
-        const described = describeConnector(c);
+        const described = describeConnector(c, await connectorStatus(ctx.store, c, systemClock));
         if (ctx.json) printJson(described);
         else {
           for (const [k, v] of Object.entries(described)) {
             process.stdout.write(
-              `${k.padEnd(12)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\n`,
+              `${k.padEnd(15)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\n`,
             );
           }
         }
@@ -214,6 +283,7 @@ export function registerConnectorCommand(program: Command, globals: () => Global
         const c = await repo.byName(flags.name);
         if (!c) throw new UsageError(`--name: no connector named "${flags.name}"`);
         await repo.remove(c.id, { purgeHosts: flags.purgeHosts === true });
+        await auditConnectorRemoved(ctx.store, cliActor(), c, flags.purgeHosts === true);
         if (ctx.json) printJson({ removed: c.name, hostsPurged: flags.purgeHosts === true });
         else
           process.stdout.write(

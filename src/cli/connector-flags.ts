@@ -1,8 +1,8 @@
+import { parseSchedule, ScheduleError } from '../jobs/schedule.js';
 import {
   type Connection,
   ConnectorInputError,
   validateConnection,
-  validateSchedule,
 } from '../normalize/connector-connection.js';
 import {
   type ConnectorOptions,
@@ -18,6 +18,9 @@ import { UsageError } from './usage-error.js';
 /** The flags of `mdec connector add|edit` (docs/operations.md), as commander hands them over. */
 export interface ConnectorFlags {
   name?: string;
+  description?: string;
+  from?: string;
+  region?: string;
   tenantId?: string;
   clientId?: string;
   clientSecretEnv?: string;
@@ -37,6 +40,9 @@ export interface ConnectorFlags {
   includeUnscanned?: boolean;
   maxRetries?: string;
   schedule?: string;
+  scheduleStart?: string;
+  scheduleEnd?: string;
+  maxFailedRuns?: string;
   active?: boolean;
   inactive?: boolean;
   fullSyncEveryDays?: string;
@@ -49,13 +55,20 @@ export interface ConnectorFlags {
   softwareVendor?: string;
   vulnerabilityRbacGroupId?: string;
   vulnerabilitySeverity?: string;
+  vulnerabilityStatus?: string;
+  vulnerabilityDefinitionFilter?: string;
   identificationRules?: string;
   profiles?: boolean;
+  actions?: boolean;
 }
 
 /** `--stale-days` in the options list of `connector add|edit --help`. */
 export const STALE_DAYS_FLAG_HELP =
   'leave out devices that have not reported for more than n days (0, the default: keep every device); see below';
+
+/** `--initial-lookback-days` in the options list of `connector add|edit --help`. */
+export const INITIAL_LOOKBACK_FLAG_HELP =
+  'first sync only: import devices seen and alerts raised within n days (30-365; none: every device, alerts of 30 days); see below';
 
 /** What the device scope options do on a first and on later syncs, after the options list. */
 export const DEVICE_SCOPE_HELP = `
@@ -69,6 +82,11 @@ Which devices a connector imports:
                     their findings stay. A device the store does not hold yet is imported only if
                     it reported within n days.
                     Changing it takes effect at the next sync, which reads every device again.
+  --initial-lookback-days <n>
+                    First sync only: only devices last seen within n days are imported, with
+                    their findings, and alerts of those n days. Later syncs are not bounded by it.
+                    Not set: the first sync reads alerts of the last 30 days and every device
+                    (--stale-days alone decides which devices are left out).
   --tags, --filter  Only devices with one of the tags, or matching the OData filter, are imported,
                     with their findings and alerts.
   The summary of \`mdec sync\` counts every record left out and says which option left it out.
@@ -98,6 +116,11 @@ export function optionsFromFlags(
   const set = (key: string, value: unknown) => {
     if (value !== undefined) input[key] = value;
   };
+  /** Text options: an empty value clears the option. */
+  const setText = (key: string, value: string | undefined) => {
+    if (value !== undefined) input[key] = value.trim() === '' ? undefined : value;
+  };
+  setText('description', flags.description);
   const types = list(flags.dataTypes);
   if (types) {
     const bad = types.filter((t) => !(DATA_TYPES as readonly string[]).includes(t));
@@ -107,10 +130,12 @@ export function optionsFromFlags(
   set('dataTypes', types);
   set('staleDays', int('stale-days', flags.staleDays));
   set('tags', list(flags.tags));
-  if (flags.filter !== undefined) input.filter = flags.filter.trim() === '' ? undefined : flags.filter;
-  set('initialLookbackDays', int('initial-lookback-days', flags.initialLookbackDays));
+  setText('filter', flags.filter);
+  if (flags.initialLookbackDays?.trim().toLowerCase() === 'none') input.initialLookbackDays = undefined;
+  else set('initialLookbackDays', int('initial-lookback-days', flags.initialLookbackDays));
   set('includeUnscanned', flags.includeUnscanned);
   set('maxRetries', int('max-retries', flags.maxRetries));
+  set('maxFailedRuns', int('max-failed-runs', flags.maxFailedRuns));
   set('fullSyncEveryDays', int('full-sync-every-days', flags.fullSyncEveryDays));
   set('deltaOverlapHours', int('delta-overlap-hours', flags.deltaOverlapHours));
   set('deviceSweepHours', int('device-sweep-hours', flags.deviceSweepHours));
@@ -121,6 +146,8 @@ export function optionsFromFlags(
   set('softwareVendor', flags.softwareVendor);
   set('vulnerabilityRbacGroupId', int('vulnerability-rbac-group-id', flags.vulnerabilityRbacGroupId));
   set('vulnerabilitySeverity', list(flags.vulnerabilitySeverity));
+  set('vulnerabilityStatus', list(flags.vulnerabilityStatus));
+  setText('vulnerabilityDefinitionFilter', flags.vulnerabilityDefinitionFilter);
   if (flags.identificationRules !== undefined) {
     try {
       input.identificationRules = parseIdentificationRulesFlag(flags.identificationRules);
@@ -129,6 +156,7 @@ export function optionsFromFlags(
     }
   }
   set('profiles', flags.profiles);
+  set('actions', flags.actions);
   try {
     return parseConnectorOptions(input);
   } catch (err) {
@@ -201,12 +229,77 @@ export function connectionFromFlags(flags: ConnectorFlags, base?: Connection): C
   }
 }
 
-export function scheduleFromFlags(value: string | undefined): string | null | undefined {
-  try {
-    return validateSchedule(value);
-  } catch (err) {
-    return asUsage(err);
+/** The connection flags `--from` replaces: a copied profile signs in exactly as its source does. */
+const CONNECTION_FLAGS = [
+  'tenantId',
+  'clientId',
+  'clientSecretEnv',
+  'clientSecretFile',
+  'certificateFile',
+  'privateKeyFile',
+  'cloud',
+  'region',
+  'apiUrl',
+  'loginUrl',
+  'scope',
+] as const satisfies ReadonlyArray<keyof ConnectorFlags>;
+
+/** The connection of `add --from`: the source's, refusing flags that would change it. */
+export function connectionFromSource(flags: ConnectorFlags, source: Connection): Connection {
+  const given = CONNECTION_FLAGS.filter((f) => flags[f] !== undefined).map((f) => `--${kebab(f)}`);
+  if (given.length > 0) {
+    throw new UsageError(
+      `--from copies the tenant, app, cloud, endpoints and credentials of "${flags.from}"; drop ${given.join(', ')} (change them afterwards with \`mdec connector edit\`)`,
+    );
   }
+  const { tenantId, clientId, cloud, apiUrl, loginUrl, scope } = source;
+  return { tenantId, clientId, cloud, apiUrl, loginUrl, scope };
+}
+
+export function scheduleFromFlags(value: string | undefined): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === '' || value === 'none') return null;
+  try {
+    return parseSchedule(value);
+  } catch (err) {
+    if (err instanceof ScheduleError) throw new UsageError(`--schedule: ${err.message}`);
+    throw err;
+  }
+}
+
+/** `--schedule-start` / `--schedule-end`: a UTC date or date and time; `none` clears it. */
+export function scheduleDateFromFlag(flag: string, value: string | undefined): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === '' || value === 'none') return null;
+  const v = value.trim();
+  const at = /^\d{4}-\d\d-\d\d$/.test(v)
+    ? new Date(`${v}T00:00:00Z`)
+    : /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?Z$/i.test(v)
+      ? new Date(v.toUpperCase())
+      : undefined;
+  if (!at || Number.isNaN(at.getTime()))
+    throw new UsageError(`--${flag} must be a UTC date YYYY-MM-DD or YYYY-MM-DDTHH:MMZ (got "${value}")`);
+  return at.toISOString();
+}
+
+/** The schedule's window from flags over the stored one; the start must come before the end. */
+export function scheduleWindowFromFlags(
+  flags: ConnectorFlags,
+  base: { scheduleStart: string | null; scheduleEnd: string | null } = {
+    scheduleStart: null,
+    scheduleEnd: null,
+  },
+): { scheduleStart?: string | null; scheduleEnd?: string | null } {
+  const scheduleStart = scheduleDateFromFlag('schedule-start', flags.scheduleStart);
+  const scheduleEnd = scheduleDateFromFlag('schedule-end', flags.scheduleEnd);
+  const start = scheduleStart === undefined ? base.scheduleStart : scheduleStart;
+  const end = scheduleEnd === undefined ? base.scheduleEnd : scheduleEnd;
+  if (start && end && start >= end)
+    throw new UsageError(`--schedule-end (${end}) must come after --schedule-start (${start})`);
+  return {
+    ...(scheduleStart !== undefined ? { scheduleStart } : {}),
+    ...(scheduleEnd !== undefined ? { scheduleEnd } : {}),
+  };
 }
 
 export function activeFromFlags(flags: ConnectorFlags): boolean | undefined {

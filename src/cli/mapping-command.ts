@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { cliActor } from '../audit/audit-actor.js';
+import { recordAudit } from '../audit/audit-log.js';
 import { writeRecords } from '../export/write-records.js';
 import { MachineSchema } from '../mde/schemas/machine.js';
 import { VulnerabilityChangeRowSchema } from '../mde/schemas/vulnerability-change-row.js';
@@ -30,17 +32,39 @@ const KNOWN_SOURCES: Record<CustomFieldEntity, ReadonlySet<string>> = {
   finding: new Set(Object.keys(VulnerabilityChangeRowSchema.shape).map((k) => k.toLowerCase())),
 };
 
-/** Opens the store, finds the connector (bad name: exit 2), runs `work`, closes. */
+/** The transform map of a connector as the audit log shows it: which map, and its custom fields. */
+async function mappingState(maps: TransformMapRepository, connectorId: number) {
+  const map = await maps.get(connectorId);
+  return map ? { map: map.name, customFields: map.fields } : { map: 'default', customFields: [] };
+}
+
+/**
+ * Opens the store, finds the connector (bad name: exit 2), runs `work`, closes. A change (`audit`
+ * names it) is recorded in the audit log with the mapping before and after.
+ */
 async function withConnector<T>(
   globals: GlobalFlags,
   name: string,
   work: (ctx: CliContext, connector: Connector, maps: TransformMapRepository) => Promise<T>,
+  audit?: `mapping.${'clone' | 'add' | 'remove' | 'reset'}`,
 ): Promise<T> {
   const ctx = await openCliContext(globals, 'existing');
   try {
     const connector = await new ConnectorRepository(ctx.store, ctx.secrets).byName(name);
     if (!connector) throw new UsageError(`--connector: no connector named "${name}"`);
-    return await work(ctx, connector, new TransformMapRepository(ctx.store));
+    const maps = new TransformMapRepository(ctx.store);
+    if (!audit) return await work(ctx, connector, maps);
+    const before = await mappingState(maps, connector.id);
+    const result = await work(ctx, connector, maps);
+    await recordAudit(ctx.store, cliActor(), {
+      action: audit,
+      target: { kind: 'connector', name: connector.name },
+      connector: connector.name,
+      before,
+      after: await mappingState(maps, connector.id),
+      outcome: 'succeeded',
+    });
+    return result;
   } catch (err) {
     if (err instanceof CustomFieldError || err instanceof TransformMapConflictError)
       throw new UsageError(err.message);
@@ -102,17 +126,22 @@ export function registerMappingCommand(program: Command, globals: () => GlobalFl
     .action(async (flags: { connector: string; name?: string }) => {
       const name = (flags.name ?? `${flags.connector} transform map`).trim();
       if (name.length === 0 || name.length > 200) throw new UsageError('--name must be 1 to 200 characters');
-      await withConnector(globals(), flags.connector, async (ctx, connector, maps) => {
-        const created = await maps.clone(connector.id, name);
-        const map = (await maps.get(connector.id))!;
-        say(
-          ctx,
-          created
-            ? `Cloned the default transform map for connector "${connector.name}" as "${map.name}".`
-            : `Connector "${connector.name}" already has its own transform map "${map.name}" (${map.fields.length} custom fields).`,
-          { connector: connector.name, map: map.name, cloned: created, customFields: map.fields.length },
-        );
-      });
+      await withConnector(
+        globals(),
+        flags.connector,
+        async (ctx, connector, maps) => {
+          const created = await maps.clone(connector.id, name);
+          const map = (await maps.get(connector.id))!;
+          say(
+            ctx,
+            created
+              ? `Cloned the default transform map for connector "${connector.name}" as "${map.name}".`
+              : `Connector "${connector.name}" already has its own transform map "${map.name}" (${map.fields.length} custom fields).`,
+            { connector: connector.name, map: map.name, cloned: created, customFields: map.fields.length },
+          );
+        },
+        'mapping.clone',
+      );
     });
 
   mapping
@@ -136,24 +165,29 @@ export function registerMappingCommand(program: Command, globals: () => GlobalFl
             throw err;
           }
         })();
-        await withConnector(globals(), flags.connector, async (ctx, connector, maps) => {
-          const cloned = await maps.addField(connector.id, field, `${connector.name} transform map`);
-          const top = field.sourceField
-            .split('.')[0]!
-            .replace(/\[\d*\]$/, '')
-            .toLowerCase();
-          // Unknown fields are read too (MDE adds fields without notice), but a typo is likelier.
-          if (!KNOWN_SOURCES[field.entity].has(top))
-            process.stderr.write(
-              `note: "${top}" is not a field MDE documents for ${field.entity === 'host' ? 'machines' : 'vulnerability rows'}; it is read when MDE sends it\n`,
+        await withConnector(
+          globals(),
+          flags.connector,
+          async (ctx, connector, maps) => {
+            const cloned = await maps.addField(connector.id, field, `${connector.name} transform map`);
+            const top = field.sourceField
+              .split('.')[0]!
+              .replace(/\[\d*\]$/, '')
+              .toLowerCase();
+            // Unknown fields are read too (MDE adds fields without notice), but a typo is likelier.
+            if (!KNOWN_SOURCES[field.entity].has(top))
+              process.stderr.write(
+                `note: "${top}" is not a field MDE documents for ${field.entity === 'host' ? 'machines' : 'vulnerability rows'}; it is read when MDE sends it\n`,
+              );
+            say(
+              ctx,
+              `${cloned ? `Cloned the default transform map for connector "${connector.name}". ` : ''}` +
+                `Mapped ${field.entity} ${field.sourceField} (${field.dataType}) to ${field.targetField}; the next sync fills it.`,
+              { connector: connector.name, cloned, added: field },
             );
-          say(
-            ctx,
-            `${cloned ? `Cloned the default transform map for connector "${connector.name}". ` : ''}` +
-              `Mapped ${field.entity} ${field.sourceField} (${field.dataType}) to ${field.targetField}; the next sync fills it.`,
-            { connector: connector.name, cloned, added: field },
-          );
-        });
+          },
+          'mapping.add',
+        );
       },
     );
 
@@ -172,20 +206,25 @@ export function registerMappingCommand(program: Command, globals: () => GlobalFl
         if (err instanceof CustomFieldError) throw new UsageError(err.message);
         throw err;
       }
-      await withConnector(globals(), flags.connector, async (ctx, connector, maps) => {
-        if (!(await maps.removeField(connector.id, entity, target))) {
-          const have = (await maps.customFields(connector.id))
-            .filter((f) => f.entity === entity)
-            .map((f) => f.targetField);
-          throw new UsageError(
-            `--target: connector "${connector.name}" has no ${entity} mapping into ${target} (it has: ${have.join(', ') || 'none'})`,
-          );
-        }
-        say(ctx, `Removed ${entity} ${target}; the next sync clears it.`, {
-          connector: connector.name,
-          removed: { entity, targetField: target },
-        });
-      });
+      await withConnector(
+        globals(),
+        flags.connector,
+        async (ctx, connector, maps) => {
+          if (!(await maps.removeField(connector.id, entity, target))) {
+            const have = (await maps.customFields(connector.id))
+              .filter((f) => f.entity === entity)
+              .map((f) => f.targetField);
+            throw new UsageError(
+              `--target: connector "${connector.name}" has no ${entity} mapping into ${target} (it has: ${have.join(', ') || 'none'})`,
+            );
+          }
+          say(ctx, `Removed ${entity} ${target}; the next sync clears it.`, {
+            connector: connector.name,
+            removed: { entity, targetField: target },
+          });
+        },
+        'mapping.remove',
+      );
     });
 
   mapping
@@ -193,15 +232,20 @@ export function registerMappingCommand(program: Command, globals: () => GlobalFl
     .description('back to the out-of-the-box map: drop the clone and its custom fields')
     .requiredOption('--connector <name>', 'the connector')
     .action(async (flags: { connector: string }) => {
-      await withConnector(globals(), flags.connector, async (ctx, connector, maps) => {
-        const had = await maps.reset(connector.id);
-        say(
-          ctx,
-          had
-            ? `Connector "${connector.name}" uses the default transform map again; the next sync clears its custom attributes.`
-            : `Connector "${connector.name}" already uses the default transform map.`,
-          { connector: connector.name, reset: had },
-        );
-      });
+      await withConnector(
+        globals(),
+        flags.connector,
+        async (ctx, connector, maps) => {
+          const had = await maps.reset(connector.id);
+          say(
+            ctx,
+            had
+              ? `Connector "${connector.name}" uses the default transform map again; the next sync clears its custom attributes.`
+              : `Connector "${connector.name}" already uses the default transform map.`,
+            { connector: connector.name, reset: had },
+          );
+        },
+        'mapping.reset',
+      );
     });
 }

@@ -1,7 +1,9 @@
 import { extname } from 'node:path';
 import type { Command } from 'commander';
+import { cliActor } from '../audit/audit-actor.js';
+import { recordAudit } from '../audit/audit-log.js';
 import { writeRecords } from '../export/write-records.js';
-import { ScoringMapError } from '../normalize/scoring/scoring-map.js';
+import { DEFAULT_SCORING_MAP, type ScoringMap, ScoringMapError } from '../normalize/scoring/scoring-map.js';
 import {
   parseScoringMapFile,
   SCORING_FILE_FORMATS,
@@ -9,7 +11,7 @@ import {
   scoringMapRecords,
 } from '../normalize/scoring/scoring-map-file.js';
 import { type Connector, ConnectorRepository } from '../store/connectors/connector-repository.js';
-import { ScoringMapRepository } from '../store/connectors/scoring-map-repository.js';
+import { ScoringMapRepository, type StoredScoringMap } from '../store/connectors/scoring-map-repository.js';
 import { type RescoreConnectorResult, rescoreConnector } from '../store/derive/rescore-connector.js';
 import { type CliContext, type GlobalFlags, openCliContext } from './cli-context.js';
 import { readFlagFile } from './flag-files.js';
@@ -39,6 +41,24 @@ async function rescore(
   });
   progress?.finish(STAGE, 'complete', `${result.changed} of ${result.examined} findings changed`);
   return { ...result, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Records a scoring map change in the audit log (docs/audit-log.md#actions). */
+function auditScoring(
+  ctx: CliContext,
+  connector: Connector,
+  action: 'scoring.set' | 'scoring.reset',
+  before: StoredScoringMap,
+  after: ScoringMap,
+): Promise<number> {
+  return recordAudit(ctx.store, cliActor(), {
+    action,
+    target: { kind: 'connector', name: connector.name },
+    connector: connector.name,
+    before: { custom: before.custom, ...before.map },
+    after: { custom: action === 'scoring.set', ...after },
+    outcome: 'succeeded',
+  });
 }
 
 function printRescore(connector: Connector, r: RescoreConnectorResult & { seconds: number }): void {
@@ -128,7 +148,10 @@ export function registerScoringCommand(program: Command, globals: () => GlobalFl
       const ctx = await openCliContext(globals(), 'existing');
       try {
         const connector = await connectorNamed(ctx, flags.connector);
-        await new ScoringMapRepository(ctx.store).set(connector.id, map, new Date().toISOString());
+        const maps = new ScoringMapRepository(ctx.store);
+        const before = await maps.get(connector.id);
+        await maps.set(connector.id, map, new Date().toISOString());
+        await auditScoring(ctx, connector, 'scoring.set', before, map);
         const result = await rescore(ctx, connector);
         if (ctx.json) printJson({ connector: connector.name, map, rescored: result });
         else {
@@ -150,7 +173,10 @@ export function registerScoringCommand(program: Command, globals: () => GlobalFl
       const ctx = await openCliContext(globals(), 'existing');
       try {
         const connector = await connectorNamed(ctx, flags.connector);
-        await new ScoringMapRepository(ctx.store).reset(connector.id);
+        const maps = new ScoringMapRepository(ctx.store);
+        const before = await maps.get(connector.id);
+        await maps.reset(connector.id);
+        await auditScoring(ctx, connector, 'scoring.reset', before, DEFAULT_SCORING_MAP);
         const result = await rescore(ctx, connector);
         if (ctx.json) printJson({ connector: connector.name, map: 'default', rescored: result });
         else {

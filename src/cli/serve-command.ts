@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { isLoopback, serveApi } from '../api/serve.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
 import { readFlagFile } from './flag-files.js';
 import { UsageError } from './usage-error.js';
@@ -39,6 +38,8 @@ export function registerServeCommand(program: Command, globals: () => GlobalFlag
                 key: Buffer.from(readFlagFile('--tls-key', flags.tlsKey)),
               }
             : undefined;
+        // Fastify and the routes load only when serving: every other command starts without them.
+        const { isLoopback, serveApi } = await import('../api/serve.js');
         const ctx = await openCliContext(globals(), 'existing');
         if (!tls && !isLoopback(flags.host))
           ctx.note(

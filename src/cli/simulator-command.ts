@@ -30,6 +30,7 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--token-lifetime <seconds>', 'access token lifetime', '3600')
     .option('--start-time <iso>', 'simulated time zero (default: the current hour)')
     .option('--devices-per-file <n>', 'devices per export file', '5000')
+    .option('--export-delay <seconds>', "seconds an export's files take to appear after it is requested", '0')
     .option('--tls', 'serve HTTPS with a generated self-signed certificate')
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate')
     .option('--tls-key <file>', 'private key (PEM) of --tls-cert')

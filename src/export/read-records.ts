@@ -1,8 +1,11 @@
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import { ofConnector } from '../store/connectors/connector-scope.js';
 import type { Store } from '../store/db/store.js';
+import { findingId } from '../store/findings/finding-id.js';
+import { FINDING_RECORD_FIELDS, findingRecords } from '../store/findings/finding-repository.js';
 import { parseHostIdentityKey } from '../store/hosts/host-identity-key.js';
 import type { ExportKind } from './export-kinds.js';
+import { withEndOfSupport } from './finding-end-of-support.js';
 import { withPortalLinks } from './host-portal-links.js';
 import { withProfileCounts, withProfiles } from './profile-records.js';
 
@@ -36,6 +39,13 @@ const JSON_COLUMNS = new Set([
   'referenceUrls',
   'affectedSoftware',
   'recommendationIds',
+  // Machine fields, addresses by reach and package versions (migration 0010)
+  'vmMetadata',
+  'privateIpAddresses',
+  'publicIpAddresses',
+  'privateDnsNames',
+  'publicDnsNames',
+  'versions',
 ]);
 /** 0/1 integers that mean yes/no. */
 const BOOLEAN_COLUMNS = new Set([
@@ -59,6 +69,9 @@ const HIDDEN_COLUMNS = new Set([
   'identityKey',
   'findingKey',
   'installKey',
+  // A finding's place in the table (its device and software ids), for paging only.
+  'deviceId',
+  'softwareId',
 ]);
 
 /** A row as records show it: JSON lists parsed, 0/1 as booleans, ids as numbers, bookkeeping hidden. */
@@ -90,10 +103,24 @@ export function presentRecord(row: Record<string, unknown>, prefix = ''): Record
 
 interface KindSpec {
   table: string;
+  /** Where the records are read from, when not the table itself (findings: their repository). */
+  from?: (store: Store) => ReturnType<typeof findingRecords>;
+  /** The fields of a record, when not the table's columns. */
+  fields?: readonly string[];
+  /** Fields `enrich` sets, whatever the row holds: the database cannot filter or sort on them. */
+  enriched?: readonly string[];
   /** Keyset columns, in order; together unique. */
   key: string[];
   /** Adds joined columns (e.g. the host's Defender fields) to a page of rows. */
   enrich?: (db: AnyDb, rows: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>;
+  /** The id of a record whose table has no id column (findings: their key), for pages of the API. */
+  recordId?: (row: Record<string, unknown>) => string;
+}
+
+/** What a kind's records are selected from: its table, or its repository's records named after it. */
+function sourceOf(store: Store, spec: KindSpec): string {
+  // A repository's records come as an aliased query named after the table, which Kysely takes alike.
+  return (spec.from ? spec.from(store) : spec.table) as string;
 }
 
 const SPECS: Record<ExportKind, KindSpec> = {
@@ -103,7 +130,21 @@ const SPECS: Record<ExportKind, KindSpec> = {
     enrich: async (db, rows) =>
       withPortalLinks(db, await withProfiles(db, await withDefenderFields(db, rows))),
   },
-  findings: { table: 'findings', key: ['id'], enrich: withHostNames },
+  findings: {
+    table: 'findings',
+    from: (store) => findingRecords(store.db, store.dialect),
+    fields: FINDING_RECORD_FIELDS,
+    enriched: ['endOfSupportStatus', 'endOfSupportDate'],
+    key: ['connectorId', 'deviceId', 'softwareId', 'cveId'],
+    enrich: async (db, rows) => withEndOfSupport(db, await withHostNames(db, rows)),
+    recordId: (row) =>
+      findingId({
+        connectorId: Number(row.connectorId),
+        deviceId: Number(row.deviceId),
+        softwareId: Number(row.softwareId),
+        cveId: String(row.cveId),
+      }),
+  },
   vulnerabilities: { table: 'vulnerabilityDefinitions', key: ['connectorId', 'id'] },
   software: { table: 'software', key: ['connectorId', 'id'] },
   'installed-software': { table: 'installedSoftware', key: ['id'], enrich: withHostNames },
@@ -138,7 +179,8 @@ export interface PageRequest {
 }
 
 /**
- * One page of a kind's records in (sort, key) order, as readRecords presents them, and the position
+ * One page of a kind's records in (sort, key) order, as readRecords presents them (with an `id` where
+ * the kind's key is not one column, see KindSpec.recordId), and the position
  * after its last record when more may follow. The position holds the sort value and the key of the
  * last row, so page N costs what page 1 costs when the order has an index (keyset paging,
  * docs/api.md#lists).
@@ -162,7 +204,7 @@ export async function readRecordPage(
   // A query the database evaluated only in part reads more rows per round trip.
   const batch = request.predicate ? Math.max(request.limit * 2, 200) : request.limit + 1;
   for (;;) {
-    let q = db.selectFrom(spec.table).selectAll();
+    let q = db.selectFrom(sourceOf(store, spec)).selectAll();
     if (request.where) q = q.where(request.where as never);
     if (after) q = q.where(afterPosition(spec.table, order, after) as never);
     for (const o of order) {
@@ -174,7 +216,9 @@ export async function readRecordPage(
     const raw = (await q.limit(batch).execute()) as Record<string, unknown>[];
     const rows = spec.enrich && raw.length > 0 ? await spec.enrich(db, raw) : raw;
     for (let i = 0; i < rows.length; i++) {
-      const record = presentRecord(rows[i]!);
+      const record = spec.recordId
+        ? { id: spec.recordId(raw[i]!), ...presentRecord(rows[i]!) }
+        : presentRecord(rows[i]!);
       if (request.predicate && !request.predicate(record)) continue;
       // One more match than the page holds: there is a next page, starting after the last one returned.
       if (records.length === request.limit) return { records, next: positionOf(order, lastReturned!) };
@@ -228,14 +272,18 @@ export async function countRecords(
   where?: Expression<SqlBool>,
 ): Promise<number> {
   const db = store.db as unknown as AnyDb;
-  let q = db.selectFrom(SPECS[kind].table).select(sql<number>`count(*)`.as('n'));
+  // Without a filter the table alone is counted: a repository's joins change no count.
+  const source = where ? sourceOf(store, SPECS[kind]) : SPECS[kind].table;
+  let q = db.selectFrom(source).select(sql<number>`count(*)`.as('n'));
   if (where) q = q.where(where as never);
   const row = (await q.executeTakeFirst()) as { n: unknown } | undefined;
   return Number(row?.n ?? 0);
 }
 
-/** The columns of a kind's table (camelCase): the fields a database can filter and sort on. */
+/** The columns of a kind's records (camelCase): the fields a database can filter and sort on. */
 export async function kindColumns(store: Store, kind: ExportKind): Promise<Set<string>> {
+  const { fields, enriched = [] } = SPECS[kind];
+  if (fields) return new Set(fields.filter((f) => !enriched.includes(f)));
   const tables = await store.db.introspection.getTables();
   const found = tables.find((t) => camelCase(t.name) === SPECS[kind].table);
   return new Set((found?.columns ?? []).map((c) => camelCase(c.name)));
@@ -259,20 +307,24 @@ export async function* readRecords(
   const spec = SPECS[kind];
   let after: unknown[] | undefined;
   for (;;) {
-    let q = db.selectFrom(spec.table).selectAll();
+    let q = db.selectFrom(sourceOf(store, spec)).selectAll();
     if (filter.connectorId !== undefined) q = q.where(ofConnector(spec.table, filter.connectorId));
     if (filter.sqlWhere) q = q.where(filter.sqlWhere as never);
     if (after) {
       const values = after;
       q =
-        spec.key.length === 1
-          ? q.where(spec.key[0]!, '>', values[0])
-          : q.where(({ or, and, eb }) =>
-              or([
-                eb(spec.key[0]!, '>', values[0]),
-                and([eb(spec.key[0]!, '=', values[0]), eb(spec.key[1]!, '>', values[1])]),
-              ]),
-            );
+        spec.key.length > 2
+          ? q.where(
+              sql<boolean>`(${sql.join(spec.key.map((k) => sql.ref(`${spec.table}.${k}`)))}) > (${sql.join(values)})`,
+            )
+          : spec.key.length === 1
+            ? q.where(spec.key[0]!, '>', values[0])
+            : q.where(({ or, and, eb }) =>
+                or([
+                  eb(spec.key[0]!, '>', values[0]),
+                  and([eb(spec.key[0]!, '=', values[0]), eb(spec.key[1]!, '>', values[1])]),
+                ]),
+              );
     }
     for (const k of spec.key) q = q.orderBy(k);
     let rows = (await q.limit(PAGE).execute()) as Record<string, unknown>[];
@@ -301,7 +353,7 @@ export async function exportColumns(store: Store, kind: ExportKind): Promise<str
     const found = tables.find((t) => camelCase(t.name) === table);
     return Object.fromEntries((found?.columns ?? []).map((c) => [camelCase(c.name), null]));
   };
-  let template = nulls(spec.table);
+  let template = spec.fields ? Object.fromEntries(spec.fields.map((f) => [f, null])) : nulls(spec.table);
   if (kind === 'hosts') {
     const { id: _id, hostId: _h, connectorId: _c, ...fields } = nulls('hostSources');
     template = {

@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerActionCommand } from '../cli/action-command.js';
+import { registerAuditCommand } from '../cli/audit-command.js';
 import type { GlobalFlags } from '../cli/cli-context.js';
 import { registerConnectorCommand } from '../cli/connector-command.js';
 import { registerDemoCommand } from '../cli/demo-command.js';
 import { registerExportCommand } from '../cli/export-command.js';
 import { registerMappingCommand } from '../cli/mapping-command.js';
 import { registerMigrateCommand } from '../cli/migrate-command.js';
+import { registerRunsCommand } from '../cli/runs-command.js';
 import { registerScoringCommand } from '../cli/scoring-command.js';
 import { registerServeCommand } from '../cli/serve-command.js';
 import { registerSimulatorCommand } from '../cli/simulator-command.js';
@@ -14,6 +17,7 @@ import { registerTestCredentialsCommand } from '../cli/test-credentials-command.
 import { registerTokenCommand } from '../cli/token-command.js';
 import { type ErrorCode, EXIT, UsageError } from '../cli/usage-error.js';
 import { registerUserCommand } from '../cli/user-command.js';
+import { registerWorkerCommand } from '../cli/worker-command.js';
 
 /** The package's version: the one `mdec --version` prints. */
 function packageVersion(): string {
@@ -79,9 +83,13 @@ async function main(argv: string[]): Promise<void> {
   registerConnectorCommand(program, globals);
   registerTestCredentialsCommand(program, globals);
   registerSyncCommand(program, globals);
+  registerRunsCommand(program, globals);
+  registerWorkerCommand(program, globals);
   registerExportCommand(program, globals);
   registerMappingCommand(program, globals);
   registerScoringCommand(program, globals);
+  registerActionCommand(program, globals);
+  registerAuditCommand(program, globals);
   registerMigrateCommand(program, globals);
   registerServeCommand(program, globals);
   registerUserCommand(program, globals);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CLOUD_PRESETS, isLoopbackHost, resolveEndpoints } from './cloud-endpoints.js';
+import {
+  CLOUD_PRESETS,
+  isLoopbackHost,
+  REGIONS,
+  regionOfApiUrl,
+  resolveEndpoints,
+} from './cloud-endpoints.js';
 import { ConfigError } from './mde-errors.js';
 
 describe('resolveEndpoints', () => {
@@ -100,5 +106,38 @@ describe('isLoopbackHost', () => {
     ['127.0.0.1.nip.io', false],
   ])('%s → %s', (host, expected) => {
     expect(isLoopbackHost(host)).toBe(expected);
+  });
+});
+
+describe('regional API hosts', () => {
+  it.each(REGIONS)(
+    '%s selects {region}.api.security.microsoft.com and keeps the commercial sign-in',
+    (region) => {
+      const e = resolveEndpoints({ cloud: 'commercial', region });
+      expect(e.apiUrl).toBe(`https://${region}.api.security.microsoft.com`);
+      expect(e.loginUrl).toBe(CLOUD_PRESETS.commercial.loginUrl);
+      expect(e.scope).toBe(CLOUD_PRESETS.commercial.scope);
+      expect(regionOfApiUrl(e.apiUrl)).toBe(region);
+    },
+  );
+
+  it.each([
+    [{ cloud: 'gcc', region: 'us' }, /commercial cloud only/],
+    [{ cloud: 'custom', region: 'eu', loginUrl: 'https://l.example.com', scope: 'x/.default' }, /commercial/],
+    [{ cloud: 'commercial', region: 'moon' }, /region must be one of us, eu, uk, au, swa, ina, aea/],
+    [{ cloud: 'commercial', region: 'eu', apiUrl: 'https://uk.api.security.microsoft.com' }, /not both/],
+  ])('refuses %j', (input, message) => {
+    expect(() => resolveEndpoints(input)).toThrow(ConfigError);
+    expect(() => resolveEndpoints(input)).toThrow(message);
+  });
+
+  it('accepts the same regional host given both ways, and reads no region from other hosts', () => {
+    const url = 'https://eu.api.security.microsoft.com/';
+    expect(resolveEndpoints({ cloud: 'commercial', region: 'eu', apiUrl: url }).apiUrl).toBe(
+      url.slice(0, -1),
+    );
+    expect(regionOfApiUrl('https://api.security.microsoft.com')).toBeUndefined();
+    expect(regionOfApiUrl('https://xx.api.security.microsoft.com')).toBeUndefined();
+    expect(regionOfApiUrl('http://127.0.0.1:8080')).toBeUndefined();
   });
 });

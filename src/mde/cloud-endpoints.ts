@@ -56,12 +56,35 @@ export const CLOUD_PRESETS = {
   },
 } as const satisfies Record<Exclude<Cloud, 'custom'>, Omit<CloudEndpoints, 'cloud'>>;
 
+/**
+ * Microsoft's regional API hosts, `{region}.api.security.microsoft.com` (docs/mde-api.md#clouds-and-hosts);
+ * commercial cloud only, the government clouds have none.
+ */
+export const REGIONS = ['us', 'eu', 'uk', 'au', 'swa', 'ina', 'aea'] as const;
+
+/** One of {@link REGIONS}. */
+export type Region = (typeof REGIONS)[number];
+
+/** The API base of a region. */
+export function regionalApiUrl(region: Region): string {
+  return `https://${region}.api.security.microsoft.com`;
+}
+
+/** The region whose host an API base URL is, if it is one. */
+export function regionOfApiUrl(apiUrl: string): Region | undefined {
+  const match = /^https:\/\/([a-z]+)\.api\.security\.microsoft\.com$/i.exec(apiUrl);
+  const name = match?.[1]?.toLowerCase();
+  return (REGIONS as readonly string[]).includes(name ?? '') ? (name as Region) : undefined;
+}
+
 /** Input of {@link resolveEndpoints}: a cloud, and overrides (required for `custom`). */
 export interface ResolveEndpointsInput {
   cloud: Cloud | string;
   apiUrl?: string | undefined;
   loginUrl?: string | undefined;
   scope?: string | undefined;
+  /** A regional API host instead of the global one; commercial only, and not with `apiUrl`. */
+  region?: string | undefined;
 }
 
 /**
@@ -77,9 +100,11 @@ export function resolveEndpoints(input: ResolveEndpointsInput): CloudEndpoints {
     throw new ConfigError('cloud', `cloud must be one of ${CLOUDS.join(', ')} (got "${input.cloud}")`);
   }
   const cloud = input.cloud as Cloud;
+  const apiUrl =
+    input.region === undefined ? input.apiUrl : checkedRegionalApiUrl(cloud, input.region, input.apiUrl);
   const preset = cloud === 'custom' ? undefined : CLOUD_PRESETS[cloud];
   const pick = (field: 'apiUrl' | 'loginUrl' | 'scope'): string => {
-    const given = input[field]?.trim();
+    const given = (field === 'apiUrl' ? apiUrl : input[field])?.trim();
     if (given) return given;
     if (preset) return preset[field];
     throw new ConfigError(field, `${field} is required when cloud is "custom"`);
@@ -90,6 +115,23 @@ export function resolveEndpoints(input: ResolveEndpointsInput): CloudEndpoints {
     apiUrl: checkServiceUrl('apiUrl', pick('apiUrl')),
     scope: checkScope(pick('scope')),
   };
+}
+
+/** The regional host of `region`, after checking the region fits the cloud and any given API URL. */
+function checkedRegionalApiUrl(cloud: Cloud, region: string, apiUrl: string | undefined): string {
+  if (!(REGIONS as readonly string[]).includes(region)) {
+    throw new ConfigError('region', `region must be one of ${REGIONS.join(', ')} (got "${region}")`);
+  }
+  if (cloud !== 'commercial') {
+    throw new ConfigError(
+      'region',
+      `region is for the commercial cloud only; the ${cloud} cloud has no regional API hosts`,
+    );
+  }
+  if (apiUrl?.trim() && apiUrl.trim().replace(/\/+$/, '') !== regionalApiUrl(region as Region)) {
+    throw new ConfigError('region', 'give either a region or an API URL, not both');
+  }
+  return regionalApiUrl(region as Region);
 }
 
 /** True for `localhost`, 127.0.0.0/8 and ::1: the only hosts plain HTTP may reach. */

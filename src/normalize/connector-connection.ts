@@ -20,15 +20,14 @@ export class ConnectorInputError extends Error {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_DOMAIN = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
-/** `hourly`, `daily@HH:MM`, `weekly@mon@HH:MM`, `monthly@D@HH:MM` (UTC), or a 5-field cron line. */
-const SCHEDULE =
-  /^(hourly|daily@([01]\d|2[0-3]):[0-5]\d|weekly@(mon|tue|wed|thu|fri|sat|sun)@([01]\d|2[0-3]):[0-5]\d|monthly@([1-9]|[12]\d|3[01])@([01]\d|2[0-3]):[0-5]\d|once@\d{4}-\d\d-\d\dT\d\d:\d\dZ|(\S+\s+){4}\S+)$/i;
 
 /** Where a connector signs in and calls, as given (absent: keep `base`'s, or the cloud's preset). */
 export interface ConnectionInput {
   tenantId?: string | undefined;
   clientId?: string | undefined;
   cloud?: string | undefined;
+  /** A regional API host; `none` or empty goes back to the global host. */
+  region?: string | undefined;
   apiUrl?: string | undefined;
   loginUrl?: string | undefined;
   scope?: string | undefined;
@@ -61,10 +60,14 @@ export function validateConnection(given: ConnectionInput, base?: Connection): C
     throw new ConnectorInputError('cloud', `must be one of ${CLOUDS.join(', ')} (got "${cloud}")`);
   // A changed cloud takes its own preset URLs unless the user gave others.
   const keep = given.cloud === undefined || given.cloud === base?.cloud;
+  // A given region replaces the stored API URL; `none` (or empty) goes back to the global host.
+  const region = given.region?.trim().toLowerCase();
+  const regionGiven = region !== undefined;
   try {
     const endpoints = resolveEndpoints({
       cloud,
-      apiUrl: given.apiUrl ?? (keep ? base?.apiUrl : undefined),
+      ...(regionGiven && region !== '' && region !== 'none' ? { region } : {}),
+      apiUrl: given.apiUrl ?? (keep && !regionGiven ? base?.apiUrl : undefined),
       loginUrl: given.loginUrl ?? (keep ? base?.loginUrl : undefined),
       scope: given.scope ?? (keep ? base?.scope : undefined),
     });
@@ -73,17 +76,4 @@ export function validateConnection(given: ConnectionInput, base?: Connection): C
     if (err instanceof ConfigError) throw new ConnectorInputError(err.field, err.message, ': ');
     throw err;
   }
-}
-
-/** A schedule as stored: null for none (`''` or `none`), undefined when not given. */
-export function validateSchedule(value: string | null | undefined): string | null | undefined {
-  if (value === undefined) return undefined;
-  if (value === null || value === '' || value === 'none') return null;
-  if (!SCHEDULE.test(value.trim())) {
-    throw new ConnectorInputError(
-      'schedule',
-      `must be hourly, daily@HH:MM, weekly@mon@HH:MM, monthly@D@HH:MM, once@YYYY-MM-DDTHH:MMZ (UTC) or a cron line (got "${value}")`,
-    );
-  }
-  return value.trim();
 }

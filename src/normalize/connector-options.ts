@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ENTITY_SETS } from '../mde/odata/entity-sets.js';
+import { ENTITY_SETS, type EntitySetName } from '../mde/odata/entity-sets.js';
 import { bindFilter } from '../mde/odata/filter-binder.js';
 import { parseFilter } from '../mde/odata/filter-parser.js';
 import { IdentificationRulesSchema } from './identification-rules-option.js';
@@ -20,22 +20,36 @@ export const CLOUDS = ['commercial', 'gcc', 'gcc-high', 'dod', 'custom'] as cons
 export type Cloud = (typeof CLOUDS)[number];
 
 /**
- * Checks an OData `$filter` for machines against what MDE can filter on (docs/mde-api.md#machine-filters).
+ * An OData `$filter` option, checked against what MDE can filter on for that entity set
+ * (docs/mde-api.md#machine-filters, #cve-catalog), so a filter MDE would refuse is refused when it is set.
  */
-function machineFilterProblem(filter: string): string | undefined {
-  try {
-    bindFilter(parseFilter(filter), ENTITY_SETS.machines);
-    return undefined;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
+function odataFilterOption(set: EntitySetName) {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .superRefine((value, ctx) => {
+      try {
+        bindFilter(parseFilter(value), ENTITY_SETS[set]);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+      }
+    });
 }
+
+/** How far back the first run reads alerts when `initialLookbackDays` is not set (docs/connector-options.md). */
+export const DEFAULT_ALERT_LOOKBACK_DAYS = 30;
+
+/** Finding statuses a connector can keep (docs/connector-options.md#vulnerability-status). */
+export const FINDING_STATUSES = ['open', 'fixed'] as const;
 
 /**
  * Every connector option of docs/data-model.md#connector that the sync engine uses, with defaults. Parsing
  * an unknown key is an error: a misspelt option must never be silently ignored.
  */
 export const ConnectorOptionsSchema = z.strictObject({
+  /** Free text for people: what this connector (or collection profile) is for. */
+  description: z.string().trim().max(500).optional(),
   dataTypes: z
     .array(z.enum(DATA_TYPES))
     .min(1)
@@ -53,20 +67,18 @@ export const ConnectorOptionsSchema = z.strictObject({
   /** Only devices carrying one of these tags (empty: all devices). */
   tags: z.array(z.string().min(1)).default([]),
   /** An OData `$filter` for /api/machines, checked against the properties MDE filters on. */
-  filter: z
-    .string()
-    .trim()
-    .min(1)
-    .superRefine((value, ctx) => {
-      const problem = machineFilterProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .optional(),
-  /** How far back the first run reaches for alerts (30 to 365 days). */
-  initialLookbackDays: z.number().int().min(30).max(365).default(30),
+  filter: odataFilterOption('machines').optional(),
+  /**
+   * The first run's window (30 to 365 days). Set, it bounds the first run's alerts and devices (only
+   * devices last seen within it, so only their findings); unset, the first run reads alerts of
+   * {@link DEFAULT_ALERT_LOOKBACK_DAYS} and every device. Later runs are never bounded by it.
+   */
+  initialLookbackDays: z.number().int().min(30).max(365).optional(),
   /** Keep devices that were never scanned for vulnerabilities. */
   includeUnscanned: z.boolean().default(true),
   maxRetries: z.number().int().min(0).max(50).default(10),
+  /** Failed runs in a row after which the schedule stops until an edit or a sync by hand (docs/scheduling.md). */
+  maxFailedRuns: z.number().int().min(1).max(100).default(3),
   /** A full sync every N days; delta syncs in between (docs/sync.md#full-or-delta). */
   fullSyncEveryDays: z.number().int().min(1).max(14).default(7),
   /**
@@ -89,10 +101,29 @@ export const ConnectorOptionsSchema = z.strictObject({
     .array(z.enum(['Low', 'Medium', 'High', 'Critical']))
     .min(1)
     .optional(),
+  /**
+   * Finding statuses kept: without `fixed`, a finding Defender reports fixed is removed instead of
+   * kept as history. Open findings are what fixed ones come from, so `open` is always kept.
+   */
+  vulnerabilityStatus: z
+    .array(z.enum(FINDING_STATUSES))
+    .min(1)
+    .refine((s) => s.includes('open'), {
+      message: 'must include open: fixed findings are open findings Defender later reports fixed',
+    })
+    .default(['open', 'fixed'])
+    .transform((s) => [...new Set(s)]),
+  /** An OData `$filter` for /api/vulnerabilities: which vulnerability definitions are read. */
+  vulnerabilityDefinitionFilter: odataFilterOption('vulnerabilities').optional(),
   /** Which existing host a machine is (docs/data-model.md#host-identity-and-merging). */
   identificationRules: IdentificationRulesSchema,
   /** Dynamic OS and OS_VERSION profiles; off removes this connector's profiles. */
   profiles: z.boolean().default(true),
+  /**
+   * Machine actions (isolate, release, antivirus scan) may be sent through this connector
+   * (docs/actions.md); off by default, as they need write permissions a read-only connector lacks.
+   */
+  actions: z.boolean().default(false),
 });
 
 export type ConnectorOptions = z.output<typeof ConnectorOptionsSchema>;

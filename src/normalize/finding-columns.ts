@@ -24,15 +24,28 @@ export type FindingInitialValue =
   | { readonly constant: string | number | null };
 
 /**
- * One column of the findings table. `column` is the Kysely (camelCase) name; SQL uses its snake_case.
- * - `from: 'finding'`: the value of the model's `field`, of `type`. `hashed: 'always'` makes it part of
- *   the finding's content hash, `'when-set'` only when it holds something (so rows without it hash as
- *   they did before it existed). `rewrite`: a changed finding's row takes the new value; otherwise the
- *   value is written once, when the finding is first stored. `orStateTime`: a new finding without the
- *   value takes the time of the snapshot or change that created it.
+ * Where a finding's field lives in the findings table (docs/data-model.md#finding):
+ * - `column`: a column of its own; queries filter, sort or group on it, or the lifecycle reads it;
+ * - `packed`: a member of the one packed text (a JSON object, by column name) that holds the fields
+ *   no query filters on: one bound value instead of ten costs the writer less per row;
+ * - `device`: the machine id, stored as the integer id of the connector's device (`finding_devices`);
+ * - `software`: vendor, product or version, stored together as the integer id of the software
+ *   version (`finding_software`);
+ * - `derived`: not stored; read back from the stored fields (the finding key and its name).
+ */
+export type FindingStorage = 'column' | 'packed' | 'device' | 'software' | 'derived';
+
+/**
+ * One column of a finding as the store reads and writes it. `column` is the Kysely (camelCase) name;
+ * SQL uses its snake_case.
+ * - `from: 'finding'`: the value of the model's `field`, of `type`, kept as `storage` says. `hashed:
+ *   'always'` makes it part of the finding's content hash, `'when-set'` only when it holds something
+ *   (so rows without it hash as they did before it existed). `rewrite`: a changed finding's row takes
+ *   the new value; otherwise the value is written once, when the finding is first stored.
+ *   `orStateTime`: a new finding without the value takes the time of the snapshot or change that
+ *   created it.
  * - `from: 'host'`: the id of the finding's host, rewritten with the content.
  * - `from: 'lifecycle'`: kept by the finding lifecycle; `initial` is a new finding's value.
- * - `from: 'database'`: the row id the database assigns.
  */
 export type FindingColumn =
   | {
@@ -40,18 +53,19 @@ export type FindingColumn =
       readonly from: 'finding';
       readonly field: keyof NormalizedFinding;
       readonly type: FindingValueType;
+      readonly storage: FindingStorage;
       readonly rewrite: boolean;
       readonly hashed?: 'always' | 'when-set';
       readonly orStateTime?: true;
     }
   | { readonly column: string; readonly from: 'host' }
-  | { readonly column: string; readonly from: 'lifecycle'; readonly initial: FindingInitialValue }
-  | { readonly column: 'id'; readonly from: 'database' };
+  | { readonly column: string; readonly from: 'lifecycle'; readonly initial: FindingInitialValue };
 
 /**
  * The findings table, one line a column: everything the codec between the sync and the SQLite writer
- * thread, both databases' INSERT and UPDATE column lists and the content hash are derived from.
- * Adding a column is a line here plus a migration.
+ * thread, both databases' column lists, the packed text, what readers see and the content hash are
+ * derived from. Adding a column is a line here plus a migration (a packed one needs no migration of
+ * the table: rows written before it read it as null).
  *
  * Order matters twice: it is the order of a snapshot row's fields, and the `hashed` fields hash in this
  * order, so moving a hashed line changes every finding's content hash (and rewrites every finding on
@@ -59,35 +73,35 @@ export type FindingColumn =
  */
 // biome-ignore format: one line a column reads as a table
 export const FINDING_COLUMNS = [
-  { column: 'id', from: 'database' },
   { column: 'connectorId', from: 'lifecycle', initial: 'connectorId' },
-  { column: 'machineId', from: 'finding', field: 'machineId', type: 'text', rewrite: false },
-  { column: 'findingKey', from: 'finding', field: 'findingKey', type: 'text', rewrite: false },
-  { column: 'cveId', from: 'finding', field: 'cveId', type: 'text', rewrite: false },
-  { column: 'softwareVendor', from: 'finding', field: 'softwareVendor', type: 'text', rewrite: false },
-  { column: 'softwareName', from: 'finding', field: 'softwareName', type: 'text', rewrite: false },
-  { column: 'softwareVersion', from: 'finding', field: 'softwareVersion', type: 'text', rewrite: false },
-  { column: 'name', from: 'finding', field: 'name', type: 'text', rewrite: true },
-  { column: 'severity', from: 'finding', field: 'severity', type: 'integer', rewrite: true },
-  { column: 'score', from: 'finding', field: 'score', type: 'real', rewrite: true },
+  { column: 'machineId', from: 'finding', field: 'machineId', type: 'text', storage: 'device', rewrite: false },
+  { column: 'findingKey', from: 'finding', field: 'findingKey', type: 'text', storage: 'derived', rewrite: false },
+  { column: 'cveId', from: 'finding', field: 'cveId', type: 'text', storage: 'column', rewrite: false },
+  { column: 'softwareVendor', from: 'finding', field: 'softwareVendor', type: 'text', storage: 'software', rewrite: false },
+  { column: 'softwareName', from: 'finding', field: 'softwareName', type: 'text', storage: 'software', rewrite: false },
+  { column: 'softwareVersion', from: 'finding', field: 'softwareVersion', type: 'text', storage: 'software', rewrite: false },
+  { column: 'name', from: 'finding', field: 'name', type: 'text', storage: 'derived', rewrite: false },
+  { column: 'severity', from: 'finding', field: 'severity', type: 'integer', storage: 'column', rewrite: true },
+  { column: 'score', from: 'finding', field: 'score', type: 'real', storage: 'column', rewrite: true },
   // The hashed fields, in hash order.
-  { column: 'sourceSeverity', from: 'finding', field: 'sourceSeverity', type: 'text', rewrite: true, hashed: 'always' },
-  { column: 'cvssScore', from: 'finding', field: 'cvssScore', type: 'real', rewrite: true, hashed: 'always' },
-  { column: 'securityUpdateAvailable', from: 'finding', field: 'securityUpdateAvailable', type: 'flag', rewrite: true, hashed: 'always' },
-  { column: 'recommendedSecurityUpdate', from: 'finding', field: 'recommendedSecurityUpdate', type: 'text', rewrite: true, hashed: 'always' },
-  { column: 'recommendedSecurityUpdateId', from: 'finding', field: 'recommendedSecurityUpdateId', type: 'text', rewrite: true, hashed: 'always' },
-  { column: 'recommendedSecurityUpdateUrl', from: 'finding', field: 'recommendedSecurityUpdateUrl', type: 'text', rewrite: true, hashed: 'always' },
-  { column: 'diskPaths', from: 'finding', field: 'diskPaths', type: 'paths', rewrite: true, hashed: 'always' },
-  { column: 'registryPaths', from: 'finding', field: 'registryPaths', type: 'paths', rewrite: true, hashed: 'always' },
-  { column: 'exploitabilityLevel', from: 'finding', field: 'exploitabilityLevel', type: 'text', rewrite: true, hashed: 'always' },
-  { column: 'recommendationReference', from: 'finding', field: 'recommendationReference', type: 'text', rewrite: true, hashed: 'always' },
-  { column: 'rbacGroupId', from: 'finding', field: 'rbacGroupId', type: 'integer', rewrite: true, hashed: 'always' },
-  { column: 'rbacGroupName', from: 'finding', field: 'rbacGroupName', type: 'text', rewrite: true, hashed: 'always' },
+  { column: 'sourceSeverity', from: 'finding', field: 'sourceSeverity', type: 'text', storage: 'packed', rewrite: true, hashed: 'always' },
+  { column: 'cvssScore', from: 'finding', field: 'cvssScore', type: 'real', storage: 'packed', rewrite: true, hashed: 'always' },
+  { column: 'securityUpdateAvailable', from: 'finding', field: 'securityUpdateAvailable', type: 'flag', storage: 'column', rewrite: true, hashed: 'always' },
+  { column: 'recommendedSecurityUpdate', from: 'finding', field: 'recommendedSecurityUpdate', type: 'text', storage: 'packed', rewrite: true, hashed: 'always' },
+  { column: 'recommendedSecurityUpdateId', from: 'finding', field: 'recommendedSecurityUpdateId', type: 'text', storage: 'packed', rewrite: true, hashed: 'always' },
+  { column: 'recommendedSecurityUpdateUrl', from: 'finding', field: 'recommendedSecurityUpdateUrl', type: 'text', storage: 'packed', rewrite: true, hashed: 'always' },
+  // Per device, not per software version: user-profile paths differ from one device to the next.
+  { column: 'diskPaths', from: 'finding', field: 'diskPaths', type: 'paths', storage: 'packed', rewrite: true, hashed: 'always' },
+  { column: 'registryPaths', from: 'finding', field: 'registryPaths', type: 'paths', storage: 'packed', rewrite: true, hashed: 'always' },
+  { column: 'exploitabilityLevel', from: 'finding', field: 'exploitabilityLevel', type: 'text', storage: 'column', rewrite: true, hashed: 'always' },
+  { column: 'recommendationReference', from: 'finding', field: 'recommendationReference', type: 'text', storage: 'column', rewrite: true, hashed: 'always' },
+  { column: 'rbacGroupId', from: 'finding', field: 'rbacGroupId', type: 'integer', storage: 'packed', rewrite: true, hashed: 'always' },
+  { column: 'rbacGroupName', from: 'finding', field: 'rbacGroupName', type: 'text', storage: 'packed', rewrite: true, hashed: 'always' },
   // MDE's own first-seen time when it has one: the finding existed before we looked.
-  { column: 'firstFound', from: 'finding', field: 'firstSeen', type: 'text', rewrite: false, hashed: 'always', orStateTime: true },
-  { column: 'extra', from: 'finding', field: 'extra', type: 'json', rewrite: true, hashed: 'always' },
-  { column: 'customAttributes', from: 'finding', field: 'customAttributes', type: 'custom', rewrite: true, hashed: 'when-set' },
-  { column: 'contentHash', from: 'finding', field: 'contentHash', type: 'text', rewrite: true },
+  { column: 'firstFound', from: 'finding', field: 'firstSeen', type: 'text', storage: 'column', rewrite: false, hashed: 'always', orStateTime: true },
+  { column: 'extra', from: 'finding', field: 'extra', type: 'json', storage: 'packed', rewrite: true, hashed: 'always' },
+  { column: 'customAttributes', from: 'finding', field: 'customAttributes', type: 'custom', storage: 'packed', rewrite: true, hashed: 'when-set' },
+  { column: 'contentHash', from: 'finding', field: 'contentHash', type: 'text', storage: 'column', rewrite: true },
   { column: 'hostId', from: 'host' },
   { column: 'status', from: 'lifecycle', initial: { constant: 'open' } },
   { column: 'reopenedCount', from: 'lifecycle', initial: { constant: 0 } },
@@ -110,8 +124,6 @@ export type FindingFieldColumn = Extract<FindingColumn, { from: 'finding' }>;
 export type DescribedFieldColumn = Extract<Described, { from: 'finding' }>;
 /** The Kysely names of the described columns. */
 export type DescribedFindingColumn = Described['column'];
-/** The Kysely names of the columns a snapshot row carries (model fields and the host id). */
-export type SnapshotRowColumnName = Extract<Described, { from: 'finding' | 'host' }>['column'];
 
 /** The members of a tuple that occur more than once. */
 export type Repeated<T extends readonly unknown[], Seen = never> = T extends readonly [

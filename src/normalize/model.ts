@@ -17,6 +17,14 @@ export interface NormalizedHost {
   firstSeen: string | null;
   lastSeen: string | null;
   tags: string[];
+  /** The device's addresses by reach (address-reach.ts); loopback and link-local in neither list. */
+  privateIpAddresses: string[];
+  publicIpAddresses: string[];
+  /** The device's DNS name by reach (address-reach.ts). */
+  privateDnsNames: string[];
+  publicDnsNames: string[];
+  /** An `instanceId` machine tag's value, else the cloud VM id (instance-id.ts). */
+  instanceId: string | null;
   /** Values of the connector's custom field mappings (the connector's transform map); stored as JSON text. */
   customAttributes: CustomAttributes;
 }
@@ -47,6 +55,13 @@ export interface NormalizedHostSource {
   osVersion: string | null;
   osBuild: string | null;
   osArchitecture: string | null;
+  /** Deprecated by MDE in favour of osArchitecture, kept as sent. */
+  osProcessor: string | null;
+  /** MDE's `version`: the OS release (e.g. 22H2). */
+  version: string | null;
+  managedByStatus: string | null;
+  /** A cloud VM's metadata (vmId, cloudProvider, resourceId, subscriptionId), as sent; null otherwise. */
+  vmMetadata: Record<string, unknown> | null;
   ipAddresses: Array<{
     ipAddress: string | null;
     macAddress: string | null;

@@ -1,7 +1,9 @@
 import type { Machine } from '../mde/schemas/machine.js';
+import { splitAddresses, splitDnsNames } from './address-reach.js';
 import { contentHash } from './content-hash.js';
 import { type CustomFieldExtractor, hasCustomAttributes, NO_CUSTOM_ATTRIBUTES } from './custom-fields.js';
 import { hostName, shortHostname, usableAadDeviceId } from './host-name.js';
+import { instanceId } from './instance-id.js';
 import type { NormalizedMachine } from './model.js';
 import { pickExtra } from './pick-extra.js';
 
@@ -89,14 +91,14 @@ export function normalizeMachine(m: Machine, custom?: CustomFieldExtractor): Nor
     osVersion,
     osBuild,
     osArchitecture: m.osArchitecture ?? null,
+    osProcessor: m.osProcessor ?? null,
+    version: m.version ?? null,
+    managedByStatus: m.managedByStatus ?? null,
+    vmMetadata: m.vmMetadata ? { ...m.vmMetadata } : null,
     ipAddresses: interfaces,
     firstSeen: m.firstSeen ?? null,
     lastSeen: m.lastSeen ?? null,
-    extra: {
-      ...pickExtra(m, KNOWN),
-      ...(m.vmMetadata ? { vmMetadata: m.vmMetadata } : {}),
-      ...(m.version ? { version: m.version } : {}),
-    },
+    extra: pickExtra(m, KNOWN),
     contentHash: '',
   };
   // lastSeen moves every day on every device; it is compared on its own, not through the hash.
@@ -124,6 +126,10 @@ export function normalizeMachine(m: Machine, custom?: CustomFieldExtractor): Nor
       firstSeen: m.firstSeen ?? null,
       lastSeen: m.lastSeen ?? null,
       tags,
+      // The split reads every address the device reports, its internet-facing one included.
+      ...splitAddresses([m.lastIpAddress, ...interfaces.map((i) => i.ipAddress), m.lastExternalIpAddress]),
+      ...splitDnsNames([m.computerDnsName]),
+      instanceId: instanceId(tags, m.vmMetadata),
       customAttributes,
     },
     source,

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
 import { pascalJsonLine } from './export-casing.js';
 import type { SimulatedTenant } from './tenant/simulated-tenant.js';
@@ -40,6 +41,8 @@ export class ExportStore {
     private readonly tenant: SimulatedTenant,
     private readonly dir: string,
     private readonly devicesPerFile: number,
+    /** How long a snapshot's files take to start appearing after the first request (simulator-options.ts). */
+    private readonly generationDelayMs = 0,
   ) {}
 
   folder(kind: ExportKind): string {
@@ -97,6 +100,7 @@ export class ExportStore {
     resolvers: Array<() => void>,
   ): Promise<void> {
     await mkdir(join(this.dir, `${kind}-${epoch}`), { recursive: true });
+    if (this.generationDelayMs > 0) await sleep(this.generationDelayMs);
     for (let f = 0; f < fileCount; f++) {
       const first = f * this.devicesPerFile;
       const last = Math.min(machines, first + this.devicesPerFile);

@@ -112,6 +112,8 @@ async function handleApiRequest(
     }
   }
   sim.stats.byBucket[route.bucket] = (sim.stats.byBucket[route.bucket] ?? 0) + 1;
+  const host = req.headers.host ?? '';
+  sim.stats.byApiHost[host] = (sim.stats.byApiHost[host] ?? 0) + 1;
   const faults = sim.faults.draw(url.pathname, (k) => !IMMEDIATE_FAULTS.has(k) && !BLOB_ONLY_FAULTS.has(k));
   const ctx: RouteContext = {
     req,

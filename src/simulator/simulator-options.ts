@@ -45,6 +45,11 @@ export interface SimulatorOptions {
   tls: 'off' | 'generate' | { certPem: string; keyPem: string };
   /** Devices per export file; small values give small tenants several files. */
   devicesPerFile: number;
+  /**
+   * Seconds an export snapshot's files take to appear after the first request for them, on top of
+   * writing them: Microsoft builds them on its side, which costs the client time but no CPU.
+   */
+  exportDelaySeconds: number;
   /** Where export files are built; a fresh temporary folder by default. */
   cacheDir?: string;
   /** More app registrations, e.g. one without consent or without the vulnerability role. */
@@ -74,6 +79,7 @@ export function defaultSimulatorOptions(): SimulatorOptions {
     followRealTime: false,
     tls: 'off',
     devicesPerFile: 5000,
+    exportDelaySeconds: 0,
     extraApps: [],
     roles: [...ALL_ROLES],
   };
@@ -103,6 +109,7 @@ export interface SimulatorFlags {
   tlsCert?: string;
   tlsKey?: string;
   devicesPerFile?: string;
+  exportDelay?: string;
 }
 
 /** Validates CLI flags; each error names the flag and what it allows (exit code 2 upstream). */
@@ -155,6 +162,7 @@ export function simulatorOptionsFromFlags(
   }
   if (flags.devicesPerFile !== undefined)
     o.devicesPerFile = int('devices-per-file', flags.devicesPerFile, 1, 1_000_000);
+  if (flags.exportDelay !== undefined) o.exportDelaySeconds = int('export-delay', flags.exportDelay, 0, 3600);
   if (flags.tlsCert !== undefined || flags.tlsKey !== undefined) {
     if (!flags.tlsCert || !flags.tlsKey)
       throw new OptionError('--tls-cert and --tls-key must be given together');

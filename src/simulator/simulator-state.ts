@@ -10,6 +10,11 @@ import type { SimulatedTenant } from './tenant/simulated-tenant.js';
 export interface RequestStats {
   total: number;
   byBucket: Record<string, number>;
+  /**
+   * API requests by the host they addressed (the `Host` header), so tests see which of Microsoft's
+   * hosts (global or regional, docs/mde-api.md#clouds-and-hosts) a client called.
+   */
+  byApiHost: Record<string, number>;
   throttled: number;
   faults: number;
 }

@@ -75,9 +75,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     tokens,
     limiter: new RateLimiter(options.rateLimits),
     faults: new FaultInjector(options.seed, options.faults),
-    exports: new ExportStore(tenant, cacheDir, options.devicesPerFile),
+    exports: new ExportStore(tenant, cacheDir, options.devicesPerFile, options.exportDelaySeconds * 1000),
     actions: new MachineActionStore(() => clock.now()),
-    stats: { total: 0, byBucket: {}, throttled: 0, faults: 0 },
+    stats: { total: 0, byBucket: {}, byApiHost: {}, throttled: 0, faults: 0 },
     blobSecret: randomBytes(32),
     baseUrl: '',
   };

@@ -33,11 +33,17 @@ import {
   syncSoftware,
   syncVulnerabilityDefinitions,
 } from './streams/catalog-streams.js';
+import { removeFixedFindings } from './streams/finding-status-scope.js';
 import { syncInstalledSoftware } from './streams/installed-software-stream.js';
 import { syncMachines } from './streams/machines-stream.js';
 import { PROFILES_STREAM, syncProfiles } from './streams/profiles-stream.js';
 import { syncVulnerabilitiesDelta } from './streams/vulnerabilities-delta-stream.js';
 import { syncVulnerabilitiesFull, VULNERABILITIES_STREAM } from './streams/vulnerabilities-full-stream.js';
+import {
+  readsVulnerabilityExport,
+  requestVulnerabilityExport,
+  type VulnerabilityExportRequest,
+} from './streams/vulnerability-export-request.js';
 import { getVulnerabilityWatermark } from './streams/vulnerability-watermark.js';
 import type { SyncContext } from './sync-context.js';
 import { SyncScoring } from './sync-scoring.js';
@@ -62,6 +68,8 @@ export interface SyncRequest {
   mode?: RequestedMode;
   trigger?: RunTrigger;
   signal?: AbortSignal;
+  /** A run recorded earlier as queued (a worker's job): it is this run that starts. */
+  runId?: number;
   /** Told the run's id as soon as the run is recorded, long before it ends (the API answers with it). */
   onStarted?: (runId: number) => void;
 }
@@ -107,8 +115,8 @@ export class SyncRunningError extends Error {
 type StreamRunner = (ctx: SyncContext) => Promise<unknown>;
 
 /**
- * Runs one sync of one connector (docs/architecture.md#parts, docs/sync.md): machines first, then
- * vulnerabilities (full or delta), the catalogs and alerts, with recommendations fetched alongside. Every
+ * Runs one sync of one connector (docs/architecture.md#parts, docs/sync.md): machines first (with a
+ * full pass's export request already sent), then vulnerabilities (full or delta), the catalogs and alerts, with recommendations fetched alongside. Every
  * outcome lands in the run history; a partial or failed run closes and deletes nothing.
  */
 export async function runSync(deps: SyncDependencies, request: SyncRequest): Promise<SyncResult> {
@@ -152,7 +160,7 @@ async function runLeased(
   const connectors = new ConnectorRepository(deps.store, deps.secrets, now);
   const runs = new RunRepository(deps.store);
   const checkpoints = new CheckpointRepository(deps.store);
-  const abandoned = await storeStep(deps.store, () => runs.failAbandoned(connector.id, now()));
+  const abandoned = await storeStep(deps.store, () => runs.failAbandoned(connector.id, now(), request.runId));
   if (abandoned.length > 0)
     progress.note(`run ${abandoned.join(', ')} had been interrupted; resuming from its checkpoints`);
 
@@ -170,7 +178,15 @@ async function runLeased(
       now: now().getTime(),
     });
     const at = now();
-    const id = await runs.start(connector.id, chosen.mode, request.trigger ?? 'manual', at);
+    let id: number;
+    if (request.runId === undefined)
+      id = await runs.start(connector.id, chosen.mode, request.trigger ?? 'manual', at);
+    else {
+      id = request.runId;
+      await runs.begin(id, chosen.mode, at);
+    }
+    // A sync by hand lifts a suspension after failed runs (docs/scheduling.md#failed-runs).
+    if ((request.trigger ?? 'manual') === 'manual') await connectors.liftSuspension(connector.id);
     await leases.attachRun(lease, id);
     await connectors.setState(connector.id, 'processing', id);
     return { ...chosen, runId: id, startedAt: at };
@@ -192,6 +208,7 @@ async function runLeased(
   let customFields: SyncContext['customFields'];
   let scoring: SyncScoring | undefined;
   let alongside: Promise<void> = Promise.resolve();
+  let vulnerabilityExport: VulnerabilityExportRequest | undefined;
   try {
     scoring = await SyncScoring.begin(deps.store, connector.id);
     client = deps.createClient(connector, await connectors.credentials(connector.id), signal);
@@ -223,6 +240,9 @@ async function runLeased(
         return counters[stream]!;
       },
     };
+    // Asked for now, the export is built while the machines are read (docs/sync.md); its files are
+    // read once the machines are stored, since findings attach to their hosts.
+    vulnerabilityExport = readsVulnerabilityExport(ctx) ? requestVulnerabilityExport(ctx) : undefined;
     await syncMachines(ctx);
     progress.finish('machines', 'complete');
     // Dynamic profiles follow the hosts the machines stream just wrote.
@@ -242,8 +262,12 @@ async function runLeased(
         ctx,
         VULNERABILITIES_STREAM,
         async (c) => {
-          const r = mode === 'full' ? await syncVulnerabilitiesFull(c) : await syncVulnerabilitiesDelta(c);
+          const r =
+            mode === 'full'
+              ? await syncVulnerabilitiesFull(c, vulnerabilityExport)
+              : await syncVulnerabilitiesDelta(c);
           snapshotTime = r.snapshotTime;
+          await removeFixedFindings(c);
         },
         progress,
       );
@@ -260,6 +284,9 @@ async function runLeased(
     failRun(err);
   }
   await alongside;
+  // A run that ended before its full pass began still waits for the export request it sent (the
+  // run's signal cancels it), so nothing of the run is in flight when it is recorded.
+  await vulnerabilityExport?.settled;
   let error: string | null = null;
   let storeFailed = false;
   const fail = (err: unknown) => {

@@ -30,7 +30,10 @@ export interface SyncContext {
   signal?: AbortSignal;
   /** machine id → host id, filled by the machines stream and read by the others. */
   hostIndex: Map<string, number>;
-  /** Whether a device filter (tags or OData) limits which machines this connector keeps. */
+  /**
+   * Whether a device filter (tags, OData, stale threshold) limits which machines this connector keeps;
+   * the machines stream also sets it on a first run bounded by `initialLookbackDays`.
+   */
   deviceFilterActive: boolean;
   /** The connector's custom field mappings compiled for this run; absent per entity when it has none. */
   customFields?: { host?: CustomFieldExtractor; finding?: CustomFieldExtractor };

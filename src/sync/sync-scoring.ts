@@ -5,6 +5,7 @@ import { ScoringMapRepository } from '../store/connectors/scoring-map-repository
 import type { Store } from '../store/db/store.js';
 import { type RescoreResult, rescoreFindings } from '../store/derive/finding-rescorer.js';
 import { changedKeys, loadScoringContext } from '../store/derive/scoring-inputs.js';
+import { lastFindingWrite } from '../store/findings/finding-repository.js';
 import type { ProgressReporter } from './progress.js';
 
 export const SCORING_STAGE = 'scoring';
@@ -31,18 +32,14 @@ export class SyncScoring {
     private readonly connectorId: number,
     private readonly map: ScoringMap,
     private readonly before: ScoringContext,
-    private readonly maxIdBefore: number,
+    /** The latest write time of the connector's findings when the run began; undefined: none stored. */
+    private readonly writtenUpToBefore: string | undefined,
   ) {}
 
   static async begin(store: Store, connectorId: number): Promise<SyncScoring> {
     const { map } = await new ScoringMapRepository(store).get(connectorId);
     const before = await loadScoringContext(store, connectorId);
-    // The global highest id is one index probe; every finding of this connector stored so far is below it.
-    const row = await store.db
-      .selectFrom('findings')
-      .select((eb) => eb.fn.max('id').as('maxId'))
-      .executeTakeFirst();
-    return new SyncScoring(store, connectorId, map, before, Number(row?.maxId ?? 0));
+    return new SyncScoring(store, connectorId, map, before, await lastFindingWrite(store.db, connectorId));
   }
 
   /** Loads the inputs as this run left them so far and compiles the write path's scorer. */
@@ -78,19 +75,22 @@ export class SyncScoring {
     }
     const cveIds = changedKeys(this.before.cves, after.cves);
     const machineIds = changedKeys(this.before.deviceValues, after.deviceValues);
-    let maxId: number | undefined = this.maxIdBefore;
+    let writtenUpTo: string | undefined = this.writtenUpToBefore;
+    /** No finding was stored before the run: those it wrote were scored with the inputs it ends with. */
+    let nothingToRescore = writtenUpTo === undefined;
     if (this.during) {
       const laterCves = changedKeys(this.during.cves, after.cves);
       const laterMachines = changedKeys(this.during.deviceValues, after.deviceValues);
       if (laterCves.size + laterMachines.size > 0) {
-        // Findings of this run were scored with inputs that changed again: look at every id.
-        maxId = undefined;
+        // Findings of this run were scored with inputs that changed again: look at every one.
+        writtenUpTo = undefined;
+        nothingToRescore = false;
         for (const k of laterCves) cveIds.add(k);
         for (const k of laterMachines) machineIds.add(k);
       }
     }
-    if (cveIds.size + machineIds.size === 0 || maxId === 0) return undefined;
-    return this.rescore(this.map, after, at, progress, { cveIds, machineIds }, maxId, signal);
+    if (cveIds.size + machineIds.size === 0 || nothingToRescore) return undefined;
+    return this.rescore(this.map, after, at, progress, { cveIds, machineIds }, writtenUpTo, signal);
   }
 
   private async rescore(
@@ -99,7 +99,7 @@ export class SyncScoring {
     at: string,
     progress: ProgressReporter,
     only: { cveIds: Set<string>; machineIds: Set<string> } | undefined,
-    maxId: number | undefined,
+    writtenUpTo: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<RescoreResult> {
     progress.start(SCORING_STAGE);
@@ -108,7 +108,7 @@ export class SyncScoring {
       scorer: compileScorer(map, context),
       at,
       ...(only ? { only } : {}),
-      ...(maxId === undefined ? {} : { maxId }),
+      ...(writtenUpTo === undefined ? {} : { writtenUpTo }),
       onProgress: (done) => progress.update(SCORING_STAGE, done),
       ...(signal ? { signal } : {}),
     });

@@ -1,3 +1,4 @@
+import { ALL_ACTION_PERMISSIONS, grantPermissionFix } from '../actions/action-permissions.js';
 import { classifyFailure, type FailureClass } from '../mde/classify-failure.js';
 import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
 import { UndiciHttpTransport } from '../mde/http/http-transport.js';
@@ -142,11 +143,7 @@ export async function testCredentials(
           detail: has
             ? `token has ${need.role.find((r) => roles.includes(r))}`
             : `token lacks ${need.role.join(' or ')}`,
-          ...(has
-            ? {}
-            : {
-                fix: `add the WindowsDefenderATP application permission ${need.role[0]} and grant admin consent`,
-              }),
+          ...(has ? {} : { fix: grantPermissionFix(need.role[0]!) }),
         });
         current = `endpoint for ${type}`;
         if (unreachable) {
@@ -162,6 +159,20 @@ export async function testCredentials(
           if (failed.class !== 'http-status' && failed.class !== 'other') {
             unreachable = `${endpoints.apiUrl} cannot be reached (${failed.class}, see above)`;
           }
+        }
+      }
+      // Actions are never sent to check them: the token's roles are the proof (docs/actions.md#permissions).
+      if (connector.options.actions) {
+        for (const permission of ALL_ACTION_PERMISSIONS) {
+          const has = roles.includes(permission);
+          checks.push({
+            check: `permission for machine actions (${permission})`,
+            ok: has,
+            detail: has ? `token has ${permission}` : `token lacks ${permission}`,
+            ...(has
+              ? {}
+              : { fix: `${grantPermissionFix(permission)}, or turn actions off with --no-actions` }),
+          });
         }
       }
     }

@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registeredRoutes } from '../../src/api/build-api.js';
 import { type Access, allows } from '../../src/api/roles.js';
 import { LIST_KINDS, MAX_LIMIT } from '../../src/api/routes/list-routes.js';
-import { DATA_TYPES } from '../../src/normalize/connector-options.js';
-import { ROLES, type Role } from '../../src/store/users/user-repository.js';
+import { ROLES } from '../../src/store/users/user-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
 import { openTestStore, type TestStore } from '../helpers/test-stores.js';
@@ -62,7 +61,7 @@ const ROUTES: Array<{ method: Method; url: string; payload?: unknown; access: Ac
     },
   ]),
   { method: 'GET', url: '/api/hosts/999999', access: 'viewer' },
-  { method: 'GET', url: '/api/findings/999999', access: 'viewer' },
+  { method: 'GET', url: '/api/findings/1.999999.1.CVE-0000-0000', access: 'viewer' },
   { method: 'GET', url: '/api/vulnerabilities/CVE-0000-0000', access: 'viewer' },
   { method: 'GET', url: '/api/connectors', access: 'viewer' },
   { method: 'POST', url: '/api/connectors', payload: {}, access: 'admin' },
@@ -135,7 +134,8 @@ describe('roles: every route × every role', () => {
 function templateOf(url: string): string {
   const path = url.split('?')[0]!;
   return path
-    .replace(/^\/api\/(hosts|findings|runs)\/999999/, '/api/$1/:id')
+    .replace(/^\/api\/(hosts|runs)\/999999/, '/api/$1/:id')
+    .replace(/^\/api\/findings\/1\.999999\.1\.CVE-0000-0000$/, '/api/findings/:id')
     .replace(/^\/api\/vulnerabilities\/CVE-0000-0000$/, '/api/vulnerabilities/:cveId')
     .replace(/^\/api\/connectors\/none/, '/api/connectors/:name')
     .replace(/^\/api\/users\/nobody$/, '/api/users/:name')
@@ -386,18 +386,21 @@ describe('details', () => {
   it('a finding and a vulnerability; 404 for unknown ones', async () => {
     const f = (
       (await api.as('viewer', { method: 'GET', url: '/api/findings?limit=1' })).json() as {
-        items: Array<{ id: number; cveId: string }>;
+        items: Array<{ id: string; cveId: string; machineId: string }>;
       }
     ).items[0]!;
+    expect(f.id).toMatch(/^\d+\.\d+\.\d+\.CVE-/);
     expect((await api.as('viewer', { method: 'GET', url: `/api/findings/${f.id}` })).json()).toMatchObject({
       id: f.id,
+      cveId: f.cveId,
+      machineId: f.machineId,
     });
     const v = await api.as('viewer', { method: 'GET', url: `/api/vulnerabilities/${f.cveId}` });
     expect(v.statusCode).toBe(200);
     expect((v.json() as { vulnerability: { id: string } }).vulnerability.id).toBe(f.cveId);
     for (const url of [
       '/api/hosts/999999',
-      '/api/findings/999999',
+      '/api/findings/1.999999.1.CVE-1900-0001',
       '/api/vulnerabilities/CVE-1900-0001',
       '/api/nothing-here',
     ]) {
@@ -406,6 +409,9 @@ describe('details', () => {
       expect(errorOf(res).code).toBe('not-found');
     }
     expect((await api.as('viewer', { method: 'GET', url: '/api/hosts/abc' })).statusCode).toBe(400);
+    const badFinding = await api.as('viewer', { method: 'GET', url: '/api/findings/999999' });
+    expect(badFinding.statusCode).toBe(400);
+    expect(errorOf(badFinding).details?.[0]?.path).toBe('params.id');
   });
 });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mdecRunner } from '../helpers/cli-runner.js';
+import { connectorIdentityArgs, mdecRunner } from '../helpers/cli-runner.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 
 /** `mdec export` of definitions in depth and host risk, as a user runs it (needs `npm run build`). */
@@ -19,16 +19,7 @@ describe('mdec export: vulnerability definitions in depth, host risk and portal 
     db = join(dir, 'mdec.sqlite');
     // The commercial cloud with the API pointed at the simulator: links name the commercial portal.
     const add = await run([
-      'connector',
-      'add',
-      '--name',
-      'lab',
-      '--tenant-id',
-      sim.sim.info.tenantId,
-      '--client-id',
-      sim.sim.info.clientId,
-      '--client-secret-env',
-      'MDE_SECRET',
+      ...connectorIdentityArgs('lab', sim.sim.info),
       '--cloud',
       'commercial',
       '--api-url',

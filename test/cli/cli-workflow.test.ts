@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectorAddArgs, mdecRunner } from '../helpers/cli-runner.js';
+import { connectorAddArgs, connectorIdentityArgs, mdecRunner } from '../helpers/cli-runner.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 
 /** Finding keys of the open findings in an exported CSV file (plain cells: no quoting in these columns). */
@@ -37,20 +37,10 @@ async function truthKeys(
 }
 
 /** A valid `connector add` up to the flag a case makes bad. */
-const ADD_VALID = [
-  'connector',
-  'add',
-  '--name',
-  'x',
-  '--tenant-id',
-  '11111111-2222-4333-8444-555555555555',
-  '--client-id',
-  '11111111-2222-4333-8444-555555555555',
-  '--client-secret-env',
-  'MDE_SECRET',
-];
+const ADD_VALID = connectorIdentityArgs('x');
 
-describe('mdec: connector, sync and export as a user runs them', () => {
+// Each step is a process of its own (a second or more on a loaded machine), so a test gets 2 minutes.
+describe('mdec: connector, sync and export as a user runs them', { timeout: 120_000 }, () => {
   let sim: TestSimulator;
   let dir: string;
   let db: string;

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { selectFindings } from '../../src/store/findings/finding-repository.js';
 import { RunRepository } from '../../src/store/runs/run-repository.js';
 import { SyncLeaseRepository } from '../../src/store/runs/sync-lease-repository.js';
 import { connectorAddArgs, mdecRunner } from '../helpers/cli-runner.js';
@@ -151,8 +152,7 @@ describe.each(STORE_KINDS)(
     }
 
     async function countFindings(status: string): Promise<number> {
-      const row = await db.store.db
-        .selectFrom('findings')
+      const row = await selectFindings(db.store)
         .select((eb) => eb.fn.countAll<string>().as('n'))
         .where('status', '=', status)
         .executeTakeFirstOrThrow();
@@ -190,7 +190,7 @@ describe('mdec sync: devices left out by --stale-days are counted, with the reas
       `  machines: ${stale.length} new devices not seen for more than 14 days (--stale-days 14)`,
     );
     expect(r.stdout).toMatch(
-      /^ {2}vulnerabilities: [\d,]+ on devices left out by --stale-days, --tags or --filter$/m,
+      /^ {2}vulnerabilities: [\d,]+ on devices left out by --stale-days, --tags, --filter or --initial-lookback-days$/m,
     );
     // Every fetched device is accounted for: imported, or named as left out.
     const row = r.stdout

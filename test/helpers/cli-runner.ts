@@ -56,19 +56,32 @@ export function mdecRunner(where: () => { db: string; cwd: string }, secret: str
   };
 }
 
-/** `mdec connector add` of a connector named `name` pointing at the simulator, secret from MDE_SECRET. */
-export function connectorAddArgs(sim: TestSimulator, name = 'lab'): string[] {
+/** `mdec connector add` with a name, tenant, app and the secret from MDE_SECRET: valid, endpoints aside. */
+export function connectorIdentityArgs(
+  name: string,
+  ids: { tenantId: string; clientId: string } = {
+    tenantId: '11111111-2222-4333-8444-555555555555',
+    clientId: '11111111-2222-4333-8444-555555555555',
+  },
+): string[] {
   return [
     'connector',
     'add',
     '--name',
     name,
     '--tenant-id',
-    sim.sim.info.tenantId,
+    ids.tenantId,
     '--client-id',
-    sim.sim.info.clientId,
+    ids.clientId,
     '--client-secret-env',
     'MDE_SECRET',
+  ];
+}
+
+/** `mdec connector add` of a connector named `name` pointing at the simulator, secret from MDE_SECRET. */
+export function connectorAddArgs(sim: TestSimulator, name = 'lab'): string[] {
+  return [
+    ...connectorIdentityArgs(name, sim.sim.info),
     '--cloud',
     'custom',
     '--api-url',

@@ -12,6 +12,7 @@ export async function addOfflineConnector(
   name: string,
   options: ConnectorOptionsInput = {},
   network = name,
+  clientSecret = 'x',
 ): Promise<number> {
   const c = await new ConnectorRepository(store, TEST_SECRETS).create({
     name,
@@ -25,7 +26,7 @@ export async function addOfflineConnector(
     active: true,
     schedule: null,
     options: parseConnectorOptions(options),
-    credentials: { clientSecret: 'x' },
+    credentials: { clientSecret },
   });
   return c.id;
 }

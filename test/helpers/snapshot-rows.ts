@@ -1,5 +1,5 @@
 import type { NormalizedFinding } from '../../src/normalize/model.js';
-import { SNAPSHOT_ROW_COLUMNS, storedValue } from '../../src/store/findings/finding-columns.js';
+import { packedText, SNAPSHOT_ROW_COLUMNS, storedValue } from '../../src/store/findings/finding-columns.js';
 import {
   encodeField,
   FindingEncoder,
@@ -14,7 +14,10 @@ import {
  * give the same lines.
  */
 export function toSnapshotRow(f: NormalizedFinding, hostId: number | null): SnapshotRow {
-  return SNAPSHOT_ROW_COLUMNS.map((c) => (c.from === 'host' ? hostId : storedValue(c.type, f[c.field])));
+  return [
+    ...SNAPSHOT_ROW_COLUMNS.map((c) => (c.from === 'host' ? hostId : storedValue(c.type, f[c.field]))),
+    packedText(f),
+  ];
 }
 
 /** One row as one line of text. */

@@ -4,6 +4,7 @@ import { type ConnectorOptionsInput, parseConnectorOptions } from '../../src/nor
 import { SecretBox } from '../../src/security/secret-box.js';
 import { type Connector, ConnectorRepository } from '../../src/store/connectors/connector-repository.js';
 import type { Store } from '../../src/store/db/store.js';
+import { selectFindings } from '../../src/store/findings/finding-repository.js';
 import { createMdeClient } from '../../src/sync/mde-client-factory.js';
 import type { ProgressReporter } from '../../src/sync/progress.js';
 import { runSync, type SyncResult } from '../../src/sync/run-sync.js';
@@ -77,8 +78,7 @@ export async function sync(
 
 /** Keys (machine|cve|vendor|name|version) of the open findings stored for a connector. */
 export async function openFindingKeys(store: Store, connectorId: number): Promise<string[]> {
-  const rows = await store.db
-    .selectFrom('findings')
+  const rows = await selectFindings(store)
     .select('findingKey')
     .where('connectorId', '=', connectorId)
     .where('status', '=', 'open')

@@ -1,47 +1,13 @@
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UndiciHttpTransport } from '../../src/mde/http/http-transport.js';
 import { readBodyText } from '../../src/mde/http/read-body.js';
 import { ConfigError, NetworkError } from '../../src/mde/mde-errors.js';
+import { startConnectProxy } from '../helpers/connect-proxy.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
-
-/** A minimal CONNECT proxy that counts the tunnels it opened. */
-async function startConnectProxy(): Promise<{ url: string; tunnels: string[]; close(): Promise<void> }> {
-  const tunnels: string[] = [];
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((_req, res) => {
-    res.writeHead(405);
-    res.end();
-  });
-  server.on('connect', (req, client: Socket) => {
-    tunnels.push(String(req.url));
-    const [host, port] = String(req.url).split(':');
-    const upstream = connect(Number(port), host, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => s.destroy());
-      s.on('close', () => sockets.delete(s));
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    tunnels,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
 
 describe('UndiciHttpTransport', () => {
   let tlsSim: TestSimulator;

@@ -11,7 +11,12 @@ import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stor
 import { generatedQuery } from './query-oracle.js';
 
 type Row = Record<string, unknown>;
-const keyOf = (r: Row) => JSON.stringify([r.connectorId ?? null, r.id]);
+/** A record's identity: its id, or for findings (no id in exports) their key fields. */
+const keyOf = (r: Row) =>
+  JSON.stringify([
+    r.connectorId ?? null,
+    r.id ?? [r.machineId, r.cveId, r.softwareVendor, r.softwareName, r.softwareVersion],
+  ]);
 
 /**
  * The query language compiled to SQL (store/query/query-to-sql.ts) against its TypeScript evaluator

@@ -5,14 +5,17 @@ import type { NormalizedFinding } from '../../src/normalize/model.js';
 import {
   contentColumns,
   FINDING_SQL_COLUMNS,
-  INSERTED_COLUMNS,
   LIFECYCLE_COLUMNS,
   newFindingColumns,
+  PACKED_COLUMNS,
+  packedText,
+  REAL_COLUMNS,
   REWRITTEN_COLUMNS,
   SNAPSHOT_ROW_COLUMNS,
   sqlColumn,
   storedValue,
 } from '../../src/store/findings/finding-columns.js';
+import { FINDING_RECORD_FIELDS, selectFindings } from '../../src/store/findings/finding-repository.js';
 import { FindingWriter } from '../../src/store/findings/finding-writer.js';
 import { ROW } from '../../src/store/findings/snapshot-row-codec.js';
 import { openSnapshotSession } from '../../src/store/findings/snapshot-session.js';
@@ -22,32 +25,47 @@ import { sampleFinding } from '../helpers/sample-finding.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
 
 /**
- * Every column list the writers use comes from the one description: a column added to it (plus its
- * migration) reaches the codec, both databases' inserts and updates, and is checked here without a
- * change to this file.
+ * Every column list the writers and the findings repository use comes from the one description: a
+ * column added to it (plus its migration) reaches the codec, both databases' inserts and updates, the
+ * packed text and what readers see, and is checked here without a change to this file.
  */
 const ALL: readonly FindingColumn[] = FINDING_COLUMNS;
 const names = (cs: readonly { column: string }[]) => cs.map((c) => c.column);
+const storage = (c: FindingColumn) =>
+  c.from === 'finding' ? c.storage : c.from === 'host' ? 'column' : 'column';
 
 describe('the findings column description', () => {
   it('derives every column list in description order', () => {
-    expect(FINDING_SQL_COLUMNS).toEqual(ALL.map(sqlColumn));
-    expect(names(SNAPSHOT_ROW_COLUMNS)).toEqual(
-      names(ALL.filter((c) => c.from === 'finding' || c.from === 'host')),
+    const real = ALL.filter((c) => storage(c) === 'column');
+    expect(names(REAL_COLUMNS)).toEqual(names(real));
+    // The table: the ids of the key, the real columns and one packed text.
+    expect(FINDING_SQL_COLUMNS).toEqual(['device_id', 'software_id', ...real.map(sqlColumn), 'packed']);
+    expect(names(PACKED_COLUMNS)).toEqual(names(ALL.filter((c) => storage(c) === 'packed')));
+    // A snapshot row carries what is stored as a column or an id, then the packed text.
+    const carried = ALL.filter(
+      (c) => c.from !== 'lifecycle' && storage(c) !== 'packed' && storage(c) !== 'derived',
     );
-    expect(Object.entries(ROW).sort((a, b) => a[1] - b[1])).toEqual(
-      SNAPSHOT_ROW_COLUMNS.map((c, i) => [c.column, i]),
-    );
+    expect(names(SNAPSHOT_ROW_COLUMNS)).toEqual(names(carried));
+    expect(Object.entries(ROW).sort((a, b) => a[1] - b[1])).toEqual([
+      ...SNAPSHOT_ROW_COLUMNS.map((c, i) => [c.column, i]),
+      ['packed', SNAPSHOT_ROW_COLUMNS.length],
+    ]);
     expect(names(REWRITTEN_COLUMNS)).toEqual(
-      names(ALL.filter((c) => c.from === 'host' || (c.from === 'finding' && c.rewrite))),
+      names(real.filter((c) => c.from === 'host' || (c.from === 'finding' && c.rewrite))),
     );
     expect(names(LIFECYCLE_COLUMNS)).toEqual(names(ALL.filter((c) => c.from === 'lifecycle')));
-    // A new finding is inserted with every column but the row id; a changed one rewrites its content.
-    expect([...INSERTED_COLUMNS].sort()).toEqual(names(ALL.filter((c) => c.from !== 'database')).sort());
+    // Readers see every described column, whatever its storage.
+    expect(FINDING_RECORD_FIELDS).toEqual(names(ALL));
+    // A new finding is inserted with its ids, every real column and the packed text; a changed one
+    // rewrites its content and the packed text.
     const f = sample('m1', 'CVE-1');
     const ctx = { connectorId: 1, seenToken: 2, at: 'now', hostIdOf: () => 5 };
-    expect(Object.keys(newFindingColumns(ctx, f, 'then'))).toEqual(INSERTED_COLUMNS);
-    expect(Object.keys(contentColumns(ctx, f))).toEqual(names(REWRITTEN_COLUMNS));
+    const inserted = newFindingColumns(ctx, f, 'then', { deviceId: 3, softwareId: 4 });
+    expect(Object.keys(inserted).sort()).toEqual(['deviceId', 'softwareId', ...names(real), 'packed'].sort());
+    expect(Object.keys(contentColumns(ctx, f))).toEqual([...names(REWRITTEN_COLUMNS), 'packed']);
+    expect(JSON.parse(packedText(f))).toEqual(
+      Object.fromEntries(PACKED_COLUMNS.map((c) => [c.column, JSON.parse(JSON.stringify(f[c.field]))])),
+    );
   });
 
   it('stores each model field as its column type says', () => {
@@ -88,7 +106,6 @@ function sample(machine: string, cve: string, overrides: Partial<NormalizedFindi
 /** Another value of every described field of `f`, of the same type. */
 function changed(f: NormalizedFinding): NormalizedFinding {
   return sample(f.machineId, f.cveId, {
-    name: `${f.name} renamed`,
     sourceSeverity: 'Critical',
     severity: 5,
     score: 99.25,
@@ -155,14 +172,14 @@ describe.each(STORE_KINDS)('findings columns on %s', (kind) => {
 
   /** The stored row of `f` holds each described field as its column type says, and the host. */
   async function expectStored(f: NormalizedFinding, hostId: number): Promise<void> {
-    const row = (await t.store.db
-      .selectFrom('findings')
+    const row = (await selectFindings(t.store)
       .selectAll()
       .where('findingKey', '=', f.findingKey)
       .executeTakeFirstOrThrow()) as Record<string, unknown>;
     const expected: Record<string, unknown> = {};
     const actual: Record<string, unknown> = {};
-    for (const c of SNAPSHOT_ROW_COLUMNS) {
+    for (const c of ALL) {
+      if (c.from === 'lifecycle') continue;
       expected[c.column] = c.from === 'host' ? hostId : storedValue(c.type, f[c.field]);
       actual[c.column] =
         typeof row[c.column] === 'string' || row[c.column] === null ? row[c.column] : Number(row[c.column]);

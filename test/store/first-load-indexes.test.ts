@@ -7,6 +7,7 @@ import {
   deferFindingIndexesForFirstLoad,
   ensureFindingIndexes,
 } from '../../src/store/findings/first-load-indexes.js';
+import { insertFindingRecords } from '../helpers/finding-records.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { openTestStore, STORE_KINDS } from '../helpers/test-stores.js';
 
@@ -21,9 +22,8 @@ async function findingIndexes(store: Store): Promise<string[]> {
 const T0 = '2026-11-01T00:00:00.000Z';
 
 async function addFinding(store: Store, connectorId: number): Promise<void> {
-  await store.db
-    .insertInto('findings')
-    .values({
+  await insertFindingRecords(store, [
+    {
       connectorId,
       hostId: null,
       machineId: 'm1',
@@ -47,8 +47,21 @@ async function addFinding(store: Store, connectorId: number): Promise<void> {
       contentHash: '',
       seenRunId: 0,
       updatedAt: T0,
-    })
-    .execute();
+      rbacGroupId: null,
+      rbacGroupName: null,
+      sourceSeverity: null,
+      cvssScore: null,
+      securityUpdateAvailable: null,
+      recommendedSecurityUpdate: null,
+      recommendedSecurityUpdateId: null,
+      recommendedSecurityUpdateUrl: null,
+      exploitabilityLevel: null,
+      recommendationReference: null,
+      lastFixed: null,
+      endOfSupportStatus: null,
+      endOfSupportDate: null,
+    },
+  ]);
 }
 
 describe.each(STORE_KINDS)('findings indexes deferred by a first load (%s)', (kind) => {
@@ -56,11 +69,11 @@ describe.each(STORE_KINDS)('findings indexes deferred by a first load (%s)', (ki
     (i) => i.name,
   );
 
-  it('drops the CVE index only while the findings table is empty, and builds it again', async () => {
+  it('drops the CVE and host indexes only while the findings table is empty, and builds them again', async () => {
     const t = await openTestStore(kind);
     try {
       const all = await findingIndexes(t.store);
-      expect(deferrable).toEqual(['findings_cve']);
+      expect(deferrable).toEqual(['findings_host', 'findings_cve']);
       expect(await deferFindingIndexesForFirstLoad(t.store)).toEqual(deferrable);
       expect(await findingIndexes(t.store)).toEqual(all.filter((n) => !deferrable.includes(n)));
       expect(await ensureFindingIndexes(t.store)).toEqual(deferrable);

@@ -12,6 +12,8 @@ import type { Store } from '../../src/store/db/store.js';
 import { rescoreFindings } from '../../src/store/derive/finding-rescorer.js';
 import { rescoreConnector } from '../../src/store/derive/rescore-connector.js';
 import { loadScoringContext } from '../../src/store/derive/scoring-inputs.js';
+import { selectFindings } from '../../src/store/findings/finding-repository.js';
+import { insertFindingRecords } from '../helpers/finding-records.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { TEST_SECRETS } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
@@ -143,20 +145,12 @@ async function seed(store: Store, connectorId: number, count: number): Promise<v
       updatedAt: T0,
     });
   }
-  for (let i = 0; i < rows.length; i += 100)
-    await store.db
-      .insertInto('findings')
-      .values(rows.slice(i, i + 100))
-      .execute();
+  await insertFindingRecords(store, rows);
 }
 
 /** The formula applied by hand to a stored finding, independent of the compiled scorer. */
 async function expectedScores(store: Store, connectorId: number, map = DEFAULT_SCORING_MAP) {
-  const findings = await store.db
-    .selectFrom('findings')
-    .selectAll()
-    .where('connectorId', '=', connectorId)
-    .execute();
+  const findings = await selectFindings(store).selectAll().where('connectorId', '=', connectorId).execute();
   return new Map(
     findings.map((f) => {
       const d = DEFINITIONS.find((x) => x.id === f.cveId);
@@ -178,8 +172,7 @@ async function expectedScores(store: Store, connectorId: number, map = DEFAULT_S
 }
 
 async function stored(store: Store, connectorId: number) {
-  const rows = await store.db
-    .selectFrom('findings')
+  const rows = await selectFindings(store)
     .select(['findingKey', 'severity', 'score', 'updatedAt'])
     .where('connectorId', '=', connectorId)
     .execute();
@@ -259,8 +252,7 @@ describe.each(STORE_KINDS)('rescoring stored findings (%s)', (kind) => {
     const result = await rescoreConnector(t.store, a, { at: '2026-11-04T00:00:00.000Z' });
     const expected = await expectedScores(t.store, a, map);
     const after = await stored(t.store, a);
-    const findings = await t.store.db
-      .selectFrom('findings')
+    const findings = await selectFindings(t.store)
       .select(['findingKey', 'sourceSeverity'])
       .where('connectorId', '=', a)
       .execute();

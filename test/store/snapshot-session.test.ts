@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NormalizedFinding } from '../../src/normalize/model.js';
+import { selectFindings, whereFinding } from '../../src/store/findings/finding-repository.js';
 import { FindingWriter } from '../../src/store/findings/finding-writer.js';
 import { openSnapshotSession } from '../../src/store/findings/snapshot-session.js';
 import { HostWriter } from '../../src/store/hosts/host-writer.js';
@@ -80,8 +81,7 @@ describe.each(MODES)('snapshot session ($kind, writer thread: $worker)', ({ kind
     at: SNAPSHOT,
   });
   const stored = () =>
-    t.store.db
-      .selectFrom('findings')
+    selectFindings(t.store)
       .select(['findingKey', 'recommendedSecurityUpdate', 'diskPaths', 'seenRunId', 'cvssScore'])
       .orderBy('findingKey')
       .execute();
@@ -143,13 +143,12 @@ describe.each(MODES)('snapshot session ($kind, writer thread: $worker)', ({ kind
     expect(fast).toEqual(looked);
     const rowsOf = async (id: number) =>
       (
-        await t.store.db
-          .selectFrom('findings')
+        await selectFindings(t.store)
           .selectAll()
           .where('connectorId', '=', id)
           .orderBy('findingKey')
           .execute()
-      ).map(({ id: _id, connectorId: _c, ...rest }) => rest);
+      ).map(({ deviceId: _d, softwareId: _s, connectorId: _c, ...rest }) => rest);
     const fastRows = await rowsOf(connectorId);
     expect(fastRows).toEqual(await rowsOf(other));
     expect(fastRows.map((r) => [r.findingKey, r.severity, r.status, r.firstFound])).toEqual([
@@ -194,10 +193,14 @@ describe.each(MODES)('snapshot session ($kind, writer thread: $worker)', ({ kind
       unchanged: 2,
       reopened: 0,
     });
+    const fixed = await selectFindings(t.store)
+      .select(['connectorId', 'deviceId', 'softwareId', 'cveId'])
+      .where('findingKey', '=', 'm2|CVE-3|v|p|1')
+      .executeTakeFirstOrThrow();
     await t.store.db
       .updateTable('findings')
       .set({ status: 'fixed', lastFixed: T2 })
-      .where('findingKey', '=', 'm2|CVE-3|v|p|1')
+      .where(whereFinding(fixed))
       .execute();
     expect(await pass(3, T3, [finding('m1', 'CVE-1'), changed, finding('m2', 'CVE-3')])).toEqual({
       inserted: 0,
@@ -205,8 +208,7 @@ describe.each(MODES)('snapshot session ($kind, writer thread: $worker)', ({ kind
       unchanged: 2,
       reopened: 1,
     });
-    const rows = await t.store.db
-      .selectFrom('findings')
+    const rows = await selectFindings(t.store)
       .select([
         'findingKey',
         'status',

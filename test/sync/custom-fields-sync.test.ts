@@ -5,6 +5,7 @@ import { writeRecords } from '../../src/export/write-records.js';
 import { validateCustomFieldMapping } from '../../src/normalize/custom-fields.js';
 import { transformMapRows } from '../../src/normalize/transform-map.js';
 import { TransformMapRepository } from '../../src/store/connectors/transform-map-repository.js';
+import { selectFindings } from '../../src/store/findings/finding-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
@@ -65,7 +66,7 @@ describe.each(STORE_KINDS)('custom field mappings through a sync (%s)', (kind) =
     const result = await sync(db.store, sim, 'full');
     expect(result.state).toBe('succeeded');
     const hosts = await db.store.db.selectFrom('hosts').select('customAttributes').execute();
-    const findings = await db.store.db.selectFrom('findings').select('customAttributes').execute();
+    const findings = await selectFindings(db.store).select('customAttributes').execute();
     expect(hosts.length).toBeGreaterThan(100);
     expect(findings.length).toBeGreaterThan(500);
     expect(new Set([...hosts, ...findings].map((r) => r.customAttributes))).toEqual(new Set(['{}']));
@@ -207,7 +208,7 @@ describe.each(STORE_KINDS)('custom field mappings through a sync (%s)', (kind) =
     expect(v.updated).toBe(truthRows.size);
     const all = [
       ...(await db.store.db.selectFrom('hosts').select('customAttributes').execute()),
-      ...(await db.store.db.selectFrom('findings').select('customAttributes').execute()),
+      ...(await selectFindings(db.store).select('customAttributes').execute()),
     ];
     expect(new Set(all.map((r) => r.customAttributes))).toEqual(new Set(['{}']));
   });

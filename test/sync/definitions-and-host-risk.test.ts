@@ -14,6 +14,7 @@ import { ScoringMapRepository } from '../../src/store/connectors/scoring-map-rep
 import { enrichDefinitions } from '../../src/store/derive/definition-enrichment-step.js';
 import { computeHostRisk } from '../../src/store/derive/host-risk-step.js';
 import { rescoreConnector } from '../../src/store/derive/rescore-connector.js';
+import { selectFindings, whereFinding } from '../../src/store/findings/finding-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
@@ -119,8 +120,7 @@ describe.each(STORE_KINDS)('vulnerability definitions in depth and host risk (%s
   });
 
   it('derives affected software and patch availability from the stored findings', async () => {
-    const findings = await db.store.db
-      .selectFrom('findings')
+    const findings = await selectFindings(db.store)
       .select([
         'cveId',
         'softwareVendor',
@@ -157,8 +157,7 @@ describe.each(STORE_KINDS)('vulnerability definitions in depth and host risk (%s
   });
 
   it("takes a flagless CVE's maturity from the strongest exploitability level of its findings", async () => {
-    const levels = await db.store.db
-      .selectFrom('findings')
+    const levels = await selectFindings(db.store)
       .select(['cveId', 'exploitabilityLevel'])
       .where('connectorId', '=', connectorId)
       .execute();
@@ -222,8 +221,7 @@ describe.each(STORE_KINDS)('vulnerability definitions in depth and host risk (%s
         'hosts.openAlertCount',
       ])
       .execute();
-    const findings = await db.store.db
-      .selectFrom('findings')
+    const findings = await selectFindings(db.store)
       .select(['hostId', 'cveId', 'severity', 'score'])
       .where('status', '=', 'open')
       .execute();
@@ -321,19 +319,20 @@ describe.each(STORE_KINDS)('vulnerability definitions in depth and host risk (%s
       changed: 0,
     });
     // One finding rewritten now: its host, and only it, is recomputed, back to the right risk.
-    const f = await db.store.db
-      .selectFrom('findings')
-      .select(['id', 'hostId'])
+    const f = await selectFindings(db.store)
+      .select(['connectorId', 'deviceId', 'softwareId', 'cveId', 'hostId'])
       .where('status', '=', 'open')
       .where('hostId', 'is not', null)
-      .orderBy('id')
+      .orderBy('deviceId')
+      .orderBy('softwareId')
+      .orderBy('cveId')
       .executeTakeFirstOrThrow();
     const host = await db.store.db
       .selectFrom('hosts')
       .select(['riskScore', 'riskLevel'])
       .where('id', '=', f.hostId!)
       .executeTakeFirstOrThrow();
-    await db.store.db.updateTable('findings').set({ updatedAt: later }).where('id', '=', f.id).execute();
+    await db.store.db.updateTable('findings').set({ updatedAt: later }).where(whereFinding(f)).execute();
     await db.store.db
       .updateTable('hosts')
       .set({ riskScore: null, riskLevel: null })

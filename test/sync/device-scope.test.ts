@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectFindings } from '../../src/store/findings/finding-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS } from '../helpers/test-stores.js';
@@ -30,7 +31,7 @@ describe.each(STORE_KINDS)('which devices a connector keeps (%s)', (kind) => {
         .execute();
       expect(stored.map((s) => s.machineId).sort()).toEqual(fresh.map((m) => String(m.id)).sort());
       const kept = new Set(fresh.map((m) => String(m.id)));
-      const findings = await db.store.db.selectFrom('findings').select('machineId').distinct().execute();
+      const findings = await selectFindings(db.store).select('machineId').distinct().execute();
       expect(findings.every((f) => kept.has(f.machineId))).toBe(true);
       expect(result.counters.machines!.leftOut).toEqual({
         'new devices not seen for more than 14 days (--stale-days 14)': machines.length - fresh.length,
@@ -137,7 +138,7 @@ describe.each(STORE_KINDS)('which devices a connector keeps (%s)', (kind) => {
       expect(installed.every((r) => kept.has(r.machineId))).toBe(true);
       expect(
         result.counters['installed-software']!.leftOut?.[
-          'on devices left out by --stale-days, --tags or --filter'
+          'on devices left out by --stale-days, --tags, --filter or --initial-lookback-days'
         ],
       ).toBeGreaterThan(0);
     } finally {

@@ -3,6 +3,7 @@ import type { ExportEndpoint } from '../../src/mde/export/export-request.js';
 import { EXPORT_REQUESTS } from '../../src/mde/export/export-snapshot-reader.js';
 import { FAULT_KINDS, type FaultKind } from '../../src/simulator/http/faults.js';
 import type { Store } from '../../src/store/db/store.js';
+import { selectFindings } from '../../src/store/findings/finding-repository.js';
 import type { SyncResult } from '../../src/sync/run-sync.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, openFindingKeys, sync, truthFindingKeys } from '../helpers/sync-harness.js';
@@ -114,8 +115,7 @@ const STREAMS: ExportStream[] = [
     stream: 'vulnerabilities',
     exports: [{ blob: 'vulnerabilities', endpoint: 'SoftwareVulnerabilitiesExport' }],
     async data(store, connectorId) {
-      const rows = await store.db
-        .selectFrom('findings')
+      const rows = await selectFindings(store)
         .select(['findingKey', 'status'])
         .where('connectorId', '=', connectorId)
         .execute();

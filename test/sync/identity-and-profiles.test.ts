@@ -28,7 +28,7 @@ async function count(store: Store, table: 'hosts' | 'profiles' | 'hostProfiles',
 async function expectedMemberships(store: Store, connectorId: number): Promise<string[]> {
   const sources = await store.db
     .selectFrom('hostSources')
-    .select(['id', 'hostId', 'lastSeen', 'osPlatform', 'osVersion', 'extra'])
+    .select(['id', 'hostId', 'lastSeen', 'osPlatform', 'osVersion', 'version'])
     .where('connectorId', '=', connectorId)
     .execute();
   const latest = new Map<number, (typeof sources)[number]>();
@@ -44,8 +44,7 @@ async function expectedMemberships(store: Store, connectorId: number): Promise<s
   for (const [hostId, s] of latest) {
     const platform = s.osPlatform?.trim();
     if (!platform) continue;
-    const release =
-      ((JSON.parse(s.extra) as { version?: string }).version ?? s.osVersion ?? '').trim() || null;
+    const release = (s.version ?? s.osVersion ?? '').trim() || null;
     out.push(`${hostId}|OS|${platform}|${release ? 100 : 80}`);
     if (release) out.push(`${hostId}|OS_VERSION|${platform} ${release}|100`);
   }

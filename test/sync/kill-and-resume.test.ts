@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { selectFindings } from '../../src/store/findings/finding-repository.js';
 import { CheckpointRepository } from '../../src/store/runs/checkpoint-repository.js';
 import { RunRepository } from '../../src/store/runs/run-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
@@ -81,8 +82,7 @@ describe('a sync killed with SIGKILL mid-way', () => {
     const v = resumed.counters.vulnerabilities!;
     expect(v.inserted + v.unchanged).toBeLessThan((await truthFindingKeys(sim)).length);
     expect(await openFindingKeys(db.store, connector.id)).toEqual(await truthFindingKeys(sim));
-    const dupes = await db.store.db
-      .selectFrom('findings')
+    const dupes = await selectFindings(db.store)
       .select('findingKey')
       .groupBy('findingKey')
       .having((eb) => eb.fn.countAll(), '>', 1)

@@ -14,6 +14,7 @@ import {
 import { ConnectorRepository } from '../../src/store/connectors/connector-repository.js';
 import { ScoringMapRepository } from '../../src/store/connectors/scoring-map-repository.js';
 import { rescoreConnector } from '../../src/store/derive/rescore-connector.js';
+import { selectFindings } from '../../src/store/findings/finding-repository.js';
 import { createMdeClient } from '../../src/sync/mde-client-factory.js';
 import { silentProgress } from '../../src/sync/progress.js';
 import { runSync } from '../../src/sync/run-sync.js';
@@ -71,8 +72,7 @@ async function truthScores(
 }
 
 async function storedScores(t: TestStore, connectorId: number): Promise<Map<string, Score>> {
-  const rows = await t.store.db
-    .selectFrom('findings')
+  const rows = await selectFindings(t.store)
     .select(['findingKey', 'severity', 'score'])
     .where('connectorId', '=', connectorId)
     .where('status', '=', 'open')

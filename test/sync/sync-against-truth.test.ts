@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectFindings } from '../../src/store/findings/finding-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, openFindingKeys, sync, truthFindingKeys } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
@@ -81,15 +82,13 @@ describe.each(STORE_KINDS)("sync against the simulator's ground truth (%s)", (ki
     await sim.advanceHours(24);
     await sync(db.store, sim, 'full');
     expect(await openFindingKeys(db.store, connectorId)).toEqual(await truthFindingKeys(sim));
-    const fixed = await db.store.db
-      .selectFrom('findings')
+    const fixed = await selectFindings(db.store)
       .select(['lastFixed', 'status'])
       .where('status', '=', 'fixed')
       .execute();
     expect(fixed.length).toBeGreaterThan(0);
     expect(fixed.every((f) => typeof f.lastFixed === 'string')).toBe(true);
-    const dupes = await db.store.db
-      .selectFrom('findings')
+    const dupes = await selectFindings(db.store)
       .select(['findingKey'])
       .groupBy('findingKey')
       .having((eb) => eb.fn.countAll(), '>', 1)

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { selectFindings } from '../../src/store/findings/finding-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, openFindingKeys, sync, truthFindingKeys } from '../helpers/sync-harness.js';
 import { openTestStore, type TestStore } from '../helpers/test-stores.js';
@@ -23,8 +24,7 @@ describe('sync under faults', () => {
   afterEach(() => db.drop());
 
   async function expectNoDuplicates() {
-    const dupes = await db.store.db
-      .selectFrom('findings')
+    const dupes = await selectFindings(db.store)
       .select('findingKey')
       .groupBy('findingKey')
       .having((eb) => eb.fn.countAll(), '>', 1)

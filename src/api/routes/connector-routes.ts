@@ -2,11 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import { writeRecords } from '../../export/write-records.js';
-import {
-  ConnectorInputError,
-  validateConnection,
-  validateSchedule,
-} from '../../normalize/connector-connection.js';
+import { connectorStatus } from '../../jobs/connector-status.js';
+import { describeConnector } from '../../jobs/describe-connector.js';
+import { parseSchedule, ScheduleError } from '../../jobs/schedule.js';
+import { ConnectorInputError, validateConnection } from '../../normalize/connector-connection.js';
 import {
   CLOUDS,
   type ConnectorOptions,
@@ -18,13 +17,12 @@ import { ScoringMapError } from '../../normalize/scoring/scoring-map.js';
 import { parseScoringMapFile, scoringMapRecords } from '../../normalize/scoring/scoring-map-file.js';
 import { transformMapRows } from '../../normalize/transform-map.js';
 import { type Connector, ConnectorRepository } from '../../store/connectors/connector-repository.js';
-import { describeConnector } from '../../store/connectors/describe-connector.js';
 import { ScoringMapRepository } from '../../store/connectors/scoring-map-repository.js';
 import { TransformMapRepository } from '../../store/connectors/transform-map-repository.js';
 import { rescoreConnector } from '../../store/derive/rescore-connector.js';
 import { testCredentials } from '../../sync/test-credentials.js';
 import type { ApiContext } from '../api-context.js';
-import { ApiError, type ErrorDetail, notFound } from '../api-error.js';
+import { ApiError, badRequest, type ErrorDetail, notFound } from '../api-error.js';
 import { access } from '../roles.js';
 
 /**
@@ -44,11 +42,14 @@ const ConnectionFields = {
   clientId: z.string().max(100),
   clientSecret: z.string().min(1).max(4096).describe('write-only: stored encrypted, never returned'),
   cloud: z.enum(CLOUDS),
+  region: z.string().max(20).describe('a regional API host (eu, us, uk, ...); `none` for the global host'),
   apiUrl: z.string().max(2000),
   loginUrl: z.string().max(2000),
   scope: z.string().max(2000),
   network: z.string().min(1).max(200),
   schedule: z.string().max(200).nullable(),
+  scheduleStart: z.iso.datetime().nullable().describe('no scheduled run before this UTC time'),
+  scheduleEnd: z.iso.datetime().nullable().describe('no scheduled run from this UTC time on'),
   active: z.boolean(),
 };
 
@@ -57,11 +58,14 @@ const NewConnectorBody = z.strictObject({
   name: ConnectorName,
   ...ConnectionFields,
   cloud: ConnectionFields.cloud.optional(),
+  region: ConnectionFields.region.optional(),
   apiUrl: ConnectionFields.apiUrl.optional(),
   loginUrl: ConnectionFields.loginUrl.optional(),
   scope: ConnectionFields.scope.optional(),
   network: ConnectionFields.network.optional(),
   schedule: ConnectionFields.schedule.optional(),
+  scheduleStart: ConnectionFields.scheduleStart.optional(),
+  scheduleEnd: ConnectionFields.scheduleEnd.optional(),
   active: ConnectionFields.active.optional(),
   ...optionFields,
 });
@@ -92,6 +96,39 @@ function asBadRequest(err: unknown): never {
   throw err;
 }
 
+/** A schedule as stored: null for none (`''`, `none` or null), undefined when not given. */
+function scheduleFrom(value: string | null | undefined): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || value === '' || value === 'none') return null;
+  try {
+    return parseSchedule(value);
+  } catch (err) {
+    if (err instanceof ScheduleError) throw badRequest('body.schedule', err.message);
+    throw err;
+  }
+}
+
+/** The schedule's window given over the stored one, as ISO UTC; the start must come before the end. */
+function windowFrom(
+  body: { scheduleStart?: string | null | undefined; scheduleEnd?: string | null | undefined },
+  base: { scheduleStart: string | null; scheduleEnd: string | null } = {
+    scheduleStart: null,
+    scheduleEnd: null,
+  },
+): { scheduleStart?: string | null; scheduleEnd?: string | null } {
+  const iso = (v: string | null | undefined) => (v ? new Date(v).toISOString() : v);
+  const scheduleStart = iso(body.scheduleStart);
+  const scheduleEnd = iso(body.scheduleEnd);
+  const start = scheduleStart === undefined ? base.scheduleStart : scheduleStart;
+  const end = scheduleEnd === undefined ? base.scheduleEnd : scheduleEnd;
+  if (start && end && start >= end)
+    throw badRequest('body.scheduleEnd', `must come after scheduleStart (${start}); got ${end}`);
+  return {
+    ...(scheduleStart !== undefined ? { scheduleStart } : {}),
+    ...(scheduleEnd !== undefined ? { scheduleEnd } : {}),
+  };
+}
+
 function optionsFrom(body: Record<string, unknown>, base: Partial<ConnectorOptions> = {}): ConnectorOptions {
   const given = Object.fromEntries(
     Object.entries(body).filter(([k, v]) => OPTION_KEYS.includes(k) && v !== undefined),
@@ -115,6 +152,9 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     if (!c) throw notFound(`connector "${name}"`);
     return c;
   };
+  const clock = { now: ctx.now };
+  /** A connector with the state its runs and schedule give (jobs/connector-status.ts). */
+  const describe = async (c: Connector) => describeConnector(c, await connectorStatus(ctx.store, c, clock));
 
   r.get(
     '/api/connectors',
@@ -126,7 +166,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
         response: { 200: z.object({ items: z.array(ConnectorView) }) },
       },
     },
-    async () => ({ items: (await connectors.list()).map(describeConnector) }),
+    async () => ({ items: await Promise.all((await connectors.list()).map(describe)) }),
   );
 
   r.post(
@@ -138,13 +178,13 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     async (request, reply) => {
       const body = request.body;
       let connection: ReturnType<typeof validateConnection>;
-      let schedule: string | null | undefined;
       try {
         connection = validateConnection(body);
-        schedule = validateSchedule(body.schedule);
       } catch (err) {
         return asBadRequest(err);
       }
+      const schedule = scheduleFrom(body.schedule);
+      const window = windowFrom(body);
       const options = optionsFrom(body);
       if (await connectors.byName(body.name))
         throw new ApiError(409, 'exists', `a connector named "${body.name}" exists already`);
@@ -154,6 +194,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
         ...connection,
         active: body.active ?? true,
         schedule: schedule ?? null,
+        ...window,
         options,
         credentials: { clientSecret: body.clientSecret },
       });
@@ -172,7 +213,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
         response: { 200: ConnectorView },
       },
     },
-    async (request) => describeConnector(await named(request.params.name)),
+    async (request) => describe(await named(request.params.name)),
   );
 
   r.patch(
@@ -193,13 +234,13 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
       if (body.name !== undefined && body.name !== current.name && (await connectors.byName(body.name)))
         throw new ApiError(409, 'exists', `a connector named "${body.name}" exists already`);
       let connection: ReturnType<typeof validateConnection>;
-      let schedule: string | null | undefined;
       try {
         connection = validateConnection(body, current);
-        schedule = validateSchedule(body.schedule);
       } catch (err) {
         return asBadRequest(err);
       }
+      const schedule = scheduleFrom(body.schedule);
+      const window = windowFrom(body, current);
       const options = optionsFrom(body, current.options);
       const updated = await connectors.update(current.id, {
         ...(body.name !== undefined ? { name: body.name } : {}),
@@ -207,6 +248,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
         ...connection,
         options,
         ...(schedule !== undefined ? { schedule } : {}),
+        ...window,
         ...(body.active !== undefined ? { active: body.active } : {}),
         ...(body.clientSecret !== undefined ? { credentials: { clientSecret: body.clientSecret } } : {}),
       });

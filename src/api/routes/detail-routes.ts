@@ -10,8 +10,9 @@ import {
   vulnerabilityLoad,
   worseDefenderValue,
 } from '../../normalize/host-risk.js';
+import { parseFindingId } from '../../store/findings/finding-id.js';
 import type { ApiContext } from '../api-context.js';
-import { notFound } from '../api-error.js';
+import { badRequest, notFound } from '../api-error.js';
 import {
   findingById,
   openFindingCountOfCve,
@@ -139,13 +140,22 @@ export function registerDetailRoutes(app: FastifyInstance, ctx: ApiContext): voi
     {
       config: access('viewer'),
       schema: {
-        summary: 'A finding, as mdec export writes it',
+        summary: 'A finding, as mdec export writes it, with its id',
         tags: ['details'],
-        params: z.strictObject({ id: z.coerce.number().int().positive() }),
+        params: z.strictObject({
+          id: z
+            .string()
+            .max(200)
+            .describe(
+              'connector, device id, software id and CVE joined by dots, as `id` in the findings list',
+            ),
+        }),
         response: { 200: Record },
       },
     },
     async (request) => {
+      if (!parseFindingId(request.params.id))
+        throw badRequest('params.id', 'not a finding id (the `id` of a findings list item)');
       const finding = await findingById(store, request.params.id);
       if (!finding) throw notFound(`finding ${request.params.id}`);
       return finding;

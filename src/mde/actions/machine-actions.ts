@@ -157,10 +157,9 @@ export async function pollAction(
   const intervalMs = options.intervalMs ?? 15_000;
   const timeoutMs = options.timeoutMs ?? 600_000;
   const sleep = options.sleep ?? realTime.sleep;
-  const path = `/api/machineactions/${encodeURIComponent(id)}`;
   let waited = 0;
   for (;;) {
-    const action = parseAction(await client.getJson('entity', path, undefined, options), path);
+    const action = await readAction(client, id, options);
     options.onStatus?.(action);
     if (isFinalStatus(action.status)) return action;
     if (waited >= timeoutMs) {
@@ -174,6 +173,16 @@ export async function pollAction(
     await sleep(step, options.signal);
     waited += step;
   }
+}
+
+/** One read of `GET /api/machineactions/{id}` (docs/mde-api.md#machine-actions). */
+export async function readAction(
+  client: MdeClient,
+  id: string,
+  options?: RequestOptions,
+): Promise<MachineAction> {
+  const path = `/api/machineactions/${encodeURIComponent(id)}`;
+  return parseAction(await client.getJson('entity', path, undefined, options), path);
 }
 
 /** The body with MDE's exact, case-sensitive parameter names (docs/mde-api.md#errors, #machine-actions). */

@@ -87,7 +87,7 @@ function numberCell(text: string): unknown {
 }
 
 /** RFC 4180 cells of one line (quotes and doubled quotes). */
-function splitCsvLine(line: string): string[] {
+export function splitCsvLine(line: string): string[] {
   const cells: string[] = [];
   let cur = '';
   let quoted = false;

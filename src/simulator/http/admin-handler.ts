@@ -94,6 +94,7 @@ export async function handleAdminRequest(
         sim.stats.throttled = 0;
         sim.stats.faults = 0;
         sim.stats.byBucket = {};
+        sim.stats.byApiHost = {};
         sim.limiter.reset();
         return sendJson(res, 200, sim.stats);
       case 'GET /truth':

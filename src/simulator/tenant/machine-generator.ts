@@ -173,6 +173,33 @@ export function machineRecord(ctx: TenantContext, index: number, atMs: number): 
           subscriptionId: subscription,
         }
       : null;
+  // Devices with an address reachable from the internet on a NIC: a server facing the internet (a
+  // public IPv4), and clients with a global IPv6 address (docs/data-model.md#host: addresses by reach).
+  if (core.os.family !== 'mobile') {
+    const exposedH = hash3(s.ip, index, 8);
+    if (exposedH % 25 === 0)
+      ipAddresses.push({
+        ipAddress: `52.${(exposedH >>> 8) & 127}.${(exposedH >>> 16) & 255}.${((exposedH >>> 24) & 253) + 1}`,
+        macAddress: macOf(ctx, index, 1),
+        type: 'Ethernet',
+        operationalStatus: 'Up',
+      });
+    else if (exposedH % 5 === 1)
+      ipAddresses.push({
+        ipAddress: `2a01:111:f400:${hex8(exposedH).slice(0, 4)}::${hex8(exposedH).slice(4)}`,
+        macAddress: mac,
+        type: wireless ? 'Wireless80211' : 'Ethernet',
+        operationalStatus: 'Up',
+      });
+  }
+  const machineTags = tagsOf(ctx, index);
+  // Instances in another cloud, where MDE has no VM metadata, named by an administrator's tag
+  // (docs/data-model.md#host: instance id), written the ways administrators write it.
+  const instanceH = hash3(s.vm, index, 7);
+  if (vmMetadata === null && core.os.family !== 'mobile' && instanceH % 20 === 0)
+    machineTags.push(
+      `${pick(['instanceId:', 'InstanceId=', 'INSTANCEID: '], instanceH >>> 5)}i-${hex8(instanceH)}${hex8(hash2(s.vm, instanceH)).slice(0, 9)}`,
+    );
   const agentH = hash2(s.agent, index);
   const avU = unit(hash2(s.av, index));
   const managedU = unit(hash2(s.managed, index));
@@ -198,7 +225,7 @@ export function machineRecord(ctx: TenantContext, index: number, atMs: number): 
     exposureLevel: onboarded ? pick(EXPOSURE_LEVELS, hash2(s.exposure, index)) : null,
     isAadJoined: aad.joined,
     aadDeviceId: aad.id,
-    machineTags: tagsOf(ctx, index),
+    machineTags,
     defenderAvStatus: !onboarded
       ? null
       : avU < 0.85

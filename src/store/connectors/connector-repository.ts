@@ -1,4 +1,4 @@
-import type { Updateable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import {
   type Cloud,
   type ConnectorOptions,
@@ -27,6 +27,15 @@ export interface Connector {
   scope: string;
   active: boolean;
   schedule: string | null;
+  /** The schedule fires from this instant on (ISO UTC); null: from now on. */
+  scheduleStart: string | null;
+  /** The schedule fires before this instant only (ISO UTC); null: forever. */
+  scheduleEnd: string | null;
+  /** Slots of the schedule up to this instant are consumed (src/jobs/scheduler.ts). */
+  scheduledThrough: string | null;
+  /** Why the schedule stopped after failed runs in a row; null when it did not. */
+  suspended: { at: string; reason: string } | null;
+  failedRunsInRow: number;
   options: ConnectorOptions;
   state: ConnectorState;
   lastRunId: number | null;
@@ -41,6 +50,14 @@ export interface ConnectorCredentials {
   certificate?: { privateKeyPem: string; certificatePem: string };
 }
 
+/**
+ * Another connector's credentials, copied as they are sealed: never opened, so never in memory as
+ * plain text (docs/connector-options.md#several-profiles-over-one-tenant).
+ */
+export interface CopiedCredentials {
+  copyFrom: number;
+}
+
 export interface NewConnector {
   name: string;
   network: string;
@@ -52,11 +69,13 @@ export interface NewConnector {
   scope: string;
   active: boolean;
   schedule: string | null;
+  scheduleStart?: string | null;
+  scheduleEnd?: string | null;
   options: ConnectorOptions;
-  credentials: ConnectorCredentials;
+  credentials: ConnectorCredentials | CopiedCredentials;
 }
 
-type Row = ConnectorTable & { id: number };
+type Row = Selectable<ConnectorTable>;
 
 function toConnector(row: Row): Connector {
   return {
@@ -72,6 +91,12 @@ function toConnector(row: Row): Connector {
     scope: row.scope,
     active: Number(row.active) === 1,
     schedule: row.schedule,
+    scheduleStart: row.scheduleStart,
+    scheduleEnd: row.scheduleEnd,
+    scheduledThrough: row.scheduledThrough,
+    suspended:
+      row.suspendedAt !== null ? { at: row.suspendedAt, reason: row.suspendedReason ?? 'suspended' } : null,
+    failedRunsInRow: Number(row.failedRunsInRow ?? 0),
     options: parseConnectorOptions(JSON.parse(row.options)),
     state: row.state as ConnectorState,
     lastRunId: row.lastRunId === null ? null : Number(row.lastRunId),
@@ -123,18 +148,16 @@ export class ConnectorRepository {
         network: input.network,
         tenantId: input.tenantId,
         clientId: input.clientId,
-        secretEncrypted: input.credentials.clientSecret
-          ? this.secrets.seal(input.credentials.clientSecret)
-          : null,
-        certificateEncrypted: input.credentials.certificate
-          ? this.secrets.seal(JSON.stringify(input.credentials.certificate))
-          : null,
+        ...(await this.sealedCredentials(input.credentials)),
         cloud: input.cloud,
         apiUrl: input.apiUrl,
         loginUrl: input.loginUrl,
         scope: input.scope,
         active: input.active ? 1 : 0,
         schedule: input.schedule,
+        scheduleStart: input.scheduleStart ?? null,
+        scheduleEnd: input.scheduleEnd ?? null,
+        scheduledThrough: at,
         options: JSON.stringify(input.options),
         state: 'registered',
         lastRunId: null,
@@ -144,6 +167,25 @@ export class ConnectorRepository {
       .returningAll()
       .executeTakeFirstOrThrow();
     return toConnector(row as Row);
+  }
+
+  /** The sealed columns of new credentials: sealed here, or copied sealed from another connector. */
+  private async sealedCredentials(
+    credentials: ConnectorCredentials | CopiedCredentials,
+  ): Promise<Pick<ConnectorTable, 'secretEncrypted' | 'certificateEncrypted'>> {
+    if ('copyFrom' in credentials) {
+      return this.store.db
+        .selectFrom('connectors')
+        .select(['secretEncrypted', 'certificateEncrypted'])
+        .where('id', '=', credentials.copyFrom)
+        .executeTakeFirstOrThrow();
+    }
+    return {
+      secretEncrypted: credentials.clientSecret ? this.secrets.seal(credentials.clientSecret) : null,
+      certificateEncrypted: credentials.certificate
+        ? this.secrets.seal(JSON.stringify(credentials.certificate))
+        : null,
+    };
   }
 
   async update(
@@ -161,9 +203,18 @@ export class ConnectorRepository {
       'loginUrl',
       'scope',
       'schedule',
+      'scheduleStart',
+      'scheduleEnd',
     ] as const) {
       if (patch[key] !== undefined) (values as Record<string, unknown>)[key] = patch[key];
     }
+    // A changed schedule counts from now: slots before the edit are not caught up.
+    if (patch.schedule !== undefined || patch.scheduleStart !== undefined || patch.scheduleEnd !== undefined)
+      values.scheduledThrough = values.updatedAt as string;
+    // An edit lifts a suspension after failed runs (docs/scheduling.md#failed-runs).
+    values.suspendedAt = null;
+    values.suspendedReason = null;
+    values.failedRunsInRow = 0;
     if (patch.active !== undefined) values.active = patch.active ? 1 : 0;
     if (patch.options !== undefined) values.options = JSON.stringify(patch.options);
     if (patch.credentials?.clientSecret)
@@ -185,6 +236,51 @@ export class ConnectorRepository {
       .set({ state, updatedAt: this.now().toISOString(), ...(lastRunId !== undefined ? { lastRunId } : {}) })
       .where('id', '=', id)
       .execute();
+  }
+
+  /**
+   * Counts a run's outcome towards the failed runs in a row; the count is reset by any run that is
+   * not failed. Returns the count after this run.
+   */
+  async countRunOutcome(id: number, failed: boolean): Promise<number> {
+    await this.store.db
+      .updateTable('connectors')
+      .set((eb) => ({ failedRunsInRow: failed ? eb('failedRunsInRow', '+', 1) : eb.val(0) }))
+      .where('id', '=', id)
+      .execute();
+    return (await this.byId(id))?.failedRunsInRow ?? 0;
+  }
+
+  /** Stops the schedule until an edit or a sync by hand lifts it. */
+  async suspend(id: number, reason: string): Promise<void> {
+    await this.store.db
+      .updateTable('connectors')
+      .set({ suspendedAt: this.now().toISOString(), suspendedReason: reason })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** A sync by hand lifts a suspension and starts the count of failed runs afresh. */
+  async liftSuspension(id: number): Promise<void> {
+    await this.store.db
+      .updateTable('connectors')
+      .set({ suspendedAt: null, suspendedReason: null, failedRunsInRow: 0 })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /**
+   * Consumes the schedule's slots up to `through`, only if no other scheduler did since `seen` was
+   * read: of several schedulers looking at one due slot, exactly one gets true.
+   */
+  async consumeSlots(id: number, seen: string | null, through: string): Promise<boolean> {
+    const r = await this.store.db
+      .updateTable('connectors')
+      .set({ scheduledThrough: through })
+      .where('id', '=', id)
+      .where((eb) => (seen === null ? eb('scheduledThrough', 'is', null) : eb('scheduledThrough', '=', seen)))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   /** Decrypts the credentials; only the MDE client may call this, and never for output. */

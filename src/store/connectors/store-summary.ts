@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Store } from '../db/store.js';
+import { selectFindings } from '../findings/finding-repository.js';
 import { ofConnector } from './connector-scope.js';
 
 /**
@@ -32,21 +33,18 @@ export async function storeSummary(store: Store, connectorId: number): Promise<S
     .select(['hosts.status as key', count.as('n')])
     .groupBy('hosts.status')
     .execute();
-  const findingRows = await db
-    .selectFrom('findings')
+  const findingRows = await selectFindings(store)
     .where(ofConnector('findings', connectorId))
     .where('status', '=', 'open')
     .select(['severity as key', count.as('n')])
     .groupBy('severity')
     .execute();
-  const fixed = await db
-    .selectFrom('findings')
+  const fixed = await selectFindings(store)
     .where(ofConnector('findings', connectorId))
     .where('status', '=', 'fixed')
     .select(count.as('n'))
     .executeTakeFirstOrThrow();
-  const top = await db
-    .selectFrom('findings')
+  const top = await selectFindings(store)
     .where(ofConnector('findings', connectorId))
     .where('status', '=', 'open')
     .select(['cveId', sql<number>`count(distinct machine_id)`.as('n')])

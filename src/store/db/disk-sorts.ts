@@ -1,4 +1,5 @@
-import type { Store } from './store.js';
+import type BetterSqlite3 from 'better-sqlite3';
+import { forEngine, type Store } from './store.js';
 
 /**
  * Runs set-based work whose GROUP BY sorts millions of rows with SQLite's sorter spilling to a temp
@@ -6,9 +7,21 @@ import type { Store } from './store.js';
  * would hold a whole multi-million-row sort in RAM; on disk it takes no longer and memory stays flat
  * (docs/benchmarks.md). Restored afterwards; PostgreSQL spills by itself (work_mem), so no-op there.
  */
-export async function withDiskSorts<T>(store: Pick<Store, 'sqlite'>, work: () => Promise<T>): Promise<T> {
-  const sqlite = store.sqlite;
-  if (!sqlite) return work();
+export async function withDiskSorts<T>(
+  store: Pick<Store, 'engine'> | LegacySqliteHandle,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!('engine' in store)) return store.sqlite ? sortingOnDisk(store.sqlite, work) : work();
+  return forEngine(store.engine, {
+    sqlite: (sqlite) => sortingOnDisk(sqlite, work),
+    postgres: () => work(),
+  });
+}
+
+/** @deprecated A caller that hands over only the SQLite handle; pass the store (its engine) instead. */
+type LegacySqliteHandle = Pick<Store, 'sqlite'>;
+
+async function sortingOnDisk<T>(sqlite: BetterSqlite3.Database, work: () => Promise<T>): Promise<T> {
   const previous = sqlite.pragma('temp_store', { simple: true });
   sqlite.pragma('temp_store = FILE');
   try {

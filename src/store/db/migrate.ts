@@ -8,6 +8,11 @@ import { transformMapsSchema } from './migrations/0005-transform-maps.js';
 import { changeIndexesSchema } from './migrations/0006-change-indexes.js';
 import { sourceLookupIndexSchema } from './migrations/0007-source-lookup-index.js';
 import { syncLeasesSchema } from './migrations/0008-sync-leases.js';
+import { narrowFindingsSchema } from './migrations/0009-narrow-findings.js';
+import { machineFieldsAndAddressesSchema } from './migrations/0010-machine-fields-and-addresses.js';
+import { initialLookbackUnset } from './migrations/0011-initial-lookback-unset.js';
+import { jobsSchema } from './migrations/0012-jobs.js';
+import { machineActionsAndAuditLogSchema } from './migrations/0013-machine-actions-and-audit-log.js';
 import { usersSessionsTokensSchema } from './migrations/0014-users-sessions-tokens.js';
 import type { SqlDialect } from './sql-dialect.js';
 import type { Store } from './store.js';
@@ -23,6 +28,11 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0006-change-indexes': changeIndexesSchema(),
     '0007-source-lookup-index': sourceLookupIndexSchema(),
     '0008-sync-leases': syncLeasesSchema(),
+    '0009-narrow-findings': narrowFindingsSchema(dialect),
+    '0010-machine-fields-and-addresses': machineFieldsAndAddressesSchema(),
+    '0011-initial-lookback-unset': initialLookbackUnset(),
+    '0013-machine-actions-and-audit-log': machineActionsAndAuditLogSchema(dialect),
+    '0012-jobs': jobsSchema(dialect),
     '0014-users-sessions-tokens': usersSessionsTokensSchema(dialect),
   };
 }

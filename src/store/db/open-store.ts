@@ -80,7 +80,14 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
       dialect: withStoreErrors(new SqliteDialect({ database: sqlite })),
       plugins: [new CamelCasePlugin()],
     });
-    store = { db, dialect, location, sqlite, close: () => db.destroy() };
+    store = {
+      db,
+      dialect,
+      engine: { kind: 'sqlite', sqlite },
+      location,
+      sqlite,
+      close: () => db.destroy(),
+    };
   } else {
     const pool = new pg.Pool({ connectionString: location, max: 4, types: { getTypeParser } });
     // An idle connection the server drops (a restart, a failover) must not crash the process; the
@@ -90,7 +97,14 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
       dialect: withStoreErrors(new PostgresDialect({ pool })),
       plugins: [new CamelCasePlugin()],
     });
-    store = { db, dialect, location: redactUrl(location), pg: pool, close: () => db.destroy() };
+    store = {
+      db,
+      dialect,
+      engine: { kind: 'postgres', pool },
+      location: redactUrl(location),
+      pg: pool,
+      close: () => db.destroy(),
+    };
     await checkConnection(store, location);
   }
   try {

@@ -29,6 +29,16 @@ export interface ConnectorTable {
   lastRunId: number | null;
   createdAt: string;
   updatedAt: string;
+  /** First and last moment (ISO UTC) the schedule may fire; null: unbounded (docs/scheduling.md). */
+  scheduleStart: string | null;
+  scheduleEnd: string | null;
+  /** The time up to which the scheduler has consumed the schedule's slots; null: since creation. */
+  scheduledThrough: string | null;
+  /** Set when failed runs in a row stopped the schedule; cleared by an edit or a sync by hand. */
+  suspendedAt: string | null;
+  suspendedReason: string | null;
+  /** Failed runs since the last run that was not (docs/scheduling.md#failed-runs). */
+  failedRunsInRow: Generated<number>;
 }
 
 export interface SyncRunTable {
@@ -47,6 +57,22 @@ export interface SyncRunTable {
   /** generatedTime of the vulnerability snapshot this run read, if any. */
   snapshotTime: string | null;
   error: string | null;
+  /** Set by `mdec runs cancel` on a running run; its worker sees it at the next heartbeat and stops. */
+  cancelRequestedAt: string | null;
+}
+
+/**
+ * A run handed to the workers of a SQLite store (src/jobs/table-job-queue.ts): the row lives until
+ * the run ends. A worker holds it until `lockedUntil`; an expired lock is taken by the next worker.
+ */
+export interface JobQueueTable {
+  id: Generated<number>;
+  runId: number;
+  connectorId: number;
+  runAfter: string;
+  lockedBy: string | null;
+  lockedUntil: string | null;
+  createdAt: string;
 }
 
 export interface SyncCheckpointTable {
@@ -107,6 +133,13 @@ export interface HostTable {
   openAlertCount: number | null;
   /** When the risk values last changed. */
   riskChangedAt: string | null;
+  /** The addresses and DNS names split by reach (migration 0010, docs/data-model.md#host); JSON lists. */
+  privateIpAddresses: Generated<string>;
+  publicIpAddresses: Generated<string>;
+  privateDnsNames: Generated<string>;
+  publicDnsNames: Generated<string>;
+  /** The cloud instance id: an `instanceId` machine tag, else the VM id (migration 0010). */
+  instanceId: string | null;
 }
 
 /** What one connector says about one host: its "Defender ..." fields. */
@@ -153,48 +186,60 @@ export interface HostSourceTable {
   seenRunId: number;
   extra: string;
   updatedAt: string;
+  /** Machine fields kept since migration 0010 (docs/mde-api.md#machine-fields); `vmMetadata` is JSON. */
+  osProcessor: string | null;
+  version: string | null;
+  managedByStatus: string | null;
+  vmMetadata: string | null;
 }
 
+/**
+ * The findings table as stored: one row per connector, device, software version and CVE, without a
+ * row id. Which field of a finding lives where is described in `normalize/finding-columns.ts`; only
+ * the findings repository (`store/findings/finding-repository.ts`) reads or writes this shape.
+ */
 export interface FindingTable {
-  id: Generated<number>;
   connectorId: number;
-  hostId: number | null;
-  machineId: string;
-  /** machineId|cveId|vendor|name|version: the finding key (docs/data-model.md#finding-identity). */
-  findingKey: string;
+  /** The connector's device (`finding_devices`). */
+  deviceId: number;
+  /** The software version (`finding_software`). */
+  softwareId: number;
   cveId: string;
-  softwareVendor: string;
-  softwareName: string;
-  softwareVersion: string;
-  name: string;
-  sourceSeverity: string | null;
+  hostId: number | null;
   severity: number;
   score: number;
+  securityUpdateAvailable: number | null;
+  exploitabilityLevel: string | null;
+  recommendationReference: string | null;
+  firstFound: string;
+  contentHash: string;
   status: string;
   reopenedCount: number;
-  firstFound: string;
   lastFound: string;
   lastFixed: string | null;
   /** Time of the snapshot or change event that last set this finding's state (delta ordering). */
   stateTime: string;
-  securityUpdateAvailable: number | null;
-  recommendedSecurityUpdate: string | null;
-  recommendedSecurityUpdateId: string | null;
-  recommendedSecurityUpdateUrl: string | null;
-  diskPaths: string;
-  registryPaths: string;
-  exploitabilityLevel: string | null;
-  recommendationReference: string | null;
   endOfSupportStatus: string | null;
   endOfSupportDate: string | null;
-  rbacGroupId: number | null;
-  rbacGroupName: string | null;
-  cvssScore: number | null;
-  contentHash: string;
   seenRunId: number;
-  extra: string;
-  customAttributes: string;
   updatedAt: string;
+  /** The rarely filtered fields, one JSON object keyed by column name. */
+  packed: string;
+}
+
+/** The devices findings name, per connector: the integer a finding's key holds for its machine id. */
+export interface FindingDeviceTable {
+  id: Generated<number>;
+  connectorId: number;
+  machineId: string;
+}
+
+/** The software versions findings name: the integer a finding's key holds for vendor, product, version. */
+export interface FindingSoftwareTable {
+  id: Generated<number>;
+  vendor: string;
+  name: string;
+  version: string;
 }
 
 export interface VulnerabilityDefinitionTable {
@@ -264,6 +309,8 @@ export interface SoftwareTable {
   seenRunId: number;
   extra: string;
   updatedAt: string;
+  /** Installed versions with device counts, JSON (migration 0010, docs/data-model.md#software). */
+  versions: Generated<string>;
 }
 
 export interface InstalledSoftwareTable {
@@ -362,21 +409,56 @@ export interface AlertTable {
   updatedAt: string;
 }
 
+/**
+ * One machine action requested through the connector (migration 0013, docs/actions.md): kept after
+ * its connector or host is removed, so the history stays.
+ */
 export interface MachineActionTable {
-  id: string;
-  connectorId: number;
+  id: Generated<number>;
+  connectorId: number | null;
+  connectorName: string;
   hostId: number | null;
   machineId: string;
-  type: string;
-  scope: string | null;
+  hostName: string | null;
+  /** `isolate`, `unisolate` or `scan`. */
+  action: string;
+  /** MDE's scope: `Full` or `Selective` isolation, `Quick` or `Full` scan; null for a release. */
+  actionType: string | null;
+  comment: string;
+  requestedBy: string;
+  /** `cli` or `api`: where the requester acted from. */
+  requestedVia: string;
+  requestedAt: string;
+  /** MDE's action id; null when MDE refused the request. */
+  mdeActionId: string | null;
+  /** MDE's status (Pending, InProgress, Succeeded, Failed, TimeOut, Cancelled), or `Refused`. */
   status: string;
-  requestor: string | null;
-  requestorComment: string | null;
-  creationTime: string | null;
-  lastUpdateTime: string | null;
+  /** What the request came to: `accepted`, `already-pending` or `refused`. */
+  outcome: string;
   error: string | null;
+  mdeRequestor: string | null;
+  lastUpdateAt: string | null;
+  /** When the connector last read the status from MDE. */
+  checkedAt: string | null;
   raw: string;
-  updatedAt: string;
+}
+
+/** One entry of the append-only audit log (migration 0013, docs/audit-log.md). */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  /** `cli` (an OS user), `api` (an API user) or `system`. */
+  actorKind: string;
+  action: string;
+  targetKind: string;
+  target: string;
+  connectorName: string | null;
+  /** JSON of the configuration before the change; never a secret. */
+  before: string | null;
+  after: string | null;
+  outcome: string;
+  detail: string | null;
 }
 
 /** A connector's clone of the out-of-the-box transform map; migration 0005. */
@@ -487,15 +569,19 @@ export interface Database {
   syncRuns: SyncRunTable;
   syncCheckpoints: SyncCheckpointTable;
   syncLeases: SyncLeaseTable;
+  jobQueue: JobQueueTable;
   hosts: HostTable;
   hostSources: HostSourceTable;
   findings: FindingTable;
+  findingDevices: FindingDeviceTable;
+  findingSoftware: FindingSoftwareTable;
   vulnerabilityDefinitions: VulnerabilityDefinitionTable;
   software: SoftwareTable;
   installedSoftware: InstalledSoftwareTable;
   recommendations: RecommendationTable;
   alerts: AlertTable;
   machineActions: MachineActionTable;
+  auditLog: AuditLogTable;
   transformMaps: TransformMapTable;
   transformMapFields: TransformMapFieldTable;
   hostIdentifiers: HostIdentifierTable;

@@ -8,6 +8,7 @@ import {
 import { bulkUpdate } from '../db/bulk-update.js';
 import { withDiskSorts } from '../db/disk-sorts.js';
 import type { Store } from '../db/store.js';
+import { selectFindings } from '../findings/finding-repository.js';
 
 /** One piece of software a CVE affects, as the synced findings and recommendations show it. */
 export interface AffectedSoftware {
@@ -87,38 +88,49 @@ export async function enrichDefinitions(store: Store, connectorId: number, at: s
     string,
     { software: AffectedSoftware[]; updateUrls: Set<string>; maturity: number }
   >();
-  // A sequential scan and one sort, never a walk of the CVE index with a random read per finding
-  // (docs/benchmarks.md).
-  const from = store.dialect === 'sqlite' ? sql.raw('findings NOT INDEXED') : sql.raw('findings');
-  const groups = await withDiskSorts(store, () =>
-    sql`SELECT cve_id, software_vendor, software_name, recommendation_reference,
-      COUNT(*) AS n, SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END) AS open_n,
-      MAX(CASE WHEN security_update_available = 1 OR recommended_security_update_id IS NOT NULL THEN 1 ELSE 0 END) AS patch,
-      MAX(recommended_security_update_url) AS update_url,
-      MAX(${FINDING_MATURITY_RANK}) AS maturity
-    FROM ${from} WHERE connector_id = ${connectorId}
-    GROUP BY cve_id, software_vendor, software_name, recommendation_reference`.execute(db),
-  );
-  for (const g of groups.rows as Array<Record<string, unknown>>) {
-    const cve = String(g.cve_id);
+  // A scan of the connector's findings in key order and one sort, never a walk of the CVE index with
+  // a random read per finding (docs/benchmarks.md).
+  const groups = {
+    rows: await withDiskSorts(store, () =>
+      selectFindings(store)
+        .select([
+          'cveId',
+          'softwareVendor',
+          'softwareName',
+          'recommendationReference',
+          sql<number>`COUNT(*)`.as('n'),
+          sql<number>`SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END)`.as('openN'),
+          sql<number>`MAX(CASE WHEN security_update_available = 1 OR recommended_security_update_id IS NOT NULL THEN 1 ELSE 0 END)`.as(
+            'patch',
+          ),
+          sql<string | null>`MAX(recommended_security_update_url)`.as('updateUrl'),
+          sql<number | null>`MAX(${FINDING_MATURITY_RANK})`.as('maturity'),
+        ])
+        .where('connectorId', '=', connectorId)
+        .groupBy(['cveId', 'softwareVendor', 'softwareName', 'recommendationReference'])
+        .execute(),
+    ),
+  };
+  for (const g of groups.rows) {
+    const cve = String(g.cveId);
     let entry = byCve.get(cve);
     if (!entry) {
       entry = { software: [], updateUrls: new Set(), maturity: -1 };
       byCve.set(cve, entry);
     }
-    const recommendationId = g.recommendation_reference === null ? null : String(g.recommendation_reference);
+    const recommendationId = g.recommendationReference === null ? null : String(g.recommendationReference);
     const rec = recommendationId ? recommendations.get(recommendationId) : undefined;
     entry.software.push({
-      vendor: String(g.software_vendor),
-      name: String(g.software_name),
+      vendor: String(g.softwareVendor),
+      name: String(g.softwareName),
       findings: Number(g.n),
-      openFindings: Number(g.open_n),
+      openFindings: Number(g.openN),
       recommendationId,
       recommendation: rec?.name ?? null,
       remediationType: rec?.remediationType ?? null,
       securityUpdateAvailable: Number(g.patch) === 1,
     });
-    if (g.update_url) entry.updateUrls.add(String(g.update_url));
+    if (g.updateUrl) entry.updateUrls.add(String(g.updateUrl));
     if (g.maturity !== null) entry.maturity = Math.max(entry.maturity, Number(g.maturity));
   }
 

@@ -1,14 +1,19 @@
-import { sql } from 'kysely';
 import type { ScorableFinding, Scorer } from '../../normalize/scoring/compile-scorer.js';
 import type { Store } from '../db/store.js';
+import {
+  type FindingScore,
+  type StoredFindingPosition,
+  selectFindings,
+  writeFindingScores,
+} from '../findings/finding-repository.js';
 
 export interface RescoreOptions {
   connectorId: number;
   scorer: Scorer;
   /** ISO time written to `updated_at` of the findings whose severity or score changed. */
   at: string;
-  /** Only findings with an id up to this one (those stored before a sync began). */
-  maxId?: number;
+  /** Only findings last written at or before this time (those a sync found stored when it began). */
+  writtenUpTo?: string;
   /** Only findings whose CVE or machine is listed; absent means every finding of the connector. */
   only?: { cveIds: ReadonlySet<string>; machineIds: ReadonlySet<string> };
   /** Findings read per batch (one transaction of updates per batch). */
@@ -25,7 +30,7 @@ export interface RescoreResult {
 }
 
 type Row = [
-  id: number,
+  position: StoredFindingPosition,
   cveId: string,
   machineId: string,
   sourceSeverity: string | null,
@@ -37,44 +42,98 @@ type Row = [
 
 /**
  * Rescores stored findings of one connector with a compiled scorer (a map edit
- * rescores without a re-sync). Walks the findings in id order in batches (keyset paging: each batch
- * one indexed range read, never the whole table in memory), scores each row in JS with the same
+ * rescores without a re-sync). Walks the findings in key order in batches (keyset paging: each batch
+ * one range read of the key, never the whole table in memory), scores each row in JS with the same
  * function the sync writes with, and writes only rows whose severity or score changed, touching
- * their `updated_at`. SQLite uses prepared statements; PostgreSQL one `UPDATE ... FROM unnest(...)`
- * per batch.
+ * their `updated_at` (through the findings repository).
  */
 export async function rescoreFindings(store: Store, options: RescoreOptions): Promise<RescoreResult> {
   const only = options.only;
   if (only && only.cveIds.size + only.machineIds.size <= TARGETED_LIMIT)
     return rescoreTargeted(store, options, only);
   const total = options.onProgress ? await countFindings(store, options) : 0;
-  // PostgreSQL's ids are 32-bit integers: a larger bound would not even parse there.
-  const maxId = options.maxId ?? 2_147_483_647;
   // Small batches keep each batch's rows young garbage; larger ones are no faster and raise peak RSS
   // (docs/benchmarks.md).
   const batchSize = options.batchSize ?? 5_000;
   const result: RescoreResult = { examined: 0, changed: 0 };
-  const read = store.sqlite
-    ? sqliteReader(store, options.connectorId, batchSize)
-    : pgReader(store, options.connectorId, batchSize);
-  const write = store.sqlite ? sqliteWriter(store, options.at) : pgWriter(store, options.at);
   const score = rowScorer(options.scorer);
-  let after = 0;
+  let after: StoredFindingPosition | undefined;
   for (;;) {
     options.signal?.throwIfAborted();
-    const rows = await read(after, maxId);
+    const rows = await readBatch(store, options, after, batchSize);
     if (rows.length === 0) break;
-    const { ids, severities, scores, examined } = score(
+    const { changed, examined } = score(
       only ? rows.filter((r) => only.cveIds.has(r[1]) || only.machineIds.has(r[2])) : rows,
     );
     result.examined += examined;
-    if (ids.length > 0) await write(ids, severities, scores);
-    result.changed += ids.length;
-    after = Number(rows[rows.length - 1]![0]);
+    if (changed.length > 0) await writeFindingScores(store, options.connectorId, changed, options.at);
+    result.changed += changed.length;
+    after = rows[rows.length - 1]![0];
     options.onProgress?.(result.examined, total);
     if (rows.length < batchSize) break;
   }
   return result;
+}
+
+/** The columns a rescore reads, for {@link Row}. */
+function rescoreColumns(store: Store) {
+  const base = selectFindings(store).select([
+    'deviceId',
+    'softwareId',
+    'cveId',
+    'machineId',
+    'sourceSeverity',
+    'cvssScore',
+    'exploitabilityLevel',
+    'severity',
+    'score',
+    'updatedAt',
+  ]);
+  return base;
+}
+
+function toRow(r: {
+  deviceId: number;
+  softwareId: number;
+  cveId: string;
+  machineId: string;
+  sourceSeverity: string | null;
+  cvssScore: number | null;
+  exploitabilityLevel: string | null;
+  severity: number;
+  score: number;
+}): Row {
+  return [
+    { deviceId: Number(r.deviceId), softwareId: Number(r.softwareId), cveId: r.cveId },
+    r.cveId,
+    r.machineId,
+    r.sourceSeverity,
+    r.cvssScore,
+    r.exploitabilityLevel,
+    r.severity,
+    r.score,
+  ];
+}
+
+/** The next batch of the connector's findings after `after`, in key order. */
+async function readBatch(
+  store: Store,
+  options: RescoreOptions,
+  after: StoredFindingPosition | undefined,
+  batchSize: number,
+): Promise<Row[]> {
+  let q = rescoreColumns(store).where('connectorId', '=', options.connectorId);
+  if (options.writtenUpTo !== undefined) q = q.where('updatedAt', '<=', options.writtenUpTo);
+  if (after)
+    q = q.where((eb) =>
+      eb(
+        eb.refTuple('deviceId', 'softwareId', 'cveId'),
+        '>',
+        eb.tuple(after.deviceId, after.softwareId, after.cveId),
+      ),
+    );
+  const rows = await q.orderBy('deviceId').orderBy('softwareId').orderBy('cveId').limit(batchSize).execute();
+  return rows.map(toRow);
 }
 
 /**
@@ -89,57 +148,31 @@ async function rescoreTargeted(
   options: RescoreOptions,
   only: { cveIds: ReadonlySet<string>; machineIds: ReadonlySet<string> },
 ): Promise<RescoreResult> {
-  const maxId = options.maxId ?? 2_147_483_647;
-  const write = store.sqlite ? sqliteWriter(store, options.at) : pgWriter(store, options.at);
   const result: RescoreResult = { examined: 0, changed: 0 };
-  const seen = new Set<number>();
-  const base = () =>
-    store.db
-      .selectFrom('findings')
-      .select([
-        'id',
-        'cveId',
-        'machineId',
-        'sourceSeverity',
-        'cvssScore',
-        'exploitabilityLevel',
-        'severity',
-        'score',
-      ])
-      .where('connectorId', '=', options.connectorId)
-      .where('id', '<=', maxId);
+  const seen = new Set<string>();
+  const base = () => {
+    const q = rescoreColumns(store).where('connectorId', '=', options.connectorId);
+    return options.writtenUpTo === undefined ? q : q.where('updatedAt', '<=', options.writtenUpTo);
+  };
   const groups = [
     ...[...only.cveIds].map((cve) => () => base().where('cveId', '=', cve).execute()),
-    // docs/data-model.md#finding-identity: the finding key is machineId|cve|vendor|name|version; '}' sorts
-    // right after '|'.
-    ...[...only.machineIds].map(
-      (machine) => () =>
-        base().where('findingKey', '>=', `${machine}|`).where('findingKey', '<', `${machine}}`).execute(),
-    ),
+    // A machine's findings sit together in the key, after its device id.
+    ...[...only.machineIds].map((machine) => () => base().where('machineId', '=', machine).execute()),
   ];
   const score = rowScorer(options.scorer);
   for (const group of groups) {
     options.signal?.throwIfAborted();
     const rows: Row[] = [];
     for (const r of await group()) {
-      const id = Number(r.id);
+      const id = `${r.deviceId}|${r.softwareId}|${r.cveId}`;
       if (seen.has(id)) continue;
       seen.add(id);
-      rows.push([
-        id,
-        r.cveId,
-        r.machineId,
-        r.sourceSeverity,
-        r.cvssScore,
-        r.exploitabilityLevel,
-        r.severity,
-        r.score,
-      ]);
+      rows.push(toRow(r));
     }
-    const { ids, severities, scores, examined } = score(rows);
+    const { changed, examined } = score(rows);
     result.examined += examined;
-    if (ids.length > 0) await write(ids, severities, scores);
-    result.changed += ids.length;
+    if (changed.length > 0) await writeFindingScores(store, options.connectorId, changed, options.at);
+    result.changed += changed.length;
     options.onProgress?.(result.examined, 0);
   }
   return result;
@@ -158,9 +191,7 @@ function rowScorer(scorer: Scorer) {
     exploitabilityLevel: null,
   };
   return (rows: readonly Row[]) => {
-    const ids: number[] = [];
-    const severities: number[] = [];
-    const scores: number[] = [];
+    const changed: FindingScore[] = [];
     for (const r of rows) {
       f.cveId = r[1];
       f.machineId = r[2];
@@ -168,88 +199,19 @@ function rowScorer(scorer: Scorer) {
       f.cvssScore = r[4] === null ? null : Number(r[4]);
       f.exploitabilityLevel = r[5];
       const s = scorer(f);
-      if (s.severity !== Number(r[6]) || s.score !== Number(r[7])) {
-        ids.push(Number(r[0]));
-        severities.push(s.severity);
-        scores.push(s.score);
-      }
+      if (s.severity !== Number(r[6]) || s.score !== Number(r[7]))
+        changed.push({ ...r[0], severity: s.severity, score: s.score });
     }
-    return { ids, severities, scores, examined: rows.length };
+    return { changed, examined: rows.length };
   };
 }
 
 async function countFindings(store: Store, options: RescoreOptions): Promise<number> {
   if (options.only) return 0;
-  const row = await store.db
-    .selectFrom('findings')
+  let q = selectFindings(store)
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('connectorId', '=', options.connectorId)
-    .where('id', '<=', options.maxId ?? 2_147_483_647)
-    .executeTakeFirst();
+    .where('connectorId', '=', options.connectorId);
+  if (options.writtenUpTo !== undefined) q = q.where('updatedAt', '<=', options.writtenUpTo);
+  const row = await q.executeTakeFirst();
   return Number(row?.n ?? 0);
-}
-
-const COLUMNS = 'id, cve_id, machine_id, source_severity, cvss_score, exploitability_level, severity, score';
-
-function sqliteReader(store: Store, connectorId: number, batchSize: number) {
-  // `+connector_id` keeps the planner on the rowid range instead of a connector index plus a sort.
-  const select = store
-    .sqlite!.prepare(
-      `SELECT ${COLUMNS} FROM findings WHERE id > ? AND id <= ? AND +connector_id = ? ORDER BY id LIMIT ?`,
-    )
-    .raw(true);
-  return async (after: number, maxId: number) => select.all(after, maxId, connectorId, batchSize) as Row[];
-}
-
-function sqliteWriter(store: Store, at: string) {
-  const db = store.sqlite!;
-  const update = db.prepare('UPDATE findings SET severity = ?, score = ?, updated_at = ? WHERE id = ?');
-  const apply = db.transaction((ids: number[], severities: number[], scores: number[]) => {
-    for (let i = 0; i < ids.length; i++) update.run(severities[i], scores[i], at, ids[i]);
-  });
-  return async (ids: number[], severities: number[], scores: number[]) => apply(ids, severities, scores);
-}
-
-function pgReader(store: Store, connectorId: number, batchSize: number) {
-  return async (after: number, maxId: number) => {
-    const rows = await store.db
-      .selectFrom('findings')
-      .select([
-        'id',
-        'cveId',
-        'machineId',
-        'sourceSeverity',
-        'cvssScore',
-        'exploitabilityLevel',
-        'severity',
-        'score',
-      ])
-      .where('connectorId', '=', connectorId)
-      .where('id', '>', after)
-      .where('id', '<=', maxId)
-      .orderBy('id')
-      .limit(batchSize)
-      .execute();
-    return rows.map(
-      (r) =>
-        [
-          r.id,
-          r.cveId,
-          r.machineId,
-          r.sourceSeverity,
-          r.cvssScore,
-          r.exploitabilityLevel,
-          r.severity,
-          r.score,
-        ] as Row,
-    );
-  };
-}
-
-function pgWriter(store: Store, at: string) {
-  return async (ids: number[], severities: number[], scores: number[]) => {
-    await sql`UPDATE findings AS f SET severity = v.severity, score = v.score, updated_at = ${at}
-      FROM unnest(${ids}::int[], ${severities}::int[], ${scores}::float8[]) AS v(id, severity, score)
-      WHERE f.id = v.id`.execute(store.db);
-  };
 }

@@ -2,18 +2,19 @@ import { type Kysely, sql } from 'kysely';
 import type { SqlDialect } from '../db/sql-dialect.js';
 
 /**
- * The findings table's secondary indexes: views and exports filter by status, host and CVE. Each one
- * costs every finding insert a B-tree update (docs/benchmarks.md#targets), so add one only for a query that
- * needs it.
+ * The findings table's secondary indexes, besides its key (connector, device, software, CVE): views
+ * and exports filter by status and severity, host risk and host merges by host, definitions by CVE.
+ * Each one costs every finding insert a B-tree update (docs/benchmarks.md#targets), so add one only
+ * for a query that needs it.
  *
- * `deferredOnFirstLoad`: rows arrive grouped by device, so most indexes grow at their end, but CVE ids
- * arrive in random order and every insert lands on a random page of the CVE index, which costs far
- * more than building the index once after the load (docs/benchmarks.md); a first load into an empty table
- * therefore builds it afterwards (see first-load-indexes.ts).
+ * `deferredOnFirstLoad`: rows arrive grouped by device, so the key grows at its end, but CVE ids and
+ * host ids arrive in another order and every insert lands on a random page of their index, which costs
+ * far more than building the index once after the load (docs/benchmarks.md); a first load into an
+ * empty table therefore builds them afterwards (see first-load-indexes.ts).
  */
 export const FINDING_SECONDARY_INDEXES = [
   { name: 'findings_status', columns: ['connector_id', 'status', 'severity'], deferredOnFirstLoad: false },
-  { name: 'findings_host', columns: ['host_id'], deferredOnFirstLoad: false },
+  { name: 'findings_host', columns: ['host_id'], deferredOnFirstLoad: true },
   { name: 'findings_cve', columns: ['cve_id'], deferredOnFirstLoad: true },
 ] as const;
 

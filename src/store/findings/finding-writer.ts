@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { Insertable } from 'kysely';
 import {
   type ChangeEvent,
   decideForChange,
@@ -8,12 +8,18 @@ import {
 import type { NormalizedFinding } from '../../normalize/model.js';
 import { chunk } from '../db/chunk.js';
 import { inPostgresTransaction } from '../db/postgres-client-transaction.js';
-import type { Database, FindingTable } from '../db/schema.js';
+import type { FindingTable } from '../db/schema.js';
 import type { Store } from '../db/store.js';
-import { UpdateById } from '../db/update-by-id.js';
 import { CheckpointRepository } from '../runs/checkpoint-repository.js';
 import type { FindingBatchContext, SnapshotBatchResult } from './finding-batch.js';
-import { contentColumns, newFindingColumns } from './finding-columns.js';
+import { contentColumns, type FindingIds, newFindingColumns } from './finding-columns.js';
+import {
+  findingStates,
+  resolveFindingIds,
+  type StoredFindingKey,
+  sweepUnseen,
+  whereFinding,
+} from './finding-repository.js';
 import { PlannerStatistics, writeSnapshotBatchOnPostgres } from './postgres-snapshot-writer.js';
 
 export interface Checkpoint {
@@ -30,14 +36,12 @@ export interface ChangeBatchResult {
 }
 
 interface StoredRow extends FindingState {
-  id: number;
-  findingKey: string;
+  /** Whether the row is in the table (rather than about to be inserted). */
+  stored: boolean;
 }
 
-/** Rows per multi-row INSERT: 40 columns × 200 rows stays under every parameter limit. */
+/** Rows per multi-row INSERT: 25 columns × 200 rows stays under every parameter limit. */
 const INSERT_CHUNK = 200;
-/** Keys per `IN (...)` lookup. */
-const LOOKUP_CHUNK = 500;
 
 /**
  * Writes findings in batches, each batch and its stream checkpoint in one transaction, so a run that
@@ -45,12 +49,9 @@ const LOOKUP_CHUNK = 500;
  * (docs/sync.md#checkpoints-and-resume).
  */
 export class FindingWriter {
-  private readonly updateById: UpdateById;
   private readonly statistics = new PlannerStatistics();
 
-  constructor(private readonly store: Store) {
-    this.updateById = new UpdateById(store, 'findings');
-  }
+  constructor(private readonly store: Store) {}
 
   /**
    * A batch from a full snapshot (the export files or the paged JSON export) on PostgreSQL. On SQLite
@@ -83,27 +84,37 @@ export class FindingWriter {
   ): Promise<ChangeBatchResult> {
     const result: ChangeBatchResult = { inserted: 0, updated: 0, closed: 0, skipped: 0, reopened: 0 };
     await this.store.db.transaction().execute(async (trx) => {
-      const stored = await this.lookup(trx, ctx.connectorId, [
-        ...new Set(changes.map((c) => c.finding.findingKey)),
-      ]);
+      const ids = await resolveFindingIds(
+        trx,
+        ctx.connectorId,
+        changes.map((c) => c.finding),
+      );
+      const keys = new Map<string, FindingIds & { cveId: string }>();
+      for (const { finding } of changes)
+        keys.set(finding.findingKey, { ...ids.get(finding.findingKey)!, cveId: finding.cveId });
+      const stored = await findingStates(trx, this.store.dialect, ctx.connectorId, keys);
+      const keyOf = (f: NormalizedFinding): StoredFindingKey => ({
+        connectorId: ctx.connectorId,
+        cveId: f.cveId,
+        ...ids.get(f.findingKey)!,
+      });
       // Decide event by event against the state the previous events left, then write once per key.
       const pending = new Map<
         string,
-        { row: StoredRow | undefined; finding: NormalizedFinding; changed: boolean; fresh: boolean }
+        { row: StoredRow | undefined; finding: NormalizedFinding; changed: boolean }
       >();
       for (const { finding, event } of changes) {
+        const known = stored.get(finding.findingKey);
         const entry = pending.get(finding.findingKey) ?? {
-          row: stored.get(finding.findingKey),
+          row: known && { ...known, status: known.status as FindingStatus, stored: true },
           finding,
           changed: false,
-          fresh: false,
         };
         const decision = decideForChange(entry.row, event);
         if (decision.action === 'skip') {
           result.skipped++;
         } else if (decision.action === 'insert') {
-          entry.row = stateOf(finding, event, 'open', null, 0);
-          entry.fresh = true;
+          entry.row = stateOf(finding, event, 'open', null, 0, false);
           entry.changed = true;
           entry.finding = finding;
           result.inserted++;
@@ -113,7 +124,7 @@ export class FindingWriter {
           result.closed++;
         } else {
           const count = entry.row!.reopenedCount + (decision.reopened ? 1 : 0);
-          entry.row = { ...stateOf(finding, event, 'open', entry.row!.lastFixed, count), id: entry.row!.id };
+          entry.row = stateOf(finding, event, 'open', entry.row!.lastFixed, count, entry.row!.stored);
           entry.finding = finding;
           entry.changed = true;
           result.updated++;
@@ -122,29 +133,29 @@ export class FindingWriter {
         pending.set(finding.findingKey, entry);
       }
       const inserts: Insertable<FindingTable>[] = [];
-      for (const { row, finding, changed, fresh } of pending.values()) {
+      for (const { row, finding, changed } of pending.values()) {
         if (!changed || !row) continue;
-        if (fresh && !row.id) {
+        if (!row.stored) {
           inserts.push({
-            ...newFindingColumns(ctx, finding, row.stateTime),
+            ...newFindingColumns(ctx, finding, row.stateTime, ids.get(finding.findingKey)!),
             status: row.status,
             lastFixed: row.lastFixed,
             reopenedCount: row.reopenedCount,
           });
           continue;
         }
-        await this.updateById.run(
-          trx,
-          {
+        await trx
+          .updateTable('findings')
+          .set({
             ...(row.status === 'open' ? { ...contentColumns(ctx, finding), lastFound: row.stateTime } : {}),
             status: row.status,
             lastFixed: row.lastFixed,
             reopenedCount: row.reopenedCount,
             stateTime: row.stateTime,
             updatedAt: ctx.at,
-          },
-          row.id,
-        );
+          })
+          .where(whereFinding(keyOf(finding)))
+          .execute();
       }
       for (const part of chunk(inserts, INSERT_CHUNK))
         await trx.insertInto('findings').values(part).execute();
@@ -163,77 +174,14 @@ export class FindingWriter {
     machinesSeenInRun: number,
     spareMachines: readonly string[] = [],
   ): Promise<number> {
-    let q = this.store.db
-      .updateTable('findings')
-      .set({ status: 'fixed', lastFixed: snapshotTime, stateTime: snapshotTime, updatedAt: ctx.at })
-      .where('connectorId', '=', ctx.connectorId)
-      .where('status', '=', 'open')
-      .where('seenRunId', '!=', ctx.seenToken)
-      .where('stateTime', '<', snapshotTime)
-      // Only devices this run listed, or devices it never knew: a device a filter now leaves out
-      // keeps its findings as they were instead of having them all "fixed".
-      .where(({ or, eb, exists, not, selectFrom }) =>
-        or([
-          eb(
-            'machineId',
-            'in',
-            selectFrom('hostSources')
-              .select('hostSources.machineId')
-              .where('hostSources.connectorId', '=', ctx.connectorId)
-              .where('hostSources.seenRunId', '=', machinesSeenInRun),
-          ),
-          not(
-            exists(
-              selectFrom('hostSources')
-                .select('hostSources.id')
-                .where('hostSources.connectorId', '=', ctx.connectorId)
-                .whereRef('hostSources.machineId', '=', 'findings.machineId'),
-            ),
-          ),
-        ]),
-      );
-    // Devices whose rows could not be read keep their findings open until a pass reads them.
-    if (spareMachines.length > 0) q = q.where('machineId', 'not in', [...spareMachines]);
-    const result = await q.executeTakeFirst();
-    return Number(result.numUpdatedRows);
-  }
-
-  private async lookup(
-    trx: Kysely<Database> | Transaction<Database>,
-    connectorId: number,
-    keys: string[],
-  ): Promise<Map<string, StoredRow>> {
-    const map = new Map<string, StoredRow>();
-    for (const part of chunk(keys, LOOKUP_CHUNK)) {
-      const rows = await trx
-        .selectFrom('findings')
-        .select([
-          'id',
-          'findingKey',
-          'status',
-          'stateTime',
-          'rbacGroupId',
-          'lastFixed',
-          'reopenedCount',
-          'contentHash',
-        ])
-        .where('connectorId', '=', connectorId)
-        .where('findingKey', 'in', part)
-        .execute();
-      for (const r of rows) {
-        map.set(r.findingKey, {
-          id: Number(r.id),
-          findingKey: r.findingKey,
-          status: r.status as FindingStatus,
-          stateTime: r.stateTime,
-          rbacGroupId: r.rbacGroupId === null ? null : Number(r.rbacGroupId),
-          lastFixed: r.lastFixed,
-          reopenedCount: Number(r.reopenedCount),
-          contentHash: r.contentHash,
-        });
-      }
-    }
-    return map;
+    return sweepUnseen(this.store.db, {
+      connectorId: ctx.connectorId,
+      seenToken: ctx.seenToken,
+      snapshotTime,
+      at: ctx.at,
+      machinesSeenInRun,
+      spareMachines,
+    });
   }
 }
 
@@ -243,10 +191,10 @@ function stateOf(
   status: FindingStatus,
   lastFixed: string | null,
   reopenedCount: number,
+  stored: boolean,
 ): StoredRow {
   return {
-    id: 0,
-    findingKey: finding.findingKey,
+    stored,
     status,
     stateTime: event.time,
     rbacGroupId: event.rbacGroupId,

@@ -1,6 +1,7 @@
 import { withDiskSorts } from '../db/disk-sorts.js';
 import type { Store } from '../db/store.js';
 import { createFindingIndexes, FINDING_SECONDARY_INDEXES, missingFindingIndexes } from './finding-indexes.js';
+import { anyFindings } from './finding-repository.js';
 
 /**
  * A first load of findings builds its randomly ordered indexes after the rows (docs/benchmarks.md#targets:
@@ -11,8 +12,7 @@ import { createFindingIndexes, FINDING_SECONDARY_INDEXES, missingFindingIndexes 
  * (migrateToLatest), so nothing depends on this pass finishing.
  */
 export async function deferFindingIndexesForFirstLoad(store: Pick<Store, 'db'>): Promise<string[]> {
-  const any = await store.db.selectFrom('findings').select('id').limit(1).executeTakeFirst();
-  if (any) return [];
+  if (await anyFindings(store.db)) return [];
   const db = store.db.withoutPlugins();
   const deferred: string[] = [];
   for (const index of FINDING_SECONDARY_INDEXES) {

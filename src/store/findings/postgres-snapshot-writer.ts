@@ -6,21 +6,29 @@ import type { NormalizedFinding } from '../../normalize/model.js';
 import { copyTextRow } from '../db/copy-text.js';
 import type { FindingBatchContext, SnapshotBatchResult } from './finding-batch.js';
 import {
+  DEVICE_COLUMN,
   initialValue,
+  isRealColumn,
   LIFECYCLE_COLUMNS,
+  packedText,
   REWRITTEN_COLUMNS,
+  ROW_REAL_COLUMNS,
+  rowValue,
   SNAPSHOT_ROW_COLUMNS,
-  snapshotRowValues,
+  SOFTWARE_COLUMNS,
   sqlColumn,
 } from './finding-columns.js';
 
 /**
  * The staging table a batch is copied into: temporary (never written to the WAL, private to the
- * connection), shaped like the findings table's snapshot row columns, emptied at every commit.
+ * connection), holding a snapshot row's fields and packed text, then the ids its device and software
+ * version resolve to; emptied at every commit.
  */
 const STAGE = 'finding_stage';
-const STAGE_COLUMNS = SNAPSHOT_ROW_COLUMNS.map(sqlColumn);
+const STAGE_COLUMNS = [...SNAPSHOT_ROW_COLUMNS.map(sqlColumn), 'packed'];
 const STAGE_LIST = STAGE_COLUMNS.join(', ');
+const MACHINE = sqlColumn(DEVICE_COLUMN);
+const [VENDOR, NAME, VERSION] = SOFTWARE_COLUMNS.map(sqlColumn) as [string, string, string];
 
 /** Rows per chunk written to the COPY stream. */
 const COPY_CHUNK_ROWS = 500;
@@ -28,7 +36,8 @@ const COPY_CHUNK_ROWS = 500;
 // A stored finding is matched by its connector and key; the lifecycle decisions of
 // `decideForSnapshot` in SQL: stored as fixed → reopen; open with the same content hash → touch;
 // open with another → update; not stored → insert.
-const SAME_FINDING = 'f.connector_id = $1 AND f.finding_key = s.finding_key';
+const SAME_FINDING =
+  'f.connector_id = $1 AND f.device_id = s.device_id AND f.software_id = s.software_id AND f.cve_id = s.cve_id';
 const UNCHANGED = "f.status <> 'fixed' AND f.content_hash IS NOT DISTINCT FROM s.content_hash";
 const CHANGED = "(f.status = 'fixed' OR f.content_hash IS DISTINCT FROM s.content_hash)";
 
@@ -36,25 +45,37 @@ const CHANGED = "(f.status = 'fixed' OR f.content_hash IS DISTINCT FROM s.conten
 const TOUCH = `UPDATE findings AS f SET seen_run_id = $2, last_found = $3, state_time = $3
   FROM ${STAGE} AS s WHERE ${SAME_FINDING} AND ${UNCHANGED}`;
 
+// The stored findings of the batch that are fixed: the rewrite below reopens them. $1 connector.
+const REOPENING = `SELECT count(*)::int AS n FROM ${STAGE} AS s JOIN findings AS f ON ${SAME_FINDING}
+  WHERE f.status = 'fixed'`;
+
 // Fixed or changed: the content columns are rewritten and the finding is open again, a reopening
-// counted. The second reference to the table (`f`) carries the status before the update, for the count.
+// counted (the SET list reads the row as it was before the update).
 // $1 connector, $2 seen token, $3 snapshot time, $4 write time.
-const REWRITE = `WITH changed AS (
-  UPDATE findings AS t SET ${REWRITTEN_COLUMNS.map(sqlColumn)
-    .map((c) => `${c} = s.${c}`)
-    .join(', ')},
-    reopened_count = t.reopened_count + CASE WHEN f.status = 'fixed' THEN 1 ELSE 0 END,
+const REWRITE = `UPDATE findings AS f SET ${[...REWRITTEN_COLUMNS.map(sqlColumn), 'packed']
+  .map((c) => `${c} = s.${c}`)
+  .join(', ')},
+    reopened_count = f.reopened_count + CASE WHEN f.status = 'fixed' THEN 1 ELSE 0 END,
     status = 'open', last_found = $3, state_time = $3, seen_run_id = $2, updated_at = $4
-  FROM ${STAGE} AS s JOIN findings AS f ON ${SAME_FINDING}
-  WHERE t.id = f.id AND ${CHANGED}
-  RETURNING f.status = 'fixed' AS reopened)
-SELECT count(*)::int AS updated, (count(*) FILTER (WHERE reopened))::int AS reopened FROM changed`;
+  FROM ${STAGE} AS s WHERE ${SAME_FINDING} AND ${CHANGED}`;
 
 /**
  * A batch's merge looks each staged key up in the findings key index. The planner would otherwise
  * hash the whole findings table for every batch, and compile each statement to machine code: both
  * cost more than the batch itself. `SET LOCAL` ends with the batch's transaction.
  */
+/** The ids of the batch's devices and software versions, created for those not stored yet. $1 connector. */
+const RESOLVE_IDS = [
+  `INSERT INTO finding_devices (connector_id, machine_id) SELECT DISTINCT $1::integer, ${MACHINE} FROM ${STAGE}
+    ON CONFLICT DO NOTHING`,
+  `INSERT INTO finding_software (vendor, name, version) SELECT DISTINCT ${VENDOR}, ${NAME}, ${VERSION} FROM ${STAGE}
+    ON CONFLICT DO NOTHING`,
+  `UPDATE ${STAGE} AS s SET device_id = d.id FROM finding_devices AS d
+    WHERE d.connector_id = $1 AND d.machine_id = s.${MACHINE}`,
+  `UPDATE ${STAGE} AS s SET software_id = v.id FROM finding_software AS v
+    WHERE v.vendor = s.${VENDOR} AND v.name = s.${NAME} AND v.version = s.${VERSION}`,
+];
+
 const LOOKUP_BY_KEY =
   'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off';
 
@@ -92,6 +113,16 @@ interface Connection {
   lifecycleTypes: ReadonlyMap<string, string>;
 }
 
+/** The staging table's columns as a SELECT list over the findings table `f`: its types, no rows. */
+const STAGE_SELECT = [
+  ...SNAPSHOT_ROW_COLUMNS.map((c) =>
+    isRealColumn(c) ? `f.${sqlColumn(c)}` : `NULL::text AS ${sqlColumn(c)}`,
+  ),
+  'f.packed',
+  'f.device_id',
+  'f.software_id',
+].join(', ');
+
 /** What each connection has set up: its staging table and the column types. */
 const prepared = new WeakMap<pg.ClientBase, Connection>();
 
@@ -99,8 +130,11 @@ async function prepare(client: pg.ClientBase): Promise<Connection> {
   const known = prepared.get(client);
   if (known) return known;
   await client.query(
-    `CREATE TEMPORARY TABLE IF NOT EXISTS ${STAGE} ON COMMIT DELETE ROWS AS SELECT ${STAGE_LIST} FROM findings WITH NO DATA`,
+    `CREATE TEMPORARY TABLE IF NOT EXISTS ${STAGE} ON COMMIT DELETE ROWS AS SELECT ${STAGE_SELECT} FROM findings AS f WITH NO DATA`,
   );
+  // Whichever side the planner drives the merges from (its statistics of a growing table lag), each
+  // row finds its partner through an index: the findings key, or this one.
+  await client.query(`CREATE INDEX IF NOT EXISTS ${STAGE}_key ON ${STAGE} (device_id, software_id, cve_id)`);
   const { rows } = await client.query<{ name: string; type: string }>(
     `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
      WHERE attrelid = 'findings'::regclass AND attnum > 0 AND NOT attisdropped`,
@@ -112,13 +146,17 @@ async function prepare(client: pg.ClientBase): Promise<Connection> {
 
 /** The INSERT of the staged findings not stored yet, its values bound from $2 on. */
 function insertStatement(connection: Connection): string {
-  const columns = [...STAGE_COLUMNS, ...LIFECYCLE_COLUMNS.map(sqlColumn)];
+  const real = ROW_REAL_COLUMNS.map(sqlColumn);
+  const columns = ['device_id', 'software_id', ...real, 'packed', ...LIFECYCLE_COLUMNS.map(sqlColumn)];
   // $2 is the snapshot time; the lifecycle values follow, one parameter each.
   const values = [
-    ...SNAPSHOT_ROW_COLUMNS.map((c) => {
+    's.device_id',
+    's.software_id',
+    ...ROW_REAL_COLUMNS.map((c) => {
       const column = `s.${sqlColumn(c)}`;
       return c.from === 'finding' && c.orStateTime ? `COALESCE(${column}, $2)` : column;
     }),
+    's.packed',
     ...LIFECYCLE_COLUMNS.map((c, i) => `$${i + 3}::${connection.lifecycleTypes.get(sqlColumn(c))}`),
   ];
   return `INSERT INTO findings (${columns.join(', ')}) SELECT ${values.join(', ')} FROM ${STAGE} AS s
@@ -151,18 +189,16 @@ export async function writeSnapshotBatchOnPostgres(
     client.query(copyFrom(`COPY ${STAGE} (${STAGE_LIST}) FROM STDIN`)),
   );
 
+  for (const statement of RESOLVE_IDS)
+    await client.query(statement, statement.includes('$1') ? [ctx.connectorId] : []);
   await client.query(LOOKUP_BY_KEY);
   const touched = await client.query(TOUCH, [ctx.connectorId, ctx.seenToken, snapshotTime]);
   result.unchanged = touched.rowCount ?? 0;
   if (result.unchanged < batch.length) {
-    const { rows } = await client.query<{ updated: number; reopened: number }>(REWRITE, [
-      ctx.connectorId,
-      ctx.seenToken,
-      snapshotTime,
-      ctx.at,
-    ]);
-    result.updated = rows[0]!.updated;
-    result.reopened = rows[0]!.reopened;
+    const { rows } = await client.query<{ n: number }>(REOPENING, [ctx.connectorId]);
+    result.reopened = rows[0]!.n;
+    const rewritten = await client.query(REWRITE, [ctx.connectorId, ctx.seenToken, snapshotTime, ctx.at]);
+    result.updated = rewritten.rowCount ?? 0;
   }
   if (result.unchanged + result.updated < batch.length) {
     const inserted = await client.query(insertStatement(connection), [
@@ -180,7 +216,8 @@ export async function writeSnapshotBatchOnPostgres(
 function* copyChunks(ctx: FindingBatchContext, batch: readonly NormalizedFinding[]): Generator<string> {
   let chunk = '';
   for (let i = 0; i < batch.length; i++) {
-    chunk += copyTextRow(snapshotRowValues(ctx, batch[i]!));
+    const f = batch[i]!;
+    chunk += copyTextRow([...SNAPSHOT_ROW_COLUMNS.map((c) => rowValue(c, ctx, f, null)), packedText(f)]);
     if ((i + 1) % COPY_CHUNK_ROWS === 0) {
       yield chunk;
       chunk = '';

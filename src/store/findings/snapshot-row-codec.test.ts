@@ -19,8 +19,6 @@ function row(overrides: Partial<Record<keyof typeof ROW, string | number | null>
   r[ROW.score] = 87.5;
   r[ROW.hostId] = 12;
   r[ROW.securityUpdateAvailable] = 1;
-  r[ROW.rbacGroupId] = 7;
-  r[ROW.cvssScore] = 9.8;
   for (const [name, value] of Object.entries(overrides)) r[ROW[name as keyof typeof ROW]] = value ?? null;
   return r;
 }
@@ -28,10 +26,10 @@ function row(overrides: Partial<Record<keyof typeof ROW, string | number | null>
 describe('snapshot row codec', () => {
   it.each([
     ['plain text and numbers', row()],
-    ['nulls in text and number fields', row({ sourceSeverity: null, cvssScore: null, hostId: null })],
-    ['empty strings stay empty, not null', row({ softwareVersion: '', rbacGroupName: '' })],
-    ['zero and negative numbers', row({ score: 0, rbacGroupId: -1, securityUpdateAvailable: 0 })],
-    ['text holding the separators', row({ name: 'a\u0001b\u0002c\u0003d\u0000e', extra: '\u0003' })],
+    ['nulls in text and number fields', row({ exploitabilityLevel: null, score: null, hostId: null })],
+    ['empty strings stay empty, not null', row({ softwareVersion: '', recommendationReference: '' })],
+    ['zero and negative numbers', row({ score: 0, severity: -1, securityUpdateAvailable: 0 })],
+    ['text holding the separators', row({ softwareName: 'a\u0001b\u0002c\u0003d\u0000e', packed: '\u0003' })],
     ['text that looks like the null marker', row({ recommendationReference: '\u0000' })],
     ['unicode', row({ softwareName: 'Ωmega — 東京 🚀' })],
   ])('round-trips %s', (_, r) => {
@@ -94,7 +92,7 @@ describe('encodeFinding', () => {
     const f = finding({ softwareName: CONTROL, extra: { k: CONTROL } });
     const [decoded] = decodeRows(encodeFinding(f, 5));
     expect(decoded![ROW.softwareName]).toBe(CONTROL);
-    expect(JSON.parse(decoded![ROW.extra] as string)).toEqual({ k: CONTROL });
+    expect(JSON.parse(decoded![ROW.packed] as string).extra).toEqual({ k: CONTROL });
   });
 });
 

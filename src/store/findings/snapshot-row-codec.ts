@@ -1,12 +1,16 @@
 import { checkedPropertyName } from '../../normalize/compile-field-tuple.js';
 import { customAttributesText } from '../../normalize/custom-fields.js';
-import type { SnapshotRowColumnName } from '../../normalize/finding-columns.js';
 import type { NormalizedFinding } from '../../normalize/model.js';
-import { SNAPSHOT_ROW_COLUMNS } from './finding-columns.js';
+import {
+  PACKED_COLUMNS,
+  packedValue,
+  SNAPSHOT_ROW_COLUMNS,
+  type SnapshotRowField,
+} from './finding-columns.js';
 
 /**
- * A finding of a full snapshot as the SQLite writer binds it: a flat tuple of the stored values of
- * {@link SNAPSHOT_ROW_COLUMNS}, in that order ({@link ROW} gives each column's position).
+ * A finding of a full snapshot as the SQLite writer takes it: a flat tuple of the stored values of
+ * {@link SNAPSHOT_ROW_COLUMNS}, in that order, then the packed text ({@link ROW} gives each position).
  * The full sync hands batches of these to a writer thread, so that parsing and writing overlap on the
  * two cores. A batch crosses as one string, split on the other side: structured-cloning the rows
  * would cost more than storing them (docs/benchmarks.md).
@@ -14,11 +18,12 @@ import { SNAPSHOT_ROW_COLUMNS } from './finding-columns.js';
 export type SnapshotRow = Array<string | number | null>;
 
 /** Field positions of a {@link SnapshotRow}, by column. */
-export const ROW: Readonly<Record<SnapshotRowColumnName, number>> = Object.fromEntries(
-  SNAPSHOT_ROW_COLUMNS.map((c, i) => [c.column, i]),
-) as Record<SnapshotRowColumnName, number>;
+export const ROW: Readonly<Record<SnapshotRowField, number>> = Object.fromEntries([
+  ...SNAPSHOT_ROW_COLUMNS.map((c, i) => [c.column, i]),
+  ['packed', SNAPSHOT_ROW_COLUMNS.length],
+]) as Record<SnapshotRowField, number>;
 
-const WIDTH = SNAPSHOT_ROW_COLUMNS.length;
+const WIDTH = SNAPSHOT_ROW_COLUMNS.length + 1;
 
 /** How each field is encoded: one small integer per position, worked out once. */
 const TEXT = 0;
@@ -28,7 +33,9 @@ const PATHS = 3;
 const JSON_TEXT = 4;
 const CUSTOM = 5;
 const HOST = 6;
-const KIND = Uint8Array.from(SNAPSHOT_ROW_COLUMNS, (c) => {
+const KIND = Uint8Array.from([...SNAPSHOT_ROW_COLUMNS, undefined], (c) => {
+  // The packed text: JSON, like a json column.
+  if (c === undefined) return JSON_TEXT;
   if (c.from === 'host') return HOST;
   switch (c.type) {
     case 'text':
@@ -131,10 +138,23 @@ type LineEncoder = (
   lists: ReadonlyArray<ListJson | undefined>,
 ) => string;
 
+/** The packed text's JSON object as a JavaScript expression of `f`, one property a packed field. */
+function packedExpression(): string {
+  const members = PACKED_COLUMNS.map((c) => {
+    const v = `f.${checkedPropertyName(c.field)}`;
+    const key = JSON.stringify(c.column);
+    return c.type === 'flag' || c.type === 'custom'
+      ? `${key}: packed(${JSON.stringify(c.type)}, ${v})`
+      : `${key}: ${v}`;
+  });
+  return `JSON.stringify({ ${members.join(', ')} })`;
+}
+
 /**
- * `(f, hostId, lists) => [encoded field, ...].join(separator)` for the row's columns, generated once
- * from the description: the hot path reads each field by its name, which costs less per row than
- * reading through a list of keys (docs/benchmarks.md). `lists` holds a {@link ListJson} per list position.
+ * `(f, hostId, lists) => [encoded field, ...].join(separator)` for the row's columns and the packed
+ * text, generated once from the description: the hot path reads each field by its name, which costs
+ * less per row than reading through a list of keys (docs/benchmarks.md). `lists` holds a
+ * {@link ListJson} per list position.
  */
 function compileLineEncoder(): LineEncoder {
   const parts = SNAPSHOT_ROW_COLUMNS.map((c, j) => {
@@ -155,22 +175,32 @@ function compileLineEncoder(): LineEncoder {
         return `custom(${v})`;
     }
   });
+  parts.push(packedExpression());
   const make = new Function(
     'text',
     'num',
     'flag',
     'json',
     'custom',
+    'packed',
     'separator',
     `return function encodeLine(f, hostId, lists) { return [${parts.join(', ')}].join(separator); };`,
   );
-  return make(encodeValue, encodeNumber, encodeFlag, encodeJson, customAttributesText, FIELD) as LineEncoder;
+  return make(
+    encodeValue,
+    encodeNumber,
+    encodeFlag,
+    encodeJson,
+    customAttributesText,
+    packedValue,
+    FIELD,
+  ) as LineEncoder;
 }
 
 const encodeLine = compileLineEncoder();
 
 /**
- * A finding's line: {@link encodeField} of each stored value of {@link SNAPSHOT_ROW_COLUMNS}, joined, in one
+ * A finding's line: {@link encodeField} of each stored value of {@link SNAPSHOT_ROW_COLUMNS} and the packed text, joined, in one
  * step for the hot path of the full sync (docs/benchmarks.md#targets): no tuple in between, no separator
  * test on JSON text, and the paths' JSON reused from the previous row when the paths are the same.
  */

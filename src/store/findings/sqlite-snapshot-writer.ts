@@ -2,29 +2,37 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { decideForSnapshot, type FindingStatus } from '../../normalize/finding-lifecycle.js';
 import type { SnapshotBatchResult } from './finding-batch.js';
 import {
+  DEVICE_COLUMN,
   initialValue,
   LIFECYCLE_COLUMNS,
   REWRITTEN_COLUMNS,
+  ROW_REAL_COLUMNS,
   SNAPSHOT_ROW_COLUMNS,
+  type SnapshotRowField,
+  SOFTWARE_COLUMNS,
   sqlColumn,
 } from './finding-columns.js';
 import type { Checkpoint } from './finding-writer.js';
 import { ROW, type SnapshotRow } from './snapshot-row-codec.js';
 
 /**
- * The insert binds a row as it is: its fields are the insert's first columns, in the same order.
- * Values that are the same for every row of a batch are not bound at all: they are literals of the
- * batch's statement ({@link batchConstants}): better-sqlite3 copies every bound text twice (to UTF-8,
- * then into SQLite), so each value not bound is work saved on every row (docs/benchmarks.md).
+ * The insert binds a row's device and software ids, its real columns and its packed text. Values that
+ * are the same for every row of a batch are not bound at all: they are literals of the batch's
+ * statement ({@link batchConstants}): better-sqlite3 copies every bound text twice (to UTF-8, then
+ * into SQLite), so each value not bound is work saved on every row (docs/benchmarks.md).
  */
-const ROW_COLUMNS = SNAPSHOT_ROW_COLUMNS.map(sqlColumn);
+const INSERTED = ['device_id', 'software_id', ...ROW_REAL_COLUMNS.map(sqlColumn), 'packed'];
+/** Row positions of the real columns a new finding is inserted with, in the insert's order. */
+const REAL_POSITIONS = ROW_REAL_COLUMNS.map((c) => ROW[c.column as SnapshotRowField]);
 /** Row positions that a new finding without a value fills with the snapshot time. */
 const OR_STATE_TIME = SNAPSHOT_ROW_COLUMNS.flatMap((c, i) =>
   c.from === 'finding' && c.orStateTime === true ? [i] : [],
 );
 /** Row positions of the columns a changed finding's row takes anew, in the update's order. */
-const REWRITTEN = REWRITTEN_COLUMNS.map((c) => SNAPSHOT_ROW_COLUMNS.indexOf(c));
-const REWRITTEN_SET = REWRITTEN_COLUMNS.map((c) => `${sqlColumn(c)} = ?`).join(', ');
+const REWRITTEN = [...REWRITTEN_COLUMNS.map((c) => ROW[c.column as SnapshotRowField]), ROW.packed];
+const REWRITTEN_SET = [...REWRITTEN_COLUMNS.map(sqlColumn), 'packed'].map((c) => `${c} = ?`).join(', ');
+const SOFTWARE_POSITIONS = SOFTWARE_COLUMNS.map((c) => ROW[c.column as SnapshotRowField]);
+const KEY = 'connector_id = ? AND device_id = ? AND software_id = ? AND cve_id = ?';
 
 /** A text or number as an SQL literal (quotes doubled, so any text is safe in it). */
 function literal(value: string | number | null): string {
@@ -44,15 +52,6 @@ function batchConstants(
   return LIFECYCLE_COLUMNS.map((c) => [sqlColumn(c), literal(initialValue(c.initial, ctx, snapshotTime))]);
 }
 
-/**
- * The row as the insert binds it: a finding MDE gives no first-seen time for was first found by this
- * snapshot. The row is filled in place, so the insert binds the decoded row itself.
- */
-function bindRow(r: SnapshotRow, snapshotTime: string): SnapshotRow {
-  for (const i of OR_STATE_TIME) if (r[i] === null) r[i] = snapshotTime;
-  return r;
-}
-
 /** Where a snapshot batch belongs; plain data, so it can cross to a writer thread. */
 export interface SnapshotWriteContext {
   connectorId: number;
@@ -64,6 +63,10 @@ export interface SnapshotWriteContext {
 }
 
 interface Statements {
+  device: BetterSqlite3.Statement;
+  deviceId: BetterSqlite3.Statement;
+  software: BetterSqlite3.Statement;
+  softwareId: BetterSqlite3.Statement;
   lookup: BetterSqlite3.Statement;
   update: BetterSqlite3.Statement;
   scanned: BetterSqlite3.Statement;
@@ -89,13 +92,32 @@ export class SqliteSnapshotWriter {
       }
     | undefined;
 
+  /** Device ids by machine id, of {@link devicesOf}'s connector; software ids by vendor, name, version. */
+  private devices = new Map<string, number>();
+  private devicesOf = 0;
+  private readonly software = new Map<string, number>();
+  /** The key of the row being written: connector, device id, software id, CVE. */
+  private readonly key: [number, number, number, string] = [0, 0, 0, ''];
+
   constructor(private readonly db: BetterSqlite3.Database) {
     this.statements = {
+      device: db.prepare(
+        'INSERT INTO finding_devices (connector_id, machine_id) VALUES (?, ?) ON CONFLICT DO NOTHING',
+      ),
+      deviceId: db
+        .prepare('SELECT id FROM finding_devices WHERE connector_id = ? AND machine_id = ?')
+        .pluck(),
+      software: db.prepare(
+        'INSERT INTO finding_software (vendor, name, version) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      ),
+      softwareId: db
+        .prepare('SELECT id FROM finding_software WHERE vendor = ? AND name = ? AND version = ?')
+        .pluck(),
       lookup: db.prepare(
-        'SELECT id, status, content_hash AS contentHash, reopened_count AS reopenedCount FROM findings WHERE connector_id = ? AND finding_key = ?',
+        `SELECT status, content_hash AS contentHash, reopened_count AS reopenedCount FROM findings WHERE ${KEY}`,
       ),
       update: db.prepare(
-        `UPDATE findings SET ${REWRITTEN_SET}, status = 'open', reopened_count = ?, last_found = ?, state_time = ?, seen_run_id = ?, updated_at = ? WHERE id = ?`,
+        `UPDATE findings SET ${REWRITTEN_SET}, status = 'open', reopened_count = ?, last_found = ?, state_time = ?, seen_run_id = ?, updated_at = ? WHERE ${KEY}`,
       ),
       scanned: db.prepare(
         'UPDATE host_sources SET vulnerability_seen_token = ? WHERE connector_id = ? AND machine_id = ?',
@@ -124,26 +146,27 @@ export class SqliteSnapshotWriter {
     this.db.transaction(() => {
       for (const machineId of scannedMachineIds) s.scanned.run(ctx.seenToken, ctx.connectorId, machineId);
       for (const r of rows) {
+        const key = this.keyOf(ctx.connectorId, r);
         // A first load (see FindingBatchContext.firstLoad) tries the insert first, which saves a
-        // search of the finding-key index per row (docs/benchmarks.md#targets); only a key this pass already
+        // search of the key per row (docs/benchmarks.md#targets); only a key this pass already
         // stored is looked up. (INSERT OR IGNORE needs no statement journal; an upsert does, and
         // costs more than the lookup it saves.)
-        if (ctx.firstLoad && batch.insertNew.run(bindRow(r, snapshotTime)).changes === 1) {
+        if (ctx.firstLoad && batch.insertNew.run(this.insertValues(key, r, snapshotTime)).changes === 1) {
           result.inserted++;
           continue;
         }
-        const stored = s.lookup.get(ctx.connectorId, r[ROW.findingKey]) as
-          | { id: number; status: FindingStatus; contentHash: string; reopenedCount: number }
+        const stored = s.lookup.get(key) as
+          | { status: FindingStatus; contentHash: string; reopenedCount: number }
           | undefined;
         const decision = decideForSnapshot(
           stored && { ...stored, stateTime: '', rbacGroupId: null, lastFixed: null },
           r[ROW.contentHash] as string,
         );
         if (decision === 'insert') {
-          batch.insert.run(bindRow(r, snapshotTime));
+          batch.insert.run(this.insertValues(key, r, snapshotTime));
           result.inserted++;
         } else if (decision === 'touch') {
-          batch.touch.run(stored!.id);
+          batch.touch.run(key);
           result.unchanged++;
         } else {
           const reopened = decision === 'reopen';
@@ -156,7 +179,7 @@ export class SqliteSnapshotWriter {
             snapshotTime,
             ctx.seenToken,
             ctx.at,
-            stored!.id,
+            key,
           );
           result.updated++;
           if (reopened) result.reopened++;
@@ -167,6 +190,53 @@ export class SqliteSnapshotWriter {
     return result;
   }
 
+  /** The stored key of a row: its connector, the ids of its device and software version, its CVE. */
+  private keyOf(connectorId: number, r: SnapshotRow): [number, number, number, string] {
+    const key = this.key;
+    key[0] = connectorId;
+    key[1] = this.deviceId(connectorId, r[ROW[DEVICE_COLUMN.column as SnapshotRowField]] as string);
+    key[2] = this.softwareId(r);
+    key[3] = r[ROW.cveId] as string;
+    return key;
+  }
+
+  private deviceId(connectorId: number, machineId: string): number {
+    if (this.devicesOf !== connectorId) {
+      this.devices = new Map();
+      this.devicesOf = connectorId;
+    }
+    let id = this.devices.get(machineId);
+    if (id === undefined) {
+      this.statements.device.run(connectorId, machineId);
+      id = Number(this.statements.deviceId.get(connectorId, machineId));
+      this.devices.set(machineId, id);
+    }
+    return id;
+  }
+
+  private softwareId(r: SnapshotRow): number {
+    const names = SOFTWARE_POSITIONS.map((i) => r[i] as string);
+    const cacheKey = names.join('\u0001');
+    let id = this.software.get(cacheKey);
+    if (id === undefined) {
+      this.statements.software.run(names);
+      id = Number(this.statements.softwareId.get(names));
+      this.software.set(cacheKey, id);
+    }
+    return id;
+  }
+
+  /** A new finding's bound values: a finding MDE gives no first-seen time for was first found now. */
+  private insertValues(key: readonly [number, number, number, string], r: SnapshotRow, snapshotTime: string) {
+    for (const i of OR_STATE_TIME) if (r[i] === null) r[i] = snapshotTime;
+    const values: unknown[] = new Array(INSERTED.length);
+    values[0] = key[1];
+    values[1] = key[2];
+    for (let k = 0; k < REAL_POSITIONS.length; k++) values[k + 2] = r[REAL_POSITIONS[k]!];
+    values[INSERTED.length - 1] = r[ROW.packed];
+    return values;
+  }
+
   /**
    * The insert and the touch for a batch's constants. The write time is one of them, so in a sync
    * they are prepared once per batch of 10,000 rows (a few statements against 10,000 executions).
@@ -175,8 +245,8 @@ export class SqliteSnapshotWriter {
     const constants = batchConstants(ctx, snapshotTime);
     const key = constants.map(([, sql]) => sql).join(',');
     if (this.batch?.key !== key) {
-      const columns = [...ROW_COLUMNS, ...constants.map(([c]) => c)];
-      const values = [...ROW_COLUMNS.map(() => '?'), ...constants.map(([, sql]) => sql)];
+      const columns = [...INSERTED, ...constants.map(([c]) => c)];
+      const values = [...INSERTED.map(() => '?'), ...constants.map(([, sql]) => sql)];
       const seen = literal(ctx.seenToken);
       const time = literal(snapshotTime);
       const insert = `INSERT INTO findings (${columns.join(', ')}) VALUES (${values.join(', ')})`;
@@ -186,7 +256,7 @@ export class SqliteSnapshotWriter {
         // A first load's insert: a key this pass stored already is skipped here, then looked up.
         insertNew: this.db.prepare(insert.replace('INSERT INTO', 'INSERT OR IGNORE INTO')),
         touch: this.db.prepare(
-          `UPDATE findings SET seen_run_id = ${seen}, last_found = ${time}, state_time = ${time} WHERE id = ?`,
+          `UPDATE findings SET seen_run_id = ${seen}, last_found = ${time}, state_time = ${time} WHERE ${KEY}`,
         ),
       };
     }

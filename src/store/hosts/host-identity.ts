@@ -11,7 +11,7 @@ import {
 import type { NormalizedMachine } from '../../normalize/model.js';
 import { chunk } from '../db/chunk.js';
 import type { Database } from '../db/schema.js';
-import type { Store } from '../db/store.js';
+import { forEngine, type Store } from '../db/store.js';
 
 /** A machine's resolved host and the rule that found it. */
 export interface IdentityMatch {
@@ -25,15 +25,13 @@ export interface IdentityMatch {
  * statements per batch (never one per device and rule).
  */
 export class HostIdentity {
-  private readonly insertStatement: BetterSqlite3.Statement | undefined;
+  private readonly insert: IdentifierInsert;
 
   constructor(store: Store) {
-    // One statement per batch over a JSON list, in list order (ORDER BY key) so ids follow the
-    // sources as row-by-row inserts would: a first sync of 100,000 devices writes half a million.
-    this.insertStatement = store.sqlite?.prepare(
-      `INSERT INTO host_identifiers (source_id, kind, value)
-       SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) ORDER BY key`,
-    );
+    this.insert = forEngine<IdentifierInsert>(store.engine, {
+      sqlite: sqliteIdentifierInsert,
+      postgres: () => kyselyIdentifierInsert,
+    });
   }
 
   /**
@@ -150,18 +148,11 @@ export class HostIdentity {
     trx: Transaction<Database>,
     sources: ReadonlyArray<{ sourceId: number; machine: NormalizedMachine }>,
   ): Promise<void> {
-    if (this.insertStatement) {
-      const list: Array<[number, string, string]> = [];
-      for (const { sourceId, machine } of sources) {
-        for (const i of machineIdentifiers(machine)) list.push([sourceId, i.kind, i.value]);
-      }
-      if (list.length > 0) this.insertStatement.run(JSON.stringify(list));
-      return;
+    const rows: IdentifierRow[] = [];
+    for (const { sourceId, machine } of sources) {
+      for (const i of machineIdentifiers(machine)) rows.push([sourceId, i.kind, i.value]);
     }
-    const rows = sources.flatMap(({ sourceId, machine }) =>
-      machineIdentifiers(machine).map((i) => ({ sourceId, kind: i.kind, value: i.value })),
-    );
-    for (const part of chunk(rows, 2000)) await trx.insertInto('hostIdentifiers').values(part).execute();
+    if (rows.length > 0) await this.insert(trx, rows);
   }
 
   /** Replaces the identifiers of host sources whose content changed. */
@@ -178,6 +169,36 @@ export class HostIdentity {
     await this.add(trx, sources);
   }
 }
+
+/** One identifier of a host source: source id, kind, value. */
+type IdentifierRow = [sourceId: number, kind: string, value: string];
+
+/** Inserts identifier rows into `host_identifiers`, in list order, inside the batch's transaction. */
+type IdentifierInsert = (trx: Transaction<Database>, rows: readonly IdentifierRow[]) => Promise<void>;
+
+/**
+ * SQLite: one prepared statement per batch over a JSON list, in list order (ORDER BY key) so ids
+ * follow the sources as row-by-row inserts would: a first sync of 100,000 devices writes half a million.
+ */
+function sqliteIdentifierInsert(sqlite: BetterSqlite3.Database): IdentifierInsert {
+  const statement = sqlite.prepare(
+    `INSERT INTO host_identifiers (source_id, kind, value)
+     SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) ORDER BY key`,
+  );
+  return async (_trx, rows) => {
+    statement.run(JSON.stringify(rows));
+  };
+}
+
+/** PostgreSQL: multi-row inserts of 2,000 rows. */
+const kyselyIdentifierInsert: IdentifierInsert = async (trx, rows) => {
+  for (const part of chunk(rows, 2000)) {
+    await trx
+      .insertInto('hostIdentifiers')
+      .values(part.map(([sourceId, kind, value]) => ({ sourceId, kind, value })))
+      .execute();
+  }
+};
 
 /**
  * "The most recently seen source wins" (README, Identification rules): a source may write the host's

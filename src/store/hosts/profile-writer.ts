@@ -76,11 +76,12 @@ export class ProfileWriter {
         }
         inScope = sql` AND host_id IN (SELECT host_id FROM profile_scope)`;
       }
-      // `version` (the release, e.g. 22H2) is kept in extra; osVersion holds it when MDE sent no osVersion.
+      // `version` is the release (e.g. 22H2); sources written before it had a column keep it in extra
+      // until their next sync. osVersion holds the release when MDE sent no version.
       const release =
         this.store.dialect === 'sqlite'
-          ? sql`json_extract(hs.extra, '$.version')`
-          : sql`(hs.extra::jsonb ->> 'version')`;
+          ? sql`COALESCE(hs.version, json_extract(hs.extra, '$.version'))`
+          : sql`COALESCE(hs.version, hs.extra::jsonb ->> 'version')`;
       await sql`
         INSERT INTO profile_hosts (host_id, platform, os_release)
         SELECT host_id, platform, os_release FROM (

@@ -1,11 +1,21 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import type { Insertable, Transaction, Updateable } from 'kysely';
 import { sameColumnNames, snakeCase } from '../db/column-names.js';
+import type { Database, HostSourceTable, HostTable } from '../db/schema.js';
+import type {
+  ExistingSource,
+  HostStatements,
+  JoiningSource,
+  MergedSource,
+  OwnSource,
+} from './host-statements.js';
+import type { LastSeenTouch } from './last-seen-touches.js';
 
 /**
  * A host source of one connector as the machines stream compares it with what MDE sends now. A row
  * as an array: 100,000 of them per run, and arrays cost better-sqlite3 less to build than objects.
  */
-export type StoredSource = [
+type StoredSource = [
   id: number,
   hostId: number,
   machineId: string,
@@ -15,10 +25,10 @@ export type StoredSource = [
 ];
 
 /** The values of `names` in order; better-sqlite3 refuses `undefined`, which Kysely writes as NULL. */
-function bindable(values: Record<string, unknown>, names: readonly string[]): unknown[] {
+function bindable(values: object, names: readonly string[]): unknown[] {
   const out = new Array<unknown>(names.length);
   for (let i = 0; i < names.length; i++) {
-    const v = values[names[i]!];
+    const v = (values as Record<string, unknown>)[names[i]!];
     out[i] = v === undefined ? null : v;
   }
   return out;
@@ -29,12 +39,16 @@ function bindable(values: Record<string, unknown>, names: readonly string[]): un
  * of 5,000 devices costs a few statement executions per device instead of compiling and preparing
  * multi-row SQL for every chunk, and lists travel as one JSON parameter (json_each) rather than as
  * chunks of bound parameters. Column lists come from the value objects, so they always match the
- * portable path's.
+ * PostgreSQL path's. They run on the one connection better-sqlite3 has, inside the caller's
+ * transaction, so the `trx` arguments go unused.
  */
-export class SqliteHostStatements {
+export class SqliteHostStatements implements HostStatements {
   private readonly lookup: BetterSqlite3.Statement;
   private readonly countSources: BetterSqlite3.Statement;
   private readonly markSeenStatement: BetterSqlite3.Statement;
+  private readonly touchSource: BetterSqlite3.Statement;
+  private readonly touchHost: BetterSqlite3.Statement;
+  private hostUpdate: { names: string[]; statement: BetterSqlite3.Statement } | undefined;
   private readonly prepared = new Map<string, BetterSqlite3.Statement>();
   private readonly byColumns = new Map<string, { names: string[]; statement: BetterSqlite3.Statement }>();
 
@@ -51,26 +65,105 @@ export class SqliteHostStatements {
     this.markSeenStatement = sqlite.prepare(
       'UPDATE host_sources SET seen_run_id = ? WHERE id IN (SELECT value FROM json_each(?))',
     );
+    // At 100,000 devices a day's worth of reports is 100,000 last-seen touches.
+    this.touchSource = sqlite.prepare('UPDATE host_sources SET last_seen = ?, seen_run_id = ? WHERE id = ?');
+    // Only the host's most recently seen source writes it (a host several connectors report).
+    this.touchHost = sqlite.prepare(
+      `UPDATE hosts SET last_seen = ?, status = ? WHERE id = ? AND NOT EXISTS (
+         SELECT 1 FROM host_sources o WHERE o.host_id = hosts.id AND o.id != ? AND o.last_seen > ?)`,
+    );
   }
 
-  /** The connector's stored sources among `machineIds`, in one statement. */
-  existing(connectorId: number, machineIds: readonly string[]): StoredSource[] {
-    if (machineIds.length === 0) return [];
-    return this.lookup.all(connectorId, JSON.stringify(machineIds)) as StoredSource[];
+  /** The connector's stored sources among `machineIds`, in one statement, no per-row subquery (counted when needed). */
+  async existing(
+    _trx: Transaction<Database>,
+    connectorId: number,
+    machineIds: readonly string[],
+  ): Promise<Map<string, ExistingSource>> {
+    const existing = new Map<string, ExistingSource>();
+    if (machineIds.length === 0) return existing;
+    const rows = this.lookup.all(connectorId, JSON.stringify(machineIds)) as StoredSource[];
+    for (const [id, hostId, machineId, contentHash, lastSeen, hostStatus] of rows) {
+      existing.set(machineId, { id: Number(id), hostId: Number(hostId), contentHash, lastSeen, hostStatus });
+    }
+    return existing;
   }
 
-  /** How many sources (of any connector) feed a host. */
-  sourceCount(hostId: number): number {
-    return Number((this.countSources.get(hostId) as { n: number }).n);
+  async sourceCount(source: ExistingSource): Promise<number> {
+    return source.sourceCount ?? Number((this.countSources.get(source.hostId) as { n: number }).n);
   }
 
-  /** Marks unchanged sources as seen by this run, in one statement whatever their number. */
-  markSeen(runId: number, sourceIds: readonly number[]): void {
+  /** In one statement whatever their number. */
+  async markSeen(_trx: Transaction<Database>, runId: number, sourceIds: readonly number[]): Promise<void> {
     if (sourceIds.length > 0) this.markSeenStatement.run(runId, JSON.stringify(sourceIds));
   }
 
+  /** Two prepared statements per device. */
+  async touchLastSeen(
+    _trx: Transaction<Database>,
+    runId: number,
+    touches: readonly LastSeenTouch[],
+  ): Promise<void> {
+    for (const t of touches) {
+      this.touchSource.run(t.lastSeen, runId, t.sourceId);
+      this.touchHost.run(t.lastSeen, t.status, t.hostId, t.sourceId, t.lastSeen ?? '');
+    }
+  }
+
+  /**
+   * A prepared statement: a second connector over a shared tenant attaches up to 100,000 sources in
+   * its first sync.
+   */
+  async updateHost(
+    _trx: Transaction<Database>,
+    hostId: number,
+    sourceId: number,
+    columns: Updateable<HostTable>,
+    lastSeen: string | null,
+  ): Promise<void> {
+    const names = Object.keys(columns);
+    if (!this.hostUpdate || !sameColumnNames(this.hostUpdate.names, names)) {
+      const statement = this.sqlite.prepare(
+        `UPDATE hosts SET ${names.map((n) => `${snakeCase(n)} = ?`).join(', ')}
+         WHERE id = ? AND status != 'merged' AND NOT EXISTS (
+           SELECT 1 FROM host_sources o WHERE o.host_id = hosts.id AND o.id != ? AND o.last_seen > ?)`,
+      );
+      this.hostUpdate = { names, statement };
+    }
+    this.hostUpdate.statement.run(...bindable(columns, names), hostId, sourceId, lastSeen ?? '');
+  }
+
+  /**
+   * One prepared INSERT per row; the new ids come back from the insert itself (no re-select by
+   * identity key). Same rows, same order, same ids as multi-row inserts.
+   */
+  async insertJoining(trx: Transaction<Database>, rows: readonly JoiningSource[]): Promise<number[]> {
+    const ids: number[] = [];
+    for (const r of rows) {
+      const sourceId = this.insert('host_sources', r.source);
+      await this.updateHost(trx, r.hostId, sourceId, r.host, r.lastSeen);
+      ids.push(sourceId);
+    }
+    return ids;
+  }
+
+  async insertOwn(
+    _trx: Transaction<Database>,
+    rows: readonly OwnSource[],
+  ): Promise<Array<{ hostId: number; sourceId: number }>> {
+    const out: Array<{ hostId: number; sourceId: number }> = [];
+    for (const r of rows) {
+      const hostId = this.insert('hosts', r.host);
+      out.push({ hostId, sourceId: this.insert('host_sources', r.source(hostId)) });
+    }
+    return out;
+  }
+
   /** Inserts one row into `table` (camelCase keys), returning its id. */
-  insert(table: 'hosts' | 'host_sources', values: Record<string, unknown>): number {
+  private insert(
+    table: 'hosts' | 'host_sources',
+    values: Insertable<HostTable> | Insertable<HostSourceTable>,
+  ): number {
     const names = Object.keys(values);
     const statement = this.columnStatement(
       `insert:${table}`,
@@ -82,7 +175,11 @@ export class SqliteHostStatements {
   }
 
   /** Updates one row of `host_sources` by id with `values` (camelCase keys). */
-  updateSource(id: number, values: Record<string, unknown>): void {
+  async updateSource(
+    _trx: Transaction<Database>,
+    id: number,
+    values: Partial<Insertable<HostSourceTable>>,
+  ): Promise<void> {
     const names = Object.keys(values);
     this.columnStatement(
       `update:host_sources:${names.length}`,
@@ -95,7 +192,14 @@ export class SqliteHostStatements {
    * Sets a host's status unless another of its sources was seen later (the most recently seen
    * source wins, docs/data-model.md#host-identity-and-merging).
    */
-  setHostStatus(hostId: number, sourceId: number, lastSeen: string | null, status: string, at: string): void {
+  async setHostStatus(
+    _trx: Transaction<Database>,
+    hostId: number,
+    sourceId: number,
+    lastSeen: string | null,
+    status: string,
+    at: string,
+  ): Promise<void> {
     this.statement(
       'status:hosts',
       () =>
@@ -111,7 +215,7 @@ export class SqliteHostStatements {
    * every row through the index costs several times the sequential pass. In machine id order, the
    * order the index gave: folds of a chain (a into b, b into c) depend on it.
    */
-  mergedToFold(connectorId: number): Array<{ sourceId: number; oldHostId: number; survivorHostId: number }> {
+  async mergedToFold(connectorId: number): Promise<MergedSource[]> {
     return this.statement(
       'fold',
       () =>
@@ -120,11 +224,11 @@ export class SqliteHostStatements {
          JOIN host_sources s ON s.connector_id = m.connector_id AND s.machine_id = m.merged_into_machine_id
          WHERE +m.connector_id = ? AND m.merged_into_machine_id IS NOT NULL AND m.host_id != s.host_id
          ORDER BY m.machine_id`,
-    ).all(connectorId) as Array<{ sourceId: number; oldHostId: number; survivorHostId: number }>;
+    ).all(connectorId) as MergedSource[];
   }
 
   /** machine id → host id of a connector's sources (optionally those seen by a run or later), in one sequential pass. */
-  hostIndex(connectorId: number, seenSinceRunId?: number): Map<string, number> {
+  async hostIndex(connectorId: number, seenSinceRunId?: number): Promise<Map<string, number>> {
     const rows = (
       seenSinceRunId === undefined
         ? this.statement(

@@ -4,7 +4,10 @@ import type { Store } from '../db/store.js';
 export const RUN_STATES = ['queued', 'processing', 'succeeded', 'partial', 'failed', 'cancelled'] as const;
 export type RunState = (typeof RUN_STATES)[number];
 export type SyncMode = 'full' | 'delta';
-export type RunTrigger = 'manual' | 'schedule';
+/** Who asked for the run: a person (CLI or API), the schedule, or the worker retrying a failed run. */
+export type RunTrigger = 'manual' | 'schedule' | 'retry';
+/** The mode a run was asked for; a queued run keeps `auto` until it starts and chooses. */
+export type RequestedRunMode = SyncMode | 'auto';
 
 /** What one stream did in one run (docs/data-model.md#syncrun). */
 export interface StreamCounters {
@@ -49,19 +52,40 @@ export interface SyncRun {
   throttledMs: number;
   snapshotTime: string | null;
   error: string | null;
+  /** When `mdec runs cancel` asked a running run to stop; null otherwise. */
+  cancelRequestedAt: string | null;
 }
 
 export class RunRepository {
   constructor(private readonly store: Store) {}
 
   async start(connectorId: number, mode: SyncMode, trigger: RunTrigger, at: Date): Promise<number> {
+    return this.insert(connectorId, mode, trigger, 'processing', at);
+  }
+
+  /**
+   * Records a run handed to the workers: `queued`, with the mode asked for; `startedAt` is the time
+   * it was queued until a worker starts it.
+   */
+  async enqueue(connectorId: number, mode: RequestedRunMode, trigger: RunTrigger, at: Date): Promise<number> {
+    return this.insert(connectorId, mode, trigger, 'queued', at);
+  }
+
+  /** A new run row with empty counters. */
+  private async insert(
+    connectorId: number,
+    mode: RequestedRunMode,
+    trigger: RunTrigger,
+    state: 'processing' | 'queued',
+    at: Date,
+  ): Promise<number> {
     const row = await this.store.db
       .insertInto('syncRuns')
       .values({
         connectorId,
         mode,
         trigger,
-        state: 'processing',
+        state,
         startedAt: at.toISOString(),
         finishedAt: null,
         counters: '{}',
@@ -74,6 +98,57 @@ export class RunRepository {
       .returning('id')
       .executeTakeFirstOrThrow();
     return Number(row.id);
+  }
+
+  /** A queued run (or one resumed after its worker stopped) starts now in the chosen mode. */
+  async begin(id: number, mode: SyncMode, at: Date): Promise<void> {
+    await this.store.db
+      .updateTable('syncRuns')
+      .set({ state: 'processing', mode, startedAt: at.toISOString(), finishedAt: null, error: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** A run its worker stopped at shutdown waits again for the next worker, which resumes it. */
+  async requeue(id: number, note: string): Promise<void> {
+    await this.store.db
+      .updateTable('syncRuns')
+      .set({ state: 'queued', finishedAt: null, error: note })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /**
+   * Cancels a queued run at once; a running one is asked to stop (its worker sees the request at
+   * its next heartbeat). Answers the run's state after the request.
+   */
+  async cancel(id: number, at: Date): Promise<RunState | undefined> {
+    const stamp = at.toISOString();
+    await this.store.db
+      .updateTable('syncRuns')
+      .set({ state: 'cancelled', finishedAt: stamp, error: 'cancelled before it started' })
+      .where('id', '=', id)
+      .where('state', '=', 'queued')
+      .execute();
+    await this.store.db
+      .updateTable('syncRuns')
+      .set({ cancelRequestedAt: stamp })
+      .where('id', '=', id)
+      .where('state', '=', 'processing')
+      .execute();
+    return (await this.byId(id))?.state;
+  }
+
+  /** Whether a connector has a run waiting for a worker. */
+  async hasQueued(connectorId: number): Promise<boolean> {
+    const row = await this.store.db
+      .selectFrom('syncRuns')
+      .select('id')
+      .where('connectorId', '=', connectorId)
+      .where('state', '=', 'queued')
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async finish(
@@ -119,7 +194,7 @@ export class RunRepository {
   async latest(
     connectorId: number,
     states: RunState[],
-    modes: SyncMode[] = ['full', 'delta'],
+    modes: RequestedRunMode[] = ['full', 'delta'],
   ): Promise<SyncRun | undefined> {
     const row = await this.store.db
       .selectFrom('syncRuns')
@@ -134,8 +209,8 @@ export class RunRepository {
   }
 
   /** Runs left `processing` by a process that died: they are failed, never silently resumed as done. */
-  async failAbandoned(connectorId: number, at: Date): Promise<number[]> {
-    const rows = await this.store.db
+  async failAbandoned(connectorId: number, at: Date, except?: number): Promise<number[]> {
+    let q = this.store.db
       .updateTable('syncRuns')
       .set({
         state: 'failed',
@@ -143,9 +218,9 @@ export class RunRepository {
         error: 'the process running this sync stopped before it finished',
       })
       .where('connectorId', '=', connectorId)
-      .where('state', '=', 'processing')
-      .returning('id')
-      .execute();
+      .where('state', '=', 'processing');
+    if (except !== undefined) q = q.where('id', '!=', except);
+    const rows = await q.returning('id').execute();
     return rows.map((r) => Number(r.id));
   }
 }
@@ -164,6 +239,7 @@ function toRun(row: {
   throttledMs: number;
   snapshotTime: string | null;
   error: string | null;
+  cancelRequestedAt: string | null;
 }): SyncRun {
   return {
     id: Number(row.id),
@@ -179,5 +255,6 @@ function toRun(row: {
     throttledMs: Number(row.throttledMs),
     snapshotTime: row.snapshotTime,
     error: row.error,
+    cancelRequestedAt: row.cancelRequestedAt,
   };
 }

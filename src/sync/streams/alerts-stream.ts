@@ -7,6 +7,7 @@ import { normalizeAlert } from '../../normalize/normalize-catalogs.js';
 import { IsoTimeSchema } from '../iso-time-schema.js';
 import { leaveOut, reject, type SyncContext, storeKeyedBatch } from '../sync-context.js';
 import { DEVICES_LEFT_OUT } from './finding-filters.js';
+import { firstRunAlertsFrom } from './first-run-window.js';
 
 export const ALERTS_STREAM = 'alerts';
 const WATERMARK = 'alerts:watermark';
@@ -19,7 +20,7 @@ const OVERLAP_MS = 10 * 60_000;
 
 /**
  * Alerts (docs/mde-api.md#alerts) incrementally: `lastUpdateTime ge` the newest update seen minus an overlap,
- * with evidence; the first run reaches back `initialLookbackDays`. Rows are upserted by id, so the
+ * with evidence; the first run reaches back `initialLookbackDays` (30 days when unset). Rows are upserted by id, so the
  * overlap never duplicates, and the watermark only moves forward.
  */
 export async function syncAlerts(ctx: SyncContext): Promise<void> {
@@ -30,7 +31,7 @@ export async function syncAlerts(ctx: SyncContext): Promise<void> {
   );
   const from = saved
     ? new Date(Date.parse(saved.lastUpdateTime) - OVERLAP_MS)
-    : new Date(ctx.now().getTime() - ctx.connector.options.initialLookbackDays * 86_400_000);
+    : firstRunAlertsFrom(ctx.connector.options, ctx.now().getTime());
   let newest = saved?.lastUpdateTime ?? '';
   const hostIdOf = (machineId: string) => ctx.hostIndex.get(machineId) ?? null;
   const pages = odataPages(ctx.client, 'entity', '/api/alerts', {

@@ -21,6 +21,8 @@ interface CatalogSpec<S extends z.ZodType> {
   pageSize: number;
   schema: S;
   table: Exclude<KeyedTable, 'alerts' | 'installedSoftware'>;
+  /** An OData `$filter` narrowing the catalog; entries outside it are then removed like unlisted ones. */
+  filter?: string | undefined;
   normalize(value: z.output<S>): KeyedRecord;
 }
 
@@ -33,6 +35,7 @@ async function syncCatalog<S extends z.ZodType>(ctx: SyncContext, spec: CatalogS
   ctx.progress.start(spec.stream);
   const pages = odataPages(ctx.client, spec.family, spec.path, {
     pageSize: spec.pageSize,
+    ...(spec.filter ? { query: { $filter: spec.filter } } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   let page = 0;
@@ -54,6 +57,7 @@ async function syncCatalog<S extends z.ZodType>(ctx: SyncContext, spec: CatalogS
     });
   }
   counters.closed += await ctx.keyed.sweep(spec.table, ctx.connector.id, ctx.runId, ctx.now().toISOString());
+  if (spec.filter) counters.note = `only entries matching "${spec.filter}" were read`;
   await ctx.checkpoints.clear(ctx.connector.id, spec.stream);
   counters.outcome = 'complete';
 }
@@ -66,6 +70,7 @@ export const syncVulnerabilityDefinitions = (ctx: SyncContext) =>
     pageSize: 8_000,
     schema: CveSchema,
     table: 'vulnerabilityDefinitions',
+    filter: ctx.connector.options.vulnerabilityDefinitionFilter,
     normalize: normalizeCve,
   });
 

@@ -2,7 +2,8 @@ import type { NormalizedFinding } from '../../normalize/model.js';
 import { leaveOut, type SyncContext } from '../sync-context.js';
 
 /** Why a record of a device the connector does not keep is not imported. */
-export const DEVICES_LEFT_OUT = 'on devices left out by --stale-days, --tags or --filter';
+export const DEVICES_LEFT_OUT =
+  'on devices left out by --stale-days, --tags, --filter or --initial-lookback-days';
 
 /**
  * The connector's operation options and device filter applied to findings: software id, name and

@@ -4,6 +4,7 @@ import { MachineSchema } from '../../mde/schemas/machine.js';
 import type { NormalizedMachine } from '../../normalize/model.js';
 import { normalizeMachine } from '../../normalize/normalize-machine.js';
 import { leaveOut, reject, type SyncContext } from '../sync-context.js';
+import { firstRunDevicesFrom, seenSince } from './first-run-window.js';
 import { firstWindowSpan, lastSeenWindowPages } from './machines-by-last-seen.js';
 import {
   deviceScope,
@@ -39,6 +40,9 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
     scope,
     now: startedAt.getTime(),
   });
+  // A first run bounded by --initial-lookback-days keeps older devices out, and so their records.
+  const devicesFrom = firstRunDevicesFrom(options, watermark === undefined, startedAt.getTime());
+  if (devicesFrom !== undefined) ctx.deviceFilterActive = true;
   ctx.progress.start(MACHINES_STREAM);
   let page = 0;
   let skipped = 0;
@@ -77,6 +81,13 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
         leaveOut(counters, `devices without any of the tags ${options.tags.join(', ')} (--tags)`);
         continue;
       }
+      if (devicesFrom !== undefined && !seenSince(machine.source.lastSeen, devicesFrom)) {
+        leaveOut(
+          counters,
+          `devices not seen in the ${options.initialLookbackDays} days before the first sync (--initial-lookback-days)`,
+        );
+        continue;
+      }
       batch.push(machine);
     }
     const at = ctx.now();
@@ -112,6 +123,10 @@ export async function syncMachines(ctx: SyncContext): Promise<void> {
     counters.note = counters.note ? `${counters.note}; ${text}` : text;
   };
   if (options.filter) addNote(`only devices matching --filter "${options.filter}" were read`);
+  if (devicesFrom !== undefined)
+    addNote(
+      `first sync: only devices seen since ${new Date(devicesFrom).toISOString()} (--initial-lookback-days); later syncs read every device`,
+    );
   if (matched > 0)
     addNote(`${matched} new devices joined hosts another connector reports (identification rules)`);
   const folded = await ctx.hosts.foldMerged(ctx.connector.id, ctx.now().toISOString());

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type ExportSnapshot, ExportSnapshotReader } from '../../mde/export/export-snapshot-reader.js';
+import type { ExportSnapshot, ExportSnapshotReader } from '../../mde/export/export-snapshot-reader.js';
 import { PagingError } from '../../mde/mde-errors.js';
 import { assessmentPages } from '../../mde/paging/assessment-pages.js';
 import { parseRecord } from '../../mde/parse/parse-record.js';
@@ -7,6 +7,7 @@ import { VulnerabilityRowSchema } from '../../mde/schemas/vulnerability-row.js';
 import type { NormalizedFinding } from '../../normalize/model.js';
 import { normalizeFinding } from '../../normalize/normalize-finding.js';
 import type { FindingBatchContext, SnapshotBatchResult } from '../../store/findings/finding-batch.js';
+import { connectorHasFindings as hasFindings } from '../../store/findings/finding-repository.js';
 import {
   deferFindingIndexesForFirstLoad,
   ensureFindingIndexes,
@@ -17,6 +18,10 @@ import { describeFailedFile, exportPassProblem } from '../export-pass-outcome.js
 import { reject, type SyncContext } from '../sync-context.js';
 import { findingFilter } from './finding-filters.js';
 import {
+  requestVulnerabilityExport,
+  type VulnerabilityExportRequest,
+} from './vulnerability-export-request.js';
+import {
   findingOptionsKey,
   getVulnerabilityWatermark,
   setVulnerabilityWatermark,
@@ -24,11 +29,6 @@ import {
 
 export const VULNERABILITIES_STREAM = 'vulnerabilities';
 const BATCH = 10_000;
-/**
- * Records per batch from the export reader. Small, so the parsed records of a batch die young in the
- * scavenger instead of being promoted and marked (docs/benchmarks.md; bench/row-pipeline.ts).
- */
-const READ_BATCH = 100;
 
 /**
  * Where a full pass over one snapshot got to; saved with every batch, and validated when read back:
@@ -62,20 +62,19 @@ export type FullPassCheckpoint = z.output<typeof FullPassCheckpointSchema>;
 /**
  * Full vulnerability sync: the export files of the latest snapshot, streamed line by line through the
  * export-snapshot reader, or the paged JSON export for small tenants. Only a pass that read every file
- * and every row closes the findings the snapshot no longer holds.
+ * and every row closes the findings the snapshot no longer holds. `requested`: the export request the
+ * run sent at its start (vulnerability-export-request.ts); without it the pass sends it now.
  */
-export async function syncVulnerabilitiesFull(ctx: SyncContext): Promise<{ snapshotTime: string }> {
+export async function syncVulnerabilitiesFull(
+  ctx: SyncContext,
+  requested?: VulnerabilityExportRequest,
+): Promise<{ snapshotTime: string }> {
   if (ctx.connector.options.vulnerabilitySource === 'json') return syncFromJson(ctx);
   const counters = ctx.counters(VULNERABILITIES_STREAM);
   const { connector } = ctx;
   const keep = findingFilter(ctx);
-  const reader = new ExportSnapshotReader(ctx.client, 'SoftwareVulnerabilitiesExport', {
-    sasValidHours: connector.options.sasValidHours,
-    batchSize: READ_BATCH,
-    note: (message) => ctx.progress.note(message),
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-  });
-  const snapshot = await reader.request();
+  const { reader, snapshot: requestedSnapshot } = requested ?? requestVulnerabilityExport(ctx);
+  const snapshot = await requestedSnapshot;
   const saved = await readSavedPass(ctx, snapshot);
   const watermark = await getVulnerabilityWatermark(ctx);
   if (
@@ -272,15 +271,9 @@ function openSession(ctx: SyncContext, pass: FullPassCheckpoint, firstLoad = fal
   );
 }
 
-/** Whether the store holds any finding of the connector (served by the findings_status index). */
+/** Whether the store holds any finding of the connector. */
 async function connectorHasFindings(ctx: SyncContext): Promise<boolean> {
-  const row = await ctx.store.db
-    .selectFrom('findings')
-    .select('id')
-    .where('connectorId', '=', ctx.connector.id)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
+  return hasFindings(ctx.store.db, ctx.connector.id);
 }
 
 export function batchContext(ctx: SyncContext, seenToken: number): FindingBatchContext {

@@ -1,0 +1,114 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { MachineActionTable } from '../db/schema.js';
+import type { Store } from '../db/store.js';
+
+/** A machine action requested through the connector, as stored (docs/actions.md#what-is-stored). */
+export interface StoredMachineAction {
+  id: number;
+  connectorId: number | null;
+  connector: string;
+  hostId: number | null;
+  machineId: string;
+  hostName: string | null;
+  action: string;
+  actionType: string | null;
+  comment: string;
+  requestedBy: string;
+  requestedVia: string;
+  requestedAt: string;
+  mdeActionId: string | null;
+  status: string;
+  outcome: string;
+  error: string | null;
+  mdeRequestor: string | null;
+  lastUpdateAt: string | null;
+  checkedAt: string | null;
+}
+
+/** What a status read from MDE changes on a stored action. */
+export interface ActionStatusUpdate {
+  status: string;
+  error: string | null;
+  lastUpdateAt: string | null;
+  checkedAt: string;
+  raw: string;
+}
+
+function toAction(row: Selectable<MachineActionTable>): StoredMachineAction {
+  return {
+    id: Number(row.id),
+    connectorId: row.connectorId === null ? null : Number(row.connectorId),
+    connector: row.connectorName,
+    hostId: row.hostId === null ? null : Number(row.hostId),
+    machineId: row.machineId,
+    hostName: row.hostName,
+    action: row.action,
+    actionType: row.actionType,
+    comment: row.comment,
+    requestedBy: row.requestedBy,
+    requestedVia: row.requestedVia,
+    requestedAt: row.requestedAt,
+    mdeActionId: row.mdeActionId,
+    status: row.status,
+    outcome: row.outcome,
+    error: row.error,
+    mdeRequestor: row.mdeRequestor,
+    lastUpdateAt: row.lastUpdateAt,
+    checkedAt: row.checkedAt,
+  };
+}
+
+/** Reads and writes `machine_actions` (migration 0013). */
+export class MachineActionRepository {
+  constructor(private readonly store: Store) {}
+
+  async insert(row: Insertable<MachineActionTable>): Promise<StoredMachineAction> {
+    const inserted = await this.store.db
+      .insertInto('machineActions')
+      .values(row)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAction(inserted);
+  }
+
+  async byId(id: number): Promise<StoredMachineAction | undefined> {
+    const row = await this.store.db
+      .selectFrom('machineActions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toAction(row);
+  }
+
+  /** The newest stored request that points at this MDE action. */
+  async byMdeActionId(mdeActionId: string): Promise<StoredMachineAction | undefined> {
+    const row = await this.store.db
+      .selectFrom('machineActions')
+      .selectAll()
+      .where('mdeActionId', '=', mdeActionId)
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    return row && toAction(row);
+  }
+
+  /** Newest first; only one host's when `hostId` is given. */
+  async list(filter: { hostId?: number; limit?: number } = {}): Promise<StoredMachineAction[]> {
+    let query = this.store.db.selectFrom('machineActions').selectAll();
+    if (filter.hostId !== undefined) query = query.where('hostId', '=', filter.hostId);
+    const rows = await query
+      .orderBy('id', 'desc')
+      .limit(filter.limit ?? 1000)
+      .execute();
+    return rows.map(toAction);
+  }
+
+  async updateStatus(id: number, update: ActionStatusUpdate): Promise<StoredMachineAction> {
+    const row = await this.store.db
+      .updateTable('machineActions')
+      .set(update)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAction(row);
+  }
+}
