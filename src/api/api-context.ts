@@ -1,3 +1,4 @@
+import type { ActionServiceDeps } from '../actions/machine-action-service.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/db/store.js';
 import type { Role } from '../store/users/user-repository.js';
@@ -11,6 +12,8 @@ export interface ApiContext {
   secrets: SecretBox;
   /** Starts, follows and cancels the syncs the API starts. */
   runs: RunSupervisor;
+  /** Machine actions: main's action service with the MDE clients of this process. */
+  actions: ActionServiceDeps;
   metrics: ApiMetrics;
   throttle: LoginThrottle;
   /** Served over HTTPS: the session cookie is then `Secure`. */

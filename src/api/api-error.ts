@@ -10,7 +10,7 @@ export interface ErrorDetail {
  */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 502 | 503,
     readonly code: string,
     message: string,
     readonly details?: ErrorDetail[],

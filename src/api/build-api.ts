@@ -13,6 +13,7 @@ import { QuerySyntaxError } from '../normalize/query/query-ast.js';
 import type { ApiContext } from './api-context.js';
 import { ApiError, type ErrorDetail } from './api-error.js';
 import { registerAuthentication } from './authenticate.js';
+import { registerActionRoutes } from './routes/action-routes.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerConnectorRoutes } from './routes/connector-routes.js';
 import { registerDetailRoutes } from './routes/detail-routes.js';
@@ -99,6 +100,7 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   registerDetailRoutes(app, ctx);
   registerConnectorRoutes(app, ctx);
   registerRunRoutes(app, ctx);
+  registerActionRoutes(app, ctx);
   await app.ready();
   return app;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Expression, SqlBool } from 'kysely';
-import type { ExportKind } from '../export/export-kinds.js';
+import type { RecordKind } from '../export/export-kinds.js';
 import { QUERY_SPECS } from '../export/query-fields.js';
 import {
   countRecords,
@@ -36,10 +36,10 @@ export interface ListFilter {
   exact: boolean;
 }
 
-const columnsCache = new WeakMap<Store, Map<ExportKind, Set<string>>>();
+const columnsCache = new WeakMap<Store, Map<RecordKind, Set<string>>>();
 
-async function columnsOf(store: Store, kind: ExportKind): Promise<Set<string>> {
-  const byKind = columnsCache.get(store) ?? new Map<ExportKind, Set<string>>();
+async function columnsOf(store: Store, kind: RecordKind): Promise<Set<string>> {
+  const byKind = columnsCache.get(store) ?? new Map<RecordKind, Set<string>>();
   columnsCache.set(store, byKind);
   const columns = byKind.get(kind) ?? (await kindColumns(store, kind));
   byKind.set(kind, columns);
@@ -49,7 +49,7 @@ async function columnsOf(store: Store, kind: ExportKind): Promise<Set<string>> {
 /** Compiles `query` for a kind; a bad query throws QuerySyntaxError (a 400 naming `query`). */
 export async function listFilter(
   store: Store,
-  kind: ExportKind,
+  kind: RecordKind,
   query: string | undefined,
 ): Promise<ListFilter> {
   if (query === undefined || query.trim() === '') return { exact: true };
@@ -68,7 +68,7 @@ export async function listFilter(
 /** `field` or `-field`: a query field or a column of the kind's table; descending with `-`. */
 async function sortOf(
   store: Store,
-  kind: ExportKind,
+  kind: RecordKind,
   sort: string | undefined,
 ): Promise<PageSort | undefined> {
   if (sort === undefined || sort === '') return undefined;
@@ -122,7 +122,7 @@ function decodeCursor(sig: string, cursor: string): unknown[] {
  * One page of a list: the kind's records (as `mdec export` writes them) matching the query, in the
  * sort order then key order, after the cursor; keyset paging, so any page costs what the first does.
  */
-export async function readList(store: Store, kind: ExportKind, request: ListRequest): Promise<ListPage> {
+export async function readList(store: Store, kind: RecordKind, request: ListRequest): Promise<ListPage> {
   const filter = await listFilter(store, kind, request.query);
   const sort = await sortOf(store, kind, request.sort);
   const sig = signature(kind, request.sort, request.query);

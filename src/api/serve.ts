@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
+import { UndiciHttpTransport } from '../mde/http/http-transport.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/db/store.js';
+import { createMdeClient } from '../sync/mde-client-factory.js';
 import type { ApiContext } from './api-context.js';
 import { ApiMetrics } from './api-metrics.js';
 import { buildApi } from './build-api.js';
@@ -38,6 +41,9 @@ export interface RunningServer {
 /** Builds the API context and listens (docs/api.md#serving). */
 export async function serveApi(options: ServeOptions): Promise<RunningServer> {
   const metrics = new ApiMetrics(options.store);
+  // One limiter for every MDE call of the process: syncs and machine actions share the tenant's limits.
+  const limiter = new ClientRateLimiter();
+  const actionTransport = new UndiciHttpTransport(options.caFile ? { caFile: options.caFile } : {});
   const ctx: ApiContext = {
     store: options.store,
     secrets: options.secrets,
@@ -45,9 +51,16 @@ export async function serveApi(options: ServeOptions): Promise<RunningServer> {
     runs: new RunSupervisor({
       store: options.store,
       secrets: options.secrets,
+      limiter,
       ...(options.caFile ? { caFile: options.caFile } : {}),
       onFinished: (result) => metrics.recordRun(result),
     }),
+    actions: {
+      store: options.store,
+      secrets: options.secrets,
+      createClient: (connector, credentials) =>
+        createMdeClient(connector, credentials, { limiter, transport: actionTransport }),
+    },
     throttle: new LoginThrottle(),
     tls: options.tls !== undefined,
     ...(options.caFile ? { caFile: options.caFile } : {}),
@@ -70,6 +83,7 @@ export async function serveApi(options: ServeOptions): Promise<RunningServer> {
       await options.worker?.stop();
       await ctx.runs.stopAll();
       await app.close();
+      await actionTransport.close();
     },
   };
 }

@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
+import type { BackgroundWork } from '../api/serve.js';
+import { systemClock } from '../jobs/scheduler-clock.js';
+import { DEFAULT_WORKER_TIMING, Worker } from '../jobs/worker.js';
+import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
+import { createMdeClient } from '../sync/mde-client-factory.js';
+import type { CliContext } from './cli-context.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
+import { openCliJobQueue } from './cli-job-queue.js';
 import { readFlagFile } from './flag-files.js';
 import { UsageError } from './usage-error.js';
 
@@ -46,7 +53,8 @@ export function registerServeCommand(program: Command, globals: () => GlobalFlag
             `warning: serving plain HTTP on ${flags.host}: passwords and session cookies cross the network unencrypted; use --tls-cert and --tls-key`,
           );
         const caFile = flags.caFile ?? process.env.MDEC_CA_FILE;
-        // The in-process job worker starts here (BackgroundWork of src/api/serve.ts) unless --no-worker.
+        // The in-process job worker (docs/api.md#serving) runs schedules and queued runs unless --no-worker.
+        const worker = flags.worker ? await inProcessWorker(ctx, globals(), caFile) : undefined;
         const server = await serveApi({
           store: ctx.store,
           secrets: ctx.secrets,
@@ -54,8 +62,10 @@ export function registerServeCommand(program: Command, globals: () => GlobalFlag
           port: Number(flags.port),
           ...(tls ? { tls } : {}),
           ...(caFile ? { caFile } : {}),
+          ...(worker ? { worker } : {}),
           logger: !ctx.json,
         }).catch(async (err: unknown) => {
+          await worker?.stop();
           await ctx.close();
           const code = (err as NodeJS.ErrnoException).code;
           if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
@@ -83,4 +93,40 @@ export function registerServeCommand(program: Command, globals: () => GlobalFlag
         }
       },
     );
+}
+
+/**
+ * `mdec worker` inside the server (src/jobs/worker.ts): the same schedules and queued runs, its log on
+ * stderr. stop() ends the run in hand after its batch and closes the queue.
+ */
+export async function inProcessWorker(
+  ctx: CliContext,
+  flags: GlobalFlags,
+  caFile: string | undefined,
+): Promise<BackgroundWork> {
+  const { workerLogger } = await import('../jobs/worker-logger.js');
+  const timing = DEFAULT_WORKER_TIMING;
+  const queue = await openCliJobQueue(ctx, flags, timing.leaseMs);
+  const limiter = new ClientRateLimiter();
+  const worker = new Worker({
+    store: ctx.store,
+    secrets: ctx.secrets,
+    queue,
+    clock: systemClock,
+    log: workerLogger(),
+    timing,
+    createClient: (c, creds, signal) =>
+      createMdeClient(c, creds, { limiter, ...(caFile ? { caFile } : {}) }, signal),
+  });
+  let running: Promise<void> | undefined;
+  return {
+    async start() {
+      running = worker.run();
+    },
+    async stop() {
+      worker.stop();
+      await running?.catch(() => {});
+      await queue.close().catch(() => {});
+    },
+  };
 }

@@ -4,7 +4,7 @@ import type { Store } from '../store/db/store.js';
 import { findingId } from '../store/findings/finding-id.js';
 import { FINDING_RECORD_FIELDS, findingRecords } from '../store/findings/finding-repository.js';
 import { parseHostIdentityKey } from '../store/hosts/host-identity-key.js';
-import type { ExportKind } from './export-kinds.js';
+import type { ExportKind, RecordKind } from './export-kinds.js';
 import { withEndOfSupport } from './finding-end-of-support.js';
 import { withPortalLinks } from './host-portal-links.js';
 import { withProfileCounts, withProfiles } from './profile-records.js';
@@ -69,6 +69,8 @@ const HIDDEN_COLUMNS = new Set([
   'identityKey',
   'findingKey',
   'installKey',
+  // A machine action's MDE answer as received, kept for support.
+  'raw',
   // A finding's place in the table (its device and software ids), for paging only.
   'deviceId',
   'softwareId',
@@ -123,7 +125,7 @@ function sourceOf(store: Store, spec: KindSpec): string {
   return (spec.from ? spec.from(store) : spec.table) as string;
 }
 
-const SPECS: Record<ExportKind, KindSpec> = {
+const SPECS: Record<RecordKind, KindSpec> = {
   hosts: {
     table: 'hosts',
     key: ['id'],
@@ -152,10 +154,12 @@ const SPECS: Record<ExportKind, KindSpec> = {
   alerts: { table: 'alerts', key: ['connectorId', 'id'] },
   runs: { table: 'syncRuns', key: ['id'] },
   profiles: { table: 'profiles', key: ['id'], enrich: withProfileCounts },
+  actions: { table: 'machineActions', key: ['id'] },
+  audit: { table: 'auditLog', key: ['id'] },
 };
 
 /** The table a kind's records come from (camelCase, as Kysely names it). */
-export function kindTable(kind: ExportKind): string {
+export function kindTable(kind: RecordKind): string {
   return SPECS[kind].table;
 }
 
@@ -187,7 +191,7 @@ export interface PageRequest {
  */
 export async function readRecordPage(
   store: Store,
-  kind: ExportKind,
+  kind: RecordKind,
   request: PageRequest,
 ): Promise<{ records: Record<string, unknown>[]; next: PagePosition | null }> {
   const db = store.db as unknown as AnyDb;
@@ -268,7 +272,7 @@ function afterPosition(table: string, order: OrderColumn[], position: PagePositi
 /** How many rows of a kind's table `where` selects. */
 export async function countRecords(
   store: Store,
-  kind: ExportKind,
+  kind: RecordKind,
   where?: Expression<SqlBool>,
 ): Promise<number> {
   const db = store.db as unknown as AnyDb;
@@ -281,7 +285,7 @@ export async function countRecords(
 }
 
 /** The columns of a kind's records (camelCase): the fields a database can filter and sort on. */
-export async function kindColumns(store: Store, kind: ExportKind): Promise<Set<string>> {
+export async function kindColumns(store: Store, kind: RecordKind): Promise<Set<string>> {
   const { fields, enriched = [] } = SPECS[kind];
   if (fields) return new Set(fields.filter((f) => !enriched.includes(f)));
   const tables = await store.db.introspection.getTables();
@@ -295,7 +299,7 @@ export async function kindColumns(store: Store, kind: ExportKind): Promise<Set<s
  */
 export async function* readRecords(
   store: Store,
-  kind: ExportKind,
+  kind: RecordKind,
   filter: {
     connectorId?: number;
     where?: (row: Record<string, unknown>) => boolean;
@@ -345,7 +349,7 @@ export async function* readRecords(
  * header of every CSV export, so it does not depend on which record comes first. A record is the table's row, enriched and presented as readRecords
  * does; a host carries its Defender fields as withDefenderFields adds them for a host with a source.
  */
-export async function exportColumns(store: Store, kind: ExportKind): Promise<string[]> {
+export async function exportColumns(store: Store, kind: RecordKind): Promise<string[]> {
   const db = store.db as unknown as AnyDb;
   const spec = SPECS[kind];
   const tables = await store.db.introspection.getTables();

@@ -8,6 +8,7 @@ import { hashPassword } from '../../src/security/password-hash.js';
 import type { Store } from '../../src/store/db/store.js';
 import { ApiTokenRepository } from '../../src/store/users/api-token-repository.js';
 import { ROLES, type Role, UserRepository } from '../../src/store/users/user-repository.js';
+import { createMdeClient } from '../../src/sync/mde-client-factory.js';
 import type { TestSimulator } from '../helpers/simulator-fixture.js';
 import { TEST_SECRETS, testLimiter } from '../helpers/sync-harness.js';
 
@@ -39,6 +40,12 @@ export async function startTestApi(store: Store, sim?: TestSimulator): Promise<T
       limiter: testLimiter(),
       onFinished: (r) => metrics.recordRun(r),
     }),
+    actions: {
+      store,
+      secrets: TEST_SECRETS,
+      createClient: (connector, credentials) =>
+        createMdeClient(connector, credentials, { limiter: testLimiter() }),
+    },
     throttle: new LoginThrottle(),
     tls: false,
     now: () => new Date(),

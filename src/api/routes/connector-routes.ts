@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import * as z from 'zod';
+import { recordAudit } from '../../audit/audit-log.js';
+import {
+  auditConnectorAdded,
+  auditConnectorEdited,
+  auditConnectorRemoved,
+} from '../../audit/connector-audit.js';
 import { writeRecords } from '../../export/write-records.js';
 import { connectorStatus } from '../../jobs/connector-status.js';
 import { describeConnector } from '../../jobs/describe-connector.js';
@@ -21,6 +27,7 @@ import { ScoringMapRepository } from '../../store/connectors/scoring-map-reposit
 import { TransformMapRepository } from '../../store/connectors/transform-map-repository.js';
 import { rescoreConnector } from '../../store/derive/rescore-connector.js';
 import { testCredentials } from '../../sync/test-credentials.js';
+import { apiActor } from '../api-actor.js';
 import type { ApiContext } from '../api-context.js';
 import { ApiError, badRequest, type ErrorDetail, notFound } from '../api-error.js';
 import { access } from '../roles.js';
@@ -198,7 +205,8 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
         options,
         credentials: { clientSecret: body.clientSecret },
       });
-      return reply.code(201).send(describeConnector(created));
+      await auditConnectorAdded(ctx.store, apiActor(request), created);
+      return reply.code(201).send(await describe(created));
     },
   );
 
@@ -252,7 +260,14 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
         ...(body.active !== undefined ? { active: body.active } : {}),
         ...(body.clientSecret !== undefined ? { credentials: { clientSecret: body.clientSecret } } : {}),
       });
-      return describeConnector(updated);
+      await auditConnectorEdited(
+        ctx.store,
+        apiActor(request),
+        current,
+        updated,
+        body.clientSecret !== undefined,
+      );
+      return describe(updated);
     },
   );
 
@@ -271,7 +286,9 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
       const c = await named(request.params.name);
       if (ctx.runs.isRunning(c.name))
         throw new ApiError(409, 'run-in-progress', `a sync of "${c.name}" is running`);
-      await connectors.remove(c.id, { purgeHosts: request.query.purgeHosts === 'true' });
+      const purgeHosts = request.query.purgeHosts === 'true';
+      await connectors.remove(c.id, { purgeHosts });
+      await auditConnectorRemoved(ctx.store, apiActor(request), c, purgeHosts);
       return reply.code(204).send();
     },
   );
@@ -293,7 +310,9 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
       },
       async (request) => {
         const c = await named(request.params.name);
-        return describeConnector(await connectors.update(c.id, { active }));
+        const updated = await connectors.update(c.id, { active });
+        await auditConnectorEdited(ctx.store, apiActor(request), c, updated, false);
+        return describe(updated);
       },
     );
   }
@@ -397,7 +416,22 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
         throw err;
       }
       const at = ctx.now().toISOString();
-      await new ScoringMapRepository(ctx.store).set(c.id, map, at);
+      const scoring = new ScoringMapRepository(ctx.store);
+      const before = await scoring.get(c.id);
+      await scoring.set(c.id, map, at);
+      await recordAudit(
+        ctx.store,
+        apiActor(request),
+        {
+          action: 'scoring.set',
+          target: { kind: 'connector', name: c.name },
+          connector: c.name,
+          before: { custom: before.custom, ...before.map },
+          after: { custom: true, ...map },
+          outcome: 'succeeded',
+        },
+        ctx.now,
+      );
       const rescored = await rescoreConnector(ctx.store, c.id, { at });
       return { connector: c.name, map, rescored };
     },

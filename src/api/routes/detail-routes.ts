@@ -10,6 +10,7 @@ import {
   vulnerabilityLoad,
   worseDefenderValue,
 } from '../../normalize/host-risk.js';
+import { MachineActionRepository } from '../../store/actions/machine-action-repository.js';
 import { parseFindingId } from '../../store/findings/finding-id.js';
 import type { ApiContext } from '../api-context.js';
 import { badRequest, notFound } from '../api-error.js';
@@ -45,7 +46,7 @@ export function registerDetailRoutes(app: FastifyInstance, ctx: ApiContext): voi
       config: access('viewer'),
       schema: {
         summary:
-          'A host: its record, every Defender field of each source, open findings, installed software, alerts, profiles, risk components and portal links',
+          'A host: its record, every Defender field of each source, open findings, installed software, alerts, profiles, risk components, portal links and machine actions',
         tags: ['details'],
         params: z.strictObject({ id: z.coerce.number().int().positive() }),
         response: {
@@ -67,6 +68,7 @@ export function registerDetailRoutes(app: FastifyInstance, ctx: ApiContext): voi
               }),
             }),
             portalLinks: z.record(z.string(), z.string().nullable()),
+            actions: z.array(Record).describe('machine actions requested for the host, newest first'),
           }),
         },
       },
@@ -131,6 +133,9 @@ export function registerDetailRoutes(app: FastifyInstance, ctx: ApiContext): voi
           components,
         },
         portalLinks,
+        actions: (await new MachineActionRepository(store).list({ hostId: id, limit: RELATED_LIMIT })).map(
+          (a) => ({ ...a }),
+        ),
       };
     },
   );

@@ -2,14 +2,14 @@ import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import * as z from 'zod';
-import { EXPORT_FORMATS, type ExportKind } from '../../export/export-kinds.js';
+import { EXPORT_FORMATS, type RecordKind } from '../../export/export-kinds.js';
 import { exportColumns, readRecords } from '../../export/read-records.js';
 import { writeRecords } from '../../export/write-records.js';
 import type { ApiContext } from '../api-context.js';
 import { listFilter, readList } from '../record-list.js';
 import { access } from '../roles.js';
 
-/** The lists of the API, by URL segment (docs/api.md#lists); each is the `mdec export` kind of that name. */
+/** The lists of the API, by URL segment (docs/api.md#lists); each is the record kind of that name. */
 export const LIST_KINDS = {
   hosts: 'hosts',
   findings: 'findings',
@@ -20,7 +20,12 @@ export const LIST_KINDS = {
   alerts: 'alerts',
   profiles: 'profiles',
   runs: 'runs',
-} as const satisfies Record<string, ExportKind>;
+  actions: 'actions',
+  audit: 'audit',
+} as const satisfies Record<string, RecordKind>;
+
+/** Who reads a list: everyone signed in, but the audit log (who changed what) is for admins. */
+export const LIST_ACCESS: Partial<Record<keyof typeof LIST_KINDS, 'admin'>> = { audit: 'admin' };
 
 /** At most this many records a page; more is a 400 (the default is 100). */
 export const MAX_LIMIT = 1000;
@@ -51,10 +56,11 @@ const CONTENT_TYPES = {
 export function registerListRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   for (const [segment, kind] of Object.entries(LIST_KINDS)) {
+    const level = LIST_ACCESS[segment as keyof typeof LIST_KINDS] ?? 'viewer';
     r.get(
       `/api/${segment}`,
       {
-        config: access('viewer'),
+        config: access(level),
         schema: {
           summary: `A page of ${segment}, filtered by a query, sorted, keyset-paged`,
           tags: ['lists'],
@@ -68,7 +74,7 @@ export function registerListRoutes(app: FastifyInstance, ctx: ApiContext): void 
     r.get(
       `/api/${segment}/export`,
       {
-        config: access('viewer'),
+        config: access(level),
         schema: {
           summary: `Every ${segment} record matching the query, streamed as CSV, JSON or JSON lines`,
           tags: ['lists'],

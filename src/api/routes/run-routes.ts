@@ -1,10 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import * as z from 'zod';
+import { recordAudit } from '../../audit/audit-log.js';
 import { presentRecord } from '../../export/read-records.js';
 import { ConnectorRepository } from '../../store/connectors/connector-repository.js';
 import { RunRepository, type SyncRun } from '../../store/runs/run-repository.js';
 import { SyncRefusedError, SyncRunningError } from '../../sync/run-sync.js';
+import { apiActor } from '../api-actor.js';
 import type { ApiContext } from '../api-context.js';
 import { ApiError, notFound } from '../api-error.js';
 import { access } from '../roles.js';
@@ -28,6 +30,19 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const runs = new RunRepository(ctx.store);
   const connectors = new ConnectorRepository(ctx.store, ctx.secrets, ctx.now);
   const view = async (run: SyncRun) => runView(run, (await connectors.byId(run.connectorId))?.name);
+  const audit = (
+    request: FastifyRequest,
+    action: string,
+    runId: number,
+    connector: string | null,
+    detail: string,
+  ) =>
+    recordAudit(
+      ctx.store,
+      apiActor(request),
+      { action, target: { kind: 'run', name: `run ${runId}` }, connector, outcome: 'succeeded', detail },
+      ctx.now,
+    );
 
   r.post(
     '/api/connectors/:name/runs',
@@ -47,10 +62,12 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const name = request.params.name;
       const connector = await connectors.byName(name);
       if (!connector) throw notFound(`connector "${name}"`);
-      if (ctx.runs.isRunning(name))
-        throw new ApiError(409, 'run-in-progress', `a sync of "${name}" is running`);
+      // A run of the connector that a worker has queued or runs counts as in progress too.
+      if (ctx.runs.isRunning(name) || (await runs.hasQueued(connector.id)))
+        throw new ApiError(409, 'run-in-progress', `a sync of "${name}" is queued or running`);
       try {
         const runId = await ctx.runs.start(name, request.body.mode);
+        await audit(request, 'run.start', runId, name, `mode ${request.body.mode}`);
         return reply.code(202).send({ runId });
       } catch (err) {
         if (err instanceof SyncRunningError) throw new ApiError(409, 'run-in-progress', err.message);
@@ -78,10 +95,11 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
     {
       config: access('analyst'),
       schema: {
-        summary: 'Ask a running sync to stop: it checkpoints and ends cancelled (202)',
+        summary:
+          'Cancel a queued run at once, or ask a running one to stop after its current batch (as mdec runs cancel)',
         tags,
         params: RunParams,
-        response: { 202: z.object({ runId: z.number(), cancelling: z.literal(true) }) },
+        response: { 202: z.object({ runId: z.number(), state: z.enum(['cancelled', 'stopping']) }) },
       },
     },
     async (request, reply) => {
@@ -90,9 +108,13 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (!run) throw notFound(`run ${id}`);
       if (run.state !== 'processing' && run.state !== 'queued')
         throw new ApiError(409, 'run-finished', `run ${id} has ended (${run.state})`);
-      if (!ctx.runs.cancel(id))
-        throw new ApiError(409, 'run-elsewhere', `run ${id} is run by another process; stop it there`);
-      return reply.code(202).send({ runId: id, cancelling: true as const });
+      // A run of this process stops now; one a worker runs sees the request at its next heartbeat.
+      const here = ctx.runs.cancel(id);
+      const state = here ? 'processing' : await runs.cancel(id, ctx.now());
+      const outcome = state === 'cancelled' ? 'cancelled' : 'stopping';
+      const connector = (await connectors.byId(run.connectorId))?.name ?? null;
+      await audit(request, 'run.cancel', id, connector, outcome);
+      return reply.code(202).send({ runId: id, state: outcome });
     },
   );
 

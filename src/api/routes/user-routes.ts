@@ -1,9 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import * as z from 'zod';
+import { type AuditRecord, type AuditTarget, recordAudit } from '../../audit/audit-log.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../security/password-hash.js';
 import { ApiTokenRepository } from '../../store/users/api-token-repository.js';
 import { ROLES, USER_NAME, UserRepository } from '../../store/users/user-repository.js';
+import { apiActor } from '../api-actor.js';
 import type { ApiContext } from '../api-context.js';
 import { ApiError, badRequest, notFound } from '../api-error.js';
 import { access } from '../roles.js';
@@ -33,6 +35,13 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
   const users = new UserRepository(ctx.store, ctx.now);
   const tokens = new ApiTokenRepository(ctx.store, ctx.now);
   const tags = ['users'];
+  /** Every change here in the audit log with the signed-in user; never a password or a token. */
+  const audit = (
+    request: FastifyRequest,
+    action: string,
+    target: AuditTarget,
+    extra: Pick<AuditRecord, 'before' | 'after' | 'detail'> = {},
+  ) => recordAudit(ctx.store, apiActor(request), { action, target, ...extra, outcome: 'succeeded' }, ctx.now);
 
   r.get(
     '/api/users',
@@ -59,6 +68,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
       if (await users.byName(name))
         throw new ApiError(409, 'exists', `a user named "${name}" exists already`);
       const created = await users.create(name, role, await hashPassword(password));
+      await audit(request, 'user.add', { kind: 'user', name }, { after: { name, role } });
       return reply.code(201).send(created);
     },
   );
@@ -89,6 +99,15 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
         throw new ApiError(409, 'last-admin', 'the last admin cannot lose the admin role');
       if (role !== undefined) await users.setRole(found.id, role);
       if (password !== undefined) await users.setPasswordHash(found.id, await hashPassword(password));
+      await audit(
+        request,
+        'user.edit',
+        { kind: 'user', name: found.name },
+        {
+          ...(role !== undefined ? { before: { role: found.role }, after: { role } } : {}),
+          ...(password !== undefined ? { detail: 'password replaced' } : {}),
+        },
+      );
       return (await users.byId(found.id))!;
     },
   );
@@ -105,6 +124,14 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
       if (found.role === 'admin' && (await users.adminCount()) === 1)
         throw new ApiError(409, 'last-admin', 'the last admin cannot be removed');
       await users.remove(found.id);
+      await audit(
+        request,
+        'user.remove',
+        { kind: 'user', name: found.name },
+        {
+          before: { name: found.name, role: found.role },
+        },
+      );
       return reply.code(204).send();
     },
   );
@@ -141,6 +168,14 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
       const user = await users.byName(userName);
       if (!user) throw badRequest('body.user', `no user named "${userName}"`);
       const created = await tokens.create(user.id, request.body.name);
+      await audit(
+        request,
+        'token.create',
+        { kind: 'token', name: `${created.record.id}` },
+        {
+          after: { id: created.record.id, user: user.name, name: request.body.name },
+        },
+      );
       return reply.code(201).send({ ...created.record, token: created.token });
     },
   );
@@ -157,6 +192,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void 
     },
     async (request, reply) => {
       if (!(await tokens.revoke(request.params.id))) throw notFound(`token ${request.params.id}`);
+      await audit(request, 'token.revoke', { kind: 'token', name: `${request.params.id}` });
       return reply.code(204).send();
     },
   );
