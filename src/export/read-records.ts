@@ -4,7 +4,7 @@ import type { Store } from '../store/db/store.js';
 import { findingId } from '../store/findings/finding-id.js';
 import { FINDING_RECORD_FIELDS, findingRecords } from '../store/findings/finding-repository.js';
 import { parseHostIdentityKey } from '../store/hosts/host-identity-key.js';
-import type { ExportKind, RecordKind } from './export-kinds.js';
+import type { RecordKind } from './export-kinds.js';
 import { withEndOfSupport } from './finding-end-of-support.js';
 import { withPortalLinks } from './host-portal-links.js';
 import { withProfileCounts, withProfiles } from './profile-records.js';

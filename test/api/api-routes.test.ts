@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registeredRoutes } from '../../src/api/build-api.js';
 import { type Access, allows } from '../../src/api/roles.js';
-import { LIST_KINDS, MAX_LIMIT } from '../../src/api/routes/list-routes.js';
+import { LIST_ACCESS, LIST_KINDS, MAX_LIMIT } from '../../src/api/routes/list-routes.js';
+import { ConnectorRepository } from '../../src/store/connectors/connector-repository.js';
+import { RunRepository } from '../../src/store/runs/run-repository.js';
 import { ROLES } from '../../src/store/users/user-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
-import { addConnector, sync } from '../helpers/sync-harness.js';
+import { addConnector, sync, TEST_SECRETS } from '../helpers/sync-harness.js';
 import { openTestStore, type TestStore } from '../helpers/test-stores.js';
 import { errorOf, startTestApi, TEST_PASSWORD, type TestApi } from './api-harness.js';
 
@@ -52,14 +54,19 @@ const ROUTES: Array<{ method: Method; url: string; payload?: unknown; access: Ac
   { method: 'POST', url: '/api/auth/login', payload: {}, access: 'public' },
   { method: 'GET', url: '/api/auth/me', access: 'viewer' },
   { method: 'POST', url: '/api/auth/logout', access: 'viewer' },
-  ...Object.keys(LIST_KINDS).flatMap((k) => [
-    { method: 'GET' as const, url: `/api/${k}?limit=1`, access: 'viewer' as const },
-    {
-      method: 'GET' as const,
-      url: `/api/${k}/export?format=ndjson&query=nothing-matches-this`,
-      access: 'viewer' as const,
-    },
-  ]),
+  ...Object.keys(LIST_KINDS).flatMap((k) => {
+    const level = LIST_ACCESS[k as keyof typeof LIST_KINDS] ?? ('viewer' as const);
+    return [
+      { method: 'GET' as const, url: `/api/${k}?limit=1`, access: level },
+      {
+        method: 'GET' as const,
+        url: `/api/${k}/export?format=ndjson&query=nothing-matches-this`,
+        access: level,
+      },
+    ];
+  }),
+  { method: 'POST', url: '/api/hosts/999999/actions', payload: {}, access: 'analyst' },
+  { method: 'GET', url: '/api/actions/999999', access: 'viewer' },
   { method: 'GET', url: '/api/hosts/999999', access: 'viewer' },
   { method: 'GET', url: '/api/findings/1.999999.1.CVE-0000-0000', access: 'viewer' },
   { method: 'GET', url: '/api/vulnerabilities/CVE-0000-0000', access: 'viewer' },
@@ -134,7 +141,7 @@ describe('roles: every route × every role', () => {
 function templateOf(url: string): string {
   const path = url.split('?')[0]!;
   return path
-    .replace(/^\/api\/(hosts|runs)\/999999/, '/api/$1/:id')
+    .replace(/^\/api\/(hosts|runs|actions)\/999999/, '/api/$1/:id')
     .replace(/^\/api\/findings\/1\.999999\.1\.CVE-0000-0000$/, '/api/findings/:id')
     .replace(/^\/api\/vulnerabilities\/CVE-0000-0000$/, '/api/vulnerabilities/:cveId')
     .replace(/^\/api\/connectors\/none/, '/api/connectors/:name')
@@ -278,7 +285,8 @@ describe('lists', () => {
 
   for (const kind of Object.keys(LIST_KINDS)) {
     it(`${kind}: a page with items, nextCursor and total`, async () => {
-      const res = await get(`/api/${kind}?limit=5`);
+      const who = LIST_ACCESS[kind as keyof typeof LIST_KINDS] ?? 'viewer';
+      const res = await api.as(who, { method: 'GET', url: `/api/${kind}?limit=5` });
       expect(res.statusCode).toBe(200);
       const body = res.json() as { items: unknown[]; nextCursor: string | null; total: number };
       expect(body.items.length).toBe(Math.min(5, body.total));
@@ -594,4 +602,29 @@ describe('runs', () => {
     };
     expect(cancel.statusCode === 202 ? ['cancelled', 'succeeded'] : ['succeeded']).toContain(run.state);
   });
+
+  it('a run queued for the workers blocks a start (409) and is cancelled at once, as mdec runs cancel', async () => {
+    const connector = (await new ConnectorRepository(ts.store, TEST_SECRETS).byName('test'))!;
+    const queued = await new RunRepository(ts.store).enqueue(connector.id, 'auto', 'manual', new Date());
+    const start = await api.as('analyst', { method: 'POST', url: '/api/connectors/test/runs', payload: {} });
+    expect(start.statusCode).toBe(409);
+    const cancel = await api.as('analyst', { method: 'POST', url: `/api/runs/${queued}/cancel` });
+    expect(cancel.statusCode).toBe(202);
+    expect(cancel.json()).toEqual({ runId: queued, state: 'cancelled' });
+    const run = (await api.as('viewer', { method: 'GET', url: `/api/runs/${queued}` })).json() as Json;
+    expect(run.state).toBe('cancelled');
+    const audit = (
+      await api.as('admin', {
+        method: 'GET',
+        url: `/api/audit?query=${encodeURIComponent('action:run.cancel')}`,
+      })
+    ).json() as { items: Json[] };
+    expect(audit.items.at(-1)).toMatchObject({
+      actor: 'analyst',
+      target: `run ${queued}`,
+      detail: 'cancelled',
+    });
+  });
 });
+
+type Json = Record<string, unknown>;
