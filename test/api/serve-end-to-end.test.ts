@@ -81,6 +81,7 @@ describe('mdec serve end to end', () => {
         apiUrl: sim.url,
         loginUrl: sim.url,
         scope: 'https://api.securitycenter.microsoft.com/.default',
+        actions: true,
       }),
     });
     expect(created.status).toBe(201);
@@ -132,6 +133,23 @@ describe('mdec serve end to end', () => {
       sources: unknown[];
     };
     expect(host.sources.length).toBeGreaterThan(0);
+
+    // Isolate a healthy onboarded Windows device and follow the action until MDE reports it done.
+    const target = (await (
+      await call(
+        `/api/hosts?limit=1&query=${encodeURIComponent('os:windows AND onboarding:onboarded AND health:active')}`,
+      )
+    ).json()) as { items: Array<{ id: number }> };
+    const isolated = await call(`/api/hosts/${target.items[0]!.id}/actions`, {
+      method: 'POST',
+      body: JSON.stringify({ type: 'isolate', comment: 'end to end' }),
+    });
+    expect(isolated.status).toBe(201);
+    const action = (await isolated.json()) as { id: number; status: string };
+    expect(action.status).toBe('Pending');
+    await sim.admin('POST', '/clock/advance', { ms: 10 * 60_000 });
+    const polled = (await (await call(`/api/actions/${action.id}`)).json()) as { action: { status: string } };
+    expect(polled.action.status).toBe('Succeeded');
 
     const csv = await call('/api/findings/export?format=csv');
     expect(csv.status).toBe(200);
