@@ -19,12 +19,13 @@ describe('mdec serve end to end', () => {
   let dir: string;
   let server: ChildProcess;
   let url: string;
+  let db: string;
   const env = { MDEC_MASTER_KEY: Buffer.alloc(32, 3).toString('base64'), ADMIN_PASSWORD: PASSWORD };
 
   beforeAll(async () => {
     sim = await startTestSimulator({ devices: 30 });
     dir = mkdtempSync(join(tmpdir(), 'mdec-serve-'));
-    const db = join(dir, 'mdec.sqlite');
+    db = join(dir, 'mdec.sqlite');
     const add = await runMdec(
       ['--db', db, 'user', 'add', '--name', 'alice', '--role', 'admin', '--password-env', 'ADMIN_PASSWORD'],
       { env },
@@ -150,6 +151,15 @@ describe('mdec serve end to end', () => {
     await sim.admin('POST', '/clock/advance', { ms: 10 * 60_000 });
     const polled = (await (await call(`/api/actions/${action.id}`)).json()) as { action: { status: string } };
     expect(polled.action.status).toBe('Succeeded');
+
+    // The server's own worker runs what is queued for the workers (`mdec sync --enqueue`).
+    const queued = await runMdec(['--db', db, '--json', 'sync', '--connector', 'lab', '--enqueue'], { env });
+    expect(queued.code, queued.stderr).toBe(0);
+    const queuedId = (JSON.parse(queued.stdout) as { runId: number }).runId;
+    const followed = await (await call(`/api/runs/${queuedId}/events`)).text();
+    expect(followed).toMatch(/event: end/);
+    const ran = (await (await call(`/api/runs/${queuedId}`)).json()) as { state: string; trigger: string };
+    expect(ran.state).toBe('succeeded');
 
     const csv = await call('/api/findings/export?format=csv');
     expect(csv.status).toBe(200);
