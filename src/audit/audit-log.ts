@@ -2,9 +2,9 @@ import { AuditLogRepository } from '../store/audit/audit-log-repository.js';
 import type { Store } from '../store/db/store.js';
 import type { AuditActor } from './audit-actor.js';
 
-/** What an entry is about: a connector (by name) or a host (by host id or machine id). */
+/** What an entry is about: a connector, user or token (by name), a host (by host id or machine id), a run (by id). */
 export interface AuditTarget {
-  kind: 'connector' | 'host' | 'machine-action';
+  kind: 'connector' | 'host' | 'machine-action' | 'user' | 'token' | 'run';
   name: string;
 }
 

@@ -5,10 +5,11 @@ import {
   auditConnectorEdited,
   auditConnectorRemoved,
 } from '../audit/connector-audit.js';
-import { type ConnectorStatus, connectorStatus } from '../jobs/connector-status.js';
-import { REGIONS, regionOfApiUrl } from '../mde/cloud-endpoints.js';
+import { connectorStatus } from '../jobs/connector-status.js';
+import { describeConnector } from '../jobs/describe-connector.js';
+import { REGIONS } from '../mde/cloud-endpoints.js';
 import { FINDING_STATUSES } from '../normalize/connector-options.js';
-import { type Connector, ConnectorRepository } from '../store/connectors/connector-repository.js';
+import { ConnectorRepository } from '../store/connectors/connector-repository.js';
 import { inStoreTransaction } from '../store/db/store-transaction.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
 import {
@@ -103,40 +104,6 @@ function connectorOptions(cmd: Command): Command {
     .option('--no-profiles', "no dynamic profiles; removes this connector's profiles, hosts stay")
     .option('--actions', 'allow machine actions (isolate, release, scan) through this connector')
     .option('--no-actions', 'no machine actions through this connector (default)');
-}
-
-/**
- * A connector for people and scripts: never the secret, only whether one is set. With its status
- * (connector-status.ts) the state is the one its runs and schedule give, with the next run time.
- */
-export function describeConnector(c: Connector, status?: ConnectorStatus) {
-  return {
-    name: c.name,
-    description: c.options.description ?? null,
-    kind: c.kind,
-    network: c.network,
-    tenantId: c.tenantId,
-    clientId: c.clientId,
-    credential: c.hasCertificate ? 'certificate' : c.hasSecret ? 'client secret (stored encrypted)' : 'none',
-    cloud: c.cloud,
-    region: regionOfApiUrl(c.apiUrl) ?? null,
-    apiUrl: c.apiUrl,
-    loginUrl: c.loginUrl,
-    scope: c.scope,
-    active: c.active,
-    schedule: c.schedule,
-    scheduleStart: c.scheduleStart,
-    scheduleEnd: c.scheduleEnd,
-    state: status?.state ?? c.state,
-    nextRunAt: status?.nextRunAt ?? null,
-    lastRunId: c.lastRunId,
-    lastRun: status?.lastRun ?? null,
-    suspended: c.suspended !== null,
-    ...(c.suspended ? { suspendedReason: c.suspended.reason } : {}),
-    options: c.options,
-    createdAt: c.createdAt,
-    updatedAt: c.updatedAt,
-  };
 }
 
 async function secretFor(flags: ConnectorFlags, required: boolean) {

@@ -1,16 +1,17 @@
 import { parseSchedule, ScheduleError } from '../jobs/schedule.js';
-import { resolveEndpoints } from '../mde/cloud-endpoints.js';
-import { ConfigError } from '../mde/mde-errors.js';
 import {
-  CLOUDS,
-  type Cloud,
+  type Connection,
+  ConnectorInputError,
+  validateConnection,
+} from '../normalize/connector-connection.js';
+import {
   type ConnectorOptions,
   DATA_TYPES,
   OptionsError,
   parseConnectorOptions,
 } from '../normalize/connector-options.js';
 import { parseIdentificationRulesFlag } from '../normalize/identification-rules-option.js';
-import type { ConnectorCredentials, NewConnector } from '../store/connectors/connector-repository.js';
+import type { ConnectorCredentials } from '../store/connectors/connector-repository.js';
 import { readFlagFile } from './flag-files.js';
 import { UsageError } from './usage-error.js';
 
@@ -91,8 +92,6 @@ Which devices a connector imports:
   The summary of \`mdec sync\` counts every record left out and says which option left it out.
 `;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TENANT_DOMAIN = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 function int(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^-?\d+$/.test(value.trim()))
@@ -214,41 +213,19 @@ function readText(flag: string, path: string): string {
   return readFlagFile(`--${flag}`, path);
 }
 
+/** A connector setting refused by the shared validation, as the flag that gave it. */
+function asUsage(err: unknown): never {
+  if (err instanceof ConnectorInputError)
+    throw new UsageError(`--${kebab(err.field)}${err.joiner}${err.text}`);
+  throw err;
+}
+
 /** Checks identity, cloud and endpoints; shared by add and edit. */
-export function connectionFromFlags(
-  flags: ConnectorFlags,
-  base?: Pick<NewConnector, 'tenantId' | 'clientId' | 'cloud' | 'apiUrl' | 'loginUrl' | 'scope'>,
-) {
-  const tenantId = flags.tenantId ?? base?.tenantId;
-  const clientId = flags.clientId ?? base?.clientId;
-  if (!tenantId) throw new UsageError('--tenant-id is required (the Entra tenant id, a GUID)');
-  if (!GUID.test(tenantId) && !TENANT_DOMAIN.test(tenantId)) {
-    throw new UsageError(
-      `--tenant-id must be a GUID or a domain such as contoso.onmicrosoft.com (got "${tenantId}")`,
-    );
-  }
-  if (!clientId) throw new UsageError('--client-id is required (the app registration id, a GUID)');
-  if (!GUID.test(clientId)) throw new UsageError(`--client-id must be a GUID (got "${clientId}")`);
-  const cloud = (flags.cloud ?? base?.cloud ?? 'commercial') as Cloud;
-  if (!CLOUDS.includes(cloud))
-    throw new UsageError(`--cloud must be one of ${CLOUDS.join(', ')} (got "${cloud}")`);
-  // A changed cloud takes its own preset URLs unless the user gave others.
-  const keep = flags.cloud === undefined || flags.cloud === base?.cloud;
-  // `--region none` (or empty) goes back to the global host; a region replaces the stored API URL.
-  const region = flags.region?.trim().toLowerCase();
-  const regionGiven = region !== undefined;
+export function connectionFromFlags(flags: ConnectorFlags, base?: Connection): Connection {
   try {
-    const endpoints = resolveEndpoints({
-      cloud,
-      ...(regionGiven && region !== '' && region !== 'none' ? { region } : {}),
-      apiUrl: flags.apiUrl ?? (keep && !regionGiven ? base?.apiUrl : undefined),
-      loginUrl: flags.loginUrl ?? (keep ? base?.loginUrl : undefined),
-      scope: flags.scope ?? (keep ? base?.scope : undefined),
-    });
-    return { ...endpoints, tenantId: tenantId.toLowerCase(), clientId: clientId.toLowerCase(), cloud };
+    return validateConnection(flags, base);
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(`--${kebab(err.field)}: ${err.message}`);
-    throw err;
+    return asUsage(err);
   }
 }
 
@@ -268,10 +245,7 @@ const CONNECTION_FLAGS = [
 ] as const satisfies ReadonlyArray<keyof ConnectorFlags>;
 
 /** The connection of `add --from`: the source's, refusing flags that would change it. */
-export function connectionFromSource(
-  flags: ConnectorFlags,
-  source: Pick<NewConnector, 'tenantId' | 'clientId' | 'cloud' | 'apiUrl' | 'loginUrl' | 'scope'>,
-) {
+export function connectionFromSource(flags: ConnectorFlags, source: Connection): Connection {
   const given = CONNECTION_FLAGS.filter((f) => flags[f] !== undefined).map((f) => `--${kebab(f)}`);
   if (given.length > 0) {
     throw new UsageError(

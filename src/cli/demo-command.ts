@@ -1,16 +1,27 @@
+import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
 import { parseConnectorOptions } from '../normalize/connector-options.js';
 import { RISK_LEVEL_ORDER } from '../normalize/host-risk.js';
+import { hashPassword } from '../security/password-hash.js';
 import { defaultSimulatorOptions } from '../simulator/simulator-options.js';
 import { startSimulator } from '../simulator/start-simulator.js';
 import { ConnectorRepository } from '../store/connectors/connector-repository.js';
 import type { StoreSummary } from '../store/connectors/store-summary.js';
 import { storeSummary } from '../store/connectors/store-summary.js';
+import type { Store } from '../store/db/store.js';
+import { UserRepository } from '../store/users/user-repository.js';
 import { createMdeClient } from '../sync/mde-client-factory.js';
 import { runSync } from '../sync/run-sync.js';
-import { DEFAULT_DB, databaseLocation, type GlobalFlags, openCliContext } from './cli-context.js';
+import {
+  type CliContext,
+  DEFAULT_DB,
+  databaseLocation,
+  type GlobalFlags,
+  openCliContext,
+} from './cli-context.js';
 import { printJson } from './output.js';
+import { inProcessWorker } from './serve-command.js';
 import { printSyncSummary } from './sync-command.js';
 import { terminalProgress } from './terminal-progress.js';
 import { EXIT, UsageError } from './usage-error.js';
@@ -19,103 +30,173 @@ const SEVERITY = ['', 'informational', 'low', 'medium', 'high', 'critical'];
 
 /**
  * `mdec demo`: a simulated tenant, a connector pointing at it, a first full sync into the embedded
- * SQLite, and a summary of what landed. The README's run command.
+ * SQLite, a summary of what landed, then the REST API on loopback until Ctrl-C, with a one-time admin
+ * password (`--no-serve`: exit after the summary). The README's run command.
  */
 export function registerDemoCommand(program: Command, globals: () => GlobalFlags): void {
   program
     .command('demo')
-    .description('start a simulated tenant, sync it into the local database and show what landed')
+    .description(
+      'start a simulated tenant, sync it into the local database, show what landed, then serve the API until Ctrl-C',
+    )
     .option('--devices <n>', 'devices in the simulated tenant', '1000')
     .option('--seed <n>', 'seed of the simulated tenant', '1')
     .option(
       '--keep-running',
       'keep the simulator running afterwards, for more `mdec sync --connector demo` runs',
     )
-    .action(async (flags: { devices: string; seed: string; keepRunning?: boolean }) => {
-      if (!/^\d+$/.test(flags.devices) || Number(flags.devices) < 1 || Number(flags.devices) > 200_000) {
-        throw new UsageError(`--devices must be a whole number from 1 to 200000 (got "${flags.devices}")`);
-      }
-      if (!/^\d+$/.test(flags.seed))
-        throw new UsageError(`--seed must be a whole number (got "${flags.seed}")`);
-      const json = globals().json ?? false;
-      const say = (text: string) => {
-        if (!json) process.stderr.write(text);
-      };
-      const sim = await startSimulator({
-        ...defaultSimulatorOptions(),
-        devices: Number(flags.devices),
-        seed: Number(flags.seed),
-        followRealTime: true,
-      });
-      say(`Simulated tenant of ${flags.devices} devices at ${sim.info.apiUrl}\n`);
-      const ctx = await openCliContext(globals(), 'create');
-      try {
-        const repo = new ConnectorRepository(ctx.store, ctx.secrets);
-        const settings = {
-          network: 'demo',
-          tenantId: sim.info.tenantId,
-          clientId: sim.info.clientId,
-          cloud: 'custom' as const,
-          apiUrl: sim.info.apiUrl,
-          loginUrl: sim.info.loginUrl,
-          scope: 'https://api.securitycenter.microsoft.com/.default',
-          active: true,
-          schedule: null,
-          options: parseConnectorOptions({
-            dataTypes: [
-              'machines',
-              'vulnerabilities',
-              'vulnerability-definitions',
-              'software',
-              'installed-software',
-              'recommendations',
-              'alerts',
-            ],
-            staleDays: 30,
-          }),
-          credentials: { clientSecret: sim.info.clientSecret },
+    .option('--no-serve', 'exit after the summary instead of serving the API')
+    .option('--port <n>', 'port of the API (0, the default, picks a free one)', '0')
+    .action(
+      async (flags: {
+        devices: string;
+        seed: string;
+        keepRunning?: boolean;
+        serve: boolean;
+        port: string;
+      }) => {
+        if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535)
+          throw new UsageError(`--port must be 0 to 65535 (got "${flags.port}")`);
+        if (!/^\d+$/.test(flags.devices) || Number(flags.devices) < 1 || Number(flags.devices) > 200_000) {
+          throw new UsageError(`--devices must be a whole number from 1 to 200000 (got "${flags.devices}")`);
+        }
+        if (!/^\d+$/.test(flags.seed))
+          throw new UsageError(`--seed must be a whole number (got "${flags.seed}")`);
+        const json = globals().json ?? false;
+        const say = (text: string) => {
+          if (!json) process.stderr.write(text);
         };
-        const existing = await repo.byName('demo');
-        const connector = existing
-          ? await repo.update(existing.id, settings)
-          : await repo.create({ name: 'demo', ...settings });
-        say(`Connector "demo" in ${ctx.store.location}; syncing...\n`);
-        const limiter = new ClientRateLimiter();
-        const progress = json ? undefined : terminalProgress();
-        const result = await runSync(
-          {
-            store: ctx.store,
-            secrets: ctx.secrets,
-            // Retries are shown as they happen, as in `mdec sync`.
-            createClient: (c, creds, signal) =>
-              createMdeClient(
-                c,
-                creds,
-                { limiter, ...(progress ? { onRetry: (notice) => progress.retry?.(notice) } : {}) },
-                signal,
-              ),
-            ...(progress ? { progress } : {}),
-          },
-          { connector: 'demo', mode: 'full' },
-        );
-        const summary = await storeSummary(ctx.store, connector.id);
-        if (json) printJson({ simulator: { ...sim.info, clientSecret: undefined }, run: result, summary });
-        else {
-          printSyncSummary(result);
-          process.stdout.write(formatWhatLanded(summary));
-          process.stdout.write(formatNextSteps(demoDbFlag(globals(), ctx.store.location), summary));
+        const sim = await startSimulator({
+          ...defaultSimulatorOptions(),
+          devices: Number(flags.devices),
+          seed: Number(flags.seed),
+          followRealTime: true,
+        });
+        say(`Simulated tenant of ${flags.devices} devices at ${sim.info.apiUrl}\n`);
+        const ctx = await openCliContext(globals(), 'create');
+        try {
+          const repo = new ConnectorRepository(ctx.store, ctx.secrets);
+          const settings = {
+            network: 'demo',
+            tenantId: sim.info.tenantId,
+            clientId: sim.info.clientId,
+            cloud: 'custom' as const,
+            apiUrl: sim.info.apiUrl,
+            loginUrl: sim.info.loginUrl,
+            scope: 'https://api.securitycenter.microsoft.com/.default',
+            active: true,
+            schedule: null,
+            options: parseConnectorOptions({
+              dataTypes: [
+                'machines',
+                'vulnerabilities',
+                'vulnerability-definitions',
+                'software',
+                'installed-software',
+                'recommendations',
+                'alerts',
+              ],
+              staleDays: 30,
+            }),
+            credentials: { clientSecret: sim.info.clientSecret },
+          };
+          const existing = await repo.byName('demo');
+          const connector = existing
+            ? await repo.update(existing.id, settings)
+            : await repo.create({ name: 'demo', ...settings });
+          say(`Connector "demo" in ${ctx.store.location}; syncing...\n`);
+          const limiter = new ClientRateLimiter();
+          const progress = json ? undefined : terminalProgress();
+          const result = await runSync(
+            {
+              store: ctx.store,
+              secrets: ctx.secrets,
+              // Retries are shown as they happen, as in `mdec sync`.
+              createClient: (c, creds, signal) =>
+                createMdeClient(
+                  c,
+                  creds,
+                  { limiter, ...(progress ? { onRetry: (notice) => progress.retry?.(notice) } : {}) },
+                  signal,
+                ),
+              ...(progress ? { progress } : {}),
+            },
+            { connector: 'demo', mode: 'full' },
+          );
+          const summary = await storeSummary(ctx.store, connector.id);
+          if (flags.serve) {
+            if (!json) {
+              printSyncSummary(result);
+              process.stdout.write(formatWhatLanded(summary));
+            }
+            await serveDemo(ctx, globals(), Number(flags.port), json);
+            return;
+          }
+          if (json) printJson({ simulator: { ...sim.info, clientSecret: undefined }, run: result, summary });
+          else {
+            printSyncSummary(result);
+            process.stdout.write(formatWhatLanded(summary));
+            process.stdout.write(formatNextSteps(demoDbFlag(globals(), ctx.store.location), summary));
+          }
+          process.exitCode =
+            result.state === 'succeeded' ? EXIT.ok : result.state === 'partial' ? EXIT.partial : EXIT.failure;
+        } finally {
+          await ctx.close();
+          if (flags.keepRunning) {
+            say(`The simulator keeps running at ${sim.info.apiUrl}; stop it with Ctrl-C.\n`);
+            await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+          }
+          await sim.close();
         }
-        process.exitCode =
-          result.state === 'succeeded' ? EXIT.ok : result.state === 'partial' ? EXIT.partial : EXIT.failure;
-      } finally {
-        await ctx.close();
-        if (flags.keepRunning) {
-          say(`The simulator keeps running at ${sim.info.apiUrl}; stop it with Ctrl-C.\n`);
-          await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-        }
-        await sim.close();
-      }
-    });
+      },
+    );
+}
+
+/** The demo's API user: an admin whose password is new at every start and shown once. */
+const DEMO_USER = 'admin';
+
+/** Sets a fresh random password on the demo admin (creating it), and answers it. */
+async function oneTimeAdminPassword(store: Store): Promise<string> {
+  const password = randomBytes(18).toString('base64url');
+  const users = new UserRepository(store);
+  const hash = await hashPassword(password);
+  const existing = await users.byName(DEMO_USER);
+  if (existing) {
+    await users.setRole(existing.id, 'admin');
+    await users.setPasswordHash(existing.id, hash);
+  } else await users.create(DEMO_USER, 'admin', hash);
+  return password;
+}
+
+/**
+ * Serves the API over the demo's store on loopback, with the in-process worker, until Ctrl-C or
+ * SIGTERM. With `--json` one line `{"url","username","password"}` on stdout, else the same in words.
+ */
+async function serveDemo(ctx: CliContext, flags: GlobalFlags, port: number, json: boolean): Promise<void> {
+  const { serveApi } = await import('../api/serve.js');
+  const password = await oneTimeAdminPassword(ctx.store);
+  const worker = await inProcessWorker(ctx, flags, undefined);
+  const server = await serveApi({
+    store: ctx.store,
+    secrets: ctx.secrets,
+    host: '127.0.0.1',
+    port,
+    worker,
+    logger: false,
+  }).catch(async (err: unknown) => {
+    await worker.stop();
+    throw err;
+  });
+  if (json) process.stdout.write(`${JSON.stringify({ url: server.url, username: DEMO_USER, password })}\n`);
+  else
+    process.stdout.write(
+      `\nThe API listens on ${server.url} (docs/api.md); sign in as "${DEMO_USER}" with the password ${password}\n(shown once; a new one at every start). Ctrl-C stops it.\n`,
+    );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await server.close();
 }
 
 const count = (n: number) => n.toLocaleString('en-US');

@@ -1,8 +1,12 @@
 import type { QueryField, QueryFieldType, QuerySpec } from '../normalize/query/compile-query.js';
-import type { ExportKind } from './export-kinds.js';
+import type { RecordKind } from './export-kinds.js';
 
 /** A field reading one exported record field as it is. */
-const column = (type: QueryFieldType, name: string): QueryField => ({ type, read: (r) => r[name] });
+const column = (type: QueryFieldType, name: string): QueryField => ({
+  type,
+  read: (r) => r[name],
+  field: name,
+});
 const text = (name: string) => column('text', name);
 const list = (name: string) => column('list', name);
 const number = (name: string) => column('number', name);
@@ -19,7 +23,7 @@ const source: QueryField = { type: 'text', read: () => 'Defender' };
  * read their entity's own form (a finding's severity 1 to 5, a CVE's `High`, a finding's
  * `ExploitIsVerified`, a CVE's maturity rank) on one scale, so a word means the same everywhere.
  */
-export const QUERY_SPECS: Record<ExportKind, QuerySpec> = {
+export const QUERY_SPECS: Record<RecordKind, QuerySpec> = {
   findings: {
     fields: {
       source,
@@ -216,5 +220,32 @@ export const QUERY_SPECS: Record<ExportKind, QuerySpec> = {
       hosts: number('hostCount'),
     },
     textFields: ['name'],
+  },
+  actions: {
+    fields: {
+      action: text('action'),
+      type: text('actionType'),
+      status: text('status'),
+      outcome: text('outcome'),
+      connector: text('connector'),
+      host: text('hostName'),
+      hostId: number('hostId'),
+      machineId: text('machineId'),
+      requestedBy: text('requestedBy'),
+      requested: date('requestedAt'),
+    },
+    textFields: ['hostName', 'machineId', 'comment'],
+  },
+  audit: {
+    fields: {
+      actor: text('actor'),
+      actorKind: text('actorKind'),
+      action: text('action'),
+      target: text('target'),
+      connector: text('connectorName'),
+      outcome: text('outcome'),
+      at: date('at'),
+    },
+    textFields: ['actor', 'action', 'target', 'detail'],
   },
 };

@@ -1,9 +1,10 @@
-import { type Kysely, sql } from 'kysely';
+import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import { ofConnector } from '../store/connectors/connector-scope.js';
 import type { Store } from '../store/db/store.js';
+import { findingId } from '../store/findings/finding-id.js';
 import { FINDING_RECORD_FIELDS, findingRecords } from '../store/findings/finding-repository.js';
 import { parseHostIdentityKey } from '../store/hosts/host-identity-key.js';
-import type { ExportKind } from './export-kinds.js';
+import type { RecordKind } from './export-kinds.js';
 import { withEndOfSupport } from './finding-end-of-support.js';
 import { withPortalLinks } from './host-portal-links.js';
 import { withProfileCounts, withProfiles } from './profile-records.js';
@@ -68,12 +69,15 @@ const HIDDEN_COLUMNS = new Set([
   'identityKey',
   'findingKey',
   'installKey',
+  // A machine action's MDE answer as received, kept for support.
+  'raw',
   // A finding's place in the table (its device and software ids), for paging only.
   'deviceId',
   'softwareId',
 ]);
 
-function present(row: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+/** A row as records show it: JSON lists parsed, 0/1 as booleans, ids as numbers, bookkeeping hidden. */
+export function presentRecord(row: Record<string, unknown>, prefix = ''): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) {
     if (HIDDEN_COLUMNS.has(k)) continue;
@@ -105,13 +109,23 @@ interface KindSpec {
   from?: (store: Store) => ReturnType<typeof findingRecords>;
   /** The fields of a record, when not the table's columns. */
   fields?: readonly string[];
+  /** Fields `enrich` sets, whatever the row holds: the database cannot filter or sort on them. */
+  enriched?: readonly string[];
   /** Keyset columns, in order; together unique. */
   key: string[];
   /** Adds joined columns (e.g. the host's Defender fields) to a page of rows. */
   enrich?: (db: AnyDb, rows: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>;
+  /** The id of a record whose table has no id column (findings: their key), for pages of the API. */
+  recordId?: (row: Record<string, unknown>) => string;
 }
 
-const SPECS: Record<ExportKind, KindSpec> = {
+/** What a kind's records are selected from: its table, or its repository's records named after it. */
+function sourceOf(store: Store, spec: KindSpec): string {
+  // A repository's records come as an aliased query named after the table, which Kysely takes alike.
+  return (spec.from ? spec.from(store) : spec.table) as string;
+}
+
+const SPECS: Record<RecordKind, KindSpec> = {
   hosts: {
     table: 'hosts',
     key: ['id'],
@@ -122,8 +136,16 @@ const SPECS: Record<ExportKind, KindSpec> = {
     table: 'findings',
     from: (store) => findingRecords(store.db, store.dialect),
     fields: FINDING_RECORD_FIELDS,
+    enriched: ['endOfSupportStatus', 'endOfSupportDate'],
     key: ['connectorId', 'deviceId', 'softwareId', 'cveId'],
     enrich: async (db, rows) => withEndOfSupport(db, await withHostNames(db, rows)),
+    recordId: (row) =>
+      findingId({
+        connectorId: Number(row.connectorId),
+        deviceId: Number(row.deviceId),
+        softwareId: Number(row.softwareId),
+        cveId: String(row.cveId),
+      }),
   },
   vulnerabilities: { table: 'vulnerabilityDefinitions', key: ['connectorId', 'id'] },
   software: { table: 'software', key: ['connectorId', 'id'] },
@@ -132,7 +154,144 @@ const SPECS: Record<ExportKind, KindSpec> = {
   alerts: { table: 'alerts', key: ['connectorId', 'id'] },
   runs: { table: 'syncRuns', key: ['id'] },
   profiles: { table: 'profiles', key: ['id'], enrich: withProfileCounts },
+  actions: { table: 'machineActions', key: ['id'] },
+  audit: { table: 'auditLog', key: ['id'] },
 };
+
+/** The table a kind's records come from (camelCase, as Kysely names it). */
+export function kindTable(kind: RecordKind): string {
+  return SPECS[kind].table;
+}
+
+/** A sort of a page: a column of the kind's table, ascending or descending; missing values last. */
+export interface PageSort {
+  column: string;
+  descending: boolean;
+}
+
+/** Where a page starts: after the row with these sort and key values (keyset paging). */
+export type PagePosition = unknown[];
+
+export interface PageRequest {
+  /** Rows of the kind's table to read (a compiled query); all when absent. */
+  where?: Expression<SqlBool>;
+  /** Applied to each presented record after `where`: a query that the database evaluated only in part. */
+  predicate?: (record: Record<string, unknown>) => boolean;
+  sort?: PageSort;
+  after?: PagePosition;
+  limit: number;
+}
+
+/**
+ * One page of a kind's records in (sort, key) order, as readRecords presents them (with an `id` where
+ * the kind's key is not one column, see KindSpec.recordId), and the position
+ * after its last record when more may follow. The position holds the sort value and the key of the
+ * last row, so page N costs what page 1 costs when the order has an index (keyset paging,
+ * docs/api.md#lists).
+ */
+export async function readRecordPage(
+  store: Store,
+  kind: RecordKind,
+  request: PageRequest,
+): Promise<{ records: Record<string, unknown>[]; next: PagePosition | null }> {
+  const db = store.db as unknown as AnyDb;
+  const spec = SPECS[kind];
+  const order = [
+    ...(request.sort
+      ? [{ column: request.sort.column, descending: request.sort.descending, nullable: true }]
+      : []),
+    ...spec.key.map((column) => ({ column, descending: false, nullable: false })),
+  ];
+  const records: Record<string, unknown>[] = [];
+  let lastReturned: Record<string, unknown> | undefined;
+  let after = request.after;
+  // A query the database evaluated only in part reads more rows per round trip.
+  const batch = request.predicate ? Math.max(request.limit * 2, 200) : request.limit + 1;
+  for (;;) {
+    let q = db.selectFrom(sourceOf(store, spec)).selectAll();
+    if (request.where) q = q.where(request.where as never);
+    if (after) q = q.where(afterPosition(spec.table, order, after) as never);
+    for (const o of order) {
+      const ref = `${spec.table}.${o.column}`;
+      q = o.nullable
+        ? q.orderBy(ref, (ob) => (o.descending ? ob.desc() : ob.asc()).nullsLast())
+        : q.orderBy(ref, o.descending ? 'desc' : 'asc');
+    }
+    const raw = (await q.limit(batch).execute()) as Record<string, unknown>[];
+    const rows = spec.enrich && raw.length > 0 ? await spec.enrich(db, raw) : raw;
+    for (let i = 0; i < rows.length; i++) {
+      const record = spec.recordId
+        ? { id: spec.recordId(raw[i]!), ...presentRecord(rows[i]!) }
+        : presentRecord(rows[i]!);
+      if (request.predicate && !request.predicate(record)) continue;
+      // One more match than the page holds: there is a next page, starting after the last one returned.
+      if (records.length === request.limit) return { records, next: positionOf(order, lastReturned!) };
+      records.push(record);
+      lastReturned = raw[i]!;
+    }
+    if (raw.length < batch) return { records, next: null };
+    after = positionOf(order, raw[raw.length - 1]!);
+  }
+}
+
+interface OrderColumn {
+  column: string;
+  descending: boolean;
+  /** The sort column may be null (sorted last); key columns never are. */
+  nullable: boolean;
+}
+
+function positionOf(order: OrderColumn[], row: Record<string, unknown>): PagePosition {
+  return order.map((o) => row[o.column] ?? null);
+}
+
+/**
+ * Rows strictly after `position` in `order`: lexicographic over the columns, each ascending or
+ * descending, a null sort value after every other value.
+ */
+function afterPosition(table: string, order: OrderColumn[], position: PagePosition) {
+  const terms = order.map((o, i) => {
+    const ref = sql.ref(`${table}.${o.column}`);
+    const value = position[i];
+    const equal = value === null ? sql<SqlBool>`${ref} is null` : sql<SqlBool>`${ref} = ${value}`;
+    let beyond: ReturnType<typeof sql<SqlBool>>;
+    if (value === null) beyond = sql<SqlBool>`1 = 0`;
+    else {
+      const past = o.descending ? sql<SqlBool>`${ref} < ${value}` : sql<SqlBool>`${ref} > ${value}`;
+      beyond = o.nullable ? sql<SqlBool>`(${past} or ${ref} is null)` : past;
+    }
+    return { equal, beyond };
+  });
+  // (a > x) or (a = x and b > y) or (a = x and b = y and c > z) ...
+  const alternatives = terms.map(
+    (t, i) => sql<SqlBool>`(${sql.join([...terms.slice(0, i).map((p) => p.equal), t.beyond], sql` and `)})`,
+  );
+  return sql<SqlBool>`(${sql.join(alternatives, sql` or `)})`;
+}
+
+/** How many rows of a kind's table `where` selects. */
+export async function countRecords(
+  store: Store,
+  kind: RecordKind,
+  where?: Expression<SqlBool>,
+): Promise<number> {
+  const db = store.db as unknown as AnyDb;
+  // Without a filter the table alone is counted: a repository's joins change no count.
+  const source = where ? sourceOf(store, SPECS[kind]) : SPECS[kind].table;
+  let q = db.selectFrom(source).select(sql<number>`count(*)`.as('n'));
+  if (where) q = q.where(where as never);
+  const row = (await q.executeTakeFirst()) as { n: unknown } | undefined;
+  return Number(row?.n ?? 0);
+}
+
+/** The columns of a kind's records (camelCase): the fields a database can filter and sort on. */
+export async function kindColumns(store: Store, kind: RecordKind): Promise<Set<string>> {
+  const { fields, enriched = [] } = SPECS[kind];
+  if (fields) return new Set(fields.filter((f) => !enriched.includes(f)));
+  const tables = await store.db.introspection.getTables();
+  const found = tables.find((t) => camelCase(t.name) === SPECS[kind].table);
+  return new Set((found?.columns ?? []).map((c) => camelCase(c.name)));
+}
 
 /**
  * Reads every record of a kind in key order, a page at a time, optionally for one connector. Hosts
@@ -140,17 +299,21 @@ const SPECS: Record<ExportKind, KindSpec> = {
  */
 export async function* readRecords(
   store: Store,
-  kind: ExportKind,
-  filter: { connectorId?: number; where?: (row: Record<string, unknown>) => boolean } = {},
+  kind: RecordKind,
+  filter: {
+    connectorId?: number;
+    where?: (row: Record<string, unknown>) => boolean;
+    /** Rows of the kind's table to read, evaluated by the database (a compiled query). */
+    sqlWhere?: Expression<SqlBool>;
+  } = {},
 ): AsyncGenerator<Record<string, unknown>> {
   const db = store.db as unknown as AnyDb;
   const spec = SPECS[kind];
   let after: unknown[] | undefined;
   for (;;) {
-    // A repository's records come as an aliased query named after the table, which Kysely takes alike.
-    const source = (spec.from ? spec.from(store) : spec.table) as string;
-    let q = db.selectFrom(source).selectAll();
+    let q = db.selectFrom(sourceOf(store, spec)).selectAll();
     if (filter.connectorId !== undefined) q = q.where(ofConnector(spec.table, filter.connectorId));
+    if (filter.sqlWhere) q = q.where(filter.sqlWhere as never);
     if (after) {
       const values = after;
       q =
@@ -174,7 +337,7 @@ export async function* readRecords(
     const complete = rows.length === PAGE;
     if (spec.enrich) rows = await spec.enrich(db, rows);
     for (const row of rows) {
-      const record = present(row);
+      const record = presentRecord(row);
       if (!filter.where || filter.where(record)) yield record;
     }
     if (!complete) return;
@@ -186,7 +349,7 @@ export async function* readRecords(
  * header of every CSV export, so it does not depend on which record comes first. A record is the table's row, enriched and presented as readRecords
  * does; a host carries its Defender fields as withDefenderFields adds them for a host with a source.
  */
-export async function exportColumns(store: Store, kind: ExportKind): Promise<string[]> {
+export async function exportColumns(store: Store, kind: RecordKind): Promise<string[]> {
   const db = store.db as unknown as AnyDb;
   const spec = SPECS[kind];
   const tables = await store.db.introspection.getTables();
@@ -197,10 +360,15 @@ export async function exportColumns(store: Store, kind: ExportKind): Promise<str
   let template = spec.fields ? Object.fromEntries(spec.fields.map((f) => [f, null])) : nulls(spec.table);
   if (kind === 'hosts') {
     const { id: _id, hostId: _h, connectorId: _c, ...fields } = nulls('hostSources');
-    template = { ...template, connectorId: null, mergedIntoHostId: null, ...present(fields, 'defender') };
+    template = {
+      ...template,
+      connectorId: null,
+      mergedIntoHostId: null,
+      ...presentRecord(fields, 'defender'),
+    };
   }
   const [enriched] = spec.enrich ? await spec.enrich(db, [template]) : [template];
-  return Object.keys(present(enriched ?? template));
+  return Object.keys(presentRecord(enriched ?? template));
 }
 
 function camelCase(name: string): string {
@@ -262,7 +430,7 @@ async function withDefenderFields(db: AnyDb, rows: Record<string, unknown>[]) {
       ...r,
       connectorId,
       mergedIntoHostId: merged ? Number(hostId) : null,
-      ...present(fields, 'defender'),
+      ...presentRecord(fields, 'defender'),
     };
   });
 }

@@ -10,10 +10,13 @@ import { registerMappingCommand } from '../cli/mapping-command.js';
 import { registerMigrateCommand } from '../cli/migrate-command.js';
 import { registerRunsCommand } from '../cli/runs-command.js';
 import { registerScoringCommand } from '../cli/scoring-command.js';
+import { registerServeCommand } from '../cli/serve-command.js';
 import { registerSimulatorCommand } from '../cli/simulator-command.js';
 import { registerSyncCommand } from '../cli/sync-command.js';
 import { registerTestCredentialsCommand } from '../cli/test-credentials-command.js';
+import { registerTokenCommand } from '../cli/token-command.js';
 import { type ErrorCode, EXIT, UsageError } from '../cli/usage-error.js';
+import { registerUserCommand } from '../cli/user-command.js';
 import { registerWorkerCommand } from '../cli/worker-command.js';
 
 /** The package's version: the one `mdec --version` prints. */
@@ -88,6 +91,9 @@ async function main(argv: string[]): Promise<void> {
   registerActionCommand(program, globals);
   registerAuditCommand(program, globals);
   registerMigrateCommand(program, globals);
+  registerServeCommand(program, globals);
+  registerUserCommand(program, globals);
+  registerTokenCommand(program, globals);
   try {
     await program.parseAsync(argv);
     if (interrupted) process.exitCode = EXIT.interrupted;

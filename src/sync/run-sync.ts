@@ -73,6 +73,8 @@ export interface SyncRequest {
   signal?: AbortSignal;
   /** A run recorded earlier as queued (a worker's job): it is this run that starts. */
   runId?: number;
+  /** Told the run's id as soon as the run is recorded, long before it ends (the API answers with it). */
+  onStarted?: (runId: number) => void;
 }
 
 export interface SyncResult {
@@ -200,6 +202,7 @@ async function runLeased(
     return { ...chosen, runId: id, startedAt: at };
   });
   held.cancel.follow(runId);
+  request.onStarted?.(runId);
 
   const counters: Record<string, StreamCounters> = {};
   const hostWriter = new HostWriter(deps.store);

@@ -39,7 +39,8 @@ async function truthKeys(
 /** A valid `connector add` up to the flag a case makes bad. */
 const ADD_VALID = connectorIdentityArgs('x');
 
-describe('mdec: connector, sync and export as a user runs them', () => {
+// Each step is a process of its own (a second or more on a loaded machine), so a test gets 2 minutes.
+describe('mdec: connector, sync and export as a user runs them', { timeout: 120_000 }, () => {
   let sim: TestSimulator;
   let dir: string;
   let db: string;

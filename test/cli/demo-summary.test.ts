@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RISK_LEVEL_ORDER } from '../../src/normalize/host-risk.js';
-import { mdecRunner } from '../helpers/cli-runner.js';
+import { mdecRunner, spawnMdec } from '../helpers/cli-runner.js';
 
 /** `mdec demo` as a user runs it: the summary, the spread of host risk, and the hints after it. */
 describe('mdec demo summary', () => {
@@ -20,7 +21,15 @@ describe('mdec demo summary', () => {
   /** `mdec demo --json` of a tenant, in a database of its own. */
   async function demo(devices: number, seed: number) {
     db = join(dir, `seed-${seed}`, 'mdec.sqlite');
-    const r = await run(['--json', 'demo', '--devices', String(devices), '--seed', String(seed)]);
+    const r = await run([
+      '--json',
+      'demo',
+      '--no-serve',
+      '--devices',
+      String(devices),
+      '--seed',
+      String(seed),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     return JSON.parse(r.stdout) as {
       summary: { hosts: Record<string, number>; hostsByRiskLevel: Record<string, number> };
@@ -61,7 +70,7 @@ describe('mdec demo summary', () => {
 
   it('prints the risk levels and hints that carry --db and write files', async () => {
     db = join(dir, 'other place', 'demo.sqlite');
-    const r = await run(['demo', '--devices', '60', '--seed', '4']);
+    const r = await run(['demo', '--no-serve', '--devices', '60', '--seed', '4']);
     expect(r.code, r.stderr).toBe(0);
     for (const level of RISK_LEVEL_ORDER)
       expect(r.stdout).toMatch(new RegExp(`^ {4}${level} +\\d+ +[\\d.]+%`, 'm'));
@@ -77,10 +86,45 @@ describe('mdec demo summary', () => {
 
   it('suggests commands without --db for the default database', async () => {
     db = './data/mdec.sqlite';
-    const r = await run(['demo', '--devices', '40', '--seed', '5']);
+    const r = await run(['demo', '--no-serve', '--devices', '40', '--seed', '5']);
     expect(r.code, r.stderr).toBe(0);
     const hints = r.stdout.slice(r.stdout.indexOf('Next'));
     expect(hints).toContain('npx mdec export hosts --connector demo');
     expect(hints).not.toContain('--db');
   });
+
+  it('serves the API after the sync until stopped: one JSON line with the URL and a one-time admin password', async () => {
+    const child = spawnMdec(
+      ['--db', join(dir, 'served', 'mdec.sqlite'), '--json', 'demo', '--devices', '20', '--seed', '2'],
+      { cwd: dir, env: { MDEC_MASTER_KEY: Buffer.alloc(32, 5).toString('base64') } },
+    );
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`demo exited with ${code}`)));
+      });
+      const served = JSON.parse(first) as { url: string; username: string; password: string };
+      expect(Object.keys(served)).toEqual(['url', 'username', 'password']);
+      expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const login = await fetch(`${served.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: served.username, password: served.password }),
+      });
+      expect(login.status).toBe(200);
+      const cookie = login.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      const hosts = await fetch(`${served.url}/api/hosts?limit=5`, { headers: { cookie } });
+      expect(hosts.status).toBe(200);
+      const page = (await hosts.json()) as { items: unknown[]; total: number };
+      expect(page.total).toBeGreaterThan(0);
+      expect(page.items.length).toBeGreaterThan(0);
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    }
+  }, 120_000);
 });

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUED_AGAIN, recoverLostRuns } from '../../src/jobs/lost-run-recovery.js';
 import { PgBossJobQueue } from '../../src/jobs/pg-boss-job-queue.js';
@@ -50,9 +51,8 @@ describe.skipIf(!POSTGRES_AVAILABLE)(
       // Sent, then expired in pg-boss (its retries used up): the job is there, failed.
       const lostExpired = await runs.enqueue(expired!.id, 'auto', 'manual', queuedAt);
       await queue.enqueue({ runId: lostExpired, connectorId: expired!.id });
-      await db.store.pg!.query(
-        `update pgboss.job set state = 'failed' where name = 'mdec-sync' and data->>'runId' = $1`,
-        [String(lostExpired)],
+      await sql`update pgboss.job set state = 'failed' where name = 'mdec-sync' and data->>'runId' = ${String(lostExpired)}`.execute(
+        db.store.db,
       );
       const waiting = await runs.enqueue(healthy!.id, 'auto', 'manual', queuedAt);
       await queue.enqueue({ runId: waiting, connectorId: healthy!.id });

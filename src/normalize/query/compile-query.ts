@@ -25,6 +25,11 @@ export interface QueryField {
   type: QueryFieldType;
   /** Reads the value (a list for `list`) from an exported record (camelCase fields). */
   read(record: Record<string, unknown>): unknown;
+  /**
+   * The record field `read` returns as it is, when it does: a database can then evaluate the field
+   * on the column of that name (src/store/query/query-to-sql.ts); fields without it are computed.
+   */
+  field?: string;
 }
 
 export interface QuerySpec {

@@ -13,6 +13,7 @@ import { machineFieldsAndAddressesSchema } from './migrations/0010-machine-field
 import { initialLookbackUnset } from './migrations/0011-initial-lookback-unset.js';
 import { jobsSchema } from './migrations/0012-jobs.js';
 import { machineActionsAndAuditLogSchema } from './migrations/0013-machine-actions-and-audit-log.js';
+import { usersSessionsTokensSchema } from './migrations/0014-users-sessions-tokens.js';
 import { deviceOpenDigestSchema } from './migrations/0016-device-open-digest.js';
 import type { SqlDialect } from './sql-dialect.js';
 import type { Store } from './store.js';
@@ -33,6 +34,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0011-initial-lookback-unset': initialLookbackUnset(),
     '0013-machine-actions-and-audit-log': machineActionsAndAuditLogSchema(dialect),
     '0012-jobs': jobsSchema(dialect),
+    '0014-users-sessions-tokens': usersSessionsTokensSchema(dialect),
     '0016-device-open-digest': deviceOpenDigestSchema(),
   };
 }

@@ -533,6 +533,42 @@ export interface ScoringMapTable {
   updatedAt: string;
 }
 
+/** A person who signs in to `mdec serve` (docs/api.md#authentication). */
+export interface UserTable {
+  id: Generated<number>;
+  name: string;
+  /** `admin`, `analyst` or `viewer`. */
+  role: string;
+  /** scrypt, with its parameters and salt (src/security/password-hash.ts). */
+  passwordHash: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A signed-in browser: the cookie holds a random value, the table only its SHA-256. */
+export interface SessionTable {
+  idHash: string;
+  userId: number;
+  csrfToken: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  address: string | null;
+}
+
+/** A script's bearer token: shown once, stored as its SHA-256, revocable. */
+export interface ApiTokenTable {
+  id: Generated<number>;
+  userId: number;
+  name: string;
+  tokenHash: string;
+  /** The first characters of the token, to tell tokens apart in lists. */
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
 export interface Database {
   connectors: ConnectorTable;
   syncRuns: SyncRunTable;
@@ -557,4 +593,7 @@ export interface Database {
   profiles: ProfileTable;
   hostProfiles: HostProfileTable;
   scoringMaps: ScoringMapTable;
+  users: UserTable;
+  sessions: SessionTable;
+  apiTokens: ApiTokenTable;
 }

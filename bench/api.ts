@@ -1,0 +1,229 @@
+/**
+ * `npm run bench:api [-- --devices N --store sqlite|postgres --seconds S --connections C]`: the REST
+ * API under load (docs/benchmarks.md#rest-api). A simulated tenant of N devices (100,000 by default,
+ * about 30 findings each) is synced into a fresh store, `mdec serve` starts over it in a process of its
+ * own, a full sync is started through the API, and while it runs autocannon sends C concurrent clients
+ * (50) for S seconds (20) at each of: the hosts list sorted by risk with a query, host details, and
+ * findings filtered by severity. Prints one JSON line: per scenario requests per second, p50/p95/p99
+ * latency (ms, from every response), errors and non-2xx answers; the server's peak RSS.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { defaultSimulatorOptions } from '../src/simulator/simulator-options.js';
+import { startSimulator } from '../src/simulator/start-simulator.js';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+const MASTER_KEY = '07'.repeat(32);
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+const DEVICES = Number(flag('devices', '100000'));
+const STORE = flag('store', 'sqlite');
+const SECONDS = Number(flag('seconds', '20'));
+const CONNECTIONS = Number(flag('connections', '50'));
+const PG_URL = process.env.MDEC_BENCH_PG_URL ?? process.env.MDEC_TEST_PG_URL;
+
+interface AutocannonResult {
+  errors: number;
+  non2xx: number;
+  requests: { total: number; average: number };
+}
+type Autocannon = ((options: Record<string, unknown>) => {
+  on(event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void): void;
+  then: Promise<AutocannonResult>['then'];
+}) & { track?: unknown };
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const env = { ...process.env, MDEC_MASTER_KEY: MASTER_KEY, BENCH_SECRET: '' };
+
+async function mdec(db: string, args: string[], extra: Record<string, string> = {}): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [`${ROOT}bin/mdec.js`, '--db', db, ...args],
+    {
+      env: { ...env, ...extra },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  return stdout;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** The server's peak resident set (VmHWM), in MB. */
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : 0;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'mdec-bench-api-'));
+  let db = join(dir, 'mdec.sqlite');
+  let pgName: string | undefined;
+  if (STORE === 'postgres') {
+    if (!PG_URL) throw new Error('--store postgres needs MDEC_BENCH_PG_URL or MDEC_TEST_PG_URL');
+    pgName = `mdec_bench_api_${process.pid}`;
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`CREATE DATABASE ${pgName}`);
+    await c.end();
+    const url = new URL(PG_URL);
+    url.pathname = `/${pgName}`;
+    db = url.toString();
+  }
+  const sim = await startSimulator({
+    ...defaultSimulatorOptions(),
+    devices: DEVICES,
+    seed: 1,
+    followRealTime: true,
+  });
+  let server: ChildProcess | undefined;
+  try {
+    const info = sim.info;
+    const t0 = Date.now();
+    await mdec(
+      db,
+      [
+        'connector',
+        'add',
+        '--name',
+        'bench',
+        '--tenant-id',
+        info.tenantId,
+        '--client-id',
+        info.clientId,
+        '--client-secret-env',
+        'BENCH_SECRET',
+        '--cloud',
+        'custom',
+        '--api-url',
+        info.apiUrl,
+        '--login-url',
+        info.loginUrl,
+        '--scope',
+        'https://api.securitycenter.microsoft.com/.default',
+      ],
+      { BENCH_SECRET: info.clientSecret },
+    );
+    await mdec(db, ['sync', '--connector', 'bench', '--mode', 'full']);
+    const loadSeconds = (Date.now() - t0) / 1000;
+    await mdec(
+      db,
+      ['user', 'add', '--name', 'bench', '--role', 'admin', '--password-env', 'BENCH_PASSWORD'],
+      {
+        BENCH_PASSWORD: 'a bench password long enough',
+      },
+    );
+    const token = (
+      JSON.parse(await mdec(db, ['--json', 'token', 'create', '--user', 'bench'])) as { token: string }
+    ).token;
+
+    server = spawn(
+      process.execPath,
+      [`${ROOT}bin/mdec.js`, '--db', db, '--json', 'serve', '--port', '0', '--no-worker'],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const first = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: server!.stdout! }).once('line', resolve);
+      server!.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+    });
+    const url = (JSON.parse(first) as { url: string }).url;
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+
+    const hostIds = (
+      (await (await fetch(`${url}/api/hosts?limit=1000`, { headers })).json()) as {
+        items: Array<{ id: number }>;
+      }
+    ).items.map((h) => h.id);
+    const started = await fetch(`${url}/api/connectors/bench/runs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ mode: 'full' }),
+    });
+    const { runId } = (await started.json()) as { runId: number };
+
+    const scenarios: Record<string, { path?: string; paths?: string[] }> = {
+      'hosts by risk with a query': {
+        path: `/api/hosts?sort=-riskScore&limit=100&query=${encodeURIComponent('status:active AND risk>=low')}`,
+      },
+      'host details': { paths: hostIds.map((id) => `/api/hosts/${id}`) },
+      'findings by severity': {
+        path: `/api/findings?limit=100&query=${encodeURIComponent('severity>=high AND status:open')}`,
+      },
+    };
+    const results: Record<string, unknown> = {};
+    for (const [name, s] of Object.entries(scenarios)) {
+      const latencies: number[] = [];
+      let i = 0;
+      const instance = autocannon({
+        url,
+        connections: CONNECTIONS,
+        duration: SECONDS,
+        headers,
+        requests: [
+          {
+            method: 'GET',
+            setupRequest: (req: Record<string, unknown>) => ({
+              ...req,
+              path: s.paths ? s.paths[i++ % s.paths.length] : s.path,
+            }),
+          },
+        ],
+      });
+      instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+      const r = await instance;
+      latencies.sort((a, b) => a - b);
+      results[name] = {
+        requestsPerSecond: Math.round(r.requests.average),
+        requests: r.requests.total,
+        p50: percentile(latencies, 50),
+        p95: percentile(latencies, 95),
+        p99: percentile(latencies, 99),
+        errors: r.errors,
+        non2xx: r.non2xx,
+      };
+    }
+    const run = (await (await fetch(`${url}/api/runs/${runId}`, { headers })).json()) as { state: string };
+    const summary = {
+      store: STORE,
+      devices: DEVICES,
+      connections: CONNECTIONS,
+      secondsPerScenario: SECONDS,
+      firstLoadSeconds: Math.round(loadSeconds),
+      syncDuringLoad: run.state,
+      serverPeakRssMb: peakRssMb(server.pid!),
+      scenarios: results,
+    };
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  } finally {
+    if (server && server.exitCode === null) {
+      const exited = new Promise((r) => server!.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+    if (pgName && PG_URL) {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
+      await c.end();
+    }
+  }
+}
+
+await main();

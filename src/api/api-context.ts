@@ -1,0 +1,38 @@
+import type { ActionServiceDeps } from '../actions/machine-action-service.js';
+import type { SecretBox } from '../security/secret-box.js';
+import type { Store } from '../store/db/store.js';
+import type { Role } from '../store/users/user-repository.js';
+import type { ApiMetrics } from './api-metrics.js';
+import type { LoginThrottle } from './login-throttle.js';
+import type { RunSupervisor } from './run-supervisor.js';
+
+/** What the routes of `mdec serve` work with; built once by the composition root (src/main). */
+export interface ApiContext {
+  store: Store;
+  secrets: SecretBox;
+  /** Starts, follows and cancels the syncs the API starts. */
+  runs: RunSupervisor;
+  /** Machine actions: main's action service with the MDE clients of this process. */
+  actions: ActionServiceDeps;
+  metrics: ApiMetrics;
+  throttle: LoginThrottle;
+  /** Served over HTTPS: the session cookie is then `Secure`. */
+  tls: boolean;
+  /** Extra CA certificates for calls to MDE (test-credentials), as `mdec sync --ca-file`. */
+  caFile?: string;
+  now: () => Date;
+}
+
+/** Who made a request: a signed-in browser (session) or a script (bearer token). */
+export interface Principal {
+  userId: number;
+  name: string;
+  role: Role;
+  via: 'session' | 'token';
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}

@@ -1,0 +1,94 @@
+import type { FastifyInstance } from 'fastify';
+import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
+import { UndiciHttpTransport } from '../mde/http/http-transport.js';
+import type { SecretBox } from '../security/secret-box.js';
+import type { Store } from '../store/db/store.js';
+import { createMdeClient } from '../sync/mde-client-factory.js';
+import type { ApiContext } from './api-context.js';
+import { ApiMetrics } from './api-metrics.js';
+import { buildApi } from './build-api.js';
+import { LoginThrottle } from './login-throttle.js';
+import { RunSupervisor } from './run-supervisor.js';
+
+/**
+ * Work that runs beside the API in the same process and stops with it: the job worker (schedules and
+ * queued runs) plugs in here. `mdec serve --no-worker` passes none.
+ */
+export interface BackgroundWork {
+  start(): Promise<void>;
+  /** Stops taking work and lets what runs checkpoint; resolves once it has. */
+  stop(): Promise<void>;
+}
+
+export interface ServeOptions {
+  store: Store;
+  secrets: SecretBox;
+  host: string;
+  port: number;
+  tls?: { cert: Buffer; key: Buffer };
+  caFile?: string;
+  logger?: boolean;
+  worker?: BackgroundWork;
+}
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  /** Stops accepting requests, cancels the syncs it started and waits for them, stops the worker. */
+  close(): Promise<void>;
+}
+
+/** Builds the API context and listens (docs/api.md#serving). */
+export async function serveApi(options: ServeOptions): Promise<RunningServer> {
+  const metrics = new ApiMetrics(options.store);
+  // One limiter for every MDE call of the process: syncs and machine actions share the tenant's limits.
+  const limiter = new ClientRateLimiter();
+  const actionTransport = new UndiciHttpTransport(options.caFile ? { caFile: options.caFile } : {});
+  const ctx: ApiContext = {
+    store: options.store,
+    secrets: options.secrets,
+    metrics,
+    runs: new RunSupervisor({
+      store: options.store,
+      secrets: options.secrets,
+      limiter,
+      ...(options.caFile ? { caFile: options.caFile } : {}),
+      onFinished: (result) => metrics.recordRun(result),
+    }),
+    actions: {
+      store: options.store,
+      secrets: options.secrets,
+      createClient: (connector, credentials) =>
+        createMdeClient(connector, credentials, { limiter, transport: actionTransport }),
+    },
+    throttle: new LoginThrottle(),
+    tls: options.tls !== undefined,
+    ...(options.caFile ? { caFile: options.caFile } : {}),
+    now: () => new Date(),
+  };
+  const app = await buildApi(ctx, {
+    ...(options.logger ? { logger: { level: 'info' } } : {}),
+    ...(options.tls ? { https: options.tls } : {}),
+  });
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const url = `${options.tls ? 'https' : 'http'}://${host}:${port}`;
+  await options.worker?.start();
+  return {
+    url,
+    app,
+    async close() {
+      await options.worker?.stop();
+      await ctx.runs.stopAll();
+      await app.close();
+      await actionTransport.close();
+    },
+  };
+}
+
+/** Loopback addresses: the only ones where plain HTTP is acceptable (docs/api.md#serving). */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
