@@ -1,0 +1,20 @@
+import { LevelBadge } from '../components/badge';
+import { ListView } from '../components/list-view';
+
+export function AlertsPage() {
+  return (
+    <ListView
+      entity="alerts"
+      title="Alerts"
+      columns={[
+        { field: 'title' },
+        { field: 'severity', render: (r) => <LevelBadge level={r.severity as string} /> },
+        { field: 'status' },
+        { field: 'category' },
+        { field: 'computerDnsName', label: 'Host' },
+        { field: 'mitreTechniques', label: 'MITRE techniques' },
+        { field: 'alertCreationTime', label: 'Created' },
+      ]}
+    />
+  );
+}
