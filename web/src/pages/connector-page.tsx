@@ -18,15 +18,24 @@ export function ConnectorPage({ name }: { name: string }) {
   const [removing, setRemoving] = useState(false);
   const path = `/api/connectors/${encodeURIComponent(name)}`;
   const connector = useQuery({ queryKey: ['connectors', name], queryFn: () => api<ConnectorView>(path) });
+  // Runs name their connector by id, which the connector's own view does not carry: its last run does.
+  const lastRunId = connector.data?.lastRunId ?? null;
+  const lastRun = useQuery({
+    queryKey: ['runs', lastRunId],
+    queryFn: () => api<Record<string, unknown>>(`/api/runs/${lastRunId}`),
+    enabled: lastRunId !== null,
+  });
+  const connectorId = lastRun.data?.connectorId;
   const runs = useQuery({
-    queryKey: ['runs', 'of', name],
+    queryKey: ['runs', 'of', name, connectorId],
     queryFn: () => api<ListPage>('/api/runs?sort=-started&limit=200'),
+    enabled: connectorId !== undefined,
     refetchInterval: 5000,
   });
   if (connector.isPending) return <Loading />;
   if (connector.error) return <ErrorNote error={connector.error} />;
   const c = connector.data;
-  const history = (runs.data?.items ?? []).filter((r) => r.connector === c.name || r.connectorName === c.name);
+  const history = (runs.data?.items ?? []).filter((r) => r.connectorId === connectorId);
 
   const act = async (work: () => Promise<void>) => {
     setActionError(undefined);

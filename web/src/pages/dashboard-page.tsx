@@ -36,6 +36,7 @@ const COLORS: Record<string, string> = {
   Low: '#15803d',
   Informational: '#475569',
   none: '#94a3b8',
+  None: '#94a3b8',
 };
 
 function ordered(counts: Record<string, number>): Array<[string, number]> {
@@ -66,12 +67,13 @@ function barOption(data: Array<[string, number]>): ChartOption {
 function donutOption(data: Array<[string, number]>): ChartOption {
   return {
     tooltip: { trigger: 'item' },
-    legend: { bottom: 0 },
+    legend: { bottom: 0, formatter: (name: string) => `${name} ${data.find(([k]) => k === name)?.[1] ?? 0}` },
     series: [
       {
         type: 'pie',
         radius: ['45%', '70%'],
         top: -20,
+        label: { show: false },
         data: data.map(([k, v]) => ({ name: k, value: v, itemStyle: { color: COLORS[k] } })),
       },
     ],
@@ -155,7 +157,11 @@ export function DashboardPage() {
           <figcaption>
             <Link href="/alerts">Alerts by severity</Link>
           </figcaption>
-          {charts && <Chart {...charts.alerts} />}
+          {charts && Object.keys(o.alertsBySeverity).length > 0 ? (
+            <Chart {...charts.alerts} />
+          ) : (
+            <Empty>No alerts.</Empty>
+          )}
         </figure>
       </div>
       </Suspense>

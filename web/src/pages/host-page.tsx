@@ -144,6 +144,8 @@ export function HostPage({ id }: { id: number }) {
   );
 }
 
+const round = (n: number) => Math.round(n * 100) / 100;
+
 const tabId = (t: string) => `host-tab-${t.toLowerCase().replace(/\s+/g, '-')}`;
 
 function Related({ more, moreHref, children }: { more: boolean; moreHref?: string; children: ReactNode }) {
@@ -196,19 +198,19 @@ function Overview({ d }: { d: HostDetail }) {
           <tbody>
             <tr>
               <th scope="row">Vulnerabilities</th>
-              <td>{c.vulnerability}</td>
+              <td>{round(c.vulnerability)}</td>
             </tr>
             <tr>
               <th scope="row">Alerts</th>
-              <td>{c.alert}</td>
+              <td>{round(c.alert)}</td>
             </tr>
             <tr>
               <th scope="row">Defender risk score</th>
-              <td>{c.defenderRisk}</td>
+              <td>{round(c.defenderRisk)}</td>
             </tr>
             <tr>
               <th scope="row">Exposure level</th>
-              <td>{c.exposure}</td>
+              <td>{round(c.exposure)}</td>
             </tr>
           </tbody>
         </table>

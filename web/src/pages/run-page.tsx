@@ -90,13 +90,58 @@ export function RunPage({ id }: { id: number }) {
   );
 }
 
-/** The run's counters, as the API exports them. */
+interface StreamCounters {
+  fetched?: number;
+  inserted?: number;
+  updated?: number;
+  unchanged?: number;
+  closed?: number;
+  rejected?: number;
+  outcome?: string;
+  note?: string;
+}
+
+const COUNTERS = ['fetched', 'inserted', 'updated', 'unchanged', 'closed', 'rejected'] as const;
+
+/** The run's counters: one row per stream; then its other figures. */
 export function RunCounters({ run }: { run: Record<string, unknown> }) {
+  const counters = (run.counters ?? {}) as Record<string, StreamCounters>;
   const entries = Object.entries(run).filter(
-    ([k, v]) => !['id', 'connector', 'connectorId', 'error', 'state'].includes(k) && v !== null && v !== '',
+    ([k, v]) =>
+      !['id', 'connector', 'connectorId', 'error', 'state', 'counters'].includes(k) && v !== null && v !== '',
   );
   return (
     <>
+      <h2>Counters</h2>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Stream</th>
+              {COUNTERS.map((c) => (
+                <th key={c} scope="col">
+                  {c}
+                </th>
+              ))}
+              <th scope="col">Outcome</th>
+            </tr>
+          </thead>
+          <tbody>
+            {Object.entries(counters).map(([stream, s]) => (
+              <tr key={stream}>
+                <th scope="row">{stream}</th>
+                {COUNTERS.map((c) => (
+                  <td key={c}>{(s[c] ?? 0).toLocaleString()}</td>
+                ))}
+                <td>
+                  {s.outcome ?? ''}
+                  {s.note ? <span className="muted small"> ({s.note})</span> : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <h2>Details</h2>
       <table className="compact">
         <tbody>
