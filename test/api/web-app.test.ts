@@ -50,7 +50,11 @@ describe('serving the web console', () => {
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toEqual({ error: { code: 'not-found' } });
     expect((await app.inject({ method: 'POST', url: '/hosts' })).statusCode).toBe(404);
-    for (const url of ['/../outside-the-console.txt', '/%2e%2e/outside-the-console.txt', '/assets/../../outside-the-console.txt']) {
+    for (const url of [
+      '/../outside-the-console.txt',
+      '/%2e%2e/outside-the-console.txt',
+      '/assets/../../outside-the-console.txt',
+    ]) {
       const res = await app.inject({ method: 'GET', url });
       expect(res.body, url).not.toContain('secret');
     }

@@ -19,10 +19,23 @@ const axeSource = (createRequire(import.meta.url)('axe-core') as { source: strin
 
 /** Builds the console into dist/web, so the tests see the sources as they are now. */
 export function buildConsole(): void {
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'error'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/vite/bin/vite.js'),
+      'build',
+      '--config',
+      'web/vite.config.ts',
+      '--logLevel',
+      'error',
+    ],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+      // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  );
 }
 
 export interface ServedConsole {
@@ -76,7 +89,9 @@ export async function launchChromium(): Promise<Browser> {
  * A page that fails the test on any script error or browser dialog (an `alert` would mean tenant
  * data ran as script), with downloads allowed.
  */
-export async function openPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+export async function openPage(
+  browser: Browser,
+): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   const problems: string[] = [];
@@ -101,15 +116,18 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
   // evaluate runs outside the page's content security policy, which (rightly) refuses inline scripts.
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: Array<Record<string, unknown>>}> } }).axe;
+    const axe = (
+      globalThis as unknown as { axe: { run(): Promise<{ violations: Array<Record<string, unknown>> }> } }
+    ).axe;
     const result = await axe.run();
     return result.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => {
-        const nodes = (v.nodes as Array<{ target: unknown[] }>).slice(0, 3).map((n) => JSON.stringify(n.target));
+        const nodes = (v.nodes as Array<{ target: unknown[] }>)
+          .slice(0, 3)
+          .map((n) => JSON.stringify(n.target));
         return `${String(v.id)} (${String(v.impact)}): ${String(v.help)} at ${nodes.join(', ')}`;
       });
   });
   return violations;
 }
-

@@ -98,7 +98,12 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the web console in Chromium', () => {
     await screenshot(page, '04-wizard-test-credentials');
     await expectAccessible(page, 'wizard');
 
-    for (const step of ['Scope and filters', 'Data types', 'Schedule and activation', 'Identification rules']) {
+    for (const step of [
+      'Scope and filters',
+      'Data types',
+      'Schedule and activation',
+      'Identification rules',
+    ]) {
       await page.getByRole('button', { name: step }).click();
       await page.getByRole('heading', { name: step, level: 2 }).waitFor();
       await screenshot(page, `05-wizard-${step.toLowerCase().replace(/\W+/g, '-')}`);
@@ -122,7 +127,10 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the web console in Chromium', () => {
     await screenshot(page, '09-connector');
 
     await nav(page, 'Dashboard').click();
-    await page.getByRole('img', { name: /Open findings by severity/ }).locator('canvas').waitFor();
+    await page
+      .getByRole('img', { name: /Open findings by severity/ })
+      .locator('canvas')
+      .waitFor();
     await screenshot(page, '10-dashboard');
     await expectAccessible(page, 'dashboard');
 
@@ -135,7 +143,10 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the web console in Chromium', () => {
     await query.pressSequentially('Active');
     await query.press('Enter');
     await expect.poll(() => page.url()).toContain('q=health%3AActive');
-    await page.locator('.list-status').filter({ hasText: /\d+–\d+ of/ }).waitFor();
+    await page
+      .locator('.list-status')
+      .filter({ hasText: /\d+–\d+ of/ })
+      .waitFor();
     await screenshot(page, '11-hosts-query');
     await expectAccessible(page, 'hosts');
     const download = page.waitForEvent('download');
@@ -153,18 +164,32 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the web console in Chromium', () => {
     await page.getByRole('heading', { name: /Exposure/ }).waitFor();
     await screenshot(page, '14-host-defender');
     await expectAccessible(page, 'host Defender tab');
-    await page.getByRole('button', { name: 'Isolate' }).click();
+    await page.getByRole('button', { name: 'Isolate', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Isolate?' });
     await dialog.waitFor();
     await expect
-      .poll(() => dialog.getByLabel('Isolation type').evaluate((el) => (el as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement === el))
+      .poll(() =>
+        dialog
+          .getByLabel('Isolation type')
+          .evaluate(
+            (el) =>
+              (el as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement ===
+              el,
+          ),
+      )
       .toBe(true);
     await dialog.getByLabel('Comment (required)').fill('browser test: contain the device');
     await screenshot(page, '15-isolate-dialog');
     await dialog.getByRole('button', { name: 'Confirm Isolate' }).click();
     const outcome = await Promise.race([
-      page.locator('.action-state').waitFor().then(() => 'requested' as const),
-      dialog.getByText('not available on this server').waitFor().then(() => 'no-route' as const),
+      page
+        .locator('.action-state')
+        .waitFor()
+        .then(() => 'requested' as const),
+      dialog
+        .getByText('not available on this server')
+        .waitFor()
+        .then(() => 'no-route' as const),
     ]);
     if (outcome === 'no-route') {
       // Skipped only while POST /api/hosts/:id/actions answers 404 (the route comes with machine actions).
@@ -184,7 +209,10 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the web console in Chromium', () => {
     await nav(page, 'Findings').click();
     await page.getByRole('combobox', { name: 'Query' }).fill('severity>=4 status:open');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await page.locator('.list-status').filter({ hasText: /\d+–\d+ of/ }).waitFor();
+    await page
+      .locator('.list-status')
+      .filter({ hasText: /\d+–\d+ of/ })
+      .waitFor();
     await screenshot(page, '17-findings');
     await expectAccessible(page, 'findings');
 
@@ -196,7 +224,10 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the web console in Chromium', () => {
     ] as const) {
       await nav(page, link).click();
       await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
-      await page.locator('.list-status').filter({ hasText: /\d+–\d+ of/ }).waitFor();
+      await page
+        .locator('.list-status')
+        .filter({ hasText: /\d+–\d+ of/ })
+        .waitFor();
       await screenshot(page, shot);
     }
     await page.locator('tbody tr').first().getByRole('cell').first().waitFor();
@@ -209,7 +240,9 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the web console in Chromium', () => {
     await nav(page, 'Scoring map').click();
     await page.getByLabel('Row 2 score').fill('85');
     await page.getByRole('button', { name: 'Save scoring map' }).click();
-    await expect.poll(() => page.getByRole('status').last().textContent()).toMatch(/Saved\. \d+ of \d+ findings/);
+    await expect
+      .poll(() => page.getByRole('status').last().textContent())
+      .toMatch(/Saved\. \d+ of \d+ findings/);
     await screenshot(page, '23-scoring');
     await expectAccessible(page, 'scoring');
 
@@ -269,7 +302,9 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the web console in Chromium', () => {
     await page.getByRole('link', { name: 'lab', exact: true }).click();
     await page.getByRole('heading', { name: 'Run history' }).waitFor();
     for (const name of ['Run now', 'Edit', 'Delete', 'Deactivate'])
-      expect(await page.getByRole('button', { name }).count() + (await page.getByRole('link', { name }).count())).toBe(0);
+      expect(
+        (await page.getByRole('button', { name }).count()) + (await page.getByRole('link', { name }).count()),
+      ).toBe(0);
     expect(await nav(page, 'Users and tokens').count()).toBe(0);
     await screenshot(page, '33-viewer-connector');
     await nav(page, 'Software').click();

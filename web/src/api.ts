@@ -92,7 +92,8 @@ export interface ListPage<T = Record<string, unknown>> {
 /** Builds `path?k=v&...`, leaving out empty values. */
 export function withQuery(path: string, params: Record<string, string | number | undefined | null>): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
   const text = q.toString();
   return text ? `${path}?${text}` : path;
 }

@@ -13,7 +13,15 @@ export type ChartOption = echarts.EChartsCoreOption;
  * An ECharts chart. Canvas is invisible to screen readers, so the chart is an image whose label
  * states the figures it draws.
  */
-export function Chart({ option, label, height = 260 }: { option: ChartOption; label: string; height?: number }) {
+export function Chart({
+  option,
+  label,
+  height = 260,
+}: {
+  option: ChartOption;
+  label: string;
+  height?: number;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!ref.current) return undefined;

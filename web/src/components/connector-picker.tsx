@@ -25,7 +25,9 @@ export function ConnectorPicker({ children }: { children: (name: string) => Reac
         <select
           id={id}
           value={name}
-          onChange={(e) => navigate(`${path}?connector=${encodeURIComponent(e.target.value)}`, { replace: true })}
+          onChange={(e) =>
+            navigate(`${path}?connector=${encodeURIComponent(e.target.value)}`, { replace: true })
+          }
         >
           {names.map((n) => (
             <option key={n} value={n}>

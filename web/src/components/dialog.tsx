@@ -17,6 +17,8 @@ export function Dialog({
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
+  /** Set while the dialog is closed by its owner (not by Escape), whose close event is not the user's. */
+  const closedByOwner = useRef(false);
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog || !open) return undefined;
@@ -24,12 +26,24 @@ export function Dialog({
     if (!dialog.open) dialog.showModal();
     dialog.querySelector<HTMLElement>('input, textarea, select, button')?.focus();
     return () => {
-      if (dialog.open) dialog.close();
+      if (dialog.open) {
+        closedByOwner.current = true;
+        dialog.close();
+      }
       opener?.focus();
     };
   }, [open]);
   return (
-    <dialog ref={ref} aria-labelledby={titleId} onClose={onClose} className="dialog">
+    <dialog
+      ref={ref}
+      aria-labelledby={titleId}
+      onClose={() => {
+        // The close event comes a moment later; one the owner caused is no news to the owner.
+        if (closedByOwner.current) closedByOwner.current = false;
+        else onClose();
+      }}
+      className="dialog"
+    >
       {open && (
         <>
           <h2 id={titleId}>{title}</h2>

@@ -25,6 +25,8 @@ export interface ListViewProps {
   defaultSort?: string;
   pageSize?: number;
   intro?: ReactNode;
+  /** A query shown as the input's example. */
+  example?: string;
 }
 
 function storedColumns(entity: string): string[] | undefined {
@@ -43,15 +45,22 @@ function storedColumns(entity: string): string[] | undefined {
  * first does), columns are chosen from every field the records carry, and "Export CSV" downloads every
  * record matching the current query.
  */
-export function ListView({ entity, title, columns, rowKey, defaultSort, pageSize = 50, intro }: ListViewProps) {
+export function ListView({
+  entity,
+  title,
+  columns,
+  rowKey,
+  defaultSort,
+  pageSize = 50,
+  intro,
+  example,
+}: ListViewProps) {
   const { path, search } = useLocation();
   const query = search.get('q') ?? '';
   const sort = search.get('sort') ?? defaultSort ?? '';
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const cursor = cursors.at(-1);
-  const [chosen, setChosen] = useState<string[]>(
-    () => storedColumns(entity) ?? columns.map((c) => c.field),
-  );
+  const [chosen, setChosen] = useState<string[]>(() => storedColumns(entity) ?? columns.map((c) => c.field));
   // A new query or sort starts again from the first page.
   // biome-ignore lint/correctness/useExhaustiveDependencies: query and sort are the triggers
   useEffect(() => setCursors([undefined]), [query, sort]);
@@ -78,9 +87,7 @@ export function ListView({ entity, title, columns, rowKey, defaultSort, pageSize
   };
 
   const byField = new Map(columns.map((c) => [c.field, c]));
-  const available = [
-    ...new Set([...columns.map((c) => c.field), ...Object.keys(page.data?.items[0] ?? {})]),
-  ];
+  const available = [...new Set([...columns.map((c) => c.field), ...Object.keys(page.data?.items[0] ?? {})])];
   const shown: Column[] = chosen.map((f) => byField.get(f) ?? { field: f });
   const first = (cursors.length - 1) * pageSize;
   const items = page.data?.items ?? [];
@@ -90,7 +97,13 @@ export function ListView({ entity, title, columns, rowKey, defaultSort, pageSize
       <h1 id={`${entity}-title`}>{title}</h1>
       {intro}
       <div className="toolbar">
-        <QueryBoxSlot entity={entity} query={query} onSubmit={(q) => setParam({ q })} />
+        <QueryBox
+          key={query}
+          entity={entity}
+          value={query}
+          example={example}
+          onSubmit={(q) => setParam({ q })}
+        />
         <ColumnChooser available={available} chosen={chosen} onChange={chooseColumns} />
         <a
           className="button secondary"
@@ -173,19 +186,6 @@ export function ListView({ entity, title, columns, rowKey, defaultSort, pageSize
       )}
     </section>
   );
-}
-
-function QueryBoxSlot({
-  entity,
-  query,
-  onSubmit,
-}: {
-  entity: string;
-  query: string;
-  onSubmit: (q: string) => void;
-}) {
-  // Keyed by the query so a query changed elsewhere (a link) shows in the box.
-  return <QueryBox key={query} entity={entity} value={query} onSubmit={onSubmit} />;
 }
 
 function ColumnChooser({

@@ -21,10 +21,12 @@ function partialField(text: string): string | undefined {
 export function QueryBox({
   entity,
   value,
+  example,
   onSubmit,
 }: {
   entity: string;
   value: string;
+  example?: string | undefined;
   onSubmit: (query: string) => void;
 }) {
   const [text, setText] = useState(value);
@@ -68,7 +70,7 @@ export function QueryBox({
   return (
     <form
       className="query-box"
-      role="search"
+      aria-label="Filter the list"
       onSubmit={(e) => {
         e.preventDefault();
         setOpen(false);
@@ -86,7 +88,7 @@ export function QueryBox({
           aria-controls={listId}
           aria-autocomplete="list"
           aria-activedescendant={active >= 0 ? `${listId}-${active}` : undefined}
-          placeholder="e.g. risk:high os:windows  (field:value, a bare word searches names)"
+          placeholder={`${example ? `e.g. ${example}  ` : ''}(field:value; a bare word searches names)`}
           value={text}
           autoComplete="off"
           spellCheck={false}
@@ -99,10 +101,11 @@ export function QueryBox({
           onBlur={() => setTimeout(() => setOpen(false), 150)}
         />
         {suggestions.length > 0 && (
-          <ul id={listId} role="listbox" aria-label="Field names" className="suggestions">
+          <div id={listId} role="listbox" aria-label="Field names" className="suggestions">
             {suggestions.map((f, i) => (
-              <li
+              <div
                 key={f.name}
+                tabIndex={-1}
                 id={`${listId}-${i}`}
                 role="option"
                 aria-selected={i === active}
@@ -113,9 +116,9 @@ export function QueryBox({
                 }}
               >
                 <span>{f.name}:</span> <span className="muted">{f.type}</span>
-              </li>
+              </div>
             ))}
-          </ul>
+          </div>
         )}
       </div>
       <button type="submit">Apply</button>

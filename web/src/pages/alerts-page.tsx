@@ -6,6 +6,7 @@ export function AlertsPage() {
     <ListView
       entity="alerts"
       title="Alerts"
+      example="severity:high status:new"
       columns={[
         { field: 'title' },
         { field: 'severity', render: (r) => <LevelBadge level={r.severity as string} /> },

@@ -48,7 +48,10 @@ export function ConnectorPage({ name }: { name: string }) {
   };
   const runNow = () =>
     act(async () => {
-      const { runId } = await api<{ runId: number }>(`${path}/runs`, { method: 'POST', body: { mode: 'auto' } });
+      const { runId } = await api<{ runId: number }>(`${path}/runs`, {
+        method: 'POST',
+        body: { mode: 'auto' },
+      });
       navigate(`/runs/${runId}`);
     });
 
@@ -195,8 +198,8 @@ function RemoveDialog({
         sources, findings, the CVE and software catalogs, recommendations, alerts and its profiles.
       </p>
       <p>
-        <strong>What stays:</strong> the hosts themselves, as assets marked <em>retained</em> once no connector
-        reports them (hosts another connector reports keep that connector's data).
+        <strong>What stays:</strong> the hosts themselves, as assets marked <em>retained</em> once no
+        connector reports them (hosts another connector reports keep that connector's data).
       </p>
       <label className="check">
         <input type="checkbox" checked={purge} onChange={(e) => setPurge(e.target.checked)} />

@@ -106,7 +106,8 @@ function formOf(c: ConnectorView | undefined): WizardForm {
     softwareId: o?.softwareId ?? '',
     softwareName: o?.softwareName ?? '',
     softwareVendor: o?.softwareVendor ?? '',
-    vulnerabilityRbacGroupId: o?.vulnerabilityRbacGroupId === undefined ? '' : String(o.vulnerabilityRbacGroupId),
+    vulnerabilityRbacGroupId:
+      o?.vulnerabilityRbacGroupId === undefined ? '' : String(o.vulnerabilityRbacGroupId),
     vulnerabilitySeverity: o?.vulnerabilitySeverity ?? [],
     dataTypes: o?.dataTypes ?? [
       'machines',
@@ -154,7 +155,9 @@ function connectionBody(f: WizardForm, creating: boolean): Record<string, unknow
 
 function bodyOf(f: WizardForm, creating: boolean): Record<string, unknown> {
   const optional = (key: string, value: unknown) =>
-    value === undefined || value === '' || (Array.isArray(value) && value.length === 0) ? {} : { [key]: value };
+    value === undefined || value === '' || (Array.isArray(value) && value.length === 0)
+      ? {}
+      : { [key]: value };
   return {
     ...connectionBody(f, creating),
     ...(!creating && f.name.trim() ? { name: f.name.trim() } : {}),
@@ -206,9 +209,12 @@ function WizardBody({ existing }: { existing: ConnectorView | undefined }) {
   const [checks, setChecks] = useState<CredentialCheck[] | undefined>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState<string | undefined>();
-  const set = <K extends keyof WizardForm>(key: K, value: WizardForm[K]) => setForm((f) => ({ ...f, [key]: value }));
+  const set = <K extends keyof WizardForm>(key: K, value: WizardForm[K]) =>
+    setForm((f) => ({ ...f, [key]: value }));
   const headingId = useId();
 
+  // A new step: focus its heading, so keyboard and screen-reader users start at its top.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: step is the trigger
   useEffect(() => {
     document.getElementById(`${headingId}-step`)?.focus();
   }, [step, headingId]);
@@ -234,7 +240,8 @@ function WizardBody({ existing }: { existing: ConnectorView | undefined }) {
       await work();
     } catch (err) {
       setError(err);
-      const field = err instanceof ApiError ? err.details[0]?.path.replace(/^body\./, '').split('.')[0] : undefined;
+      const field =
+        err instanceof ApiError ? err.details[0]?.path.replace(/^body\./, '').split('.')[0] : undefined;
       if (field !== undefined && STEP_OF_FIELD[field] !== undefined) setStep(STEP_OF_FIELD[field]);
     } finally {
       setBusy(undefined);
@@ -459,8 +466,8 @@ function ConnectionStep({
     <>
       <p className="muted">
         An app registration in Entra ID with the application permissions Machine.Read.All and
-        Vulnerability.Read.All (plus Software, SecurityRecommendation and Alert read permissions for those data
-        types), granted admin consent.
+        Vulnerability.Read.All (plus Software, SecurityRecommendation and Alert read permissions for those
+        data types), granted admin consent.
       </p>
       <TextField label="Connector name" value={form.name} onChange={(v) => set('name', v)} required />
       <TextField
@@ -612,7 +619,12 @@ function ScopeStep({ form, set }: { form: WizardForm; set: Setter }) {
   );
 }
 
-function Check({ label, checked, onChange, disabled }: {
+function Check({
+  label,
+  checked,
+  onChange,
+  disabled,
+}: {
   label: string;
   checked: boolean;
   onChange: (on: boolean) => void;
@@ -620,7 +632,12 @@ function Check({ label, checked, onChange, disabled }: {
 }) {
   return (
     <label className="check">
-      <input type="checkbox" checked={checked} disabled={disabled} onChange={(e) => onChange(e.target.checked)} />
+      <input
+        type="checkbox"
+        checked={checked}
+        disabled={disabled}
+        onChange={(e) => onChange(e.target.checked)}
+      />
       {label}
     </label>
   );

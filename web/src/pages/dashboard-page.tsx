@@ -21,7 +21,19 @@ interface Overview {
   runsByState: Record<string, number>;
 }
 
-const SEVERITY_ORDER = ['5', '4', '3', '2', '1', 'Critical', 'High', 'Medium', 'Low', 'Informational', 'none'];
+const SEVERITY_ORDER = [
+  '5',
+  '4',
+  '3',
+  '2',
+  '1',
+  'Critical',
+  'High',
+  'Medium',
+  'Low',
+  'Informational',
+  'none',
+];
 const SEVERITY_NAMES: Record<string, string> = {
   '5': 'Critical',
   '4': 'High',
@@ -92,7 +104,9 @@ export function DashboardPage() {
   const exploitable = useQuery({
     queryKey: ['list', 'vulnerabilities', 'exploitable'],
     queryFn: () =>
-      api<ListPage>(withQuery('/api/vulnerabilities', { query: 'exploit>=public', sort: '-cvssV3BaseScore', limit: 8 })),
+      api<ListPage>(
+        withQuery('/api/vulnerabilities', { query: 'exploit>=public', sort: '-cvssV3BaseScore', limit: 8 }),
+      ),
   });
   const connectors = useQuery({ queryKey: connectorsKey, queryFn: listConnectors });
   const charts = useMemo(() => {
@@ -140,30 +154,30 @@ export function DashboardPage() {
         </div>
       </div>
       <Suspense fallback={<Loading what="Drawing the charts" />}>
-      <div className="chart-grid">
-        <figure className="card">
-          <figcaption>
-            <Link href="/findings?q=status%3Aopen">Open findings by severity</Link>
-          </figcaption>
-          {charts && <Chart {...charts.findings} />}
-        </figure>
-        <figure className="card">
-          <figcaption>
-            <Link href="/hosts">Hosts by risk level</Link>
-          </figcaption>
-          {charts && <Chart {...charts.risk} />}
-        </figure>
-        <figure className="card">
-          <figcaption>
-            <Link href="/alerts">Alerts by severity</Link>
-          </figcaption>
-          {charts && Object.keys(o.alertsBySeverity).length > 0 ? (
-            <Chart {...charts.alerts} />
-          ) : (
-            <Empty>No alerts.</Empty>
-          )}
-        </figure>
-      </div>
+        <div className="chart-grid">
+          <figure className="card">
+            <figcaption>
+              <Link href="/findings?q=status%3Aopen">Open findings by severity</Link>
+            </figcaption>
+            {charts && <Chart {...charts.findings} />}
+          </figure>
+          <figure className="card">
+            <figcaption>
+              <Link href="/hosts">Hosts by risk level</Link>
+            </figcaption>
+            {charts && <Chart {...charts.risk} />}
+          </figure>
+          <figure className="card">
+            <figcaption>
+              <Link href="/alerts">Alerts by severity</Link>
+            </figcaption>
+            {charts && Object.keys(o.alertsBySeverity).length > 0 ? (
+              <Chart {...charts.alerts} />
+            ) : (
+              <Empty>No alerts.</Empty>
+            )}
+          </figure>
+        </div>
       </Suspense>
       <div className="chart-grid">
         <div className="card">

@@ -1,8 +1,8 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { ApiError, api, messageOf } from '../api';
-import { Dialog } from '../components/dialog';
 import { LevelBadge, SeverityBadge } from '../components/badge';
+import { Dialog } from '../components/dialog';
 import { Time } from '../components/time';
 import { Link } from '../router';
 import { useCan } from '../session';
@@ -44,7 +44,8 @@ export function DefenderTab({ hostId, detail }: { hostId: number; detail: HostDe
   const canAct = useCan('analyst');
   const source = detail.sources[0];
   const worst = [...detail.openFindings.items].sort(
-    (a, b) => Number(b.severity ?? 0) - Number(a.severity ?? 0) || Number(b.score ?? 0) - Number(a.score ?? 0),
+    (a, b) =>
+      Number(b.severity ?? 0) - Number(a.severity ?? 0) || Number(b.score ?? 0) - Number(a.score ?? 0),
   )[0];
   const definition = useQuery({
     queryKey: ['vulnerability', worst?.cveId],
@@ -77,7 +78,9 @@ export function DefenderTab({ hostId, detail }: { hostId: number; detail: HostDe
             </p>
             <p className="description">
               {definition.data
-                ? String(definition.data.vulnerability.description ?? definition.data.vulnerability.name ?? '')
+                ? String(
+                    definition.data.vulnerability.description ?? definition.data.vulnerability.name ?? '',
+                  )
                 : definition.isFetching
                   ? 'Loading the description…'
                   : String(worst.name ?? '')}
@@ -165,7 +168,12 @@ function MachineActions({ hostId }: { hostId: number }) {
           : `${spec.label} requested.`,
       });
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404 && err.code === 'not-found' && /no route/.test(err.message))
+      if (
+        err instanceof ApiError &&
+        err.status === 404 &&
+        err.code === 'not-found' &&
+        /no route/.test(err.message)
+      )
         throw new Error('Machine actions are not available on this server version.');
       throw new Error(messageOf(err));
     }
@@ -175,7 +183,12 @@ function MachineActions({ hostId }: { hostId: number }) {
     <>
       <div className="inline-actions">
         {(Object.keys(ACTIONS) as ActionType[]).map((t) => (
-          <button key={t} type="button" className={t === 'isolate' ? 'danger' : undefined} onClick={() => setAsking(t)}>
+          <button
+            key={t}
+            type="button"
+            className={t === 'isolate' ? 'danger' : undefined}
+            onClick={() => setAsking(t)}
+          >
             {ACTIONS[t].label}
           </button>
         ))}

@@ -7,6 +7,7 @@ export function FindingsPage() {
     <ListView
       entity="findings"
       title="Findings"
+      example="severity>=4 status:open"
       defaultSort="-score"
       columns={[
         { field: 'name' },

@@ -100,7 +100,11 @@ export function HostPage({ id }: { id: number }) {
                   'cveId',
                   'CVE',
                   (r) =>
-                    r.cveId ? <Link href={`/vulnerabilities/${String(r.cveId)}`}>{String(r.cveId)}</Link> : '—',
+                    r.cveId ? (
+                      <Link href={`/vulnerabilities/${String(r.cveId)}`}>{String(r.cveId)}</Link>
+                    ) : (
+                      '—'
+                    ),
                 ],
                 ['securityUpdateAvailable', 'Update available'],
                 ['firstFound', 'First found'],
@@ -154,8 +158,7 @@ function Related({ more, moreHref, children }: { more: boolean; moreHref?: strin
       {children}
       {more && (
         <p className="muted">
-          Only the first 500 are shown.{' '}
-          {moreHref && <Link href={moreHref}>See them all in the list</Link>}
+          Only the first 500 are shown. {moreHref && <Link href={moreHref}>See them all in the list</Link>}
         </p>
       )}
     </>
@@ -221,7 +224,10 @@ function Overview({ d }: { d: HostDetail }) {
           <ul>
             {d.profiles.map((p) => (
               <li key={String(p.id)}>
-                {String(p.name)} <span className="muted">({String(p.kind)}, match {String(p.matchScore ?? '')})</span>
+                {String(p.name)}{' '}
+                <span className="muted">
+                  ({String(p.kind)}, match {String(p.matchScore ?? '')})
+                </span>
               </li>
             ))}
           </ul>
@@ -250,7 +256,8 @@ function Sources({ sources }: { sources: Row[] }) {
       {sources.map((s) => (
         <section key={String(s.id)} className="card" aria-label={`Source ${String(s.machineId ?? s.id)}`}>
           <h2>
-            {String(s.source ?? 'Defender')} <span className="muted small">machine {String(s.machineId ?? '')}</span>
+            {String(s.source ?? 'Defender')}{' '}
+            <span className="muted small">machine {String(s.machineId ?? '')}</span>
           </h2>
           <dl className="facts">
             {Object.entries(s)

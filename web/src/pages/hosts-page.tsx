@@ -10,6 +10,7 @@ export function HostsPage() {
     <ListView
       entity="hosts"
       title="Hosts"
+      example="risk:high os:windows"
       defaultSort="-riskScore"
       columns={[
         { field: 'name', render: hostLink },

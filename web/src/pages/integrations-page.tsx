@@ -42,8 +42,7 @@ export function IntegrationsPage({ wizard }: { wizard?: string }) {
           <ErrorNote error={connectors.error} />
         ) : connectors.data.items.length === 0 ? (
           <Empty>
-            No connector yet.{' '}
-            {isAdmin ? 'Add one to bring in your first tenant.' : 'An admin can add one.'}
+            No connector yet. {isAdmin ? 'Add one to bring in your first tenant.' : 'An admin can add one.'}
           </Empty>
         ) : (
           <table>

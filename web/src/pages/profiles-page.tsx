@@ -5,6 +5,7 @@ export function ProfilesPage() {
     <ListView
       entity="profiles"
       title="Profiles"
+      example="kind:OS"
       intro={
         <p className="muted">
           Dynamic OS and OS_VERSION profiles, made from what Defender says about each device's OS.

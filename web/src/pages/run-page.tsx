@@ -14,7 +14,10 @@ const RUNNING = new Set(['queued', 'processing']);
 export function RunPage({ id }: { id: number }) {
   const queries = useQueryClient();
   const canRun = useCan('analyst');
-  const run = useQuery({ queryKey: ['runs', id], queryFn: () => api<Record<string, unknown>>(`/api/runs/${id}`) });
+  const run = useQuery({
+    queryKey: ['runs', id],
+    queryFn: () => api<Record<string, unknown>>(`/api/runs/${id}`),
+  });
   const running = run.data ? RUNNING.has(String(run.data.state)) : false;
   const follow = useRunEvents(id, running);
   const [cancelError, setCancelError] = useState<string>();
@@ -35,7 +38,9 @@ export function RunPage({ id }: { id: number }) {
     <section aria-labelledby="run-title">
       {typeof current.connector === 'string' && (
         <p>
-          <Link href={`/connectors/${encodeURIComponent(current.connector)}`}>← Connector {current.connector}</Link>
+          <Link href={`/connectors/${encodeURIComponent(current.connector)}`}>
+            ← Connector {current.connector}
+          </Link>
         </p>
       )}
       <h1 id="run-title">

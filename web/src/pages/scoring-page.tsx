@@ -70,10 +70,9 @@ function ScoringForm({
   const save = async () => {
     setStatus(undefined);
     try {
-      const { rescored } = await api<{ rescored: { examined: number; changed: number; hostsChanged: number } }>(
-        path,
-        { method: 'PUT', body: map },
-      );
+      const { rescored } = await api<{
+        rescored: { examined: number; changed: number; hostsChanged: number };
+      }>(path, { method: 'PUT', body: map });
       setStatus({
         ok: true,
         text: `Saved. ${rescored.changed} of ${rescored.examined} findings changed severity or score; ${rescored.hostsChanged} hosts' risk recomputed.`,

@@ -5,6 +5,7 @@ export function SoftwarePage() {
     <ListView
       entity="software"
       title="Software"
+      example="vendor:microsoft"
       columns={[
         { field: 'name' },
         { field: 'vendor' },

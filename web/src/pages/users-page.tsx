@@ -186,7 +186,11 @@ export function UsersPage() {
         <input id="token-label" name="label" />
         <button type="submit">Create token</button>
       </form>
-      <Dialog open={removing !== undefined} title={`Remove user ${removing ?? ''}?`} onClose={() => setRemoving(undefined)}>
+      <Dialog
+        open={removing !== undefined}
+        title={`Remove user ${removing ?? ''}?`}
+        onClose={() => setRemoving(undefined)}
+      >
         <p>Their sessions and tokens end at once.</p>
         <div className="dialog-actions">
           <button type="button" className="secondary" onClick={() => setRemoving(undefined)}>
@@ -198,7 +202,8 @@ export function UsersPage() {
             onClick={() => {
               const name = removing;
               setRemoving(undefined);
-              if (name) void change(() => api(`/api/users/${encodeURIComponent(name)}`, { method: 'DELETE' }));
+              if (name)
+                void change(() => api(`/api/users/${encodeURIComponent(name)}`, { method: 'DELETE' }));
             }}
           >
             Remove
@@ -209,7 +214,11 @@ export function UsersPage() {
   );
 }
 
-function AddUser({ onAdd }: { onAdd: (body: { name: string; role: Role; password: string }) => Promise<void> }) {
+function AddUser({
+  onAdd,
+}: {
+  onAdd: (body: { name: string; role: Role; password: string }) => Promise<void>;
+}) {
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('viewer');
   const [password, setPassword] = useState('');

@@ -13,6 +13,7 @@ export function VulnerabilitiesPage({ cve }: { cve?: string }) {
     <ListView
       entity="vulnerabilities"
       title="Vulnerabilities"
+      example="exploit:verified cvss>=9"
       defaultSort="-cvssV3BaseScore"
       rowKey={(r) => String(r.id)}
       columns={[
