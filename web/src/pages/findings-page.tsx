@@ -17,7 +17,13 @@ export function FindingsPage() {
           field: 'cveId',
           label: 'CVE',
           render: (r) =>
-            r.cveId ? <Link href={`/vulnerabilities/${String(r.cveId)}`}>{String(r.cveId)}</Link> : '—',
+            r.cveId ? (
+              <Link className="nowrap" href={`/vulnerabilities/${String(r.cveId)}`}>
+                {String(r.cveId)}
+              </Link>
+            ) : (
+              '—'
+            ),
         },
         {
           field: 'hostName',

@@ -101,7 +101,9 @@ export function HostPage({ id }: { id: number }) {
                   'CVE',
                   (r) =>
                     r.cveId ? (
-                      <Link href={`/vulnerabilities/${String(r.cveId)}`}>{String(r.cveId)}</Link>
+                      <Link className="nowrap" href={`/vulnerabilities/${String(r.cveId)}`}>
+                        {String(r.cveId)}
+                      </Link>
                     ) : (
                       '—'
                     ),
