@@ -110,6 +110,10 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the web console in Chromium', () => {
     }
     await page.getByRole('button', { name: 'Data types' }).click();
     await page.getByLabel('Installed software').check();
+    // Servers with machine actions let a connector opt in; the wizard offers it when the server does.
+    await page.getByRole('button', { name: 'Schedule and activation' }).click();
+    const allowActions = page.getByLabel('Allow machine actions (Run Scan, Isolate, Unisolate)');
+    if ((await allowActions.count()) > 0) await allowActions.check();
     await page.getByRole('button', { name: 'Review' }).click();
     await expect.poll(() => page.locator('table.review').textContent()).toContain('installed-software');
     await screenshot(page, '06-wizard-review');

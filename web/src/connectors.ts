@@ -79,3 +79,20 @@ export interface CredentialCheck {
   detail: string;
   fix?: string;
 }
+
+interface OpenApiDocument {
+  paths?: Record<
+    string,
+    Record<string, { requestBody?: { content?: Record<string, { schema?: { properties?: object } }> } }>
+  >;
+}
+
+/**
+ * The body fields `POST /api/connectors` accepts, read from the server's OpenAPI document, so the
+ * wizard offers an option (such as allowing machine actions) exactly when the server knows it.
+ */
+export async function connectorBodyFields(): Promise<Set<string>> {
+  const doc = await api<OpenApiDocument>('/api/openapi.json');
+  const schema = doc.paths?.['/api/connectors']?.post?.requestBody?.content?.['application/json']?.schema;
+  return new Set(Object.keys(schema?.properties ?? {}));
+}

@@ -6,6 +6,7 @@ import {
   CLOUDS,
   type ConnectorView,
   type CredentialCheck,
+  connectorBodyFields,
   DATA_TYPES,
   IDENTIFICATION_RULE_LABELS,
   refreshConnectors,
@@ -42,6 +43,8 @@ interface WizardForm {
   maxRetries: string;
   fullSyncEveryDays: string;
   profiles: boolean;
+  /** Machine actions allowed (Run Scan, Isolate, Unisolate); sent only when the server has the option. */
+  actions: boolean;
   identificationRules: Array<{ rule: string; enabled: boolean }>;
 }
 
@@ -122,6 +125,7 @@ function formOf(c: ConnectorView | undefined): WizardForm {
     maxRetries: String(o?.maxRetries ?? 10),
     fullSyncEveryDays: String(o?.fullSyncEveryDays ?? 7),
     profiles: o?.profiles ?? true,
+    actions: o?.actions === true,
     identificationRules: o?.identificationRules ?? [
       { rule: 'machineId', enabled: true },
       { rule: 'aadDeviceId', enabled: true },
@@ -153,7 +157,7 @@ function connectionBody(f: WizardForm, creating: boolean): Record<string, unknow
   };
 }
 
-function bodyOf(f: WizardForm, creating: boolean): Record<string, unknown> {
+function bodyOf(f: WizardForm, creating: boolean, fields: Set<string>): Record<string, unknown> {
   const optional = (key: string, value: unknown) =>
     value === undefined || value === '' || (Array.isArray(value) && value.length === 0)
       ? {}
@@ -180,6 +184,7 @@ function bodyOf(f: WizardForm, creating: boolean): Record<string, unknown> {
     maxRetries: int(f.maxRetries),
     fullSyncEveryDays: int(f.fullSyncEveryDays),
     profiles: f.profiles,
+    ...(fields.has('actions') ? { actions: f.actions } : {}),
     identificationRules: f.identificationRules,
   };
 }
@@ -202,6 +207,8 @@ export function ConnectorWizard({ existing }: { existing?: string | undefined })
 
 function WizardBody({ existing }: { existing: ConnectorView | undefined }) {
   const queries = useQueryClient();
+  const bodyFields = useQuery({ queryKey: ['openapi', 'connector-fields'], queryFn: connectorBodyFields });
+  const fields = bodyFields.data ?? new Set<string>();
   const [form, setForm] = useState<WizardForm>(() => formOf(existing));
   const [step, setStep] = useState(0);
   /** The connector's name on the server: set once a draft or the connector exists. */
@@ -265,7 +272,7 @@ function WizardBody({ existing }: { existing: ConnectorView | undefined }) {
 
   const finish = (andRun: boolean) =>
     act(andRun ? 'run' : 'save', async () => {
-      const name = await save(bodyOf(form, savedName === undefined));
+      const name = await save(bodyOf(form, savedName === undefined, fields));
       if (andRun) {
         const { runId } = await api<{ runId: number }>(`/api/connectors/${encodeURIComponent(name)}/runs`, {
           method: 'POST',
@@ -321,7 +328,7 @@ function WizardBody({ existing }: { existing: ConnectorView | undefined }) {
         )}
         {step === 1 && <ScopeStep form={form} set={set} />}
         {step === 2 && <DataTypesStep form={form} set={set} />}
-        {step === 3 && <ScheduleStep form={form} set={set} />}
+        {step === 3 && <ScheduleStep form={form} set={set} actionsOption={fields.has('actions')} />}
         {step === 4 &&
           (savedName ? (
             <ScoringEditor connector={savedName} />
@@ -662,7 +669,15 @@ function DataTypesStep({ form, set }: { form: WizardForm; set: Setter }) {
   );
 }
 
-function ScheduleStep({ form, set }: { form: WizardForm; set: Setter }) {
+function ScheduleStep({
+  form,
+  set,
+  actionsOption,
+}: {
+  form: WizardForm;
+  set: Setter;
+  actionsOption: boolean;
+}) {
   const s = form.schedule;
   const setS = (changes: Partial<ScheduleForm>) => set('schedule', { ...s, ...changes });
   return (
@@ -720,6 +735,13 @@ function ScheduleStep({ form, set }: { form: WizardForm; set: Setter }) {
         <TextField label="Cron line (UTC)" value={s.cron} onChange={(v) => setS({ cron: v })} />
       )}
       <Check label="Active: run on this schedule" checked={form.active} onChange={(v) => set('active', v)} />
+      {actionsOption && (
+        <Check
+          label="Allow machine actions (Run Scan, Isolate, Unisolate)"
+          checked={form.actions}
+          onChange={(v) => set('actions', v)}
+        />
+      )}
       <TextField
         label="Full sync every (days)"
         type="number"
