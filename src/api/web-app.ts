@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -23,6 +22,8 @@ const SERVER_PATHS = /^\/(api(\/|$)|healthz$|metrics$)/;
  */
 export async function registerWebApp(app: FastifyInstance, root = WEB_APP_ROOT): Promise<void> {
   if (!existsSync(join(root, 'index.html'))) return;
+  // Loaded only here, so commands that never serve (every other mdec command) do not pay for it.
+  const { default: fastifyStatic } = await import('@fastify/static');
   await app.register(fastifyStatic, { root, serve: false });
   app.addHook('onRequest', async (request, reply) => {
     // A registered route (every API route) answers for itself.
