@@ -21,6 +21,7 @@ import { registerListRoutes } from './routes/list-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
 import { registerUserRoutes } from './routes/user-routes.js';
+import { registerWebApp } from './web-app.js';
 
 /** Request bodies are at most this large (connector settings, a scoring map as CSV). */
 export const BODY_LIMIT = 1024 * 1024;
@@ -101,6 +102,7 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   registerConnectorRoutes(app, ctx);
   registerRunRoutes(app, ctx);
   registerActionRoutes(app, ctx);
+  await registerWebApp(app);
   await app.ready();
   return app;
 }
