@@ -39,6 +39,21 @@ describe('the runtime', () => {
     }
   });
 
+  it('dist/ holds no compiled file whose source is gone (a moved module cannot be imported from an old build)', () => {
+    const dist = join(ROOT, 'dist');
+    const compiled = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) return path === join(dist, 'web') ? [] : compiled(path);
+        return entry.name.endsWith('.js') ? [path] : [];
+      });
+    const orphans = compiled(dist).filter((file) => {
+      const stem = join(ROOT, 'src', file.slice(dist.length + 1).replace(/\.js$/, ''));
+      return !existsSync(`${stem}.ts`) && !existsSync(`${stem}.tsx`);
+    });
+    expect(orphans).toEqual([]);
+  });
+
   it.skipIf(oldNode() === undefined)('under an older Node, mdec names the Node it needs and exits 1', () => {
     const run = spawnSync(oldNode()!, [join(ROOT, 'bin', 'mdec.js'), '--version'], {
       encoding: 'utf8',

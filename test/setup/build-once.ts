@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Vitest global setup: compiles `src/` into `dist/` before any test runs, so the CLI tests, which
- * run `bin/mdec.js` over `dist/` as a user does, test the code as it is now and not an older build.
+ * Vitest global setup: compiles `src/` into `dist/` (and removes compiled files whose source is gone)
+ * before any test runs, so the CLI tests, which run `bin/mdec.js` over `dist/` as a user does, test
+ * the code as it is now and not an older build.
  */
 export default function buildOnce(): void {
   const root = fileURLToPath(new URL('../../', import.meta.url));
-  const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/compile.mjs'], { cwd: root, stdio: 'inherit' });
 }
