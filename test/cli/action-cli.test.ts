@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db/open-store.js';
 import { type ActionDevice, actionDevices } from '../helpers/action-devices.js';
-import { completion, connectorAddArgs, mdecRunner, spawnMdec } from '../helpers/cli-runner.js';
+import {
+  completion,
+  connectorAddArgs,
+  mappingAddArgs,
+  mdecRunner,
+  spawnMdec,
+} from '../helpers/cli-runner.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 
 const SECRET = 'cli-actions-secret-7f3a';
@@ -249,20 +255,14 @@ describe('mdec action and mdec audit as a user runs them', { timeout: 240_000 },
     expect(
       (await run(['scoring', 'set', '--connector', 'lab', '--file', join(dir, 'scoring.csv')])).code,
     ).toBe(0);
-    const mapped = await run([
-      'mapping',
-      'add',
-      '--connector',
-      'lab',
-      '--entity',
-      'host',
-      '--source',
-      'onboardingStatus',
-      '--type',
-      'string',
-      '--target',
-      'customAttributes.onboarding',
-    ]);
+    const mapped = await run(
+      mappingAddArgs({
+        entity: 'host',
+        source: 'onboardingStatus',
+        type: 'string',
+        target: 'customAttributes.onboarding',
+      }),
+    );
     expect(mapped.code, mapped.stderr).toBe(0);
     expect((await run(['connector', 'edit', '--name', 'lab', '--inactive'])).code).toBe(0);
     expect((await run(['connector', 'remove', '--name', 'ro'])).code).toBe(0);

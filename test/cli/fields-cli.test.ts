@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitCsvLine } from '../../src/normalize/scoring/scoring-map-file.js';
-import { connectorAddArgs, mdecRunner } from '../helpers/cli-runner.js';
+import { connectorAddArgs, mappingAddArgs, mdecRunner } from '../helpers/cli-runner.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 
 type Row = Record<string, unknown>;
@@ -43,20 +43,14 @@ describe('mdec: machine fields, addresses, instance id, end of support and packa
       'machines,vulnerabilities,software,installed-software',
     ]);
     expect(add.code, add.stderr).toBe(0);
-    const map = await run([
-      'mapping',
-      'add',
-      '--connector',
-      'lab',
-      '--entity',
-      'host',
-      '--source',
-      'managedByStatus',
-      '--type',
-      'string',
-      '--target',
-      'customAttributes.managedStatus',
-    ]);
+    const map = await run(
+      mappingAddArgs({
+        entity: 'host',
+        source: 'managedByStatus',
+        type: 'string',
+        target: 'customAttributes.managedStatus',
+      }),
+    );
     expect(map.code, map.stderr).toBe(0);
     expect(map.stderr).not.toMatch(/not a field MDE documents/);
     const sync = await run(['sync', '--connector', 'lab', '--mode', 'full']);

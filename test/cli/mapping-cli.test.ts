@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectorAddArgs, mdecRunner } from '../helpers/cli-runner.js';
+import { connectorAddArgs, mappingAddArgs, mdecRunner } from '../helpers/cli-runner.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 
 /** `mdec mapping` as a user runs it (docs/operations.md): bin/mdec.js over dist/. */
@@ -50,71 +50,19 @@ describe('mdec mapping: transform maps and custom fields', () => {
     [['mapping', '--connector', 'nope'], /--connector: no connector named "nope"/],
     [['mapping', '--connector', 'lab', '--format', 'xlsx'], /--format must be csv, json or ndjson/],
     [
-      [
-        'mapping',
-        'add',
-        '--connector',
-        'lab',
-        '--entity',
-        'alert',
-        '--source',
-        'id',
-        '--type',
-        'string',
-        '--target',
-        'customAttributes.a',
-      ],
+      mappingAddArgs({ entity: 'alert', source: 'id', type: 'string', target: 'customAttributes.a' }),
       /--entity must be host or finding \(got "alert"\)/,
     ],
     [
-      [
-        'mapping',
-        'add',
-        '--connector',
-        'lab',
-        '--entity',
-        'host',
-        '--source',
-        'vm Metadata',
-        '--type',
-        'string',
-        '--target',
-        'customAttributes.a',
-      ],
+      mappingAddArgs({ entity: 'host', source: 'vm Metadata', type: 'string', target: 'customAttributes.a' }),
       /--source "vm Metadata": "vm Metadata" is not a field name/,
     ],
     [
-      [
-        'mapping',
-        'add',
-        '--connector',
-        'lab',
-        '--entity',
-        'host',
-        '--source',
-        'riskScore',
-        '--type',
-        'int',
-        '--target',
-        'customAttributes.a',
-      ],
+      mappingAddArgs({ entity: 'host', source: 'riskScore', type: 'int', target: 'customAttributes.a' }),
       /--type must be one of string, number, boolean, datetime, list/,
     ],
     [
-      [
-        'mapping',
-        'add',
-        '--connector',
-        'lab',
-        '--entity',
-        'host',
-        '--source',
-        'riskScore',
-        '--type',
-        'string',
-        '--target',
-        'riskScore',
-      ],
+      mappingAddArgs({ entity: 'host', source: 'riskScore', type: 'string', target: 'riskScore' }),
       /--target must be customAttributes.NAME/,
     ],
     [
@@ -151,53 +99,28 @@ describe('mdec mapping: transform maps and custom fields', () => {
       ['finding', 'cvssScore', 'number', 'customAttributes.cvss'],
     ];
     for (const [entity, source, type, target] of adds) {
-      const r = await run([
-        'mapping',
-        'add',
-        '--connector',
-        'lab',
-        '--entity',
-        entity!,
-        '--source',
-        source!,
-        '--type',
-        type!,
-        '--target',
-        target!,
-      ]);
+      const r = await run(mappingAddArgs({ entity: entity!, source: source!, type: type!, target: target! }));
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`Mapped ${entity} ${source} (${type}) to ${target}`);
     }
-    const dup = await run([
-      'mapping',
-      'add',
-      '--connector',
-      'lab',
-      '--entity',
-      'host',
-      '--source',
-      'riskScore',
-      '--type',
-      'string',
-      '--target',
-      'customAttributes.vmId',
-    ]);
+    const dup = await run(
+      mappingAddArgs({
+        entity: 'host',
+        source: 'riskScore',
+        type: 'string',
+        target: 'customAttributes.vmId',
+      }),
+    );
     expect(dup.code).toBe(2);
     expect(dup.stderr).toMatch(/--target: host customAttributes.vmId is already mapped from vmMetadata.vmId/);
-    const odd = await run([
-      'mapping',
-      'add',
-      '--connector',
-      'lab',
-      '--entity',
-      'host',
-      '--source',
-      'customerTier',
-      '--type',
-      'string',
-      '--target',
-      'customAttributes.tier',
-    ]);
+    const odd = await run(
+      mappingAddArgs({
+        entity: 'host',
+        source: 'customerTier',
+        type: 'string',
+        target: 'customAttributes.tier',
+      }),
+    );
     expect(odd.code).toBe(0);
     expect(odd.stderr).toMatch(/note: "customertier" is not a field MDE documents for machines/);
 

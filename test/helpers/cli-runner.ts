@@ -92,3 +92,24 @@ export function connectorAddArgs(sim: TestSimulator, name = 'lab'): string[] {
     'https://api.securitycenter.microsoft.com/.default',
   ];
 }
+
+/** `mdec mapping add` of one custom field on connector `connector`. */
+export function mappingAddArgs(
+  field: { entity: string; source: string; type: string; target: string },
+  connector = 'lab',
+): string[] {
+  return [
+    'mapping',
+    'add',
+    '--connector',
+    connector,
+    '--entity',
+    field.entity,
+    '--source',
+    field.source,
+    '--type',
+    field.type,
+    '--target',
+    field.target,
+  ];
+}
