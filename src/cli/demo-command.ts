@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
-import { parseConnectorOptions } from '../normalize/connector-options.js';
+import { DATA_TYPES, parseConnectorOptions } from '../normalize/connector-options.js';
 import { RISK_LEVEL_ORDER } from '../normalize/host-risk.js';
 import { hashPassword } from '../security/password-hash.js';
 import { defaultSimulatorOptions } from '../simulator/simulator-options.js';
@@ -87,15 +87,8 @@ export function registerDemoCommand(program: Command, globals: () => GlobalFlags
             active: true,
             schedule: null,
             options: parseConnectorOptions({
-              dataTypes: [
-                'machines',
-                'vulnerabilities',
-                'vulnerability-definitions',
-                'software',
-                'installed-software',
-                'recommendations',
-                'alerts',
-              ],
+              // The demo shows everything the product collects: every data type.
+              dataTypes: [...DATA_TYPES],
               staleDays: 30,
             }),
             credentials: { clientSecret: sim.info.clientSecret },
