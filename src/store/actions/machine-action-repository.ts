@@ -2,28 +2,13 @@ import type { Insertable, Selectable } from 'kysely';
 import type { MachineActionTable } from '../db/schema.js';
 import type { Store } from '../db/store.js';
 
-/** A machine action requested through the connector, as stored (docs/actions.md#what-is-stored). */
-export interface StoredMachineAction {
-  id: number;
-  connectorId: number | null;
+/**
+ * A machine action requested through the connector, as stored (docs/actions.md#what-is-stored): the
+ * table's row without MDE's raw answer, its connector named `connector`.
+ */
+export type StoredMachineAction = Omit<Selectable<MachineActionTable>, 'connectorName' | 'raw'> & {
   connector: string;
-  hostId: number | null;
-  machineId: string;
-  hostName: string | null;
-  action: string;
-  actionType: string | null;
-  comment: string;
-  requestedBy: string;
-  requestedVia: string;
-  requestedAt: string;
-  mdeActionId: string | null;
-  status: string;
-  outcome: string;
-  error: string | null;
-  mdeRequestor: string | null;
-  lastUpdateAt: string | null;
-  checkedAt: string | null;
-}
+};
 
 /** What a status read from MDE changes on a stored action. */
 export interface ActionStatusUpdate {
