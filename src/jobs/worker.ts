@@ -96,8 +96,9 @@ export class Worker {
   }
 
   /**
-   * Queued runs whose job the queue lost go in again once, then fail (lost-run-recovery.ts). A run
-   * is judged two ticks after it was queued, long after its job was sent.
+   * Runs whose job the queue lost, waiting or left mid-sync by a stopped worker, go in again once,
+   * then fail (lost-run-recovery.ts). A queued run is judged two ticks after it was queued, long
+   * after its job was sent; a processing one once its sync lease has expired.
    */
   private async recoverLostRuns(): Promise<void> {
     const { store, secrets, queue, clock, log, timing } = this.deps;
@@ -113,7 +114,7 @@ export class Worker {
     );
     for (const r of found)
       log.warn(
-        { runId: r.runId, connectorId: r.connectorId, outcome: r.outcome },
+        { runId: r.runId, connectorId: r.connectorId, was: r.was, outcome: r.outcome },
         r.outcome === 'failed' ? 'lost run failed' : 'lost run queued again',
       );
   }
