@@ -46,6 +46,9 @@ export async function recoverLostRuns(
   const recovered: RecoveredRun[] = [];
   for (const run of found) {
     if (await queue.carries(run.id)) continue;
+    // Another run of the connector waits: when it starts it ends this one as interrupted and
+    // resumes from the checkpoints (run-sync.ts), so queuing this one too would only double it.
+    if (run.state === 'processing' && (await runs.hasQueued(run.connectorId))) continue;
     const outcome = await recover(deps, run);
     if (outcome)
       recovered.push({

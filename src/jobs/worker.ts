@@ -78,9 +78,10 @@ export class Worker {
       try {
         if (clock.now().getTime() >= nextTick) {
           nextTick = clock.now().getTime() + timing.tickMs;
+          // Lost runs first: a run queued again keeps the scheduler from queuing a second one.
+          await this.recoverLostRuns();
           for (const s of await this.scheduler.tick())
             log.info({ runId: s.runId, connector: s.connector, slot: s.slot.toISOString() }, 'run scheduled');
-          await this.recoverLostRuns();
         }
         const job = await this.deps.queue.claim();
         if (job) {

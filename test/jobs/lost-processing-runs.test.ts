@@ -59,8 +59,8 @@ describe.each(STORE_KINDS)(
       const connectors = new ConnectorRepository(db.store, TEST_SECRETS);
       const leases = new SyncLeaseRepository(db.store, ELSEWHERE);
       const deps = { runs, connectors, queue, now: () => new Date() };
-      const [stopped, carried] = await Promise.all(
-        ['stopped', 'carried'].map((n) => addConnector(db.store, sim, {}, `${n}-${kind}`)),
+      const [stopped, carried, superseded] = await Promise.all(
+        ['stopped', 'carried', 'superseded'].map((n) => addConnector(db.store, sim, {}, `${n}-${kind}`)),
       );
       const startUnderLease = async (connectorId: number, runId?: number) => {
         const claim = await leases.acquire(connectorId, SHORT_LEASE_MS);
@@ -74,6 +74,10 @@ describe.each(STORE_KINDS)(
       // Its worker was killed too, but pg-boss (or the table's expired hold) still hands the job on.
       const redelivered = await startUnderLease(carried!.id);
       await queue.enqueue({ runId: redelivered, connectorId: carried!.id });
+      // Its worker died and its job was lost, but the connector's next run waits: that run ends it.
+      const interrupted = await startUnderLease(superseded!.id);
+      const next = await runs.enqueue(superseded!.id, 'auto', 'schedule', new Date());
+      await queue.enqueue({ runId: next, connectorId: superseded!.id });
 
       // While the lease is live its holder may be running it: nothing is judged.
       expect(await recoverLostRuns(deps, 0)).toEqual([]);
@@ -86,11 +90,18 @@ describe.each(STORE_KINDS)(
       expect(await runs.byId(lost)).toMatchObject({ state: 'queued', error: RESUMED_AGAIN, lostJobs: 1 });
       expect(await queue.carries(lost)).toBe(true);
       expect(await runs.byId(redelivered)).toMatchObject({ state: 'processing', lostJobs: 0 });
+      expect(await runs.byId(interrupted)).toMatchObject({ state: 'processing', lostJobs: 0 });
       // Another worker looking at the same moment finds nothing left to do.
       expect(await recoverLostRuns(deps, 60_000)).toEqual([]);
 
-      await queue.remove(redelivered);
-      await runs.failAbandoned(carried!.id, new Date());
+      for (const [runId, connectorId] of [
+        [redelivered, carried!.id],
+        [next, superseded!.id],
+      ] as const) {
+        await queue.remove(runId);
+        await runs.cancel(runId, new Date());
+        await runs.failAbandoned(connectorId, new Date());
+      }
 
       // A worker takes it up and dies mid-sync again, and the job is lost again.
       const job = await queue.claim();
