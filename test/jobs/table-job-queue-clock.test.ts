@@ -2,10 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/jobs/scheduler-clock.js';
 import { TableJobQueue } from '../../src/jobs/table-job-queue.js';
-import { parseConnectorOptions } from '../../src/normalize/connector-options.js';
-import { ConnectorRepository } from '../../src/store/connectors/connector-repository.js';
 import { RunRepository } from '../../src/store/runs/run-repository.js';
-import { TEST_SECRETS } from '../helpers/sync-harness.js';
+import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
 
 const MINUTE = 60_000;
@@ -29,22 +27,9 @@ describe.each(STORE_KINDS)('the queue table on the database clock, on %s', (kind
   });
 
   async function queuedRun(name: string) {
-    const c = await new ConnectorRepository(db.store, TEST_SECRETS).create({
-      name,
-      network: 'default',
-      tenantId: '11111111-2222-4333-8444-555555555555',
-      clientId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
-      cloud: 'commercial',
-      apiUrl: 'https://api.security.microsoft.com',
-      loginUrl: 'https://login.microsoftonline.com',
-      scope: 'https://api.securitycenter.microsoft.com/.default',
-      active: true,
-      schedule: null,
-      options: parseConnectorOptions({}),
-      credentials: { clientSecret: 'x' },
-    });
-    const runId = await new RunRepository(db.store).enqueue(c.id, 'auto', 'manual', new Date());
-    return { runId, connectorId: c.id };
+    const connectorId = await addOfflineConnector(db.store, name);
+    const runId = await new RunRepository(db.store).enqueue(connectorId, 'auto', 'manual', new Date());
+    return { runId, connectorId };
   }
 
   it('a host whose clock is an hour off neither steals a held run nor leaves a due one waiting', async () => {
