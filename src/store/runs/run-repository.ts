@@ -173,8 +173,9 @@ export class RunRepository {
 
   /**
    * A run whose queue job was lost goes back to `queued` with `note`, its lost-job count one higher,
-   * queued `at` (so it is not judged lost again before its new job is sent); only if it is still as it was read (same state, same count, and for a `processing` run still no
-   * live lease): of several processes deciding about the same run, exactly one wins. True for it.
+   * queued `at` (so it is not judged lost again before its new job is sent); only if it is still as
+   * it was read (same state, same count, and for a `processing` run still no live lease): of several
+   * processes deciding about the same run, exactly one wins. True for it.
    */
   async requeueLost(run: SyncRun, note: string, at: Date): Promise<boolean> {
     const r = await this.unchangedSince(
@@ -190,7 +191,7 @@ export class RunRepository {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  /** Ends a run whose queue job was lost as failed, with the reason; the same compare-and-set as requeueLost. */
+  /** Ends a run whose queue job was lost as failed, with the reason; the compare-and-set of requeueLost. */
   async failLost(run: SyncRun, error: string, at: Date): Promise<boolean> {
     const r = await this.unchangedSince(
       this.store.db.updateTable('syncRuns').set((eb) => ({
