@@ -106,6 +106,7 @@ export function registerRunsCommand(program: Command, globals: () => GlobalFlags
         out('retries', String(run.retries));
         out('throttled', seconds(run.throttledMs));
         if (run.cancelRequestedAt) out('cancel', `requested at ${run.cancelRequestedAt}`);
+        if (run.lostJobs > 0) out('lost jobs', String(run.lostJobs));
         if (run.error) out('error', run.error);
         if (Object.keys(run.counters).length > 0) {
           process.stdout.write('\n');

@@ -78,9 +78,10 @@ export class Worker {
       try {
         if (clock.now().getTime() >= nextTick) {
           nextTick = clock.now().getTime() + timing.tickMs;
+          // Lost runs first: a run queued again keeps the scheduler from queuing a second one.
+          await this.recoverLostRuns();
           for (const s of await this.scheduler.tick())
             log.info({ runId: s.runId, connector: s.connector, slot: s.slot.toISOString() }, 'run scheduled');
-          await this.recoverLostRuns();
         }
         const job = await this.deps.queue.claim();
         if (job) {
@@ -96,8 +97,9 @@ export class Worker {
   }
 
   /**
-   * Queued runs whose job the queue lost go in again once, then fail (lost-run-recovery.ts). A run
-   * is judged two ticks after it was queued, long after its job was sent.
+   * Runs whose job the queue lost, waiting or left mid-sync by a stopped worker, go in again once,
+   * then fail (lost-run-recovery.ts). A queued run is judged two ticks after it was queued, long
+   * after its job was sent; a processing one once its sync lease has expired.
    */
   private async recoverLostRuns(): Promise<void> {
     const { store, secrets, queue, clock, log, timing } = this.deps;
@@ -113,7 +115,7 @@ export class Worker {
     );
     for (const r of found)
       log.warn(
-        { runId: r.runId, connectorId: r.connectorId, outcome: r.outcome },
+        { runId: r.runId, connectorId: r.connectorId, was: r.was, outcome: r.outcome },
         r.outcome === 'failed' ? 'lost run failed' : 'lost run queued again',
       );
   }

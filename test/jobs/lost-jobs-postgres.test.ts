@@ -76,7 +76,10 @@ describe.skipIf(!POSTGRES_AVAILABLE)(
 
       // Lost a second time: failed, with a reason a person can act on.
       for (const id of lost) await queue.remove(id);
-      const second = await recoverLostRuns(deps, MINUTE);
+      // A run queued again counts as queued then: it too is judged only after the grace period.
+      expect(await recoverLostRuns(deps, MINUTE)).toEqual([]);
+      const later = { ...deps, now: () => new Date(queuedAt.getTime() + 2 * MINUTE) };
+      const second = await recoverLostRuns(later, MINUTE);
       expect(second.map((r) => [r.runId, r.outcome])).toEqual(lost.map((id) => [id, 'failed']));
       for (const id of lost) {
         const run = await runs.byId(id);

@@ -59,6 +59,8 @@ export interface SyncRunTable {
   error: string | null;
   /** Set by `mdec runs cancel` on a running run; the sync sees it within seconds and stops (cancel-request-watch.ts). */
   cancelRequestedAt: string | null;
+  /** Times the run was found with no job left in the job queue (src/jobs/lost-run-recovery.ts). */
+  lostJobs: Generated<number>;
 }
 
 /**

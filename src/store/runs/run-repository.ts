@@ -1,3 +1,6 @@
+import type { ExpressionBuilder, UpdateQueryBuilder, UpdateResult } from 'kysely';
+import { databaseTime } from '../db/database-time.js';
+import type { Database } from '../db/schema.js';
 import type { Store } from '../db/store.js';
 
 /** Run states (docs/data-model.md#syncrun). */
@@ -54,6 +57,8 @@ export interface SyncRun {
   error: string | null;
   /** When `mdec runs cancel` asked a running run to stop; null otherwise. */
   cancelRequestedAt: string | null;
+  /** Times the run was found with no job left in the job queue (src/jobs/lost-run-recovery.ts). */
+  lostJobs: number;
 }
 
 export class RunRepository {
@@ -152,29 +157,77 @@ export class RunRepository {
   }
 
   /**
-   * Sets a queued run's note, only if it is still queued with the note `expected`: of several
-   * processes deciding about the same run, exactly one wins. True for the winner.
+   * Runs left `processing` whose connector holds no live sync lease (by the database's clock): the
+   * process that ran them stopped (killed, or its host went away) and nobody runs them now.
    */
-  async renoteQueued(id: number, expected: string | null, note: string): Promise<boolean> {
-    const r = await this.store.db
-      .updateTable('syncRuns')
-      .set({ error: note })
-      .where('id', '=', id)
-      .where('state', '=', 'queued')
-      .where((eb) => (expected === null ? eb('error', 'is', null) : eb('error', '=', expected)))
-      .executeTakeFirst();
+  async processingWithoutLease(): Promise<SyncRun[]> {
+    const rows = await this.store.db
+      .selectFrom('syncRuns')
+      .selectAll()
+      .where('state', '=', 'processing')
+      .where(({ not, exists, selectFrom }) => not(exists(this.liveLeaseOfRun(selectFrom))))
+      .orderBy('id')
+      .execute();
+    return rows.map(toRun);
+  }
+
+  /**
+   * A run whose queue job was lost goes back to `queued` with `note`, its lost-job count one higher,
+   * queued `at` (so it is not judged lost again before its new job is sent); only if it is still as
+   * it was read (same state, same count, and for a `processing` run still no live lease): of several
+   * processes deciding about the same run, exactly one wins. True for it.
+   */
+  async requeueLost(run: SyncRun, note: string, at: Date): Promise<boolean> {
+    const r = await this.unchangedSince(
+      this.store.db.updateTable('syncRuns').set((eb) => ({
+        state: 'queued',
+        startedAt: at.toISOString(),
+        finishedAt: null,
+        error: note,
+        lostJobs: eb('lostJobs', '+', 1),
+      })),
+      run,
+    ).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
-  /** Ends a run that never started as failed, with the reason; false when it was no longer queued. */
-  async failQueued(id: number, error: string, at: Date): Promise<boolean> {
-    const r = await this.store.db
-      .updateTable('syncRuns')
-      .set({ state: 'failed', finishedAt: at.toISOString(), error })
-      .where('id', '=', id)
-      .where('state', '=', 'queued')
-      .executeTakeFirst();
+  /** Ends a run whose queue job was lost as failed, with the reason; the compare-and-set of requeueLost. */
+  async failLost(run: SyncRun, error: string, at: Date): Promise<boolean> {
+    const r = await this.unchangedSince(
+      this.store.db.updateTable('syncRuns').set((eb) => ({
+        state: 'failed',
+        finishedAt: at.toISOString(),
+        error,
+        lostJobs: eb('lostJobs', '+', 1),
+      })),
+      run,
+    ).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Narrows an update to the run as it was read: same state, same lost-job count, same note. */
+  private unchangedSince<Q extends UpdateQueryBuilder<Database, 'syncRuns', 'syncRuns', UpdateResult>>(
+    q: Q,
+    run: SyncRun,
+  ) {
+    let narrowed = q
+      .where('id', '=', run.id)
+      .where('state', '=', run.state)
+      .where('lostJobs', '=', run.lostJobs)
+      .where((eb) => (run.error === null ? eb('error', 'is', null) : eb('error', '=', run.error)));
+    if (run.state === 'processing')
+      narrowed = narrowed.where(({ not, exists, selectFrom }) =>
+        not(exists(this.liveLeaseOfRun(selectFrom))),
+      );
+    return narrowed;
+  }
+
+  /** The live sync lease of the run's connector, as a subquery of a statement on `syncRuns`. */
+  private liveLeaseOfRun(selectFrom: ExpressionBuilder<Database, 'syncRuns'>['selectFrom']) {
+    return selectFrom('syncLeases')
+      .select('syncLeases.connectorId')
+      .whereRef('syncLeases.connectorId', '=', 'syncRuns.connectorId')
+      .where('syncLeases.expiresAt', '>', databaseTime(this.store.dialect));
   }
 
   /** Whether a connector has a run waiting for a worker. */
@@ -278,6 +331,7 @@ function toRun(row: {
   snapshotTime: string | null;
   error: string | null;
   cancelRequestedAt: string | null;
+  lostJobs: number;
 }): SyncRun {
   return {
     id: Number(row.id),
@@ -294,5 +348,6 @@ function toRun(row: {
     snapshotTime: row.snapshotTime,
     error: row.error,
     cancelRequestedAt: row.cancelRequestedAt,
+    lostJobs: Number(row.lostJobs),
   };
 }
