@@ -314,6 +314,7 @@ export class SqliteSnapshotWriter {
 
   private softwareId(r: SnapshotRow): number {
     const names = SOFTWARE_POSITIONS.map((i) => r[i] as string);
+    // A joined text is a copy, so the cache key keeps none of the batch alive (see detachedText).
     const cacheKey = names.join('\u0001');
     let id = this.software.get(cacheKey);
     if (id === undefined) {
