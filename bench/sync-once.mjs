@@ -51,6 +51,18 @@ if (mode === 'reread') {
 }
 const limiter = new ClientRateLimiter();
 const started = performance.now();
+// MDEC_BENCH_MEMORY=MS also prints this thread's memory every MS milliseconds, so a peak between two
+// stream boundaries can be placed, and told apart from the main thread's heap (docs/benchmarks.md).
+const memoryEvery = Number(process.env.MDEC_BENCH_MEMORY ?? 0);
+if (memoryEvery > 0) {
+  const mb = (bytes) => (bytes / 1e6).toFixed(0);
+  setInterval(() => {
+    const m = process.memoryUsage();
+    process.stderr.write(
+      `  [${((performance.now() - started) / 1000).toFixed(1)} s] memory: rss ${mb(m.rss)} MB, main heap ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB\n`,
+    );
+  }, memoryEvery).unref();
+}
 // How long each stream took, for the bench's breakdown; MDEC_BENCH_TRACE=1 also prints when each
 // stream starts and ends, and the memory then, on stderr.
 const trace = Boolean(process.env.MDEC_BENCH_TRACE);

@@ -318,6 +318,65 @@ describe.each(STORE_KINDS)('rescoring stored findings (%s)', (kind) => {
       expect({ severity: r.severity, score: r.score }).toEqual(expected.get(key));
   });
 
+  it('a write-time bound leaves findings written later alone, the same through the index reads and the walk', async () => {
+    const { map } = await new ScoringMapRepository(t.store).get(a);
+    const scorer = compileScorer(map, await loadScoringContext(t.store, a));
+    const BOUND = '2026-11-06T00:00:00.000Z';
+    const LATER = '2026-11-06T00:00:01.000Z';
+    /** Every finding back to the placeholder; those of m-normal and a third of the rest written after the bound. */
+    const reset = async () => {
+      await t.store.db
+        .updateTable('findings')
+        .set({ severity: 1, score: 0, updatedAt: T0 })
+        .where('connectorId', '=', a)
+        .execute();
+      const findings = await selectFindings(t.store)
+        .select(['deviceId', 'softwareId', 'cveId', 'machineId'])
+        .where('connectorId', '=', a)
+        .execute();
+      const later = findings.filter((f, i) => f.machineId === 'm-normal' || i % 3 === 0);
+      for (const f of later)
+        await t.store.db
+          .updateTable('findings')
+          .set({ updatedAt: LATER })
+          .where('connectorId', '=', a)
+          .where('deviceId', '=', f.deviceId)
+          .where('softwareId', '=', f.softwareId)
+          .where('cveId', '=', f.cveId)
+          .execute();
+      return new Set(
+        [...(await stored(t.store, a)).entries()].flatMap(([k, r]) => (r.updatedAt === LATER ? [k] : [])),
+      );
+    };
+    const run = async (cveIds: Set<string>) => {
+      const later = await reset();
+      const result = await rescoreFindings(t.store, {
+        connectorId: a,
+        scorer,
+        at: '2026-11-07T00:00:00.000Z',
+        writtenUpTo: BOUND,
+        only: { cveIds, machineIds: new Set(['m-high', 'm-normal']) },
+      });
+      const rescored = [...(await stored(t.store, a)).entries()]
+        .filter(([, r]) => r.updatedAt === '2026-11-07T00:00:00.000Z')
+        .map(([k]) => k)
+        .sort();
+      return { result, later, rescored };
+    };
+    const targeted = await run(new Set(['CVE-2']));
+    // Thousands of CVEs named take the walk over every finding instead of the index reads.
+    const walked = await run(new Set(['CVE-2', ...Array.from({ length: 2_500 }, (_, i) => `CVE-X-${i}`)]));
+    expect(targeted.rescored.length).toBeGreaterThan(0);
+    for (const key of targeted.rescored) {
+      expect(targeted.later.has(key)).toBe(false);
+      expect(key.startsWith('m-high|') || key.includes('|CVE-2|')).toBe(true);
+    }
+    // m-normal's findings were all written after the bound: none of them is read.
+    expect(targeted.rescored.some((k) => k.startsWith('m-normal|'))).toBe(false);
+    expect(targeted.result).toEqual(walked.result);
+    expect(targeted.rescored).toEqual(walked.rescored);
+  });
+
   it('removing a connector removes its scoring map', async () => {
     await new ConnectorRepository(t.store, TEST_SECRETS).remove(a);
     const rows = await t.store.db

@@ -266,6 +266,16 @@ export class EncodedRowBuffer {
 }
 
 /**
+ * A copy of a text of a decoded row that holds none of its batch. V8 cuts a row's fields out of the
+ * batch string without copying them, and each field keeps the whole batch (megabytes) alive for as
+ * long as it lives: a field kept beyond its batch (a cache key) must be this copy, or every batch
+ * stays in memory to the end of the pass (peak memory: docs/benchmarks.md#targets).
+ */
+export function detachedText(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
+}
+
+/**
  * The rows of {@link joinRows}, with numbers and nulls restored, one at a time as the consumer
  * asks: the writer thread stores each before the next is split, so a batch never exists as 10,000
  * arrays at once (peak memory: docs/benchmarks.md#targets).

@@ -14,7 +14,7 @@ import {
   sqlColumn,
 } from './finding-columns.js';
 import type { Checkpoint } from './finding-writer.js';
-import { ROW, type SnapshotRow } from './snapshot-row-codec.js';
+import { detachedText, ROW, type SnapshotRow } from './snapshot-row-codec.js';
 
 /**
  * The insert binds a row's device and software ids, its real columns and its packed text. Values that
@@ -306,13 +306,15 @@ export class SqliteSnapshotWriter {
     if (id === undefined) {
       this.statements.device.run(connectorId, machineId);
       id = Number(this.statements.deviceId.get(connectorId, machineId));
-      this.devices.set(machineId, id);
+      // The map outlives the batch the machine id was cut from.
+      this.devices.set(detachedText(machineId), id);
     }
     return id;
   }
 
   private softwareId(r: SnapshotRow): number {
     const names = SOFTWARE_POSITIONS.map((i) => r[i] as string);
+    // A joined text is a copy, so the cache key keeps none of the batch alive (see detachedText).
     const cacheKey = names.join('\u0001');
     let id = this.software.get(cacheKey);
     if (id === undefined) {
