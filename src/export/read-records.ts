@@ -101,10 +101,10 @@ function treatmentOf(k: string): ColumnTreatment {
 const prefixedNames = new Map<string, Map<string, string>>();
 
 function prefixed(prefix: string, k: string): string {
-  let names = prefixedNames.get(prefix);
-  if (!names) prefixedNames.set(prefix, (names = new Map()));
-  let name = names.get(k);
-  if (name === undefined) names.set(k, (name = `${prefix}${k.charAt(0).toUpperCase()}${k.slice(1)}`));
+  const names = prefixedNames.get(prefix) ?? new Map<string, string>();
+  prefixedNames.set(prefix, names);
+  const name = names.get(k) ?? `${prefix}${k.charAt(0).toUpperCase()}${k.slice(1)}`;
+  names.set(k, name);
   return name;
 }
 
