@@ -71,6 +71,8 @@ const HIDDEN_COLUMNS = new Set([
   'installKey',
   // A machine action's MDE answer as received, kept for support.
   'raw',
+  // How far a running sync got, for the API's run events (src/sync/live-progress.ts).
+  'liveProgress',
   // A finding's place in the table (its device and software ids), for paging only.
   'deviceId',
   'softwareId',

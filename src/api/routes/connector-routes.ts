@@ -283,7 +283,7 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     },
     async (request, reply) => {
       const c = await named(request.params.name);
-      if (ctx.runs.isRunning(c.name))
+      if (await ctx.runs.running(c.id))
         throw new ApiError(409, 'run-in-progress', `a sync of "${c.name}" is running`);
       const purgeHosts = request.query.purgeHosts === 'true';
       await connectors.remove(c.id, { purgeHosts });

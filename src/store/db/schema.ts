@@ -59,6 +59,8 @@ export interface SyncRunTable {
   error: string | null;
   /** Set by `mdec runs cancel` on a running run; the sync sees it within seconds and stops (cancel-request-watch.ts). */
   cancelRequestedAt: string | null;
+  /** How far the running sync got (JSON, src/sync/live-progress.ts); written while it runs. */
+  liveProgress: Generated<string | null>;
 }
 
 /**
