@@ -1,5 +1,5 @@
 /**
- * `npm run bench:api [-- --devices N --store sqlite|postgres --seconds S --connections C]`: the REST
+ * `npm run bench:api [-- --devices N --store sqlite|postgres --seconds S --connections C --keep-store]`: the REST
  * API under load (docs/benchmarks.md#rest-api). A simulated tenant of N devices (100,000 by default,
  * about 30 findings each) is synced into a fresh store, `mdec serve --no-worker` starts over it in a
  * process of its own and a `mdec worker` in another, a full sync is asked for through the API (the
@@ -32,6 +32,8 @@ const STORE = flag('store', 'sqlite');
 const SECONDS = Number(flag('seconds', '20'));
 const CONNECTIONS = Number(flag('connections', '50'));
 const PG_URL = process.env.MDEC_BENCH_PG_URL ?? process.env.MDEC_TEST_PG_URL;
+/** `--keep-store`: leave the store (printed as `store`) for a look at its query plans afterwards. */
+const KEEP_STORE = process.argv.includes('--keep-store');
 
 interface AutocannonResult {
   errors: number;
@@ -226,6 +228,7 @@ async function main(): Promise<void> {
     const run = (await (await fetch(`${url}/api/runs/${runId}`, { headers })).json()) as { state: string };
     const summary = {
       store: STORE,
+      ...(KEEP_STORE ? { location: db } : {}),
       devices: DEVICES,
       connections: CONNECTIONS,
       secondsPerScenario: SECONDS,
@@ -246,8 +249,8 @@ async function main(): Promise<void> {
       }
     }
     await sim.close();
-    rmSync(dir, { recursive: true, force: true });
-    if (pgName && PG_URL) {
+    if (!KEEP_STORE) rmSync(dir, { recursive: true, force: true });
+    if (pgName && PG_URL && !KEEP_STORE) {
       const c = new pg.Client({ connectionString: PG_URL });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
