@@ -38,22 +38,27 @@ const tableSizes = new WeakMap<Store, Map<string, Cached>>();
 /** Entries per store beyond which the oldest are dropped (distinct queries are few in practice). */
 const CACHE_ENTRIES = 500;
 
+/** A value computed within the last {@link ESTIMATE_TTL_MS}, if any. */
+function fresh(caches: WeakMap<Store, Map<string, Cached>>, store: Store, key: string) {
+  const hit = caches.get(store)?.get(key);
+  return hit && Date.now() - hit.at < ESTIMATE_TTL_MS ? hit.value : undefined;
+}
+
 function cached(
   caches: WeakMap<Store, Map<string, Cached>>,
   store: Store,
   key: string,
   compute: () => Promise<number>,
 ): Promise<number> {
+  const known = fresh(caches, store, key);
+  if (known) return known;
   const byKey = caches.get(store) ?? new Map<string, Cached>();
   caches.set(store, byKey);
-  const now = Date.now();
-  const hit = byKey.get(key);
-  if (hit && now - hit.at < ESTIMATE_TTL_MS) return hit.value;
   const value = compute();
   // A failed computation is not kept: the next request tries again.
   value.catch(() => byKey.delete(key));
   byKey.delete(key);
-  byKey.set(key, { at: now, value });
+  byKey.set(key, { at: Date.now(), value });
   if (byKey.size > CACHE_ENTRIES) byKey.delete(byKey.keys().next().value!);
   return value;
 }
@@ -62,7 +67,8 @@ function cached(
  * The total of a list: the matches counted up to {@link EXACT_COUNT_LIMIT} (exact when there are no
  * more), else an estimate: the planner's row estimate on PostgreSQL; on SQLite, which keeps no
  * statistics, the share of matches among the first rows of the table times the table's size.
- * Estimates are kept for a while per list and query (`queryKey`).
+ * Estimates are kept for a while per list and query (`queryKey`); while one is kept, the list is
+ * not counted again (a list with more matches than the limit seldom drops below it within seconds).
  */
 export async function listTotal(
   store: Store,
@@ -73,6 +79,9 @@ export async function listTotal(
   limit = EXACT_COUNT_LIMIT,
 ): Promise<ListTotal> {
   const db = store.db as unknown as AnyDb;
+  const key = `${kind}\u0000${count.onTable}\u0000${limit}\u0000${queryKey}`;
+  const known = fresh(estimates, store, key);
+  if (known) return { total: Math.max(await known, limit + 1), exact: false };
   const source = countSourceOf(store, kind, count.onTable);
   let matches = db
     .selectFrom(source as string)
@@ -85,7 +94,7 @@ export async function listTotal(
     .executeTakeFirst();
   const n = Number((counted as { n?: unknown } | undefined)?.n ?? 0);
   if (n <= limit) return { total: n, exact: true };
-  const estimate = await cached(estimates, store, `${kind}\u0000${count.onTable}\u0000${queryKey}`, () =>
+  const estimate = await cached(estimates, store, key, () =>
     store.dialect === 'postgres' ? plannerEstimate(store, kind, count) : sampledEstimate(store, kind, count),
   );
   // The estimate never says fewer than were counted.
