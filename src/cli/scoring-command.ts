@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { cliActor } from '../audit/audit-actor.js';
 import { auditScoring } from '../audit/scoring-audit.js';
 import { writeRecords } from '../export/write-records.js';
-import { DEFAULT_SCORING_MAP, type ScoringMap, ScoringMapError } from '../normalize/scoring/scoring-map.js';
+import { DEFAULT_SCORING_MAP, ScoringMapError } from '../normalize/scoring/scoring-map.js';
 import {
   parseScoringMapFile,
   SCORING_FILE_FORMATS,
@@ -11,8 +11,7 @@ import {
   scoringMapRecords,
 } from '../normalize/scoring/scoring-map-file.js';
 import { type Connector, ConnectorRepository } from '../store/connectors/connector-repository.js';
-import { ScoringMapRepository, type StoredScoringMap } from '../store/connectors/scoring-map-repository.js';
-import type { Store } from '../store/db/store.js';
+import { ScoringMapRepository } from '../store/connectors/scoring-map-repository.js';
 import { inStoreTransaction } from '../store/db/store-transaction.js';
 import { type RescoreConnectorResult, rescoreConnector } from '../store/derive/rescore-connector.js';
 import { type CliContext, type GlobalFlags, openCliContext } from './cli-context.js';
