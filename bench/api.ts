@@ -168,11 +168,17 @@ async function main(): Promise<void> {
     const { runId } = (await started.json()) as { runId: number };
     // The load starts once the worker runs the sync.
     for (let i = 0; i < 600; i++) {
-      const run = (await (await fetch(`${url}/api/runs/${runId}`, { headers })).json()) as { state: string };
+      const run = (await (await fetch(`${url}/api/runs/${runId}`, { headers })).json()) as {
+        state: string;
+        startedAt: string;
+        finishedAt: string | null;
+      };
+      const loadEnded = Date.now();
       if (run.state !== 'queued') break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const loadBefore = loadavg()[0]!;
+    const loadStarted = Date.now();
 
     const scenarios: Record<string, { path?: string; paths?: string[] }> = {
       'hosts by risk with a query': {
@@ -225,7 +231,12 @@ async function main(): Promise<void> {
         non2xx: r.non2xx,
       };
     }
-    const run = (await (await fetch(`${url}/api/runs/${runId}`, { headers })).json()) as { state: string };
+    const run = (await (await fetch(`${url}/api/runs/${runId}`, { headers })).json()) as {
+      state: string;
+      startedAt: string;
+      finishedAt: string | null;
+    };
+    const loadEnded = Date.now();
     const summary = {
       store: STORE,
       ...(KEEP_STORE ? { location: db } : {}),
@@ -234,6 +245,11 @@ async function main(): Promise<void> {
       secondsPerScenario: SECONDS,
       firstLoadSeconds: Math.round(loadSeconds),
       syncDuringLoad: run.state,
+      // How long the sync ran, and how much of the load it overlapped (the load ran from loadStarted).
+      syncSeconds: Math.round(
+        ((run.finishedAt ? Date.parse(run.finishedAt) : loadEnded) - Date.parse(run.startedAt)) / 1000,
+      ),
+      loadSeconds: Math.round((loadEnded - loadStarted) / 1000),
       loadAverage: { before: Math.round(loadBefore * 10) / 10, after: Math.round(loadavg()[0]! * 10) / 10 },
       serverPeakRssMb: peakRssMb(server.pid!),
       workerPeakRssMb: worker.exitCode === null ? peakRssMb(worker.pid!) : null,
