@@ -168,12 +168,7 @@ async function main(): Promise<void> {
     const { runId } = (await started.json()) as { runId: number };
     // The load starts once the worker runs the sync.
     for (let i = 0; i < 600; i++) {
-      const run = (await (await fetch(`${url}/api/runs/${runId}`, { headers })).json()) as {
-        state: string;
-        startedAt: string;
-        finishedAt: string | null;
-      };
-      const loadEnded = Date.now();
+      const run = (await (await fetch(`${url}/api/runs/${runId}`, { headers })).json()) as { state: string };
       if (run.state !== 'queued') break;
       await new Promise((r) => setTimeout(r, 100));
     }
