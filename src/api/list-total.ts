@@ -25,6 +25,8 @@ export const EXACT_COUNT_LIMIT = 10_000;
 const ESTIMATE_TTL_MS = 30_000;
 /** Rows of the table (in key order) a SQLite estimate applies the filter to. */
 const SAMPLE_ROWS = 10_000;
+/** A table's size, for SQLite estimates, is counted again after this long (a count reads it all). */
+const TABLE_SIZE_TTL_MS = 5 * 60_000;
 
 type AnyDb = Kysely<Record<string, Record<string, unknown>>>;
 
@@ -38,10 +40,15 @@ const tableSizes = new WeakMap<Store, Map<string, Cached>>();
 /** Entries per store beyond which the oldest are dropped (distinct queries are few in practice). */
 const CACHE_ENTRIES = 500;
 
-/** A value computed within the last {@link ESTIMATE_TTL_MS}, if any. */
-function fresh(caches: WeakMap<Store, Map<string, Cached>>, store: Store, key: string) {
+/** A value computed within the last `ttlMs`, if any. */
+function fresh(
+  caches: WeakMap<Store, Map<string, Cached>>,
+  store: Store,
+  key: string,
+  ttlMs = ESTIMATE_TTL_MS,
+) {
   const hit = caches.get(store)?.get(key);
-  return hit && Date.now() - hit.at < ESTIMATE_TTL_MS ? hit.value : undefined;
+  return hit && Date.now() - hit.at < ttlMs ? hit.value : undefined;
 }
 
 function cached(
@@ -49,8 +56,9 @@ function cached(
   store: Store,
   key: string,
   compute: () => Promise<number>,
+  ttlMs = ESTIMATE_TTL_MS,
 ): Promise<number> {
-  const known = fresh(caches, store, key);
+  const known = fresh(caches, store, key, ttlMs);
   if (known) return known;
   const byKey = caches.get(store) ?? new Map<string, Cached>();
   caches.set(store, byKey);
@@ -64,9 +72,15 @@ function cached(
 }
 
 /**
- * The total of a list: the matches counted up to {@link EXACT_COUNT_LIMIT} (exact when there are no
- * more), else an estimate: the planner's row estimate on PostgreSQL; on SQLite, which keeps no
- * statistics, the share of matches among the first rows of the table times the table's size.
+ * The total of a list: exact when counting costs about what a page does, else an estimate.
+ * - PostgreSQL: the planner's estimate (EXPLAIN, nothing run) first; a filter it expects to match
+ *   more than twice {@link EXACT_COUNT_LIMIT} rows gets that estimate, any other is counted up to
+ *   the limit, exact when there are no more.
+ * - SQLite keeps no statistics. When its plan for the filter seeks an index, the matches are counted
+ *   up to the limit (exact when there are no more). When it would scan the table (a filter no index
+ *   narrows; counting even 10,000 matches could read a million rows), the filter is applied to the
+ *   table's first {@link SAMPLE_ROWS} rows in key order: all of a smaller table (exact), else that
+ *   share of matches times the table's size.
  * Estimates are kept for a while per list and query (`queryKey`); while one is kept, the list is
  * not counted again (a list with more matches than the limit seldom drops below it within seconds).
  */
@@ -75,16 +89,45 @@ export async function listTotal(
   kind: RecordKind,
   count: CountRequest,
   queryKey: string,
-  /** Matches counted one by one at most (a smaller one in tests). */
-  limit = EXACT_COUNT_LIMIT,
+  /** Smaller bounds, for tests: matches counted one by one, rows a SQLite estimate samples. */
+  bounds: { limit?: number; sampleRows?: number } = {},
 ): Promise<ListTotal> {
-  const db = store.db as unknown as AnyDb;
+  const limit = bounds.limit ?? EXACT_COUNT_LIMIT;
+  const sampleRows = bounds.sampleRows ?? SAMPLE_ROWS;
   const key = `${kind}\u0000${count.onTable}\u0000${limit}\u0000${queryKey}`;
   const known = fresh(estimates, store, key);
   if (known) return { total: Math.max(await known, limit + 1), exact: false };
-  const source = countSourceOf(store, kind, count.onTable);
+  if (store.dialect === 'postgres') {
+    const planned = await plannerEstimate(store, kind, count);
+    if (planned <= 2 * limit) {
+      const n = await boundedCount(store, kind, count, limit);
+      if (n <= limit) return { total: n, exact: true };
+    }
+    const estimate = await cached(estimates, store, key, async () => planned);
+    return { total: Math.max(estimate, limit + 1), exact: false };
+  }
+  if (await sqliteSeeks(store, kind, count)) {
+    const n = await boundedCount(store, kind, count, limit);
+    if (n <= limit) return { total: n, exact: true };
+    const estimate = await cached(
+      estimates,
+      store,
+      key,
+      async () => (await sample(store, kind, count, sampleRows)).estimate,
+    );
+    return { total: Math.max(estimate, limit + 1), exact: false };
+  }
+  const sampled = await sample(store, kind, count, sampleRows);
+  if (sampled.whole) return { total: sampled.matched, exact: true };
+  const estimate = await cached(estimates, store, key, async () => sampled.estimate);
+  return { total: estimate, exact: false };
+}
+
+/** The matches of the filter, counted up to `limit` + 1. */
+async function boundedCount(store: Store, kind: RecordKind, count: CountRequest, limit: number) {
+  const db = store.db as unknown as AnyDb;
   let matches = db
-    .selectFrom(source as string)
+    .selectFrom(countSourceOf(store, kind, count.onTable) as string)
     .select(sql`1`.as('one'))
     .limit(limit + 1);
   if (count.where) matches = matches.where(count.where as never);
@@ -92,13 +135,22 @@ export async function listTotal(
     .selectFrom(matches.as('bounded'))
     .select(sql<number>`count(*)`.as('n'))
     .executeTakeFirst();
-  const n = Number((counted as { n?: unknown } | undefined)?.n ?? 0);
-  if (n <= limit) return { total: n, exact: true };
-  const estimate = await cached(estimates, store, key, () =>
-    store.dialect === 'postgres' ? plannerEstimate(store, kind, count) : sampledEstimate(store, kind, count),
+  return Number((counted as { n?: unknown } | undefined)?.n ?? 0);
+}
+
+/** Whether SQLite's plan for the filter seeks indexes rather than scanning a table or a whole index. */
+async function sqliteSeeks(store: Store, kind: RecordKind, count: CountRequest): Promise<boolean> {
+  if (!count.where) return false;
+  const db = store.db as unknown as AnyDb;
+  const compiled = db
+    .selectFrom(countSourceOf(store, kind, count.onTable) as string)
+    .select(sql`1`.as('one'))
+    .where(count.where as never)
+    .compile();
+  const plan = await store.db.executeQuery(
+    CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]),
   );
-  // The estimate never says fewer than were counted.
-  return { total: Math.max(estimate, limit + 1), exact: false };
+  return !(plan.rows as Array<{ detail?: unknown }>).some((r) => /^SCAN /.test(String(r.detail ?? '')));
 }
 
 /** PostgreSQL's own estimate of the rows the filter selects (EXPLAIN, nothing executed). */
@@ -117,24 +169,40 @@ async function plannerEstimate(store: Store, kind: RecordKind, count: CountReque
   return Math.round(Number(plan?.[0]?.Plan?.['Plan Rows'] ?? 0));
 }
 
-/** The share of matches among the table's first rows in key order, times its size. */
-async function sampledEstimate(store: Store, kind: RecordKind, count: CountRequest): Promise<number> {
+/**
+ * The filter applied to the table's first {@link SAMPLE_ROWS} rows in key order: the matches among
+ * them, whether that was the whole table, and the share of matches times the table's size.
+ */
+async function sample(
+  store: Store,
+  kind: RecordKind,
+  count: CountRequest,
+  sampleRows: number,
+): Promise<{ matched: number; whole: boolean; estimate: number }> {
   const db = store.db as unknown as AnyDb;
   const table = kindTable(kind);
-  const size = await cached(tableSizes, store, table, async () => {
-    const row = await db.selectFrom(table).select(sql<number>`count(*)`.as('n')).executeTakeFirst();
-    return Number((row as { n?: unknown } | undefined)?.n ?? 0);
-  });
   let first = db.selectFrom(countSourceOf(store, kind, count.onTable) as string).selectAll();
   for (const k of kindKey(kind)) first = first.orderBy(`${table}.${k}`);
-  const sample = first.limit(SAMPLE_ROWS).as(table);
-  const matched = count.where
+  const rows = first.limit(sampleRows).as(table);
+  const matching = count.where
     ? sql<number>`sum(case when ${count.where} then 1 else 0 end)`
     : sql<number>`count(*)`;
   const row = (await db
-    .selectFrom(sample)
-    .select([sql<number>`count(*)`.as('sampled'), matched.as('matched')])
+    .selectFrom(rows)
+    .select([sql<number>`count(*)`.as('sampled'), matching.as('matched')])
     .executeTakeFirst()) as { sampled?: unknown; matched?: unknown } | undefined;
   const sampled = Number(row?.sampled ?? 0);
-  return sampled === 0 ? 0 : Math.round((size * Number(row?.matched ?? 0)) / sampled);
+  const matched = Number(row?.matched ?? 0);
+  if (sampled < sampleRows) return { matched, whole: true, estimate: matched };
+  const size = await cached(
+    tableSizes,
+    store,
+    table,
+    async () => {
+      const counted = await db.selectFrom(table).select(sql<number>`count(*)`.as('n')).executeTakeFirst();
+      return Number((counted as { n?: unknown } | undefined)?.n ?? 0);
+    },
+    TABLE_SIZE_TTL_MS,
+  );
+  return { matched, whole: false, estimate: Math.round((size * matched) / sampled) };
 }

@@ -174,7 +174,8 @@ export async function readList(store: Store, kind: RecordKind, request: ListRequ
   return {
     items: page.records,
     nextCursor: page.next ? encodeCursor(sig, { position: page.next, total }) : null,
-    total: total.total,
+    // An estimate never says fewer than this page shows.
+    total: total.exact ? total.total : Math.max(total.total, page.records.length + (page.next ? 1 : 0)),
     ...(filter.exact && total.exact ? {} : { totalExact: false as const }),
   };
 }

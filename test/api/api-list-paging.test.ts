@@ -95,7 +95,10 @@ describe.each(STORE_KINDS)('list paging and totals (%s)', (storeKind) => {
     for (const query of ['status:open', 'severity>=high', '']) {
       const filter = await listFilter(ts.store, 'findings', query);
       const exact = await listTotal(ts.store, 'findings', filter.count, query);
-      const bounded = await listTotal(ts.store, 'findings', filter.count, query, 20);
+      const bounded = await listTotal(ts.store, 'findings', filter.count, query, {
+        limit: 20,
+        sampleRows: 20,
+      });
       expect(exact.exact).toBe(true);
       if (exact.total > 20) {
         expect(bounded.exact).toBe(false);
