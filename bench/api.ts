@@ -1,5 +1,6 @@
 /**
- * `npm run bench:api [-- --devices N --store sqlite|postgres --seconds S --connections C --keep-store]`: the REST
+ * `npm run bench:api [-- --devices N --store sqlite|postgres --seconds S --connections C --keep-store
+ * --reuse-store LOCATION]`: the REST
  * API under load (docs/benchmarks.md#rest-api). A simulated tenant of N devices (100,000 by default,
  * about 30 findings each) is synced into a fresh store, `mdec serve --no-worker` starts over it in a
  * process of its own and a `mdec worker` in another, a full sync is asked for through the API (the
@@ -32,8 +33,10 @@ const STORE = flag('store', 'sqlite');
 const SECONDS = Number(flag('seconds', '20'));
 const CONNECTIONS = Number(flag('connections', '50'));
 const PG_URL = process.env.MDEC_BENCH_PG_URL ?? process.env.MDEC_TEST_PG_URL;
-/** `--keep-store`: leave the store (printed as `store`) for a look at its query plans afterwards. */
+/** `--keep-store`: leave the store (printed as `location`) for a look at its query plans afterwards. */
 const KEEP_STORE = process.argv.includes('--keep-store');
+/** `--reuse-store LOCATION`: a store a `--keep-store` run left, of the same size; its first load is skipped. */
+const REUSE_STORE = flag('reuse-store', '');
 
 interface AutocannonResult {
   errors: number;
@@ -76,7 +79,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mdec-bench-api-'));
   let db = join(dir, 'mdec.sqlite');
   let pgName: string | undefined;
-  if (STORE === 'postgres') {
+  if (REUSE_STORE) db = REUSE_STORE;
+  else if (STORE === 'postgres') {
     if (!PG_URL) throw new Error('--store postgres needs MDEC_BENCH_PG_URL or MDEC_TEST_PG_URL');
     pgName = `mdec_bench_api_${process.pid}`;
     const c = new pg.Client({ connectionString: PG_URL });
@@ -102,7 +106,7 @@ async function main(): Promise<void> {
       db,
       [
         'connector',
-        'add',
+        REUSE_STORE ? 'edit' : 'add',
         '--name',
         'bench',
         '--tenant-id',
@@ -122,15 +126,16 @@ async function main(): Promise<void> {
       ],
       { BENCH_SECRET: info.clientSecret },
     );
-    await mdec(db, ['sync', '--connector', 'bench', '--mode', 'full']);
+    // A reused store already holds the tenant (the simulator's is the same, seed 1) and the user.
+    if (!REUSE_STORE) {
+      await mdec(db, ['sync', '--connector', 'bench', '--mode', 'full']);
+      await mdec(
+        db,
+        ['user', 'add', '--name', 'bench', '--role', 'admin', '--password-env', 'BENCH_PASSWORD'],
+        { BENCH_PASSWORD: 'a bench password long enough' },
+      );
+    }
     const loadSeconds = (Date.now() - t0) / 1000;
-    await mdec(
-      db,
-      ['user', 'add', '--name', 'bench', '--role', 'admin', '--password-env', 'BENCH_PASSWORD'],
-      {
-        BENCH_PASSWORD: 'a bench password long enough',
-      },
-    );
     const token = (
       JSON.parse(await mdec(db, ['--json', 'token', 'create', '--user', 'bench'])) as { token: string }
     ).token;
@@ -260,8 +265,9 @@ async function main(): Promise<void> {
       }
     }
     await sim.close();
-    if (!KEEP_STORE) rmSync(dir, { recursive: true, force: true });
-    if (pgName && PG_URL && !KEEP_STORE) {
+    // The temporary folder holds the store unless it was reused, or is kept.
+    if (REUSE_STORE || !KEEP_STORE) rmSync(dir, { recursive: true, force: true });
+    if (pgName && PG_URL && !KEEP_STORE && !REUSE_STORE) {
       const c = new pg.Client({ connectionString: PG_URL });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
