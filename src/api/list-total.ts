@@ -84,7 +84,7 @@ function cached(
  * Estimates are kept for a while per list and query (`queryKey`); while one is kept, the list is
  * not counted again (a list with more matches than the limit seldom drops below it within seconds).
  */
-export async function listTotal(
+export function listTotal(
   store: Store,
   kind: RecordKind,
   count: CountRequest,
@@ -93,8 +93,28 @@ export async function listTotal(
   bounds: { limit?: number; sampleRows?: number } = {},
 ): Promise<ListTotal> {
   const limit = bounds.limit ?? EXACT_COUNT_LIMIT;
-  const sampleRows = bounds.sampleRows ?? SAMPLE_ROWS;
   const key = `${kind}\u0000${count.onTable}\u0000${limit}\u0000${queryKey}`;
+  // Requests for the same total at the same moment (every client opening one list) share one count.
+  const running = counting.get(store) ?? new Map<string, Promise<ListTotal>>();
+  counting.set(store, running);
+  const shared = running.get(key);
+  if (shared) return shared;
+  const total = countOrEstimate(store, kind, count, key, limit, bounds.sampleRows ?? SAMPLE_ROWS);
+  running.set(key, total);
+  void total.finally(() => running.delete(key)).catch(() => {});
+  return total;
+}
+
+const counting = new WeakMap<Store, Map<string, Promise<ListTotal>>>();
+
+async function countOrEstimate(
+  store: Store,
+  kind: RecordKind,
+  count: CountRequest,
+  key: string,
+  limit: number,
+  sampleRows: number,
+): Promise<ListTotal> {
   const known = fresh(estimates, store, key);
   if (known) return { total: Math.max(await known, limit + 1), exact: false };
   if (store.dialect === 'postgres') {
