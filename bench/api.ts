@@ -1,16 +1,19 @@
 /**
- * `npm run bench:api [-- --devices N --store sqlite|postgres --seconds S --connections C]`: the REST
+ * `npm run bench:api [-- --devices N --store sqlite|postgres --seconds S --connections C --keep-store
+ * --reuse-store LOCATION]`: the REST
  * API under load (docs/benchmarks.md#rest-api). A simulated tenant of N devices (100,000 by default,
- * about 30 findings each) is synced into a fresh store, `mdec serve` starts over it in a process of its
- * own, a full sync is started through the API, and while it runs autocannon sends C concurrent clients
- * (50) for S seconds (20) at each of: the hosts list sorted by risk with a query, host details, and
- * findings filtered by severity. Prints one JSON line: per scenario requests per second, p50/p95/p99
- * latency (ms, from every response), errors and non-2xx answers; the server's peak RSS.
+ * about 30 findings each) is synced into a fresh store, `mdec serve --no-worker` starts over it in a
+ * process of its own and a `mdec worker` in another, a full sync is asked for through the API (the
+ * worker runs it), and while it runs autocannon sends C concurrent clients (50) for S seconds (20) at
+ * each of: the hosts list sorted by risk with a query, host details, and findings filtered by severity.
+ * Prints one JSON line: per scenario requests per second, p50/p95/p99 latency (ms, from every
+ * response), errors (by kind) and non-2xx answers; the server's and the worker's peak RSS; the load
+ * average of the machine before and after.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -30,9 +33,14 @@ const STORE = flag('store', 'sqlite');
 const SECONDS = Number(flag('seconds', '20'));
 const CONNECTIONS = Number(flag('connections', '50'));
 const PG_URL = process.env.MDEC_BENCH_PG_URL ?? process.env.MDEC_TEST_PG_URL;
+/** `--keep-store`: leave the store (printed as `location`) for a look at its query plans afterwards. */
+const KEEP_STORE = process.argv.includes('--keep-store');
+/** `--reuse-store LOCATION`: a store a `--keep-store` run left, of the same size; its first load is skipped. */
+const REUSE_STORE = flag('reuse-store', '');
 
 interface AutocannonResult {
   errors: number;
+  timeouts: number;
   non2xx: number;
   requests: { total: number; average: number };
 }
@@ -71,7 +79,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mdec-bench-api-'));
   let db = join(dir, 'mdec.sqlite');
   let pgName: string | undefined;
-  if (STORE === 'postgres') {
+  if (REUSE_STORE) db = REUSE_STORE;
+  else if (STORE === 'postgres') {
     if (!PG_URL) throw new Error('--store postgres needs MDEC_BENCH_PG_URL or MDEC_TEST_PG_URL');
     pgName = `mdec_bench_api_${process.pid}`;
     const c = new pg.Client({ connectionString: PG_URL });
@@ -89,6 +98,7 @@ async function main(): Promise<void> {
     followRealTime: true,
   });
   let server: ChildProcess | undefined;
+  let worker: ChildProcess | undefined;
   try {
     const info = sim.info;
     const t0 = Date.now();
@@ -96,7 +106,7 @@ async function main(): Promise<void> {
       db,
       [
         'connector',
-        'add',
+        REUSE_STORE ? 'edit' : 'add',
         '--name',
         'bench',
         '--tenant-id',
@@ -116,15 +126,16 @@ async function main(): Promise<void> {
       ],
       { BENCH_SECRET: info.clientSecret },
     );
-    await mdec(db, ['sync', '--connector', 'bench', '--mode', 'full']);
+    // A reused store already holds the tenant (the simulator's is the same, seed 1) and the user.
+    if (!REUSE_STORE) {
+      await mdec(db, ['sync', '--connector', 'bench', '--mode', 'full']);
+      await mdec(
+        db,
+        ['user', 'add', '--name', 'bench', '--role', 'admin', '--password-env', 'BENCH_PASSWORD'],
+        { BENCH_PASSWORD: 'a bench password long enough' },
+      );
+    }
     const loadSeconds = (Date.now() - t0) / 1000;
-    await mdec(
-      db,
-      ['user', 'add', '--name', 'bench', '--role', 'admin', '--password-env', 'BENCH_PASSWORD'],
-      {
-        BENCH_PASSWORD: 'a bench password long enough',
-      },
-    );
     const token = (
       JSON.parse(await mdec(db, ['--json', 'token', 'create', '--user', 'bench'])) as { token: string }
     ).token;
@@ -143,6 +154,11 @@ async function main(): Promise<void> {
     });
     const url = (JSON.parse(first) as { url: string }).url;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    // The sync asked for through the API is run by a worker of its own, as in production.
+    worker = spawn(process.execPath, [`${ROOT}bin/mdec.js`, '--db', db, 'worker', '--poll-seconds', '1'], {
+      env,
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
 
     const hostIds = (
       (await (await fetch(`${url}/api/hosts?limit=1000`, { headers })).json()) as {
@@ -155,6 +171,14 @@ async function main(): Promise<void> {
       body: JSON.stringify({ mode: 'full' }),
     });
     const { runId } = (await started.json()) as { runId: number };
+    // The load starts once the worker runs the sync.
+    for (let i = 0; i < 600; i++) {
+      const run = (await (await fetch(`${url}/api/runs/${runId}`, { headers })).json()) as { state: string };
+      if (run.state !== 'queued') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const loadBefore = loadavg()[0]!;
+    const loadStarted = Date.now();
 
     const scenarios: Record<string, { path?: string; paths?: string[] }> = {
       'hosts by risk with a query': {
@@ -168,6 +192,7 @@ async function main(): Promise<void> {
     const results: Record<string, unknown> = {};
     for (const [name, s] of Object.entries(scenarios)) {
       const latencies: number[] = [];
+      const errorKinds: Record<string, number> = {};
       let i = 0;
       const instance = autocannon({
         url,
@@ -185,6 +210,13 @@ async function main(): Promise<void> {
         ],
       });
       instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+      (instance as unknown as { on(e: 'reqError', l: (err: Error & { code?: string }) => void): void }).on(
+        'reqError',
+        (err) => {
+          const kind = err.code ?? err.message;
+          errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+        },
+      );
       const r = await instance;
       latencies.sort((a, b) => a - b);
       results[name] = {
@@ -194,30 +226,48 @@ async function main(): Promise<void> {
         p95: percentile(latencies, 95),
         p99: percentile(latencies, 99),
         errors: r.errors,
+        timeouts: r.timeouts,
+        errorKinds,
         non2xx: r.non2xx,
       };
     }
-    const run = (await (await fetch(`${url}/api/runs/${runId}`, { headers })).json()) as { state: string };
+    const run = (await (await fetch(`${url}/api/runs/${runId}`, { headers })).json()) as {
+      state: string;
+      startedAt: string;
+      finishedAt: string | null;
+    };
+    const loadEnded = Date.now();
     const summary = {
       store: STORE,
+      ...(KEEP_STORE ? { location: db } : {}),
       devices: DEVICES,
       connections: CONNECTIONS,
       secondsPerScenario: SECONDS,
       firstLoadSeconds: Math.round(loadSeconds),
       syncDuringLoad: run.state,
+      // How long the sync ran, and how much of the load it overlapped (the load ran from loadStarted).
+      syncSeconds: Math.round(
+        ((run.finishedAt ? Date.parse(run.finishedAt) : loadEnded) - Date.parse(run.startedAt)) / 1000,
+      ),
+      loadSeconds: Math.round((loadEnded - loadStarted) / 1000),
+      loadAverage: { before: Math.round(loadBefore * 10) / 10, after: Math.round(loadavg()[0]! * 10) / 10 },
       serverPeakRssMb: peakRssMb(server.pid!),
+      workerPeakRssMb: worker.exitCode === null ? peakRssMb(worker.pid!) : null,
       scenarios: results,
     };
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   } finally {
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server!.once('exit', r));
-      server.kill('SIGTERM');
-      await exited;
+    for (const child of [worker, server]) {
+      if (child && child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
     }
     await sim.close();
-    rmSync(dir, { recursive: true, force: true });
-    if (pgName && PG_URL) {
+    // The temporary folder holds the store unless it was reused, or is kept.
+    if (REUSE_STORE || !KEEP_STORE) rmSync(dir, { recursive: true, force: true });
+    if (pgName && PG_URL && !KEEP_STORE && !REUSE_STORE) {
       const c = new pg.Client({ connectionString: PG_URL });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);

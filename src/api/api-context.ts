@@ -4,14 +4,14 @@ import type { Store } from '../store/db/store.js';
 import type { Role } from '../store/users/user-repository.js';
 import type { ApiMetrics } from './api-metrics.js';
 import type { LoginThrottle } from './login-throttle.js';
-import type { RunSupervisor } from './run-supervisor.js';
+import type { RunRequests } from './run-requests.js';
 
 /** What the routes of `mdec serve` work with; built once by the composition root (src/main). */
 export interface ApiContext {
   store: Store;
   secrets: SecretBox;
-  /** Starts, follows and cancels the syncs the API starts. */
-  runs: RunSupervisor;
+  /** Hands the runs asked for to the workers (the job queue), and cancels them. */
+  runs: RunRequests;
   /** Machine actions: main's action service with the MDE clients of this process. */
   actions: ActionServiceDeps;
   metrics: ApiMetrics;

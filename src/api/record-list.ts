@@ -3,15 +3,17 @@ import type { Expression, SqlBool } from 'kysely';
 import type { RecordKind } from '../export/export-kinds.js';
 import { QUERY_SPECS } from '../export/query-fields.js';
 import {
-  countRecords,
   kindColumns,
   kindTable,
   type PageSort,
   readRecordPage,
+  readThroughRepository,
+  tableColumns,
 } from '../export/read-records.js';
 import type { Store } from '../store/db/store.js';
 import { compileQueryToSql } from '../store/query/query-to-sql.js';
 import { badRequest } from './api-error.js';
+import { type CountRequest, type ListTotal, listTotal } from './list-total.js';
 
 /** What a list request asks for (docs/api.md#lists). */
 export interface ListRequest {
@@ -25,7 +27,10 @@ export interface ListPage {
   items: Record<string, unknown>[];
   nextCursor: string | null;
   total: number;
-  /** Present (false) when `total` counts a superset: the query has fields the database cannot evaluate. */
+  /**
+   * Present (false) when `total` is not exact: an estimate (too many matches to count, list-total.ts),
+   * or a count of a superset (the query has fields the database cannot evaluate).
+   */
   totalExact?: false;
 }
 
@@ -34,16 +39,26 @@ export interface ListFilter {
   where?: Expression<SqlBool>;
   predicate?: (record: Record<string, unknown>) => boolean;
   exact: boolean;
+  /** What the list's total counts: on the kind's table alone when the filter reads only its columns. */
+  count: CountRequest;
 }
 
-const columnsCache = new WeakMap<Store, Map<RecordKind, Set<string>>>();
+const columnsCache = new WeakMap<Store, Map<string, Set<string>>>();
 
-async function columnsOf(store: Store, kind: RecordKind): Promise<Set<string>> {
-  const byKind = columnsCache.get(store) ?? new Map<RecordKind, Set<string>>();
+async function cachedColumns(
+  store: Store,
+  key: string,
+  read: () => Promise<Set<string>>,
+): Promise<Set<string>> {
+  const byKind = columnsCache.get(store) ?? new Map<string, Set<string>>();
   columnsCache.set(store, byKind);
-  const columns = byKind.get(kind) ?? (await kindColumns(store, kind));
-  byKind.set(kind, columns);
+  const columns = byKind.get(key) ?? (await read());
+  byKind.set(key, columns);
   return columns;
+}
+
+function columnsOf(store: Store, kind: RecordKind): Promise<Set<string>> {
+  return cachedColumns(store, kind, () => kindColumns(store, kind));
 }
 
 /** Compiles `query` for a kind; a bad query throws QuerySyntaxError (a 400 naming `query`). */
@@ -52,16 +67,21 @@ export async function listFilter(
   kind: RecordKind,
   query: string | undefined,
 ): Promise<ListFilter> {
-  if (query === undefined || query.trim() === '') return { exact: true };
-  const compiled = compileQueryToSql(query, QUERY_SPECS[kind], {
-    table: kindTable(kind),
-    columns: await columnsOf(store, kind),
-    dialect: store.dialect,
-  });
+  if (query === undefined || query.trim() === '') return { exact: true, count: { onTable: true } };
+  const compile = (columns: Set<string>) =>
+    compileQueryToSql(query, QUERY_SPECS[kind], { table: kindTable(kind), columns, dialect: store.dialect });
+  const compiled = compile(await columnsOf(store, kind));
+  // Compiled against the table's own columns, a query that stays exact reads nothing the joins add.
+  const onTable = readThroughRepository(kind)
+    ? compile(await cachedColumns(store, `${kind} table`, () => tableColumns(store, kind)))
+    : compiled;
   return {
     where: compiled.where,
     ...(compiled.exact ? {} : { predicate: compiled.predicate }),
     exact: compiled.exact,
+    count: onTable.exact
+      ? { where: onTable.where, onTable: true }
+      : { where: compiled.where, onTable: false },
   };
 }
 
@@ -95,22 +115,35 @@ function signature(kind: string, sort: string | undefined, query: string | undef
     .slice(0, 12);
 }
 
-function encodeCursor(sig: string, position: unknown[]): string {
-  return Buffer.from(JSON.stringify({ s: sig, p: position })).toString('base64url');
+/** Where the next page starts, and the total of the first page (later pages do not count again). */
+interface Cursor {
+  position: unknown[];
+  total: ListTotal;
 }
 
-function decodeCursor(sig: string, cursor: string): unknown[] {
+function encodeCursor(sig: string, cursor: Cursor): string {
+  const { position, total } = cursor;
+  return Buffer.from(JSON.stringify({ s: sig, p: position, t: total.total, x: total.exact })).toString(
+    'base64url',
+  );
+}
+
+function decodeCursor(sig: string, cursor: string): Cursor {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
       s?: unknown;
       p?: unknown;
+      t?: unknown;
+      x?: unknown;
     };
     if (
       parsed.s === sig &&
       Array.isArray(parsed.p) &&
-      parsed.p.every((v) => v === null || ['string', 'number'].includes(typeof v))
+      parsed.p.every((v) => v === null || ['string', 'number'].includes(typeof v)) &&
+      Number.isSafeInteger(parsed.t) &&
+      typeof parsed.x === 'boolean'
     )
-      return parsed.p;
+      return { position: parsed.p, total: { total: parsed.t as number, exact: parsed.x } };
   } catch {}
   throw badRequest(
     'querystring.cursor',
@@ -121,6 +154,7 @@ function decodeCursor(sig: string, cursor: string): unknown[] {
 /**
  * One page of a list: the kind's records (as `mdec export` writes them) matching the query, in the
  * sort order then key order, after the cursor; keyset paging, so any page costs what the first does.
+ * The total is counted for the first page (list-total.ts) and carried by the cursor to the next ones.
  */
 export async function readList(store: Store, kind: RecordKind, request: ListRequest): Promise<ListPage> {
   const filter = await listFilter(store, kind, request.query);
@@ -133,14 +167,15 @@ export async function readList(store: Store, kind: RecordKind, request: ListRequ
       ...(filter.where ? { where: filter.where } : {}),
       ...(filter.predicate ? { predicate: filter.predicate } : {}),
       ...(sort ? { sort } : {}),
-      ...(after ? { after } : {}),
+      ...(after ? { after: after.position } : {}),
     }),
-    countRecords(store, kind, filter.where),
+    after ? after.total : listTotal(store, kind, filter.count, request.query?.trim() ?? ''),
   ]);
   return {
     items: page.records,
-    nextCursor: page.next ? encodeCursor(sig, page.next) : null,
-    total,
-    ...(filter.exact ? {} : { totalExact: false as const }),
+    nextCursor: page.next ? encodeCursor(sig, { position: page.next, total }) : null,
+    // An estimate never says fewer than this page shows.
+    total: total.exact ? total.total : Math.max(total.total, page.records.length + (page.next ? 1 : 0)),
+    ...(filter.exact && total.exact ? {} : { totalExact: false as const }),
   };
 }

@@ -1,21 +1,24 @@
 import type { FastifyInstance } from 'fastify';
+import type { JobQueue } from '../jobs/job-queue.js';
 import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
 import { UndiciHttpTransport } from '../mde/http/http-transport.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/db/store.js';
 import { createMdeClient } from '../sync/mde-client-factory.js';
+import type { SyncResult } from '../sync/run-sync.js';
 import type { ApiContext } from './api-context.js';
 import { ApiMetrics } from './api-metrics.js';
 import { buildApi } from './build-api.js';
 import { LoginThrottle } from './login-throttle.js';
-import { RunSupervisor } from './run-supervisor.js';
+import { RunRequests } from './run-requests.js';
 
 /**
  * Work that runs beside the API in the same process and stops with it: the job worker (schedules and
  * queued runs) plugs in here. `mdec serve --no-worker` passes none.
  */
 export interface BackgroundWork {
-  start(): Promise<void>;
+  /** `onRunFinished`: each run it ran, for the server's metrics. */
+  start(events: { onRunFinished(result: SyncResult): void }): Promise<void>;
   /** Stops taking work and lets what runs checkpoint; resolves once it has. */
   stop(): Promise<void>;
 }
@@ -28,13 +31,15 @@ export interface ServeOptions {
   tls?: { cert: Buffer; key: Buffer };
   caFile?: string;
   logger?: boolean;
+  /** Where runs asked for through the API go: the store's job queue, which the workers read. */
+  queue: JobQueue;
   worker?: BackgroundWork;
 }
 
 export interface RunningServer {
   url: string;
   app: FastifyInstance;
-  /** Stops accepting requests, cancels the syncs it started and waits for them, stops the worker. */
+  /** Stops the worker (its run checkpoints and goes back to the queue) and stops accepting requests. */
   close(): Promise<void>;
 }
 
@@ -48,13 +53,7 @@ export async function serveApi(options: ServeOptions): Promise<RunningServer> {
     store: options.store,
     secrets: options.secrets,
     metrics,
-    runs: new RunSupervisor({
-      store: options.store,
-      secrets: options.secrets,
-      limiter,
-      ...(options.caFile ? { caFile: options.caFile } : {}),
-      onFinished: (result) => metrics.recordRun(result),
-    }),
+    runs: new RunRequests({ store: options.store, queue: options.queue, now: () => new Date() }),
     actions: {
       store: options.store,
       secrets: options.secrets,
@@ -75,13 +74,12 @@ export async function serveApi(options: ServeOptions): Promise<RunningServer> {
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `${options.tls ? 'https' : 'http'}://${host}:${port}`;
-  await options.worker?.start();
+  await options.worker?.start({ onRunFinished: (result) => metrics.recordRun(result) });
   return {
     url,
     app,
     async close() {
       await options.worker?.stop();
-      await ctx.runs.stopAll();
       await app.close();
       await actionTransport.close();
     },

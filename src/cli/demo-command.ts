@@ -20,6 +20,7 @@ import {
   type GlobalFlags,
   openCliContext,
 } from './cli-context.js';
+import { openCliJobQueue } from './cli-job-queue.js';
 import { printJson } from './output.js';
 import { inProcessWorker } from './serve-command.js';
 import { printSyncSummary } from './sync-command.js';
@@ -168,16 +169,19 @@ async function oneTimeAdminPassword(store: Store): Promise<string> {
 async function serveDemo(ctx: CliContext, flags: GlobalFlags, port: number, json: boolean): Promise<void> {
   const { serveApi } = await import('../api/serve.js');
   const password = await oneTimeAdminPassword(ctx.store);
-  const worker = await inProcessWorker(ctx, flags, undefined);
+  const queue = await openCliJobQueue(ctx, flags);
+  const worker = await inProcessWorker(ctx, queue, undefined);
   const server = await serveApi({
     store: ctx.store,
     secrets: ctx.secrets,
     host: '127.0.0.1',
     port,
+    queue,
     worker,
     logger: false,
   }).catch(async (err: unknown) => {
     await worker.stop();
+    await queue.close().catch(() => {});
     throw err;
   });
   if (json) process.stdout.write(`${JSON.stringify({ url: server.url, username: DEMO_USER, password })}\n`);
@@ -189,7 +193,11 @@ async function serveDemo(ctx: CliContext, flags: GlobalFlags, port: number, json
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
-  await server.close();
+  try {
+    await server.close();
+  } finally {
+    await queue.close().catch(() => {});
+  }
 }
 
 const count = (n: number) => n.toLocaleString('en-US');

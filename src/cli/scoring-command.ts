@@ -1,9 +1,9 @@
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { cliActor } from '../audit/audit-actor.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { auditScoring } from '../audit/scoring-audit.js';
 import { writeRecords } from '../export/write-records.js';
-import { DEFAULT_SCORING_MAP, type ScoringMap, ScoringMapError } from '../normalize/scoring/scoring-map.js';
+import { DEFAULT_SCORING_MAP, ScoringMapError } from '../normalize/scoring/scoring-map.js';
 import {
   parseScoringMapFile,
   SCORING_FILE_FORMATS,
@@ -11,8 +11,7 @@ import {
   scoringMapRecords,
 } from '../normalize/scoring/scoring-map-file.js';
 import { type Connector, ConnectorRepository } from '../store/connectors/connector-repository.js';
-import { ScoringMapRepository, type StoredScoringMap } from '../store/connectors/scoring-map-repository.js';
-import type { Store } from '../store/db/store.js';
+import { ScoringMapRepository } from '../store/connectors/scoring-map-repository.js';
 import { inStoreTransaction } from '../store/db/store-transaction.js';
 import { type RescoreConnectorResult, rescoreConnector } from '../store/derive/rescore-connector.js';
 import { type CliContext, type GlobalFlags, openCliContext } from './cli-context.js';
@@ -43,24 +42,6 @@ async function rescore(
   });
   progress?.finish(STAGE, 'complete', `${result.changed} of ${result.examined} findings changed`);
   return { ...result, seconds: (Date.now() - started) / 1000 };
-}
-
-/** Records a scoring map change in the audit log (docs/audit-log.md#actions). */
-function auditScoring(
-  store: Store,
-  connector: Connector,
-  action: 'scoring.set' | 'scoring.reset',
-  before: StoredScoringMap,
-  after: ScoringMap,
-): Promise<number> {
-  return recordAudit(store, cliActor(), {
-    action,
-    target: { kind: 'connector', name: connector.name },
-    connector: connector.name,
-    before: { custom: before.custom, ...before.map },
-    after: { custom: action === 'scoring.set', ...after },
-    outcome: 'succeeded',
-  });
 }
 
 function printRescore(connector: Connector, r: RescoreConnectorResult & { seconds: number }): void {
@@ -155,7 +136,7 @@ export function registerScoringCommand(program: Command, globals: () => GlobalFl
           const maps = new ScoringMapRepository(tx);
           const before = await maps.get(connector.id);
           await maps.set(connector.id, map, new Date().toISOString());
-          await auditScoring(tx, connector, 'scoring.set', before, map);
+          await auditScoring(tx, cliActor(), connector, 'scoring.set', before, map);
         });
         const result = await rescore(ctx, connector);
         if (ctx.json) printJson({ connector: connector.name, map, rescored: result });
@@ -182,7 +163,7 @@ export function registerScoringCommand(program: Command, globals: () => GlobalFl
           const maps = new ScoringMapRepository(tx);
           const before = await maps.get(connector.id);
           await maps.reset(connector.id);
-          await auditScoring(tx, connector, 'scoring.reset', before, DEFAULT_SCORING_MAP);
+          await auditScoring(tx, cliActor(), connector, 'scoring.reset', before, DEFAULT_SCORING_MAP);
         });
         const result = await rescore(ctx, connector);
         if (ctx.json) printJson({ connector: connector.name, map: 'default', rescored: result });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { BackgroundWork } from '../api/serve.js';
+import type { JobQueue } from '../jobs/job-queue.js';
 import { systemClock } from '../jobs/scheduler-clock.js';
 import { DEFAULT_WORKER_TIMING, Worker } from '../jobs/worker.js';
 import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
@@ -53,9 +54,12 @@ export function registerServeCommand(program: Command, globals: () => GlobalFlag
             `warning: serving plain HTTP on ${flags.host}: passwords and session cookies cross the network unencrypted; use --tls-cert and --tls-key`,
           );
         const caFile = flags.caFile ?? process.env.MDEC_CA_FILE;
-        // The in-process job worker (docs/api.md#serving) runs schedules and queued runs unless --no-worker.
-        const worker = flags.worker ? await inProcessWorker(ctx, globals(), caFile) : undefined;
+        // Runs asked for through the API go to the job queue; the in-process job worker
+        // (docs/api.md#serving) runs them and the schedules unless --no-worker, `mdec worker` otherwise.
+        const queue = await openCliJobQueue(ctx, globals(), DEFAULT_WORKER_TIMING.leaseMs);
+        const worker = flags.worker ? await inProcessWorker(ctx, queue, caFile) : undefined;
         const server = await serveApi({
+          queue,
           store: ctx.store,
           secrets: ctx.secrets,
           host: flags.host,
@@ -66,6 +70,7 @@ export function registerServeCommand(program: Command, globals: () => GlobalFlag
           logger: !ctx.json,
         }).catch(async (err: unknown) => {
           await worker?.stop();
+          await queue.close().catch(() => {});
           await ctx.close();
           const code = (err as NodeJS.ErrnoException).code;
           if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
@@ -89,6 +94,7 @@ export function registerServeCommand(program: Command, globals: () => GlobalFlag
         try {
           await server.close();
         } finally {
+          await queue.close().catch(() => {});
           await ctx.close();
         }
       },
@@ -96,37 +102,37 @@ export function registerServeCommand(program: Command, globals: () => GlobalFlag
 }
 
 /**
- * `mdec worker` inside the server (src/jobs/worker.ts): the same schedules and queued runs, its log on
- * stderr. stop() ends the run in hand after its batch and closes the queue.
+ * `mdec worker` inside the server (src/jobs/worker.ts): the same schedules and queued runs (those the
+ * API queues included), its log on stderr. stop() ends the run in hand after its batch; the caller
+ * closes the queue.
  */
 export async function inProcessWorker(
   ctx: CliContext,
-  flags: GlobalFlags,
+  queue: JobQueue,
   caFile: string | undefined,
 ): Promise<BackgroundWork> {
   const { workerLogger } = await import('../jobs/worker-logger.js');
-  const timing = DEFAULT_WORKER_TIMING;
-  const queue = await openCliJobQueue(ctx, flags, timing.leaseMs);
   const limiter = new ClientRateLimiter();
-  const worker = new Worker({
-    store: ctx.store,
-    secrets: ctx.secrets,
-    queue,
-    clock: systemClock,
-    log: workerLogger(),
-    timing,
-    createClient: (c, creds, signal) =>
-      createMdeClient(c, creds, { limiter, ...(caFile ? { caFile } : {}) }, signal),
-  });
+  let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   return {
-    async start() {
+    async start({ onRunFinished }) {
+      worker = new Worker({
+        store: ctx.store,
+        secrets: ctx.secrets,
+        queue,
+        clock: systemClock,
+        log: workerLogger(),
+        timing: DEFAULT_WORKER_TIMING,
+        createClient: (c, creds, signal) =>
+          createMdeClient(c, creds, { limiter, ...(caFile ? { caFile } : {}) }, signal),
+        onRunFinished,
+      });
       running = worker.run();
     },
     async stop() {
-      worker.stop();
+      worker?.stop();
       await running?.catch(() => {});
-      await queue.close().catch(() => {});
     },
   };
 }

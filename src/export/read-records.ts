@@ -71,34 +71,69 @@ const HIDDEN_COLUMNS = new Set([
   'installKey',
   // A machine action's MDE answer as received, kept for support.
   'raw',
+  // How far a running sync got, for the API's run events (src/sync/live-progress.ts).
+  'liveProgress',
   // A finding's place in the table (its device and software ids), for paging only.
   'deviceId',
   'softwareId',
 ]);
 
+/** How presentRecord treats a column, by name. */
+type ColumnTreatment = 'hidden' | 'json' | 'boolean' | 'id' | 'plain';
+const treatments = new Map<string, ColumnTreatment>();
+
+function treatmentOf(k: string): ColumnTreatment {
+  let t = treatments.get(k);
+  if (t === undefined) {
+    t = HIDDEN_COLUMNS.has(k)
+      ? 'hidden'
+      : JSON_COLUMNS.has(k)
+        ? 'json'
+        : BOOLEAN_COLUMNS.has(k)
+          ? 'boolean'
+          : k === 'id' || k.endsWith('Id') || k === 'apiCalls'
+            ? 'id'
+            : 'plain';
+    treatments.set(k, t);
+  }
+  return t;
+}
+
+/** `prefix` + `Name` per prefix and name: every page of hosts names the same Defender fields. */
+const prefixedNames = new Map<string, Map<string, string>>();
+
+function prefixed(prefix: string, k: string): string {
+  const names = prefixedNames.get(prefix) ?? new Map<string, string>();
+  prefixedNames.set(prefix, names);
+  const name = names.get(k) ?? `${prefix}${k.charAt(0).toUpperCase()}${k.slice(1)}`;
+  names.set(k, name);
+  return name;
+}
+
+const DIGITS = /^\d+$/;
+
 /** A row as records show it: JSON lists parsed, 0/1 as booleans, ids as numbers, bookkeeping hidden. */
 export function presentRecord(row: Record<string, unknown>, prefix = ''): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) {
-    if (HIDDEN_COLUMNS.has(k)) continue;
+  for (const k in row) {
+    const treatment = treatmentOf(k);
+    if (treatment === 'hidden') continue;
+    const v = row[k];
     let value = v;
-    if (typeof v === 'string' && JSON_COLUMNS.has(k)) {
-      try {
-        value = JSON.parse(v);
-      } catch {
-        value = v;
-      }
-    } else if (BOOLEAN_COLUMNS.has(k) && v !== null && v !== undefined) {
-      value = Number(v) === 1;
-    } else if (
-      typeof v === 'string' &&
-      /^\d+$/.test(v) &&
-      (k === 'id' || k.endsWith('Id') || k === 'apiCalls')
-    ) {
+    if (treatment === 'json') {
+      if (typeof v === 'string')
+        try {
+          value = JSON.parse(v);
+        } catch {
+          value = v;
+        }
+    } else if (treatment === 'boolean') {
+      if (v !== null && v !== undefined) value = Number(v) === 1;
+    } else if (treatment === 'id' && typeof v === 'string' && DIGITS.test(v)) {
       // PostgreSQL returns bigint as text; ids are numbers to users.
       value = Number(v);
     }
-    out[prefix ? `${prefix}${k.charAt(0).toUpperCase()}${k.slice(1)}` : k] = value;
+    out[prefix ? prefixed(prefix, k) : k] = value;
   }
   return out;
 }
@@ -188,6 +223,11 @@ export interface PageRequest {
  * after its last record when more may follow. The position holds the sort value and the key of the
  * last row, so page N costs what page 1 costs when the order has an index (keyset paging,
  * docs/api.md#lists).
+ *
+ * A sorted list is read in two runs, each an index range: the rows with a sort value, in the sort's
+ * direction with ties broken by the key in that same direction (so an index on (column, key) is
+ * walked forwards or backwards without sorting), then the rows without one, in key order. Neither
+ * database then needs its own NULLS FIRST/LAST rule to match an index.
  */
 export async function readRecordPage(
   store: Store,
@@ -196,101 +236,117 @@ export async function readRecordPage(
 ): Promise<{ records: Record<string, unknown>[]; next: PagePosition | null }> {
   const db = store.db as unknown as AnyDb;
   const spec = SPECS[kind];
-  const order = [
-    ...(request.sort
-      ? [{ column: request.sort.column, descending: request.sort.descending, nullable: true }]
-      : []),
-    ...spec.key.map((column) => ({ column, descending: false, nullable: false })),
-  ];
+  const sort = request.sort;
   const records: Record<string, unknown>[] = [];
-  let lastReturned: Record<string, unknown> | undefined;
+  let lastReturned: PagePosition | undefined;
+  // Where the next read starts: in the run of rows with a sort value or in the run without one, after a key.
+  let run: 'values' | 'nulls' =
+    sort && (request.after === undefined || request.after[0] !== null) ? 'values' : 'nulls';
   let after = request.after;
   // A query the database evaluated only in part reads more rows per round trip.
   const batch = request.predicate ? Math.max(request.limit * 2, 200) : request.limit + 1;
   for (;;) {
     let q = db.selectFrom(sourceOf(store, spec)).selectAll();
     if (request.where) q = q.where(request.where as never);
-    if (after) q = q.where(afterPosition(spec.table, order, after) as never);
-    for (const o of order) {
-      const ref = `${spec.table}.${o.column}`;
-      q = o.nullable
-        ? q.orderBy(ref, (ob) => (o.descending ? ob.desc() : ob.asc()).nullsLast())
-        : q.orderBy(ref, o.descending ? 'desc' : 'asc');
+    if (sort) {
+      const ref = sql.ref(`${spec.table}.${sort.column}`);
+      q = q.where(run === 'values' ? sql<SqlBool>`${ref} is not null` : sql<SqlBool>`${ref} is null`);
     }
+    if (after) {
+      const keyValues = sort ? after.slice(1) : after;
+      q = q.where(
+        afterPosition(
+          spec.table,
+          spec.key,
+          keyValues,
+          run === 'values' ? sort : undefined,
+          after[0],
+        ) as never,
+      );
+    }
+    const descending = run === 'values' && sort?.descending === true;
+    if (run === 'values' && sort) q = q.orderBy(`${spec.table}.${sort.column}`, descending ? 'desc' : 'asc');
+    for (const k of spec.key) q = q.orderBy(`${spec.table}.${k}`, descending ? 'desc' : 'asc');
     const raw = (await q.limit(batch).execute()) as Record<string, unknown>[];
     const rows = spec.enrich && raw.length > 0 ? await spec.enrich(db, raw) : raw;
+    const positionOf = (row: Record<string, unknown>): PagePosition => [
+      ...(sort ? [run === 'values' ? (row[sort.column] ?? null) : null] : []),
+      ...spec.key.map((k) => row[k] ?? null),
+    ];
     for (let i = 0; i < rows.length; i++) {
       const record = spec.recordId
         ? { id: spec.recordId(raw[i]!), ...presentRecord(rows[i]!) }
         : presentRecord(rows[i]!);
       if (request.predicate && !request.predicate(record)) continue;
       // One more match than the page holds: there is a next page, starting after the last one returned.
-      if (records.length === request.limit) return { records, next: positionOf(order, lastReturned!) };
+      if (records.length === request.limit) return { records, next: lastReturned! };
       records.push(record);
-      lastReturned = raw[i]!;
+      lastReturned = positionOf(raw[i]!);
     }
-    if (raw.length < batch) return { records, next: null };
-    after = positionOf(order, raw[raw.length - 1]!);
+    if (raw.length === batch) after = positionOf(raw[raw.length - 1]!);
+    else if (run === 'values') {
+      // The rows with a sort value are done: the rows without one follow, from the first key.
+      run = 'nulls';
+      after = undefined;
+    } else return { records, next: null };
   }
 }
 
-interface OrderColumn {
-  column: string;
-  descending: boolean;
-  /** The sort column may be null (sorted last); key columns never are. */
-  nullable: boolean;
-}
-
-function positionOf(order: OrderColumn[], row: Record<string, unknown>): PagePosition {
-  return order.map((o) => row[o.column] ?? null);
+/**
+ * Rows strictly after a position in the order readRecordPage reads: with a sort value, (value, key)
+ * beyond the position's in the sort's direction, written with a plain bound on the value so that
+ * both databases take it as an index range; without one (or unsorted), a key beyond the position's.
+ */
+function afterPosition(
+  table: string,
+  key: string[],
+  keyPosition: unknown[],
+  sort: PageSort | undefined,
+  value: unknown,
+) {
+  const keyRefs = sql.join(key.map((k) => sql.ref(`${table}.${k}`)));
+  const keyValues = sql.join(keyPosition);
+  const beyondKey = (descending: boolean) =>
+    descending ? sql<SqlBool>`(${keyRefs}) < (${keyValues})` : sql<SqlBool>`(${keyRefs}) > (${keyValues})`;
+  if (!sort) return beyondKey(false);
+  const ref = sql.ref(`${table}.${sort.column}`);
+  return sort.descending
+    ? sql<SqlBool>`(${ref} <= ${value} and (${ref} < ${value} or (${ref} = ${value} and ${beyondKey(true)})))`
+    : sql<SqlBool>`(${ref} >= ${value} and (${ref} > ${value} or (${ref} = ${value} and ${beyondKey(false)})))`;
 }
 
 /**
- * Rows strictly after `position` in `order`: lexicographic over the columns, each ascending or
- * descending, a null sort value after every other value.
+ * What to count a kind's rows on: its table, or its records when the kind is read through a
+ * repository (findings) and the filter reads more than the table's own columns. The repository's
+ * joins add columns to each row, never rows, and drop none (every finding has its device and software).
  */
-function afterPosition(table: string, order: OrderColumn[], position: PagePosition) {
-  const terms = order.map((o, i) => {
-    const ref = sql.ref(`${table}.${o.column}`);
-    const value = position[i];
-    const equal = value === null ? sql<SqlBool>`${ref} is null` : sql<SqlBool>`${ref} = ${value}`;
-    let beyond: ReturnType<typeof sql<SqlBool>>;
-    if (value === null) beyond = sql<SqlBool>`1 = 0`;
-    else {
-      const past = o.descending ? sql<SqlBool>`${ref} < ${value}` : sql<SqlBool>`${ref} > ${value}`;
-      beyond = o.nullable ? sql<SqlBool>`(${past} or ${ref} is null)` : past;
-    }
-    return { equal, beyond };
-  });
-  // (a > x) or (a = x and b > y) or (a = x and b = y and c > z) ...
-  const alternatives = terms.map(
-    (t, i) => sql<SqlBool>`(${sql.join([...terms.slice(0, i).map((p) => p.equal), t.beyond], sql` and `)})`,
-  );
-  return sql<SqlBool>`(${sql.join(alternatives, sql` or `)})`;
+export function countSourceOf(store: Store, kind: RecordKind, onTable: boolean) {
+  const spec = SPECS[kind];
+  return onTable ? spec.table : sourceOf(store, spec);
 }
 
-/** How many rows of a kind's table `where` selects. */
-export async function countRecords(
-  store: Store,
-  kind: RecordKind,
-  where?: Expression<SqlBool>,
-): Promise<number> {
-  const db = store.db as unknown as AnyDb;
-  // Without a filter the table alone is counted: a repository's joins change no count.
-  const source = where ? sourceOf(store, SPECS[kind]) : SPECS[kind].table;
-  let q = db.selectFrom(source).select(sql<number>`count(*)`.as('n'));
-  if (where) q = q.where(where as never);
-  const row = (await q.executeTakeFirst()) as { n: unknown } | undefined;
-  return Number(row?.n ?? 0);
+/** Whether a kind's records come through a repository, with columns its table does not have. */
+export function readThroughRepository(kind: RecordKind): boolean {
+  return SPECS[kind].from !== undefined;
+}
+
+/** The key columns of a kind's table, in order (together unique). */
+export function kindKey(kind: RecordKind): readonly string[] {
+  return SPECS[kind].key;
+}
+
+/** The columns of a kind's table itself (camelCase), as the database has them. */
+export async function tableColumns(store: Store, kind: RecordKind): Promise<Set<string>> {
+  const tables = await store.db.introspection.getTables();
+  const found = tables.find((t) => camelCase(t.name) === SPECS[kind].table);
+  return new Set((found?.columns ?? []).map((c) => camelCase(c.name)));
 }
 
 /** The columns of a kind's records (camelCase): the fields a database can filter and sort on. */
 export async function kindColumns(store: Store, kind: RecordKind): Promise<Set<string>> {
   const { fields, enriched = [] } = SPECS[kind];
   if (fields) return new Set(fields.filter((f) => !enriched.includes(f)));
-  const tables = await store.db.introspection.getTables();
-  const found = tables.find((t) => camelCase(t.name) === SPECS[kind].table);
-  return new Set((found?.columns ?? []).map((c) => camelCase(c.name)));
+  return tableColumns(store, kind);
 }
 
 /**

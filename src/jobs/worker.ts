@@ -4,7 +4,8 @@ import type { SecretBox } from '../security/secret-box.js';
 import { ConnectorRepository } from '../store/connectors/connector-repository.js';
 import type { Store } from '../store/db/store.js';
 import { RunRepository, type SyncRun } from '../store/runs/run-repository.js';
-import type { ProgressReporter } from '../sync/progress.js';
+import { LiveProgressRecorder } from '../sync/live-progress.js';
+import { fanOutProgress, type ProgressReporter } from '../sync/progress.js';
 import { runSync, type SyncDependencies, type SyncResult, SyncRunningError } from '../sync/run-sync.js';
 import type { ClaimedRun, JobQueue } from './job-queue.js';
 import { recoverLostRuns } from './lost-run-recovery.js';
@@ -41,6 +42,8 @@ export interface WorkerDependencies {
   log: Logger;
   timing: WorkerTiming;
   createClient: SyncDependencies['createClient'];
+  /** Told of every run the worker ran to its end (the server's metrics). */
+  onRunFinished?: (result: SyncResult) => void;
 }
 
 /**
@@ -146,6 +149,11 @@ export class Worker {
       Math.min(timing.heartbeatMs, JOB_TOUCH_MS),
     );
     log.info({ ...fields, trigger: run.trigger }, 'run started');
+    // The run row carries its progress, for the API's run events in whatever process serves them.
+    const live = new LiveProgressRecorder(
+      (progress) => runs.recordLiveProgress(run.id, progress),
+      (err) => log.warn({ ...fields, err: message(err) }, 'writing the run progress failed'),
+    );
     let result: SyncResult;
     try {
       result = await runSync(
@@ -154,7 +162,7 @@ export class Worker {
           secrets,
           createClient: this.deps.createClient,
           now,
-          progress: loggingProgress(log, fields),
+          progress: fanOutProgress(loggingProgress(log, fields), live),
           lease: { ttlMs: timing.leaseMs, heartbeatMs: timing.heartbeatMs },
         },
         {
@@ -175,6 +183,7 @@ export class Worker {
     } finally {
       clearInterval(watch);
       this.stopping.signal.removeEventListener('abort', onStop);
+      await live.flush();
     }
     if (result.state === 'cancelled' && abort.signal.reason instanceof Shutdown) {
       await runs.requeue(run.id, 'its worker stopped; the next worker resumes it from its checkpoints');
@@ -183,6 +192,7 @@ export class Worker {
       return;
     }
     await queue.complete(job);
+    this.deps.onRunFinished?.(result);
     log.info(
       { ...fields, state: result.state, mode: result.mode, apiCalls: result.apiCalls, error: result.error },
       'run finished',

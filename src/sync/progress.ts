@@ -21,3 +21,24 @@ export const silentProgress: ProgressReporter = {
   note() {},
   retry() {},
 };
+
+/** One reporter that tells each of `reporters` everything (a worker's log and its run row). */
+export function fanOutProgress(...reporters: ProgressReporter[]): ProgressReporter {
+  return {
+    start: (stream, total) => {
+      for (const r of reporters) r.start(stream, total);
+    },
+    update: (stream, done, total) => {
+      for (const r of reporters) r.update(stream, done, total);
+    },
+    finish: (stream, outcome, detail) => {
+      for (const r of reporters) r.finish(stream, outcome, detail);
+    },
+    note: (message) => {
+      for (const r of reporters) r.note(message);
+    },
+    retry: (notice) => {
+      for (const r of reporters) r.retry?.(notice);
+    },
+  };
+}

@@ -3,7 +3,10 @@ import type { ApiContext } from '../../src/api/api-context.js';
 import { ApiMetrics } from '../../src/api/api-metrics.js';
 import { buildApi } from '../../src/api/build-api.js';
 import { LoginThrottle } from '../../src/api/login-throttle.js';
-import { RunSupervisor } from '../../src/api/run-supervisor.js';
+import { RunRequests } from '../../src/api/run-requests.js';
+import type { JobQueue } from '../../src/jobs/job-queue.js';
+import { systemClock } from '../../src/jobs/scheduler-clock.js';
+import { TableJobQueue } from '../../src/jobs/table-job-queue.js';
 import { hashPassword } from '../../src/security/password-hash.js';
 import type { Store } from '../../src/store/db/store.js';
 import { ApiTokenRepository } from '../../src/store/users/api-token-repository.js';
@@ -18,6 +21,8 @@ export const TEST_PASSWORD = 'correct horse battery';
 export interface TestApi {
   app: FastifyInstance;
   ctx: ApiContext;
+  /** Where the API queues the runs asked for (the store's queue table unless another was given). */
+  queue: JobQueue;
   /** A bearer token per role, of the user named like the role. */
   tokens: Record<Role, string>;
   /** Injects a request as a role (bearer token) or unauthenticated (`anon`). */
@@ -25,21 +30,18 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** The API over `store`, with one user and token per role; syncs run on the simulator's clock. */
-export async function startTestApi(store: Store, sim?: TestSimulator): Promise<TestApi> {
-  const now = sim ? () => new Date(sim.sim.state.clock.now()) : () => new Date();
+/**
+ * The API over `store`, with one user and token per role. Runs asked for go to `queue` (the store's
+ * queue table by default); a test that wants them run starts a worker on it.
+ */
+export async function startTestApi(store: Store, _sim?: TestSimulator, queue?: JobQueue): Promise<TestApi> {
   const metrics = new ApiMetrics(store);
+  const runQueue = queue ?? new TableJobQueue(store, { leaseMs: 60_000 }, systemClock);
   const ctx: ApiContext = {
     store,
     secrets: TEST_SECRETS,
     metrics,
-    runs: new RunSupervisor({
-      store,
-      secrets: TEST_SECRETS,
-      now,
-      limiter: testLimiter(),
-      onFinished: (r) => metrics.recordRun(r),
-    }),
+    runs: new RunRequests({ store, queue: runQueue, now: () => new Date() }),
     actions: {
       store,
       secrets: TEST_SECRETS,
@@ -62,6 +64,7 @@ export async function startTestApi(store: Store, sim?: TestSimulator): Promise<T
   return {
     app,
     ctx,
+    queue: runQueue,
     tokens,
     as: (who, options) =>
       app.inject({
@@ -72,7 +75,6 @@ export async function startTestApi(store: Store, sim?: TestSimulator): Promise<T
         },
       }),
     async close() {
-      await ctx.runs.stopAll();
       await app.close();
     },
   };

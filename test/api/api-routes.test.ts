@@ -8,6 +8,7 @@ import { ROLES } from '../../src/store/users/user-repository.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync, TEST_SECRETS } from '../helpers/sync-harness.js';
 import { openTestStore, type TestStore } from '../helpers/test-stores.js';
+import { startWorker, type WorkerProcess } from '../jobs/worker-process.js';
 import { errorOf, startTestApi, TEST_PASSWORD, type TestApi } from './api-harness.js';
 
 let sim: TestSimulator;
@@ -551,8 +552,20 @@ describe('system', () => {
   });
 });
 
-describe('runs', () => {
-  it('starts a sync (202), refuses a second one (409), streams progress then one end event', async () => {
+describe('runs, run by a separate worker process', () => {
+  let worker: WorkerProcess;
+  beforeAll(() => {
+    worker = startWorker(ts.location);
+  });
+  afterAll(async () => {
+    if (worker.child.exitCode === null) {
+      const exited = new Promise((r) => worker.child.once('exit', r));
+      worker.child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('queues a sync (202), refuses a second one (409), streams the worker’s progress then one end event', async () => {
     const start = await api.as('analyst', {
       method: 'POST',
       url: '/api/connectors/test/runs',
@@ -571,6 +584,13 @@ describe('runs', () => {
     expect(events.headers['content-type']).toMatch(/text\/event-stream/);
     const names = [...events.body.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
     expect(names).toContain('progress');
+    // The worker wrote its progress to the run row; the stream turned it into events.
+    const progress = [...events.body.matchAll(/^event: progress\ndata: (.*)$/gm)].map(
+      (m) => JSON.parse(m[1]!) as { stream: string; phase: string; outcome?: string },
+    );
+    expect(progress).toContainEqual({ stream: 'machines', phase: 'start', done: 0 });
+    expect(progress).toContainEqual({ stream: 'machines', phase: 'finish', outcome: 'complete' });
+    expect(worker.log()).toMatch(/run started/);
     expect(names.filter((n) => n === 'end')).toHaveLength(1);
     expect(names.at(-1)).toBe('end');
     const end = JSON.parse(

@@ -7,6 +7,7 @@ import { AuditLogRepository } from '../../src/store/audit/audit-log-repository.j
 import { ConnectorRepository } from '../../src/store/connectors/connector-repository.js';
 import { ScoringMapRepository } from '../../src/store/connectors/scoring-map-repository.js';
 import { TransformMapRepository } from '../../src/store/connectors/transform-map-repository.js';
+import { startTestApi } from '../api/api-harness.js';
 import { runMdec } from '../helpers/cli-runner.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { TEST_SECRETS } from '../helpers/sync-harness.js';
@@ -110,6 +111,50 @@ describe.each(STORE_KINDS)(
       expect(r.code, r.stderr).toBe(0);
       expect((await connectors.byId(id))?.active).toBe(false);
       expect(await auditRows()).toBe(1);
+    });
+
+    it('through the API too: when the audit entry cannot be written, no change is made', async () => {
+      const id = await addOfflineConnector(db.store, 'api-lab');
+      const connectors = new ConnectorRepository(db.store, TEST_SECRETS);
+      const before = await connectors.byId(id);
+      const entries = await auditRows();
+      const api = await startTestApi(db.store);
+      const restore = await refuse(db, kind, 'audit_log', 'INSERT');
+      try {
+        const attempts = [
+          {
+            method: 'POST',
+            url: '/api/connectors',
+            payload: {
+              name: 'api-extra',
+              tenantId: '11111111-2222-4333-8444-555555555555',
+              clientId: '11111111-2222-4333-8444-555555555555',
+              clientSecret: 'x',
+            },
+          },
+          { method: 'PATCH', url: '/api/connectors/api-lab', payload: { schedule: 'hourly', staleDays: 9 } },
+          { method: 'POST', url: '/api/connectors/api-lab/deactivate' },
+          {
+            method: 'PUT',
+            url: '/api/connectors/api-lab/scoring',
+            headers: { 'content-type': 'text/csv' },
+            payload: 'match,severity,score\nCritical,5,95\n*,3,50\n',
+          },
+          { method: 'DELETE', url: '/api/connectors/api-lab' },
+        ] as const;
+        for (const a of attempts) {
+          const res = await api.as('admin', a as never);
+          expect(res.statusCode, `${a.method} ${a.url}: ${res.body}`).toBe(500);
+          expect(res.body).not.toMatch(/refuse_audit_log_insert|at /);
+        }
+      } finally {
+        await restore();
+        await api.close();
+      }
+      expect(await connectors.byId(id)).toEqual(before);
+      expect(await connectors.byName('api-extra')).toBeUndefined();
+      expect((await new ScoringMapRepository(db.store).get(id)).custom).toBe(false);
+      expect(await auditRows()).toBe(entries);
     });
 
     it('a change that fails leaves no audit entry', async () => {

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import * as z from 'zod';
-import { recordAudit } from '../../audit/audit-log.js';
 import {
   auditConnectorAdded,
   auditConnectorEdited,
   auditConnectorRemoved,
 } from '../../audit/connector-audit.js';
+import { auditScoring } from '../../audit/scoring-audit.js';
 import { writeRecords } from '../../export/write-records.js';
 import { connectorStatus } from '../../jobs/connector-status.js';
 import { describeConnector } from '../../jobs/describe-connector.js';
@@ -25,6 +25,8 @@ import { transformMapRows } from '../../normalize/transform-map.js';
 import { type Connector, ConnectorRepository } from '../../store/connectors/connector-repository.js';
 import { ScoringMapRepository } from '../../store/connectors/scoring-map-repository.js';
 import { TransformMapRepository } from '../../store/connectors/transform-map-repository.js';
+import type { Store } from '../../store/db/store.js';
+import { inStoreTransaction } from '../../store/db/store-transaction.js';
 import { rescoreConnector } from '../../store/derive/rescore-connector.js';
 import { testCredentials } from '../../sync/test-credentials.js';
 import { apiActor } from '../api-actor.js';
@@ -154,6 +156,9 @@ function optionsFrom(body: Record<string, unknown>, base: Partial<ConnectorOptio
 export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const connectors = new ConnectorRepository(ctx.store, ctx.secrets, ctx.now);
+  /** A change and its audit entry commit together, or neither does (docs/audit-log.md), as in the CLI. */
+  const changing = <T>(work: (tx: Store, repo: ConnectorRepository) => Promise<T>): Promise<T> =>
+    inStoreTransaction(ctx.store, (tx) => work(tx, new ConnectorRepository(tx, ctx.secrets, ctx.now)));
   const named = async (name: string): Promise<Connector> => {
     const c = await connectors.byName(name);
     if (!c) throw notFound(`connector "${name}"`);
@@ -194,17 +199,20 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
       const options = optionsFrom(body);
       if (await connectors.byName(body.name))
         throw new ApiError(409, 'exists', `a connector named "${body.name}" exists already`);
-      const created = await connectors.create({
-        name: body.name.trim(),
-        network: body.network ?? 'default',
-        ...connection,
-        active: body.active ?? true,
-        schedule: schedule ?? null,
-        ...window,
-        options,
-        credentials: { clientSecret: body.clientSecret },
+      const created = await changing(async (tx, repo) => {
+        const made = await repo.create({
+          name: body.name.trim(),
+          network: body.network ?? 'default',
+          ...connection,
+          active: body.active ?? true,
+          schedule: schedule ?? null,
+          ...window,
+          options,
+          credentials: { clientSecret: body.clientSecret },
+        });
+        await auditConnectorAdded(tx, apiActor(request), made);
+        return made;
       });
-      await auditConnectorAdded(ctx.store, apiActor(request), created);
       return reply.code(201).send(await describe(created));
     },
   );
@@ -249,23 +257,20 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
       const schedule = scheduleFrom(body.schedule);
       const window = windowFrom(body, current);
       const options = optionsFrom(body, current.options);
-      const updated = await connectors.update(current.id, {
-        ...(body.name !== undefined ? { name: body.name } : {}),
-        ...(body.network !== undefined ? { network: body.network } : {}),
-        ...connection,
-        options,
-        ...(schedule !== undefined ? { schedule } : {}),
-        ...window,
-        ...(body.active !== undefined ? { active: body.active } : {}),
-        ...(body.clientSecret !== undefined ? { credentials: { clientSecret: body.clientSecret } } : {}),
+      const updated = await changing(async (tx, repo) => {
+        const changed = await repo.update(current.id, {
+          ...(body.name !== undefined ? { name: body.name } : {}),
+          ...(body.network !== undefined ? { network: body.network } : {}),
+          ...connection,
+          options,
+          ...(schedule !== undefined ? { schedule } : {}),
+          ...window,
+          ...(body.active !== undefined ? { active: body.active } : {}),
+          ...(body.clientSecret !== undefined ? { credentials: { clientSecret: body.clientSecret } } : {}),
+        });
+        await auditConnectorEdited(tx, apiActor(request), current, changed, body.clientSecret !== undefined);
+        return changed;
       });
-      await auditConnectorEdited(
-        ctx.store,
-        apiActor(request),
-        current,
-        updated,
-        body.clientSecret !== undefined,
-      );
       return describe(updated);
     },
   );
@@ -283,11 +288,13 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
     },
     async (request, reply) => {
       const c = await named(request.params.name);
-      if (ctx.runs.isRunning(c.name))
+      if (await ctx.runs.running(c.id))
         throw new ApiError(409, 'run-in-progress', `a sync of "${c.name}" is running`);
       const purgeHosts = request.query.purgeHosts === 'true';
-      await connectors.remove(c.id, { purgeHosts });
-      await auditConnectorRemoved(ctx.store, apiActor(request), c, purgeHosts);
+      await changing(async (tx, repo) => {
+        await repo.remove(c.id, { purgeHosts });
+        await auditConnectorRemoved(tx, apiActor(request), c, purgeHosts);
+      });
       return reply.code(204).send();
     },
   );
@@ -309,8 +316,11 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
       },
       async (request) => {
         const c = await named(request.params.name);
-        const updated = await connectors.update(c.id, { active });
-        await auditConnectorEdited(ctx.store, apiActor(request), c, updated, false);
+        const updated = await changing(async (tx, repo) => {
+          const changed = await repo.update(c.id, { active });
+          await auditConnectorEdited(tx, apiActor(request), c, changed, false);
+          return changed;
+        });
         return describe(updated);
       },
     );
@@ -415,22 +425,12 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
         throw err;
       }
       const at = ctx.now().toISOString();
-      const scoring = new ScoringMapRepository(ctx.store);
-      const before = await scoring.get(c.id);
-      await scoring.set(c.id, map, at);
-      await recordAudit(
-        ctx.store,
-        apiActor(request),
-        {
-          action: 'scoring.set',
-          target: { kind: 'connector', name: c.name },
-          connector: c.name,
-          before: { custom: before.custom, ...before.map },
-          after: { custom: true, ...map },
-          outcome: 'succeeded',
-        },
-        ctx.now,
-      );
+      await changing(async (tx) => {
+        const scoring = new ScoringMapRepository(tx);
+        const before = await scoring.get(c.id);
+        await scoring.set(c.id, map, at);
+        await auditScoring(tx, apiActor(request), c, 'scoring.set', before, map, ctx.now);
+      });
       const rescored = await rescoreConnector(ctx.store, c.id, { at });
       return { connector: c.name, map, rescored };
     },

@@ -20,6 +20,7 @@ import {
   openFindingScores,
   openFindingsOfHost,
 } from '../findings-access.js';
+import { recordSerializer } from '../record-serializer.js';
 import { access } from '../roles.js';
 
 /** A host detail lists at most this many of each related record; `more` says when there are others. */
@@ -44,6 +45,7 @@ export function registerDetailRoutes(app: FastifyInstance, ctx: ApiContext): voi
     '/api/hosts/:id',
     {
       config: access('viewer'),
+      serializerCompiler: recordSerializer,
       schema: {
         summary:
           'A host: its record, every Defender field of each source, open findings, installed software, alerts, profiles, risk components, portal links and machine actions',
@@ -144,6 +146,7 @@ export function registerDetailRoutes(app: FastifyInstance, ctx: ApiContext): voi
     '/api/findings/:id',
     {
       config: access('viewer'),
+      serializerCompiler: recordSerializer,
       schema: {
         summary: 'A finding, as mdec export writes it, with its id',
         tags: ['details'],
@@ -171,6 +174,7 @@ export function registerDetailRoutes(app: FastifyInstance, ctx: ApiContext): voi
     '/api/vulnerabilities/:cveId',
     {
       config: access('viewer'),
+      serializerCompiler: recordSerializer,
       schema: {
         summary:
           'A vulnerability definition (one per connector that reported it) and its open findings count',

@@ -7,6 +7,7 @@ import { exportColumns, readRecords } from '../../export/read-records.js';
 import { writeRecords } from '../../export/write-records.js';
 import type { ApiContext } from '../api-context.js';
 import { listFilter, readList } from '../record-list.js';
+import { recordSerializer } from '../record-serializer.js';
 import { access } from '../roles.js';
 
 /** The lists of the API, by URL segment (docs/api.md#lists); each is the record kind of that name. */
@@ -61,6 +62,7 @@ export function registerListRoutes(app: FastifyInstance, ctx: ApiContext): void 
       `/api/${segment}`,
       {
         config: access(level),
+        serializerCompiler: recordSerializer,
         schema: {
           summary: `A page of ${segment}, filtered by a query, sorted, keyset-paged`,
           tags: ['lists'],

@@ -5,20 +5,17 @@ import { recordAudit } from '../../audit/audit-log.js';
 import { presentRecord } from '../../export/read-records.js';
 import { ConnectorRepository } from '../../store/connectors/connector-repository.js';
 import { RunRepository, type SyncRun } from '../../store/runs/run-repository.js';
-import { SyncRefusedError, SyncRunningError } from '../../sync/run-sync.js';
+import { type LiveProgress, parseLiveProgress, progressEventsBetween } from '../../sync/live-progress.js';
 import { apiActor } from '../api-actor.js';
 import type { ApiContext } from '../api-context.js';
 import { ApiError, notFound } from '../api-error.js';
 import { access } from '../roles.js';
-import type { RunProgress } from '../run-supervisor.js';
 
 const RunView = z.record(z.string(), z.unknown()).describe('a sync run, as mdec export runs writes it');
 const RunParams = z.strictObject({ id: z.coerce.number().int().positive() });
 const tags = ['runs'];
-/** How often the events stream looks at a run it is not running itself (a worker elsewhere). */
+/** How often the events stream reads the run's state and progress (its worker writes them, src/sync/live-progress.ts). */
 const POLL_MS = 1000;
-/** Progress updates of one stream are sent at most this often. */
-const UPDATE_EVERY_MS = 250;
 
 function runView(run: SyncRun, connector: string | undefined): Record<string, unknown> {
   return { ...presentRecord({ ...run } as unknown as Record<string, unknown>), connector: connector ?? null };
@@ -49,7 +46,8 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
     {
       config: access('analyst'),
       schema: {
-        summary: 'Start a sync now; 409 while one of this connector is running',
+        summary:
+          'Hand a sync to the workers now (the job queue); 409 while one of this connector is queued or running',
         tags,
         params: z.strictObject({ name: z.string().min(1).max(200) }),
         body: z
@@ -62,18 +60,13 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const name = request.params.name;
       const connector = await connectors.byName(name);
       if (!connector) throw notFound(`connector "${name}"`);
-      // A run of the connector that a worker has queued or runs counts as in progress too.
-      if (ctx.runs.isRunning(name) || (await runs.hasQueued(connector.id)))
+      // A run queued for the workers, or a sync holding the connector's lease anywhere (a worker,
+      // the CLI), is in progress.
+      if (await ctx.runs.inProgress(connector.id))
         throw new ApiError(409, 'run-in-progress', `a sync of "${name}" is queued or running`);
-      try {
-        const runId = await ctx.runs.start(name, request.body.mode);
-        await audit(request, 'run.start', runId, name, `mode ${request.body.mode}`);
-        return reply.code(202).send({ runId });
-      } catch (err) {
-        if (err instanceof SyncRunningError) throw new ApiError(409, 'run-in-progress', err.message);
-        if (err instanceof SyncRefusedError) throw new ApiError(409, 'sync-refused', err.message);
-        throw err;
-      }
+      const runId = await ctx.runs.request(connector.id, request.body.mode);
+      await audit(request, 'run.start', runId, name, `mode ${request.body.mode}`);
+      return reply.code(202).send({ runId });
     },
   );
 
@@ -108,9 +101,8 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (!run) throw notFound(`run ${id}`);
       if (run.state !== 'processing' && run.state !== 'queued')
         throw new ApiError(409, 'run-finished', `run ${id} has ended (${run.state})`);
-      // A run of this process stops now; one a worker runs sees the request at its next heartbeat.
-      const here = ctx.runs.cancel(id);
-      const state = here ? 'processing' : await runs.cancel(id, ctx.now());
+      // A queued run leaves the queue; a running one's worker sees the request within seconds.
+      const state = await ctx.runs.cancel(id);
       const outcome = state === 'cancelled' ? 'cancelled' : 'stopping';
       const connector = (await connectors.byId(run.connectorId))?.name ?? null;
       await audit(request, 'run.cancel', id, connector, outcome);
@@ -144,47 +136,46 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const send = (event: string, data: unknown) => {
         if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       };
+      // The run's row says how far it got (its worker writes it) and when it ended: read every second.
       let closed = false;
-      const lastUpdate = new Map<string, number>();
-      const onProgress = (p: RunProgress) => {
-        if (p.phase === 'update') {
-          const now = Date.now();
-          if (now - (lastUpdate.get(p.stream) ?? 0) < UPDATE_EVERY_MS) return;
-          lastUpdate.set(p.stream, now);
-        }
-        send('progress', p);
+      let seen: LiveProgress | undefined;
+      const sendProgress = (text: string | null) => {
+        const now = parseLiveProgress(text);
+        if (!now) return;
+        for (const p of progressEventsBetween(seen, now)) send('progress', p);
+        seen = now;
       };
-      const events = ctx.runs.events(id);
-      events?.on('progress', onProgress);
-      const finish = async () => {
+      // `followed`: the run was live when this stream began; what it reported last is sent before its end.
+      const finish = async (followed: boolean) => {
         if (closed) return;
         closed = true;
         clearInterval(timer);
-        events?.off('progress', onProgress);
-        events?.off('end', onEnd);
         const run = await runs.byId(id).catch(() => undefined);
+        if (followed) sendProgress((await runs.liveState(id).catch(() => undefined))?.liveProgress ?? null);
         if (run) send('end', await view(run));
         res.end();
       };
-      const onEnd = () => void finish();
-      events?.once('end', onEnd);
-      // Runs of other processes, or one that ended before this request: the database says when it ends.
-      const timer = setInterval(() => {
-        void runs.byId(id).then(
-          (run) => {
-            if (run && run.state !== 'processing' && run.state !== 'queued' && !ctx.runs.events(id))
-              void finish();
+      let looking = false;
+      const look = () => {
+        if (looking || closed) return;
+        looking = true;
+        runs.liveState(id).then(
+          (live) => {
+            looking = false;
+            if (closed) return;
+            if (!live || (live.state !== 'processing' && live.state !== 'queued')) return void finish(true);
+            sendProgress(live.liveProgress);
           },
-          () => void finish(),
+          () => void finish(true),
         );
-      }, POLL_MS);
+      };
+      const timer = setInterval(look, POLL_MS);
       request.raw.on('close', () => {
         closed = true;
         clearInterval(timer);
-        events?.off('progress', onProgress);
-        events?.off('end', onEnd);
       });
-      if (first.state !== 'processing' && first.state !== 'queued' && !events) await finish();
+      if (first.state !== 'processing' && first.state !== 'queued') await finish(false);
+      else look();
     },
   );
 }

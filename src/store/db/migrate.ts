@@ -15,6 +15,7 @@ import { jobsSchema } from './migrations/0012-jobs.js';
 import { machineActionsAndAuditLogSchema } from './migrations/0013-machine-actions-and-audit-log.js';
 import { usersSessionsTokensSchema } from './migrations/0014-users-sessions-tokens.js';
 import { deviceOpenDigestSchema } from './migrations/0016-device-open-digest.js';
+import { runLiveProgressSchema } from './migrations/0017-run-live-progress.js';
 import { lostJobCountSchema } from './migrations/0019-lost-job-count.js';
 import type { SqlDialect } from './sql-dialect.js';
 import type { Store } from './store.js';
@@ -37,6 +38,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0012-jobs': jobsSchema(dialect),
     '0014-users-sessions-tokens': usersSessionsTokensSchema(dialect),
     '0016-device-open-digest': deviceOpenDigestSchema(),
+    '0017-run-live-progress': runLiveProgressSchema(),
     '0019-lost-job-count': lostJobCountSchema(),
   };
 }

@@ -7,6 +7,7 @@ import { configureSqlite } from './configure-sqlite.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 import { dialectOf } from './sql-dialect.js';
+import { withStatementCache } from './sqlite-statement-cache.js';
 import type { Store } from './store.js';
 import { withStoreErrors } from './store-failure.js';
 
@@ -77,7 +78,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
       );
     }
     const db = new Kysely<Database>({
-      dialect: withStoreErrors(new SqliteDialect({ database: sqlite })),
+      dialect: withStoreErrors(new SqliteDialect({ database: withStatementCache(sqlite) })),
       plugins: [new CamelCasePlugin()],
     });
     store = {

@@ -61,6 +61,8 @@ export interface SyncRunTable {
   cancelRequestedAt: string | null;
   /** Times the run was found with no job left in the job queue (src/jobs/lost-run-recovery.ts). */
   lostJobs: Generated<number>;
+  /** How far the running sync got (JSON, src/sync/live-progress.ts); written while it runs. */
+  liveProgress: Generated<string | null>;
 }
 
 /**

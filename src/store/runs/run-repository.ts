@@ -266,6 +266,25 @@ export class RunRepository {
       .execute();
   }
 
+  /** Stores how far a running sync got (src/sync/live-progress.ts), for other processes to follow. */
+  async recordLiveProgress(id: number, progress: string): Promise<void> {
+    await this.store.db
+      .updateTable('syncRuns')
+      .set({ liveProgress: progress })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** A run's state and live progress: what a follower reads every second, without the counters. */
+  async liveState(id: number): Promise<{ state: RunState; liveProgress: string | null } | undefined> {
+    const row = await this.store.db
+      .selectFrom('syncRuns')
+      .select(['state', 'liveProgress'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && { state: row.state as RunState, liveProgress: row.liveProgress ?? null };
+  }
+
   async byId(id: number): Promise<SyncRun | undefined> {
     const row = await this.store.db
       .selectFrom('syncRuns')
