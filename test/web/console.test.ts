@@ -21,9 +21,7 @@ const HOSTILE = '<img src=x onerror=alert(1)>';
  * in, add a connector, test it, save and run, watch it finish, then every page), a viewer who sees no
  * action buttons, and tenant data written as markup that must stay text.
  */
-// Disabled: since the console met the merged REST API, the hosts list never shows its page range
-// (both walks time out there). Known broken, to be fixed before the console is called done.
-describe.skip('the web console in Chromium', () => {
+describe.skipIf(!CHROMIUM_AVAILABLE)('the web console in Chromium', () => {
   let sim: TestSimulator;
   let served: ServedConsole;
   let browser: Browser;
@@ -146,7 +144,8 @@ describe.skip('the web console in Chromium', () => {
     await query.fill('heal');
     await page.getByRole('option', { name: /health:/ }).click();
     expect(await query.inputValue()).toBe('health:');
-    await query.pressSequentially('Active');
+    // Healthy onboarded Windows devices: the ones Defender lets isolate (macOS refuses isolation).
+    await query.pressSequentially('Active os:windows onboarding:Onboarded');
     await query.press('Enter');
     await expect.poll(() => page.url()).toContain('q=health%3AActive');
     await page
@@ -187,30 +186,26 @@ describe.skip('the web console in Chromium', () => {
     await dialog.getByLabel('Comment (required)').fill('browser test: contain the device');
     await screenshot(page, '15-isolate-dialog');
     await dialog.getByRole('button', { name: 'Confirm Isolate' }).click();
-    const outcome = await Promise.race([
-      page
-        .locator('.action-state')
-        .waitFor()
-        .then(() => 'requested' as const),
+    // The dialog closes once the action is requested; an error answer stays in it as an alert.
+    await Promise.race([
+      page.locator('.action-state').waitFor(),
       dialog
-        .getByText('not available on this server')
+        .getByRole('alert')
         .waitFor()
-        .then(() => 'no-route' as const),
+        .then(async () => {
+          throw new Error(`isolate refused: ${await dialog.getByRole('alert').textContent()}`);
+        }),
     ]);
-    if (outcome === 'no-route') {
-      // Skipped only while POST /api/hosts/:id/actions answers 404 (the route comes with machine actions).
-      console.warn('machine actions: skipped, POST /api/hosts/:id/actions answers 404 on this server');
-      await dialog.getByRole('button', { name: 'Cancel' }).click();
-    } else {
-      for (let i = 0; i < 60; i++) {
-        const state = (await page.locator('.action-state').textContent()) ?? '';
-        if (/succeeded|failed|timeout|cancel/i.test(state)) break;
-        await sim.admin('POST', '/clock/advance', { minutes: 2 });
-        await page.waitForTimeout(500);
-      }
-      expect(await page.locator('.action-state').textContent()).toMatch(/succeeded/i);
-      await screenshot(page, '16-isolate-done');
+    await screenshot(page, '16-isolate-pending');
+    // The simulator finishes an action once its clock has moved on; the tab polls until it is final.
+    for (let i = 0; i < 60; i++) {
+      const state = (await page.locator('.action-state').textContent()) ?? '';
+      if (/succeeded|failed|timeout|cancel/i.test(state)) break;
+      await sim.admin('POST', '/clock/advance', { minutes: 2 });
+      await page.waitForTimeout(500);
     }
+    expect(await page.locator('.action-state').textContent()).toMatch(/succeeded/i);
+    await screenshot(page, '16-isolate-done');
 
     await nav(page, 'Findings').click();
     await page.getByRole('combobox', { name: 'Query' }).fill('severity>=4 status:open');
