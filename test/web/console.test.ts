@@ -135,6 +135,12 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the web console in Chromium', () => {
       .getByRole('img', { name: /Open findings by severity/ })
       .locator('canvas')
       .waitFor();
+    for (const chart of ['Open findings over the last runs', 'Hosts by exposure level'])
+      await page
+        .getByRole('img', { name: new RegExp(chart) })
+        .locator('canvas')
+        .waitFor();
+    await page.getByText('No finding fixed yet').waitFor();
     await screenshot(page, '10-dashboard');
     await expectAccessible(page, 'dashboard');
 
@@ -239,9 +245,14 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the web console in Chromium', () => {
     await page.getByRole('heading', { name: 'CVSS components' }).waitFor();
     await screenshot(page, '22-vulnerability');
 
-    // Scoring map: change a row, save, see the findings rescored.
+    // Scoring map: change a row, preview how many findings change, save, see the findings rescored.
     await nav(page, 'Scoring map').click();
     await page.getByLabel('Row 2 score').fill('85');
+    await page.getByRole('button', { name: 'Preview changes' }).click();
+    await expect
+      .poll(() => page.getByRole('status').last().textContent())
+      .toMatch(/Preview: \d+ of \d+ open findings would change/);
+    await screenshot(page, '23-scoring-preview');
     await page.getByRole('button', { name: 'Save scoring map' }).click();
     await expect
       .poll(() => page.getByRole('status').last().textContent())
@@ -257,6 +268,18 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the web console in Chromium', () => {
     const { readFileSync } = await import('node:fs');
     expect(readFileSync((await mapping.path())!, 'utf8').split('\n')[0]).toContain('sourceField');
     await screenshot(page, '24-mapping');
+    // Clone the map, add a custom field, see it in the table, remove it.
+    await page.getByRole('button', { name: 'Clone the map' }).click();
+    await page.getByText('Cloned the default map as "lab transform map".').waitFor();
+    await page.getByLabel('Defender field').fill('vmMetadata.vmId');
+    await page.getByLabel('Custom attribute').fill('customAttributes.vmId');
+    await page.getByRole('button', { name: 'Add field' }).click();
+    await page.getByRole('cell', { name: 'host.customAttributes.vmId', exact: true }).waitFor();
+    await screenshot(page, '24-mapping-custom-field');
+    await expectAccessible(page, 'mapping');
+    await page.getByRole('button', { name: 'Remove host.customAttributes.vmId' }).click();
+    await page.getByText('Removed host.customAttributes.vmId').waitFor();
+    expect(await page.getByRole('cell', { name: 'host.customAttributes.vmId', exact: true }).count()).toBe(0);
 
     await nav(page, 'Users and tokens').click();
     await page.getByRole('cell', { name: 'victor', exact: true }).waitFor();

@@ -1,7 +1,9 @@
-import { useQuery } from '@tanstack/react-query';
-import { api } from '../api';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import { api, messageOf } from '../api';
 import { ConnectorPicker } from '../components/connector-picker';
 import { ErrorNote, Loading } from '../components/states';
+import { useCan } from '../session';
 
 interface MappingRow {
   entity: string;
@@ -12,6 +14,16 @@ interface MappingRow {
   origin: 'default' | 'custom';
 }
 
+/** What a mapping change answers: the map in force and its custom fields. */
+interface MapAnswer {
+  map: string;
+  cloned?: boolean;
+  note?: string;
+}
+
+const ENTITIES = ['host', 'finding'] as const;
+const TYPES = ['string', 'number', 'boolean', 'datetime', 'list'] as const;
+
 /** The field mapping of a connector: which Defender field lands in which field of ours. */
 export function MappingPage() {
   return (
@@ -19,28 +31,78 @@ export function MappingPage() {
       <h1 id="mapping-title">Mapping</h1>
       <p className="muted">
         The out-of-the-box map from Defender fields to hosts, findings and the catalogs, with the connector's
-        custom fields (added with <code>mdec mapping</code>).
+        custom fields. Admins clone the map to give a connector its own, then add custom fields: a Defender
+        field copied into the host's or finding's custom attributes on the next sync.
       </p>
-      <ConnectorPicker>{(name) => <MappingTable connector={name} />}</ConnectorPicker>
+      <ConnectorPicker>{(name) => <MappingTable key={name} connector={name} />}</ConnectorPicker>
     </section>
   );
 }
 
 export function MappingTable({ connector }: { connector: string }) {
   const path = `/api/connectors/${encodeURIComponent(connector)}/mapping`;
+  const queries = useQueryClient();
+  const canEdit = useCan('admin');
+  const [note, setNote] = useState<{ ok: boolean; text: string }>();
   const rows = useQuery({
     queryKey: ['connectors', connector, 'mapping'],
     queryFn: () => api<{ items: MappingRow[] }>(path),
   });
+  /** Runs a change, says how it went, and reads the mapping again. */
+  const change = async (work: () => Promise<string>) => {
+    setNote(undefined);
+    try {
+      setNote({ ok: true, text: await work() });
+      await queries.invalidateQueries({ queryKey: ['connectors', connector, 'mapping'] });
+      return true;
+    } catch (err) {
+      setNote({ ok: false, text: messageOf(err) });
+      return false;
+    }
+  };
   if (rows.isPending) return <Loading />;
   if (rows.error) return <ErrorNote error={rows.error} />;
+  const custom = rows.data.items.filter((r) => r.origin === 'custom');
   return (
     <>
-      <p>
+      <p className="inline-actions">
         <a className="button secondary" href={`${path}?format=csv`} download={`${connector}-mapping.csv`}>
           Download mapping CSV
         </a>
+        {canEdit && (
+          <button
+            type="button"
+            className="secondary"
+            onClick={() =>
+              void change(async () => {
+                const a = await api<MapAnswer>(`${path}/clone`, { method: 'POST' });
+                return a.cloned
+                  ? `Cloned the default map as "${a.map}".`
+                  : `The connector already has its own map, "${a.map}".`;
+              })
+            }
+          >
+            Clone the map
+          </button>
+        )}
       </p>
+      <div aria-live="polite">
+        {note && (
+          <p className={note.ok ? 'ok-note' : 'error-note'} role={note.ok ? 'status' : 'alert'}>
+            {note.text}
+          </p>
+        )}
+      </div>
+      {canEdit && (
+        <AddCustomField
+          onAdd={(field) =>
+            change(async () => {
+              const a = await api<MapAnswer>(`${path}/fields`, { method: 'POST', body: field });
+              return `${a.cloned ? `Cloned the default map as "${a.map}". ` : ''}Mapped ${field.entity} ${field.sourceField} to ${field.targetField}; the next sync fills it.${a.note ? ` Note: ${a.note}.` : ''}`;
+            })
+          }
+        />
+      )}
       <div className="table-wrap">
         <table>
           <caption className="visually-hidden">Field mapping of {connector}</caption>
@@ -52,6 +114,7 @@ export function MappingTable({ connector }: { connector: string }) {
               <th scope="col">Our field</th>
               <th scope="col">Origin</th>
               <th scope="col">Note</th>
+              {canEdit && custom.length > 0 && <th scope="col">Change</th>}
             </tr>
           </thead>
           <tbody>
@@ -67,11 +130,116 @@ export function MappingTable({ connector }: { connector: string }) {
                 </td>
                 <td>{r.origin}</td>
                 <td>{r.note}</td>
+                {canEdit && custom.length > 0 && (
+                  <td>
+                    {r.origin === 'custom' && (
+                      <button
+                        type="button"
+                        className="danger small"
+                        aria-label={`Remove ${r.targetField}`}
+                        onClick={() =>
+                          void change(async () => {
+                            const target = r.targetField.slice(r.entity.length + 1);
+                            await api(
+                              `${path}/fields/${encodeURIComponent(r.entity)}/${encodeURIComponent(target)}`,
+                              { method: 'DELETE' },
+                            );
+                            return `Removed ${r.targetField}; the next sync clears it.`;
+                          })
+                        }
+                      >
+                        Remove
+                      </button>
+                    )}
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
         </table>
       </div>
     </>
+  );
+}
+
+interface NewField {
+  entity: (typeof ENTITIES)[number];
+  sourceField: string;
+  dataType: (typeof TYPES)[number];
+  targetField: string;
+}
+
+/** The form of a custom field mapping: the columns of the mapping download. */
+function AddCustomField({ onAdd }: { onAdd: (field: NewField) => Promise<boolean> }) {
+  const ids = useId();
+  const empty: NewField = {
+    entity: 'host',
+    sourceField: '',
+    dataType: 'string',
+    targetField: 'customAttributes.',
+  };
+  const [field, setField] = useState<NewField>(empty);
+  const set = (changes: Partial<NewField>) => setField((f) => ({ ...f, ...changes }));
+  return (
+    <form
+      className="card add-field"
+      aria-labelledby={`${ids}-title`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void onAdd(field).then((ok) => ok && setField(empty));
+      }}
+    >
+      <h2 id={`${ids}-title`}>Add a custom field</h2>
+      <div className="field-row">
+        <div className="field">
+          <label htmlFor={`${ids}-entity`}>Entity</label>
+          <select
+            id={`${ids}-entity`}
+            value={field.entity}
+            onChange={(e) => set({ entity: e.target.value as NewField['entity'] })}
+          >
+            {ENTITIES.map((x) => (
+              <option key={x} value={x}>
+                {x}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${ids}-source`}>Defender field</label>
+          <input
+            id={`${ids}-source`}
+            value={field.sourceField}
+            required
+            placeholder="vmMetadata.vmId"
+            onChange={(e) => set({ sourceField: e.target.value })}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={`${ids}-type`}>Type</label>
+          <select
+            id={`${ids}-type`}
+            value={field.dataType}
+            onChange={(e) => set({ dataType: e.target.value as NewField['dataType'] })}
+          >
+            {TYPES.map((x) => (
+              <option key={x} value={x}>
+                {x}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${ids}-target`}>Custom attribute</label>
+          <input
+            id={`${ids}-target`}
+            value={field.targetField}
+            required
+            onChange={(e) => set({ targetField: e.target.value })}
+          />
+        </div>
+        <button type="submit">Add field</button>
+      </div>
+    </form>
   );
 }
