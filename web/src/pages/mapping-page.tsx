@@ -63,6 +63,8 @@ export function MappingTable({ connector }: { connector: string }) {
   if (rows.isPending) return <Loading />;
   if (rows.error) return <ErrorNote error={rows.error} />;
   const custom = rows.data.items.filter((r) => r.origin === 'custom');
+  // The connector's own fields first: they are what a person added and may remove.
+  const shown = [...custom, ...rows.data.items.filter((r) => r.origin !== 'custom')];
   return (
     <>
       <p className="inline-actions">
@@ -118,7 +120,7 @@ export function MappingTable({ connector }: { connector: string }) {
             </tr>
           </thead>
           <tbody>
-            {rows.data.items.map((r) => (
+            {shown.map((r) => (
               <tr key={`${r.entity}|${r.sourceField}|${r.targetField}`}>
                 <td>{r.entity}</td>
                 <td>
