@@ -289,6 +289,10 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the web console in Chromium', () => {
     await nav(page, 'Audit log').click();
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     await page.locator('.list-status, .error-note').first().waitFor();
+    // Newest first, with the signed-in user who made each change.
+    const newest = page.locator('tbody tr').first();
+    await expect.poll(() => newest.textContent()).toContain('mapping.remove');
+    expect(await newest.textContent()).toContain('alice');
     await screenshot(page, '26-audit');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
