@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { defaultSimulatorOptions } from '../src/simulator/simulator-options.js';
 import { startSimulator } from '../src/simulator/start-simulator.js';
+import { syncSimulatedTenant } from './simulated-store.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const MASTER_KEY = '07'.repeat(32);
@@ -90,33 +91,8 @@ async function main(): Promise<void> {
   });
   let server: ChildProcess | undefined;
   try {
-    const info = sim.info;
     const t0 = Date.now();
-    await mdec(
-      db,
-      [
-        'connector',
-        'add',
-        '--name',
-        'bench',
-        '--tenant-id',
-        info.tenantId,
-        '--client-id',
-        info.clientId,
-        '--client-secret-env',
-        'BENCH_SECRET',
-        '--cloud',
-        'custom',
-        '--api-url',
-        info.apiUrl,
-        '--login-url',
-        info.loginUrl,
-        '--scope',
-        'https://api.securitycenter.microsoft.com/.default',
-      ],
-      { BENCH_SECRET: info.clientSecret },
-    );
-    await mdec(db, ['sync', '--connector', 'bench', '--mode', 'full']);
+    await syncSimulatedTenant(db, sim, env);
     const loadSeconds = (Date.now() - t0) / 1000;
     await mdec(
       db,
