@@ -173,7 +173,7 @@ interface NewField {
 
 /** The form of a custom field mapping: the columns of the mapping download. */
 function AddCustomField({ onAdd }: { onAdd: (field: NewField) => Promise<boolean> }) {
-  const ids = useId();
+  const titleId = useId();
   const empty: NewField = {
     entity: 'host',
     sourceField: '',
@@ -185,63 +185,93 @@ function AddCustomField({ onAdd }: { onAdd: (field: NewField) => Promise<boolean
   return (
     <form
       className="card add-field"
-      aria-labelledby={`${ids}-title`}
+      aria-labelledby={titleId}
       onSubmit={(e) => {
         e.preventDefault();
         void onAdd(field).then((ok) => ok && setField(empty));
       }}
     >
-      <h2 id={`${ids}-title`}>Add a custom field</h2>
+      <h2 id={titleId}>Add a custom field</h2>
       <div className="field-row">
-        <div className="field">
-          <label htmlFor={`${ids}-entity`}>Entity</label>
-          <select
-            id={`${ids}-entity`}
-            value={field.entity}
-            onChange={(e) => set({ entity: e.target.value as NewField['entity'] })}
-          >
-            {ENTITIES.map((x) => (
-              <option key={x} value={x}>
-                {x}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={`${ids}-source`}>Defender field</label>
-          <input
-            id={`${ids}-source`}
-            value={field.sourceField}
-            required
-            placeholder="vmMetadata.vmId"
-            onChange={(e) => set({ sourceField: e.target.value })}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={`${ids}-type`}>Type</label>
-          <select
-            id={`${ids}-type`}
-            value={field.dataType}
-            onChange={(e) => set({ dataType: e.target.value as NewField['dataType'] })}
-          >
-            {TYPES.map((x) => (
-              <option key={x} value={x}>
-                {x}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={`${ids}-target`}>Custom attribute</label>
-          <input
-            id={`${ids}-target`}
-            value={field.targetField}
-            required
-            onChange={(e) => set({ targetField: e.target.value })}
-          />
-        </div>
+        <Choice
+          label="Entity"
+          value={field.entity}
+          choices={ENTITIES}
+          onChange={(entity) => set({ entity })}
+        />
+        <Text
+          label="Defender field"
+          value={field.sourceField}
+          placeholder="vmMetadata.vmId"
+          onChange={(sourceField) => set({ sourceField })}
+        />
+        <Choice
+          label="Type"
+          value={field.dataType}
+          choices={TYPES}
+          onChange={(dataType) => set({ dataType })}
+        />
+        <Text
+          label="Custom attribute"
+          value={field.targetField}
+          onChange={(targetField) => set({ targetField })}
+        />
         <button type="submit">Add field</button>
       </div>
     </form>
+  );
+}
+
+/** A labelled choice among fixed values. */
+function Choice<T extends string>({
+  label,
+  value,
+  choices,
+  onChange,
+}: {
+  label: string;
+  value: T;
+  choices: readonly T[];
+  onChange: (value: T) => void;
+}) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value as T)}>
+        {choices.map((x) => (
+          <option key={x} value={x}>
+            {x}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** A labelled, required text input. */
+function Text({
+  label,
+  value,
+  placeholder,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  placeholder?: string;
+  onChange: (value: string) => void;
+}) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        value={value}
+        required
+        placeholder={placeholder}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </div>
   );
 }
