@@ -279,7 +279,9 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the web console in Chromium', () => {
     await expectAccessible(page, 'mapping');
     await page.getByRole('button', { name: 'Remove host.customAttributes.vmId' }).click();
     await page.getByText('Removed host.customAttributes.vmId').waitFor();
-    expect(await page.getByRole('cell', { name: 'host.customAttributes.vmId', exact: true }).count()).toBe(0);
+    await expect
+      .poll(() => page.getByRole('cell', { name: 'host.customAttributes.vmId', exact: true }).count())
+      .toBe(0);
 
     await nav(page, 'Users and tokens').click();
     await page.getByRole('cell', { name: 'victor', exact: true }).waitFor();

@@ -52,8 +52,10 @@ export function MappingTable({ connector }: { connector: string }) {
   const change = async (work: () => Promise<string>) => {
     setNote(undefined);
     try {
-      setNote({ ok: true, text: await work() });
+      const text = await work();
+      // The note follows the table it describes: said once the mapping has been read again.
       await queries.invalidateQueries({ queryKey: ['connectors', connector, 'mapping'] });
+      setNote({ ok: true, text });
       return true;
     } catch (err) {
       setNote({ ok: false, text: messageOf(err) });
