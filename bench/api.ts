@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { defaultSimulatorOptions } from '../src/simulator/simulator-options.js';
 import { startSimulator } from '../src/simulator/start-simulator.js';
+import { syncSimulatedTenant } from './simulated-store.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const MASTER_KEY = '07'.repeat(32);
@@ -100,35 +101,10 @@ async function main(): Promise<void> {
   let server: ChildProcess | undefined;
   let worker: ChildProcess | undefined;
   try {
-    const info = sim.info;
     const t0 = Date.now();
-    await mdec(
-      db,
-      [
-        'connector',
-        REUSE_STORE ? 'edit' : 'add',
-        '--name',
-        'bench',
-        '--tenant-id',
-        info.tenantId,
-        '--client-id',
-        info.clientId,
-        '--client-secret-env',
-        'BENCH_SECRET',
-        '--cloud',
-        'custom',
-        '--api-url',
-        info.apiUrl,
-        '--login-url',
-        info.loginUrl,
-        '--scope',
-        'https://api.securitycenter.microsoft.com/.default',
-      ],
-      { BENCH_SECRET: info.clientSecret },
-    );
     // A reused store already holds the tenant (the simulator's is the same, seed 1) and the user.
+    await syncSimulatedTenant(db, sim, env, { reuse: REUSE_STORE !== '' });
     if (!REUSE_STORE) {
-      await mdec(db, ['sync', '--connector', 'bench', '--mode', 'full']);
       await mdec(
         db,
         ['user', 'add', '--name', 'bench', '--role', 'admin', '--password-env', 'BENCH_PASSWORD'],

@@ -18,7 +18,10 @@ import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerConnectorRoutes } from './routes/connector-routes.js';
 import { registerDetailRoutes } from './routes/detail-routes.js';
 import { registerListRoutes } from './routes/list-routes.js';
+import { registerMappingRoutes } from './routes/mapping-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
+import { registerScoringPreviewRoutes } from './routes/scoring-preview-routes.js';
+import { registerStatsRoutes } from './routes/stats-routes.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
 import { registerUserRoutes } from './routes/user-routes.js';
 import { registerWebApp } from './web-app.js';
@@ -102,6 +105,10 @@ export async function buildApi(ctx: ApiContext, options: BuildApiOptions = {}): 
   registerConnectorRoutes(app, ctx);
   registerRunRoutes(app, ctx);
   registerActionRoutes(app, ctx);
+  // What the web console needs beyond the routes above (docs/web-app.md).
+  registerStatsRoutes(app, ctx);
+  registerScoringPreviewRoutes(app, ctx);
+  registerMappingRoutes(app, ctx);
   await registerWebApp(app);
   await app.ready();
   return app;

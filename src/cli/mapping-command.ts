@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { cliActor } from '../audit/audit-actor.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { changeMapping, type MappingChange } from '../audit/mapping-audit.js';
 import { writeRecords } from '../export/write-records.js';
-import { MachineSchema } from '../mde/schemas/machine.js';
-import { VulnerabilityChangeRowSchema } from '../mde/schemas/vulnerability-change-row.js';
+import { undocumentedSourceNote } from '../normalize/custom-field-sources.js';
 import {
   CUSTOM_FIELD_ENTITIES,
   type CustomFieldEntity,
@@ -17,27 +16,11 @@ import {
   TransformMapConflictError,
   TransformMapRepository,
 } from '../store/connectors/transform-map-repository.js';
-import { inStoreTransaction } from '../store/db/store-transaction.js';
 import { type CliContext, type GlobalFlags, openCliContext } from './cli-context.js';
 import { printJson, writeOutput } from './output.js';
 import { UsageError } from './usage-error.js';
 
 const FORMATS = ['csv', 'json', 'ndjson'] as const;
-
-/**
- * Top-level fields MDE documents per entity (docs/mde-api.md#machine-fields, #vulnerability-rows,
- * #delta-feed), to warn about a likely typo.
- */
-const KNOWN_SOURCES: Record<CustomFieldEntity, ReadonlySet<string>> = {
-  host: new Set(Object.keys(MachineSchema.shape).map((k) => k.toLowerCase())),
-  finding: new Set(Object.keys(VulnerabilityChangeRowSchema.shape).map((k) => k.toLowerCase())),
-};
-
-/** The transform map of a connector as the audit log shows it: which map, and its custom fields. */
-async function mappingState(maps: TransformMapRepository, connectorId: number) {
-  const map = await maps.get(connectorId);
-  return map ? { map: map.name, customFields: map.fields } : { map: 'default', customFields: [] };
-}
 
 /**
  * Opens the store, finds the connector (bad name: exit 2), runs `work`, closes. A change (`audit`
@@ -47,7 +30,7 @@ async function withConnector<T>(
   globals: GlobalFlags,
   name: string,
   work: (ctx: CliContext, connector: Connector, maps: TransformMapRepository) => Promise<T>,
-  audit?: `mapping.${'clone' | 'add' | 'remove' | 'reset'}`,
+  audit?: MappingChange,
 ): Promise<T> {
   const ctx = await openCliContext(globals, 'existing');
   try {
@@ -55,20 +38,7 @@ async function withConnector<T>(
     if (!connector) throw new UsageError(`--connector: no connector named "${name}"`);
     if (!audit) return await work(ctx, connector, new TransformMapRepository(ctx.store));
     // The change and its audit entry commit together, or neither does (docs/audit-log.md).
-    return await inStoreTransaction(ctx.store, async (tx) => {
-      const maps = new TransformMapRepository(tx);
-      const before = await mappingState(maps, connector.id);
-      const result = await work(ctx, connector, maps);
-      await recordAudit(tx, cliActor(), {
-        action: audit,
-        target: { kind: 'connector', name: connector.name },
-        connector: connector.name,
-        before,
-        after: await mappingState(maps, connector.id),
-        outcome: 'succeeded',
-      });
-      return result;
-    });
+    return await changeMapping(ctx.store, cliActor(), connector, audit, (maps) => work(ctx, connector, maps));
   } catch (err) {
     if (err instanceof CustomFieldError || err instanceof TransformMapConflictError)
       throw new UsageError(err.message);
@@ -174,15 +144,8 @@ export function registerMappingCommand(program: Command, globals: () => GlobalFl
           flags.connector,
           async (ctx, connector, maps) => {
             const cloned = await maps.addField(connector.id, field, `${connector.name} transform map`);
-            const top = field.sourceField
-              .split('.')[0]!
-              .replace(/\[\d*\]$/, '')
-              .toLowerCase();
-            // Unknown fields are read too (MDE adds fields without notice), but a typo is likelier.
-            if (!KNOWN_SOURCES[field.entity].has(top))
-              process.stderr.write(
-                `note: "${top}" is not a field MDE documents for ${field.entity === 'host' ? 'machines' : 'vulnerability rows'}; it is read when MDE sends it\n`,
-              );
+            const note = undocumentedSourceNote(field);
+            if (note) process.stderr.write(`note: ${note}\n`);
             say(
               ctx,
               `${cloned ? `Cloned the default transform map for connector "${connector.name}". ` : ''}` +

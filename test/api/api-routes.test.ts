@@ -52,6 +52,7 @@ const ROUTES: Array<{ method: Method; url: string; payload?: unknown; access: Ac
   { method: 'GET', url: '/metrics', access: 'viewer' },
   { method: 'GET', url: '/api/query-fields?entity=hosts', access: 'viewer' },
   { method: 'GET', url: '/api/stats/overview', access: 'viewer' },
+  { method: 'GET', url: '/api/stats/dashboard', access: 'viewer' },
   { method: 'POST', url: '/api/auth/login', payload: {}, access: 'public' },
   { method: 'GET', url: '/api/auth/me', access: 'viewer' },
   { method: 'POST', url: '/api/auth/logout', access: 'viewer' },
@@ -82,6 +83,11 @@ const ROUTES: Array<{ method: Method; url: string; payload?: unknown; access: Ac
   { method: 'GET', url: '/api/connectors/none/mapping', access: 'viewer' },
   { method: 'GET', url: '/api/connectors/none/scoring', access: 'viewer' },
   { method: 'PUT', url: '/api/connectors/none/scoring', payload: {}, access: 'admin' },
+  { method: 'POST', url: '/api/connectors/none/scoring/preview', payload: {}, access: 'admin' },
+  { method: 'POST', url: '/api/connectors/none/mapping/clone', access: 'admin' },
+  { method: 'POST', url: '/api/connectors/none/mapping/fields', payload: {}, access: 'admin' },
+  { method: 'DELETE', url: '/api/connectors/none/mapping/fields/host/customAttributes.x', access: 'admin' },
+  { method: 'POST', url: '/api/connectors/none/mapping/reset', access: 'admin' },
   { method: 'POST', url: '/api/connectors/none/runs', payload: { mode: 'auto' }, access: 'analyst' },
   { method: 'GET', url: '/api/runs/999999', access: 'viewer' },
   { method: 'POST', url: '/api/runs/999999/cancel', access: 'analyst' },
@@ -146,6 +152,7 @@ function templateOf(url: string): string {
     .replace(/^\/api\/findings\/1\.999999\.1\.CVE-0000-0000$/, '/api/findings/:id')
     .replace(/^\/api\/vulnerabilities\/CVE-0000-0000$/, '/api/vulnerabilities/:cveId')
     .replace(/^\/api\/connectors\/none/, '/api/connectors/:name')
+    .replace(/\/mapping\/fields\/host\/customAttributes\.x$/, '/mapping/fields/:entity/:target')
     .replace(/^\/api\/users\/nobody$/, '/api/users/:name')
     .replace(/^\/api\/tokens\/999999$/, '/api/tokens/:id');
 }

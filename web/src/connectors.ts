@@ -27,7 +27,7 @@ export interface ConnectorOptions {
   staleDays: number;
   tags: string[];
   filter?: string;
-  initialLookbackDays: number;
+  initialLookbackDays?: number;
   includeUnscanned: boolean;
   maxRetries: number;
   fullSyncEveryDays: number;

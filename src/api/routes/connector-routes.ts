@@ -19,8 +19,7 @@ import {
   OptionsError,
   parseConnectorOptions,
 } from '../../normalize/connector-options.js';
-import { ScoringMapError } from '../../normalize/scoring/scoring-map.js';
-import { parseScoringMapFile, scoringMapRecords } from '../../normalize/scoring/scoring-map-file.js';
+import { scoringMapRecords } from '../../normalize/scoring/scoring-map-file.js';
 import { transformMapRows } from '../../normalize/transform-map.js';
 import { type Connector, ConnectorRepository } from '../../store/connectors/connector-repository.js';
 import { ScoringMapRepository } from '../../store/connectors/scoring-map-repository.js';
@@ -33,6 +32,7 @@ import { apiActor } from '../api-actor.js';
 import type { ApiContext } from '../api-context.js';
 import { ApiError, badRequest, type ErrorDetail, notFound } from '../api-error.js';
 import { access } from '../roles.js';
+import { ScoringMapBody, scoringMapOfBody } from './scoring-preview-routes.js';
 
 /**
  * The connector options as body fields: each typed as the option schema types it, without its
@@ -403,27 +403,12 @@ export function registerConnectorRoutes(app: FastifyInstance, ctx: ApiContext): 
         summary: 'Replace the scoring map (JSON, or CSV with content-type text/csv) and rescore the findings',
         tags,
         params: NameParams,
-        body: z.union([z.string().max(1024 * 1024), z.record(z.string(), z.unknown())]),
+        body: ScoringMapBody,
       },
     },
     async (request) => {
       const c = await named(request.params.name);
-      let map: ReturnType<typeof parseScoringMapFile>;
-      try {
-        map =
-          typeof request.body === 'string'
-            ? parseScoringMapFile(request.body, 'csv')
-            : parseScoringMapFile(JSON.stringify(request.body), 'json');
-      } catch (err) {
-        if (err instanceof ScoringMapError)
-          throw new ApiError(
-            400,
-            'bad-request',
-            `body: ${err.issues.join('; ')}`,
-            err.issues.map((m) => ({ path: 'body', message: m })),
-          );
-        throw err;
-      }
+      const map = scoringMapOfBody(request.body);
       const at = ctx.now().toISOString();
       await changing(async (tx) => {
         const scoring = new ScoringMapRepository(tx);

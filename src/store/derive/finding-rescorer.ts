@@ -17,6 +17,10 @@ export interface RescoreOptions {
   writtenUpTo?: string;
   /** Only findings whose CVE or machine is listed; absent means every finding of the connector. */
   only?: { cveIds: ReadonlySet<string>; machineIds: ReadonlySet<string> };
+  /** Only open findings (a preview of a scoring map change counts what analysts see change). */
+  openOnly?: boolean;
+  /** Counts what would change and writes nothing (a preview); not with `only`. */
+  dryRun?: boolean;
   /** Findings read per batch (one transaction of updates per batch). */
   batchSize?: number;
   onProgress?: (examined: number, total: number) => void;
@@ -50,7 +54,7 @@ type Row = [
  */
 export async function rescoreFindings(store: Store, options: RescoreOptions): Promise<RescoreResult> {
   const only = options.only;
-  if (only && only.cveIds.size + only.machineIds.size <= TARGETED_LIMIT)
+  if (only && !options.dryRun && only.cveIds.size + only.machineIds.size <= TARGETED_LIMIT)
     return rescoreTargeted(store, options, only);
   const total = options.onProgress ? await countFindings(store, options) : 0;
   // Small batches keep each batch's rows young garbage; larger ones are no faster and raise peak RSS
@@ -67,7 +71,8 @@ export async function rescoreFindings(store: Store, options: RescoreOptions): Pr
       only ? rows.filter((r) => only.cveIds.has(r[1]) || only.machineIds.has(r[2])) : rows,
     );
     result.examined += examined;
-    if (changed.length > 0) await writeFindingScores(store, options.connectorId, changed, options.at);
+    if (changed.length > 0 && !options.dryRun)
+      await writeFindingScores(store, options.connectorId, changed, options.at);
     result.changed += changed.length;
     after = rows[rows.length - 1]![0];
     options.onProgress?.(result.examined, total);
@@ -125,6 +130,7 @@ async function readBatch(
 ): Promise<Row[]> {
   let q = rescoreColumns(store).where('connectorId', '=', options.connectorId);
   if (options.writtenUpTo !== undefined) q = q.where('updatedAt', '<=', options.writtenUpTo);
+  if (options.openOnly) q = q.where('status', '=', 'open');
   if (after)
     q = q.where((eb) =>
       eb(
@@ -217,6 +223,7 @@ async function countFindings(store: Store, options: RescoreOptions): Promise<num
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('connectorId', '=', options.connectorId);
   if (options.writtenUpTo !== undefined) q = q.where('updatedAt', '<=', options.writtenUpTo);
+  if (options.openOnly) q = q.where('status', '=', 'open');
   const row = await q.executeTakeFirst();
   return Number(row?.n ?? 0);
 }

@@ -104,7 +104,8 @@ function formOf(c: ConnectorView | undefined): WizardForm {
     staleDays: String(o?.staleDays ?? 0),
     tags: (o?.tags ?? []).join(', '),
     filter: o?.filter ?? '',
-    initialLookbackDays: String(o?.initialLookbackDays ?? 30),
+    // Not set unless chosen, as on the command line: the first run then reads every device.
+    initialLookbackDays: o?.initialLookbackDays === undefined ? '' : String(o.initialLookbackDays),
     includeUnscanned: o?.includeUnscanned ?? true,
     softwareId: o?.softwareId ?? '',
     softwareName: o?.softwareName ?? '',
@@ -171,7 +172,7 @@ function bodyOf(f: WizardForm, creating: boolean, fields: Set<string>): Record<s
       .map((t) => t.trim())
       .filter(Boolean),
     ...optional('filter', f.filter.trim()),
-    initialLookbackDays: int(f.initialLookbackDays),
+    ...optional('initialLookbackDays', int(f.initialLookbackDays)),
     includeUnscanned: f.includeUnscanned,
     ...optional('softwareId', f.softwareId.trim()),
     ...optional('softwareName', f.softwareName.trim()),
@@ -583,7 +584,7 @@ function ScopeStep({ form, set }: { form: WizardForm; set: Setter }) {
         type="number"
         value={form.initialLookbackDays}
         onChange={(v) => set('initialLookbackDays', v)}
-        hint="30 to 365; applies to the first run only."
+        hint="30 to 365, or empty for every device; applies to the first run only (alerts then reach back 30 days)."
       />
       <Check
         label="Include devices never scanned for vulnerabilities"
@@ -835,7 +836,10 @@ function ReviewStep({ form, existing }: { form: WizardForm; existing: ConnectorV
     ['Stale threshold', form.staleDays === '0' ? 'none' : `${form.staleDays} days`],
     ['Tags', form.tags || 'all devices'],
     ['OData filter', form.filter || 'none'],
-    ['First run reaches back', `${form.initialLookbackDays} days`],
+    [
+      'First run reaches back',
+      form.initialLookbackDays.trim() ? `${form.initialLookbackDays} days` : 'every device (not set)',
+    ],
     ['Include unscanned devices', form.includeUnscanned ? 'yes' : 'no'],
     ['Schedule (UTC)', scheduleText(form.schedule) ?? 'manual runs only'],
     ['Active', form.active ? 'yes' : 'no'],

@@ -21,6 +21,17 @@ interface Overview {
   runsByState: Record<string, number>;
 }
 
+/** GET /api/stats/dashboard (docs/api.md#statistics). */
+interface DashboardFigures {
+  openFindingsOverRuns: Array<{ runId: number; connector: string; finishedAt: string; open: number }>;
+  hostsByExposureLevel: Record<string, number>;
+  meanTimeToFix: {
+    overallDays: number | null;
+    fixed: number;
+    bySeverity: Array<{ severity: number; fixed: number; meanDays: number | null }>;
+  };
+}
+
 const SEVERITY_ORDER = [
   '5',
   '4',
@@ -92,11 +103,38 @@ function donutOption(data: Array<[string, number]>): ChartOption {
   };
 }
 
+function lineOption(points: DashboardFigures['openFindingsOverRuns']): ChartOption {
+  return {
+    tooltip: { trigger: 'axis' },
+    grid: { left: 56, right: 16, top: 16, bottom: 32 },
+    xAxis: { type: 'category', data: points.map((p) => `run ${p.runId}`) },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: [
+      { type: 'line', data: points.map((p) => p.open), itemStyle: { color: '#1d4ed8' }, areaStyle: {} },
+    ],
+  };
+}
+
+function meanTimeOption(rows: DashboardFigures['meanTimeToFix']['bySeverity']): ChartOption {
+  const data = rows.map((r): [string, number] => [
+    SEVERITY_NAMES[String(r.severity)] ?? String(r.severity),
+    r.meanDays ?? 0,
+  ]);
+  return {
+    ...barOption(data),
+    tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => `${String(v)} days` },
+  };
+}
+
 const describe = (data: Array<[string, number]>) => data.map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
 
 /** The dashboard: the store at a glance, as charts, with the lists behind them one click away. */
 export function DashboardPage() {
   const overview = useQuery({ queryKey: ['stats'], queryFn: () => api<Overview>('/api/stats/overview') });
+  const figures = useQuery({
+    queryKey: ['stats', 'dashboard'],
+    queryFn: () => api<DashboardFigures>('/api/stats/dashboard'),
+  });
   const software = useQuery({
     queryKey: ['list', 'software', 'top'],
     queryFn: () => api<ListPage>(withQuery('/api/software', { sort: '-exposedMachines', limit: 8 })),
@@ -120,6 +158,24 @@ export function DashboardPage() {
       alerts: { option: barOption(alerts), label: `Alerts by severity: ${describe(alerts)}` },
     };
   }, [overview.data]);
+  const more = useMemo(() => {
+    if (!figures.data) return undefined;
+    const f = figures.data;
+    const exposure = ordered(f.hostsByExposureLevel);
+    const trend = f.openFindingsOverRuns;
+    const times = f.meanTimeToFix.bySeverity;
+    return {
+      trend: {
+        option: lineOption(trend),
+        label: `Open findings over the last runs: ${trend.map((p) => `run ${p.runId} ${p.open}`).join(', ') || 'no run yet'}`,
+      },
+      exposure: { option: donutOption(exposure), label: `Hosts by exposure level: ${describe(exposure)}` },
+      fix: {
+        option: meanTimeOption(times),
+        label: `Mean time to fix in days by severity: ${times.map((t) => `${SEVERITY_NAMES[String(t.severity)] ?? t.severity} ${t.meanDays}`).join(', ') || 'nothing fixed yet'}`,
+      },
+    };
+  }, [figures.data]);
 
   if (overview.isPending) return <Loading />;
   if (overview.error) return <ErrorNote error={overview.error} />;
@@ -175,6 +231,43 @@ export function DashboardPage() {
               <Chart {...charts.alerts} />
             ) : (
               <Empty>No alerts.</Empty>
+            )}
+          </figure>
+          <figure className="card">
+            <figcaption>Open findings over the last runs</figcaption>
+            {figures.error ? (
+              <ErrorNote error={figures.error} />
+            ) : more && figures.data?.openFindingsOverRuns.length ? (
+              <Chart {...more.trend} />
+            ) : more ? (
+              <Empty>No finished run yet.</Empty>
+            ) : (
+              <Loading what="Counting" />
+            )}
+          </figure>
+          <figure className="card">
+            <figcaption>
+              <Link href="/hosts?sort=-riskScore">Hosts by exposure level</Link>
+            </figcaption>
+            {more ? <Chart {...more.exposure} /> : figures.error ? null : <Loading what="Counting" />}
+          </figure>
+          <figure className="card">
+            <figcaption>
+              Mean time to fix
+              {figures.data?.meanTimeToFix.overallDays != null && (
+                <span className="muted small">
+                  {' '}
+                  — {figures.data.meanTimeToFix.overallDays} days over{' '}
+                  {figures.data.meanTimeToFix.fixed.toLocaleString()} fixed findings
+                </span>
+              )}
+            </figcaption>
+            {more && figures.data?.meanTimeToFix.fixed ? (
+              <Chart {...more.fix} />
+            ) : more ? (
+              <Empty>No finding fixed yet: the time to fix shows once Defender reports fixes.</Empty>
+            ) : figures.error ? null : (
+              <Loading what="Counting" />
             )}
           </figure>
         </div>

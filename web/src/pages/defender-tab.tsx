@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
-import { ApiError, api, messageOf } from '../api';
+import { api, messageOf } from '../api';
 import { LevelBadge, SeverityBadge } from '../components/badge';
 import { Dialog } from '../components/dialog';
 import { Time } from '../components/time';
@@ -139,14 +139,17 @@ function MachineActions({ hostId }: { hostId: number }) {
   const [asking, setAsking] = useState<ActionType>();
   const [actionId, setActionId] = useState<number | string>();
   const [note, setNote] = useState<{ ok: boolean; text: string }>();
-  const action = useQuery({
+  // GET /api/actions/:id reads the status again from Defender while it is not final.
+  const polled = useQuery({
     queryKey: ['actions', actionId],
-    queryFn: () => api<Row>(`/api/actions/${encodeURIComponent(String(actionId))}`),
+    queryFn: () =>
+      api<{ action: Row; refreshError?: string }>(`/api/actions/${encodeURIComponent(String(actionId))}`),
     enabled: actionId !== undefined,
     refetchInterval: (q) =>
-      q.state.data && FINAL_STATES.has(String(q.state.data.status).toLowerCase()) ? false : 1500,
+      q.state.data && FINAL_STATES.has(String(q.state.data.action.status).toLowerCase()) ? false : 1500,
   });
-  const status = action.data ? String(action.data.status) : undefined;
+  const current = polled.data?.action;
+  const status = current ? String(current.status) : undefined;
   const final = status !== undefined && FINAL_STATES.has(status.toLowerCase());
   useEffect(() => {
     if (final) void queries.invalidateQueries({ queryKey: ['hosts', hostId] });
@@ -168,13 +171,6 @@ function MachineActions({ hostId }: { hostId: number }) {
           : `${spec.label} requested.`,
       });
     } catch (err) {
-      if (
-        err instanceof ApiError &&
-        err.status === 404 &&
-        err.code === 'not-found' &&
-        /no route/.test(err.message)
-      )
-        throw new Error('Machine actions are not available on this server version.');
       throw new Error(messageOf(err));
     }
   };
@@ -195,14 +191,17 @@ function MachineActions({ hostId }: { hostId: number }) {
       </div>
       <div aria-live="polite" className="action-status">
         {note && <p className={note.ok ? 'ok-note' : 'error-note'}>{note.text}</p>}
-        {action.data && (
+        {current && (
           <p>
-            Action {String(action.data.type ?? '')}: <strong className="action-state">{status}</strong>
+            {actionLabel(current)}: <strong className="action-state">{status}</strong>
             {final ? '' : ' (checking…)'}
-            {action.data.error ? ` ${String(action.data.error)}` : ''}
+            {current.error ? ` ${String(current.error)}` : ''}
           </p>
         )}
-        {action.error && <p className="error-note">{messageOf(action.error)}</p>}
+        {polled.data?.refreshError && (
+          <p className="error-note">Defender could not be asked for the status: {polled.data.refreshError}</p>
+        )}
+        {polled.error && <p className="error-note">{messageOf(polled.error)}</p>}
       </div>
       {asking && <ActionDialog type={asking} onClose={() => setAsking(undefined)} onSubmit={submit} />}
     </>
@@ -287,8 +286,14 @@ function ActionDialog({
   );
 }
 
+/** "Isolate (Full)": the action and its type, as stored (docs/actions.md). */
+function actionLabel(a: Row): string {
+  const kind = ACTIONS[a.action as ActionType]?.label ?? String(a.action ?? 'Action');
+  return a.actionType ? `${kind} (${String(a.actionType)})` : kind;
+}
+
 function ActionHistory({ detail }: { detail: HostDetail }) {
-  const items = Array.isArray(detail.actions) ? detail.actions : (detail.actions?.items ?? []);
+  const items = detail.actions ?? [];
   if (items.length === 0) return null;
   return (
     <>
@@ -296,8 +301,8 @@ function ActionHistory({ detail }: { detail: HostDetail }) {
       <ul>
         {items.map((a) => (
           <li key={String(a.id)}>
-            {String(a.type)}: {String(a.status)} <Time value={(a.requestedAt ?? a.createdAt) as string} />{' '}
-            {a.requestor ? `by ${String(a.requestor)}` : ''} {a.comment ? `“${String(a.comment)}”` : ''}
+            {actionLabel(a)}: {String(a.status)} <Time value={a.requestedAt as string} />{' '}
+            {a.requestedBy ? `by ${String(a.requestedBy)}` : ''} {a.comment ? `“${String(a.comment)}”` : ''}
           </li>
         ))}
       </ul>

@@ -21,7 +21,7 @@ export interface HostDetail {
     components: { vulnerability: number; alert: number; defenderRisk: number; exposure: number };
   };
   portalLinks: Record<string, string | null>;
-  actions?: { items: Row[] } | Row[];
+  actions?: Row[];
 }
 
 const TABS = ['Overview', 'Sources', 'Findings', 'Software', 'Alerts', 'Microsoft Defender'] as const;

@@ -23,7 +23,8 @@ export function ScoringPage() {
       <h1 id="scoring-title">Scoring map</h1>
       <p className="muted">
         Defender's severity text of each finding is matched to a row (ignoring case); values no row names get
-        the default. Saving rescores the connector's findings at once.
+        the default. <em>Preview changes</em> counts the open findings an edit would rescore; saving rescores
+        the connector's findings at once.
       </p>
       <ConnectorPicker>{(name) => <ScoringEditor key={name} connector={name} />}</ConnectorPicker>
     </section>
@@ -60,6 +61,8 @@ function ScoringForm({
     defaultScore: initial.defaultScore,
   }));
   const [status, setStatus] = useState<{ ok: boolean; text: string }>();
+  const [preview, setPreview] = useState<{ ok: boolean; text: string }>();
+  const [previewing, setPreviewing] = useState(false);
   const setRow = (i: number, changes: Partial<ScoringRow>) =>
     setMap((m) => ({ ...m, rows: m.rows.map((r, j) => (i === j ? { ...r, ...changes } : r)) }));
   const changedRows = map.rows.filter((r, i) => {
@@ -67,7 +70,28 @@ function ScoringForm({
     return !before || before.match !== r.match || before.severity !== r.severity || before.score !== r.score;
   }).length;
 
+  // Counts on the server what saving would rescore, writing nothing (docs/api.md#connectors).
+  const previewChanges = async () => {
+    setPreview(undefined);
+    setPreviewing(true);
+    try {
+      const counted = await api<{ examined: number; changed: number }>(`${path}/preview`, {
+        method: 'POST',
+        body: map,
+      });
+      setPreview({
+        ok: true,
+        text: `Preview: ${counted.changed.toLocaleString()} of ${counted.examined.toLocaleString()} open findings would change severity or score. Nothing is saved yet.`,
+      });
+    } catch (err) {
+      setPreview({ ok: false, text: messageOf(err) });
+    } finally {
+      setPreviewing(false);
+    }
+  };
+
   const save = async () => {
+    setPreview(undefined);
     setStatus(undefined);
     try {
       const { rescored } = await api<{
@@ -170,10 +194,23 @@ function ScoringForm({
       </div>
       {canEdit && (
         <p>
+          <button
+            type="button"
+            className="secondary"
+            disabled={previewing}
+            onClick={() => void previewChanges()}
+          >
+            {previewing ? 'Counting…' : 'Preview changes'}
+          </button>{' '}
           <button type="submit">Save scoring map</button>{' '}
           <span className="muted small">
             {changedRows === 0 ? 'No row changed.' : `${changedRows} row(s) changed.`}
           </span>
+        </p>
+      )}
+      {preview && (
+        <p className={preview.ok ? 'info-note' : 'error-note'} role={preview.ok ? 'status' : 'alert'}>
+          {preview.text}
         </p>
       )}
       {status && (
