@@ -53,13 +53,3 @@ export async function openFindingCountOfCve(store: Store, cveId: string): Promis
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
-
-/** Open findings by severity (1 to 5), across every connector. */
-export async function openFindingsBySeverity(store: Store): Promise<Record<string, number>> {
-  const rows = await selectFindings(store)
-    .select(['severity', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('status', '=', 'open')
-    .groupBy('severity')
-    .execute();
-  return Object.fromEntries(rows.map((r) => [String(r.severity), Number(r.n)]));
-}

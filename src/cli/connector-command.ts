@@ -170,12 +170,15 @@ export function registerConnectorCommand(program: Command, globals: () => Global
     });
 
   connectorOptions(
-    connector.command('edit').description('change a connector; give --name of the one to change'),
+    connector
+      .command('edit')
+      .description('change a connector; name the one to change (NAME or --name)')
+      .argument('[name]', 'the connector (or --name)'),
   )
     .addHelpText('after', DEVICE_SCOPE_HELP)
     .option('--rename <name>', 'give the connector a new name')
-    .action(async (flags: ConnectorFlags & { rename?: string }) => {
-      if (!flags.name) throw new UsageError('--name is required: the connector to change');
+    .action(async (positional: string | undefined, flags: ConnectorFlags & { rename?: string }) => {
+      flags.name = connectorNameOf(positional, flags.name, 'the connector to change');
       const ctx = await openCliContext(globals(), 'existing');
       try {
         const repo = new ConnectorRepository(ctx.store, ctx.secrets);
@@ -261,12 +264,14 @@ export function registerConnectorCommand(program: Command, globals: () => Global
   connector
     .command('show')
     .description('show one connector (never its secret)')
-    .requiredOption('--name <name>', 'the connector')
-    .action(async (flags: { name: string }) => {
+    .argument('[name]', 'the connector (or --name)')
+    .option('--name <name>', 'the connector')
+    .action(async (positional: string | undefined, flags: { name?: string }) => {
+      const name = connectorNameOf(positional, flags.name, 'the connector to show');
       const ctx = await openCliContext(globals(), 'existing');
       try {
-        const c = await new ConnectorRepository(ctx.store, ctx.secrets).byName(flags.name);
-        if (!c) throw new UsageError(`--name: no connector named "${flags.name}"`);
+        const c = await new ConnectorRepository(ctx.store, ctx.secrets).byName(name);
+        if (!c) throw new UsageError(`--name: no connector named "${name}"`);
         const described = describeConnector(c, await connectorStatus(ctx.store, c));
         if (ctx.json) printJson(described);
         else {
@@ -284,14 +289,16 @@ export function registerConnectorCommand(program: Command, globals: () => Global
   connector
     .command('remove')
     .description('remove a connector and the data it brought in; its hosts stay, marked retained')
-    .requiredOption('--name <name>', 'the connector')
+    .argument('[name]', 'the connector (or --name)')
+    .option('--name <name>', 'the connector')
     .option('--purge-hosts', 'also delete the hosts no other connector reports')
-    .action(async (flags: { name: string; purgeHosts?: boolean }) => {
+    .action(async (positional: string | undefined, flags: { name?: string; purgeHosts?: boolean }) => {
+      const name = connectorNameOf(positional, flags.name, 'the connector to remove');
       const ctx = await openCliContext(globals(), 'existing');
       try {
         const repo = new ConnectorRepository(ctx.store, ctx.secrets);
-        const c = await repo.byName(flags.name);
-        if (!c) throw new UsageError(`--name: no connector named "${flags.name}"`);
+        const c = await repo.byName(name);
+        if (!c) throw new UsageError(`--name: no connector named "${name}"`);
         await inStoreTransaction(ctx.store, async (tx) => {
           await new ConnectorRepository(tx, ctx.secrets).remove(c.id, {
             purgeHosts: flags.purgeHosts === true,
@@ -307,4 +314,16 @@ export function registerConnectorCommand(program: Command, globals: () => Global
         await ctx.close();
       }
     });
+}
+
+/**
+ * The connector a command names, as `mdec connector show NAME` or `--name NAME` (either, not two
+ * different ones).
+ */
+function connectorNameOf(positional: string | undefined, flag: string | undefined, what: string): string {
+  if (positional !== undefined && flag !== undefined && positional !== flag)
+    throw new UsageError(`the connector is named twice, "${positional}" and --name "${flag}": give one`);
+  const name = (positional ?? flag)?.trim();
+  if (!name) throw new UsageError(`--name is required: ${what}`);
+  return name;
 }

@@ -16,29 +16,37 @@ import {
   TransformMapConflictError,
   TransformMapRepository,
 } from '../store/connectors/transform-map-repository.js';
-import { type CliContext, type GlobalFlags, openCliContext } from './cli-context.js';
+import { type GlobalFlags, openCliContext } from './cli-context.js';
 import { printJson, writeOutput } from './output.js';
 import { UsageError } from './usage-error.js';
 
 const FORMATS = ['csv', 'json', 'ndjson'] as const;
 
+/** What a mapping change tells the user once it has committed: a line of text, or JSON with `--json`. */
+interface ChangeReport {
+  text: string;
+  json: Record<string, unknown>;
+}
+
 /**
  * Opens the store, finds the connector (bad name: exit 2), runs `work`, closes. A change (`audit`
- * names it) is recorded in the audit log with the mapping before and after.
+ * names it) is recorded in the audit log with the mapping before and after, and its report is
+ * printed only after the change and its entry have committed: a change that rolls back prints no
+ * success.
  */
 async function withConnector<T>(
   globals: GlobalFlags,
   name: string,
-  work: (ctx: CliContext, connector: Connector, maps: TransformMapRepository) => Promise<T>,
+  work: (connector: Connector, maps: TransformMapRepository) => Promise<T>,
   audit?: MappingChange,
 ): Promise<T> {
   const ctx = await openCliContext(globals, 'existing');
   try {
     const connector = await new ConnectorRepository(ctx.store, ctx.secrets).byName(name);
     if (!connector) throw new UsageError(`--connector: no connector named "${name}"`);
-    if (!audit) return await work(ctx, connector, new TransformMapRepository(ctx.store));
+    if (!audit) return await work(connector, new TransformMapRepository(ctx.store));
     // The change and its audit entry commit together, or neither does (docs/audit-log.md).
-    return await changeMapping(ctx.store, cliActor(), connector, audit, (maps) => work(ctx, connector, maps));
+    return await changeMapping(ctx.store, cliActor(), connector, audit, (maps) => work(connector, maps));
   } catch (err) {
     if (err instanceof CustomFieldError || err instanceof TransformMapConflictError)
       throw new UsageError(err.message);
@@ -48,9 +56,16 @@ async function withConnector<T>(
   }
 }
 
-function say(ctx: CliContext, text: string, json: Record<string, unknown>): void {
-  if (ctx.json) printJson(json);
-  else process.stdout.write(`${text}\n`);
+/** Runs a mapping change named `audit` (see withConnector) and prints its report once committed. */
+async function changeAndReport(
+  globals: GlobalFlags,
+  name: string,
+  audit: MappingChange,
+  work: (connector: Connector, maps: TransformMapRepository) => Promise<ChangeReport>,
+): Promise<void> {
+  const report = await withConnector(globals, name, work, audit);
+  if (globals.json) printJson(report.json);
+  else process.stdout.write(`${report.text}\n`);
 }
 
 function entityOf(value: string | undefined): CustomFieldEntity {
@@ -81,7 +96,7 @@ export function registerMappingCommand(program: Command, globals: () => GlobalFl
       if (!FORMATS.includes(flags.format as never)) {
         throw new UsageError(`--format must be csv, json or ndjson (got "${flags.format}")`);
       }
-      await withConnector(globals(), flags.connector, async (_ctx, connector, maps) => {
+      await withConnector(globals(), flags.connector, async (connector, maps) => {
         const rows = transformMapRows(await maps.customFields(connector.id));
         async function* records() {
           for (const r of rows) yield { ...r };
@@ -100,22 +115,21 @@ export function registerMappingCommand(program: Command, globals: () => GlobalFl
     .action(async (flags: { connector: string; name?: string }) => {
       const name = (flags.name ?? `${flags.connector} transform map`).trim();
       if (name.length === 0 || name.length > 200) throw new UsageError('--name must be 1 to 200 characters');
-      await withConnector(
-        globals(),
-        flags.connector,
-        async (ctx, connector, maps) => {
-          const created = await maps.clone(connector.id, name);
-          const map = (await maps.get(connector.id))!;
-          say(
-            ctx,
-            created
-              ? `Cloned the default transform map for connector "${connector.name}" as "${map.name}".`
-              : `Connector "${connector.name}" already has its own transform map "${map.name}" (${map.fields.length} custom fields).`,
-            { connector: connector.name, map: map.name, cloned: created, customFields: map.fields.length },
-          );
-        },
-        'mapping.clone',
-      );
+      await changeAndReport(globals(), flags.connector, 'mapping.clone', async (connector, maps) => {
+        const created = await maps.clone(connector.id, name);
+        const map = (await maps.get(connector.id))!;
+        return {
+          text: created
+            ? `Cloned the default transform map for connector "${connector.name}" as "${map.name}".`
+            : `Connector "${connector.name}" already has its own transform map "${map.name}" (${map.fields.length} custom fields).`,
+          json: {
+            connector: connector.name,
+            map: map.name,
+            cloned: created,
+            customFields: map.fields.length,
+          },
+        };
+      });
     });
 
   mapping
@@ -139,22 +153,17 @@ export function registerMappingCommand(program: Command, globals: () => GlobalFl
             throw err;
           }
         })();
-        await withConnector(
-          globals(),
-          flags.connector,
-          async (ctx, connector, maps) => {
-            const cloned = await maps.addField(connector.id, field, `${connector.name} transform map`);
-            const note = undocumentedSourceNote(field);
-            if (note) process.stderr.write(`note: ${note}\n`);
-            say(
-              ctx,
+        const note = undocumentedSourceNote(field);
+        if (note) process.stderr.write(`note: ${note}\n`);
+        await changeAndReport(globals(), flags.connector, 'mapping.add', async (connector, maps) => {
+          const cloned = await maps.addField(connector.id, field, `${connector.name} transform map`);
+          return {
+            text:
               `${cloned ? `Cloned the default transform map for connector "${connector.name}". ` : ''}` +
-                `Mapped ${field.entity} ${field.sourceField} (${field.dataType}) to ${field.targetField}; the next sync fills it.`,
-              { connector: connector.name, cloned, added: field },
-            );
-          },
-          'mapping.add',
-        );
+              `Mapped ${field.entity} ${field.sourceField} (${field.dataType}) to ${field.targetField}; the next sync fills it.`,
+            json: { connector: connector.name, cloned, added: field },
+          };
+        });
       },
     );
 
@@ -173,25 +182,20 @@ export function registerMappingCommand(program: Command, globals: () => GlobalFl
         if (err instanceof CustomFieldError) throw new UsageError(err.message);
         throw err;
       }
-      await withConnector(
-        globals(),
-        flags.connector,
-        async (ctx, connector, maps) => {
-          if (!(await maps.removeField(connector.id, entity, target))) {
-            const have = (await maps.customFields(connector.id))
-              .filter((f) => f.entity === entity)
-              .map((f) => f.targetField);
-            throw new UsageError(
-              `--target: connector "${connector.name}" has no ${entity} mapping into ${target} (it has: ${have.join(', ') || 'none'})`,
-            );
-          }
-          say(ctx, `Removed ${entity} ${target}; the next sync clears it.`, {
-            connector: connector.name,
-            removed: { entity, targetField: target },
-          });
-        },
-        'mapping.remove',
-      );
+      await changeAndReport(globals(), flags.connector, 'mapping.remove', async (connector, maps) => {
+        if (!(await maps.removeField(connector.id, entity, target))) {
+          const have = (await maps.customFields(connector.id))
+            .filter((f) => f.entity === entity)
+            .map((f) => f.targetField);
+          throw new UsageError(
+            `--target: connector "${connector.name}" has no ${entity} mapping into ${target} (it has: ${have.join(', ') || 'none'})`,
+          );
+        }
+        return {
+          text: `Removed ${entity} ${target}; the next sync clears it.`,
+          json: { connector: connector.name, removed: { entity, targetField: target } },
+        };
+      });
     });
 
   mapping
@@ -199,20 +203,14 @@ export function registerMappingCommand(program: Command, globals: () => GlobalFl
     .description('back to the out-of-the-box map: drop the clone and its custom fields')
     .requiredOption('--connector <name>', 'the connector')
     .action(async (flags: { connector: string }) => {
-      await withConnector(
-        globals(),
-        flags.connector,
-        async (ctx, connector, maps) => {
-          const had = await maps.reset(connector.id);
-          say(
-            ctx,
-            had
-              ? `Connector "${connector.name}" uses the default transform map again; the next sync clears its custom attributes.`
-              : `Connector "${connector.name}" already uses the default transform map.`,
-            { connector: connector.name, reset: had },
-          );
-        },
-        'mapping.reset',
-      );
+      await changeAndReport(globals(), flags.connector, 'mapping.reset', async (connector, maps) => {
+        const had = await maps.reset(connector.id);
+        return {
+          text: had
+            ? `Connector "${connector.name}" uses the default transform map again; the next sync clears its custom attributes.`
+            : `Connector "${connector.name}" already uses the default transform map.`,
+          json: { connector: connector.name, reset: had },
+        };
+      });
     });
 }

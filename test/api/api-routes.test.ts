@@ -540,9 +540,24 @@ describe('system', () => {
     const overview = (await api.as('viewer', { method: 'GET', url: '/api/stats/overview' })).json() as {
       connectors: number;
       hostsByStatus: Record<string, number>;
+      hostsByRiskLevel: Record<string, number>;
+      openFindingsBySeverity: Record<string, number>;
     };
+    const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+    const totalOf = async (url: string) =>
+      ((await api.as('viewer', { method: 'GET', url })).json() as { total: number }).total;
     expect(overview.connectors).toBeGreaterThan(0);
     expect(overview.hostsByStatus.active).toBeGreaterThan(0);
+    // Merged hosts stand for their survivors and carry no risk level of their own.
+    expect(sum(overview.hostsByRiskLevel)).toBe(
+      sum(overview.hostsByStatus) - (overview.hostsByStatus.merged ?? 0),
+    );
+    expect(sum(overview.openFindingsBySeverity)).toBe(
+      await totalOf(`/api/findings?limit=1&query=${encodeURIComponent('status:open')}`),
+    );
+    expect(overview.openFindingsBySeverity['5']).toBe(
+      await totalOf(`/api/findings?limit=1&query=${encodeURIComponent('status:open severity:critical')}`),
+    );
   });
 
   it('sends security headers and bounds request bodies', async () => {

@@ -95,6 +95,12 @@ describe('mdec connector: region, description, lookback, status, definition filt
     });
     const human = await run(['connector', 'show', '--name', 'shown']);
     expect(human.stdout).toMatch(/^region\s+eu$/m);
+    // The name may also come as the command's argument, but not as two different names.
+    expect((await run(['connector', 'show', 'shown'])).stdout).toBe(human.stdout);
+    const twice = await run(['connector', 'show', 'shown', '--name', 'other']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('named twice');
+    expect((await run(['connector', 'show'])).code).toBe(2);
     expect(human.stdout).toMatch(/^apiUrl\s+https:\/\/eu\.api\.security\.microsoft\.com$/m);
     expect(human.stdout).toMatch(/^description\s+EU tenant, critical CVEs$/m);
     const list = await run(['connector', 'list']);

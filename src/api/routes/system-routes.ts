@@ -4,9 +4,9 @@ import { sql } from 'kysely';
 import * as z from 'zod';
 import { QUERY_SPECS } from '../../export/query-fields.js';
 import { QUERY_FIELD_TYPES } from '../../normalize/query/compile-query.js';
+import { findingCountsBySeverity } from '../../store/findings/finding-counts.js';
 import type { ApiContext } from '../api-context.js';
 import { ApiError } from '../api-error.js';
-import { openFindingsBySeverity } from '../findings-access.js';
 import { access } from '../roles.js';
 import { LIST_KINDS } from './list-routes.js';
 
@@ -108,13 +108,21 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
       },
     },
     async () => {
-      const grouped = async (table: 'hosts' | 'alerts' | 'syncRuns', column: string) => {
-        const rows = (await store.db
+      const grouped = async (
+        table: 'hosts' | 'alerts' | 'syncRuns',
+        column: string,
+        options: { none?: string; withoutMergedHosts?: boolean } = {},
+      ) => {
+        let q = store.db
           .selectFrom(table)
-          .select([sql<string | null>`${sql.ref(column)}`.as('key'), sql<number>`count(*)`.as('n')])
-          .groupBy(sql.ref(column) as never)
-          .execute()) as Array<{ key: string | null; n: number }>;
-        return Object.fromEntries(rows.map((row) => [row.key ?? 'none', Number(row.n)]));
+          .select([sql<string | null>`${sql.ref(column)}`.as('key'), sql<number>`count(*)`.as('n')]);
+        // A merged host stands for its survivor, which carries the risk (docs/host-risk.md).
+        if (options.withoutMergedHosts) q = q.where(sql.ref('status'), '!=', 'merged') as typeof q;
+        const rows = (await q.groupBy(sql.ref(column) as never).execute()) as Array<{
+          key: string | null;
+          n: number;
+        }>;
+        return Object.fromEntries(rows.map((row) => [row.key ?? options.none ?? 'none', Number(row.n)]));
       };
       const connectors = await store.db
         .selectFrom('connectors')
@@ -123,8 +131,8 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
       return {
         connectors: Number(connectors.n),
         hostsByStatus: await grouped('hosts', 'status'),
-        hostsByRiskLevel: await grouped('hosts', 'riskLevel'),
-        openFindingsBySeverity: await openFindingsBySeverity(store),
+        hostsByRiskLevel: await grouped('hosts', 'riskLevel', { none: 'unrated', withoutMergedHosts: true }),
+        openFindingsBySeverity: await findingCountsBySeverity(store.db, { status: 'open' }),
         alertsBySeverity: await grouped('alerts', 'severity'),
         runsByState: await grouped('syncRuns', 'state'),
       };

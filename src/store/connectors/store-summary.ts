@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Store } from '../db/store.js';
+import { findingCountsBySeverity } from '../findings/finding-counts.js';
 import { selectFindings } from '../findings/finding-repository.js';
 import { ofConnector } from './connector-scope.js';
 
@@ -33,17 +34,8 @@ export async function storeSummary(store: Store, connectorId: number): Promise<S
     .select(['hosts.status as key', count.as('n')])
     .groupBy('hosts.status')
     .execute();
-  const findingRows = await selectFindings(store)
-    .where(ofConnector('findings', connectorId))
-    .where('status', '=', 'open')
-    .select(['severity as key', count.as('n')])
-    .groupBy('severity')
-    .execute();
-  const fixed = await selectFindings(store)
-    .where(ofConnector('findings', connectorId))
-    .where('status', '=', 'fixed')
-    .select(count.as('n'))
-    .executeTakeFirstOrThrow();
+  const openFindings = await findingCountsBySeverity(db, { status: 'open', connectorId });
+  const fixedFindings = await findingCountsBySeverity(db, { status: 'fixed', connectorId });
   const top = await selectFindings(store)
     .where(ofConnector('findings', connectorId))
     .where('status', '=', 'open')
@@ -84,8 +76,8 @@ export async function storeSummary(store: Store, connectorId: number): Promise<S
     Object.fromEntries(rows.map((r) => [String(r.key ?? none), Number(r.n)]));
   return {
     hosts: toMap(hostRows),
-    openFindingsBySeverity: toMap(findingRows),
-    fixedFindings: Number(fixed.n),
+    openFindingsBySeverity: openFindings,
+    fixedFindings: Object.values(fixedFindings).reduce((sum, n) => sum + n, 0),
     topCves: top.map((r) => ({ cveId: r.cveId, hosts: Number(r.n) })),
     vulnerabilityDefinitions: await tally('vulnerabilityDefinitions'),
     installedSoftware: await tally('installedSoftware'),
