@@ -4,7 +4,7 @@ import { RunRepository, type SyncRun } from '../store/runs/run-repository.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
 import { openCliJobQueue } from './cli-job-queue.js';
 import { printJson, printTable } from './output.js';
-import { printStreamCounters } from './sync-command.js';
+import { notImportedLines, printStreamCounters } from './sync-command.js';
 import { UsageError } from './usage-error.js';
 
 /** A run for people and scripts, by connector name (docs/sync-runs.md). */
@@ -111,6 +111,8 @@ export function registerRunsCommand(program: Command, globals: () => GlobalFlags
         if (Object.keys(run.counters).length > 0) {
           process.stdout.write('\n');
           printStreamCounters(run.counters);
+          const lines = notImportedLines(run.counters);
+          if (lines.length > 0) process.stdout.write(`\nNot imported:\n${lines.join('\n')}\n`);
         }
       } finally {
         await ctx.close();

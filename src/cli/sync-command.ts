@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
 import { ConnectorRepository } from '../store/connectors/connector-repository.js';
+import { leftOutCount, notImported } from '../store/runs/not-imported.js';
 import { type RequestedRunMode, RunRepository, type StreamCounters } from '../store/runs/run-repository.js';
 import { createMdeClient } from '../sync/mde-client-factory.js';
 import { runSync, SyncRefusedError, type SyncResult } from '../sync/run-sync.js';
@@ -47,43 +48,14 @@ export function printStreamCounters(counters: Record<string, StreamCounters>): v
       String(c.unchanged),
       String(c.closed),
       String(c.rejected),
-      String(sum(c.leftOut)),
+      String(leftOutCount(c)),
     ]),
   );
 }
 
-/**
- * Every record a stream fetched and did not store, with the reason: left out by a connector option,
- * rejected as malformed, or not a record of its own. Together with inserted, updated and unchanged
- * they add up to what was fetched.
- */
+/** The "Not imported" lines of a summary (store/runs/not-imported.ts). */
 export function notImportedLines(counters: Record<string, StreamCounters>): string[] {
-  const lines: string[] = [];
-  const n = (count: number) => count.toLocaleString('en-US');
-  for (const [name, c] of Object.entries(counters)) {
-    for (const [reason, count] of Object.entries(c.leftOut ?? {}))
-      lines.push(`  ${name}: ${n(count)} ${reason}`);
-    if (c.rejected > 0) {
-      const reasons = Object.entries(c.rejectReasons)
-        .map(([reason, count]) => `${reason} (${n(count)})`)
-        .join('; ');
-      lines.push(`  ${name}: ${n(c.rejected)} rejected as malformed${reasons ? `: ${reasons}` : ''}`);
-    }
-    const rest = c.fetched - c.inserted - c.updated - c.unchanged - c.rejected - sum(c.leftOut);
-    if (rest > 0)
-      lines.push(
-        `  ${name}: ${n(rest)} ${
-          name === 'vulnerabilities'
-            ? 'rows without a CVE (software with no known vulnerability) or repeating a finding already read'
-            : 'rows repeating a record already read (stored once)'
-        }`,
-      );
-  }
-  return lines;
-}
-
-function sum(counts: Record<string, number> | undefined): number {
-  return Object.values(counts ?? {}).reduce((a, b) => a + b, 0);
+  return notImported(counters).map((n) => `  ${n.stream}: ${n.count.toLocaleString('en-US')} ${n.reason}`);
 }
 
 /** `mdec sync --connector NAME [--mode full|delta]` (docs/operations.md); exit 3 on a partial run. */

@@ -626,8 +626,16 @@ describe('runs, run by a separate worker process', () => {
     const run = (await api.as('viewer', { method: 'GET', url: `/api/runs/${runId}` })).json() as {
       state: string;
       connector: string;
+      counters: Record<string, { fetched: number; inserted: number; updated: number; unchanged: number }>;
+      notImported: Array<{ stream: string; count: number; reason: string }>;
     };
     expect(run).toMatchObject({ state: 'succeeded', connector: 'test' });
+    // Every fetched record is stored, or listed as not imported with its reason.
+    for (const [stream, c] of Object.entries(run.counters)) {
+      if (c.fetched === 0) continue; // derived streams (profiles) fetch nothing
+      const explained = run.notImported.filter((n) => n.stream === stream).reduce((a, n) => a + n.count, 0);
+      expect(c.inserted + c.updated + c.unchanged + explained, stream).toBe(c.fetched);
+    }
     const cancel = await api.as('analyst', { method: 'POST', url: `/api/runs/${runId}/cancel` });
     expect(cancel.statusCode).toBe(409);
   });

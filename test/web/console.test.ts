@@ -123,6 +123,9 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the web console in Chromium', () => {
     await page.getByRole('heading', { name: /^Run \d+/ }).waitFor();
     await screenshot(page, '07-run-progress');
     await page.getByText('The run has ended: succeeded.').waitFor({ timeout: 90_000 });
+    // Rows without a CVE are fetched and not stored: the page says so, as the CLI's summary does.
+    await page.getByRole('heading', { name: 'Not imported' }).waitFor();
+    await page.getByText(/vulnerabilities: \d+ rows without a CVE/).waitFor();
     await screenshot(page, '08-run-ended');
 
     await page.getByRole('link', { name: '← Connector lab' }).click();

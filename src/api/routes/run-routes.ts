@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { recordAudit } from '../../audit/audit-log.js';
 import { presentRecord } from '../../export/read-records.js';
 import { ConnectorRepository } from '../../store/connectors/connector-repository.js';
+import { notImported } from '../../store/runs/not-imported.js';
 import { RunRepository, type SyncRun } from '../../store/runs/run-repository.js';
 import { type LiveProgress, parseLiveProgress, progressEventsBetween } from '../../sync/live-progress.js';
 import { apiActor } from '../api-actor.js';
@@ -11,14 +12,23 @@ import type { ApiContext } from '../api-context.js';
 import { ApiError, notFound } from '../api-error.js';
 import { access } from '../roles.js';
 
-const RunView = z.record(z.string(), z.unknown()).describe('a sync run, as mdec export runs writes it');
+const RunView = z
+  .record(z.string(), z.unknown())
+  .describe(
+    'a sync run, as mdec export runs writes it, with `connector` and `notImported` ([{stream, count, reason}])',
+  );
 const RunParams = z.strictObject({ id: z.coerce.number().int().positive() });
 const tags = ['runs'];
 /** How often the events stream reads the run's state and progress (its worker writes them, src/sync/live-progress.ts). */
 const POLL_MS = 1000;
 
+/** A run as `mdec export runs` writes it, with its connector's name and what it did not import, and why. */
 function runView(run: SyncRun, connector: string | undefined): Record<string, unknown> {
-  return { ...presentRecord({ ...run } as unknown as Record<string, unknown>), connector: connector ?? null };
+  return {
+    ...presentRecord({ ...run } as unknown as Record<string, unknown>),
+    connector: connector ?? null,
+    notImported: notImported(run.counters),
+  };
 }
 
 /** Starting, reading, cancelling and following sync runs (docs/api.md#runs). */

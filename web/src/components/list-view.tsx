@@ -122,7 +122,7 @@ export function ListView({
               ? 'Loading…'
               : items.length === 0
                 ? ''
-                : `${first + 1}–${first + items.length} of ${page.data?.totalExact === false ? 'at most ' : ''}${page.data?.total ?? 0}`}
+                : `${first + 1}–${first + items.length} of ${totalLabel(page.data, first + items.length)}`}
             {page.isFetching && !page.isPending ? ' (updating)' : ''}
           </p>
           {!page.isPending && items.length === 0 ? (
@@ -221,4 +221,18 @@ function ColumnChooser({
       </fieldset>
     </details>
   );
+}
+
+/**
+ * The list's size as the status line says it. An inexact total (an estimate, or the count of a
+ * superset the server filtered further) reads "about N" until the last page, where the rows seen so
+ * far are the exact count.
+ */
+function totalLabel(
+  data: { total?: number; totalExact?: boolean; nextCursor?: string | null } | undefined,
+  seen: number,
+): string {
+  if (!data || data.totalExact !== false) return String(data?.total ?? 0);
+  if (!data.nextCursor) return String(seen);
+  return `about ${Math.max(data.total ?? 0, seen)}`;
 }

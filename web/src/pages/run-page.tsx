@@ -102,8 +102,15 @@ interface StreamCounters {
   unchanged?: number;
   closed?: number;
   rejected?: number;
+  leftOut?: Record<string, number>;
   outcome?: string;
   note?: string;
+}
+
+interface NotImported {
+  stream: string;
+  count: number;
+  reason: string;
 }
 
 const COUNTERS = ['fetched', 'inserted', 'updated', 'unchanged', 'closed', 'rejected'] as const;
@@ -111,9 +118,12 @@ const COUNTERS = ['fetched', 'inserted', 'updated', 'unchanged', 'closed', 'reje
 /** The run's counters: one row per stream; then its other figures. */
 export function RunCounters({ run }: { run: Record<string, unknown> }) {
   const counters = (run.counters ?? {}) as Record<string, StreamCounters>;
+  const notImported = (run.notImported ?? []) as NotImported[];
   const entries = Object.entries(run).filter(
     ([k, v]) =>
-      !['id', 'connector', 'connectorId', 'error', 'state', 'counters'].includes(k) && v !== null && v !== '',
+      !['id', 'connector', 'connectorId', 'error', 'state', 'counters', 'notImported'].includes(k) &&
+      v !== null &&
+      v !== '',
   );
   return (
     <>
@@ -128,6 +138,7 @@ export function RunCounters({ run }: { run: Record<string, unknown> }) {
                   {c}
                 </th>
               ))}
+              <th scope="col">left out</th>
               <th scope="col">Outcome</th>
             </tr>
           </thead>
@@ -139,6 +150,11 @@ export function RunCounters({ run }: { run: Record<string, unknown> }) {
                   <td key={c}>{(s[c] ?? 0).toLocaleString()}</td>
                 ))}
                 <td>
+                  {Object.values(s.leftOut ?? {})
+                    .reduce((a, b) => a + b, 0)
+                    .toLocaleString()}
+                </td>
+                <td>
                   {s.outcome ?? ''}
                   {s.note ? <span className="muted small"> ({s.note})</span> : null}
                 </td>
@@ -147,6 +163,18 @@ export function RunCounters({ run }: { run: Record<string, unknown> }) {
           </tbody>
         </table>
       </div>
+      {notImported.length > 0 && (
+        <>
+          <h2>Not imported</h2>
+          <ul>
+            {notImported.map((n) => (
+              <li key={`${n.stream}:${n.reason}`}>
+                {n.stream}: {n.count.toLocaleString()} {n.reason}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <h2>Details</h2>
       <table className="compact">
         <tbody>
