@@ -106,6 +106,12 @@ export function DefenderTab({ hostId, detail }: { hostId: number; detail: HostDe
         <p>
           <ExternalLink href={links.overview}>Device overview in Microsoft Defender</ExternalLink>
         </p>
+        {!safeUrl(links.overview) && (
+          <p className="muted small">
+            No portal links: the Defender portal of this connector's API address (a custom cloud) is not
+            known.
+          </p>
+        )}
         <dl className="facts">
           <dt>Machine id</dt>
           <dd>{String(source.machineId ?? '—')}</dd>
