@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PRODUCT_NODE_FLAGS } from '../bin/node-flags.js';
 import { parseConnectorOptions } from '../src/normalize/connector-options.js';
 import { type CveFactors, compileScorer } from '../src/normalize/scoring/compile-scorer.js';
 import { exploitLevelOfFlags } from '../src/normalize/scoring/scoring-formula.js';
@@ -209,7 +210,7 @@ if (process.env.BENCH_BUILD_ONLY) {
 // The rescore runs in a process of its own: its time and peak RSS, not the build's.
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', `${ROOT}bench/rescore-once.ts`, dbFile, String(connector.id)],
+  [...PRODUCT_NODE_FLAGS, '--import', 'tsx', `${ROOT}bench/rescore-once.ts`, dbFile, String(connector.id)],
   {
     stdio: ['ignore', 'pipe', 'inherit'],
     cwd: ROOT,

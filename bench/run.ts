@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { createGunzip } from 'node:zlib';
+import { PRODUCT_NODE_FLAGS } from '../bin/node-flags.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -121,7 +122,15 @@ interface SyncOnce {
 async function syncOnce(db: string, mode: 'full' | 'delta' | 'reread', info: SimInfo): Promise<SyncOnce> {
   const child = spawn(
     process.execPath,
-    [`${ROOT}bench/sync-once.mjs`, db, mode, JSON.stringify(info), `${info.apiUrl}/_sim/clock`],
+    // Under the V8 flags `mdec sync` runs with (bin/node-flags.js), so the figures are the product's.
+    [
+      ...PRODUCT_NODE_FLAGS,
+      `${ROOT}bench/sync-once.mjs`,
+      db,
+      mode,
+      JSON.stringify(info),
+      `${info.apiUrl}/_sim/clock`,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT },
   );
   let out = '';

@@ -15,6 +15,23 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(1);
 }
 
+// A long-running command is started again, in this same process (same pid, signals and streams),
+// under the product's V8 flags, unless they were given already (bin/node-flags.js).
+const { PRODUCT_NODE_FLAGS, LONG_RUNNING_COMMANDS } = await import('./node-flags.js');
+const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+if (
+  typeof process.execve === 'function' &&
+  process.argv.slice(2).some((arg) => LONG_RUNNING_COMMANDS.has(arg)) &&
+  !PRODUCT_NODE_FLAGS.every((flag) => given.some((g) => g.split('=')[0] === flag.split('=')[0]))
+) {
+  const script = fileURLToPath(import.meta.url);
+  process.execve(
+    process.execPath,
+    [process.execPath, ...PRODUCT_NODE_FLAGS, ...process.execArgv, script, ...process.argv.slice(2)],
+    process.env,
+  );
+}
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(root, 'dist', 'main', 'cli.js');
 if (!existsSync(entry)) {

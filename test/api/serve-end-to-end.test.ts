@@ -1,9 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRODUCT_NODE_FLAGS } from '../../bin/node-flags.js';
 import { runMdec, spawnMdec } from '../helpers/cli-runner.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 
@@ -48,6 +49,12 @@ describe('mdec serve end to end', () => {
     }
     await sim?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs under the product V8 flags in the very process it was started as (same pid)', () => {
+    const cmdline = readFileSync(`/proc/${server.pid}/cmdline`, 'utf8').split('\0');
+    for (const flag of PRODUCT_NODE_FLAGS) expect(cmdline).toContain(flag);
+    expect(cmdline).toContain('serve');
   });
 
   it('serves a signed-in analyst from first connector to CSV export', async () => {
