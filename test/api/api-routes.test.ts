@@ -466,6 +466,30 @@ describe('connectors', () => {
       schedule: 'daily@02:00',
       options: { maxRetries: 3, staleDays: 30 },
     });
+    // null takes an option back to its default, or unsets it; a new connector cannot send null.
+    const withLookback = await api.as('admin', {
+      method: 'PATCH',
+      url: '/api/connectors/second',
+      payload: { initialLookbackDays: 90, filter: "healthStatus eq 'Active'" },
+    });
+    expect(withLookback.json()).toMatchObject({ options: { initialLookbackDays: 90 } });
+    const cleared = await api.as('admin', {
+      method: 'PATCH',
+      url: '/api/connectors/second',
+      payload: { initialLookbackDays: null, filter: null, maxRetries: null },
+    });
+    expect(cleared.statusCode, cleared.body).toBe(200);
+    const clearedOptions = (cleared.json() as { options: Record<string, unknown> }).options;
+    expect(clearedOptions.initialLookbackDays).toBeUndefined();
+    expect(clearedOptions.filter).toBeUndefined();
+    expect(clearedOptions.maxRetries).not.toBe(3);
+    expect(clearedOptions.staleDays).toBe(30);
+    const nullOnAdd = await api.as('admin', {
+      method: 'POST',
+      url: '/api/connectors',
+      payload: { ...body(), name: 'third', filter: null },
+    });
+    expect(nullOnAdd.statusCode).toBe(400);
     const paused = await api.as('admin', { method: 'POST', url: '/api/connectors/second/deactivate' });
     expect(paused.json()).toMatchObject({ active: false });
     const list = await api.as('viewer', { method: 'GET', url: '/api/connectors' });

@@ -78,10 +78,18 @@ const NewConnectorBody = z.strictObject({
   active: ConnectionFields.active.optional(),
   ...optionFields,
 });
+/** On a change, an option given as null goes back to its default, or to unset when it has none. */
 const ChangeConnectorBody = z.strictObject({
   name: ConnectorName.optional().describe('a new name'),
   ...Object.fromEntries(Object.entries(ConnectionFields).map(([k, s]) => [k, s.optional()])),
-  ...optionFields,
+  ...Object.fromEntries(
+    Object.entries(optionFields).map(([k, s]) => [
+      k,
+      s
+        .nullable()
+        .describe(`${s.description ? `${s.description}; ` : ''}null: back to the default (or unset)`),
+    ]),
+  ),
 }) as unknown as z.ZodType<Partial<z.infer<typeof NewConnectorBody>>>;
 
 const ConnectorView = z.record(z.string(), z.unknown()).describe('a connector; never its secret');
@@ -139,11 +147,15 @@ function windowFrom(
 }
 
 function optionsFrom(body: Record<string, unknown>, base: Partial<ConnectorOptions> = {}): ConnectorOptions {
-  const given = Object.fromEntries(
-    Object.entries(body).filter(([k, v]) => OPTION_KEYS.includes(k) && v !== undefined),
-  );
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(body)) {
+    if (!OPTION_KEYS.includes(key) || value === undefined) continue;
+    // null (a change only) drops the stored value: parseConnectorOptions fills the default, if any.
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
   try {
-    return parseConnectorOptions({ ...base, ...given });
+    return parseConnectorOptions(merged);
   } catch (err) {
     return asBadRequest(err);
   }

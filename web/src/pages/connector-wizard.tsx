@@ -159,9 +159,12 @@ function connectionBody(f: WizardForm, creating: boolean): Record<string, unknow
 }
 
 function bodyOf(f: WizardForm, creating: boolean, fields: Set<string>): Record<string, unknown> {
+  // An optional setting left empty: not sent for a new connector; cleared (null) on an edit.
   const optional = (key: string, value: unknown) =>
     value === undefined || value === '' || (Array.isArray(value) && value.length === 0)
-      ? {}
+      ? creating
+        ? {}
+        : { [key]: null }
       : { [key]: value };
   return {
     ...connectionBody(f, creating),
