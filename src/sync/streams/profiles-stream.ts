@@ -17,17 +17,19 @@ export async function syncProfiles(ctx: SyncContext): Promise<void> {
     return;
   }
   ctx.progress.start(PROFILES_STREAM);
-  // Design.md 7: only the hosts whose sources this run changed, or nothing when none did.
+  // Only the hosts whose sources this run changed are looked at again, or none when none did: a
+  // re-sync of an unchanged snapshot stays cheap (docs/benchmarks.md).
   const r = await writer.refreshAfterRun(
     ctx.connector.id,
     ctx.now().toISOString(),
     ctx.runId,
     ctx.hosts.profileHostsChanged(ctx.connector.id, ctx.runId),
   );
+  // The counters count hosts' profile memberships (nothing is fetched: profiles derive from hosts).
   counters.inserted = r.assigned;
   counters.closed = r.unassigned;
   counters.unchanged = r.memberships - r.assigned;
   if (r.profilesAdded > 0 || r.profilesRemoved > 0)
-    counters.note = `${r.profilesAdded} profiles created, ${r.profilesRemoved} removed`;
+    counters.note = `${r.profilesAdded} profiles created, ${r.profilesRemoved} removed; the counts are host memberships`;
   counters.outcome = 'complete';
 }
