@@ -20,7 +20,8 @@ export async function withPortalLinks(db: AnyDb, rows: Record<string, unknown>[]
       connectors.set(Number(c.id), c);
     }
   }
-  return rows.map((r) => {
+  // In place, as every enrichment of a page (read-records.ts).
+  for (const r of rows) {
     const c = connectors.get(Number(r.connectorId));
     const links = c
       ? devicePortalLinks({
@@ -30,12 +31,10 @@ export async function withPortalLinks(db: AnyDb, rows: Record<string, unknown>[]
           machineId: r.defenderMachineId === undefined ? null : (r.defenderMachineId as string | null),
         })
       : null;
-    return {
-      ...r,
-      portalOverviewUrl: links?.overview ?? null,
-      portalVulnerabilitiesUrl: links?.vulnerabilities ?? null,
-      portalAlertsUrl: links?.alerts ?? null,
-      portalTimelineUrl: links?.timeline ?? null,
-    };
-  });
+    r.portalOverviewUrl = links?.overview ?? null;
+    r.portalVulnerabilitiesUrl = links?.vulnerabilities ?? null;
+    r.portalAlertsUrl = links?.alerts ?? null;
+    r.portalTimelineUrl = links?.timeline ?? null;
+  }
+  return rows;
 }
