@@ -122,10 +122,16 @@ class SqlCompiler {
    * A comparison on a column that holds only `words` (stored-forms.ts): the words the evaluator's
    * own comparison accepts, by value, and the missing value if it accepts that. What the evaluator
    * reads (case, prefixes, ranks) is decided here, once, so the database compares the bare column.
+   *
+   * On SQLite the column is written `+column`, the same value: SQLite keeps no statistics here (the
+   * store never runs ANALYZE), so it takes an equality on an indexed column for a narrow one and
+   * would seek `hosts_status` for `status:active`, then sort every active host to serve one page of
+   * hosts by risk, where walking `hosts_risk` in order stops after the page. The unary plus keeps a
+   * comparison of a few words from choosing the index; PostgreSQL estimates it from its statistics.
    */
   private words(node: Extract<QueryNode, { kind: 'field' }>, column: string, words: readonly string[]): Sql {
     const accepts = compileQueryNode(node, this.spec);
-    const ref = this.ref(column);
+    const ref = this.target.dialect === 'sqlite' ? sql`+${this.ref(column)}` : this.ref(column);
     const picked = words.filter((w) => accepts({ [column]: w }));
     const parts = picked.length > 0 ? [sql<SqlBool>`${ref} in (${sql.join(picked)})`] : [];
     if (accepts({ [column]: null })) parts.push(sql<SqlBool>`${ref} is null`);
