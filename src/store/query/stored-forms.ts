@@ -9,7 +9,8 @@ import { HOST_STATUSES } from '../../normalize/host-status.js';
  * - `number`: a column of a numeric type that holds numbers (or null) only, never text. A scale
  *   field (severity, exploit) ranks a number as itself, so it compares the bare column.
  * - `words`: a text column that holds one of these words exactly as written (or null), never another
- *   spelling. A comparison then selects the words the evaluator accepts: `IN (...)`.
+ *   spelling, and that records carry as stored. A comparison then selects the words the evaluator
+ *   accepts: `IN (...)`.
  * A column not named here may hold anything (Defender's own values in any case, user input): its
  * comparisons keep the expressions that read any form.
  */
