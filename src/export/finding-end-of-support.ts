@@ -42,8 +42,11 @@ export async function withEndOfSupport(db: AnyDb, rows: Record<string, unknown>[
         });
     }
   }
-  return rows.map((r) => {
+  // In place, as every enrichment of a page (read-records.ts).
+  for (const r of rows) {
     const eos = found.get(`${Number(r.connectorId)}|${keyOf(r)}`);
-    return { ...r, endOfSupportStatus: eos?.status ?? null, endOfSupportDate: eos?.date ?? null };
-  });
+    r.endOfSupportStatus = eos?.status ?? null;
+    r.endOfSupportDate = eos?.date ?? null;
+  }
+  return rows;
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { devicePortalLinks } from '../normalize/portal-links.js';
+import { connectorPortalLinks } from '../normalize/portal-links.js';
 
 type AnyDb = Kysely<Record<string, Record<string, unknown>>>;
 
@@ -10,32 +10,33 @@ type AnyDb = Kysely<Record<string, Record<string, unknown>>>;
  */
 export async function withPortalLinks(db: AnyDb, rows: Record<string, unknown>[]) {
   const ids = [...new Set(rows.map((r) => r.connectorId).filter((v) => v !== null && v !== undefined))];
-  const connectors = new Map<number, Record<string, unknown>>();
+  const linksOf = new Map<number, ReturnType<typeof connectorPortalLinks>>();
   if (ids.length > 0) {
     for (const c of await db
       .selectFrom('connectors')
       .select(['id', 'cloud', 'apiUrl', 'tenantId'])
       .where('id', 'in', ids)
       .execute()) {
-      connectors.set(Number(c.id), c);
-    }
-  }
-  return rows.map((r) => {
-    const c = connectors.get(Number(r.connectorId));
-    const links = c
-      ? devicePortalLinks({
+      linksOf.set(
+        Number(c.id),
+        connectorPortalLinks({
           cloud: String(c.cloud),
           apiUrl: c.apiUrl === null ? null : String(c.apiUrl),
           tenantId: c.tenantId === null ? null : String(c.tenantId),
-          machineId: r.defenderMachineId === undefined ? null : (r.defenderMachineId as string | null),
-        })
-      : null;
-    return {
-      ...r,
-      portalOverviewUrl: links?.overview ?? null,
-      portalVulnerabilitiesUrl: links?.vulnerabilities ?? null,
-      portalAlertsUrl: links?.alerts ?? null,
-      portalTimelineUrl: links?.timeline ?? null,
-    };
-  });
+        }),
+      );
+    }
+  }
+  // In place, as every enrichment of a page (read-records.ts).
+  for (const r of rows) {
+    const links =
+      linksOf.get(Number(r.connectorId))?.(
+        r.defenderMachineId === undefined ? null : (r.defenderMachineId as string | null),
+      ) ?? null;
+    r.portalOverviewUrl = links?.overview ?? null;
+    r.portalVulnerabilitiesUrl = links?.vulnerabilities ?? null;
+    r.portalAlertsUrl = links?.alerts ?? null;
+    r.portalTimelineUrl = links?.timeline ?? null;
+  }
+  return rows;
 }

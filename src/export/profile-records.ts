@@ -25,7 +25,9 @@ export async function withProfiles(db: AnyDb, rows: Record<string, unknown>[]) {
     names.add(String(m.name));
     byHost.set(id, names);
   }
-  return rows.map((r) => ({ ...r, profiles: [...(byHost.get(Number(r.id)) ?? [])].sort() }));
+  // In place, as every enrichment of a page (read-records.ts).
+  for (const r of rows) r.profiles = [...(byHost.get(Number(r.id)) ?? [])].sort();
+  return rows;
 }
 
 /** Adds `hostCount` (members) and `connector` (its name) to a page of profiles. */
@@ -48,9 +50,9 @@ export async function withProfileCounts(db: AnyDb, rows: Record<string, unknown>
     .where('id', 'in', [...new Set(rows.map((r) => r.connectorId))])
     .execute();
   const names = new Map(connectors.map((c) => [Number(c.id), c.name]));
-  return rows.map((r) => ({
-    ...r,
-    connector: names.get(Number(r.connectorId)) ?? null,
-    hostCount: byProfile.get(Number(r.id)) ?? 0,
-  }));
+  for (const r of rows) {
+    r.connector = names.get(Number(r.connectorId)) ?? null;
+    r.hostCount = byProfile.get(Number(r.id)) ?? 0;
+  }
+  return rows;
 }

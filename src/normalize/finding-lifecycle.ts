@@ -3,7 +3,10 @@
  * reopened, with the times that go with them. The writers apply these decisions; nothing here touches a
  * database.
  */
-export type FindingStatus = 'open' | 'fixed';
+import type { FINDING_STATUSES } from './connector-options.js';
+
+/** `open` or `fixed`, in this case: the findings table's `status` column is typed with it. */
+export type FindingStatus = (typeof FINDING_STATUSES)[number];
 
 /** What the store holds about a finding that matters to its lifecycle. */
 export interface FindingState {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { devicePortalLinks, portalHostOf } from './portal-links.js';
+import { connectorPortalLinks, devicePortalLinks, portalHostOf } from './portal-links.js';
 
 const MACHINE = '1E5BC9D7E413DDD7902C2932E418702B84D0CC07';
 const TENANT = '0F8A2B4C-1D3E-4F50-8A6B-7C8D9E0F1A2B';
@@ -56,5 +56,27 @@ describe('device page links', () => {
     expect(devicePortalLinks({ cloud: 'commercial', tenantId: 'contoso', machineId: 'abc' })?.overview).toBe(
       'https://security.microsoft.com/machines/v2/abc/overview',
     );
+  });
+});
+
+describe("a connector's device links, worked out once per connector", () => {
+  it.each([
+    { cloud: 'gcc-high', tenantId: TENANT },
+    { cloud: 'custom', apiUrl: 'https://api-gcc.securitycenter.microsoft.us', tenantId: 'contoso' },
+    { cloud: 'custom', apiUrl: 'http://127.0.0.1:9', tenantId: TENANT },
+  ])('gives each device the links devicePortalLinks gives it: %o', (connector) => {
+    const linksOf = connectorPortalLinks(connector);
+    for (const machineId of [MACHINE, 'abc', ' Dev 42 ', '', null, undefined]) {
+      expect(linksOf(machineId)).toEqual(devicePortalLinks({ ...connector, machineId }));
+    }
+  });
+
+  it('names each device its own page, however many it serves', () => {
+    const linksOf = connectorPortalLinks({ cloud: 'gcc-high', tenantId: TENANT });
+    const page = (machine: string) =>
+      `https://security.microsoft.us/machines/v2/${machine}/overview?tid=${TENANT.toLowerCase()}`;
+    for (const machineId of [MACHINE, 'abc', MACHINE, 'Dev 42']) {
+      expect(linksOf(machineId)?.overview).toBe(page(encodeURIComponent(machineId.toLowerCase())));
+    }
   });
 });

@@ -67,14 +67,31 @@ export function devicePortalLinks(input: {
   tenantId?: string | null;
   machineId: string | null | undefined;
 }): PortalLinks | null {
-  const portal = portalHostOf(input.cloud, input.apiUrl);
-  const machineId = input.machineId?.trim();
-  if (!portal || !machineId) return null;
-  const tenant = input.tenantId && GUID.test(input.tenantId) ? `?tid=${input.tenantId.toLowerCase()}` : '';
-  const base = `${portal}/machines/v2/${encodeURIComponent(machineId.toLowerCase())}`;
-  const links = {} as PortalLinks;
-  for (const [name, segment] of Object.entries(DEVICE_TABS)) {
-    links[name as keyof PortalLinks] = `${base}/${segment}${tenant}`;
-  }
-  return links;
+  return connectorPortalLinks(input)(input.machineId);
+}
+
+/**
+ * The portal pages of a connector's devices, by machine id (as {@link devicePortalLinks}): the portal
+ * host and tenant, which parsing the API URL and checking the tenant id decide, are worked out once
+ * per connector rather than once per device of a page.
+ */
+export function connectorPortalLinks(connector: {
+  cloud: Cloud | string;
+  apiUrl?: string | null;
+  tenantId?: string | null;
+}): (machineId: string | null | undefined) => PortalLinks | null {
+  const portal = portalHostOf(connector.cloud, connector.apiUrl);
+  if (!portal) return () => null;
+  const tenantId = connector.tenantId;
+  const tenant = tenantId && GUID.test(tenantId) ? `?tid=${tenantId.toLowerCase()}` : '';
+  return (raw) => {
+    const machineId = raw?.trim();
+    if (!machineId) return null;
+    const base = `${portal}/machines/v2/${encodeURIComponent(machineId.toLowerCase())}`;
+    const links = {} as PortalLinks;
+    for (const [name, segment] of Object.entries(DEVICE_TABS)) {
+      links[name as keyof PortalLinks] = `${base}/${segment}${tenant}`;
+    }
+    return links;
+  };
 }

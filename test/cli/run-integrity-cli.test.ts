@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { FindingStatus } from '../../src/normalize/finding-lifecycle.js';
 import { selectFindings } from '../../src/store/findings/finding-repository.js';
 import { RunRepository } from '../../src/store/runs/run-repository.js';
 import { SyncLeaseRepository } from '../../src/store/runs/sync-lease-repository.js';
@@ -151,7 +152,7 @@ describe.each(STORE_KINDS)(
       });
     }
 
-    async function countFindings(status: string): Promise<number> {
+    async function countFindings(status: FindingStatus): Promise<number> {
       const row = await selectFindings(db.store)
         .select((eb) => eb.fn.countAll<string>().as('n'))
         .where('status', '=', status)

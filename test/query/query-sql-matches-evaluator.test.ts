@@ -35,6 +35,13 @@ describe.each(STORE_KINDS)('the query language in SQL equals its evaluator (%s)'
     expect((await sync(t.store, sim, 'full')).state).toBe('succeeded');
     await sim.advanceHours(24);
     expect((await sync(t.store, sim, 'full')).state).toBe('succeeded');
+    // Every host of the simulated tenant is active: a few take the other statuses the store writes.
+    const hostIds = (await t.store.db.selectFrom('hosts').select('id').orderBy('id').execute()).map(
+      (h) => h.id,
+    );
+    for (const [i, status] of (['stale', 'excluded', 'merged', 'retained'] as const).entries()) {
+      await t.store.db.updateTable('hosts').set({ status }).where('id', '=', hostIds[i]!).execute();
+    }
     for (const kind of EXPORT_KINDS) {
       all[kind] = [];
       for await (const r of readRecords(t.store, kind)) all[kind].push(r);
@@ -70,6 +77,20 @@ describe.each(STORE_KINDS)('the query language in SQL equals its evaluator (%s)'
       ['vulnerabilities', 'epss>0.1 OR patch:yes'],
       ['alerts', 'severity>=medium AND technique:T1'],
       ['runs', 'state:succeeded'],
+      // Columns compared as they are stored (store/query/stored-forms.ts), every operator.
+      ['hosts', 'status:active AND risk>=low'],
+      ['hosts', 'status:ACT OR status=Stale OR status!=merged'],
+      ['hosts', 'NOT status:active OR risk!=none'],
+      ['hosts', 'status:x OR status=""'],
+      ['hosts', 'risk:High OR risk=0 OR risk<2.5'],
+      ['hosts', 'NOT risk>=medium'],
+      ['hosts', 'risk>medium OR risk<=1'],
+      ['hosts', 'topSeverity>=high OR topSeverity!=3'],
+      ['hosts', 'NOT topSeverity<4'],
+      ['findings', 'severity>3.5 AND NOT status=fixed'],
+      ['findings', 'severity!=critical OR status:F'],
+      ['findings', 'severity<=medium AND status!=open'],
+      ['vulnerabilities', 'exploit>=verified OR maturity!=none'],
     ];
     for (const [kind, text] of cases) {
       const r = await inSql(kind, text);
@@ -78,6 +99,16 @@ describe.each(STORE_KINDS)('the query language in SQL equals its evaluator (%s)'
     }
     const some = await inSql('findings', 'severity>=high');
     expect(some.picked.length).toBeGreaterThan(0);
+    // The store has hosts on both sides of a risk comparison and of a status one.
+    for (const [text, kind] of [
+      ['risk>=medium', 'hosts'],
+      ['status:active', 'hosts'],
+      ['status:open', 'findings'],
+    ] as const) {
+      const split = await inSql(kind, text);
+      expect(split.picked.length, text).toBeGreaterThan(0);
+      expect(split.picked.length, text).toBeLessThan(all[kind].length);
+    }
   });
 
   for (const kind of EXPORT_KINDS) {

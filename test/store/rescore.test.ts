@@ -129,7 +129,7 @@ async function seed(store: Store, connectorId: number, count: number): Promise<v
       sourceSeverity: SEVERITIES[i % SEVERITIES.length]!,
       severity: 1,
       score: 0,
-      status: i % 9 === 0 ? 'fixed' : 'open',
+      status: i % 9 === 0 ? ('fixed' as const) : ('open' as const),
       firstFound: T0,
       lastFound: T0,
       stateTime: T0,

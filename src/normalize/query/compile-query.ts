@@ -222,5 +222,10 @@ function onLine(target: number, op: QueryOperator, rankOf: (r: Record<string, un
  * {@link QuerySyntaxError} naming what is wrong and where; a query it returns for cannot throw.
  */
 export function compileQuery(source: string, spec: QuerySpec): RecordPredicate {
-  return compileNode(parseQuery(source), spec);
+  return compileQueryNode(parseQuery(source), spec);
+}
+
+/** Compiles a parsed query, or a part of one, into its predicate; throws as {@link compileQuery}. */
+export function compileQueryNode(node: QueryNode, spec: QuerySpec): RecordPredicate {
+  return compileNode(node, spec);
 }

@@ -1,4 +1,7 @@
 import type { Generated } from 'kysely';
+import type { FindingStatus } from '../../normalize/finding-lifecycle.js';
+import type { RiskLevel } from '../../normalize/host-risk.js';
+import type { HostStatus } from '../../normalize/host-status.js';
 
 /**
  * The tables of docs/data-model.md, as Kysely sees them. Names are snake_case in SQL and camelCase
@@ -118,9 +121,10 @@ export interface HostTable {
   osArchitecture: string | null;
   firstSeen: string | null;
   lastSeen: string | null;
-  riskLevel: string | null;
+  /** One of RISK_LEVELS' words, as written (`High`), or null before the host risk step rated it. */
+  riskLevel: RiskLevel | null;
   riskScore: number | null;
-  status: string;
+  status: HostStatus;
   network: string;
   tags: string;
   customAttributes: string;
@@ -217,7 +221,7 @@ export interface FindingTable {
   recommendationReference: string | null;
   firstFound: string;
   contentHash: string;
-  status: string;
+  status: FindingStatus;
   reopenedCount: number;
   lastFound: string;
   lastFixed: string | null;

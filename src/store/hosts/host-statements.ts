@@ -1,4 +1,5 @@
 import type { Insertable, Transaction, Updateable } from 'kysely';
+import type { HostStatus } from '../../normalize/host-status.js';
 import type { Database, HostSourceTable, HostTable } from '../db/schema.js';
 import type { LastSeenTouch } from './last-seen-touches.js';
 
@@ -8,7 +9,7 @@ export interface ExistingSource {
   hostId: number;
   contentHash: string;
   lastSeen: string | null;
-  hostStatus: string;
+  hostStatus: HostStatus;
   /** Sources (of any connector) feeding its host, when the lookup brought it along. */
   sourceCount?: number;
 }
@@ -55,7 +56,7 @@ export interface HostStatements {
     hostId: number,
     sourceId: number,
     lastSeen: string | null,
-    status: string,
+    status: HostStatus,
     at: string,
   ): Promise<void>;
   /** Marks unchanged sources as seen by this run. */

@@ -1,5 +1,6 @@
 import type { Insertable, Transaction } from 'kysely';
 import { customAttributesText } from '../../normalize/custom-fields.js';
+import type { HostStatus } from '../../normalize/host-status.js';
 import {
   DEFAULT_IDENTIFICATION_RULES,
   type IdentificationRule,
@@ -57,7 +58,7 @@ export function hostStatus(
   return isStale(m, staleDays, now) ? 'stale' : 'active';
 }
 
-function hostColumns(m: NormalizedMachine, status: string, ctx: HostBatchContext) {
+function hostColumns(m: NormalizedMachine, status: HostStatus, ctx: HostBatchContext) {
   return {
     name: m.host.name,
     fqdn: m.host.fqdn,
@@ -300,7 +301,7 @@ export class HostWriter {
     hostId: number,
     sourceId: number,
     m: NormalizedMachine,
-    status: string,
+    status: HostStatus,
     ctx: HostBatchContext,
   ): Promise<void> {
     return this.statements.updateHost(trx, hostId, sourceId, hostColumns(m, status, ctx), m.source.lastSeen);

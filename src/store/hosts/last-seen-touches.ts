@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import type { HostStatus } from '../../normalize/host-status.js';
 import type { Database } from '../db/schema.js';
 
 /** A device whose report time alone moved: its source's and its host's last-seen time and status. */
@@ -6,7 +7,7 @@ export interface LastSeenTouch {
   sourceId: number;
   hostId: number;
   lastSeen: string | null;
-  status: string;
+  status: HostStatus;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type Insertable, type Kysely, sql, type Transaction, type Updateable } from 'kysely';
+import type { HostStatus } from '../../normalize/host-status.js';
 import { chunk } from '../db/chunk.js';
 import { snakeCase } from '../db/column-names.js';
 import type { Database, HostSourceTable, HostTable } from '../db/schema.js';
@@ -73,7 +74,7 @@ export class PostgresHostStatements implements HostStatements {
     hostId: number,
     sourceId: number,
     lastSeen: string | null,
-    status: string,
+    status: HostStatus,
     at: string,
   ): Promise<void> {
     await trx

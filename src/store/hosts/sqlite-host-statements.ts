@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable, Transaction, Updateable } from 'kysely';
+import type { HostStatus } from '../../normalize/host-status.js';
 import { sameColumnNames, snakeCase } from '../db/column-names.js';
 import type { Database, HostSourceTable, HostTable } from '../db/schema.js';
 import type {
@@ -21,7 +22,7 @@ type StoredSource = [
   machineId: string,
   contentHash: string,
   lastSeen: string | null,
-  hostStatus: string,
+  hostStatus: HostStatus,
 ];
 
 /** The values of `names` in order; better-sqlite3 refuses `undefined`, which Kysely writes as NULL. */
@@ -197,7 +198,7 @@ export class SqliteHostStatements implements HostStatements {
     hostId: number,
     sourceId: number,
     lastSeen: string | null,
-    status: string,
+    status: HostStatus,
     at: string,
   ): Promise<void> {
     this.statement(

@@ -1,6 +1,7 @@
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
 import {
   compileQuery,
+  compileQueryNode,
   type QueryField,
   type QuerySpec,
   type RecordPredicate,
@@ -15,6 +16,7 @@ import {
   SEVERITY_SCALE,
 } from '../../normalize/query/query-scales.js';
 import type { SqlDialect } from '../db/sql-dialect.js';
+import { type StoredForm, storedForm } from './stored-forms.js';
 
 /**
  * A query (docs/queries.md) for the database: `where` selects the rows of the kind's table, and
@@ -96,7 +98,9 @@ class SqlCompiler {
         const name = Object.keys(this.spec.fields).find((k) => k.toLowerCase() === node.field.toLowerCase())!;
         const field = this.spec.fields[name]!;
         if (!field.field || !this.target.columns.has(field.field)) return this.widen(positive);
-        return this.field(field.type, field.field, node.op, node.value);
+        const form = storedForm(this.target.table, field.field);
+        if (form?.kind === 'words') return this.words(node, field.field, form.words);
+        return this.field(field.type, field.field, node.op, node.value, form);
       }
     }
   }
@@ -114,7 +118,33 @@ class SqlCompiler {
     return sql`lower(coalesce(${this.ref(column)}, ''))`;
   }
 
-  private field(type: QueryField['type'], column: string, op: QueryOperator, value: string): Sql {
+  /**
+   * A comparison on a column that holds only `words` (stored-forms.ts): the words the evaluator's
+   * own comparison accepts, by value, and the missing value if it accepts that. What the evaluator
+   * reads (case, prefixes, ranks) is decided here, once, so the database compares the bare column.
+   *
+   * On SQLite the column is written `+column`, the same value: SQLite keeps no statistics here (the
+   * store never runs ANALYZE), so it takes an equality on an indexed column for a narrow one and
+   * would seek `hosts_status` for `status:active`, then sort every active host to serve one page of
+   * hosts by risk, where walking `hosts_risk` in order stops after the page. The unary plus keeps a
+   * comparison of a few words from choosing the index; PostgreSQL estimates it from its statistics.
+   */
+  private words(node: Extract<QueryNode, { kind: 'field' }>, column: string, words: readonly string[]): Sql {
+    const accepts = compileQueryNode(node, this.spec);
+    const ref = this.target.dialect === 'sqlite' ? sql`+${this.ref(column)}` : this.ref(column);
+    const picked = words.filter((w) => accepts({ [column]: w }));
+    const parts = picked.length > 0 ? [sql<SqlBool>`${ref} in (${sql.join(picked)})`] : [];
+    if (accepts({ [column]: null })) parts.push(sql<SqlBool>`${ref} is null`);
+    return join(parts, 'or');
+  }
+
+  private field(
+    type: QueryField['type'],
+    column: string,
+    op: QueryOperator,
+    value: string,
+    form: StoredForm | undefined,
+  ): Sql {
     const ref = this.ref(column);
     switch (type) {
       case 'text':
@@ -160,7 +190,8 @@ class SqlCompiler {
       case 'exploit': {
         const scale = SCALES[type]!;
         const target = NUMBER.test(value) ? Number(value) : rankOfWord(scale, value)!;
-        return onLine(this.rank(ref, scale), op, target);
+        // A number is its own rank: a numeric column is compared as it is.
+        return onLine(form?.kind === 'number' ? ref : this.rank(ref, scale), op, target);
       }
     }
   }
