@@ -7,145 +7,13 @@ import { parseHostIdentityKey } from '../store/hosts/host-identity-key.js';
 import type { RecordKind } from './export-kinds.js';
 import { withEndOfSupport } from './finding-end-of-support.js';
 import { withPortalLinks } from './host-portal-links.js';
+import { presentInto, presentRecord } from './present-record.js';
 import { withProfileCounts, withProfiles } from './profile-records.js';
 
 /** Rows per keyset page: memory stays flat whatever the table size (exports are streamed). */
 const PAGE = 2_000;
 
 type AnyDb = Kysely<Record<string, Record<string, unknown>>>;
-
-/** Columns holding JSON text, parsed back into lists and objects for output. */
-const JSON_COLUMNS = new Set([
-  'ipAddresses',
-  'macAddresses',
-  'tags',
-  'customAttributes',
-  'machineTags',
-  'diskPaths',
-  'registryPaths',
-  'extra',
-  'exploitTypes',
-  'exploitUris',
-  'associatedThreats',
-  'mitreTechniques',
-  'relatedUser',
-  'comments',
-  'evidence',
-  'counters',
-  'options',
-  // Definitions in depth (migration 0003)
-  'cvssV3Components',
-  'cvssV2Components',
-  'referenceUrls',
-  'affectedSoftware',
-  'recommendationIds',
-  // Machine fields, addresses by reach and package versions (migration 0010)
-  'vmMetadata',
-  'privateIpAddresses',
-  'publicIpAddresses',
-  'privateDnsNames',
-  'publicDnsNames',
-  'versions',
-]);
-/** 0/1 integers that mean yes/no. */
-const BOOLEAN_COLUMNS = new Set([
-  'securityUpdateAvailable',
-  'publicExploit',
-  'exploitVerified',
-  'exploitInKit',
-  'activeAlert',
-  'hasUnpatchableCve',
-  'isAadJoined',
-  'isPotentialDuplication',
-  'isExcluded',
-  'cvssV3ScoreAgrees',
-  'patchAvailable',
-]);
-/** Bookkeeping that means nothing outside the store. */
-const HIDDEN_COLUMNS = new Set([
-  'contentHash',
-  'seenRunId',
-  'stateTime',
-  'identityKey',
-  'findingKey',
-  'installKey',
-  // A machine action's MDE answer as received, kept for support.
-  'raw',
-  // How far a running sync got, for the API's run events (src/sync/live-progress.ts).
-  'liveProgress',
-  // A finding's place in the table (its device and software ids), for paging only.
-  'deviceId',
-  'softwareId',
-]);
-
-/** How presentRecord treats a column, by name. */
-type ColumnTreatment = 'hidden' | 'json' | 'boolean' | 'id' | 'plain';
-const treatments = new Map<string, ColumnTreatment>();
-
-function treatmentOf(k: string): ColumnTreatment {
-  let t = treatments.get(k);
-  if (t === undefined) {
-    t = HIDDEN_COLUMNS.has(k)
-      ? 'hidden'
-      : JSON_COLUMNS.has(k)
-        ? 'json'
-        : BOOLEAN_COLUMNS.has(k)
-          ? 'boolean'
-          : k === 'id' || k.endsWith('Id') || k === 'apiCalls'
-            ? 'id'
-            : 'plain';
-    treatments.set(k, t);
-  }
-  return t;
-}
-
-/** `prefix` + `Name` per prefix and name: every page of hosts names the same Defender fields. */
-const prefixedNames = new Map<string, Map<string, string>>();
-
-function prefixed(prefix: string, k: string): string {
-  const names = prefixedNames.get(prefix) ?? new Map<string, string>();
-  prefixedNames.set(prefix, names);
-  const name = names.get(k) ?? `${prefix}${k.charAt(0).toUpperCase()}${k.slice(1)}`;
-  names.set(k, name);
-  return name;
-}
-
-const DIGITS = /^\d+$/;
-
-/** A row as records show it: JSON lists parsed, 0/1 as booleans, ids as numbers, bookkeeping hidden. */
-export function presentRecord(row: Record<string, unknown>, prefix = ''): Record<string, unknown> {
-  return presentInto({}, row, prefix);
-}
-
-/** Adds `row`'s fields as presentRecord shows them to `out`, leaving out `skip`; returns `out`. */
-function presentInto(
-  out: Record<string, unknown>,
-  row: Record<string, unknown>,
-  prefix: string,
-  skip?: ReadonlySet<string>,
-): Record<string, unknown> {
-  for (const k in row) {
-    const treatment = treatmentOf(k);
-    if (treatment === 'hidden' || skip?.has(k)) continue;
-    const v = row[k];
-    let value = v;
-    if (treatment === 'json') {
-      if (typeof v === 'string')
-        try {
-          value = JSON.parse(v);
-        } catch {
-          value = v;
-        }
-    } else if (treatment === 'boolean') {
-      if (v !== null && v !== undefined) value = Number(v) === 1;
-    } else if (treatment === 'id' && typeof v === 'string' && DIGITS.test(v)) {
-      // PostgreSQL returns bigint as text; ids are numbers to users.
-      value = Number(v);
-    }
-    out[prefix ? prefixed(prefix, k) : k] = value;
-  }
-  return out;
-}
 
 interface KindSpec {
   table: string;
@@ -287,9 +155,7 @@ export async function readRecordPage(
       ...spec.key.map((k) => row[k] ?? null),
     ];
     for (let i = 0; i < rows.length; i++) {
-      const record = spec.recordId
-        ? { id: spec.recordId(raw[i]!), ...presentRecord(rows[i]!) }
-        : presentRecord(rows[i]!);
+      const record = presentRecord(rows[i]!, spec.recordId?.(raw[i]!));
       if (request.predicate && !request.predicate(record)) continue;
       // One more match than the page holds: there is a next page, starting after the last one returned.
       if (records.length === request.limit) return { records, next: lastReturned! };
@@ -433,7 +299,7 @@ export async function exportColumns(store: Store, kind: RecordKind): Promise<str
       ...template,
       connectorId: null,
       mergedIntoHostId: null,
-      ...presentRecord(fields, 'defender'),
+      ...presentInto({}, fields, 'defender'),
     };
   }
   const [enriched] = spec.enrich ? await spec.enrich(db, [template]) : [template];

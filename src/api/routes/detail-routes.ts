@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import * as z from 'zod';
-import { presentRecord, readRecordPage } from '../../export/read-records.js';
+import { presentRecord } from '../../export/present-record.js';
+import { readRecordPage } from '../../export/read-records.js';
 import {
   DEFENDER_RISK_POINTS,
   EXPOSURE_POINTS,

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import { recordAudit } from '../../audit/audit-log.js';
-import { presentRecord } from '../../export/read-records.js';
+import { presentRecord } from '../../export/present-record.js';
 import { ConnectorRepository } from '../../store/connectors/connector-repository.js';
 import { notImported } from '../../store/runs/not-imported.js';
 import { RunRepository, type SyncRun } from '../../store/runs/run-repository.js';

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { CompiledCamelCasePlugin } from './camel-case-rows.js';
 import { configureSqlite } from './configure-sqlite.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
@@ -79,7 +80,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
     }
     const db = new Kysely<Database>({
       dialect: withStoreErrors(new SqliteDialect({ database: withStatementCache(sqlite) })),
-      plugins: [new CamelCasePlugin()],
+      plugins: [new CompiledCamelCasePlugin()],
     });
     store = {
       db,
@@ -95,7 +96,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
     pool.on('error', () => {});
     const db = new Kysely<Database>({
       dialect: withStoreErrors(new PostgresDialect({ pool })),
-      plugins: [new CamelCasePlugin()],
+      plugins: [new CompiledCamelCasePlugin()],
     });
     store = {
       db,

@@ -1,5 +1,6 @@
-import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
+import { CompiledCamelCasePlugin } from './camel-case-rows.js';
 import type { Database } from './schema.js';
 import { markStoreError, withStoreErrors } from './store-failure.js';
 
@@ -29,7 +30,7 @@ export async function inPostgresTransaction<T>(
         },
       } as unknown as ConstructorParameters<typeof PostgresDialect>[0]),
     ),
-    plugins: [new CamelCasePlugin()],
+    plugins: [new CompiledCamelCasePlugin()],
   });
   let failed = false;
   try {
