@@ -1,8 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import { presentInto, presentRecord } from './present-record.js';
 
-/** The generic loop: what a record must be, key for key and in order. */
-const byLoop = (row: Record<string, unknown>) => presentInto({}, row, '');
+/**
+ * What a record must be, key for key and in order, written out for the columns these tests use:
+ * JSON columns parsed when they parse, yes/no columns as booleans, ids in digits as numbers,
+ * bookkeeping left out.
+ */
+const JSON_KEYS = new Set(['ipAddresses', 'tags', 'macAddresses', 'extra', 'machineTags']);
+const YES_NO_KEYS = new Set(['isAadJoined', 'isExcluded', 'isPotentialDuplication']);
+const HIDDEN_KEYS = new Set(['contentHash', 'seenRunId']);
+function byLoop(row: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (HIDDEN_KEYS.has(k)) continue;
+    let value = v;
+    if (JSON_KEYS.has(k) && typeof v === 'string')
+      try {
+        value = JSON.parse(v);
+      } catch {}
+    else if (YES_NO_KEYS.has(k) && v !== null && v !== undefined) value = Number(v) === 1;
+    else if ((k === 'id' || k.endsWith('Id')) && typeof v === 'string' && /^\d+$/.test(v)) value = Number(v);
+    const name = prefix ? `${prefix}${k[0]!.toUpperCase()}${k.slice(1)}` : k;
+    Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
 
 function expectSame(actual: Record<string, unknown>, expected: Record<string, unknown>) {
   expect(actual).toEqual(expected);
@@ -84,5 +106,22 @@ describe('presentRecord', () => {
       defenderMachineTags: ['a'],
       defenderId: 3,
     });
+  });
+});
+
+describe('presentInto', () => {
+  it('adds prefixed fields as the loop does, leaving out the given keys, shape after shape', () => {
+    const skip = new Set(['id', 'hostId']);
+    const rows: Record<string, unknown>[] = [
+      { id: 1, hostId: 2, healthStatus: 'Active', machineTags: '["a"]', isAadJoined: 0, seenRunId: 4 },
+      { id: 1, hostId: 2, healthStatus: 'Inactive', machineTags: 'bad', isAadJoined: null, seenRunId: 4 },
+      { machineTags: '[]', healthStatus: null },
+    ];
+    for (const row of rows) {
+      const compiled = presentInto({ name: 'h' }, row, 'defender', skip);
+      const kept = Object.fromEntries(Object.entries(row).filter(([k]) => !skip.has(k)));
+      const expected = { name: 'h', ...byLoop(kept, 'defender') };
+      expectSame(compiled, expected);
+    }
   });
 });

@@ -112,50 +112,39 @@ const id = (v: unknown) => presentValue('id', v);
 
 /** Presents one row with an id put first (a record whose table has no id column); see presentRecord. */
 type Presenter = (row: Record<string, unknown>, leadingId: unknown) => Record<string, unknown>;
+/** Adds one row's fields, presented and renamed, to a record; see presentInto. */
+type Adder = (out: Record<string, unknown>, row: Record<string, unknown>) => Record<string, unknown>;
 
-/**
- * Presenters compiled per row shape (its keys in order, and whether an id goes first). A page's rows
- * come from one query, so they share a handful of shapes; the map is emptied past its bound so an
- * unusual caller cannot grow it without end.
- */
-const presenters = new Map<string, Presenter | null>();
-const MAX_PRESENTERS = 256;
 /** Above this many fields the generic loop is used: generated code this long gains nothing. */
 const MAX_COMPILED_FIELDS = 400;
+/** Shapes kept per cache; emptied past this bound, so unusual callers cannot grow it without end. */
+const MAX_SHAPES = 256;
 
 /**
- * `(r, leadingId) => ({ "id": leadingId, "a": r["a"], "b": json(r["b"]), ... })` for one row shape:
- * the record is built as one object literal of a fixed shape. The generic loop adds each field to an
- * empty object, which leaves a host record (about 90 fields) in V8's slow dictionary form; building
- * and then `JSON.stringify` of such records was most of the API's CPU per hosts page
- * (docs/benchmarks.md#rest-api). Names reach the source only as JSON string literals. Null (use the
- * loop) for `__proto__`, which an object literal would take as the prototype, for very wide rows, and
- * where code generation is not allowed.
+ * Functions compiled per row shape (its keys in order) and a variant (`tag`). A page's rows come from
+ * one query, so they share a handful of shapes, and the last one is checked first.
  */
-function compilePresenter(keys: readonly string[], withLeadingId: boolean): Presenter | null {
-  if (keys.length > MAX_COMPILED_FIELDS || keys.includes('__proto__')) return null;
-  const fields: string[] = withLeadingId ? ['"id": leadingId'] : [];
-  for (const k of keys) {
-    const treatment = treatmentOf(k);
-    if (treatment === 'hidden') continue;
-    const read = `r[${JSON.stringify(k)}]`;
-    const value = treatment === 'plain' ? read : `${treatment === 'boolean' ? 'bool' : treatment}(${read})`;
-    fields.push(`${JSON.stringify(k)}: ${value}`);
-  }
-  try {
-    return new Function('json', 'bool', 'id', `return (r, leadingId) => ({ ${fields.join(', ')} });`)(
-      json,
-      bool,
-      id,
-    ) as Presenter;
-  } catch {
-    // Code generation is disallowed (--disallow-code-generation-from-strings): the loop does the same.
-    return null;
+class ShapeCache<F> {
+  private last: { keys: string[]; tag: string; value: F | null } | undefined;
+  private readonly byShape = new Map<string, F | null>();
+
+  constructor(private readonly compile: (keys: readonly string[], tag: string) => F | null) {}
+
+  of(row: Record<string, unknown>, tag: string): F | null {
+    const keys = Object.keys(row);
+    const last = this.last;
+    if (last && last.tag === tag && sameKeys(last.keys, keys)) return last.value;
+    const shape = `${tag}\u0001${keys.join('\u0000')}`;
+    let value = this.byShape.get(shape);
+    if (value === undefined) {
+      if (this.byShape.size >= MAX_SHAPES) this.byShape.clear();
+      value = keys.length > MAX_COMPILED_FIELDS ? null : this.compile(keys, tag);
+      this.byShape.set(shape, value);
+    }
+    this.last = { keys, tag, value };
+    return value;
   }
 }
-
-/** The shape presenterOf found last, checked first: a page's rows mostly share one shape. */
-let last: { keys: string[]; withLeadingId: boolean; presenter: Presenter | null } | undefined;
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -163,31 +152,52 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-/** The compiled presenter of `row`'s shape, or null when the loop must do (see compilePresenter). */
-function presenterOf(row: Record<string, unknown>, withLeadingId: boolean): Presenter | null {
-  const keys = Object.keys(row);
-  if (last && last.withLeadingId === withLeadingId && sameKeys(last.keys, keys)) return last.presenter;
-  // A row with an id of its own keeps it (first, as `{ id, ...record }` would), so no id is put first.
-  const leading = withLeadingId && !keys.includes('id');
-  const shape = `${leading ? 'id\u0000' : ''}${keys.join('\u0000')}`;
-  let presenter = presenters.get(shape);
-  if (presenter === undefined) {
-    if (presenters.size >= MAX_PRESENTERS) presenters.clear();
-    presenter = compilePresenter(keys, leading);
-    presenters.set(shape, presenter);
+/** `json(r["k"])`, `bool(...)`, `id(...)` or `r["k"]`: one field's presented value in generated code. */
+function valueSource(treatment: ColumnTreatment, key: string): string {
+  const read = `r[${JSON.stringify(key)}]`;
+  return treatment === 'plain' ? read : `${treatment === 'boolean' ? 'bool' : treatment}(${read})`;
+}
+
+/** Compiles `body` over the presenting helpers; null where code generation is not allowed. */
+function compileWithHelpers<F>(body: string): F | null {
+  try {
+    return new Function('json', 'bool', 'id', body)(json, bool, id) as F;
+  } catch {
+    // --disallow-code-generation-from-strings: the loop does the same.
+    return null;
   }
-  last = { keys, withLeadingId, presenter };
-  return presenter;
 }
 
 /**
+ * `(r, leadingId) => ({ "id": leadingId, "a": r["a"], "b": json(r["b"]), ... })` for one row shape:
+ * the record is built as one object literal of a fixed shape. The generic loop adds each field to an
+ * empty object, which leaves a host record (about 90 fields) in V8's slow dictionary form; building
+ * and then `JSON.stringify` of such records was most of the API's CPU per hosts page
+ * (docs/benchmarks.md#rest-api). Names reach the source only as JSON string literals. Null (use the
+ * loop) for `__proto__`, which an object literal would take as the prototype.
+ */
+const presenters = new ShapeCache<Presenter>((keys, tag) => {
+  if (keys.includes('__proto__')) return null;
+  const fields: string[] = [];
+  // The id goes first; a row with an id of its own shows that one there (as `{ id, ...record }`).
+  const ownId = keys.includes('id');
+  if (tag === 'id') fields.push(`"id": ${ownId ? valueSource(treatmentOf('id'), 'id') : 'leadingId'}`);
+  for (const k of keys) {
+    const treatment = treatmentOf(k);
+    if (treatment !== 'hidden' && !(tag === 'id' && k === 'id'))
+      fields.push(`${JSON.stringify(k)}: ${valueSource(treatment, k)}`);
+  }
+  return compileWithHelpers(`return (r, leadingId) => ({ ${fields.join(', ')} });`);
+});
+
+/**
  * A row as records show it: JSON lists parsed, 0/1 as booleans, ids as numbers, bookkeeping hidden.
- * With `leadingId`, the record starts with that `id` (a record whose table has no id column), unless
- * the row has an `id` of its own.
+ * With `leadingId`, the record starts with an `id`: that one (a record whose table has no id column),
+ * or the row's own when it has one.
  */
 export function presentRecord(row: Record<string, unknown>, leadingId?: unknown): Record<string, unknown> {
   const withLeadingId = leadingId !== undefined;
-  const presenter = presenterOf(row, withLeadingId);
+  const presenter = presenters.of(row, withLeadingId ? 'id' : '');
   if (presenter) return presenter(row, leadingId);
   const record = presentInto({}, row, '');
   return withLeadingId ? { id: leadingId, ...record } : record;
@@ -205,6 +215,37 @@ function prefixed(prefix: string, k: string): string {
 }
 
 /**
+ * `(out, r) => { out["defenderA"] = r["a"]; out["defenderB"] = json(r["b"]); ...; return out; }` for
+ * one row shape, prefix and set of left-out keys (the tag): constant names, so each assignment's
+ * property cache stays monomorphic. Null (use the loop) when a name would be `__proto__`.
+ */
+const adders = new ShapeCache<Adder>((keys, tag) => {
+  const [prefix = '', ...skip] = tag.split('\u0002');
+  const lines: string[] = [];
+  for (const k of keys) {
+    const treatment = treatmentOf(k);
+    if (treatment === 'hidden' || skip.includes(k)) continue;
+    const name = prefix ? prefixed(prefix, k) : k;
+    if (name === '__proto__') return null;
+    lines.push(`out[${JSON.stringify(name)}] = ${valueSource(treatment, k)};`);
+  }
+  return compileWithHelpers(`return (out, r) => { ${lines.join(' ')} return out; };`);
+});
+
+/** The tag of a prefix and left-out keys, per set: hosts pages use the same set for every row. */
+const skipTags = new WeakMap<ReadonlySet<string>, string>();
+
+function adderTag(prefix: string, skip: ReadonlySet<string> | undefined): string {
+  if (!skip) return prefix;
+  let tag = skipTags.get(skip);
+  if (tag === undefined) {
+    tag = [...skip].join('\u0002');
+    skipTags.set(skip, tag);
+  }
+  return `${prefix}\u0002${tag}`;
+}
+
+/**
  * Adds `row`'s fields as presentRecord shows them to `out`, their names after `prefix` (`defender`:
  * `defenderHealthStatus`), leaving out `skip`; returns `out`.
  */
@@ -214,6 +255,8 @@ export function presentInto(
   prefix: string,
   skip?: ReadonlySet<string>,
 ): Record<string, unknown> {
+  const adder = adders.of(row, adderTag(prefix, skip));
+  if (adder) return adder(out, row);
   for (const k in row) {
     const treatment = treatmentOf(k);
     if (treatment === 'hidden' || skip?.has(k)) continue;
