@@ -21,7 +21,13 @@ describe('CompiledCamelCasePlugin', () => {
     const rows = [
       { risk_score: 1, host_id: '3', last_seen: null, blob_value: bytes, at_time: when },
       { risk_score: 2, host_id: '4', last_seen: 'x', blob_value: null, at_time: null },
-      { risk_score: { inner_key: 1 }, host_id: [{ list_key: 2 }, 3], last_seen: [], blob_value: 0, at_time: 1 },
+      {
+        risk_score: { inner_key: 1 },
+        host_id: [{ list_key: 2 }, 3],
+        last_seen: [],
+        blob_value: 0,
+        at_time: 1,
+      },
     ];
     const { expected, actual } = await both(rows);
     expect(actual).toEqual(expected);
