@@ -1,7 +1,7 @@
-/**
- * How a store row is shown in records (exports, the API): which columns hold JSON, yes/no or ids,
- * and which are bookkeeping that records leave out.
- */
+// How a store row is shown in records (exports, the API): which columns hold JSON, yes/no or ids,
+// and which are bookkeeping that records leave out.
+import { generatedFunction, ShapeCache } from '../normalize/shape-cache.js';
+
 /** Columns holding JSON text, parsed back into lists and objects for output. */
 const JSON_COLUMNS = new Set([
   'ipAddresses',
@@ -115,43 +115,6 @@ type Presenter = (row: Record<string, unknown>, leadingId: unknown) => Record<st
 /** Adds one row's fields, presented and renamed, to a record; see presentInto. */
 type Adder = (out: Record<string, unknown>, row: Record<string, unknown>) => Record<string, unknown>;
 
-/** Above this many fields the generic loop is used: generated code this long gains nothing. */
-const MAX_COMPILED_FIELDS = 400;
-/** Shapes kept per cache; emptied past this bound, so unusual callers cannot grow it without end. */
-const MAX_SHAPES = 256;
-
-/**
- * Functions compiled per row shape (its keys in order) and a variant (`tag`). A page's rows come from
- * one query, so they share a handful of shapes, and the last one is checked first.
- */
-class ShapeCache<F> {
-  private last: { keys: string[]; tag: string; value: F | null } | undefined;
-  private readonly byShape = new Map<string, F | null>();
-
-  constructor(private readonly compile: (keys: readonly string[], tag: string) => F | null) {}
-
-  of(row: Record<string, unknown>, tag: string): F | null {
-    const keys = Object.keys(row);
-    const last = this.last;
-    if (last && last.tag === tag && sameKeys(last.keys, keys)) return last.value;
-    const shape = `${tag}\u0001${keys.join('\u0000')}`;
-    let value = this.byShape.get(shape);
-    if (value === undefined) {
-      if (this.byShape.size >= MAX_SHAPES) this.byShape.clear();
-      value = keys.length > MAX_COMPILED_FIELDS ? null : this.compile(keys, tag);
-      this.byShape.set(shape, value);
-    }
-    this.last = { keys, tag, value };
-    return value;
-  }
-}
-
-function sameKeys(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** `json(r["k"])`, `bool(...)`, `id(...)` or `r["k"]`: one field's presented value in generated code. */
 function valueSource(treatment: ColumnTreatment, key: string): string {
   const read = `r[${JSON.stringify(key)}]`;
@@ -160,12 +123,8 @@ function valueSource(treatment: ColumnTreatment, key: string): string {
 
 /** Compiles `body` over the presenting helpers; null where code generation is not allowed. */
 function compileWithHelpers<F>(body: string): F | null {
-  try {
-    return new Function('json', 'bool', 'id', body)(json, bool, id) as F;
-  } catch {
-    // --disallow-code-generation-from-strings: the loop does the same.
-    return null;
-  }
+  const make = generatedFunction<(...helpers: unknown[]) => F>(['json', 'bool', 'id'], body);
+  return make ? make(json, bool, id) : null;
 }
 
 /**

@@ -1,12 +1,8 @@
 import { CamelCasePlugin } from 'kysely';
+import { generatedFunction, ShapeCache } from '../../normalize/shape-cache.js';
 
 type Row = Record<string, unknown>;
 type RowMapper = (row: Row, nested: (value: unknown) => unknown) => Row;
-
-/** Above this many columns the plugin's own loop is used: generated code this long gains nothing. */
-const MAX_COMPILED_COLUMNS = 400;
-/** Shapes kept; the map is emptied past this bound, so unusual queries cannot grow it without end. */
-const MAX_SHAPES = 512;
 
 /**
  * Kysely's CamelCasePlugin, with each result row renamed by code compiled once per row shape (its
@@ -18,7 +14,7 @@ const MAX_SHAPES = 512;
  * literals.
  */
 export class CompiledCamelCasePlugin extends CamelCasePlugin {
-  private readonly mappers = new Map<string, RowMapper | null>();
+  private readonly mappers = new ShapeCache<RowMapper>((columns) => this.compile(columns));
   private readonly nested = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map((v) => (isPlainObject(v) ? this.mapRow(v as Row) : v));
     return isPlainObject(value) ? this.mapRow(value as Row) : value;
@@ -33,7 +29,7 @@ export class CompiledCamelCasePlugin extends CamelCasePlugin {
   ): ReturnType<CamelCasePlugin['transformResult']> {
     const rows = args.result.rows as Row[] | undefined;
     if (!Array.isArray(rows) || rows.length === 0) return super.transformResult(args);
-    const mapper = this.mapperOf(rows[0]!);
+    const mapper = this.mappers.of(rows[0]!);
     if (!mapper) return super.transformResult(args);
     const mapped: Row[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) mapped[i] = mapper(rows[i]!, this.nested);
@@ -41,20 +37,8 @@ export class CompiledCamelCasePlugin extends CamelCasePlugin {
   }
 
   protected override mapRow(row: Row): Row {
-    const mapper = this.mapperOf(row);
+    const mapper = this.mappers.of(row);
     return mapper ? mapper(row, this.nested) : super.mapRow(row);
-  }
-
-  private mapperOf(row: Row): RowMapper | null {
-    const columns = Object.keys(row);
-    const shape = columns.join('\u0000');
-    let mapper = this.mappers.get(shape);
-    if (mapper === undefined) {
-      if (this.mappers.size >= MAX_SHAPES) this.mappers.clear();
-      mapper = this.compile(columns);
-      this.mappers.set(shape, mapper);
-    }
-    return mapper;
   }
 
   /** The mapper of one row shape, or null (use the plugin's loop) where compiling does not apply. */
@@ -62,19 +46,9 @@ export class CompiledCamelCasePlugin extends CamelCasePlugin {
     const names = columns.map((c) => this.camelCase(c));
     // A repeated name (two columns that camel-case alike) or `__proto__` must go through the loop,
     // which assigns one key at a time; an object literal would behave differently for both.
-    if (
-      columns.length > MAX_COMPILED_COLUMNS ||
-      new Set(names).size !== names.length ||
-      names.includes('__proto__')
-    )
-      return null;
+    if (new Set(names).size !== names.length || names.includes('__proto__')) return null;
     const fields = columns.map((c, i) => `${JSON.stringify(names[i])}: nested(r[${JSON.stringify(c)}])`);
-    try {
-      return new Function('r', 'nested', `return { ${fields.join(', ')} };`) as RowMapper;
-    } catch {
-      // Code generation is disallowed (--disallow-code-generation-from-strings).
-      return null;
-    }
+    return generatedFunction<RowMapper>(['r', 'nested'], `return { ${fields.join(', ')} };`);
   }
 }
 
