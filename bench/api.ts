@@ -1,11 +1,13 @@
 /**
  * `npm run bench:api [-- --devices N --store sqlite|postgres --seconds S --connections C --keep-store
- * --reuse-store LOCATION]`: the REST
+ * --reuse-store LOCATION --worker-nice N]`: the REST
  * API under load (docs/benchmarks.md#rest-api). A simulated tenant of N devices (100,000 by default,
  * about 30 findings each) is synced into a fresh store, `mdec serve --no-worker` starts over it in a
  * process of its own and a `mdec worker` in another, a full sync is asked for through the API (the
- * worker runs it), and while it runs autocannon sends C concurrent clients (50) for S seconds (20) at
- * each of: the hosts list sorted by risk with a query, host details, and findings filtered by severity.
+ * worker runs it, at its default niceness unless `--worker-nice` gives another), and while it runs
+ * autocannon sends C concurrent clients (50) for S seconds (20) at each of: the hosts list sorted by
+ * risk with a query, host details, and findings filtered by severity. A sync that ends before the
+ * load does is followed by another, so that each scenario runs beside one.
  * Prints one JSON line: per scenario requests per second, p50/p95/p99 latency (ms, from every
  * response), errors (by kind) and non-2xx answers; the server's and the worker's peak RSS; the load
  * average of the machine before and after.
@@ -38,6 +40,8 @@ const PG_URL = process.env.MDEC_BENCH_PG_URL ?? process.env.MDEC_TEST_PG_URL;
 const KEEP_STORE = process.argv.includes('--keep-store');
 /** `--reuse-store LOCATION`: a store a `--keep-store` run left, of the same size; its first load is skipped. */
 const REUSE_STORE = flag('reuse-store', '');
+/** `--worker-nice N`: the worker's `--nice` (its default when not given). */
+const WORKER_NICE = flag('worker-nice', '');
 
 interface AutocannonResult {
   errors: number;
@@ -131,28 +135,54 @@ async function main(): Promise<void> {
     const url = (JSON.parse(first) as { url: string }).url;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     // The sync asked for through the API is run by a worker of its own, as in production.
-    worker = spawn(process.execPath, [`${ROOT}bin/mdec.js`, '--db', db, 'worker', '--poll-seconds', '1'], {
-      env,
-      stdio: ['ignore', 'ignore', 'ignore'],
-    });
+    worker = spawn(
+      process.execPath,
+      [
+        `${ROOT}bin/mdec.js`,
+        '--db',
+        db,
+        'worker',
+        '--poll-seconds',
+        '1',
+        ...(WORKER_NICE ? ['--nice', WORKER_NICE] : []),
+      ],
+      {
+        env,
+        stdio: ['ignore', 'ignore', 'ignore'],
+      },
+    );
 
     const hostIds = (
       (await (await fetch(`${url}/api/hosts?limit=1000`, { headers })).json()) as {
         items: Array<{ id: number }>;
       }
     ).items.map((h) => h.id);
-    const started = await fetch(`${url}/api/connectors/bench/runs`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ mode: 'full' }),
-    });
-    const { runId } = (await started.json()) as { runId: number };
-    // The load starts once the worker runs the sync.
-    for (let i = 0; i < 600; i++) {
-      const run = (await (await fetch(`${url}/api/runs/${runId}`, { headers })).json()) as { state: string };
-      if (run.state !== 'queued') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    type Run = { state: string; startedAt: string | null; finishedAt: string | null };
+    const runOf = async (id: number) =>
+      (await (await fetch(`${url}/api/runs/${id}`, { headers })).json()) as Run;
+    /** Asks for a full sync and waits until the worker runs it. */
+    const startSync = async (): Promise<number> => {
+      const started = await fetch(`${url}/api/connectors/bench/runs`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ mode: 'full' }),
+      });
+      let runId: number;
+      if (started.status === 409) {
+        // A reused store may hold the run an earlier bench stopped: it goes on (resumed) instead.
+        const newest = (await (await fetch(`${url}/api/runs?sort=-id&limit=1`, { headers })).json()) as {
+          items: Array<{ id: number }>;
+        };
+        runId = newest.items[0]!.id;
+      } else if (started.status === 202) runId = ((await started.json()) as { runId: number }).runId;
+      else throw new Error(`a full sync was refused: ${await started.text()}`);
+      for (let i = 0; i < 600; i++) {
+        if ((await runOf(runId)).state !== 'queued') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return runId;
+    };
+    const runIds = [await startSync()];
     const loadBefore = loadavg()[0]!;
     const loadStarted = Date.now();
 
@@ -167,6 +197,8 @@ async function main(): Promise<void> {
     };
     const results: Record<string, unknown> = {};
     for (const [name, s] of Object.entries(scenarios)) {
+      // Every scenario runs beside a full sync: one that has ended is followed by another.
+      if ((await runOf(runIds.at(-1)!)).state !== 'processing') runIds.push(await startSync());
       const latencies: number[] = [];
       const errorKinds: Record<string, number> = {};
       let i = 0;
@@ -194,6 +226,7 @@ async function main(): Promise<void> {
         },
       );
       const r = await instance;
+      const syncThroughout = (await runOf(runIds.at(-1)!)).state === 'processing';
       latencies.sort((a, b) => a - b);
       results[name] = {
         requestsPerSecond: Math.round(r.requests.average),
@@ -205,13 +238,11 @@ async function main(): Promise<void> {
         timeouts: r.timeouts,
         errorKinds,
         non2xx: r.non2xx,
+        // False when the sync ended before the scenario did: part of it ran without one.
+        syncThroughout,
       };
     }
-    const run = (await (await fetch(`${url}/api/runs/${runId}`, { headers })).json()) as {
-      state: string;
-      startedAt: string;
-      finishedAt: string | null;
-    };
+    const runs = await Promise.all(runIds.map(runOf));
     const loadEnded = Date.now();
     const summary = {
       store: STORE,
@@ -220,11 +251,14 @@ async function main(): Promise<void> {
       connections: CONNECTIONS,
       secondsPerScenario: SECONDS,
       firstLoadSeconds: Math.round(loadSeconds),
-      syncDuringLoad: run.state,
-      // How long the sync ran, and how much of the load it overlapped (the load ran from loadStarted).
-      syncSeconds: Math.round(
-        ((run.finishedAt ? Date.parse(run.finishedAt) : loadEnded) - Date.parse(run.startedAt)) / 1000,
-      ),
+      // The syncs that ran beside the load: each one's state and seconds (to now, if still running).
+      syncsDuringLoad: runs.map((run) => ({
+        state: run.state,
+        seconds: Math.round(
+          ((run.finishedAt ? Date.parse(run.finishedAt) : loadEnded) - Date.parse(run.startedAt ?? '')) /
+            1000,
+        ),
+      })),
       loadSeconds: Math.round((loadEnded - loadStarted) / 1000),
       loadAverage: { before: Math.round(loadBefore * 10) / 10, after: Math.round(loadavg()[0]! * 10) / 10 },
       serverPeakRssMb: peakRssMb(server.pid!),

@@ -4,6 +4,7 @@ import type { Store } from '../store/db/store.js';
 import type { Role } from '../store/users/user-repository.js';
 import type { ApiMetrics } from './api-metrics.js';
 import type { LoginThrottle } from './login-throttle.js';
+import type { ReadCache } from './read-cache.js';
 import type { RunRequests } from './run-requests.js';
 
 /** What the routes of `mdec serve` work with; built once by the composition root (src/main). */
@@ -15,6 +16,8 @@ export interface ApiContext {
   /** Machine actions: main's action service with the MDE clients of this process. */
   actions: ActionServiceDeps;
   metrics: ApiMetrics;
+  /** Answers of store reads, shared while the store is unchanged (read-cache.ts). */
+  reads: ReadCache;
   throttle: LoginThrottle;
   /** Served over HTTPS: the session cookie is then `Secure`. */
   tls: boolean;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { systemClock } from '../jobs/scheduler-clock.js';
 import { DEFAULT_WORKER_TIMING, Worker, type WorkerTiming } from '../jobs/worker.js';
+import { adjustWorkerNiceness, DEFAULT_WORKER_NICENESS_ADJUSTMENT } from '../jobs/worker-priority.js';
 import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
 import { createMdeClient } from '../sync/mde-client-factory.js';
 import { type GlobalFlags, openCliContext } from './cli-context.js';
@@ -14,6 +15,7 @@ interface WorkerFlags {
   tickSeconds?: string;
   retryDelaySeconds?: string;
   caFile?: string;
+  nice?: string;
 }
 
 function seconds(flag: string, value: string | undefined, fallbackMs: number): number {
@@ -21,6 +23,14 @@ function seconds(flag: string, value: string | undefined, fallbackMs: number): n
   if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0)
     throw new UsageError(`--${flag} must be a positive number of seconds (got "${value}")`);
   return Math.round(Number(value) * 1000);
+}
+
+/** `--nice N`: what to add to the worker's niceness, -20 to 19. */
+function nicenessFromFlag(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_WORKER_NICENESS_ADJUSTMENT;
+  if (!/^-?\d+$/.test(value) || Number(value) < -20 || Number(value) > 19)
+    throw new UsageError(`--nice must be a whole number from -20 to 19 (got "${value}")`);
+  return Number(value);
 }
 
 /** The worker's timing from flags; the heartbeat defaults to a tenth of the lease. */
@@ -60,8 +70,20 @@ export function registerWorkerCommand(program: Command, globals: () => GlobalFla
     .option('--tick-seconds <n>', 'how often the schedules are looked at (default 30)')
     .option('--retry-delay-seconds <n>', 'wait before retrying a failed run, doubled each time (default 60)')
     .option('--ca-file <path>', 'extra CA certificates (PEM) to trust, e.g. a TLS-inspecting proxy')
+    .option(
+      '--nice <n>',
+      `added to the niceness of the worker and its syncs, as nice -n; 0 keeps the priority it starts with (default ${DEFAULT_WORKER_NICENESS_ADJUSTMENT})`,
+    )
     .action(async (flags: WorkerFlags) => {
       const timing = timingFromFlags(flags);
+      const niceness = nicenessFromFlag(flags.nice);
+      try {
+        adjustWorkerNiceness(niceness);
+      } catch (err) {
+        throw new UsageError(
+          `--nice ${niceness}: cannot set the worker's priority (${(err as Error).message})`,
+        );
+      }
       const ctx = await openCliContext(globals(), 'existing');
       // pino is loaded by the worker alone, not by every command's start-up.
       const { workerLogger } = await import('../jobs/worker-logger.js');

@@ -3,11 +3,13 @@ import type { ApiContext } from '../../src/api/api-context.js';
 import { ApiMetrics } from '../../src/api/api-metrics.js';
 import { buildApi } from '../../src/api/build-api.js';
 import { LoginThrottle } from '../../src/api/login-throttle.js';
+import { ReadCache } from '../../src/api/read-cache.js';
 import { RunRequests } from '../../src/api/run-requests.js';
 import type { JobQueue } from '../../src/jobs/job-queue.js';
 import { systemClock } from '../../src/jobs/scheduler-clock.js';
 import { TableJobQueue } from '../../src/jobs/table-job-queue.js';
 import { hashPassword } from '../../src/security/password-hash.js';
+import { storeChangeMarker } from '../../src/store/db/change-marker.js';
 import type { Store } from '../../src/store/db/store.js';
 import { ApiTokenRepository } from '../../src/store/users/api-token-repository.js';
 import { ROLES, type Role, UserRepository } from '../../src/store/users/user-repository.js';
@@ -41,6 +43,7 @@ export async function startTestApi(store: Store, _sim?: TestSimulator, queue?: J
     store,
     secrets: TEST_SECRETS,
     metrics,
+    reads: new ReadCache(storeChangeMarker(store)),
     runs: new RunRequests({ store, queue: runQueue, now: () => new Date() }),
     actions: {
       store,

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorStatus } from '../../src/jobs/connector-status.js';
 import { ConnectorRepository } from '../../src/store/connectors/connector-repository.js';
@@ -37,6 +38,25 @@ describe('mdec worker on SQLite', { timeout: 240_000 }, () => {
     for (const w of started) if (w.child.exitCode === null) w.child.kill('SIGKILL');
     await db.drop();
     await sim.close();
+  });
+
+  /** The niceness of each thread of a process (Linux: field 19 of /proc/PID/task/TID/stat). */
+  const threadNiceness = (pid: number) =>
+    readdirSync(`/proc/${pid}/task`).map((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+
+  it('runs every thread at a niceness 10 higher, and refuses a --nice out of range', async () => {
+    const ownNiceness = threadNiceness(process.pid)[0]!;
+    const w = startWorker(db.location);
+    await waitFor('the worker to start', async () => w.log().includes('worker started'));
+    expect(new Set(threadNiceness(w.child.pid!))).toEqual(new Set([Math.min(19, ownNiceness + 10)]));
+    w.child.kill('SIGTERM');
+    expect((await once(w.child, 'exit'))[0]).toBe(0);
+    const bad = await mdec('worker', '--nice', '25');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--nice must be a whole number from -20 to 19/);
   });
 
   it('refuses to sync an inactive connector unless forced', async () => {

@@ -21,6 +21,7 @@ import {
   openFindingScores,
   openFindingsOfHost,
 } from '../findings-access.js';
+import { sendStoreRead } from '../read-cache.js';
 import { recordSerializer } from '../record-serializer.js';
 import { access } from '../roles.js';
 
@@ -76,71 +77,77 @@ export function registerDetailRoutes(app: FastifyInstance, ctx: ApiContext): voi
         },
       },
     },
-    async (request) => {
-      const id = request.params.id;
-      const page = await readRecordPage(store, 'hosts', { where: sql`hosts.id = ${id}`, limit: 1 });
-      const host = page.records[0];
-      if (!host) throw notFound(`host ${id}`);
-      const sourceRows = await store.db
-        .selectFrom('hostSources')
-        .selectAll()
-        .where('hostId', '=', id)
-        .orderBy('id')
-        .execute();
-      const sources = sourceRows.map((s) => presentRecord(s as unknown as Record<string, unknown>));
-      const profiles = await store.db
-        .selectFrom('hostProfiles')
-        .innerJoin('profiles', 'profiles.id', 'hostProfiles.profileId')
-        .select([
-          'profiles.id',
-          'profiles.kind',
-          'profiles.name',
-          'profiles.osPlatform',
-          'profiles.osVersion',
-          'hostProfiles.matchScore',
-          'hostProfiles.assignedAt',
-        ])
-        .where('hostProfiles.hostId', '=', id)
-        .orderBy('profiles.name')
-        .execute();
-      let defenderRisk: string | null = null;
-      let exposure: string | null = null;
-      for (const s of sourceRows) {
-        defenderRisk = worseDefenderValue(DEFENDER_RISK_POINTS, defenderRisk, s.riskScore);
-        exposure = worseDefenderValue(EXPOSURE_POINTS, exposure, s.exposureLevel);
-      }
-      const components = hostRiskComponents({
-        vulnerabilityLoad: vulnerabilityLoad(await openFindingScores(store, id)),
-        worstAlertSeverity: (host.topAlertSeverity as string | null) ?? null,
-        defenderRiskScore: defenderRisk,
-        exposureLevel: exposure,
-      });
-      const portalLinks = Object.fromEntries(
-        Object.entries(host)
-          .filter(([k]) => k.startsWith('portal') && k.endsWith('Url'))
-          .map(([k, v]) => [
-            k.slice('portal'.length, -'Url'.length).replace(/^./, (c) => c.toLowerCase()),
-            (v as string | null) ?? null,
-          ]),
-      );
-      return {
-        host,
-        sources,
-        openFindings: await openFindingsOfHost(store, id, RELATED_LIMIT),
-        installedSoftware: await related('installed-software', id),
-        alerts: await related('alerts', id),
-        profiles: profiles.map((p) => ({ ...p, id: Number(p.id) })),
-        risk: {
-          score: (host.riskScore as number | null) ?? null,
-          level: (host.riskLevel as string | null) ?? null,
-          components,
-        },
-        portalLinks,
-        actions: (await new MachineActionRepository(store).list({ hostId: id, limit: RELATED_LIMIT })).map(
-          (a) => ({ ...a }),
-        ),
-      };
-    },
+    async (request, reply) =>
+      sendStoreRead(ctx.reads, request, reply, async () => {
+        const id = request.params.id;
+        const page = await readRecordPage(store, 'hosts', { where: sql`hosts.id = ${id}`, limit: 1 });
+        const host = page.records[0];
+        if (!host) throw notFound(`host ${id}`);
+        const sourceRows = await store.db
+          .selectFrom('hostSources')
+          .selectAll()
+          .where('hostId', '=', id)
+          .orderBy('id')
+          .execute();
+        const sources = sourceRows.map((s) => presentRecord(s as unknown as Record<string, unknown>));
+        const profiles = await store.db
+          .selectFrom('hostProfiles')
+          .innerJoin('profiles', 'profiles.id', 'hostProfiles.profileId')
+          .select([
+            'profiles.id',
+            'profiles.kind',
+            'profiles.name',
+            'profiles.osPlatform',
+            'profiles.osVersion',
+            'hostProfiles.matchScore',
+            'hostProfiles.assignedAt',
+          ])
+          .where('hostProfiles.hostId', '=', id)
+          .orderBy('profiles.name')
+          .execute();
+        let defenderRisk: string | null = null;
+        let exposure: string | null = null;
+        for (const s of sourceRows) {
+          defenderRisk = worseDefenderValue(DEFENDER_RISK_POINTS, defenderRisk, s.riskScore);
+          exposure = worseDefenderValue(EXPOSURE_POINTS, exposure, s.exposureLevel);
+        }
+        const openFindings = await openFindingsOfHost(store, id, RELATED_LIMIT);
+        // The scores of all open findings: those listed, unless the list stops at its limit.
+        const openScores = openFindings.more
+          ? await openFindingScores(store, id)
+          : openFindings.items.map((f) => Number(f.score));
+        const components = hostRiskComponents({
+          vulnerabilityLoad: vulnerabilityLoad(openScores),
+          worstAlertSeverity: (host.topAlertSeverity as string | null) ?? null,
+          defenderRiskScore: defenderRisk,
+          exposureLevel: exposure,
+        });
+        const portalLinks = Object.fromEntries(
+          Object.entries(host)
+            .filter(([k]) => k.startsWith('portal') && k.endsWith('Url'))
+            .map(([k, v]) => [
+              k.slice('portal'.length, -'Url'.length).replace(/^./, (c) => c.toLowerCase()),
+              (v as string | null) ?? null,
+            ]),
+        );
+        return {
+          host,
+          sources,
+          openFindings,
+          installedSoftware: await related('installed-software', id),
+          alerts: await related('alerts', id),
+          profiles: profiles.map((p) => ({ ...p, id: Number(p.id) })),
+          risk: {
+            score: (host.riskScore as number | null) ?? null,
+            level: (host.riskLevel as string | null) ?? null,
+            components,
+          },
+          portalLinks,
+          actions: (await new MachineActionRepository(store).list({ hostId: id, limit: RELATED_LIMIT })).map(
+            (a) => ({ ...a }),
+          ),
+        };
+      }),
   );
 
   r.get(
@@ -162,12 +169,14 @@ export function registerDetailRoutes(app: FastifyInstance, ctx: ApiContext): voi
         response: { 200: Record },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       if (!parseFindingId(request.params.id))
         throw badRequest('params.id', 'not a finding id (the `id` of a findings list item)');
-      const finding = await findingById(store, request.params.id);
-      if (!finding) throw notFound(`finding ${request.params.id}`);
-      return finding;
+      return sendStoreRead(ctx.reads, request, reply, async () => {
+        const finding = await findingById(store, request.params.id);
+        if (!finding) throw notFound(`finding ${request.params.id}`);
+        return finding;
+      });
     },
   );
 
@@ -186,19 +195,20 @@ export function registerDetailRoutes(app: FastifyInstance, ctx: ApiContext): voi
         },
       },
     },
-    async (request) => {
-      const cveId = request.params.cveId;
-      const page = await readRecordPage(store, 'vulnerabilities', {
-        where: sql`vulnerability_definitions.id = ${cveId}`,
-        limit: 100,
-      });
-      const first = page.records[0];
-      if (!first) throw notFound(`vulnerability ${cveId}`);
-      return {
-        vulnerability: first,
-        definitions: page.records,
-        openFindings: await openFindingCountOfCve(store, cveId),
-      };
-    },
+    async (request, reply) =>
+      sendStoreRead(ctx.reads, request, reply, async () => {
+        const cveId = request.params.cveId;
+        const page = await readRecordPage(store, 'vulnerabilities', {
+          where: sql`vulnerability_definitions.id = ${cveId}`,
+          limit: 100,
+        });
+        const first = page.records[0];
+        if (!first) throw notFound(`vulnerability ${cveId}`);
+        return {
+          vulnerability: first,
+          definitions: page.records,
+          openFindings: await openFindingCountOfCve(store, cveId),
+        };
+      }),
   );
 }

@@ -6,6 +6,7 @@ import { EXPORT_FORMATS, type RecordKind } from '../../export/export-kinds.js';
 import { exportColumns, readRecords } from '../../export/read-records.js';
 import { writeRecords } from '../../export/write-records.js';
 import type { ApiContext } from '../api-context.js';
+import { sendStoreRead } from '../read-cache.js';
 import { listFilter, readList } from '../record-list.js';
 import { recordSerializer } from '../record-serializer.js';
 import { access } from '../roles.js';
@@ -70,7 +71,8 @@ export function registerListRoutes(app: FastifyInstance, ctx: ApiContext): void 
           response: { 200: ListAnswer },
         },
       },
-      async (request) => readList(ctx.store, kind, request.query),
+      async (request, reply) =>
+        sendStoreRead(ctx.reads, request, reply, () => readList(ctx.store, kind, request.query)),
     );
 
     r.get(

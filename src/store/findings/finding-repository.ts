@@ -1,4 +1,12 @@
-import { type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
+import {
+  type AliasedRawBuilder,
+  type AliasedSelectQueryBuilder,
+  type ExpressionBuilder,
+  type Kysely,
+  type RawBuilder,
+  type SelectQueryBuilder,
+  sql,
+} from 'kysely';
 import type { FindingColumn, FindingValueType } from '../../normalize/finding-columns.js';
 import { FINDING_COLUMN_LIST } from '../../normalize/finding-columns.js';
 import { findingKey } from '../../normalize/finding-key.js';
@@ -89,8 +97,35 @@ export const FINDING_RECORD_FIELDS: readonly string[] = FINDING_COLUMN_LIST.map(
  * Every finding as a {@link FindingRecord} (plus its position), to select from as `findings`:
  * `db.selectFrom(findingRecords(db, dialect))`. Filters on real columns reach the table's key and
  * index: both databases fold this into the outer query.
+ *
+ * The select of some forty expressions is the same text in every query that reads findings, so it is
+ * compiled once per database handle and given to later queries as that text: building and
+ * transforming its expression tree again was about a fifth of the API server's work for a host's
+ * details (docs/benchmarks.md#rest-api). It holds no parameters (its literals are inlined); one that
+ * did would be given as the query builder instead.
  */
 export function findingRecords(db: Db, dialect: SqlDialect) {
+  const known = compiledRecords.get(db)?.get(dialect);
+  if (known) return known;
+  const built = buildFindingRecords(db, dialect);
+  const compiled = built.compile();
+  const records =
+    compiled.parameters.length === 0
+      ? sql.raw<FindingRecord & FindingPosition>(`(${compiled.sql})`).as('findings')
+      : built.as('findings');
+  const byDialect = compiledRecords.get(db) ?? new Map();
+  byDialect.set(dialect, records);
+  compiledRecords.set(db, byDialect);
+  return records;
+}
+
+type FindingRecordsSource =
+  | AliasedRawBuilder<FindingRecord & FindingPosition, 'findings'>
+  | AliasedSelectQueryBuilder<FindingRecord & FindingPosition, 'findings'>;
+
+const compiledRecords = new WeakMap<Db, Map<SqlDialect, FindingRecordsSource>>();
+
+function buildFindingRecords(db: Db, dialect: SqlDialect) {
   return db
     .selectFrom('findings as f')
     .innerJoin('findingDevices as d', 'd.id', 'f.deviceId')
@@ -100,8 +135,7 @@ export function findingRecords(db: Db, dialect: SqlDialect) {
       'f.softwareId as softwareId',
       ...FINDING_COLUMN_LIST.map((c) => readExpression(dialect, c).as(c.column)),
     ])
-    .$castTo<FindingRecord & FindingPosition>()
-    .as('findings');
+    .$castTo<FindingRecord & FindingPosition>();
 }
 
 /** A query over {@link findingRecords}. */

@@ -1,0 +1,100 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ChangeMarker } from '../store/db/change-marker.js';
+
+/** Answers kept at most; the least recently asked for goes first. */
+const MAX_ENTRIES = 256;
+/** Bytes of kept answers at most (a page of 1,000 hosts is about 3 MB). */
+const MAX_BYTES = 64 * 1024 * 1024;
+/** An answer larger than this is shared by the requests waiting for it but not kept. */
+const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+
+interface Entry {
+  marker: string;
+  answer: Promise<Buffer>;
+  bytes: number;
+}
+
+/**
+ * Answers of the API's store reads, as JSON bytes, shared while the store is unchanged
+ * (docs/api.md#repeated-reads). A read is keyed by what was asked (the route's URL with its query
+ * string) and by the store's change marker when it was asked (store/db/change-marker.ts):
+ * - a request that arrives while the same read runs, with the marker unchanged, waits for that read;
+ * - a request that arrives after it ended, with the marker still unchanged, gets its bytes.
+ * Either way nothing was committed between the start of that read and the request, so the answer is
+ * what a read of its own would have returned. Any commit moves the marker and the next request reads
+ * again. A failed read (a 404, a bad query, a store error) is shared by those already waiting for it
+ * but never kept.
+ */
+export class ReadCache {
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+
+  constructor(private readonly marker: ChangeMarker) {}
+
+  async answer(key: string, read: () => Promise<unknown>): Promise<Buffer> {
+    const marker = await this.marker();
+    const known = this.entries.get(key);
+    if (known && known.marker === marker) {
+      // Most recently asked for last: the first entry is the one to drop.
+      this.entries.delete(key);
+      this.entries.set(key, known);
+      return known.answer;
+    }
+    if (known) this.forget(key, known);
+    const entry: Entry = {
+      marker,
+      answer: read().then((value) => Buffer.from(JSON.stringify(value))),
+      bytes: 0,
+    };
+    this.entries.set(key, entry);
+    try {
+      const answer = await entry.answer;
+      if (this.entries.get(key) === entry) this.keep(key, entry, answer.length);
+      return answer;
+    } catch (err) {
+      if (this.entries.get(key) === entry) this.forget(key, entry);
+      throw err;
+    }
+  }
+
+  /** Kept answers and their bytes, for tests and metrics. */
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes };
+  }
+
+  private keep(key: string, entry: Entry, bytes: number): void {
+    if (bytes > MAX_ANSWER_BYTES) {
+      this.forget(key, entry);
+      return;
+    }
+    entry.bytes = bytes;
+    this.bytes += bytes;
+    for (const [oldestKey, oldest] of this.entries) {
+      if (this.entries.size <= MAX_ENTRIES && this.bytes <= MAX_BYTES) break;
+      // Reads still running are not counted yet and are left to finish.
+      if (oldest.bytes > 0 || oldest === entry) this.forget(oldestKey, oldest);
+    }
+  }
+
+  private forget(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.bytes -= entry.bytes;
+  }
+}
+
+/** The content type of the answers kept here. */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Answers a GET of store data with `read`'s value as JSON, shared through `reads` by the request's
+ * URL (path and query string): every route whose answer depends on the store alone, never on who
+ * asks or on the clock.
+ */
+export async function sendStoreRead(
+  reads: ReadCache,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  read: () => Promise<unknown>,
+): Promise<FastifyReply> {
+  return reply.type(JSON_TYPE).send(await reads.answer(request.url, read));
+}

@@ -1,0 +1,34 @@
+import { forEngine, type Store } from './store.js';
+
+/**
+ * Reads the store's change marker: a text that is the same at two moments only if no data was
+ * committed between them (docs/architecture.md#change-marker). A different text does not prove a
+ * change (a rolled-back write, or on PostgreSQL a commit in another database of the cluster, also
+ * moves it); an equal one proves there was none. The API answers a repeated read from its cache
+ * while the marker stays the same (api/read-cache.ts).
+ */
+export type ChangeMarker = () => Promise<string>;
+
+/**
+ * - SQLite: `data_version` moves when another connection (a worker process, a sync thread) commits;
+ *   `total_changes()` counts the rows this connection itself inserted, updated or deleted.
+ * - PostgreSQL: the current snapshot (`xmin:xmax:in-progress ids`). Every commit of a transaction
+ *   that wrote moves `xmax` or takes its id out of the in-progress list, so two equal snapshots see
+ *   the same committed transactions.
+ */
+export function storeChangeMarker(store: Store): ChangeMarker {
+  return forEngine<ChangeMarker>(store.engine, {
+    sqlite(sqlite) {
+      const statement = sqlite
+        .prepare("select data_version || '.' || total_changes() from pragma_data_version")
+        .pluck();
+      return async () => statement.get() as string;
+    },
+    postgres(pool) {
+      return async () => {
+        const result = await pool.query<{ marker: string }>('select pg_current_snapshot()::text as marker');
+        return result.rows[0]!.marker;
+      };
+    },
+  });
+}
