@@ -9,8 +9,9 @@
  * risk with a query, host details, and findings filtered by severity. A sync that ends before the
  * load does is followed by another, so that each scenario runs beside one.
  * Prints one JSON line: per scenario requests per second, p50/p95/p99 latency (ms, from every
- * response), errors (by kind) and non-2xx answers; the server's and the worker's peak RSS; the load
- * average of the machine before and after.
+ * response), errors (by kind) and non-2xx answers, whether a sync ran throughout, the server's CPU
+ * per answer and the worker's CPU seconds; the syncs that ran; the server's and the worker's peak
+ * RSS; the load average of the machine before and after.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -72,6 +73,13 @@ async function mdec(db: string, args: string[], extra: Record<string, string> = 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** CPU seconds a process has used so far (user and system, all threads). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** The server's peak resident set (VmHWM), in MB. */
@@ -200,6 +208,7 @@ async function main(): Promise<void> {
       // Every scenario runs beside a full sync: one that has ended is followed by another.
       if ((await runOf(runIds.at(-1)!)).state !== 'processing') runIds.push(await startSync());
       const latencies: number[] = [];
+      const cpuBefore = { server: cpuSeconds(server.pid!), worker: cpuSeconds(worker.pid!) };
       const errorKinds: Record<string, number> = {};
       let i = 0;
       const instance = autocannon({
@@ -227,6 +236,10 @@ async function main(): Promise<void> {
       );
       const r = await instance;
       const syncThroughout = (await runOf(runIds.at(-1)!)).state === 'processing';
+      const cpu = {
+        server: cpuSeconds(server.pid!) - cpuBefore.server,
+        worker: worker.exitCode === null ? cpuSeconds(worker.pid!) - cpuBefore.worker : null,
+      };
       latencies.sort((a, b) => a - b);
       results[name] = {
         requestsPerSecond: Math.round(r.requests.average),
@@ -240,6 +253,9 @@ async function main(): Promise<void> {
         non2xx: r.non2xx,
         // False when the sync ended before the scenario did: part of it ran without one.
         syncThroughout,
+        // CPU the server used per answer (ms, all its threads), and the worker's share of the machine.
+        serverCpuMsPerRequest: Math.round((cpu.server * 1000 * 100) / Math.max(1, r.requests.total)) / 100,
+        workerCpuSeconds: cpu.worker === null ? null : Math.round(cpu.worker * 10) / 10,
       };
     }
     const runs = await Promise.all(runIds.map(runOf));
