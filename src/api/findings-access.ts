@@ -28,7 +28,8 @@ export async function openFindingsOfHost(
 ): Promise<{ items: Record<string, unknown>[]; more: boolean }> {
   const page = await readRecordPage(store, 'findings', {
     where: sql`findings.host_id = ${hostId} and findings.status = 'open'`,
-    sort: { column: 'score', descending: true },
+    // A finding's score is NOT NULL (the findings table's schema).
+    sort: { column: 'score', descending: true, neverNull: true },
     limit,
   });
   return { items: page.records, more: page.next !== null };

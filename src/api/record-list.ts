@@ -5,6 +5,7 @@ import { QUERY_SPECS } from '../export/query-fields.js';
 import {
   kindColumns,
   kindTable,
+  notNullTableColumns,
   type PageSort,
   readRecordPage,
   readThroughRepository,
@@ -104,7 +105,8 @@ async function sortOf(
       .map(([k]) => k);
     throw badRequest('querystring.sort', `cannot sort by "${name}"; sortable: ${sortable.join(', ')}`);
   }
-  return { column, descending };
+  const notNull = await cachedColumns(store, `${kind} not null`, () => notNullTableColumns(store, kind));
+  return { column, descending, neverNull: notNull.has(column) };
 }
 
 /** Cursors name the sort and query they page through: reusing one with another sort is a 400. */

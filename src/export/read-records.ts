@@ -83,6 +83,8 @@ export function kindTable(kind: RecordKind): string {
 export interface PageSort {
   column: string;
   descending: boolean;
+  /** The column is declared NOT NULL: there is no run of rows without a value to read after the others. */
+  neverNull?: boolean;
 }
 
 /** Where a page starts: after the row with these sort and key values (keyset paging). */
@@ -163,7 +165,7 @@ export async function readRecordPage(
       lastReturned = positionOf(raw[i]!);
     }
     if (raw.length === batch) after = positionOf(raw[raw.length - 1]!);
-    else if (run === 'values') {
+    else if (run === 'values' && !sort?.neverNull) {
       // The rows with a sort value are done: the rows without one follow, from the first key.
       run = 'nulls';
       after = undefined;
@@ -219,6 +221,13 @@ export async function tableColumns(store: Store, kind: RecordKind): Promise<Set<
   const tables = await store.db.introspection.getTables();
   const found = tables.find((t) => camelCase(t.name) === SPECS[kind].table);
   return new Set((found?.columns ?? []).map((c) => camelCase(c.name)));
+}
+
+/** The columns of a kind's table declared NOT NULL (camelCase): a sort on one has no run of missing values. */
+export async function notNullTableColumns(store: Store, kind: RecordKind): Promise<Set<string>> {
+  const tables = await store.db.introspection.getTables();
+  const found = tables.find((t) => camelCase(t.name) === SPECS[kind].table);
+  return new Set((found?.columns ?? []).filter((c) => !c.isNullable).map((c) => camelCase(c.name)));
 }
 
 /** The columns of a kind's records (camelCase): the fields a database can filter and sort on. */
