@@ -1,9 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { hashOpaqueToken } from '../security/opaque-token.js';
 import { ApiTokenRepository } from '../store/users/api-token-repository.js';
 import { SessionRepository } from '../store/users/session-repository.js';
 import type { ApiContext, Principal } from './api-context.js';
 import { ApiError } from './api-error.js';
+import { PrincipalCache } from './principal-cache.js';
 import { allows } from './roles.js';
 
 /** The session cookie's name. */
@@ -26,12 +28,20 @@ function sameText(a: string, b: string): boolean {
 export function registerAuthentication(app: FastifyInstance, ctx: ApiContext): void {
   const sessions = new SessionRepository(ctx.store, ctx.now);
   const tokens = new ApiTokenRepository(ctx.store, ctx.now);
+  const known: Credentials = {
+    tokens: new PrincipalCache(ctx.now),
+    sessions: new PrincipalCache(ctx.now),
+    resolveToken: (token, marker) =>
+      known.tokens.resolve(hashOpaqueToken(token), marker, () => tokens.resolve(token)),
+    resolveSession: (cookie, marker) =>
+      known.sessions.resolve(hashOpaqueToken(cookie), marker, () => sessions.resolve(cookie)),
+  };
   app.addHook('onRequest', async (request) => {
     const level = request.routeOptions.config.access;
     // Unknown routes reach the not-found handler; every registered route declares its access.
     if (request.routeOptions.url === undefined) return;
     if (level === undefined) throw new Error(`route ${request.routeOptions.url} declares no access level`);
-    const found = await principalOf(request, sessions, tokens);
+    const found = await principalOf(request, known, () => ctx.reads.markerOf(request));
     if (found) request.principal = found.principal;
     if (level === 'public') return;
     if (!found) throw new ApiError(401, 'unauthenticated', 'sign in, or send Authorization: Bearer TOKEN');
@@ -53,22 +63,33 @@ export function registerAuthentication(app: FastifyInstance, ctx: ApiContext): v
   });
 }
 
+type TokenUser = Awaited<ReturnType<ApiTokenRepository['resolve']>>;
+type SessionUser = Awaited<ReturnType<SessionRepository['resolve']>>;
+
+/** Bearer tokens and session cookies, each resolved once per store change marker (principal-cache.ts). */
+interface Credentials {
+  tokens: PrincipalCache<NonNullable<TokenUser>>;
+  sessions: PrincipalCache<NonNullable<SessionUser>>;
+  resolveToken(token: string, marker: string): Promise<TokenUser>;
+  resolveSession(cookie: string, marker: string): Promise<SessionUser>;
+}
+
 async function principalOf(
   request: FastifyRequest,
-  sessions: SessionRepository,
-  tokens: ApiTokenRepository,
+  known: Credentials,
+  marker: () => Promise<string>,
 ): Promise<{ principal: Principal; csrfToken?: string } | undefined> {
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const user = match ? await tokens.resolve(match[1]!) : undefined;
+    const user = match ? await known.resolveToken(match[1]!, await marker()) : undefined;
     // A wrong token is an error even if a cookie came along: a script should hear that its token failed.
     if (!user) throw new ApiError(401, 'unauthenticated', 'the bearer token is unknown or revoked');
     return { principal: { ...user, via: 'token' } };
   }
   const cookie = request.cookies[SESSION_COOKIE];
   if (!cookie) return undefined;
-  const session = await sessions.resolve(cookie);
+  const session = await known.resolveSession(cookie, await marker());
   if (!session) return undefined;
   return {
     principal: { userId: session.userId, name: session.name, role: session.role, via: 'session' },

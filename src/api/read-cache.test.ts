@@ -37,9 +37,11 @@ describe('ReadCache', () => {
   it('makes requests that arrive while the same read runs, on an unchanged store, wait for it', async () => {
     const m = handMarker();
     const cache = new ReadCache(m.marker);
+    const ask = async (key: string, read: () => Promise<unknown>) =>
+      cache.answer(key, await m.marker(), read);
     const r = gatedRead((call) => ({ call }));
-    const first = cache.answer('/api/hosts', r.read);
-    const second = cache.answer('/api/hosts', r.read);
+    const first = ask('/api/hosts', r.read);
+    const second = ask('/api/hosts', r.read);
     await new Promise((resolve) => setImmediate(resolve));
     r.openAll();
     expect(text(await first)).toBe('{"call":1}');
@@ -50,74 +52,98 @@ describe('ReadCache', () => {
   it('answers a later request from the finished read until the store changes', async () => {
     const m = handMarker();
     const cache = new ReadCache(m.marker);
+    const ask = async (key: string, read: () => Promise<unknown>) =>
+      cache.answer(key, await m.marker(), read);
     let calls = 0;
     const read = async () => ({ call: ++calls });
-    expect(text(await cache.answer('/api/hosts', read))).toBe('{"call":1}');
-    expect(text(await cache.answer('/api/hosts', read))).toBe('{"call":1}');
+    expect(text(await ask('/api/hosts', read))).toBe('{"call":1}');
+    expect(text(await ask('/api/hosts', read))).toBe('{"call":1}');
     m.commit();
-    expect(text(await cache.answer('/api/hosts', read))).toBe('{"call":2}');
-    expect(text(await cache.answer('/api/hosts', read))).toBe('{"call":2}');
+    expect(text(await ask('/api/hosts', read))).toBe('{"call":2}');
+    expect(text(await ask('/api/hosts', read))).toBe('{"call":2}');
     expect(calls).toBe(2);
   });
 
   it('keeps reads of different URLs apart', async () => {
-    const cache = new ReadCache(handMarker().marker);
-    expect(text(await cache.answer('/api/hosts?limit=1', async () => 'one'))).toBe('"one"');
-    expect(text(await cache.answer('/api/hosts?limit=2', async () => 'two'))).toBe('"two"');
-    expect(text(await cache.answer('/api/hosts?limit=1', async () => 'again'))).toBe('"one"');
+    const m = handMarker();
+    const cache = new ReadCache(m.marker);
+    const ask = async (key: string, read: () => Promise<unknown>) =>
+      cache.answer(key, await m.marker(), read);
+    expect(text(await ask('/api/hosts?limit=1', async () => 'one'))).toBe('"one"');
+    expect(text(await ask('/api/hosts?limit=2', async () => 'two'))).toBe('"two"');
+    expect(text(await ask('/api/hosts?limit=1', async () => 'again'))).toBe('"one"');
   });
 
   it('does not make a request wait for a read that began before a commit it saw', async () => {
     const m = handMarker();
     const cache = new ReadCache(m.marker);
+    const ask = async (key: string, read: () => Promise<unknown>) =>
+      cache.answer(key, await m.marker(), read);
     const r = gatedRead((call) => call);
-    const before = cache.answer('/api/hosts', r.read);
+    const before = ask('/api/hosts', r.read);
     await new Promise((resolve) => setImmediate(resolve));
     m.commit();
-    const after = cache.answer('/api/hosts', r.read);
+    const after = ask('/api/hosts', r.read);
     await new Promise((resolve) => setImmediate(resolve));
     r.openAll();
     expect(text(await before)).toBe('1');
     expect(text(await after)).toBe('2');
     // The newer read is the one kept.
-    expect(text(await cache.answer('/api/hosts', async () => 3))).toBe('2');
+    expect(text(await ask('/api/hosts', async () => 3))).toBe('2');
   });
 
   it('shares a failure with those waiting for it, but reads again for the next request', async () => {
-    const cache = new ReadCache(handMarker().marker);
+    const m = handMarker();
+    const cache = new ReadCache(m.marker);
+    const ask = async (key: string, read: () => Promise<unknown>) =>
+      cache.answer(key, await m.marker(), read);
     let calls = 0;
     const failing = async () => {
       calls++;
       await new Promise((resolve) => setImmediate(resolve));
       throw new Error('host 7 not found');
     };
-    const results = await Promise.allSettled([
-      cache.answer('/api/hosts/7', failing),
-      cache.answer('/api/hosts/7', failing),
-    ]);
+    const results = await Promise.allSettled([ask('/api/hosts/7', failing), ask('/api/hosts/7', failing)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(calls).toBe(1);
-    expect(text(await cache.answer('/api/hosts/7', async () => ({ id: 7 })))).toBe('{"id":7}');
+    expect(text(await ask('/api/hosts/7', async () => ({ id: 7 })))).toBe('{"id":7}');
     expect(cache.size.entries).toBe(1);
   });
 
   it('keeps at most 256 answers, dropping the least recently asked for', async () => {
-    const cache = new ReadCache(handMarker().marker);
-    for (let i = 0; i < 300; i++) await cache.answer(`/api/hosts/${i}`, async () => i);
+    const m = handMarker();
+    const cache = new ReadCache(m.marker);
+    const ask = async (key: string, read: () => Promise<unknown>) =>
+      cache.answer(key, await m.marker(), read);
+    for (let i = 0; i < 300; i++) await ask(`/api/hosts/${i}`, async () => i);
     expect(cache.size.entries).toBe(256);
     // The 44 oldest went; asking for one reads again.
-    expect(text(await cache.answer('/api/hosts/0', async () => 'read again'))).toBe('"read again"');
-    expect(text(await cache.answer('/api/hosts/299', async () => 'read again'))).toBe('299');
+    expect(text(await ask('/api/hosts/0', async () => 'read again'))).toBe('"read again"');
+    expect(text(await ask('/api/hosts/299', async () => 'read again'))).toBe('299');
   });
 
   it('does not keep an answer over 8 MB, nor more than 64 MB in all', async () => {
-    const cache = new ReadCache(handMarker().marker);
+    const m = handMarker();
+    const cache = new ReadCache(m.marker);
+    const ask = async (key: string, read: () => Promise<unknown>) =>
+      cache.answer(key, await m.marker(), read);
     const big = 'x'.repeat(9 * 1024 * 1024);
-    await cache.answer('/api/big', async () => big);
+    await ask('/api/big', async () => big);
     expect(cache.size).toEqual({ entries: 0, bytes: 0 });
     const seven = 'y'.repeat(7 * 1024 * 1024);
-    for (let i = 0; i < 12; i++) await cache.answer(`/api/page/${i}`, async () => seven);
+    for (let i = 0; i < 12; i++) await ask(`/api/page/${i}`, async () => seven);
     expect(cache.size.bytes).toBeLessThanOrEqual(64 * 1024 * 1024);
     expect(cache.size.entries).toBe(9);
+  });
+
+  it('reads the marker once per request, however many ask for it', async () => {
+    let reads = 0;
+    const cache = new ReadCache(async () => `v${++reads}`);
+    const first = {};
+    const second = {};
+    expect(await cache.markerOf(first)).toBe('v1');
+    expect(await cache.markerOf(first)).toBe('v1');
+    expect(await cache.markerOf(second)).toBe('v2');
+    expect(reads).toBe(2);
   });
 });

@@ -28,11 +28,26 @@ interface Entry {
 export class ReadCache {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
+  private readonly markers = new WeakMap<object, Promise<string>>();
 
   constructor(private readonly marker: ChangeMarker) {}
 
-  async answer(key: string, read: () => Promise<unknown>): Promise<Buffer> {
-    const marker = await this.marker();
+  /**
+   * The store's change marker as of a request: read once, when first asked for after the request
+   * arrived, and shared by everything that serves it (authentication, the answer). Any value read
+   * after the request arrived is as good as another for these rules.
+   */
+  markerOf(request: object): Promise<string> {
+    let known = this.markers.get(request);
+    if (!known) {
+      known = this.marker();
+      this.markers.set(request, known);
+    }
+    return known;
+  }
+
+  /** The answer for `key` as of `marker` (read after the request arrived): shared, kept, or read. */
+  async answer(key: string, marker: string, read: () => Promise<unknown>): Promise<Buffer> {
     const known = this.entries.get(key);
     if (known && known.marker === marker) {
       // Most recently asked for last: the first entry is the one to drop.
@@ -96,5 +111,5 @@ export async function sendStoreRead(
   reply: FastifyReply,
   read: () => Promise<unknown>,
 ): Promise<FastifyReply> {
-  return reply.type(JSON_TYPE).send(await reads.answer(request.url, read));
+  return reply.type(JSON_TYPE).send(await reads.answer(request.url, await reads.markerOf(request), read));
 }

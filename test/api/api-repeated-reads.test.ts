@@ -70,6 +70,21 @@ describe.each(STORE_KINDS)('repeated reads (%s)', (storeKind) => {
     expect(page.items[0]!.id).toBe(2);
   });
 
+  it('refuses a token revoked, and applies a role lowered, by another process on the next request', async () => {
+    const url = '/api/users';
+    const asAdmin = () =>
+      api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${api.tokens.admin}` } });
+    expect((await asAdmin()).statusCode).toBe(200);
+    await worker.db.updateTable('users').set({ role: 'viewer' }).where('name', '=', 'admin').execute();
+    expect((await asAdmin()).statusCode).toBe(403);
+    await worker.db.updateTable('users').set({ role: 'admin' }).where('name', '=', 'admin').execute();
+    expect((await asAdmin()).statusCode).toBe(200);
+    await worker.db.updateTable('apiTokens').set({ revokedAt: new Date().toISOString() }).execute();
+    expect((await asAdmin()).statusCode).toBe(401);
+    await worker.db.updateTable('apiTokens').set({ revokedAt: null }).execute();
+    expect((await asAdmin()).statusCode).toBe(200);
+  });
+
   it('answers a not-found to every request that shared it, and keeps answers of different URLs apart', async () => {
     const missing = await Promise.all(
       [1, 2, 3].map(() => api.as('viewer', { method: 'GET', url: '/api/hosts/99999' })),
