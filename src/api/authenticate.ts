@@ -28,13 +28,13 @@ function sameText(a: string, b: string): boolean {
 export function registerAuthentication(app: FastifyInstance, ctx: ApiContext): void {
   const sessions = new SessionRepository(ctx.store, ctx.now);
   const tokens = new ApiTokenRepository(ctx.store, ctx.now);
+  const tokenUsers = new PrincipalCache<NonNullable<TokenUser>>(ctx.now);
+  const sessionUsers = new PrincipalCache<NonNullable<SessionUser>>(ctx.now);
   const known: Credentials = {
-    tokens: new PrincipalCache(ctx.now),
-    sessions: new PrincipalCache(ctx.now),
     resolveToken: (token, marker) =>
-      known.tokens.resolve(hashOpaqueToken(token), marker, () => tokens.resolve(token)),
+      tokenUsers.resolve(hashOpaqueToken(token), marker, () => tokens.resolve(token)),
     resolveSession: (cookie, marker) =>
-      known.sessions.resolve(hashOpaqueToken(cookie), marker, () => sessions.resolve(cookie)),
+      sessionUsers.resolve(hashOpaqueToken(cookie), marker, () => sessions.resolve(cookie)),
   };
   app.addHook('onRequest', async (request) => {
     const level = request.routeOptions.config.access;
@@ -68,8 +68,6 @@ type SessionUser = Awaited<ReturnType<SessionRepository['resolve']>>;
 
 /** Bearer tokens and session cookies, each resolved once per store change marker (principal-cache.ts). */
 interface Credentials {
-  tokens: PrincipalCache<NonNullable<TokenUser>>;
-  sessions: PrincipalCache<NonNullable<SessionUser>>;
   resolveToken(token: string, marker: string): Promise<TokenUser>;
   resolveSession(cookie: string, marker: string): Promise<SessionUser>;
 }

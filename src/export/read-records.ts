@@ -218,16 +218,19 @@ export function kindKey(kind: RecordKind): readonly string[] {
 
 /** The columns of a kind's table itself (camelCase), as the database has them. */
 export async function tableColumns(store: Store, kind: RecordKind): Promise<Set<string>> {
-  const tables = await store.db.introspection.getTables();
-  const found = tables.find((t) => camelCase(t.name) === SPECS[kind].table);
-  return new Set((found?.columns ?? []).map((c) => camelCase(c.name)));
+  return new Set((await introspectedColumns(store, kind)).map((c) => camelCase(c.name)));
 }
 
 /** The columns of a kind's table declared NOT NULL (camelCase): a sort on one has no run of missing values. */
 export async function notNullTableColumns(store: Store, kind: RecordKind): Promise<Set<string>> {
+  const columns = await introspectedColumns(store, kind);
+  return new Set(columns.filter((c) => !c.isNullable).map((c) => camelCase(c.name)));
+}
+
+/** The columns of a kind's table as the database describes them. */
+async function introspectedColumns(store: Store, kind: RecordKind) {
   const tables = await store.db.introspection.getTables();
-  const found = tables.find((t) => camelCase(t.name) === SPECS[kind].table);
-  return new Set((found?.columns ?? []).filter((c) => !c.isNullable).map((c) => camelCase(c.name)));
+  return tables.find((t) => camelCase(t.name) === SPECS[kind].table)?.columns ?? [];
 }
 
 /** The columns of a kind's records (camelCase): the fields a database can filter and sort on. */

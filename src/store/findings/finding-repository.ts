@@ -105,7 +105,7 @@ export const FINDING_RECORD_FIELDS: readonly string[] = FINDING_COLUMN_LIST.map(
  * did would be given as the query builder instead.
  */
 export function findingRecords(db: Db, dialect: SqlDialect) {
-  const known = compiledRecords.get(db)?.get(dialect);
+  const known = compiledRecords.get(db);
   if (known) return known;
   const built = buildFindingRecords(db, dialect);
   const compiled = built.compile();
@@ -113,9 +113,7 @@ export function findingRecords(db: Db, dialect: SqlDialect) {
     compiled.parameters.length === 0
       ? sql.raw<FindingRecord & FindingPosition>(`(${compiled.sql})`).as('findings')
       : built.as('findings');
-  const byDialect = compiledRecords.get(db) ?? new Map();
-  byDialect.set(dialect, records);
-  compiledRecords.set(db, byDialect);
+  compiledRecords.set(db, records);
   return records;
 }
 
@@ -123,7 +121,8 @@ type FindingRecordsSource =
   | AliasedRawBuilder<FindingRecord & FindingPosition, 'findings'>
   | AliasedSelectQueryBuilder<FindingRecord & FindingPosition, 'findings'>;
 
-const compiledRecords = new WeakMap<Db, Map<SqlDialect, FindingRecordsSource>>();
+/** By database handle; a handle has one dialect. */
+const compiledRecords = new WeakMap<Db, FindingRecordsSource>();
 
 function buildFindingRecords(db: Db, dialect: SqlDialect) {
   return db
