@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { readRecordPage } from '../export/read-records.js';
+import { type KnownHost, readRecordPage } from '../export/read-records.js';
 import type { Store } from '../store/db/store.js';
 import { parseFindingId } from '../store/findings/finding-id.js';
 import { selectFindings } from '../store/findings/finding-repository.js';
@@ -20,14 +20,15 @@ export async function findingById(store: Store, id: string): Promise<Record<stri
   return page.records[0];
 }
 
-/** A host's open findings, most severe first, at most `limit`. */
+/** A host's open findings, most severe first, at most `limit`; `host`: what the caller read of the host. */
 export async function openFindingsOfHost(
   store: Store,
-  hostId: number,
+  host: KnownHost,
   limit: number,
 ): Promise<{ items: Record<string, unknown>[]; more: boolean }> {
   const page = await readRecordPage(store, 'findings', {
-    where: sql`findings.host_id = ${hostId} and findings.status = 'open'`,
+    where: sql`findings.host_id = ${host.id} and findings.status = 'open'`,
+    knownHost: host,
     // A finding's score is NOT NULL (the findings table's schema).
     sort: { column: 'score', descending: true, neverNull: true },
     limit,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { presentRecord } from '../export/present-record.js';
-import { readRecordPage } from '../export/read-records.js';
+import { profileNames } from '../export/profile-records.js';
+import { type KnownHost, readRecordPage } from '../export/read-records.js';
 import {
   DEFENDER_RISK_POINTS,
   EXPOSURE_POINTS,
@@ -16,10 +17,12 @@ import { openFindingScores, openFindingsOfHost } from './findings-access.js';
 /** A host detail lists at most this many of each related record; `more` says when there are others. */
 export const RELATED_LIMIT = 500;
 
-async function related(store: Store, kind: 'installed-software' | 'alerts', hostId: number) {
+async function related(store: Store, kind: 'installed-software' | 'alerts', host: KnownHost) {
   const page = await readRecordPage(store, kind, {
-    where: kind === 'alerts' ? sql`alerts.host_id = ${hostId}` : sql`installed_software.host_id = ${hostId}`,
+    where:
+      kind === 'alerts' ? sql`alerts.host_id = ${host.id}` : sql`installed_software.host_id = ${host.id}`,
     limit: RELATED_LIMIT,
+    knownHost: host,
   });
   return { items: page.records, more: page.next !== null };
 }
@@ -31,16 +34,13 @@ async function related(store: Store, kind: 'installed-software' | 'alerts', host
  * unknown id is a 404.
  */
 export async function readHostDetails(store: Store, id: number) {
-  const page = await readRecordPage(store, 'hosts', { where: sql`hosts.id = ${id}`, limit: 1 });
-  const host = page.records[0];
-  if (!host) throw notFound(`host ${id}`);
+  // The sources and profiles first: the host's record is made from them too, and reads them no more.
   const sourceRows = await store.db
     .selectFrom('hostSources')
     .selectAll()
     .where('hostId', '=', id)
     .orderBy('id')
     .execute();
-  const sources = sourceRows.map((s) => presentRecord(s as unknown as Record<string, unknown>));
   const profiles = await store.db
     .selectFrom('hostProfiles')
     .innerJoin('profiles', 'profiles.id', 'hostProfiles.profileId')
@@ -56,13 +56,27 @@ export async function readHostDetails(store: Store, id: number) {
     .where('hostProfiles.hostId', '=', id)
     .orderBy('profiles.name')
     .execute();
+  const known: KnownHost = {
+    id,
+    sources: sourceRows as unknown as Record<string, unknown>[],
+    profileNames: profileNames(profiles.map((p) => p.name)),
+  };
+  const page = await readRecordPage(store, 'hosts', {
+    where: sql`hosts.id = ${id}`,
+    limit: 1,
+    knownHost: known,
+  });
+  const host = page.records[0];
+  if (!host) throw notFound(`host ${id}`);
+  known.name = host.name;
+  const sources = sourceRows.map((s) => presentRecord(s as unknown as Record<string, unknown>));
   let defenderRisk: string | null = null;
   let exposure: string | null = null;
   for (const s of sourceRows) {
     defenderRisk = worseDefenderValue(DEFENDER_RISK_POINTS, defenderRisk, s.riskScore);
     exposure = worseDefenderValue(EXPOSURE_POINTS, exposure, s.exposureLevel);
   }
-  const openFindings = await openFindingsOfHost(store, id, RELATED_LIMIT);
+  const openFindings = await openFindingsOfHost(store, known, RELATED_LIMIT);
   // The scores of all open findings: those listed, unless the list stops at its limit.
   const openScores = openFindings.more
     ? await openFindingScores(store, id)
@@ -85,8 +99,8 @@ export async function readHostDetails(store: Store, id: number) {
     host,
     sources,
     openFindings,
-    installedSoftware: await related(store, 'installed-software', id),
-    alerts: await related(store, 'alerts', id),
+    installedSoftware: await related(store, 'installed-software', known),
+    alerts: await related(store, 'alerts', known),
     profiles: profiles.map((p) => ({ ...p, id: Number(p.id) })),
     risk: {
       score: (host.riskScore as number | null) ?? null,

@@ -2,12 +2,21 @@ import type { Kysely } from 'kysely';
 
 type AnyDb = Kysely<Record<string, Record<string, unknown>>>;
 
+/** A host's `profiles`: the names of the profiles it belongs to, without repeats, in name order. */
+export function profileNames(names: Iterable<string>): string[] {
+  return [...new Set(names)].sort();
+}
+
 /**
  * Adds `profiles` to a page of hosts: the names of the dynamic profiles the host belongs to, from every
- * connector, without repeats, in name order.
+ * connector, without repeats, in name order. `known`: those names for a page of one host, already read.
  */
-export async function withProfiles(db: AnyDb, rows: Record<string, unknown>[]) {
+export async function withProfiles(db: AnyDb, rows: Record<string, unknown>[], known?: string[]) {
   if (rows.length === 0) return rows;
+  if (known) {
+    for (const r of rows) r.profiles = [...known];
+    return rows;
+  }
   const memberships = await db
     .selectFrom('hostProfiles')
     .innerJoin('profiles', 'profiles.id', 'hostProfiles.profileId')
@@ -26,7 +35,7 @@ export async function withProfiles(db: AnyDb, rows: Record<string, unknown>[]) {
     byHost.set(id, names);
   }
   // In place, as every enrichment of a page (read-records.ts).
-  for (const r of rows) r.profiles = [...(byHost.get(Number(r.id)) ?? [])].sort();
+  for (const r of rows) r.profiles = profileNames(byHost.get(Number(r.id)) ?? []);
   return rows;
 }
 

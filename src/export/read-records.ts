@@ -2,7 +2,12 @@ import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import { ofConnector } from '../store/connectors/connector-scope.js';
 import type { Store } from '../store/db/store.js';
 import { findingId } from '../store/findings/finding-id.js';
-import { FINDING_RECORD_FIELDS, findingRecords } from '../store/findings/finding-repository.js';
+import {
+  FINDING_RECORD_FIELDS,
+  FINDING_STORED_FIELDS,
+  findingRecords,
+  unpackFindings,
+} from '../store/findings/finding-repository.js';
 import { parseHostIdentityKey } from '../store/hosts/host-identity-key.js';
 import type { RecordKind } from './export-kinds.js';
 import { withEndOfSupport } from './finding-end-of-support.js';
@@ -15,10 +20,43 @@ const PAGE = 2_000;
 
 type AnyDb = Kysely<Record<string, Record<string, unknown>>>;
 
+/**
+ * What a caller has already read of one host, which the enrichment of a page whose rows all belong to
+ * that host takes instead of reading it again (a host's details read its sources and profiles anyway).
+ */
+export interface KnownHost {
+  id: number;
+  /** The host's name, for records that name their host. */
+  name?: unknown;
+  /** Every source of the host, in id order (its `host_sources` rows). */
+  sources?: Record<string, unknown>[];
+  /** The names of the profiles the host belongs to, as {@link profileNames} gives them. */
+  profileNames?: string[];
+}
+
+/** `known`, when every row is of its host (`column` holds the host's id): what enrichment may take from it. */
+function knownFor(
+  known: KnownHost | undefined,
+  rows: Record<string, unknown>[],
+  column: 'id' | 'hostId',
+): KnownHost | undefined {
+  return known && rows.every((r) => Number(r[column]) === known.id) ? known : undefined;
+}
+
+/** Records read through a repository rather than from their table. */
+interface RecordSource {
+  /** The repository's records, as a query named after the table. */
+  query: (store: Store) => ReturnType<typeof findingRecords>;
+  /** The columns a read selects from it. */
+  columns: readonly string[];
+  /** The rows read, as rows of the query's every column (in its order). */
+  rows: (selected: Record<string, unknown>[]) => Record<string, unknown>[];
+}
+
 interface KindSpec {
   table: string;
   /** Where the records are read from, when not the table itself (findings: their repository). */
-  from?: (store: Store) => ReturnType<typeof findingRecords>;
+  from?: RecordSource;
   /** The fields of a record, when not the table's columns. */
   fields?: readonly string[];
   /** Fields `enrich` sets, whatever the row holds: the database cannot filter or sort on them. */
@@ -30,7 +68,11 @@ interface KindSpec {
    * the page's own, fresh from the driver, and a copy of every row per step was the largest cost
    * of a hosts page after the database (a host row with its Defender fields has about 90 fields).
    */
-  enrich?: (db: AnyDb, rows: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>;
+  enrich?: (
+    db: AnyDb,
+    rows: Record<string, unknown>[],
+    known?: KnownHost,
+  ) => Promise<Record<string, unknown>[]>;
   /** The id of a record whose table has no id column (findings: their key), for pages of the API. */
   recordId?: (row: Record<string, unknown>) => string;
 }
@@ -38,23 +80,43 @@ interface KindSpec {
 /** What a kind's records are selected from: its table, or its repository's records named after it. */
 function sourceOf(store: Store, spec: KindSpec): string {
   // A repository's records come as an aliased query named after the table, which Kysely takes alike.
-  return (spec.from ? spec.from(store) : spec.table) as string;
+  return (spec.from ? spec.from.query(store) : spec.table) as string;
+}
+
+/** A read of a kind's rows, to which a page or an export adds its conditions; see {@link rowsRead}. */
+function selectRows(store: Store, spec: KindSpec) {
+  const q = (store.db as unknown as AnyDb).selectFrom(sourceOf(store, spec));
+  return spec.from ? q.select(spec.from.columns.map((c) => `${spec.table}.${c}`)) : q.selectAll();
+}
+
+/** The rows a {@link selectRows} query returned, as rows of the kind's every column. */
+function rowsRead(spec: KindSpec, selected: Record<string, unknown>[]): Record<string, unknown>[] {
+  return spec.from ? spec.from.rows(selected) : selected;
 }
 
 const SPECS: Record<RecordKind, KindSpec> = {
   hosts: {
     table: 'hosts',
     key: ['id'],
-    enrich: async (db, rows) =>
-      withPortalLinks(db, await withProfiles(db, await withDefenderFields(db, rows))),
+    enrich: async (db, rows, known) => {
+      const mine = knownFor(known, rows, 'id');
+      return withPortalLinks(
+        db,
+        await withProfiles(db, await withDefenderFields(db, rows, mine?.sources), mine?.profileNames),
+      );
+    },
   },
   findings: {
     table: 'findings',
-    from: (store) => findingRecords(store.db, store.dialect),
+    from: {
+      query: (store) => findingRecords(store.db, store.dialect),
+      columns: FINDING_STORED_FIELDS,
+      rows: unpackFindings,
+    },
     fields: FINDING_RECORD_FIELDS,
     enriched: ['endOfSupportStatus', 'endOfSupportDate'],
     key: ['connectorId', 'deviceId', 'softwareId', 'cveId'],
-    enrich: async (db, rows) => withEndOfSupport(db, await withHostNames(db, rows)),
+    enrich: async (db, rows, known) => withEndOfSupport(db, await withHostNames(db, rows, known)),
     recordId: (row) =>
       findingId({
         connectorId: Number(row.connectorId),
@@ -65,7 +127,11 @@ const SPECS: Record<RecordKind, KindSpec> = {
   },
   vulnerabilities: { table: 'vulnerabilityDefinitions', key: ['connectorId', 'id'] },
   software: { table: 'software', key: ['connectorId', 'id'] },
-  'installed-software': { table: 'installedSoftware', key: ['id'], enrich: withHostNames },
+  'installed-software': {
+    table: 'installedSoftware',
+    key: ['id'],
+    enrich: (db, rows, known) => withHostNames(db, rows, known),
+  },
   recommendations: { table: 'recommendations', key: ['connectorId', 'id'] },
   alerts: { table: 'alerts', key: ['connectorId', 'id'] },
   runs: { table: 'syncRuns', key: ['id'] },
@@ -93,6 +159,8 @@ export type PagePosition = unknown[];
 export interface PageRequest {
   /** Rows of the kind's table to read (a compiled query); all when absent. */
   where?: Expression<SqlBool>;
+  /** What the caller has already read of the one host all the page's rows belong to. */
+  knownHost?: KnownHost;
   /** Applied to each presented record after `where`: a query that the database evaluated only in part. */
   predicate?: (record: Record<string, unknown>) => boolean;
   sort?: PageSort;
@@ -129,7 +197,7 @@ export async function readRecordPage(
   // A query the database evaluated only in part reads more rows per round trip.
   const batch = request.predicate ? Math.max(request.limit * 2, 200) : request.limit + 1;
   for (;;) {
-    let q = db.selectFrom(sourceOf(store, spec)).selectAll();
+    let q = selectRows(store, spec);
     if (request.where) q = q.where(request.where as never);
     if (sort) {
       const ref = sql.ref(`${spec.table}.${sort.column}`);
@@ -150,8 +218,8 @@ export async function readRecordPage(
     const descending = run === 'values' && sort?.descending === true;
     if (run === 'values' && sort) q = q.orderBy(`${spec.table}.${sort.column}`, descending ? 'desc' : 'asc');
     for (const k of spec.key) q = q.orderBy(`${spec.table}.${k}`, descending ? 'desc' : 'asc');
-    const raw = (await q.limit(batch).execute()) as Record<string, unknown>[];
-    const rows = spec.enrich && raw.length > 0 ? await spec.enrich(db, raw) : raw;
+    const raw = rowsRead(spec, (await q.limit(batch).execute()) as Record<string, unknown>[]);
+    const rows = spec.enrich && raw.length > 0 ? await spec.enrich(db, raw, request.knownHost) : raw;
     const positionOf = (row: Record<string, unknown>): PagePosition => [
       ...(sort ? [run === 'values' ? (row[sort.column] ?? null) : null] : []),
       ...spec.key.map((k) => row[k] ?? null),
@@ -258,7 +326,7 @@ export async function* readRecords(
   const spec = SPECS[kind];
   let after: unknown[] | undefined;
   for (;;) {
-    let q = db.selectFrom(sourceOf(store, spec)).selectAll();
+    let q = selectRows(store, spec);
     if (filter.connectorId !== undefined) q = q.where(ofConnector(spec.table, filter.connectorId));
     if (filter.sqlWhere) q = q.where(filter.sqlWhere as never);
     if (after) {
@@ -278,7 +346,7 @@ export async function* readRecords(
               );
     }
     for (const k of spec.key) q = q.orderBy(k);
-    let rows = (await q.limit(PAGE).execute()) as Record<string, unknown>[];
+    let rows = rowsRead(spec, (await q.limit(PAGE).execute()) as Record<string, unknown>[]);
     if (rows.length === 0) return;
     after = spec.key.map((k) => rows[rows.length - 1]![k]);
     const complete = rows.length === PAGE;
@@ -328,17 +396,23 @@ function camelCase(name: string): string {
  * (README, Identification rules). A `merged` host shows the fields of the machine record that created
  * it, which now sits on its survivor: `mergedIntoHostId` names that host.
  */
-async function withDefenderFields(db: AnyDb, rows: Record<string, unknown>[]) {
-  const sources = await db
-    .selectFrom('hostSources')
-    .selectAll()
-    .where(
-      'hostId',
-      'in',
-      rows.map((r) => r.id),
-    )
-    .orderBy('id')
-    .execute();
+async function withDefenderFields(
+  db: AnyDb,
+  rows: Record<string, unknown>[],
+  knownSources?: Record<string, unknown>[],
+) {
+  const sources =
+    knownSources ??
+    (await db
+      .selectFrom('hostSources')
+      .selectAll()
+      .where(
+        'hostId',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .orderBy('id')
+      .execute());
   const byHost = new Map<unknown, Record<string, unknown>>();
   for (const s of sources) {
     const current = byHost.get(Number(s.hostId));
@@ -385,10 +459,12 @@ async function withDefenderFields(db: AnyDb, rows: Record<string, unknown>[]) {
 /** A host source's own id and the ids that link it, which a host's Defender fields leave out. */
 const SOURCE_LINKS: ReadonlySet<string> = new Set(['id', 'hostId', 'connectorId']);
 
-async function withHostNames(db: AnyDb, rows: Record<string, unknown>[]) {
+async function withHostNames(db: AnyDb, rows: Record<string, unknown>[], known?: KnownHost) {
   const ids = [...new Set(rows.map((r) => r.hostId).filter((v) => v !== null && v !== undefined))];
   const names = new Map<number, unknown>();
-  if (ids.length > 0) {
+  const mine = knownFor(known, rows, 'hostId');
+  if (mine && mine.name !== undefined) names.set(mine.id, mine.name);
+  else if (ids.length > 0) {
     for (const h of await db.selectFrom('hosts').select(['id', 'name']).where('id', 'in', ids).execute()) {
       names.set(Number(h.id), h.name);
     }

@@ -24,7 +24,8 @@ async function selectSql(store: Store, kind: ExportKind, query: string) {
     };
   };
   const select = db.selectFrom(kindTable(kind)).selectAll().where(compiled.where).compile();
-  return { text: select.sql.replace(/\$\d+/g, '?'), parameters: select.parameters, select };
+  // Each database's placeholder (`$1` on PostgreSQL, `+?` on SQLite) written as `?`.
+  return { text: select.sql.replace(/\$\d+|\+\?/g, '?'), parameters: select.parameters, select };
 }
 
 /**

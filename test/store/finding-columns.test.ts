@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { presentRecord } from '../../src/export/present-record.js';
 import { FINDING_COLUMNS, type FindingColumn } from '../../src/normalize/finding-columns.js';
 import type { NormalizedFinding } from '../../src/normalize/model.js';
 import {
@@ -15,11 +16,17 @@ import {
   sqlColumn,
   storedValue,
 } from '../../src/store/findings/finding-columns.js';
-import { FINDING_RECORD_FIELDS, selectFindings } from '../../src/store/findings/finding-repository.js';
+import {
+  FINDING_RECORD_FIELDS,
+  FINDING_STORED_FIELDS,
+  selectFindings,
+  unpackFindings,
+} from '../../src/store/findings/finding-repository.js';
 import { FindingWriter } from '../../src/store/findings/finding-writer.js';
 import { ROW } from '../../src/store/findings/snapshot-row-codec.js';
 import { openSnapshotSession } from '../../src/store/findings/snapshot-session.js';
 import { HostWriter } from '../../src/store/hosts/host-writer.js';
+import { insertFindingRecords } from '../helpers/finding-records.js';
 import { addOfflineConnector } from '../helpers/offline-connector.js';
 import { sampleFinding } from '../helpers/sample-finding.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
@@ -185,6 +192,25 @@ describe.each(STORE_KINDS)('findings columns on %s', (kind) => {
         typeof row[c.column] === 'string' || row[c.column] === null ? row[c.column] : Number(row[c.column]);
     }
     expect(actual).toEqual(expected);
+    await expectUnpackedAsRead(f.findingKey);
+  }
+
+  /**
+   * The finding read as its stored fields with the packed text unpacked in JavaScript, as whole
+   * records are read, is the record that reading each field in SQL gives, field for field and in order.
+   */
+  async function expectUnpackedAsRead(findingKey: string): Promise<void> {
+    const { packed: _packed, ...read } = (await selectFindings(t.store)
+      .selectAll()
+      .where('findingKey', '=', findingKey)
+      .executeTakeFirstOrThrow()) as Record<string, unknown>;
+    const stored = (await selectFindings(t.store)
+      .select(FINDING_STORED_FIELDS as never)
+      .where('findingKey', '=', findingKey)
+      .execute()) as Record<string, unknown>[];
+    const [unpacked] = unpackFindings(stored);
+    expect(Object.keys(unpacked!)).toEqual(Object.keys(read));
+    expect(presentRecord(unpacked!)).toEqual(presentRecord(read));
   }
 
   it.each([true, false])(
@@ -216,6 +242,41 @@ describe.each(STORE_KINDS)('findings columns on %s', (kind) => {
       await expectStored({ ...g, firstSeen: f.firstSeen }, hosts[1]!);
     },
   );
+
+  it('reads packed fields a row was written without as null, unpacked or read in SQL', async () => {
+    await insertFindingRecords(t.store, [
+      {
+        connectorId,
+        machineId: 'm3',
+        findingKey: 'm3|CVE-3|v|p|1',
+        cveId: 'CVE-3',
+        softwareVendor: 'v',
+        softwareName: 'p',
+        softwareVersion: '1',
+        hostId: hosts[0]!,
+        name: 'v p 1 CVE-3',
+        severity: 3,
+        score: 50,
+        status: 'open',
+        firstFound: T1,
+        lastFound: T1,
+        stateTime: T1,
+        reopenedCount: 0,
+        contentHash: '',
+        seenRunId: 0,
+        updatedAt: T1,
+      },
+    ]);
+    // A row stored before any of its packed fields existed.
+    await t.store.db.updateTable('findings').set({ packed: '{}' }).execute();
+    await expectUnpackedAsRead('m3|CVE-3|v|p|1');
+    const [unpacked] = unpackFindings(
+      (await selectFindings(t.store)
+        .select(FINDING_STORED_FIELDS as never)
+        .execute()) as Record<string, unknown>[],
+    );
+    for (const c of PACKED_COLUMNS) expect(unpacked![c.column]).toBeNull();
+  });
 
   it('the change feed inserts, then rewrites, every described column', async () => {
     const writer = new FindingWriter(t.store);

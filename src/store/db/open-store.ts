@@ -1,13 +1,15 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { CompiledCamelCasePlugin } from './camel-case-rows.js';
 import { configureSqlite } from './configure-sqlite.js';
 import { migrateToLatest } from './migrate.js';
+import { withPreparedStatements } from './postgres-prepared-statements.js';
 import type { Database } from './schema.js';
 import { dialectOf } from './sql-dialect.js';
+import { SqliteStablePlansDialect } from './sqlite-stable-plans.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 import type { Store } from './store.js';
 import { withStoreErrors } from './store-failure.js';
@@ -79,7 +81,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
       );
     }
     const db = new Kysely<Database>({
-      dialect: withStoreErrors(new SqliteDialect({ database: withStatementCache(sqlite) })),
+      dialect: withStoreErrors(new SqliteStablePlansDialect({ database: withStatementCache(sqlite) })),
       plugins: [new CompiledCamelCasePlugin()],
     });
     store = {
@@ -95,7 +97,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
     // pool replaces it on the next query.
     pool.on('error', () => {});
     const db = new Kysely<Database>({
-      dialect: withStoreErrors(new PostgresDialect({ pool })),
+      dialect: withStoreErrors(new PostgresDialect({ pool: withPreparedStatements(pool) as never })),
       plugins: [new CompiledCamelCasePlugin()],
     });
     store = {
