@@ -12,6 +12,7 @@ import { FINDING_COLUMN_LIST } from '../../normalize/finding-columns.js';
 import { findingKey } from '../../normalize/finding-key.js';
 import { FINDING_WEIGHT_POWER } from '../../normalize/host-risk.js';
 import type { NormalizedFinding } from '../../normalize/model.js';
+import { generatedFunction } from '../../normalize/shape-cache.js';
 import { chunk } from '../db/chunk.js';
 import type { Database } from '../db/schema.js';
 import type { SqlDialect } from '../db/sql-dialect.js';
@@ -113,6 +114,35 @@ export const FINDING_STORED_FIELDS: readonly string[] = [
   'packed',
 ];
 
+/** One row selected as {@link FINDING_STORED_FIELDS}, with its packed text parsed, as a row of findingRecords. */
+type Unpacker = (row: Record<string, unknown>, packed: Record<string, unknown>) => Record<string, unknown>;
+
+/** Where each field of a row of findingRecords comes from, in description order. */
+const UNPACKED_FIELDS = [
+  { column: 'deviceId', packed: false },
+  { column: 'softwareId', packed: false },
+  ...FINDING_COLUMN_LIST.map((c) => ({ column: c.column, packed: isPacked(c) })),
+];
+
+/**
+ * The row as one object literal of a fixed shape, compiled once from the description (names reach the
+ * source only as JSON string literals); the loop where code generation is not allowed. A packed field
+ * a row was written without (it was added later) reads as null, as in SQL.
+ */
+const unpackRow: Unpacker =
+  generatedFunction<Unpacker>(
+    ['row', 'packed'],
+    `return { ${UNPACKED_FIELDS.map(
+      (f) =>
+        `${JSON.stringify(f.column)}: ${f.packed ? 'packed' : 'row'}[${JSON.stringify(f.column)}]${f.packed ? ' ?? null' : ''}`,
+    ).join(', ')} };`,
+  ) ??
+  ((row, packed) => {
+    const record: Record<string, unknown> = {};
+    for (const f of UNPACKED_FIELDS) record[f.column] = f.packed ? (packed[f.column] ?? null) : row[f.column];
+    return record;
+  });
+
 /**
  * Rows selected as {@link FINDING_STORED_FIELDS}, as rows of {@link findingRecords} with every field
  * in description order (the order of an export's columns). A packed list or object is given as
@@ -122,13 +152,7 @@ export function unpackFindings(rows: Record<string, unknown>[]): Record<string, 
   const out = new Array<Record<string, unknown>>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
-    const packed = JSON.parse(String(row.packed ?? '{}')) as Record<string, unknown>;
-    const record: Record<string, unknown> = { deviceId: row.deviceId, softwareId: row.softwareId };
-    for (const c of FINDING_COLUMN_LIST) {
-      // A packed field a row was written without (it was added later) reads as null, as in SQL.
-      record[c.column] = isPacked(c) ? (packed[c.column] ?? null) : row[c.column];
-    }
-    out[i] = record;
+    out[i] = unpackRow(row, JSON.parse(String(row.packed ?? '{}')) as Record<string, unknown>);
   }
   return out;
 }
