@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { CompiledCamelCasePlugin } from './camel-case-rows.js';
 import { configureSqlite } from './configure-sqlite.js';
+import { PostgresFlatSqlDialect } from './flat-sql-compiler.js';
 import { migrateToLatest } from './migrate.js';
 import { withPreparedStatements } from './postgres-prepared-statements.js';
 import type { Database } from './schema.js';
@@ -97,7 +98,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
     // pool replaces it on the next query.
     pool.on('error', () => {});
     const db = new Kysely<Database>({
-      dialect: withStoreErrors(new PostgresDialect({ pool: withPreparedStatements(pool) as never })),
+      dialect: withStoreErrors(new PostgresFlatSqlDialect({ pool: withPreparedStatements(pool) as never })),
       plugins: [new CompiledCamelCasePlugin()],
     });
     store = {

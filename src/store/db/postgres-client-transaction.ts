@@ -1,6 +1,7 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, type PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import { CompiledCamelCasePlugin } from './camel-case-rows.js';
+import { PostgresFlatSqlDialect } from './flat-sql-compiler.js';
 import type { Database } from './schema.js';
 import { markStoreError, withStoreErrors } from './store-failure.js';
 
@@ -22,7 +23,7 @@ export async function inPostgresTransaction<T>(
   }
   const db = new Kysely<Database>({
     dialect: withStoreErrors(
-      new PostgresDialect({
+      new PostgresFlatSqlDialect({
         // The one connection, lent to Kysely and never returned by it: it goes back to the pool below.
         pool: {
           connect: async () => ({ query: client.query.bind(client), release() {} }),

@@ -1,4 +1,5 @@
 import { SqliteDialect, SqliteQueryCompiler } from 'kysely';
+import { flatSqlCompiler } from './flat-sql-compiler.js';
 
 /**
  * Kysely's SQLite dialect with every bound value written `+?` rather than `?`
@@ -22,7 +23,7 @@ export class SqliteStablePlansDialect extends SqliteDialect {
   }
 }
 
-class StablePlansQueryCompiler extends SqliteQueryCompiler {
+class StablePlansQueryCompiler extends flatSqlCompiler(SqliteQueryCompiler) {
   protected override getCurrentParameterPlaceholder(): string {
     return '+?';
   }
