@@ -11,12 +11,12 @@ import {
 type CompilerClass = new (...args: any[]) => DefaultQueryCompiler;
 
 /**
- * A dialect's Kysely compiler that writes each query's SQL as one flat string. Kysely's own appends
- * a few hundred pieces to a string one at a time, which V8 keeps as a tree of pieces until something
- * reads the whole text; the statement cache of either database looks every query up by that text, and
- * joining the tree then (to hash it) cost 10 to 20 µs for a findings read of about 2 KB, more than
- * running its cached statement (docs/architecture.md#store-engines). Joined once from a list, the text
- * is flat from the start.
+ * A dialect's Kysely compiler that writes each query's SQL as one flat string
+ * (docs/architecture.md#store-engines). Kysely's own appends a few hundred pieces to a string one at
+ * a time, which V8 keeps as a tree of pieces until something reads the whole text. The statement cache
+ * of either database looks every query up by that text, and joining the tree then, to hash it, cost
+ * more than running the cached statement of a findings read (docs/benchmarks.md#rest-api). Joined
+ * once from a list, the text is flat from the start.
  */
 export function flatSqlCompiler<C extends CompilerClass>(Compiler: C) {
   return class FlatSqlCompiler extends Compiler {
