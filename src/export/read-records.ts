@@ -127,11 +127,7 @@ const SPECS: Record<RecordKind, KindSpec> = {
   },
   vulnerabilities: { table: 'vulnerabilityDefinitions', key: ['connectorId', 'id'] },
   software: { table: 'software', key: ['connectorId', 'id'] },
-  'installed-software': {
-    table: 'installedSoftware',
-    key: ['id'],
-    enrich: (db, rows, known) => withHostNames(db, rows, known),
-  },
+  'installed-software': { table: 'installedSoftware', key: ['id'], enrich: withHostNames },
   recommendations: { table: 'recommendations', key: ['connectorId', 'id'] },
   alerts: { table: 'alerts', key: ['connectorId', 'id'] },
   runs: { table: 'syncRuns', key: ['id'] },
