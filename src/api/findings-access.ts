@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { type KnownHost, readRecordPage } from '../export/read-records.js';
 import type { Store } from '../store/db/store.js';
 import { parseFindingId } from '../store/findings/finding-id.js';
@@ -14,7 +13,12 @@ export async function findingById(store: Store, id: string): Promise<Record<stri
   const key = parseFindingId(id);
   if (!key) return undefined;
   const page = await readRecordPage(store, 'findings', {
-    where: sql`findings.connector_id = ${key.connectorId} and findings.device_id = ${key.deviceId} and findings.software_id = ${key.softwareId} and findings.cve_id = ${key.cveId}`,
+    equals: {
+      connectorId: key.connectorId,
+      deviceId: key.deviceId,
+      softwareId: key.softwareId,
+      cveId: key.cveId,
+    },
     limit: 1,
   });
   return page.records[0];
@@ -27,7 +31,7 @@ export async function openFindingsOfHost(
   limit: number,
 ): Promise<{ items: Record<string, unknown>[]; more: boolean }> {
   const page = await readRecordPage(store, 'findings', {
-    where: sql`findings.host_id = ${host.id} and findings.status = 'open'`,
+    equals: { hostId: host.id, status: 'open' },
     knownHost: host,
     // A finding's score is NOT NULL (the findings table's schema).
     sort: { column: 'score', descending: true, neverNull: true },

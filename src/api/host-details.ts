@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { installOf } from '../export/finding-end-of-support.js';
 import { presentRecord } from '../export/present-record.js';
 import { profileNames } from '../export/profile-records.js';
 import { type KnownHost, readRecordPage } from '../export/read-records.js';
@@ -10,6 +10,7 @@ import {
   worseDefenderValue,
 } from '../normalize/host-risk.js';
 import { MachineActionRepository } from '../store/actions/machine-action-repository.js';
+import { queryTemplate } from '../store/db/query-template.js';
 import type { Store } from '../store/db/store.js';
 import { notFound } from './api-error.js';
 import { openFindingScores, openFindingsOfHost } from './findings-access.js';
@@ -19,29 +20,21 @@ export const RELATED_LIMIT = 500;
 
 async function related(store: Store, kind: 'installed-software' | 'alerts', host: KnownHost) {
   const page = await readRecordPage(store, kind, {
-    where:
-      kind === 'alerts' ? sql`alerts.host_id = ${host.id}` : sql`installed_software.host_id = ${host.id}`,
+    equals: { hostId: host.id },
     limit: RELATED_LIMIT,
     knownHost: host,
   });
   return { items: page.records, more: page.next !== null };
 }
 
-/**
- * The answer of `GET /api/hosts/:id` (docs/api.md#details): the host as exported, every Defender
- * field of each of its sources, its open findings (most severe first), installed software, alerts,
- * profiles, the points of each input of its risk, its portal links and its machine actions. An
- * unknown id is a 404.
- */
-export async function readHostDetails(store: Store, id: number) {
-  // The sources and profiles first: the host's record is made from them too, and reads them no more.
-  const sourceRows = await store.db
-    .selectFrom('hostSources')
-    .selectAll()
-    .where('hostId', '=', id)
-    .orderBy('id')
-    .execute();
-  const profiles = await store.db
+/** A host's sources, in id order. */
+const sourcesOf = queryTemplate((store, hostId: number) =>
+  store.db.selectFrom('hostSources').selectAll().where('hostId', '=', hostId).orderBy('id'),
+);
+
+/** The profiles a host belongs to, by name. */
+const profilesOf = queryTemplate((store, hostId: number) =>
+  store.db
     .selectFrom('hostProfiles')
     .innerJoin('profiles', 'profiles.id', 'hostProfiles.profileId')
     .select([
@@ -53,16 +46,27 @@ export async function readHostDetails(store: Store, id: number) {
       'hostProfiles.matchScore',
       'hostProfiles.assignedAt',
     ])
-    .where('hostProfiles.hostId', '=', id)
-    .orderBy('profiles.name')
-    .execute();
+    .where('hostProfiles.hostId', '=', hostId)
+    .orderBy('profiles.name'),
+);
+
+/**
+ * The answer of `GET /api/hosts/:id` (docs/api.md#details): the host as exported, every Defender
+ * field of each of its sources, its open findings (most severe first), installed software, alerts,
+ * profiles, the points of each input of its risk, its portal links and its machine actions. An
+ * unknown id is a 404.
+ */
+export async function readHostDetails(store: Store, id: number) {
+  // The sources and profiles first: the host's record is made from them too, and reads them no more.
+  const sourceRows = await sourcesOf(store, id);
+  const profiles = await profilesOf(store, id);
   const known: KnownHost = {
     id,
     sources: sourceRows as unknown as Record<string, unknown>[],
     profileNames: profileNames(profiles.map((p) => p.name)),
   };
   const page = await readRecordPage(store, 'hosts', {
-    where: sql`hosts.id = ${id}`,
+    equals: { id },
     limit: 1,
     knownHost: known,
   });
@@ -76,6 +80,14 @@ export async function readHostDetails(store: Store, id: number) {
     defenderRisk = worseDefenderValue(DEFENDER_RISK_POINTS, defenderRisk, s.riskScore);
     exposure = worseDefenderValue(EXPOSURE_POINTS, exposure, s.exposureLevel);
   }
+  // Installed software before findings: their end of support is read from it, where it was read.
+  const installedSoftware = await related(store, 'installed-software', known);
+  known.installs = new Map(
+    installedSoftware.items.map((i) => [
+      installOf(i),
+      { status: i.endOfSupportStatus, date: i.endOfSupportDate },
+    ]),
+  );
   const openFindings = await openFindingsOfHost(store, known, RELATED_LIMIT);
   // The scores of all open findings: those listed, unless the list stops at its limit.
   const openScores = openFindings.more
@@ -99,7 +111,7 @@ export async function readHostDetails(store: Store, id: number) {
     host,
     sources,
     openFindings,
-    installedSoftware: await related(store, 'installed-software', known),
+    installedSoftware,
     alerts: await related(store, 'alerts', known),
     profiles: profiles.map((p) => ({ ...p, id: Number(p.id) })),
     risk: {

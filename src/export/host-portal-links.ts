@@ -1,31 +1,26 @@
-import type { Kysely } from 'kysely';
 import { connectorPortalLinks } from '../normalize/portal-links.js';
+import { queryTemplate } from '../store/db/query-template.js';
+import type { Store } from '../store/db/store.js';
 
-type AnyDb = Kysely<Record<string, Record<string, unknown>>>;
+/** What a connector's portal links are made from. */
+const portalOf = queryTemplate((store, connectorId: number) =>
+  store.db.selectFrom('connectors').select(['cloud', 'apiUrl', 'tenantId']).where('id', '=', connectorId),
+);
 
 /**
  * Adds the device's Defender portal pages to exported hosts, computed on
  * read from the reporting connector's cloud, API URL and tenant, so a cloud change shows at once.
  * Expects rows already carrying `connectorId` and the `defenderMachineId` of their first source.
  */
-export async function withPortalLinks(db: AnyDb, rows: Record<string, unknown>[]) {
-  const ids = [...new Set(rows.map((r) => r.connectorId).filter((v) => v !== null && v !== undefined))];
+export async function withPortalLinks(store: Store, rows: Record<string, unknown>[]) {
+  const ids = new Set<number>();
+  for (const r of rows)
+    if (r.connectorId !== null && r.connectorId !== undefined) ids.add(Number(r.connectorId));
   const linksOf = new Map<number, ReturnType<typeof connectorPortalLinks>>();
-  if (ids.length > 0) {
-    for (const c of await db
-      .selectFrom('connectors')
-      .select(['id', 'cloud', 'apiUrl', 'tenantId'])
-      .where('id', 'in', ids)
-      .execute()) {
-      linksOf.set(
-        Number(c.id),
-        connectorPortalLinks({
-          cloud: String(c.cloud),
-          apiUrl: c.apiUrl === null ? null : String(c.apiUrl),
-          tenantId: c.tenantId === null ? null : String(c.tenantId),
-        }),
-      );
-    }
+  // One read per connector: a page's hosts come from a few.
+  for (const id of ids) {
+    const [c] = await portalOf(store, id);
+    if (c) linksOf.set(id, connectorPortalLinks({ cloud: c.cloud, apiUrl: c.apiUrl, tenantId: c.tenantId }));
   }
   // In place, as every enrichment of a page (read-records.ts).
   for (const r of rows) {

@@ -1,5 +1,6 @@
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import { ofConnector } from '../store/connectors/connector-scope.js';
+import { QueryTemplates } from '../store/db/query-template.js';
 import type { Store } from '../store/db/store.js';
 import { findingId } from '../store/findings/finding-id.js';
 import {
@@ -10,7 +11,7 @@ import {
 } from '../store/findings/finding-repository.js';
 import { parseHostIdentityKey } from '../store/hosts/host-identity-key.js';
 import type { RecordKind } from './export-kinds.js';
-import { withEndOfSupport } from './finding-end-of-support.js';
+import { type EndOfSupport, withEndOfSupport } from './finding-end-of-support.js';
 import { withPortalLinks } from './host-portal-links.js';
 import { presentInto, presentRecord } from './present-record.js';
 import { withProfileCounts, withProfiles } from './profile-records.js';
@@ -19,6 +20,11 @@ import { withProfileCounts, withProfiles } from './profile-records.js';
 const PAGE = 2_000;
 
 type AnyDb = Kysely<Record<string, Record<string, unknown>>>;
+
+/** The store's query builder without its tables' types, for reads that name tables chosen at run time. */
+function anyDb(store: Store): AnyDb {
+  return store.db as unknown as AnyDb;
+}
 
 /**
  * What a caller has already read of one host, which the enrichment of a page whose rows all belong to
@@ -32,6 +38,8 @@ export interface KnownHost {
   sources?: Record<string, unknown>[];
   /** The names of the profiles the host belongs to, as {@link profileNames} gives them. */
   profileNames?: string[];
+  /** End of support of installed software of the host already read, keyed by installOf (finding-end-of-support.ts): some or all. */
+  installs?: ReadonlyMap<string, EndOfSupport>;
 }
 
 /** `known`, when every row is of its host (`column` holds the host's id): what enrichment may take from it. */
@@ -69,7 +77,7 @@ interface KindSpec {
    * of a hosts page after the database (a host row with its Defender fields has about 90 fields).
    */
   enrich?: (
-    db: AnyDb,
+    store: Store,
     rows: Record<string, unknown>[],
     known?: KnownHost,
   ) => Promise<Record<string, unknown>[]>;
@@ -85,7 +93,7 @@ function sourceOf(store: Store, spec: KindSpec): string {
 
 /** A read of a kind's rows, to which a page or an export adds its conditions; see {@link rowsRead}. */
 function selectRows(store: Store, spec: KindSpec) {
-  const q = (store.db as unknown as AnyDb).selectFrom(sourceOf(store, spec));
+  const q = anyDb(store).selectFrom(sourceOf(store, spec));
   return spec.from ? q.select(spec.from.columns.map((c) => `${spec.table}.${c}`)) : q.selectAll();
 }
 
@@ -98,10 +106,11 @@ const SPECS: Record<RecordKind, KindSpec> = {
   hosts: {
     table: 'hosts',
     key: ['id'],
-    enrich: async (db, rows, known) => {
+    enrich: async (store, rows, known) => {
       const mine = knownFor(known, rows, 'id');
+      const db = anyDb(store);
       return withPortalLinks(
-        db,
+        store,
         await withProfiles(db, await withDefenderFields(db, rows, mine?.sources), mine?.profileNames),
       );
     },
@@ -116,7 +125,12 @@ const SPECS: Record<RecordKind, KindSpec> = {
     fields: FINDING_RECORD_FIELDS,
     enriched: ['endOfSupportStatus', 'endOfSupportDate'],
     key: ['connectorId', 'deviceId', 'softwareId', 'cveId'],
-    enrich: async (db, rows, known) => withEndOfSupport(db, await withHostNames(db, rows, known)),
+    enrich: async (store, rows, known) =>
+      withEndOfSupport(
+        anyDb(store),
+        await withHostNames(store, rows, known),
+        knownFor(known, rows, 'hostId')?.installs,
+      ),
     recordId: (row) =>
       findingId({
         connectorId: Number(row.connectorId),
@@ -131,7 +145,11 @@ const SPECS: Record<RecordKind, KindSpec> = {
   recommendations: { table: 'recommendations', key: ['connectorId', 'id'] },
   alerts: { table: 'alerts', key: ['connectorId', 'id'] },
   runs: { table: 'syncRuns', key: ['id'] },
-  profiles: { table: 'profiles', key: ['id'], enrich: withProfileCounts },
+  profiles: {
+    table: 'profiles',
+    key: ['id'],
+    enrich: (store, rows) => withProfileCounts(anyDb(store), rows),
+  },
   actions: { table: 'machineActions', key: ['id'] },
   audit: { table: 'auditLog', key: ['id'] },
 };
@@ -153,6 +171,12 @@ export interface PageSort {
 export type PagePosition = unknown[];
 
 export interface PageRequest {
+  /**
+   * Rows whose columns (camelCase, of the kind's records) equal these values. Unlike `where`, a read
+   * with these alone is compiled once per shape and run with new values (store/db/query-template.ts):
+   * what a page of one host's rows, or a record by its key, should use.
+   */
+  equals?: Record<string, string | number>;
   /** Rows of the kind's table to read (a compiled query); all when absent. */
   where?: Expression<SqlBool>;
   /** What the caller has already read of the one host all the page's rows belong to. */
@@ -163,6 +187,54 @@ export interface PageRequest {
   after?: PagePosition;
   limit: number;
 }
+
+/** What the SQL of one read of a page depends on, besides its values and a request's `where`. */
+interface PageReadShape {
+  kind: RecordKind;
+  /** The columns compared with values, in the order of the read's values. */
+  equals: readonly string[];
+  sort: PageSort | undefined;
+  /** The run read: rows with a sort value, or rows without one (all rows, when unsorted). */
+  run: 'values' | 'nulls';
+  /** How many values the position the read starts after has; 0 when it starts at its run's start. */
+  after: number;
+}
+
+/**
+ * A read of a page: the rows of the kind equal to the `equals` values (in the shape's order), then
+ * the position's values, then the number of rows to read, as `values`; see readRecordPage for the order.
+ */
+function pageRead(store: Store, shape: PageReadShape, values: unknown[], where?: Expression<SqlBool>) {
+  const spec = SPECS[shape.kind];
+  const { sort, run } = shape;
+  let q = selectRows(store, spec);
+  shape.equals.forEach((column, i) => {
+    q = q.where(`${spec.table}.${column}`, '=', values[i]);
+  });
+  if (where) q = q.where(where as never);
+  if (sort) {
+    const ref = sql.ref(`${spec.table}.${sort.column}`);
+    q = q.where(run === 'values' ? sql<SqlBool>`${ref} is not null` : sql<SqlBool>`${ref} is null`);
+  }
+  if (shape.after > 0) {
+    const after = values.slice(shape.equals.length, shape.equals.length + shape.after);
+    const keyValues = sort ? after.slice(1) : after;
+    q = q.where(
+      afterPosition(spec.table, spec.key, keyValues, run === 'values' ? sort : undefined, after[0]) as never,
+    );
+  }
+  const descending = run === 'values' && sort?.descending === true;
+  if (run === 'values' && sort) q = q.orderBy(`${spec.table}.${sort.column}`, descending ? 'desc' : 'asc');
+  for (const k of spec.key) q = q.orderBy(`${spec.table}.${k}`, descending ? 'desc' : 'asc');
+  return q.limit(values[values.length - 1] as number);
+}
+
+/** Page reads without a `where`, each shape compiled once. */
+const PAGE_READS = new QueryTemplates<PageReadShape>(
+  (s) =>
+    [s.kind, s.equals.join(','), s.sort?.column ?? '', s.sort?.descending ?? '', s.run, s.after].join('|'),
+  (store, shape, values) => pageRead(store, shape, values),
+);
 
 /**
  * One page of a kind's records in (sort, key) order, as readRecords presents them (with an `id` where
@@ -181,9 +253,9 @@ export async function readRecordPage(
   kind: RecordKind,
   request: PageRequest,
 ): Promise<{ records: Record<string, unknown>[]; next: PagePosition | null }> {
-  const db = store.db as unknown as AnyDb;
   const spec = SPECS[kind];
   const sort = request.sort;
+  const equals = Object.entries(request.equals ?? {});
   const records: Record<string, unknown>[] = [];
   let lastReturned: PagePosition | undefined;
   // Where the next read starts: in the run of rows with a sort value or in the run without one, after a key.
@@ -193,29 +265,19 @@ export async function readRecordPage(
   // A query the database evaluated only in part reads more rows per round trip.
   const batch = request.predicate ? Math.max(request.limit * 2, 200) : request.limit + 1;
   for (;;) {
-    let q = selectRows(store, spec);
-    if (request.where) q = q.where(request.where as never);
-    if (sort) {
-      const ref = sql.ref(`${spec.table}.${sort.column}`);
-      q = q.where(run === 'values' ? sql<SqlBool>`${ref} is not null` : sql<SqlBool>`${ref} is null`);
-    }
-    if (after) {
-      const keyValues = sort ? after.slice(1) : after;
-      q = q.where(
-        afterPosition(
-          spec.table,
-          spec.key,
-          keyValues,
-          run === 'values' ? sort : undefined,
-          after[0],
-        ) as never,
-      );
-    }
-    const descending = run === 'values' && sort?.descending === true;
-    if (run === 'values' && sort) q = q.orderBy(`${spec.table}.${sort.column}`, descending ? 'desc' : 'asc');
-    for (const k of spec.key) q = q.orderBy(`${spec.table}.${k}`, descending ? 'desc' : 'asc');
-    const raw = rowsRead(spec, (await q.limit(batch).execute()) as Record<string, unknown>[]);
-    const rows = spec.enrich && raw.length > 0 ? await spec.enrich(db, raw, request.knownHost) : raw;
+    const shape: PageReadShape = {
+      kind,
+      equals: equals.map(([column]) => column),
+      sort,
+      run,
+      after: after?.length ?? 0,
+    };
+    const values = [...equals.map(([, value]) => value), ...(after ?? []), batch];
+    const selected = request.where
+      ? await pageRead(store, shape, values, request.where).execute()
+      : await PAGE_READS.run(store, shape, values);
+    const raw = rowsRead(spec, selected as Record<string, unknown>[]);
+    const rows = spec.enrich && raw.length > 0 ? await spec.enrich(store, raw, request.knownHost) : raw;
     const positionOf = (row: Record<string, unknown>): PagePosition => [
       ...(sort ? [run === 'values' ? (row[sort.column] ?? null) : null] : []),
       ...spec.key.map((k) => row[k] ?? null),
@@ -318,7 +380,6 @@ export async function* readRecords(
     sqlWhere?: Expression<SqlBool>;
   } = {},
 ): AsyncGenerator<Record<string, unknown>> {
-  const db = store.db as unknown as AnyDb;
   const spec = SPECS[kind];
   let after: unknown[] | undefined;
   for (;;) {
@@ -346,7 +407,7 @@ export async function* readRecords(
     if (rows.length === 0) return;
     after = spec.key.map((k) => rows[rows.length - 1]![k]);
     const complete = rows.length === PAGE;
-    if (spec.enrich) rows = await spec.enrich(db, rows);
+    if (spec.enrich) rows = await spec.enrich(store, rows);
     for (const row of rows) {
       const record = presentRecord(row);
       if (!filter.where || filter.where(record)) yield record;
@@ -361,7 +422,6 @@ export async function* readRecords(
  * does; a host carries its Defender fields as withDefenderFields adds them for a host with a source.
  */
 export async function exportColumns(store: Store, kind: RecordKind): Promise<string[]> {
-  const db = store.db as unknown as AnyDb;
   const spec = SPECS[kind];
   const tables = await store.db.introspection.getTables();
   const nulls = (table: string): Record<string, unknown> => {
@@ -378,7 +438,7 @@ export async function exportColumns(store: Store, kind: RecordKind): Promise<str
       ...presentInto({}, fields, 'defender'),
     };
   }
-  const [enriched] = spec.enrich ? await spec.enrich(db, [template]) : [template];
+  const [enriched] = spec.enrich ? await spec.enrich(store, [template]) : [template];
   return Object.keys(presentRecord(enriched ?? template));
 }
 
@@ -455,13 +515,17 @@ async function withDefenderFields(
 /** A host source's own id and the ids that link it, which a host's Defender fields leave out. */
 const SOURCE_LINKS: ReadonlySet<string> = new Set(['id', 'hostId', 'connectorId']);
 
-async function withHostNames(db: AnyDb, rows: Record<string, unknown>[], known?: KnownHost) {
+async function withHostNames(store: Store, rows: Record<string, unknown>[], known?: KnownHost) {
   const ids = [...new Set(rows.map((r) => r.hostId).filter((v) => v !== null && v !== undefined))];
   const names = new Map<number, unknown>();
   const mine = knownFor(known, rows, 'hostId');
   if (mine && mine.name !== undefined) names.set(mine.id, mine.name);
   else if (ids.length > 0) {
-    for (const h of await db.selectFrom('hosts').select(['id', 'name']).where('id', 'in', ids).execute()) {
+    for (const h of await anyDb(store)
+      .selectFrom('hosts')
+      .select(['id', 'name'])
+      .where('id', 'in', ids)
+      .execute()) {
       names.set(Number(h.id), h.name);
     }
   }

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readHostDetails } from '../../src/api/host-details.js';
+import { type EndOfSupport, installOf, withEndOfSupport } from '../../src/export/finding-end-of-support.js';
 import { exportColumns, readRecordPage, readRecords } from '../../src/export/read-records.js';
 import { DATA_TYPES } from '../../src/normalize/connector-options.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
@@ -59,5 +61,56 @@ describe.each(STORE_KINDS)('enriched records (%s)', (storeKind) => {
         expect(String(h.portalOverviewUrl)).toContain(String(h.defenderMachineId).toLowerCase());
       }
     }
+  });
+
+  it("a host's details carry what the exports carry, though they read less of it", async () => {
+    // A cloud with a portal, so that portal links are made.
+    await t.store.db.updateTable('connectors').set({ cloud: 'commercial' }).execute();
+    const exported = async (kind: 'hosts' | 'findings' | 'installed-software') => {
+      const all: Record<string, unknown>[] = [];
+      for await (const r of readRecords(t.store, kind)) all.push(r);
+      return all;
+    };
+    const hosts = await exported('hosts');
+    const findings = await exported('findings');
+    const installed = await exported('installed-software');
+    let withEndOfSupportDate = 0;
+    for (const host of hosts) {
+      const details = await readHostDetails(t.store, Number(host.id));
+      expect(details.host).toEqual(host);
+      const open = findings
+        .filter((f) => f.hostId === host.id && f.status === 'open')
+        .sort((a, b) => Number(b.score) - Number(a.score));
+      expect(details.openFindings.items.map(({ id: _id, ...f }) => f)).toEqual(
+        expect.arrayContaining(open),
+      );
+      expect(details.openFindings.items.length).toBe(open.length);
+      expect(details.installedSoftware.items).toEqual(installed.filter((i) => i.hostId === host.id));
+      withEndOfSupportDate += open.filter((f) => f.endOfSupportDate !== null).length;
+    }
+    expect(hosts.some((h) => h.portalOverviewUrl !== null)).toBe(true);
+    expect(withEndOfSupportDate).toBeGreaterThan(0);
+  });
+
+  it('end of support comes from the installs given, and is read for the others', async () => {
+    const findings: Record<string, unknown>[] = [];
+    for await (const r of readRecords(t.store, 'findings')) findings.push(r);
+    const rows = () => findings.map((f) => ({ ...f, endOfSupportStatus: 'x', endOfSupportDate: 'x' }));
+    const db = t.store.db as unknown as Parameters<typeof withEndOfSupport>[0];
+    const read = await withEndOfSupport(db, rows());
+    expect(read.map((r) => [r.endOfSupportStatus, r.endOfSupportDate])).toEqual(
+      findings.map((f) => [f.endOfSupportStatus, f.endOfSupportDate]),
+    );
+    // One install given (with a value of its own, to tell it apart); every other is still read.
+    const given = installOf(findings[0]!);
+    const known = new Map<string, EndOfSupport>([[given, { status: 'given', date: '2030-01-01' }]]);
+    const mixed = await withEndOfSupport(db, rows(), known);
+    mixed.forEach((r, i) => {
+      const expected =
+        installOf(r) === given
+          ? ['given', '2030-01-01']
+          : [findings[i]!.endOfSupportStatus, findings[i]!.endOfSupportDate];
+      expect([r.endOfSupportStatus, r.endOfSupportDate]).toEqual(expected);
+    });
   });
 });

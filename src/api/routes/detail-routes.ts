@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import * as z from 'zod';
 import { readRecordPage } from '../../export/read-records.js';
 import { parseFindingId } from '../../store/findings/finding-id.js';
@@ -107,7 +106,7 @@ export function registerDetailRoutes(app: FastifyInstance, ctx: ApiContext): voi
       sendStoreRead(ctx.reads, request, reply, async () => {
         const cveId = request.params.cveId;
         const page = await readRecordPage(store, 'vulnerabilities', {
-          where: sql`vulnerability_definitions.id = ${cveId}`,
+          equals: { id: cveId },
           limit: 100,
         });
         const first = page.records[0];

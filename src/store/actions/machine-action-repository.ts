@@ -1,4 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
+import { QueryTemplates } from '../db/query-template.js';
 import type { MachineActionTable } from '../db/schema.js';
 import type { Store } from '../db/store.js';
 
@@ -43,6 +44,16 @@ function toAction(row: Selectable<MachineActionTable>): StoredMachineAction {
   };
 }
 
+/** Lists of actions, newest first: every host's, or one host's (the first value); the last value is the limit. */
+const ACTION_LISTS = new QueryTemplates<{ ofHost: boolean }>(
+  (shape) => String(shape.ofHost),
+  (store, shape, values) => {
+    let query = store.db.selectFrom('machineActions').selectAll();
+    if (shape.ofHost) query = query.where('hostId', '=', values[0] as number);
+    return query.orderBy('id', 'desc').limit(values[values.length - 1] as number);
+  },
+);
+
 /** Reads and writes `machine_actions` (migration 0013). */
 export class MachineActionRepository {
   constructor(private readonly store: Store) {}
@@ -78,12 +89,12 @@ export class MachineActionRepository {
 
   /** Newest first; only one host's when `hostId` is given. */
   async list(filter: { hostId?: number; limit?: number } = {}): Promise<StoredMachineAction[]> {
-    let query = this.store.db.selectFrom('machineActions').selectAll();
-    if (filter.hostId !== undefined) query = query.where('hostId', '=', filter.hostId);
-    const rows = await query
-      .orderBy('id', 'desc')
-      .limit(filter.limit ?? 1000)
-      .execute();
+    const limit = filter.limit ?? 1000;
+    const rows = await ACTION_LISTS.run<Selectable<MachineActionTable>>(
+      this.store,
+      { ofHost: filter.hostId !== undefined },
+      filter.hostId !== undefined ? [filter.hostId, limit] : [limit],
+    );
     return rows.map(toAction);
   }
 
