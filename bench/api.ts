@@ -9,7 +9,7 @@
  * risk with a query, host details, and findings filtered by severity. A sync that ends before the
  * load does is followed by another, so that each scenario runs beside one.
  * Prints one JSON line: per scenario requests per second, p50/p95/p99 latency (ms, from every
- * response), errors (by kind) and non-2xx answers, whether a sync ran throughout, the server's CPU
+ * response), errors (by kind) and non-2xx answers (by status), whether a sync ran throughout, the server's CPU
  * per answer and the worker's CPU seconds; the syncs that ran; the server's and the worker's peak
  * RSS; the load average of the machine before and after.
  */
@@ -210,6 +210,7 @@ async function main(): Promise<void> {
       const latencies: number[] = [];
       const cpuBefore = { server: cpuSeconds(server.pid!), worker: cpuSeconds(worker.pid!) };
       const errorKinds: Record<string, number> = {};
+      const non2xxByStatus: Record<string, number> = {};
       let i = 0;
       const instance = autocannon({
         url,
@@ -226,7 +227,10 @@ async function main(): Promise<void> {
           },
         ],
       });
-      instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+      instance.on('response', (_client, status, _bytes, ms) => {
+        latencies.push(ms);
+        if (status < 200 || status > 299) non2xxByStatus[status] = (non2xxByStatus[status] ?? 0) + 1;
+      });
       (instance as unknown as { on(e: 'reqError', l: (err: Error & { code?: string }) => void): void }).on(
         'reqError',
         (err) => {
@@ -251,6 +255,7 @@ async function main(): Promise<void> {
         timeouts: r.timeouts,
         errorKinds,
         non2xx: r.non2xx,
+        non2xxByStatus,
         // False when the sync ended before the scenario did: part of it ran without one.
         syncThroughout,
         // CPU the server used per answer (ms, all its threads), and the worker's share of the machine.

@@ -27,9 +27,19 @@ async function related(store: Store, kind: 'installed-software' | 'alerts', host
   return { items: page.records, more: page.next !== null };
 }
 
-/** A host's sources, in id order. */
+/** A host's sources, in id order, each with what its connector's portal links are made from. */
 const sourcesOf = queryTemplate((store, hostId: number) =>
-  store.db.selectFrom('hostSources').selectAll().where('hostId', '=', hostId).orderBy('id'),
+  store.db
+    .selectFrom('hostSources')
+    .innerJoin('connectors', 'connectors.id', 'hostSources.connectorId')
+    .selectAll('hostSources')
+    .select([
+      'connectors.cloud as portalCloud',
+      'connectors.apiUrl as portalApiUrl',
+      'connectors.tenantId as portalTenantId',
+    ])
+    .where('hostSources.hostId', '=', hostId)
+    .orderBy('hostSources.id'),
 );
 
 /** The profiles a host belongs to, by name. */
@@ -58,12 +68,19 @@ const profilesOf = queryTemplate((store, hostId: number) =>
  */
 export async function readHostDetails(store: Store, id: number) {
   // The sources and profiles first: the host's record is made from them too, and reads them no more.
-  const sourceRows = await sourcesOf(store, id);
+  const withPortals = await sourcesOf(store, id);
+  const sourceRows = withPortals.map(({ portalCloud: _c, portalApiUrl: _a, portalTenantId: _t, ...s }) => s);
   const profiles = await profilesOf(store, id);
   const known: KnownHost = {
     id,
     sources: sourceRows as unknown as Record<string, unknown>[],
     profileNames: profileNames(profiles.map((p) => p.name)),
+    portals: new Map(
+      withPortals.map((s) => [
+        Number(s.connectorId),
+        { cloud: s.portalCloud, apiUrl: s.portalApiUrl, tenantId: s.portalTenantId },
+      ]),
+    ),
   };
   const page = await readRecordPage(store, 'hosts', {
     equals: { id },

@@ -12,7 +12,7 @@ import {
 import { parseHostIdentityKey } from '../store/hosts/host-identity-key.js';
 import type { RecordKind } from './export-kinds.js';
 import { type EndOfSupport, withEndOfSupport } from './finding-end-of-support.js';
-import { withPortalLinks } from './host-portal-links.js';
+import { type PortalInputs, withPortalLinks } from './host-portal-links.js';
 import { presentInto, presentRecord } from './present-record.js';
 import { withProfileCounts, withProfiles } from './profile-records.js';
 
@@ -38,6 +38,8 @@ export interface KnownHost {
   sources?: Record<string, unknown>[];
   /** The names of the profiles the host belongs to, as {@link profileNames} gives them. */
   profileNames?: string[];
+  /** What the portal links of the host's connectors are made from, by connector id. */
+  portals?: ReadonlyMap<number, PortalInputs>;
   /** End of support of installed software of the host already read, keyed by installOf (finding-end-of-support.ts): some or all. */
   installs?: ReadonlyMap<string, EndOfSupport>;
 }
@@ -112,6 +114,7 @@ const SPECS: Record<RecordKind, KindSpec> = {
       return withPortalLinks(
         store,
         await withProfiles(db, await withDefenderFields(db, rows, mine?.sources), mine?.profileNames),
+        mine?.portals,
       );
     },
   },

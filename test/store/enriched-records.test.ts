@@ -81,9 +81,7 @@ describe.each(STORE_KINDS)('enriched records (%s)', (storeKind) => {
       const open = findings
         .filter((f) => f.hostId === host.id && f.status === 'open')
         .sort((a, b) => Number(b.score) - Number(a.score));
-      expect(details.openFindings.items.map(({ id: _id, ...f }) => f)).toEqual(
-        expect.arrayContaining(open),
-      );
+      expect(details.openFindings.items.map(({ id: _id, ...f }) => f)).toEqual(expect.arrayContaining(open));
       expect(details.openFindings.items.length).toBe(open.length);
       expect(details.installedSoftware.items).toEqual(installed.filter((i) => i.hostId === host.id));
       withEndOfSupportDate += open.filter((f) => f.endOfSupportDate !== null).length;
