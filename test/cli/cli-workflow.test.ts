@@ -203,11 +203,13 @@ describe('mdec: connector, sync and export as a user runs them', { timeout: 120_
     expect(r.stdout).toContain('mergedIntoMachineId');
   });
 
-  it('removing a connector keeps its hosts as retained; --purge-hosts deletes them', async () => {
-    for (const [file, purge] of [
-      ['keep.sqlite', false],
-      ['purge.sqlite', true],
-    ] as const) {
+  // One test per case: each syncs a store of its own, and together they came close to the time limit.
+  it.each([
+    ['keep.sqlite', false],
+    ['purge.sqlite', true],
+  ] as const)(
+    'removing a connector (%s): hosts kept as retained, or deleted with --purge-hosts',
+    async (file, purge) => {
       const other = mdecRunner(() => ({ db: join(dir, file), cwd: dir }), secret);
       expect((await other(connectorAddArgs(sim, 'gone'))).code).toBe(0);
       expect((await other(['sync', '--connector', 'gone', '--mode', 'full'])).code).toBe(0);
@@ -233,6 +235,6 @@ describe('mdec: connector, sync and export as a user runs them', { timeout: 120_
       }
       const findings = JSON.parse((await other(['export', 'findings', '--format', 'json'])).stdout);
       expect(findings).toEqual([]);
-    }
-  });
+    },
+  );
 });
