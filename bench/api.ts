@@ -1,6 +1,6 @@
 /**
  * `npm run bench:api [-- --devices N --store sqlite|postgres --seconds S --connections C --keep-store
- * --reuse-store LOCATION --worker-nice N]`: the REST
+ * --reuse-store LOCATION --worker-nice N --read-threads N]`: the REST
  * API under load (docs/benchmarks.md#rest-api). A simulated tenant of N devices (100,000 by default,
  * about 30 findings each) is synced into a fresh store, `mdec serve --no-worker` starts over it in a
  * process of its own and a `mdec worker` in another, a full sync is asked for through the API (the
@@ -43,6 +43,8 @@ const KEEP_STORE = process.argv.includes('--keep-store');
 const REUSE_STORE = flag('reuse-store', '');
 /** `--worker-nice N`: the worker's `--nice` (its default when not given). */
 const WORKER_NICE = flag('worker-nice', '');
+/** `--read-threads N`: the server's `--read-threads` (its default when not given). */
+const READ_THREADS = flag('read-threads', '');
 
 interface AutocannonResult {
   errors: number;
@@ -130,7 +132,17 @@ async function main(): Promise<void> {
 
     server = spawn(
       process.execPath,
-      [`${ROOT}bin/mdec.js`, '--db', db, '--json', 'serve', '--port', '0', '--no-worker'],
+      [
+        `${ROOT}bin/mdec.js`,
+        '--db',
+        db,
+        '--json',
+        'serve',
+        '--port',
+        '0',
+        '--no-worker',
+        ...(READ_THREADS ? ['--read-threads', READ_THREADS] : []),
+      ],
       {
         env,
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -270,6 +282,7 @@ async function main(): Promise<void> {
       ...(KEEP_STORE ? { location: db } : {}),
       devices: DEVICES,
       connections: CONNECTIONS,
+      readThreads: READ_THREADS ? Number(READ_THREADS) : 'default',
       secondsPerScenario: SECONDS,
       firstLoadSeconds: Math.round(loadSeconds),
       // The syncs that ran beside the load: each one's state and seconds (to now, if still running).

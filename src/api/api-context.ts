@@ -6,6 +6,7 @@ import type { ApiMetrics } from './api-metrics.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { ReadCache } from './read-cache.js';
 import type { RunRequests } from './run-requests.js';
+import type { StoreReader } from './store-reads.js';
 
 /** What the routes of `mdec serve` work with; built once by the composition root (src/main). */
 export interface ApiContext {
@@ -18,6 +19,8 @@ export interface ApiContext {
   metrics: ApiMetrics;
   /** Answers of store reads, shared while the store is unchanged (read-cache.ts). */
   reads: ReadCache;
+  /** Where those reads run: this thread, or read threads (read-threads.ts). */
+  reader: StoreReader;
   throttle: LoginThrottle;
   /** Served over HTTPS: the session cookie is then `Secure`. */
   tls: boolean;

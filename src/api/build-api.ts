@@ -9,9 +9,8 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import { QuerySyntaxError } from '../normalize/query/query-ast.js';
 import type { ApiContext } from './api-context.js';
-import { ApiError, type ErrorDetail } from './api-error.js';
+import { ApiError, asApiError, type ErrorDetail } from './api-error.js';
 import { registerAuthentication } from './authenticate.js';
 import { registerActionRoutes } from './routes/action-routes.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
@@ -126,24 +125,16 @@ function errorResponse(err: FastifyError): {
   status: number;
   body: { error: { code: string; message: string; details?: ErrorDetail[] } };
 } {
-  if (err instanceof ApiError) {
-    const details = err.details?.filter((d) => d.path !== 'retryAfter');
+  const apiError = asApiError(err);
+  if (apiError) {
+    const details = apiError.details?.filter((d) => d.path !== 'retryAfter');
     return {
-      status: err.status,
-      body: { error: { code: err.code, message: err.message, ...(details?.length ? { details } : {}) } },
-    };
-  }
-  if (err instanceof QuerySyntaxError)
-    return {
-      status: 400,
+      status: apiError.status,
       body: {
-        error: {
-          code: 'bad-query',
-          message: `query: ${err.message}`,
-          details: [{ path: 'querystring.query', message: err.message }],
-        },
+        error: { code: apiError.code, message: apiError.message, ...(details?.length ? { details } : {}) },
       },
     };
+  }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = err.validationContext ?? 'request';
     const details = err.validation.map((v) => ({

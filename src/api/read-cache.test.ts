@@ -32,13 +32,15 @@ function gatedRead(value: (call: number) => unknown) {
 }
 
 const text = (b: Buffer) => b.toString('utf8');
+/** A value as the API sends it. */
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
 describe('ReadCache', () => {
   it('makes requests that arrive while the same read runs, on an unchanged store, wait for it', async () => {
     const m = handMarker();
     const cache = new ReadCache(m.marker);
     const ask = async (key: string, read: () => Promise<unknown>) =>
-      cache.answer(key, await m.marker(), read);
+      cache.answer(key, await m.marker(), async () => json(await read()));
     const r = gatedRead((call) => ({ call }));
     const first = ask('/api/hosts', r.read);
     const second = ask('/api/hosts', r.read);
@@ -53,7 +55,7 @@ describe('ReadCache', () => {
     const m = handMarker();
     const cache = new ReadCache(m.marker);
     const ask = async (key: string, read: () => Promise<unknown>) =>
-      cache.answer(key, await m.marker(), read);
+      cache.answer(key, await m.marker(), async () => json(await read()));
     let calls = 0;
     const read = async () => ({ call: ++calls });
     expect(text(await ask('/api/hosts', read))).toBe('{"call":1}');
@@ -68,7 +70,7 @@ describe('ReadCache', () => {
     const m = handMarker();
     const cache = new ReadCache(m.marker);
     const ask = async (key: string, read: () => Promise<unknown>) =>
-      cache.answer(key, await m.marker(), read);
+      cache.answer(key, await m.marker(), async () => json(await read()));
     expect(text(await ask('/api/hosts?limit=1', async () => 'one'))).toBe('"one"');
     expect(text(await ask('/api/hosts?limit=2', async () => 'two'))).toBe('"two"');
     expect(text(await ask('/api/hosts?limit=1', async () => 'again'))).toBe('"one"');
@@ -78,7 +80,7 @@ describe('ReadCache', () => {
     const m = handMarker();
     const cache = new ReadCache(m.marker);
     const ask = async (key: string, read: () => Promise<unknown>) =>
-      cache.answer(key, await m.marker(), read);
+      cache.answer(key, await m.marker(), async () => json(await read()));
     const r = gatedRead((call) => call);
     const before = ask('/api/hosts', r.read);
     await new Promise((resolve) => setImmediate(resolve));
@@ -96,7 +98,7 @@ describe('ReadCache', () => {
     const m = handMarker();
     const cache = new ReadCache(m.marker);
     const ask = async (key: string, read: () => Promise<unknown>) =>
-      cache.answer(key, await m.marker(), read);
+      cache.answer(key, await m.marker(), async () => json(await read()));
     let calls = 0;
     const failing = async () => {
       calls++;
@@ -114,7 +116,7 @@ describe('ReadCache', () => {
     const m = handMarker();
     const cache = new ReadCache(m.marker);
     const ask = async (key: string, read: () => Promise<unknown>) =>
-      cache.answer(key, await m.marker(), read);
+      cache.answer(key, await m.marker(), async () => json(await read()));
     for (let i = 0; i < 300; i++) await ask(`/api/hosts/${i}`, async () => i);
     expect(cache.size.entries).toBe(256);
     // The 44 oldest went; asking for one reads again.
@@ -126,7 +128,7 @@ describe('ReadCache', () => {
     const m = handMarker();
     const cache = new ReadCache(m.marker);
     const ask = async (key: string, read: () => Promise<unknown>) =>
-      cache.answer(key, await m.marker(), read);
+      cache.answer(key, await m.marker(), async () => json(await read()));
     const big = 'x'.repeat(9 * 1024 * 1024);
     await ask('/api/big', async () => big);
     expect(cache.size).toEqual({ entries: 0, bytes: 0 });

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ChangeMarker } from '../store/db/change-marker.js';
+import type { StoreReadArgs, StoreReader, StoreReadName } from './store-reads.js';
 
 /** Answers kept at most; the least recently asked for goes first. */
 const MAX_ENTRIES = 256;
@@ -46,8 +47,11 @@ export class ReadCache {
     return known;
   }
 
-  /** The answer for `key` as of `marker` (read after the request arrived): shared, kept, or read. */
-  async answer(key: string, marker: string, read: () => Promise<unknown>): Promise<Buffer> {
+  /**
+   * The answer (JSON bytes) for `key` as of `marker` (read after the request arrived): shared, kept, or
+   * read.
+   */
+  async answer(key: string, marker: string, read: () => Promise<Buffer>): Promise<Buffer> {
     const known = this.entries.get(key);
     if (known && known.marker === marker) {
       // Most recently asked for last: the first entry is the one to drop.
@@ -58,7 +62,7 @@ export class ReadCache {
     if (known) this.forget(key, known);
     const entry: Entry = {
       marker,
-      answer: read().then((value) => Buffer.from(JSON.stringify(value))),
+      answer: read(),
       bytes: 0,
     };
     this.entries.set(key, entry);
@@ -101,15 +105,19 @@ export class ReadCache {
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
- * Answers a GET of store data with `read`'s value as JSON, shared through `reads` by the request's
- * URL (path and query string): every route whose answer depends on the store alone, never on who
- * asks or on the clock.
+ * Answers a GET of store data with the named read's value as JSON (store-reads.ts), run by `reader`
+ * and shared through `reads` by the request's URL (path and query string): every route whose answer
+ * depends on the store alone, never on who asks or on the clock.
  */
-export async function sendStoreRead(
-  reads: ReadCache,
+export async function sendStoreRead<N extends StoreReadName>(
+  ctx: { reads: ReadCache; reader: StoreReader },
   request: FastifyRequest,
   reply: FastifyReply,
-  read: () => Promise<unknown>,
+  name: N,
+  args: StoreReadArgs<N>,
 ): Promise<FastifyReply> {
-  return reply.type(JSON_TYPE).send(await reads.answer(request.url, await reads.markerOf(request), read));
+  const marker = await ctx.reads.markerOf(request);
+  return reply
+    .type(JSON_TYPE)
+    .send(await ctx.reads.answer(request.url, marker, () => ctx.reader.answer(name, args)));
 }

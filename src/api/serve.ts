@@ -12,7 +12,9 @@ import { ApiMetrics } from './api-metrics.js';
 import { buildApi } from './build-api.js';
 import { LoginThrottle } from './login-throttle.js';
 import { ReadCache } from './read-cache.js';
+import { ReadThreads } from './read-threads.js';
 import { RunRequests } from './run-requests.js';
+import { readerOnThisThread, type StoreReader } from './store-reads.js';
 
 /**
  * Work that runs beside the API in the same process and stops with it: the job worker (schedules and
@@ -36,6 +38,14 @@ export interface ServeOptions {
   /** Where runs asked for through the API go: the store's job queue, which the workers read. */
   queue: JobQueue;
   worker?: BackgroundWork;
+  /**
+   * Store reads in threads of their own (read-threads.ts): how many, and the store's location as it
+   * was opened, for each thread to open it again. None (or 0 threads, or an in-memory database): reads
+   * run on the server's thread.
+   */
+  readThreads?: { threads: number; location: string };
+  /** Reports what an operator should know (a read thread that stopped); stderr by default. */
+  warn?: (message: string) => void;
 }
 
 export interface RunningServer {
@@ -51,11 +61,13 @@ export async function serveApi(options: ServeOptions): Promise<RunningServer> {
   // One limiter for every MDE call of the process: syncs and machine actions share the tenant's limits.
   const limiter = new ClientRateLimiter();
   const actionTransport = new UndiciHttpTransport(options.caFile ? { caFile: options.caFile } : {});
+  const reader = await startReader(options);
   const ctx: ApiContext = {
     store: options.store,
     secrets: options.secrets,
     metrics,
     reads: new ReadCache(storeChangeMarker(options.store)),
+    reader,
     runs: new RunRequests({ store: options.store, queue: options.queue, now: () => new Date() }),
     actions: {
       store: options.store,
@@ -68,11 +80,17 @@ export async function serveApi(options: ServeOptions): Promise<RunningServer> {
     ...(options.caFile ? { caFile: options.caFile } : {}),
     now: () => new Date(),
   };
-  const app = await buildApi(ctx, {
-    ...(options.logger ? { logger: { level: 'info' } } : {}),
-    ...(options.tls ? { https: options.tls } : {}),
-  });
-  await app.listen({ host: options.host, port: options.port });
+  let app: FastifyInstance;
+  try {
+    app = await buildApi(ctx, {
+      ...(options.logger ? { logger: { level: 'info' } } : {}),
+      ...(options.tls ? { https: options.tls } : {}),
+    });
+    await app.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    await reader.close();
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -84,9 +102,23 @@ export async function serveApi(options: ServeOptions): Promise<RunningServer> {
     async close() {
       await options.worker?.stop();
       await app.close();
+      await reader.close();
       await actionTransport.close();
     },
   };
+}
+
+/** The store reads' threads, as the options ask; this thread's reads when they ask for none. */
+async function startReader(options: ServeOptions): Promise<StoreReader> {
+  const onThisThread = readerOnThisThread(options.store);
+  const wanted = options.readThreads;
+  if (!wanted || wanted.threads === 0 || wanted.location === ':memory:') return onThisThread;
+  return ReadThreads.start({
+    threads: wanted.threads,
+    location: wanted.location,
+    fallback: onThisThread,
+    warn: options.warn ?? ((message) => process.stderr.write(`mdec serve: ${message}\n`)),
+  });
 }
 
 /** Loopback addresses: the only ones where plain HTTP is acceptable (docs/api.md#serving). */

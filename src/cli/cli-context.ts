@@ -56,6 +56,11 @@ export function notifier(json: boolean, stream: NodeJS.WritableStream = process.
 
 export interface CliContext {
   store: Store;
+  /**
+   * Where the store was opened, as given (a PostgreSQL password included), for threads that open it
+   * again; never printed (`store.location` is the form to show).
+   */
+  storeOpenedAt: string;
   secrets: SecretBox;
   json: boolean;
   note: Notify;
@@ -111,7 +116,8 @@ export async function openCliContext(
           'made for this in-memory database',
         )
       : SecretBox.load(env, keyFilePlan(databaseChoice(flags, env).location, env), note);
-  return { store, secrets, json, note, close: () => store.close() };
+  const storeOpenedAt = databaseChoice(flags, env).location;
+  return { store, storeOpenedAt, secrets, json, note, close: () => store.close() };
 }
 
 /** True when output goes to a person (a terminal) rather than a script. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import { defaultReadThreads } from '../api/read-thread-count.js';
 import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
 import { DATA_TYPES, parseConnectorOptions } from '../normalize/connector-options.js';
 import { RISK_LEVEL_ORDER } from '../normalize/host-risk.js';
@@ -178,6 +179,8 @@ async function serveDemo(ctx: CliContext, flags: GlobalFlags, port: number, json
     port,
     queue,
     worker,
+    readThreads: { threads: defaultReadThreads(), location: ctx.storeOpenedAt },
+    warn: (message) => process.stderr.write(`warning: ${message}\n`),
     logger: false,
   }).catch(async (err: unknown) => {
     await worker.stop();

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { defaultReadThreads, MAX_READ_THREADS } from '../api/read-thread-count.js';
 import type { BackgroundWork } from '../api/serve.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { systemClock } from '../jobs/scheduler-clock.js';
@@ -26,6 +27,10 @@ export function registerServeCommand(program: Command, globals: () => GlobalFlag
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate')
     .option('--tls-key <file>', 'private key (PEM) of --tls-cert')
     .option('--ca-file <path>', 'extra CA certificates (PEM) to trust for calls to MDE')
+    .option(
+      '--read-threads <n>',
+      'threads that read the store for answers (default: one per core, at most 4; 0: none)',
+    )
     .action(
       async (flags: {
         host: string;
@@ -34,9 +39,16 @@ export function registerServeCommand(program: Command, globals: () => GlobalFlag
         tlsCert?: string;
         tlsKey?: string;
         caFile?: string;
+        readThreads?: string;
       }) => {
         if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535)
           throw new UsageError(`--port must be 0 to 65535 (got "${flags.port}")`);
+        if (flags.readThreads !== undefined && !/^\d+$/.test(flags.readThreads))
+          throw new UsageError(`--read-threads must be a whole number (got "${flags.readThreads}")`);
+        if (Number(flags.readThreads) > MAX_READ_THREADS)
+          throw new UsageError(
+            `--read-threads must be at most ${MAX_READ_THREADS} (got ${flags.readThreads})`,
+          );
         if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
           throw new UsageError('give --tls-cert and --tls-key together');
         const tls =
@@ -67,6 +79,11 @@ export function registerServeCommand(program: Command, globals: () => GlobalFlag
           ...(tls ? { tls } : {}),
           ...(caFile ? { caFile } : {}),
           ...(worker ? { worker } : {}),
+          readThreads: {
+            threads: flags.readThreads === undefined ? defaultReadThreads() : Number(flags.readThreads),
+            location: ctx.storeOpenedAt,
+          },
+          warn: (message) => ctx.note(`warning: ${message}`),
           logger: !ctx.json,
         }).catch(async (err: unknown) => {
           await worker?.stop();

@@ -5,6 +5,7 @@ import { buildApi } from '../../src/api/build-api.js';
 import { LoginThrottle } from '../../src/api/login-throttle.js';
 import { ReadCache } from '../../src/api/read-cache.js';
 import { RunRequests } from '../../src/api/run-requests.js';
+import { readerOnThisThread } from '../../src/api/store-reads.js';
 import type { JobQueue } from '../../src/jobs/job-queue.js';
 import { systemClock } from '../../src/jobs/scheduler-clock.js';
 import { TableJobQueue } from '../../src/jobs/table-job-queue.js';
@@ -44,6 +45,7 @@ export async function startTestApi(store: Store, _sim?: TestSimulator, queue?: J
     secrets: TEST_SECRETS,
     metrics,
     reads: new ReadCache(storeChangeMarker(store)),
+    reader: readerOnThisThread(store),
     runs: new RunRequests({ store, queue: runQueue, now: () => new Date() }),
     actions: {
       store,

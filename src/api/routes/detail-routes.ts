@@ -1,12 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import * as z from 'zod';
-import { readRecordPage } from '../../export/read-records.js';
 import { parseFindingId } from '../../store/findings/finding-id.js';
 import type { ApiContext } from '../api-context.js';
-import { badRequest, notFound } from '../api-error.js';
-import { findingById, openFindingCountOfCve } from '../findings-access.js';
-import { readHostDetails } from '../host-details.js';
+import { badRequest } from '../api-error.js';
 import { sendStoreRead } from '../read-cache.js';
 import { recordSerializer } from '../record-serializer.js';
 import { access } from '../roles.js';
@@ -17,7 +14,6 @@ const Related = z.object({ items: z.array(Record), more: z.boolean() });
 /** `GET /api/hosts/:id`, `/api/findings/:id`, `/api/vulnerabilities/:cveId` (docs/api.md#details). */
 export function registerDetailRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const store = ctx.store;
 
   r.get(
     '/api/hosts/:id',
@@ -53,8 +49,7 @@ export function registerDetailRoutes(app: FastifyInstance, ctx: ApiContext): voi
         },
       },
     },
-    async (request, reply) =>
-      sendStoreRead(ctx.reads, request, reply, () => readHostDetails(store, request.params.id)),
+    async (request, reply) => sendStoreRead(ctx, request, reply, 'host', { id: request.params.id }),
   );
 
   r.get(
@@ -79,11 +74,7 @@ export function registerDetailRoutes(app: FastifyInstance, ctx: ApiContext): voi
     async (request, reply) => {
       if (!parseFindingId(request.params.id))
         throw badRequest('params.id', 'not a finding id (the `id` of a findings list item)');
-      return sendStoreRead(ctx.reads, request, reply, async () => {
-        const finding = await findingById(store, request.params.id);
-        if (!finding) throw notFound(`finding ${request.params.id}`);
-        return finding;
-      });
+      return sendStoreRead(ctx, request, reply, 'finding', { id: request.params.id });
     },
   );
 
@@ -103,19 +94,6 @@ export function registerDetailRoutes(app: FastifyInstance, ctx: ApiContext): voi
       },
     },
     async (request, reply) =>
-      sendStoreRead(ctx.reads, request, reply, async () => {
-        const cveId = request.params.cveId;
-        const page = await readRecordPage(store, 'vulnerabilities', {
-          equals: { id: cveId },
-          limit: 100,
-        });
-        const first = page.records[0];
-        if (!first) throw notFound(`vulnerability ${cveId}`);
-        return {
-          vulnerability: first,
-          definitions: page.records,
-          openFindings: await openFindingCountOfCve(store, cveId),
-        };
-      }),
+      sendStoreRead(ctx, request, reply, 'vulnerability', { cveId: request.params.cveId }),
   );
 }

@@ -7,7 +7,7 @@ import { exportColumns, readRecords } from '../../export/read-records.js';
 import { writeRecords } from '../../export/write-records.js';
 import type { ApiContext } from '../api-context.js';
 import { sendStoreRead } from '../read-cache.js';
-import { listFilter, readList } from '../record-list.js';
+import { listFilter } from '../record-list.js';
 import { recordSerializer } from '../record-serializer.js';
 import { access } from '../roles.js';
 
@@ -71,8 +71,7 @@ export function registerListRoutes(app: FastifyInstance, ctx: ApiContext): void 
           response: { 200: ListAnswer },
         },
       },
-      async (request, reply) =>
-        sendStoreRead(ctx.reads, request, reply, () => readList(ctx.store, kind, request.query)),
+      async (request, reply) => sendStoreRead(ctx, request, reply, 'list', { kind, request: request.query }),
     );
 
     r.get(
