@@ -3,7 +3,7 @@ import type { JobQueue } from '../jobs/job-queue.js';
 import { ClientRateLimiter } from '../mde/http/client-rate-limiter.js';
 import { UndiciHttpTransport } from '../mde/http/http-transport.js';
 import type { SecretBox } from '../security/secret-box.js';
-import { storeChangeMarker } from '../store/db/change-marker.js';
+import { sharedMarkerReads, storeChangeMarker } from '../store/db/change-marker.js';
 import type { Store } from '../store/db/store.js';
 import { createMdeClient } from '../sync/mde-client-factory.js';
 import type { SyncResult } from '../sync/run-sync.js';
@@ -66,7 +66,7 @@ export async function serveApi(options: ServeOptions): Promise<RunningServer> {
     store: options.store,
     secrets: options.secrets,
     metrics,
-    reads: new ReadCache(storeChangeMarker(options.store)),
+    reads: new ReadCache(sharedMarkerReads(storeChangeMarker(options.store))),
     reader,
     runs: new RunRequests({ store: options.store, queue: options.queue, now: () => new Date() }),
     actions: {

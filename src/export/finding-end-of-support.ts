@@ -29,13 +29,15 @@ export function installOf(r: Record<string, unknown>): string {
  * device, vendor, product and version. Without that row (the `installed-software` data type not
  * collected, or non-CPE software, which MDE gives no end of support) both stay null.
  *
- * `known`: installed-software rows already read, by {@link installOf}; only the others are read.
+ * `knownInstalls`: installed-software rows already read (or being read beside these), by
+ * {@link installOf}; only the others are read.
  */
 export async function withEndOfSupport(
   db: AnyDb,
   rows: Record<string, unknown>[],
-  known?: ReadonlyMap<string, EndOfSupport>,
+  knownInstalls?: ReadonlyMap<string, EndOfSupport> | Promise<ReadonlyMap<string, EndOfSupport>>,
 ) {
+  const known = await knownInstalls;
   const found = new Map<string, EndOfSupport>();
   const byConnector = new Map<number, Set<string>>();
   const installs = rows.map((r) =>

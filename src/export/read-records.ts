@@ -40,8 +40,11 @@ export interface KnownHost {
   profileNames?: string[];
   /** What the portal links of the host's connectors are made from, by connector id. */
   portals?: ReadonlyMap<number, PortalInputs>;
-  /** End of support of installed software of the host already read, keyed by installOf (finding-end-of-support.ts): some or all. */
-  installs?: ReadonlyMap<string, EndOfSupport>;
+  /**
+   * End of support of installed software of the host already read, keyed by installOf
+   * (finding-end-of-support.ts): some or all; a promise while they are read beside the records.
+   */
+  installs?: ReadonlyMap<string, EndOfSupport> | Promise<ReadonlyMap<string, EndOfSupport>>;
 }
 
 /** `known`, when every row is of its host (`column` holds the host's id): what enrichment may take from it. */

@@ -10,7 +10,7 @@ import type { JobQueue } from '../../src/jobs/job-queue.js';
 import { systemClock } from '../../src/jobs/scheduler-clock.js';
 import { TableJobQueue } from '../../src/jobs/table-job-queue.js';
 import { hashPassword } from '../../src/security/password-hash.js';
-import { storeChangeMarker } from '../../src/store/db/change-marker.js';
+import { sharedMarkerReads, storeChangeMarker } from '../../src/store/db/change-marker.js';
 import type { Store } from '../../src/store/db/store.js';
 import { ApiTokenRepository } from '../../src/store/users/api-token-repository.js';
 import { ROLES, type Role, UserRepository } from '../../src/store/users/user-repository.js';
@@ -44,7 +44,7 @@ export async function startTestApi(store: Store, _sim?: TestSimulator, queue?: J
     store,
     secrets: TEST_SECRETS,
     metrics,
-    reads: new ReadCache(storeChangeMarker(store)),
+    reads: new ReadCache(sharedMarkerReads(storeChangeMarker(store))),
     reader: readerOnThisThread(store),
     runs: new RunRequests({ store, queue: runQueue, now: () => new Date() }),
     actions: {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { storeChangeMarker } from '../../src/store/db/change-marker.js';
+import { sharedMarkerReads, storeChangeMarker } from '../../src/store/db/change-marker.js';
 import { openStore } from '../../src/store/db/open-store.js';
 import type { Database } from '../../src/store/db/schema.js';
 import type { Store } from '../../src/store/db/store.js';
@@ -74,5 +74,54 @@ describe.each(STORE_KINDS)('the store change marker (%s)', (storeKind) => {
     });
     expect(uncommittedStays).toBe(true);
     expect(await marker()).not.toBe(before);
+  });
+});
+
+describe('shared marker reads', () => {
+  /** A marker whose reads the test ends by hand; each read answers its own number. */
+  function gatedMarker() {
+    const started: Array<(value: string) => void> = [];
+    return {
+      marker: () => new Promise<string>((resolve) => started.push(resolve)),
+      started,
+      end(i: number) {
+        started[i]!(`read ${i + 1}`);
+      },
+    };
+  }
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('gives the calls made while a read runs one read started after it, never the running one', async () => {
+    const g = gatedMarker();
+    const shared = sharedMarkerReads(g.marker);
+    const first = shared();
+    const later = Array.from({ length: 10 }, () => shared());
+    expect(g.started.length).toBe(1);
+    g.end(0);
+    expect(await first).toBe('read 1');
+    await turn();
+    // One read for the ten calls, started only once the first had ended.
+    expect(g.started.length).toBe(2);
+    g.end(1);
+    expect(await Promise.all(later)).toEqual(Array(10).fill('read 2'));
+    // A call with no read running starts its own.
+    const next = shared();
+    expect(g.started.length).toBe(3);
+    g.end(2);
+    expect(await next).toBe('read 3');
+  });
+
+  it('queues behind a read that failed, and passes a failure on only to those it was read for', async () => {
+    let calls = 0;
+    const shared = sharedMarkerReads(async () => {
+      calls++;
+      if (calls === 1) throw new Error('connection lost');
+      return `read ${calls}`;
+    });
+    const first = shared();
+    const second = shared();
+    await expect(first).rejects.toThrow('connection lost');
+    expect(await second).toBe('read 2');
+    expect(calls).toBe(2);
   });
 });

@@ -32,3 +32,34 @@ export function storeChangeMarker(store: Store): ChangeMarker {
     },
   });
 }
+
+/**
+ * The same marker, read less often when many ask at once: a call gets a read that starts after the
+ * call, shared by every call made before that read starts. While one read runs, the calls that come
+ * in wait for a single read queued behind it. Each caller still gets a value read after it asked,
+ * which is all a marker promises; fifty requests in flight then cost a read or two, not fifty round
+ * trips to PostgreSQL.
+ */
+export function sharedMarkerReads(marker: ChangeMarker): ChangeMarker {
+  let running: Promise<string> | undefined;
+  let queued: Promise<string> | undefined;
+  const start = (): Promise<string> => {
+    const read = marker().finally(() => {
+      if (running === read) running = undefined;
+    });
+    running = read;
+    return read;
+  };
+  return () => {
+    if (!running) return start();
+    if (!queued) {
+      queued = running
+        .catch(() => undefined)
+        .then(() => {
+          queued = undefined;
+          return start();
+        });
+    }
+    return queued;
+  };
+}

@@ -8,6 +8,7 @@ import { configureSqlite } from './configure-sqlite.js';
 import { PostgresFlatSqlDialect } from './flat-sql-compiler.js';
 import { migrateToLatest } from './migrate.js';
 import { withPreparedStatements } from './postgres-prepared-statements.js';
+import { withReadBatches } from './read-batches.js';
 import type { Database } from './schema.js';
 import { dialectOf } from './sql-dialect.js';
 import { SqliteStablePlansDialect } from './sqlite-stable-plans.js';
@@ -98,7 +99,9 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
     // pool replaces it on the next query.
     pool.on('error', () => {});
     const db = new Kysely<Database>({
-      dialect: withStoreErrors(new PostgresFlatSqlDialect({ pool: withPreparedStatements(pool) as never })),
+      dialect: withStoreErrors(
+        new PostgresFlatSqlDialect({ pool: withReadBatches(withPreparedStatements(pool)) as never }),
+      ),
       plugins: [new CompiledCamelCasePlugin()],
     });
     store = {

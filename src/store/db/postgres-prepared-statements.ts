@@ -9,7 +9,7 @@ const REMEMBERED_PER_CONNECTION = 1_024;
 const READ = /^\s*(select|with)\b/i;
 
 /** The part of a pooled connection Kysely's PostgreSQL driver uses. */
-interface DriverClient {
+export interface DriverClient {
   query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
   release(destroy?: boolean): void;
 }
