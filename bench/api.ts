@@ -18,6 +18,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -224,6 +225,10 @@ async function main(): Promise<void> {
       const errorKinds: Record<string, number> = {};
       const non2xxByStatus: Record<string, number> = {};
       let i = 0;
+      // The load generator shares this process with the simulator: a stalled event loop here would
+      // count as server latency.
+      const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+      loopDelay.enable();
       const instance = autocannon({
         url,
         connections: CONNECTIONS,
@@ -251,6 +256,7 @@ async function main(): Promise<void> {
         },
       );
       const r = await instance;
+      loopDelay.disable();
       const syncThroughout = (await runOf(runIds.at(-1)!)).state === 'processing';
       const cpu = {
         server: cpuSeconds(server.pid!) - cpuBefore.server,
@@ -260,6 +266,10 @@ async function main(): Promise<void> {
       results[name] = {
         requestsPerSecond: Math.round(r.requests.average),
         requests: r.requests.total,
+        loadGeneratorLoopDelayMs: {
+          p99: Math.round(loopDelay.percentile(99) / 1e5) / 10,
+          max: Math.round(loopDelay.max / 1e5) / 10,
+        },
         p50: percentile(latencies, 50),
         p95: percentile(latencies, 95),
         p99: percentile(latencies, 99),

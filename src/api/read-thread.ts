@@ -14,6 +14,15 @@ import {
 } from './read-thread-messages.js';
 import { answerStoreRead, type StoreReadArgs, type StoreReadName } from './store-reads.js';
 
+/**
+ * How PostgreSQL plans the API's reads (docs/api.md#read-threads): small reads by index of data the
+ * database server keeps in memory, where a page read out of order costs about what one read in
+ * order does. At PostgreSQL's default (`random_page_cost` 4, for disks that seek) a host's open
+ * findings were joined to their software by hashing the whole software table, three times the time of
+ * looking each of a few dozen up by key (docs/benchmarks.md#rest-api).
+ */
+const API_READ_SETTINGS = { random_page_cost: '1.1' };
+
 const port = parentPort;
 if (!port) throw new Error('read-thread runs as a worker thread');
 const send = (reply: ReadThreadReply, transfer: ArrayBuffer[] = []) => port.postMessage(reply, transfer);
@@ -21,7 +30,11 @@ const send = (reply: ReadThreadReply, transfer: ArrayBuffer[] = []) => port.post
 let store: Store;
 try {
   // The server opened and migrated this store already: a thread only reads it.
-  store = await openStore((workerData as ReadThreadData).location, { migrate: false, create: false });
+  store = await openStore((workerData as ReadThreadData).location, {
+    migrate: false,
+    create: false,
+    postgresSettings: API_READ_SETTINGS,
+  });
 } catch (err) {
   send({ ready: false, message: (err as Error).message });
   process.exit(1);

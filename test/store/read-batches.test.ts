@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/db/open-store.js';
 import { inReadBatch, renumberParameters } from '../../src/store/db/read-batches.js';
 import { openTestStore, POSTGRES_AVAILABLE, type TestStore } from '../helpers/test-stores.js';
 
@@ -79,5 +80,32 @@ y'::text as h`
       inReadBatch(() => db.deleteFrom('users').where('name', '=', 'ann').execute()),
     ).rejects.toThrow('only reads may run inside a read batch');
     expect((await db.selectFrom('users').select('name').execute()).map((u) => u.name)).toContain('ann');
+  });
+});
+
+describe.runIf(POSTGRES_AVAILABLE)('PostgreSQL settings of a store', () => {
+  it('apply to every connection of the store, and the location’s own options take precedence', async () => {
+    const ts = await openTestStore('postgres');
+    const setting = async (location: string) => {
+      const store = await openStore(location, { postgresSettings: { random_page_cost: '1.1' } });
+      try {
+        const rows = await Promise.all(
+          [1, 2, 3].map(() =>
+            sql<{ v: string }>`select current_setting('random_page_cost') as v`.execute(store.db),
+          ),
+        );
+        return rows.map((r) => r.rows[0]!.v);
+      } finally {
+        await store.close();
+      }
+    };
+    try {
+      expect(await setting(ts.location)).toEqual(['1.1', '1.1', '1.1']);
+      const url = new URL(ts.location);
+      url.searchParams.set('options', '-c random_page_cost=2');
+      expect(await setting(url.toString())).toEqual(['2', '2', '2']);
+    } finally {
+      await ts.drop();
+    }
   });
 });

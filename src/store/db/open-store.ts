@@ -24,6 +24,11 @@ export interface OpenStoreOptions {
    * file, or a database without the schema, is refused with DatabaseMissingError.
    */
   create?: boolean;
+  /**
+   * PostgreSQL settings for this store's connections (`-c name=value` at connect); settings the
+   * location's own `options` parameter gives take precedence. Ignored on SQLite.
+   */
+  postgresSettings?: Readonly<Record<string, string>>;
 }
 
 /** The database named does not exist (or holds no schema) and was not to be created. */
@@ -94,7 +99,15 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
       close: () => db.destroy(),
     };
   } else {
-    const pool = new pg.Pool({ connectionString: location, max: 4, types: { getTypeParser } });
+    const settings = Object.entries(options.postgresSettings ?? {});
+    const pool = new pg.Pool({
+      ...(settings.length > 0
+        ? { options: settings.map(([name, value]) => `-c ${name}=${value}`).join(' ') }
+        : {}),
+      connectionString: location,
+      max: 4,
+      types: { getTypeParser },
+    });
     // An idle connection the server drops (a restart, a failover) must not crash the process; the
     // pool replaces it on the next query.
     pool.on('error', () => {});
