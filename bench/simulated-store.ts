@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { startSimulator } from '../src/simulator/start-simulator.js';
+import type { SimulatorInfo } from '../src/simulator/start-simulator.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 
@@ -29,7 +29,7 @@ export async function runMdec(
  */
 export async function syncSimulatedTenant(
   db: string,
-  sim: Awaited<ReturnType<typeof startSimulator>>,
+  sim: { info: SimulatorInfo },
   env: Record<string, string | undefined>,
   options: { reuse?: boolean } = {},
 ): Promise<void> {

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asApiError } from '../../src/api/api-error.js';
 import { ReadThreads } from '../../src/api/read-threads.js';
 import { readerOnThisThread, type StoreReader } from '../../src/api/store-reads.js';
+import { readRecordPage } from '../../src/export/read-records.js';
+import { MachineActionRepository } from '../../src/store/actions/machine-action-repository.js';
+import { inReadBatch } from '../../src/store/db/read-batches.js';
 import { startTestSimulator, type TestSimulator } from '../helpers/simulator-fixture.js';
 import { addConnector, sync } from '../helpers/sync-harness.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/test-stores.js';
@@ -74,6 +77,31 @@ describe.each(STORE_KINDS)('read threads (%s)', (storeKind) => {
     const answers = await Promise.all(reads);
     expect(answers.map((a) => a.toString())).toEqual(expected.map((e) => e.toString()));
     expect(JSON.parse(answers[2]!.toString()).host.id).toBe(hosts.items[0]!.id);
+  });
+
+  it('reads a host’s records in one batch as each would read alone', async () => {
+    const hosts = await readRecordPage(ts.store, 'hosts', { limit: 12 });
+    expect(hosts.records.length).toBeGreaterThan(5);
+    const readsOf = (hostId: number) => () =>
+      Promise.all([
+        readRecordPage(ts.store, 'hosts', { equals: { id: hostId }, limit: 1 }),
+        readRecordPage(ts.store, 'findings', {
+          equals: { hostId, status: 'open' },
+          sort: { column: 'score', descending: true, neverNull: true },
+          limit: 500,
+        }),
+        readRecordPage(ts.store, 'installed-software', { equals: { hostId }, limit: 500 }),
+        readRecordPage(ts.store, 'alerts', { equals: { hostId }, limit: 500 }),
+        new MachineActionRepository(ts.store).list({ hostId, limit: 500 }),
+      ]);
+    let findings = 0;
+    for (const host of hosts.records) {
+      const alone = await readsOf(Number(host.id))();
+      const together = await inReadBatch(readsOf(Number(host.id)));
+      expect(JSON.stringify(together)).toBe(JSON.stringify(alone));
+      findings += alone[1].records.length;
+    }
+    expect(findings).toBeGreaterThan(0);
   });
 
   it('fails a read with the ApiError it stands for: a 404, a refused query', async () => {

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,19 @@ describe('mdec serve end to end', () => {
     const cmdline = readFileSync(`/proc/${server.pid}/cmdline`, 'utf8').split('\0');
     for (const flag of PRODUCT_NODE_FLAGS) expect(cmdline).toContain(flag);
     expect(cmdline).toContain('serve');
+  });
+
+  it('reads the store in read threads of its own, one per core by default (at most four)', () => {
+    const names = readdirSync(`/proc/${server.pid}/task`).map((t) =>
+      readFileSync(`/proc/${server.pid}/task/${t}/comm`, 'utf8').trim(),
+    );
+    expect(names.filter((n) => n === 'WorkerThread').length).toBe(Math.min(4, availableParallelism()));
+  });
+
+  it('refuses a read-thread count that is not a whole number', async () => {
+    const bad = await runMdec(['--db', db, 'serve', '--port', '0', '--read-threads', 'two'], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--read-threads must be a whole number (got "two")');
   });
 
   it('serves a signed-in analyst from first connector to CSV export', async () => {
