@@ -103,7 +103,7 @@ export function readHostDetails(store: Store, id: number) {
     const hostPage = readRecordPage(store, 'hosts', { equals: { id }, limit: 1, knownHost: known });
     const installedSoftwareRead = related(store, 'installed-software', known);
     // Findings take their end of support from the installed software read beside them.
-    known.installs = installedSoftwareRead.then(
+    const installs = installedSoftwareRead.then(
       (installed) =>
         new Map(
           installed.items.map((i) => [
@@ -112,6 +112,11 @@ export function readHostDetails(store: Store, id: number) {
           ]),
         ),
     );
+    // A failed read of installed software fails the details through Promise.all below; the findings
+    // may fail before they wait for it, and this promise must not then count as a rejection nobody
+    // handled (which ends the thread).
+    installs.catch(() => {});
+    known.installs = installs;
     const [page, installedSoftware, openFindings, alerts, actions] = await Promise.all([
       hostPage,
       installedSoftwareRead,
