@@ -28,8 +28,6 @@ interface Pending {
 class ReadThread {
   readonly pending = new Map<number, Pending>();
   ready = false;
-  /** Set before the server asks it to stop: its exit is then expected. */
-  closing = false;
 
   constructor(readonly worker: Worker) {}
 }
@@ -47,6 +45,7 @@ const START_TIMEOUT_MS = 30_000;
 export class ReadThreads implements StoreReader {
   private readonly threads: ReadThread[] = [];
   private nextId = 1;
+  /** Set when the server asks the threads to stop. */
   private closed = false;
 
   private constructor(private readonly options: ReadThreadsOptions) {}
@@ -94,7 +93,6 @@ export class ReadThreads implements StoreReader {
     this.closed = true;
     await Promise.all(
       this.threads.map(async (thread) => {
-        thread.closing = true;
         const exited = new Promise<void>((resolve) => thread.worker.once('exit', () => resolve()));
         thread.worker.postMessage('close');
         const timer = setTimeout(() => void thread.worker.terminate(), 5_000);
@@ -143,7 +141,8 @@ export class ReadThreads implements StoreReader {
         for (const pending of thread.pending.values())
           pending.reject(new Error(`a read thread stopped (exit code ${code}) with the read in hand`));
         thread.pending.clear();
-        if (thread.closing || this.closed) return;
+        // After close() a thread's exit is expected.
+        if (this.closed) return;
         reject(new Error(`a read thread stopped while starting (exit code ${code})`));
         // Only a thread that had started is replaced: one that cannot open the store would fail again.
         if (wasReady) {
